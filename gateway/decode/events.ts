@@ -1,0 +1,109 @@
+// The one closed list of named decode anomalies (after Suricata's decode-events.h). A decoder that
+// meets bad input returns the negated code of one of these; the pipeline counts it by name. Codes
+// are positions in this list: append new names at the end, never reuse or rename one.
+
+/** Every decode event: name, then why it exists. */
+export const DECODE_EVENT_LIST = [
+  ['decoder.none', 'placeholder so that real codes start at 1'],
+  // capture and link layer
+  ['decoder.link.unsupported', 'link type with no decoder (counted, frame skipped)'],
+  ['decoder.frame.truncated', 'captured length shorter than the header the link type needs'],
+  ['decoder.ethernet.too_small', 'frame shorter than the 14-byte Ethernet header'],
+  ['decoder.vlan.too_small', '802.1Q/802.1ad tag cut short'],
+  ['decoder.vlan.too_many_layers', 'more stacked VLAN tags than decode.maxVlanDepth'],
+  ['decoder.sll.too_small', 'Linux cooked (SLL) header cut short'],
+  ['decoder.sll2.too_small', 'Linux cooked v2 (SLL2) header cut short'],
+  ['decoder.null.too_small', 'BSD loopback header cut short'],
+  ['decoder.null.unknown_family', 'BSD loopback address family that is neither IPv4 nor IPv6'],
+  ['decoder.ethertype.unknown', 'ethertype with no decoder (counted, not an error in the frame)'],
+  ['decoder.arp.too_small', 'ARP packet cut short'],
+  ['decoder.arp.unsupported', 'ARP for a hardware/protocol pair other than Ethernet/IPv4'],
+  // IPv4
+  ['decoder.ipv4.too_small', 'shorter than the 20-byte IPv4 header'],
+  ['decoder.ipv4.wrong_version', 'version field is not 4'],
+  ['decoder.ipv4.hlen_too_small', 'IHL below 5 words'],
+  ['decoder.ipv4.hlen_too_big', 'IHL beyond the captured bytes'],
+  ['decoder.ipv4.iplen_smaller_than_hlen', 'total length smaller than the header length'],
+  ['decoder.ipv4.trunc_pkt', 'total length beyond the captured bytes'],
+  ['decoder.ipv4.opt_malformed', 'an IPv4 option runs past the header'],
+  // IPv6
+  ['decoder.ipv6.too_small', 'shorter than the 40-byte IPv6 header'],
+  ['decoder.ipv6.wrong_version', 'version field is not 6'],
+  ['decoder.ipv6.trunc_pkt', 'payload length beyond the captured bytes'],
+  ['decoder.ipv6.exthdr_too_small', 'an extension header runs past the packet'],
+  ['decoder.ipv6.exthdr_too_many', 'more extension headers than decode.maxIpv6ExtHeaders'],
+  // transport
+  ['decoder.ipproto.unknown', 'IP protocol with no decoder (counted, flow still tracked)'],
+  ['decoder.tcp.too_small', 'shorter than the 20-byte TCP header'],
+  ['decoder.tcp.hlen_too_small', 'data offset below 5 words'],
+  ['decoder.tcp.hlen_too_big', 'data offset beyond the captured bytes'],
+  ['decoder.udp.too_small', 'shorter than the 8-byte UDP header'],
+  ['decoder.udp.len_invalid', 'UDP length below 8 or beyond the IP payload'],
+  ['decoder.icmpv4.too_small', 'shorter than the 4-byte ICMP header'],
+  ['decoder.icmpv6.too_small', 'shorter than the 4-byte ICMPv6 header'],
+  ['decoder.icmpv6.ndp_malformed', 'an NDP option has length 0 or runs past the packet'],
+  // application layer
+  ['decoder.dns.too_small', 'shorter than the 12-byte DNS header'],
+  ['decoder.dns.truncated', 'a question or record runs past the message'],
+  ['decoder.dns.bad_label', 'a label type that is neither a length nor a pointer'],
+  ['decoder.dns.name_too_long', 'a name longer than 255 bytes (RFC 1035 §2.3.4)'],
+  ['decoder.dns.pointer_loop', 'compression pointers that loop or exceed the hop limit'],
+  ['decoder.dns.too_many_records', 'more records than decode.maxDnsRecords'],
+  ['decoder.dhcp.too_small', 'shorter than the 240-byte BOOTP header with magic cookie'],
+  ['decoder.dhcp.bad_cookie', 'the DHCP magic cookie is missing (plain BOOTP or garbage)'],
+  ['decoder.dhcp.option_truncated', 'a DHCP option runs past the packet'],
+  ['decoder.dhcpv6.too_small', 'shorter than the 4-byte DHCPv6 header'],
+  ['decoder.dhcpv6.option_truncated', 'a DHCPv6 option runs past the packet'],
+  ['decoder.lldp.too_small', 'an LLDP TLV header cut short'],
+  ['decoder.lldp.tlv_truncated', 'an LLDP TLV runs past the frame'],
+  ['decoder.lldp.missing_mandatory', 'the chassis ID, port ID or TTL TLV is missing'],
+  ['decoder.tls.malformed', 'a TLS record or ClientHello whose lengths do not add up'],
+  ['decoder.tls.incomplete', 'a ClientHello that never completed within the reassembly cap'],
+  ['decoder.http.malformed', 'a request line that is not METHOD SP URI SP HTTP/x.y'],
+  ['decoder.http.incomplete', 'request headers that never ended within the reassembly cap'],
+  ['decoder.ssdp.malformed', 'an SSDP datagram that is not an HTTP-over-UDP message'],
+] as const;
+
+/** Dotted name of a decode event, e.g. `decoder.ipv4.trunc_pkt`. */
+export type DecodeEventName = (typeof DECODE_EVENT_LIST)[number][0];
+
+/** Number of decode event codes (the size of a counter array). */
+export const DECODE_EVENT_COUNT = DECODE_EVENT_LIST.length;
+
+const CODE_BY_NAME = new Map<string, number>(DECODE_EVENT_LIST.map(([n], i) => [n, i]));
+
+/** Code of a decode event name; decoders return its negation. */
+export function ev(name: DecodeEventName): number {
+  return CODE_BY_NAME.get(name)!;
+}
+
+/** Name of a decode event code (positive or negated). */
+export function eventName(code: number): DecodeEventName {
+  const e = DECODE_EVENT_LIST[Math.abs(code)];
+  if (e === undefined) throw new RangeError(`unknown decode event code ${code}`);
+  return e[0];
+}
+
+/** Per-event counters, indexed by code. */
+export class DecodeCounters {
+  readonly counts = new Float64Array(DECODE_EVENT_COUNT);
+  /** Count one occurrence of a (possibly negated) code. */
+  add(code: number): void {
+    this.counts[code < 0 ? -code : code]++;
+  }
+  /** Total over every event except the unknown-type ones, which are not errors in the input. */
+  errors(): number {
+    let n = 0;
+    for (let i = 1; i < DECODE_EVENT_COUNT; i++) if (!INFORMATIONAL.has(i)) n += this.counts[i]!;
+    return n;
+  }
+  /** Non-zero counters by name. */
+  toJSON(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (let i = 1; i < DECODE_EVENT_COUNT; i++) if (this.counts[i]! > 0) out[DECODE_EVENT_LIST[i]![0]] = this.counts[i]!;
+    return out;
+  }
+}
+
+// Unknown ethertypes or IP protocols are a fact about the traffic, not a malformed packet.
+const INFORMATIONAL = new Set([ev('decoder.ethertype.unknown'), ev('decoder.ipproto.unknown'), ev('decoder.link.unsupported')]);
