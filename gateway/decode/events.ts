@@ -62,6 +62,7 @@ export const DECODE_EVENT_LIST = [
   ['decoder.http.malformed', 'a request line that is not METHOD SP URI SP HTTP/x.y'],
   ['decoder.http.incomplete', 'request headers that never ended within the reassembly cap'],
   ['decoder.ssdp.malformed', 'an SSDP datagram that is not an HTTP-over-UDP message'],
+  ['decoder.dhcpv6.relay_too_deep', 'relay messages nested deeper than the unwrap cap (8; RFC 8415 §7.6)'],
 ] as const;
 
 /** Dotted name of a decode event, e.g. `decoder.ipv4.trunc_pkt`. */

@@ -1,0 +1,79 @@
+// Builds the benchmark capture: the fixture captures' Ethernet frames, repeated until the file holds
+// the requested number of packets. Each round moves the IPv4 addresses to a new /24 (third octet
+// XOR round) so flows churn as on a busy LAN, and time runs on with the original gaps (capped at 1 s).
+import { existsSync, mkdirSync, readdirSync, renameSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { LINKTYPE_ETHERNET } from '../capture/link-types.js';
+import { openCapture } from '../capture/open-capture.js';
+import { PcapWriter } from '../capture/pcap-writer.js';
+
+interface Frame {
+  data: Buffer;
+  gap: number;
+}
+
+/** Every capture file below `dir` (by magic, whatever the extension). */
+export function listCaptures(dir: string): string[] {
+  const out: string[] = [];
+  for (const name of readdirSync(dir).sort()) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) out.push(...listCaptures(p));
+    else if (/\.(pcap|pcapng|cap)$/i.test(name)) out.push(p);
+  }
+  return out;
+}
+
+async function loadFrames(files: string[]): Promise<Frame[]> {
+  const frames: Frame[] = [];
+  for (const file of files) {
+    const src = openCapture(file);
+    let prev = -1;
+    await src.run((buf, off, cap, _orig, ts, linkType) => {
+      if (linkType !== LINKTYPE_ETHERNET) return;
+      const gap = prev < 0 ? 1000 : Math.min(Math.max(ts - prev, 0), 1e6);
+      prev = ts;
+      frames.push({ data: Buffer.from(buf.subarray(off, off + cap)), gap });
+    });
+  }
+  return frames;
+}
+
+/** IPv4 header offset of an Ethernet frame (one VLAN tag allowed), or -1. */
+function ipv4Offset(f: Buffer): number {
+  let o = 12;
+  let type = f.length >= 14 ? f.readUInt16BE(o) : 0;
+  if (type === 0x8100 && f.length >= 18) { o += 4; type = f.readUInt16BE(o); }
+  return type === 0x0800 && f.length >= o + 2 + 20 ? o + 2 : -1;
+}
+
+/**
+ * Makes (or reuses) a capture of at least `packets` frames at `path` from the captures in
+ * `fixtureDirs`. Returns the path. Written to a temporary name first, so a killed run leaves no
+ * half file behind.
+ */
+export async function ensureBenchCapture(path: string, fixtureDirs: string[], packets: number, log: (s: string) => void): Promise<string> {
+  if (existsSync(path)) return path;
+  const files = fixtureDirs.filter((d) => existsSync(d)).flatMap(listCaptures);
+  if (files.length === 0) throw new Error(`no fixture captures found in ${fixtureDirs.join(', ')}`);
+  log(`building ${path} (${packets} packets from ${files.length} fixture captures)…\n`);
+  const frames = await loadFrames(files);
+  mkdirSync(dirname(path), { recursive: true });
+  const tmp = `${path}.${process.pid}.tmp`;
+  const w = new PcapWriter(tmp);
+  let ts = Date.UTC(2026, 0, 1) * 1000;
+  for (let round = 0; w.count < packets; round++) {
+    const x = round & 0xff;
+    for (const fr of frames) {
+      const d = fr.data;
+      const ip = ipv4Offset(d);
+      if (ip >= 0 && x !== 0) { d[ip + 14] = d[ip + 14]! ^ x; d[ip + 18] = d[ip + 18]! ^ x; }
+      ts += fr.gap;
+      w.write(d, ts);
+      if (ip >= 0 && x !== 0) { d[ip + 14] = d[ip + 14]! ^ x; d[ip + 18] = d[ip + 18]! ^ x; }
+      if (w.count >= packets) break;
+    }
+  }
+  w.close();
+  renameSync(tmp, path);
+  return path;
+}

@@ -1,0 +1,62 @@
+#!/usr/bin/env node
+// The `edgeward` command: dispatches to the subcommands of DESIGN.md's CLI contract.
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { CaptureError } from '../capture/frame-source.js';
+import { ConfigError } from '../config/load-config.js';
+import { processIo, UsageError, type CliIo } from './cli-io.js';
+import { REPLAY_USAGE, runReplay } from './replay-command.js';
+
+const USAGE = `usage:
+  ${REPLAY_USAGE}
+  edgeward start [--config FILE]                       daemon: API, WebSocket, dashboard
+  edgeward mud validate FILE...                        exit 0 accepted (warnings on stderr), 1 refused
+  edgeward mud compile FILE --nft [--device MAC]       nftables script on stdout
+  edgeward bench [FILE]                                packets/s of the full pipeline
+`;
+
+/** Runs the CLI; returns the exit code. */
+export async function main(argv: string[], io: CliIo = processIo): Promise<number> {
+  const [cmd, ...rest] = argv;
+  try {
+    switch (cmd) {
+      case 'replay':
+        return await runReplay(rest, io);
+      case 'bench': {
+        const { runBench } = await import('./bench-command.js');
+        return await runBench(rest, io);
+      }
+      case 'mud': {
+        const { runMudCommand } = await import('../../policies/cli/mud-command.js');
+        return await runMudCommand(rest, io);
+      }
+      case undefined:
+      case '-h':
+      case '--help':
+      case 'help':
+        io.stdout(USAGE);
+        return cmd === undefined ? 2 : 0;
+      default:
+        throw new UsageError(`unknown command: ${cmd}`);
+    }
+  } catch (e) {
+    if (e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      io.stderr(`edgeward: ${(e as Error).message}\n${e instanceof UsageError ? '' : USAGE}`);
+      return 2;
+    }
+    if (e instanceof CaptureError || e instanceof ConfigError) {
+      io.stderr(`edgeward: ${e.message}\n`);
+      return 1;
+    }
+    throw e;
+  }
+}
+
+// Run only when executed (directly or through the npm bin link), not when imported by tests.
+const entry = process.argv[1] !== undefined ? realpathSync(process.argv[1]) : '';
+if (entry === fileURLToPath(import.meta.url)) {
+  main(process.argv.slice(2)).then(
+    (code) => { process.exitCode = code; },
+    (e: unknown) => { process.stderr.write(`edgeward: internal error: ${(e as Error).stack ?? String(e)}\n`); process.exitCode = 70; },
+  );
+}

@@ -1,0 +1,137 @@
+// Device inventory keyed by MAC: every unicast source MAC on the LAN becomes a device, enriched by
+// ARP, NDP, DHCP, DHCPv6, LLDP, mDNS and SSDP as they pass. Capped, least recently seen evicted.
+import { ipv4ToString, ipv6ToString, macToString } from '../decode/address-text.js';
+import type { DeviceConfig } from '../config/pipeline-config.js';
+import type { Device } from './device.js';
+import { DEFAULT_LOCAL_NETWORKS, LocalNetworks } from './local-networks.js';
+import { vendorForMac } from './oui-vendors.js';
+
+/** Change notifications, for the WebSocket stream and detectors (`device.new`). */
+export interface DeviceListener {
+  onDeviceNew?(d: Device): void;
+  onDeviceChange?(d: Device, field: keyof Device): void;
+  onDeviceEvicted?(d: Device): void;
+}
+
+/** True for a MAC that can be a device's own: unicast, not all-zero. */
+export function isDeviceMac(mac: number): boolean {
+  if (mac <= 0) return false;
+  // I/G bit (least significant bit of the first octet) set: multicast or broadcast.
+  return (Math.floor(mac / 1099511627776) & 1) === 0;
+}
+
+/** The inventory. */
+export class DeviceInventory {
+  /** Devices by MAC; Map order is least recently seen first (refreshed on touch). */
+  private readonly byMac = new Map<number, Device>();
+  readonly local: LocalNetworks;
+  /** Devices evicted at the cap. */
+  evicted = 0;
+  private lastMac = -2;
+  private lastDev: Device | null = null;
+  private readonly listeners: DeviceListener[] = [];
+
+  constructor(private readonly cfg: DeviceConfig) {
+    this.local = new LocalNetworks([...DEFAULT_LOCAL_NETWORKS, ...cfg.localNetworks]);
+  }
+
+  addListener(l: DeviceListener): void {
+    this.listeners.push(l);
+  }
+
+  get size(): number {
+    return this.byMac.size;
+  }
+
+  /** All devices, least recently seen first. */
+  all(): IterableIterator<Device> {
+    return this.byMac.values();
+  }
+
+  get(mac: number): Device | undefined {
+    return this.byMac.get(mac);
+  }
+
+  /**
+   * Records a frame sent by `mac` at packet time `ts` (µs); creates the device on first sight.
+   * Returns the device, or null for a MAC that cannot be a device's.
+   */
+  touch(mac: number, ts: number, bytes: number): Device | null {
+    let d: Device | null | undefined;
+    if (mac === this.lastMac) d = this.lastDev;
+    else {
+      if (!isDeviceMac(mac)) return null;
+      d = this.byMac.get(mac);
+      if (d === undefined) d = this.create(mac, ts);
+      else if (ts - d.lastSeen > 1e6) {
+        // Refresh the LRU position at most once per second of packet time per device.
+        this.byMac.delete(mac);
+        this.byMac.set(mac, d);
+      }
+      this.lastMac = mac;
+      this.lastDev = d;
+    }
+    if (d === null) return null;
+    if (ts > d.lastSeen) d.lastSeen = ts;
+    d.packets++;
+    d.bytes += bytes;
+    return d;
+  }
+
+  /** Finds or creates the device for a MAC learned from a protocol field (DHCP chaddr, ARP). */
+  ensure(mac: number, ts: number): Device | null {
+    if (!isDeviceMac(mac)) return null;
+    return this.byMac.get(mac) ?? this.create(mac, ts);
+  }
+
+  /** Adds an IPv4 address to a device if it is on the LAN side. */
+  learnIpv4(d: Device, addr: number, fromProtocol = false): void {
+    if (addr === d.lastIpv4 || addr === 0 || addr === 0xffffffff) return;
+    if (!fromProtocol && !this.local.hasV4(addr)) return;
+    d.lastIpv4 = addr;
+    this.addIp(d, ipv4ToString(addr));
+  }
+
+  /** Adds an IPv6 address to a device if it is on the LAN side (or learned from NDP/DHCPv6). */
+  learnIpv6(d: Device, w0: number, w1: number, w2: number, w3: number, fromProtocol = false): void {
+    if (w0 === d.lastIpv6w0 && w3 === d.lastIpv6w3) return;
+    if ((w0 | w1 | w2 | w3) === 0) return; // unspecified address (DAD)
+    if (w0 >>> 24 === 0xff) return; // multicast
+    if (!fromProtocol && !this.local.hasV6(w0, w1, w2, w3)) return;
+    d.lastIpv6w0 = w0;
+    d.lastIpv6w3 = w3;
+    this.addIp(d, ipv6ToString(w0, w1, w2, w3));
+  }
+
+  /** Sets a string field if it changed, notifying listeners. */
+  set<K extends keyof Device>(d: Device, field: K, value: Device[K]): void {
+    if (d[field] === value) return;
+    d[field] = value;
+    for (const l of this.listeners) l.onDeviceChange?.(d, field);
+  }
+
+  private addIp(d: Device, ip: string): void {
+    if (d.ips.includes(ip)) return;
+    d.ips.push(ip);
+    if (d.ips.length > this.cfg.maxAddressesPerDevice) d.ips.shift();
+    for (const l of this.listeners) l.onDeviceChange?.(d, 'ips');
+  }
+
+  private create(mac: number, ts: number): Device {
+    if (this.byMac.size >= this.cfg.maxDevices) {
+      const oldest = this.byMac.values().next().value as Device;
+      this.byMac.delete(oldest.macNum);
+      this.evicted++;
+      if (this.lastDev === oldest) { this.lastMac = -2; this.lastDev = null; }
+      for (const l of this.listeners) l.onDeviceEvicted?.(oldest);
+    }
+    const d: Device = {
+      mac: macToString(mac), macNum: mac, ips: [], vendor: vendorForMac(mac), hostname: null, hostnameSource: null,
+      dhcpFingerprint: null, dhcpVendorClass: null, mudUrl: null, mudUrlSource: null, profile: null,
+      ssdpServer: null, lldpSystemName: null, firstSeen: ts, lastSeen: ts, packets: 0, bytes: 0, lastIpv4: -1, lastIpv6w0: -1, lastIpv6w3: -1,
+    };
+    this.byMac.set(mac, d);
+    for (const l of this.listeners) l.onDeviceNew?.(d);
+    return d;
+  }
+}
