@@ -33,7 +33,7 @@ export interface ReplaySummary {
   firstTs: string | null;
   lastTs: string | null;
   devices: DeviceRecord[];
-  flows: { total: number; tcp: number; udp: number; icmp: number; other: number; evicted: number; top: FlowRecord[] };
+  flows: { total: number; tcp: number; udp: number; icmp: number; other: number; evicted: number; peak: number; top: FlowRecord[] };
   alerts: unknown[];
   decodeEvents: Record<string, number>;
   dns: { names: number; answers: number; evicted: number };
@@ -59,7 +59,7 @@ export function buildSummary(p: Pipeline, file: string, stats: SourceStats, top:
     firstTs: p.firstTs < 0 ? null : isoTime(p.firstTs),
     lastTs: p.lastTs < 0 ? null : isoTime(p.lastTs),
     devices,
-    flows: { total: c.total, tcp: c.tcp, udp: c.udp, icmp: c.icmp, other: c.other, evicted: c.evicted, top },
+    flows: { total: c.total, tcp: c.tcp, udp: c.udp, icmp: c.icmp, other: c.other, evicted: c.evicted, peak: c.peak, top },
     alerts,
     decodeEvents: p.decodeCounters.toJSON(),
     dns: { names: p.dns.size, answers: p.dns.answers, evicted: p.dns.evicted },

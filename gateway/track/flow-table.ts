@@ -17,6 +17,8 @@ export interface FlowCounters {
   endedIdle: number; endedClosed: number; endedActive: number; endedShutdown: number;
   /** Flows evicted at the cap (the `flow.table_full` event). */
   evicted: number;
+  /** Most flows live at once. */
+  peak: number;
 }
 
 /** Murmur3 finalizer: spreads the bits of a 32-bit value. */
@@ -47,7 +49,7 @@ export class FlowTable {
   /** True when the last `update` created the flow. */
   created = false;
   readonly counters: FlowCounters = {
-    total: 0, tcp: 0, udp: 0, icmp: 0, other: 0, endedIdle: 0, endedClosed: 0, endedActive: 0, endedShutdown: 0, evicted: 0,
+    total: 0, tcp: 0, udp: 0, icmp: 0, other: 0, endedIdle: 0, endedClosed: 0, endedActive: 0, endedShutdown: 0, evicted: 0, peak: 0,
   };
 
   constructor(readonly cfg: FlowConfig) {
@@ -179,6 +181,7 @@ export class FlowTable {
     this.appendLru(f);
     this.live++;
     const c = this.counters;
+    if (this.live > c.peak) c.peak = this.live;
     c.total++;
     if (proto === IPPROTO.TCP) c.tcp++;
     else if (proto === IPPROTO.UDP) c.udp++;
