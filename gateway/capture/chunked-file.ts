@@ -43,6 +43,11 @@ export class ChunkedFile {
   ensure(n: number): boolean {
     if (this.len - this.pos >= n) return true;
     if (n > this.maxRecordBytes) return false;
+    // A corrupt length field must not make us allocate more than the file can still supply.
+    if (this.base + this.pos + n > this.size) {
+      this.readToEnd();
+      return false;
+    }
     const rest = this.len - this.pos;
     if (this.pos > 0) {
       this.buf.copy(this.buf, 0, this.pos, this.len);
@@ -61,6 +66,12 @@ export class ChunkedFile {
       this.len += got;
     }
     return this.len - this.pos >= n;
+  }
+
+  /** Reads what is left of the file into the window when it fits (so `available` is honest). */
+  private readToEnd(): void {
+    const rest = this.size - this.base - this.pos;
+    if (rest <= this.buf.length) this.ensure(Math.max(0, rest));
   }
 
   /** Unread bytes left in the window (without reading more). */

@@ -46,8 +46,9 @@ export class PcapReader implements FrameSource {
     this.nanos = magic === PCAP_MAGIC_NS_LE || magic === PCAP_MAGIC_NS_BE;
     const b = f.buf;
     this.snaplen = this.littleEndian ? b.readUInt32LE(16) : b.readUInt32BE(16);
-    // The upper bits of the link-type field carry the FCS length (pcap-savefile(5)); keep the type.
-    this.linkType = (this.littleEndian ? b.readUInt32LE(20) : b.readUInt32BE(20)) & 0x0fffffff;
+    // The link type is the low 16 bits (libpcap LT_LINKTYPE): above them sit reserved bits, the
+    // FCS-present flag 0x04000000 and the FCS length 0xF0000000 (pcap-savefile(5)).
+    this.linkType = (this.littleEndian ? b.readUInt32LE(20) : b.readUInt32BE(20)) & 0xffff;
     f.pos = GLOBAL_HEADER;
   }
 

@@ -26,7 +26,13 @@ interface Iface {
   unitsPerSec: number;
   /** Seconds added to every timestamp (if_tsoffset). */
   offsetSec: number;
+  /** Microseconds per timestamp unit as the exact fraction tsNum / tsDen (1/1 for µs). */
+  tsNum: number;
+  tsDen: number;
 }
+
+/** toMicros is exact in doubles while tsNum + tsDen stays within this (see there). */
+const EXACT_RATIO_MAX = 2 ** 21;
 
 /** Reads a pcapng file. */
 export class PcapngReader implements FrameSource {
@@ -112,6 +118,8 @@ export class PcapngReader implements FrameSource {
           case BT_SPB: {
             // Simple Packet Block: interface 0, no timestamp (pcapng §4.4); captured length is
             // the smaller of the original length and what the block holds.
+            // Below 16 bytes there is no length field: the trailer would be read as one.
+            if (blockLen < 16) { stats.warnings.push(`short simple packet block at ${f.consumed}`); break; }
             const iface = this.ifaces[0];
             if (iface === undefined) { stats.warnings.push(`simple packet block before any interface at ${f.consumed}`); break; }
             const orig = le ? b.readUInt32LE(p + 8) : b.readUInt32BE(p + 8);
@@ -162,7 +170,7 @@ export class PcapngReader implements FrameSource {
 
 /** Reads an Interface Description Block (pcapng §4.2) with its timestamp options. */
 function readIdb(b: Buffer, p: number, bodyEnd: number, le: boolean): Iface {
-  const iface: Iface = { linkType: 0, snaplen: 0, unitsPerSec: 1e6, offsetSec: 0 };
+  const iface: Iface = { linkType: 0, snaplen: 0, unitsPerSec: 1e6, offsetSec: 0, tsNum: 1, tsDen: 1 };
   if (p + 16 > bodyEnd) return iface;
   iface.linkType = le ? b.readUInt16LE(p + 8) : b.readUInt16BE(p + 8);
   iface.snaplen = le ? b.readUInt32LE(p + 12) : b.readUInt32BE(p + 12);
@@ -175,8 +183,18 @@ function readIdb(b: Buffer, p: number, bodyEnd: number, le: boolean): Iface {
     if (v + len > bodyEnd) break;
     if (code === OPT_IF_TSRESOL && len >= 1) {
       const r = b[v]!;
-      // MSB clear: negative power of 10; set: negative power of 2.
-      iface.unitsPerSec = r & 0x80 ? 2 ** (r & 0x7f) : 10 ** r;
+      const e = r & 0x7f;
+      // MSB clear: negative power of 10; set: negative power of 2. µs per unit, reduced:
+      // 10^6 / 10^e and 10^6 / 2^e = 15625 * 2^(6-e).
+      if (r & 0x80) {
+        iface.unitsPerSec = 2 ** e;
+        iface.tsNum = e <= 6 ? 15625 * 2 ** (6 - e) : 15625;
+        iface.tsDen = e <= 6 ? 1 : 2 ** (e - 6);
+      } else {
+        iface.unitsPerSec = 10 ** e;
+        iface.tsNum = e <= 6 ? 10 ** (6 - e) : 1;
+        iface.tsDen = e <= 6 ? 1 : 10 ** (e - 6);
+      }
     } else if (code === OPT_IF_TSOFFSET && len >= 8) {
       const hi = le ? b.readInt32LE(v + 4) : b.readInt32BE(v);
       const lo = le ? b.readUInt32LE(v) : b.readUInt32BE(v + 4);
@@ -187,12 +205,24 @@ function readIdb(b: Buffer, p: number, bodyEnd: number, le: boolean): Iface {
   return iface;
 }
 
-/** Converts a 64-bit timestamp in the interface's units to microseconds since the epoch. */
+/**
+ * Converts a 64-bit timestamp in the interface's units to microseconds since the epoch, floored.
+ * Integer arithmetic only: a float scale (1e6 / 1e9 = 0.001, inexact) put about one ns timestamp
+ * in six 1 µs late. floor((hi * 2^32 + lo) * num / den) by long division over the two halves:
+ * hi * num < 2^53 and (remainder * 2^32 + lo * num) < (den + num) * 2^32 <= 2^53, so every step is
+ * an exact integer in a double and each quotient floors exactly.
+ */
 function toMicros(iface: Iface, hi: number, lo: number): number {
-  const ups = iface.unitsPerSec;
   const off = iface.offsetSec * 1e6;
-  if (ups === 1e6) return hi * 4294967296 + lo + off;
-  // Scale each half separately: hi * 2^32 in nanoseconds would exceed 2^53.
-  const scale = 1e6 / ups;
-  return Math.floor(hi * (4294967296 * scale) + lo * scale) + off;
+  const num = iface.tsNum;
+  const den = iface.tsDen;
+  if (num === 1 && den === 1) return hi * 4294967296 + lo + off;
+  if (num + den <= EXACT_RATIO_MAX) {
+    const a = hi * num;
+    const q1 = Math.floor(a / den);
+    const rest = (a - q1 * den) * 4294967296 + lo * num;
+    return q1 * 4294967296 + Math.floor(rest / den) + off;
+  }
+  // Units finer than 10^-12 s or 2^-26 s (not seen in practice): exact in BigInt, which allocates.
+  return Number((((BigInt(hi) << 32n) | BigInt(lo)) * BigInt(num)) / BigInt(den)) + off;
 }
