@@ -76,7 +76,11 @@ export function decodeFrame(
   const l4End = pv.l4End;
   switch (pv.ipProto) {
     case IPPROTO.TCP: o = decodeTcp(b, o, l4End, pv); break;
-    case IPPROTO.UDP: o = decodeUdp(b, o, l4End, pv, pv.l3Off + pv.ipLen - o); break;
+    case IPPROTO.UDP:
+      // A first fragment holds only the start of the datagram, whose UDP length counts every
+      // fragment: it can only be checked against the largest datagram (65535), not this packet.
+      o = decodeUdp(b, o, l4End, pv, pv.isFragment ? 0xffff : pv.l3Off + pv.ipLen - o);
+      break;
     case IPPROTO.ICMP: o = decodeIcmp(b, o, l4End, pv); break;
     case IPPROTO.ICMPV6: o = decodeIcmpv6(b, o, l4End, pv); break;
     case IPPROTO.IGMP: case IPPROTO.ESP: case IPPROTO.NONE: return 0;

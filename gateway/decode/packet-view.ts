@@ -81,7 +81,12 @@ export class PacketView {
   /** 0, or the code of the decode event that stopped decoding this frame. */
   event = 0;
 
-  /** Clears every per-packet field before the next frame (cheap: fields are numbers). */
+  /**
+   * Clears the per-packet fields whose value says whether a layer is present (-1, 0 or false), so
+   * that nothing of the previous frame shows through. Fields read only once their layer decoded
+   * (TCP sequence numbers and window, the ARP pairs) are left as they are: the next decode of that
+   * layer overwrites them.
+   */
   reset(): void {
     this.dstMac = -1; this.srcMac = -1; this.vlan = -1; this.etherType = 0; this.l3Off = -1;
     this.arpOp = 0;

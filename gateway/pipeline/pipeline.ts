@@ -76,7 +76,8 @@ export class Pipeline {
       if (r === 0 || r === E_IPPROTO_UNKNOWN) {
         flow = this.flows.update(pv);
         dir = this.flows.dir;
-        if (flow !== null && pv.payloadLen > 0) {
+        // A fragment carries part of a message: the app parsers would only see a truncated one.
+        if (flow !== null && pv.payloadLen > 0 && !pv.isFragment) {
           if (pv.ipProto === IPPROTO.UDP) this.app.udp(pv, flow, dev);
           else if (pv.ipProto === IPPROTO.TCP) this.app.tcp(pv, flow, dir);
         }

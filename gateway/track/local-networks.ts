@@ -1,46 +1,10 @@
 // Which addresses belong to the LAN side: the private and link-local ranges, plus the prefixes
 // the operator configures. A device learns an address only from a frame it sent with a LAN
 // source address (internet hosts appear behind the router's MAC with public addresses).
-import { parseIpv4, parseIpv6 } from '../decode/address-text.js';
-
-/** A prefix as numbers. */
-export interface Prefix {
-  family: 4 | 6;
-  words: [number, number, number, number];
-  len: number;
-}
+import { parsePrefix } from '../../policies/net/ip-address.js';
 
 /** RFC 1918, RFC 3927 link-local, RFC 6598 shared space; RFC 4291 link-local, RFC 4193 ULA. */
 export const DEFAULT_LOCAL_NETWORKS = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '169.254.0.0/16', '100.64.0.0/10', 'fe80::/10', 'fc00::/7'];
-
-/** Parses "a.b.c.d/n" or "x::/n" (no length: a host). Throws a RangeError naming the input. */
-export function parsePrefix(text: string): Prefix {
-  const [addr, lenText] = text.split('/');
-  const v4 = parseIpv4(addr ?? '');
-  if (v4 >= 0) {
-    const len = lenText === undefined ? 32 : Number(lenText);
-    if (!Number.isInteger(len) || len < 0 || len > 32) throw new RangeError(`bad prefix length in ${text}`);
-    return { family: 4, words: [v4, 0, 0, 0], len };
-  }
-  const v6 = parseIpv6(addr ?? '');
-  if (!v6) throw new RangeError(`not an IPv4 or IPv6 prefix: ${text}`);
-  const len = lenText === undefined ? 128 : Number(lenText);
-  if (!Number.isInteger(len) || len < 0 || len > 128) throw new RangeError(`bad prefix length in ${text}`);
-  return { family: 6, words: v6, len };
-}
-
-/** True when the address (IPv4 in w0) lies in the prefix. */
-export function inPrefix(p: Prefix, family: number, w0: number, w1: number, w2: number, w3: number): boolean {
-  if (p.family !== family) return false;
-  const ws = [w0, w1, w2, w3];
-  let bits = p.len;
-  for (let i = 0; bits > 0; i++, bits -= 32) {
-    const n = bits >= 32 ? 32 : bits;
-    const mask = n === 32 ? 0xffffffff : ~(0xffffffff >>> n) >>> 0;
-    if (((ws[i]! & mask) >>> 0) !== ((p.words[i]! & mask) >>> 0)) return false;
-  }
-  return true;
-}
 
 /** A set of LAN prefixes with a fast IPv4 path. */
 export class LocalNetworks {
@@ -50,13 +14,14 @@ export class LocalNetworks {
 
   constructor(prefixes: readonly string[] = DEFAULT_LOCAL_NETWORKS) {
     for (const t of prefixes) {
-      const p = parsePrefix(t);
+      const p = parsePrefix(t.trim());
+      if (p === null) throw new RangeError(`not an IPv4 or IPv6 prefix: ${t}`);
       if (p.family === 4) {
-        const mask = p.len === 0 ? 0 : (~(0xffffffff >>> p.len)) >>> 0;
+        const mask = p.length === 0 ? 0 : (~(0xffffffff >>> p.length)) >>> 0;
         this.v4.push({ net: (p.words[0] & mask) >>> 0, mask });
       } else {
         const m = [0, 0, 0, 0];
-        for (let i = 0, bits = p.len; i < 4; i++, bits -= 32) m[i] = bits >= 32 ? 0xffffffff : bits <= 0 ? 0 : (~(0xffffffff >>> bits)) >>> 0;
+        for (let i = 0, bits = p.length; i < 4; i++, bits -= 32) m[i] = bits >= 32 ? 0xffffffff : bits <= 0 ? 0 : (~(0xffffffff >>> bits)) >>> 0;
         this.v6.push(...p.words.map((w, i) => (w & m[i]!) >>> 0), ...m);
       }
     }

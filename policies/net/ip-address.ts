@@ -157,6 +157,8 @@ export function formatIpv6(w: AddressWords): string {
     if (j - i > bestLen) { bestStart = i; bestLen = j - i; }
     i = j;
   }
+  // IPv4-mapped addresses keep the dotted tail (RFC 5952 §5).
+  if (w[0] === 0 && w[1] === 0 && w[2] === 0xffff) return `::ffff:${formatIpv4(w[3])}`;
   const hex = g.map((x) => x.toString(16));
   if (bestStart < 0) return hex.join(':');
   return `${hex.slice(0, bestStart).join(':')}::${hex.slice(bestStart + bestLen).join(':')}`;

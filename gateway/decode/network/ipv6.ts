@@ -59,6 +59,12 @@ export function decodeIpv6(b: Buffer, off: number, end: number, pv: PacketView, 
         pv.isFragment = true;
         next = b[o]!;
         o += 8;
+        // RFC 8200 §4.5: a later fragment carries only data; its Next Header names the first header
+        // of the fragmentable part, which is in the first fragment. Walking on would read data.
+        if (pv.fragOffset !== 0) {
+          pv.ipProto = next;
+          return o;
+        }
         continue;
       }
       case IPPROTO.AH: {
