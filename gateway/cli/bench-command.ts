@@ -57,7 +57,7 @@ export async function runBench(argv: string[], io: CliIo): Promise<number> {
   let flows = 0;
   for (let i = 0; i < runs; i++) {
     const t0 = process.hrtime.bigint();
-    const { summary } = await replayCapture(file, { config: PIPELINE_DEFAULTS, topFlows: 10 });
+    const { summary } = await replayCapture(file, { config: PIPELINE_DEFAULTS, topFlows: 10, detect: false });
     const secs = Number(process.hrtime.bigint() - t0) / 1e9;
     pkts = summary.packets;
     flows = summary.flows.total;

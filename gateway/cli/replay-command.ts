@@ -10,7 +10,7 @@ import { UsageError } from './cli-io.js';
 import { Progress } from './progress.js';
 
 export const REPLAY_USAGE = `edgeward replay FILE [--config FILE] [--profiles DIR] [--bind MAC=MUDFILE]... [--intel LISTFILE]...
-                     [--json] [--eve OUT.jsonl] [--no-progress] [--max-flows N] [--top-flows N]`;
+                     [--json] [--eve OUT.jsonl] [--db ALERTS.sqlite] [--no-progress] [--max-flows N] [--top-flows N]`;
 
 export async function runReplay(argv: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -27,10 +27,11 @@ export async function runReplay(argv: string[], io: CliIo): Promise<number> {
       'no-progress': { type: 'boolean' },
       'max-flows': { type: 'string' },
       'top-flows': { type: 'string' },
+      db: { type: 'string' },
     },
   });
   if (positionals.length !== 1) throw new UsageError(`replay takes one capture file\nusage: ${REPLAY_USAGE}`);
-  for (const later of ['profiles', 'bind', 'intel', 'eve'] as const) {
+  for (const later of ['profiles', 'bind'] as const) {
     if (values[later] !== undefined) throw new UsageError(`--${later} is not available in this build yet (MUD verdicts and detectors are not wired into replay)`);
   }
   let config = values.config ? loadConfigFile(values.config) : PIPELINE_DEFAULTS;
@@ -50,6 +51,7 @@ export async function runReplay(argv: string[], io: CliIo): Promise<number> {
   const { summary } = await replayCapture(file, {
     config,
     topFlows,
+    detect: { evePath: values.eve, dbPath: values.db, config: values.intel ? { intel: { lists: values.intel } } : {} },
     onProgress: (_bytes, packets) => progress.update(_bytes, packets),
   });
   progress.end();
@@ -68,6 +70,7 @@ function textReport(s: ReplaySummary, secs: number): string {
     `devices: ${s.devices.length}`,
     ...s.devices.map((d) => `  ${d.mac}  ${d.ips.join(',') || '-'}  ${d.vendor ?? '-'}  ${d.hostname ?? '-'}${d.mudUrl ? '  mud=' + d.mudUrl : ''}`),
     `alerts: ${s.alerts.length}`,
+    ...s.alerts.map((a) => `  ${a.firstTs}  ${a.severity.padEnd(8)} ${a.rule.padEnd(24)} ${a.src} -> ${a.dst}${a.dport !== null ? ':' + a.dport : ''}  x${a.count}  ${a.message}`),
   ];
   return lines.join('\n') + '\n';
 }

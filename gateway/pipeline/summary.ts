@@ -1,5 +1,6 @@
 // The `replay --json` summary of DESIGN.md: counts, devices, flow totals, alerts; plus the
 // decode events by name and the largest flows, which operators ask for first.
+import type { Alert } from '../alerts/alert.js';
 import type { SourceStats } from '../capture/frame-source.js';
 import type { Device } from '../track/device.js';
 import { isoTime, type FlowRecord } from './flow-record.js';
@@ -34,7 +35,7 @@ export interface ReplaySummary {
   lastTs: string | null;
   devices: DeviceRecord[];
   flows: { total: number; tcp: number; udp: number; icmp: number; other: number; evicted: number; peak: number; top: FlowRecord[] };
-  alerts: unknown[];
+  alerts: Alert[];
   decodeEvents: Record<string, number>;
   dns: { names: number; answers: number; evicted: number };
   capture: { file: string; frames: number; warnings: string[] };
@@ -49,7 +50,7 @@ export function deviceRecord(d: Device): DeviceRecord {
   };
 }
 
-export function buildSummary(p: Pipeline, file: string, stats: SourceStats, top: FlowRecord[], alerts: unknown[]): ReplaySummary {
+export function buildSummary(p: Pipeline, file: string, stats: SourceStats, top: FlowRecord[], alerts: Alert[]): ReplaySummary {
   const c = p.flows.counters;
   const devices = [...p.devices.all()].sort((a, b) => a.firstSeen - b.firstSeen || (a.mac < b.mac ? -1 : 1)).map(deviceRecord);
   return {

@@ -1,0 +1,150 @@
+// Turns detector output into alerts: deduplicates by (rule, device, peer) within a window with a
+// count and first/last time, folds per-device alerts into a storm alert while one is open,
+// persists every new alert before anyone else sees it, then tells the listeners.
+import { createHash } from 'node:crypto';
+import type { Alert, AlertInput } from './alert.js';
+import type { AlertStore } from './alert-store.js';
+import { RULES, type RuleId, type Severity } from './rules.js';
+
+/** Alert settings (config `alerts.*`). */
+export interface AlertsConfig {
+  /** Occurrences of one (rule, device, peer) within this many seconds fold into one alert. Default 3600. */
+  dedupWindowSeconds: number;
+  /** Open deduplication entries kept; the oldest is closed at the cap. Default 10000. */
+  maxOpen: number;
+  /** Severity per rule, overriding the defaults of `rules.ts`. Default {}. */
+  severity: Partial<Record<RuleId, Severity>>;
+}
+
+export const ALERTS_DEFAULTS: Readonly<AlertsConfig> = Object.freeze({ dedupWindowSeconds: 3600, maxOpen: 10000, severity: Object.freeze({}) });
+
+/** Told of every new alert (`isNew`) and of every later change to its count. */
+export type AlertListener = (alert: Alert, isNew: boolean) => void;
+
+interface Open {
+  alert: Alert;
+  lastTs: number;
+  dirty: boolean;
+}
+
+interface Storm {
+  rules: ReadonlySet<RuleId>;
+  untilTs: number;
+  open: Open;
+}
+
+/** Highest number of folded devices or items an alert's evidence lists. */
+const MAX_FOLDED_LIST = 100;
+
+export class AlertManager {
+  private readonly open = new Map<string, Open>();
+  private readonly listeners: AlertListener[] = [];
+  private readonly raised: Alert[] = [];
+  private storm: Storm | null = null;
+  /** Alerts closed at the maxOpen cap. */
+  closedAtCap = 0;
+
+  constructor(private readonly cfg: Readonly<AlertsConfig>, private readonly store: AlertStore | null = null) {}
+
+  addListener(l: AlertListener): void {
+    this.listeners.push(l);
+  }
+
+  /** Every alert raised in this run, in the order raised (kept for summaries; bounded by the run). */
+  all(): readonly Alert[] {
+    return this.raised;
+  }
+
+  /** Raises or folds one alert. Returns the alert it now counts in. */
+  raise(input: AlertInput): Alert {
+    const n = input.count ?? 1;
+    const storm = this.storm;
+    if (storm !== null && input.ts <= storm.untilTs && storm.rules.has(input.rule)) {
+      // A storm is open: this per-device alert is one of its many, not a finding of its own.
+      const ev = storm.open.alert.evidence as { folded?: Record<string, number>; devices?: string[] };
+      ev.folded ??= {};
+      ev.folded[input.rule] = (ev.folded[input.rule] ?? 0) + n;
+      if (input.device && ev.devices && ev.devices.length < MAX_FOLDED_LIST && !ev.devices.includes(input.device)) ev.devices.push(input.device);
+      this.bump(storm.open, input.ts, 0);
+      return storm.open.alert;
+    }
+    const peer = input.peer ?? input.dst;
+    const key = `${input.rule}|${input.device ?? ''}|${peer}`;
+    const o = this.open.get(key);
+    if (o !== undefined && input.ts - o.lastTs <= this.cfg.dedupWindowSeconds * 1e6) {
+      Object.assign(o.alert.evidence, input.evidence);
+      this.bump(o, input.ts, n);
+      return o.alert;
+    }
+    if (o !== undefined) this.open.delete(key);
+    return this.create(key, input, n).alert;
+  }
+
+  /**
+   * Opens a storm: until `untilTs`, alerts of `rules` fold into the storm alert `input` instead of
+   * standing alone (DESIGN: devices reconnecting after a power cut must not bury the SOC).
+   */
+  openStorm(input: AlertInput, rules: readonly RuleId[], untilTs: number): Alert {
+    const key = `${input.rule}|${input.device ?? ''}|${input.peer ?? input.dst}`;
+    const o = this.create(key, input, input.count ?? 1);
+    this.storm = { rules: new Set(rules), untilTs, open: o };
+    return o.alert;
+  }
+
+  /** Writes pending count changes to the store and tells listeners. Call about once a second. */
+  flush(): void {
+    for (const o of this.open.values()) {
+      if (!o.dirty) continue;
+      o.dirty = false;
+      this.store?.update(o.alert);
+      for (const l of this.listeners) l(o.alert, false);
+    }
+  }
+
+  /** Closes entries idle for longer than the window at packet time `now` (µs). */
+  expire(now: number): void {
+    const limit = now - this.cfg.dedupWindowSeconds * 1e6;
+    for (const [k, o] of this.open) if (o.lastTs < limit && !o.dirty) this.open.delete(k);
+    if (this.storm !== null && now > this.storm.untilTs) this.storm = null;
+  }
+
+  private bump(o: Open, ts: number, n: number): void {
+    o.alert.count += n;
+    if (ts > o.lastTs) {
+      o.lastTs = ts;
+      o.alert.lastTs = iso(ts);
+    }
+    o.dirty = true;
+  }
+
+  private create(key: string, input: AlertInput, n: number): Open {
+    if (this.open.size >= this.cfg.maxOpen) {
+      const [oldKey, old] = this.open.entries().next().value as [string, Open];
+      if (old.dirty) this.store?.update(old.alert);
+      this.open.delete(oldKey);
+      this.closedAtCap++;
+    }
+    const t = iso(input.ts);
+    // Same capture, same alerts: the id depends only on what the alert is and when it began.
+    const id = createHash('sha256').update(`${key}|${input.ts}|${this.raised.length}`).digest('hex').slice(0, 16);
+    const alert: Alert = {
+      id, ts: t, rule: input.rule, severity: input.severity ?? this.cfg.severity[input.rule] ?? RULES[input.rule][0],
+      device: input.device, src: input.src, dst: input.dst, proto: input.proto, sport: input.sport, dport: input.dport,
+      count: n, message: input.message, evidence: { ...input.evidence }, firstTs: t, lastTs: t,
+    };
+    // Persisted before anything else sees it (DESIGN: alerts are persisted before they are sent).
+    this.store?.insert(alert);
+    const o: Open = { alert, lastTs: input.ts, dirty: false };
+    this.open.set(key, o);
+    this.raised.push(alert);
+    for (const l of this.listeners) l(alert, true);
+    return o;
+  }
+}
+
+/** ISO-8601 with microseconds of a packet time in µs. */
+export function iso(tsMicros: number): string {
+  const ms = Math.floor(tsMicros / 1000);
+  const us = Math.floor(tsMicros % 1000);
+  return new Date(ms).toISOString().replace('Z', `${String(us).padStart(3, '0')}Z`);
+}

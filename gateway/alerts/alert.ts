@@ -1,0 +1,46 @@
+// The alert record of DESIGN.md, and what a detector hands over to raise one.
+import type { RuleId, Severity } from './rules.js';
+
+/** What a detector emits. Times are packet time in µs; addresses are text. */
+export interface AlertInput {
+  rule: RuleId;
+  /** Packet time of the evidence, µs. */
+  ts: number;
+  /** MAC of the LAN device concerned, or null. */
+  device: string | null;
+  src: string;
+  dst: string;
+  proto: string;
+  sport: number | null;
+  dport: number | null;
+  message: string;
+  evidence: Record<string, unknown>;
+  /** Deduplication peer (default `dst`): alerts with the same rule, device and peer fold into one. */
+  peer?: string;
+  /** Overrides the rule's configured severity (rare: a detector that grades its own finding). */
+  severity?: Severity;
+  /** How many occurrences this input stands for (default 1). */
+  count?: number;
+}
+
+/** An alert as stored, exported and streamed. */
+export interface Alert {
+  id: string;
+  /** Packet time of the first occurrence, ISO-8601. */
+  ts: string;
+  rule: RuleId;
+  severity: Severity;
+  device: string | null;
+  src: string;
+  dst: string;
+  proto: string;
+  sport: number | null;
+  dport: number | null;
+  /** Occurrences folded into this alert. */
+  count: number;
+  message: string;
+  evidence: Record<string, unknown>;
+  /** First and last occurrence, ISO-8601. */
+  firstTs: string;
+  lastTs: string;
+}

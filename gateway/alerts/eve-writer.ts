@@ -1,0 +1,50 @@
+// Suricata EVE-compatible JSON lines (https://docs.suricata.io/en/latest/output/eve/eve-json-format.html):
+// `event_type: "alert"` with src_ip/dest_ip/proto and an `alert` object, plus edgeward's own fields
+// under `edgeward`, so SIEM shippers that ingest Suricata ingest these as they are.
+import { closeSync, openSync, writeSync } from 'node:fs';
+import type { Alert } from './alert.js';
+import { eveSeverity, RULE_IDS, RULES } from './rules.js';
+
+/** Signature ids: a fixed base plus the rule's position in the never-reordered vocabulary. */
+const SID_BASE = 9_100_000;
+
+/** The EVE record of an alert. */
+export function eveRecord(a: Alert): Record<string, unknown> {
+  const rec: Record<string, unknown> = {
+    timestamp: a.lastTs.replace('Z', '+0000'),
+    event_type: 'alert',
+    src_ip: a.src,
+    dest_ip: a.dst,
+    proto: a.proto.toUpperCase(),
+  };
+  if (a.sport !== null) rec.src_port = a.sport;
+  if (a.dport !== null) rec.dest_port = a.dport;
+  rec.alert = {
+    action: 'allowed',
+    gid: 1,
+    signature_id: SID_BASE + RULE_IDS.indexOf(a.rule),
+    rev: 1,
+    signature: `edgeward ${a.rule}: ${a.message}`,
+    category: RULES[a.rule][1],
+    severity: eveSeverity(a.severity),
+  };
+  rec.edgeward = { id: a.id, rule: a.rule, severity: a.severity, device: a.device, count: a.count, firstTs: a.firstTs, lastTs: a.lastTs, evidence: a.evidence };
+  return rec;
+}
+
+/** Appends EVE lines to a file. */
+export class EveWriter {
+  private readonly fd: number;
+
+  constructor(readonly path: string) {
+    this.fd = openSync(path, 'a');
+  }
+
+  write(a: Alert): void {
+    writeSync(this.fd, JSON.stringify(eveRecord(a)) + '\n');
+  }
+
+  close(): void {
+    closeSync(this.fd);
+  }
+}

@@ -1,0 +1,44 @@
+// Builds the address part of an alert from a flow or a packet, so every detector fills src, dst,
+// ports, protocol and device the same way.
+import type { AlertInput } from '../alerts/alert.js';
+import { ipv4ToString, ipv6ToString, macToString } from '../decode/address-text.js';
+import { IPPROTO } from '../decode/dispatch.js';
+import type { PacketView } from '../decode/packet-view.js';
+import { flowAddr, protoName } from '../pipeline/flow-record.js';
+import type { Flow } from '../track/flow.js';
+import type { DetectorHost } from './detector.js';
+
+type Where = Pick<AlertInput, 'src' | 'dst' | 'proto' | 'sport' | 'dport' | 'device'>;
+
+/** src/dst/ports of a flow oriented initiator → responder; the device is the LAN side's MAC. */
+export function flowFields(host: DetectorHost, f: Flow): Where {
+  const ported = f.proto === IPPROTO.TCP || f.proto === IPPROTO.UDP;
+  return {
+    src: flowAddr(f, 'a'), dst: flowAddr(f, 'b'), proto: protoName(f.proto),
+    sport: ported ? f.aPort : null, dport: ported ? f.bPort : null,
+    device: flowDevice(host, f),
+  };
+}
+
+/** MAC of the LAN device in a flow: the initiator if it is on the LAN, else the responder, else null. */
+export function flowDevice(host: DetectorHost, f: Flow): string | null {
+  const aLocal = f.family === 4 ? host.local.hasV4(f.a0) : host.local.hasV6(f.a0, f.a1, f.a2, f.a3);
+  if (aLocal && f.aMac >= 0 && host.devices.get(f.aMac)) return macToString(f.aMac);
+  const bLocal = f.family === 4 ? host.local.hasV4(f.b0) : host.local.hasV6(f.b0, f.b1, f.b2, f.b3);
+  if (bLocal && f.bMac >= 0 && host.devices.get(f.bMac)) return macToString(f.bMac);
+  return null;
+}
+
+/** src/dst/ports of the current packet; the device is the sender if it is a known device, else the receiver. */
+export function packetFields(host: DetectorHost, pv: PacketView): Where {
+  const v4 = pv.family === 4;
+  const ported = pv.srcPort >= 0;
+  let device: string | null = null;
+  if (pv.srcMac >= 0 && host.devices.get(pv.srcMac) && (v4 ? host.local.hasV4(pv.src0) : host.local.hasV6(pv.src0, pv.src1, pv.src2, pv.src3))) device = macToString(pv.srcMac);
+  else if (pv.dstMac >= 0 && host.devices.get(pv.dstMac) && (v4 ? host.local.hasV4(pv.dst0) : host.local.hasV6(pv.dst0, pv.dst1, pv.dst2, pv.dst3))) device = macToString(pv.dstMac);
+  return {
+    src: v4 ? ipv4ToString(pv.src0) : ipv6ToString(pv.src0, pv.src1, pv.src2, pv.src3),
+    dst: v4 ? ipv4ToString(pv.dst0) : ipv6ToString(pv.dst0, pv.dst1, pv.dst2, pv.dst3),
+    proto: protoName(pv.ipProto), sport: ported ? pv.srcPort : null, dport: ported ? pv.dstPort : null, device,
+  };
+}
