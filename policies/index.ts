@@ -28,3 +28,10 @@ export {
   formatIpv4, formatIpv6, formatPrefix, parseIpAddress, parseIpv4, parseIpv6, parsePrefix, type IpPrefix,
 } from './net/ip-address.js';
 export { formatMac, parseMac } from './net/mac-address.js';
+
+export { verifyMudSignature, parseTrustAnchors, SIGNATURE_ERRORS, type SignatureResult, type SignatureErrorCode } from './signature/verify-mud-signature.js';
+export {
+  MudFetcher, MUD_FETCHER_DEFAULTS, FETCH_ERRORS, clampCacheValidity, signatureUrlFor,
+  type AcceptResult, type FetchResult, type MudFetcherOptions, type FetchErrorCode,
+} from './fetch/mud-fetcher.js';
+export { acceptMudFor } from './fetch/accept-mud.js';
