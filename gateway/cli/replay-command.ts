@@ -1,8 +1,8 @@
 // `edgeward replay FILE`: a capture through the whole pipeline; the JSON summary on stdout with
 // --json, a short text report otherwise; progress on stderr when it is a terminal.
 import { parseArgs } from 'node:util';
-import { loadConfigFile } from '../config/load-config.js';
-import { PIPELINE_DEFAULTS, pipelineConfig } from '../config/pipeline-config.js';
+import { GATEWAY_DEFAULTS, loadConfigFile } from '../config/load-config.js';
+import { pipelineConfig } from '../config/pipeline-config.js';
 import { replayCapture } from '../pipeline/replay.js';
 import type { ReplaySummary } from '../pipeline/summary.js';
 import type { CliIo } from './cli-io.js';
@@ -34,7 +34,8 @@ export async function runReplay(argv: string[], io: CliIo): Promise<number> {
   for (const later of ['profiles', 'bind'] as const) {
     if (values[later] !== undefined) throw new UsageError(`--${later} is not available in this build yet (MUD verdicts and detectors are not wired into replay)`);
   }
-  let config = values.config ? loadConfigFile(values.config) : PIPELINE_DEFAULTS;
+  const gw = values.config ? loadConfigFile(values.config) : GATEWAY_DEFAULTS;
+  let config = gw.pipeline;
   if (values['max-flows'] !== undefined) {
     const n = Number(values['max-flows']);
     if (!Number.isInteger(n) || n < 1) throw new UsageError('--max-flows takes a whole number of at least 1');
@@ -51,7 +52,10 @@ export async function runReplay(argv: string[], io: CliIo): Promise<number> {
   const { summary } = await replayCapture(file, {
     config,
     topFlows,
-    detect: { evePath: values.eve, dbPath: values.db, config: values.intel ? { intel: { lists: values.intel } } : {} },
+    detect: {
+      evePath: values.eve, dbPath: values.db, alerts: gw.alerts,
+      config: values.intel ? { ...gw.detect, intel: { ...gw.detect.intel, lists: values.intel } } : gw.detect,
+    },
     onProgress: (_bytes, packets) => progress.update(_bytes, packets),
   });
   progress.end();

@@ -1,6 +1,11 @@
 // Reads the config file (JSON), checks it against the defaults' shape — no unknown keys, right
-// types, every error reported at once with its path — and returns the frozen result.
+// types, every error reported at once with its path — and returns the frozen result. Sections:
+// decode, flows, devices, dns (the pipeline), detect.<detector> (thresholds, `enabled`), alerts.
 import { readFileSync } from 'node:fs';
+import { ALERTS_DEFAULTS, type AlertsConfig } from '../alerts/alert-manager.js';
+import { isRuleId, SEVERITIES, type RuleId, type Severity } from '../alerts/rules.js';
+import type { DetectConfig } from '../detect/detect-engine.js';
+import { DETECTORS } from '../detect/registry.js';
 import { PIPELINE_DEFAULTS, pipelineConfig, type Overrides, type PipelineConfig } from './pipeline-config.js';
 
 /** A config that failed validation; `problems` lists every fault with its path. */
@@ -12,31 +17,98 @@ export class ConfigError extends Error {
   }
 }
 
-/** Checks a parsed config object; returns the merged, frozen pipeline config or throws ConfigError. */
-export function validateConfig(raw: unknown, source = 'config'): Readonly<PipelineConfig> {
+/** The whole validated configuration. */
+export interface GatewayConfig {
+  pipeline: Readonly<PipelineConfig>;
+  detect: DetectConfig;
+  alerts: Readonly<AlertsConfig>;
+}
+
+/** Defaults of everything. */
+export const GATEWAY_DEFAULTS: Readonly<GatewayConfig> = Object.freeze({ pipeline: PIPELINE_DEFAULTS, detect: Object.freeze({}), alerts: ALERTS_DEFAULTS });
+
+const isObj = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/** Checks `value` against the type of the default `dv`; returns a problem or null. */
+function typeProblem(path: string, dv: unknown, v: unknown): string | null {
+  if (typeof dv === 'number') return typeof v === 'number' && Number.isFinite(v) && v >= 0 ? null : `${path}: must be a non-negative number`;
+  if (typeof dv === 'boolean') return typeof v === 'boolean' ? null : `${path}: must be true or false`;
+  if (typeof dv === 'string') return typeof v === 'string' ? null : `${path}: must be a string`;
+  if (Array.isArray(dv)) return Array.isArray(v) && v.every((x) => typeof x === 'string') ? null : `${path}: must be a list of strings`;
+  return null;
+}
+
+/** Checks a parsed config object; returns the merged, frozen config or throws ConfigError. */
+export function validateConfig(raw: unknown, source = 'config'): Readonly<GatewayConfig> {
+  if (!isObj(raw)) throw new ConfigError([`${source}: must be a JSON object`]);
   const problems: string[] = [];
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new ConfigError([`${source}: must be a JSON object`]);
+  const pipelineRaw: Record<string, unknown> = {};
   const defaults = PIPELINE_DEFAULTS as unknown as Record<string, Record<string, unknown>>;
-  for (const [section, value] of Object.entries(raw as Record<string, unknown>)) {
+  const sections = [...Object.keys(defaults), 'detect', 'alerts'];
+  for (const [section, value] of Object.entries(raw)) {
+    if (section === 'detect' || section === 'alerts') continue;
     const d = defaults[section];
-    if (d === undefined) { problems.push(`${section}: unknown key (known: ${Object.keys(defaults).join(', ')})`); continue; }
-    if (value === null || typeof value !== 'object' || Array.isArray(value)) { problems.push(`${section}: must be an object`); continue; }
-    for (const [key, v] of Object.entries(value as Record<string, unknown>)) {
-      const dv = d[key];
-      const path = `${section}.${key}`;
-      if (dv === undefined) problems.push(`${path}: unknown key (known: ${Object.keys(d).join(', ')})`);
-      else if (typeof dv === 'number' && (typeof v !== 'number' || !Number.isFinite(v) || v < 0)) problems.push(`${path}: must be a non-negative number`);
-      else if (Array.isArray(dv) && (!Array.isArray(v) || v.some((x) => typeof x !== 'string'))) problems.push(`${path}: must be a list of strings`);
+    if (d === undefined) { problems.push(`${section}: unknown key (known: ${sections.join(', ')})`); continue; }
+    if (!isObj(value)) { problems.push(`${section}: must be an object`); continue; }
+    for (const [key, v] of Object.entries(value)) {
+      if (!(key in d)) { problems.push(`${section}.${key}: unknown key (known: ${Object.keys(d).join(', ')})`); continue; }
+      const p = typeProblem(`${section}.${key}`, d[key], v);
+      if (p) problems.push(p);
+    }
+    pipelineRaw[section] = value;
+  }
+  const flows = pipelineRaw.flows as { maxFlows?: unknown } | undefined;
+  if (typeof flows?.maxFlows === 'number' && flows.maxFlows < 1) problems.push('flows.maxFlows: must be at least 1');
+
+  const detect: DetectConfig = {};
+  if (raw.detect !== undefined) {
+    if (!isObj(raw.detect)) problems.push('detect: must be an object');
+    else {
+      for (const [name, value] of Object.entries(raw.detect)) {
+        const spec = DETECTORS.find((s) => s.name === name);
+        if (!spec) { problems.push(`detect.${name}: unknown detector (known: ${DETECTORS.map((s) => s.name).join(', ')})`); continue; }
+        if (!isObj(value)) { problems.push(`detect.${name}: must be an object`); continue; }
+        const d = spec.defaults as Record<string, unknown>;
+        for (const [key, v] of Object.entries(value)) {
+          if (key === 'enabled') { if (typeof v !== 'boolean') problems.push(`detect.${name}.enabled: must be true or false`); continue; }
+          if (!(key in d)) { problems.push(`detect.${name}.${key}: unknown key (known: enabled, ${Object.keys(d).join(', ')})`); continue; }
+          const p = typeProblem(`detect.${name}.${key}`, d[key], v);
+          if (p) problems.push(p);
+        }
+        detect[name] = value as DetectConfig[string];
+      }
     }
   }
-  const flows = (raw as { flows?: { maxFlows?: unknown } }).flows;
-  if (typeof flows?.maxFlows === 'number' && flows.maxFlows < 1) problems.push('flows.maxFlows: must be at least 1');
+
+  let alerts: AlertsConfig = ALERTS_DEFAULTS;
+  if (raw.alerts !== undefined) {
+    if (!isObj(raw.alerts)) problems.push('alerts: must be an object');
+    else {
+      const a = raw.alerts;
+      const severity: Partial<Record<RuleId, Severity>> = {};
+      for (const [key, v] of Object.entries(a)) {
+        if (key === 'severity') {
+          if (!isObj(v)) { problems.push('alerts.severity: must be an object of rule id to severity'); continue; }
+          for (const [rule, sev] of Object.entries(v)) {
+            if (!isRuleId(rule)) problems.push(`alerts.severity.${rule}: unknown rule id`);
+            else if (!SEVERITIES.includes(sev as Severity)) problems.push(`alerts.severity.${rule}: must be one of ${SEVERITIES.join(', ')}`);
+            else severity[rule] = sev as Severity;
+          }
+        } else if (!(key in ALERTS_DEFAULTS)) problems.push(`alerts.${key}: unknown key (known: ${Object.keys(ALERTS_DEFAULTS).join(', ')})`);
+        else {
+          const p = typeProblem(`alerts.${key}`, (ALERTS_DEFAULTS as unknown as Record<string, unknown>)[key], v);
+          if (p) problems.push(p);
+        }
+      }
+      alerts = Object.freeze({ ...ALERTS_DEFAULTS, ...(a as Partial<AlertsConfig>), severity: Object.freeze(severity) });
+    }
+  }
   if (problems.length > 0) throw new ConfigError(problems.map((p) => `${source}: ${p}`));
-  return pipelineConfig(raw as Overrides<PipelineConfig>);
+  return Object.freeze({ pipeline: pipelineConfig(pipelineRaw as Overrides<PipelineConfig>), detect: Object.freeze(detect), alerts });
 }
 
 /** Loads and validates a JSON config file. */
-export function loadConfigFile(path: string): Readonly<PipelineConfig> {
+export function loadConfigFile(path: string): Readonly<GatewayConfig> {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
