@@ -55,8 +55,8 @@ export class AlertManager {
     return this.raised;
   }
 
-  /** Raises or folds one alert. Returns the alert it now counts in. */
-  raise(input: AlertInput): Alert {
+  /** Raises or folds one alert. Returns the alert it now counts in (null for a count-0 update with nothing open). */
+  raise(input: AlertInput): Alert | null {
     const n = input.count ?? 1;
     const storm = this.storm;
     if (storm !== null && input.ts <= storm.untilTs && storm.rules.has(input.rule)) {
@@ -77,6 +77,9 @@ export class AlertManager {
       return o.alert;
     }
     if (o !== undefined) this.open.delete(key);
+    // A count-0 input only updates the evidence of an open finding; with none open there is
+    // nothing to update, and an alert of zero occurrences would be a false one.
+    if (n === 0) return null;
     return this.create(key, input, n).alert;
   }
 

@@ -19,7 +19,7 @@ export interface AlertInput {
   peer?: string;
   /** Overrides the rule's configured severity (rare: a detector that grades its own finding). */
   severity?: Severity;
-  /** How many occurrences this input stands for (default 1). */
+  /** How many occurrences this input stands for (default 1); 0 updates an open alert's evidence only. */
   count?: number;
 }
 

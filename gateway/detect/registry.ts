@@ -1,5 +1,15 @@
-// Every detector kind, in the order they run. One file each under detectors/.
+// Every detector kind, in the order they run. One file each under detectors/; the config key of
+// each is its `name` (`detect.<name>.<key>` in the config file).
 import type { DetectorSpec } from './detector.js';
+import { beacon } from './detectors/beacon.js';
+import { bruteforce } from './detectors/bruteforce.js';
+import { cleartextTelnet } from './detectors/cleartext-telnet.js';
+import { dnsExfiltration } from './detectors/dns-exfiltration.js';
+import { dnsTunnel } from './detectors/dns-tunnel.js';
+import { scanHost } from './detectors/scan-host.js';
+import { scanPort } from './detectors/scan-port.js';
 
-/** The registry. The config key of each is its `name`. */
-export const DETECTORS: readonly DetectorSpec<object>[] = [];
+/** The registry. */
+export const DETECTORS: readonly DetectorSpec<object>[] = [
+  scanPort, scanHost, bruteforce, cleartextTelnet, beacon, dnsTunnel, dnsExfiltration,
+];

@@ -174,6 +174,9 @@ export class FlowTable {
       f.b0 = pv.src0; f.b1 = pv.src1; f.b2 = pv.src2; f.b3 = pv.src3; f.bPort = sp;
       this.dir = 1;
     }
+    // The sender's MAC is known now: listeners of onFlowStart may name the device from it.
+    if (this.dir === 0) f.aMac = pv.srcMac;
+    else f.bMac = pv.srcMac;
     f.tclass = proto === IPPROTO.TCP ? TimeoutClass.TcpNew : proto === IPPROTO.UDP ? TimeoutClass.Udp : TimeoutClass.Other;
     const i = h & this.mask;
     f.chain = this.buckets[i];

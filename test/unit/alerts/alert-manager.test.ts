@@ -98,3 +98,14 @@ describe('AlertManager', () => {
     store.close();
   });
 });
+
+describe('AlertManager count-0 updates', () => {
+  it('update the evidence of an open alert, and never create an alert on their own', () => {
+    const m = new AlertManager({ ...ALERTS_DEFAULTS, dedupWindowSeconds: 60 });
+    m.raise(input());
+    m.raise(input({ ts: T + S, count: 0, evidence: { ports: 99 } }));
+    expect(m.all().map((a) => [a.count, a.evidence.ports])).toEqual([[1, 99]]);
+    expect(m.raise(input({ ts: T + 600 * S, count: 0 }))).toBeNull();
+    expect(m.all()).toHaveLength(1);
+  });
+});

@@ -140,3 +140,14 @@ describe('FlowTable', () => {
     expect(t.counters.icmp).toBe(1);
   });
 });
+
+describe('FlowTable listeners', () => {
+  it('a new flow already carries its sender MAC when onFlowStart runs', () => {
+    const t = new FlowTable(pipelineConfig().flows);
+    const macs: number[] = [];
+    t.addListener({ onFlowStart: (f) => macs.push(f.aMac, f.bMac) });
+    t.update(pkt(0, '10.0.0.2', 40000, '1.1.1.1', 443, 6, SYN));
+    t.update(pkt(1, '1.1.1.1', 443, '10.0.0.3', 40001, 6, SYN | ACK)); // first seen at the SYN-ACK: B sent it
+    expect(macs).toEqual([0x020000000001, -1, -1, 0x020000000001]);
+  });
+});

@@ -1,0 +1,332 @@
+// Password guessing against telnet (`bruteforce.telnet`) and SSH (`bruteforce.ssh`): many short
+// sessions from one source to one service, or, in cleartext telnet, many "Login incorrect" replies.
+// Mirai and its kin log in to telnet with a list of default credentials, one or a few per session.
+//
+// Sessions are counted when their flow ends: a TCP flow the source opened to a telnet or SSH port,
+// that the server answered (SYN-ACK or data), and that lasted less than `shortSessionSeconds` or
+// was closed with FIN or RST. Failed logins are counted as they pass: the first `inspectBytes` of
+// each telnet server's replies are searched, case-insensitively, for `failurePatterns` (a
+// streaming match, so a word split across segments still counts). SSH is encrypted: sessions only.
+import type { AlertInput } from '../../alerts/alert.js';
+import type { RuleId } from '../../alerts/rules.js';
+import { ipv4ToString, ipv6ToString } from '../../decode/address-text.js';
+import { IPPROTO } from '../../decode/dispatch.js';
+import type { PacketView } from '../../decode/packet-view.js';
+import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from '../../decode/transport/tcp.js';
+import type { Flow } from '../../track/flow.js';
+import { flowDevice } from '../alert-fields.js';
+import { detector, type Detector, type DetectorHost } from '../detector.js';
+
+/** Settings of `detect.bruteforce`. All are read at start. */
+export interface BruteforceConfig {
+  /** Telnet ports (IANA 23; 2323 is Mirai's second target). Default [23, 2323]. */
+  telnetPorts: number[];
+  /** SSH ports (IANA 22). Default [22]. */
+  sshPorts: number[];
+  /** Window both thresholds count in, seconds. Default 60. */
+  windowSeconds: number;
+  /**
+   * Short sessions from one source to one service within the window that make a finding.
+   * Default 10: a person retrying a password reconnects a few times a minute, not ten.
+   */
+  sessions: number;
+  /** A session shorter than this counts even if it was never closed, seconds. Default 30. */
+  shortSessionSeconds: number;
+  /**
+   * Failed telnet logins from one source to one service within the window that make a finding.
+   * Default 10: login(1) gives a person at most 5 tries a session (shadow-utils LOGIN_RETRIES;
+   * util-linux and BusyBox allow 3), so ten in a minute is more than two sessions of mistakes.
+   */
+  failures: number;
+  /** Words in a telnet server's reply that mark a failed login, matched case-insensitively. Default ['incorrect', 'failed', 'denied']. */
+  failurePatterns: string[];
+  /** Server-to-client payload bytes searched per telnet flow. Default 4096. */
+  inspectBytes: number;
+  /** Cap on (source, server, port) keys tracked; the least recently active is evicted. Default 4096. */
+  maxTracked: number;
+  /** Cap on telnet flows being searched at once; the oldest is dropped. Default 4096. */
+  maxInspected: number;
+}
+
+/** Defaults of `detect.bruteforce` (units and reasons in BruteforceConfig). */
+export const BRUTEFORCE_DEFAULTS: Readonly<BruteforceConfig> = Object.freeze({
+  telnetPorts: Object.freeze([23, 2323]) as number[],
+  sshPorts: Object.freeze([22]) as number[],
+  windowSeconds: 60,
+  sessions: 10,
+  shortSessionSeconds: 30,
+  failures: 10,
+  failurePatterns: Object.freeze(['incorrect', 'failed', 'denied']) as string[],
+  inspectBytes: 4096,
+  maxTracked: 4096,
+  maxInspected: 4096,
+});
+
+const TELNET = 1, SSH = 2;
+
+/** A compiled pattern: lower-case bytes and the KMP failure table. */
+interface Pattern {
+  bytes: Uint8Array;
+  fail: Int32Array;
+}
+
+function compile(word: string): Pattern {
+  const bytes = Uint8Array.from(Buffer.from(word.toLowerCase(), 'latin1'));
+  const fail = new Int32Array(bytes.length);
+  for (let i = 1, k = 0; i < bytes.length; i++) {
+    while (k > 0 && bytes[i] !== bytes[k]) k = fail[k - 1]!;
+    if (bytes[i] === bytes[k]) k++;
+    fail[i] = k;
+  }
+  return { bytes, fail };
+}
+
+/** Search state of one telnet flow. */
+interface Inspect {
+  seen: number;
+  /** Matched prefix length per pattern. */
+  state: Int32Array;
+}
+
+type Trigger = 'sessions' | 'failures';
+
+interface Finding {
+  sessions: number;
+  failures: number;
+  trigger: Trigger;
+  lastTs: number;
+  /** When activity was last counted (a session is counted when its flow ends), µs. */
+  lastArrival: number;
+  /** sessions + failures that trigger the next progress report (doubling). */
+  nextReport: number;
+  dirty: boolean;
+  base: Omit<AlertInput, 'ts' | 'evidence' | 'count'>;
+}
+
+/** One (source, server, port): the latest session starts and failure times, within the window. */
+interface Entry {
+  key: string;
+  rule: RuleId;
+  /** Times (µs) of recent sessions (their start) and failures, oldest first, capped at the threshold. */
+  sessionTimes: number[];
+  failureTimes: number[];
+  /** Totals since the key was last cleared. */
+  sessions: number;
+  failures: number;
+  /** Latest activity (session start, failure), µs, and when it was counted. */
+  lastTs: number;
+  lastArrival: number;
+  finding: Finding | null;
+}
+
+/** The running detector, with its counters (for tests and metrics). */
+export interface BruteforceDetector extends Detector {
+  /** Keys evicted at `maxTracked`. */
+  readonly evicted: number;
+  /** Telnet flows dropped from the search at `maxInspected`. */
+  readonly inspectEvicted: number;
+  /** Telnet flows being searched. */
+  readonly inspecting: number;
+}
+
+function keyOf(f: Flow): string {
+  return f.family === 4 ? `${f.a0}>${f.b0}:${f.bPort}` : `${f.a0},${f.a1},${f.a2},${f.a3}>${f.b0},${f.b1},${f.b2},${f.b3}:${f.bPort}`;
+}
+
+/** Appends `ts` keeping the list sorted and at most `cap` long; true when the newest `cap` fit in `w` µs. */
+function push(times: number[], ts: number, cap: number, w: number): boolean {
+  let i = times.length;
+  while (i > 0 && times[i - 1]! > ts) i--;
+  times.splice(i, 0, ts);
+  if (times.length > cap) times.shift();
+  return times.length >= cap && times[times.length - 1]! - times[0]! <= w;
+}
+
+/**
+ * The `bruteforce` detector. Alert: src = client, dst = server, dport = the service port, device =
+ * the LAN side (the client if it is on the LAN, else the server); dedup peer = the other side, so
+ * one alert per (device, attacker or victim). Evidence: `service` (telnet, ssh), `sessions` and
+ * `failures` counted in the finding, `windowSeconds`, `trigger` (sessions or failures), `evicted`
+ * keys dropped at the cap so far. Raised once (count 1); reports with count 0 refresh the evidence
+ * when sessions + failures double and when the finding closes (quiet for the window, or shutdown).
+ */
+export const bruteforce = detector<BruteforceConfig>({
+  name: 'bruteforce',
+  rules: ['bruteforce.telnet', 'bruteforce.ssh'],
+  defaults: BRUTEFORCE_DEFAULTS,
+  create(host: DetectorHost, cfg: Readonly<BruteforceConfig>): BruteforceDetector {
+    const windowUs = cfg.windowSeconds * 1e6;
+    const shortUs = cfg.shortSessionSeconds * 1e6;
+    const service = new Uint8Array(65536);
+    for (const p of cfg.telnetPorts) if (p >= 0 && p < 65536) service[p] = TELNET;
+    for (const p of cfg.sshPorts) if (p >= 0 && p < 65536) service[p] = SSH;
+    const patterns = cfg.failurePatterns.filter((w) => w.length > 0).map(compile);
+    const entries = new Map<string, Entry>();
+    const inspecting = new Map<Flow, Inspect>();
+    const open = new Set<Entry>();
+    let evicted = 0;
+    let inspectEvicted = 0;
+    let closing = false;
+    /** Packet time of the latest tick, µs. */
+    let now = 0;
+
+    function evidence(f: Finding): Record<string, unknown> {
+      return {
+        service: f.base.rule === 'bruteforce.ssh' ? 'ssh' : 'telnet', sessions: f.sessions, failures: f.failures,
+        windowSeconds: cfg.windowSeconds, trigger: f.trigger, evicted,
+      };
+    }
+
+    function report(f: Finding, count: number): void {
+      f.dirty = false;
+      f.nextReport = (f.sessions + f.failures) * 2;
+      host.emit({ ...f.base, ts: f.lastTs, count, evidence: evidence(f) });
+    }
+
+    function closeFinding(e: Entry): void {
+      const f = e.finding;
+      if (f === null) return;
+      if (f.dirty) report(f, 0);
+      e.finding = null;
+      open.delete(e);
+      e.sessionTimes.length = 0; e.failureTimes.length = 0; e.sessions = 0; e.failures = 0;
+    }
+
+    function entryFor(flow: Flow, kind: number, ts: number, arrival: number): Entry {
+      const key = keyOf(flow);
+      let e = entries.get(key);
+      if (e === undefined) {
+        if (entries.size >= cfg.maxTracked) {
+          const oldest = entries.values().next().value as Entry;
+          closeFinding(oldest);
+          entries.delete(oldest.key);
+          evicted++;
+        }
+        e = { key, rule: kind === SSH ? 'bruteforce.ssh' : 'bruteforce.telnet', sessionTimes: [], failureTimes: [], sessions: 0, failures: 0, lastTs: ts, lastArrival: arrival, finding: null };
+      } else {
+        entries.delete(key); // re-insert: most recently active last
+      }
+      entries.set(key, e);
+      if (ts > e.lastTs) e.lastTs = ts;
+      if (arrival > e.lastArrival) e.lastArrival = arrival;
+      return e;
+    }
+
+    function openFinding(e: Entry, flow: Flow, trigger: Trigger): void {
+      const where = { src: '', dst: '' };
+      if (flow.family === 4) { where.src = ipv4ToString(flow.a0); where.dst = ipv4ToString(flow.b0); }
+      else { where.src = ipv6ToString(flow.a0, flow.a1, flow.a2, flow.a3); where.dst = ipv6ToString(flow.b0, flow.b1, flow.b2, flow.b3); }
+      const device = flowDevice(host, flow);
+      // The device is the LAN side; the peer is the other one, so each attacker of a device stands alone.
+      const aLocal = flow.family === 4 ? host.local.hasV4(flow.a0) : host.local.hasV6(flow.a0, flow.a1, flow.a2, flow.a3);
+      const peer = aLocal ? where.dst : where.src;
+      const what = trigger === 'sessions' ? `${cfg.sessions}+ short sessions` : `${cfg.failures}+ failed logins`;
+      const f: Finding = {
+        sessions: e.sessions, failures: e.failures, trigger, lastTs: e.lastTs, lastArrival: e.lastArrival, nextReport: 0, dirty: false,
+        base: {
+          rule: e.rule, device, src: where.src, dst: where.dst, proto: 'tcp', sport: null, dport: flow.bPort, peer,
+          message: `${where.src} made ${what} to ${e.rule === 'bruteforce.ssh' ? 'SSH' : 'telnet'} on ${where.dst} port ${flow.bPort} within ${cfg.windowSeconds} s`,
+        },
+      };
+      e.finding = f;
+      open.add(e);
+      report(f, 1);
+    }
+
+    function activity(e: Entry, flow: Flow, trigger: Trigger, ts: number): void {
+      let hit: boolean;
+      if (trigger === 'sessions') { e.sessions++; hit = push(e.sessionTimes, ts, cfg.sessions, windowUs); }
+      else { e.failures++; hit = push(e.failureTimes, ts, cfg.failures, windowUs); }
+      const f = e.finding;
+      if (f !== null) {
+        if (trigger === 'sessions') f.sessions++; else f.failures++;
+        if (e.lastTs > f.lastTs) f.lastTs = e.lastTs;
+        f.lastArrival = e.lastArrival;
+        f.dirty = true;
+        if (f.sessions + f.failures >= f.nextReport) report(f, 0);
+      } else if (hit) {
+        openFinding(e, flow, trigger);
+      }
+    }
+
+    /** Searches server bytes of a telnet flow for failure words; counts each match. */
+    function inspect(pv: PacketView, flow: Flow): void {
+      let st = inspecting.get(flow);
+      if (st === undefined) {
+        if (inspecting.size >= cfg.maxInspected) {
+          const oldest = inspecting.keys().next().value as Flow;
+          inspecting.delete(oldest);
+          inspectEvicted++;
+        }
+        st = { seen: 0, state: new Int32Array(patterns.length) };
+        inspecting.set(flow, st);
+      }
+      if (st.seen >= cfg.inspectBytes) return;
+      const buf = pv.buf;
+      const start = pv.payloadOff;
+      const n = Math.min(pv.payloadLen, cfg.inspectBytes - st.seen, buf.length - start);
+      st.seen += n;
+      let found = 0;
+      for (let k = 0; k < patterns.length; k++) {
+        const { bytes, fail } = patterns[k]!;
+        let q = st.state[k]!;
+        for (let i = start; i < start + n; i++) {
+          let c = buf[i]!;
+          if (c >= 0x41 && c <= 0x5a) c |= 0x20; // ASCII lower case
+          while (q > 0 && c !== bytes[q]) q = fail[q - 1]!;
+          if (c === bytes[q]) q++;
+          if (q === bytes.length) { found++; q = fail[q - 1]!; }
+        }
+        st.state[k] = q;
+      }
+      // One failure per reply that names it, however many of the words it holds ("Login incorrect: authentication failed").
+      if (found > 0) activity(entryFor(flow, TELNET, pv.ts, pv.ts), flow, 'failures', pv.ts);
+    }
+
+    return {
+      get evicted() { return evicted; },
+      get inspectEvicted() { return inspectEvicted; },
+      get inspecting() { return inspecting.size; },
+
+      onPacket(pv: PacketView, flow: Flow | null, dir: number): void {
+        // Server (B) to client (A) data on a telnet port.
+        if (dir !== 1 || pv.payloadLen <= 0 || flow === null || flow.proto !== IPPROTO.TCP || service[flow.bPort] !== TELNET) return;
+        if (patterns.length > 0) inspect(pv, flow);
+      },
+
+      onFlowEnd(flow: Flow): void {
+        if (flow.endReason === 'shutdown') closing = true;
+        if (flow.proto !== IPPROTO.TCP) return;
+        const kind = service[flow.bPort]!;
+        if (kind === 0) return;
+        if (kind === TELNET) inspecting.delete(flow);
+        // A session: opened by A, answered by the server, short or closed.
+        if ((flow.flagsAB & TCP_SYN) === 0) return;
+        const answered = (flow.flagsBA & (TCP_SYN | TCP_ACK)) === (TCP_SYN | TCP_ACK) || flow.payloadBA > 0;
+        if (!answered) return;
+        const closed = ((flow.flagsAB | flow.flagsBA) & (TCP_FIN | TCP_RST)) !== 0;
+        if (!closed && flow.lastTs - flow.firstTs >= shortUs) return;
+        activity(entryFor(flow, kind, flow.firstTs, Math.max(now, flow.lastTs)), flow, 'sessions', flow.firstTs);
+      },
+
+      onTick(t: number): void {
+        now = t;
+        if (open.size > 0) {
+          const shut = closing;
+          // Quiet is measured from when activity was last counted: sessions are counted when their flows end.
+          for (const e of [...open]) if (shut || t - e.finding!.lastArrival > windowUs) closeFinding(e);
+        }
+        closing = false;
+        for (const e of entries.values()) {
+          if (t - e.lastArrival <= windowUs) break;
+          closeFinding(e);
+          entries.delete(e.key);
+        }
+      },
+
+      stateSize(): number {
+        return entries.size + inspecting.size;
+      },
+    };
+  },
+});

@@ -1,0 +1,163 @@
+// Detects data leaving in DNS query names: per (LAN device, registrable domain), the octets a
+// device puts in front of the domain in unique names within a window. Rule `dns.exfiltration`.
+//
+// A resolver forwards whatever a client writes into a name to the domain's authoritative server,
+// so the bytes of unique subdomains are a bound on what can leave that way (V. Paxson et al.,
+// "Practical Comprehensive Bounds on Surreptitious Communication Over DNS", USENIX Security 2013,
+// bound the information each client sends per registered domain over time). Normal lookups repeat a few short names
+// (a CDN hash name is 10–20 octets); 10 KB of unique subdomain text to one domain in 10 minutes,
+// or a hundred unique names of 50+ octets, is data. Repeats of a name are not counted twice.
+import type { DnsMessage } from '../../decode/app/dns/dns-message.js';
+import type { PacketView } from '../../decode/packet-view.js';
+import { packetFields } from '../alert-fields.js';
+import { detector, type Detector, type DetectorHost } from '../detector.js';
+import { labelOctets, nameHash, queryDomain } from '../registrable-domain.js';
+
+/** Settings of `detect.dnsExfiltration`. */
+export interface DnsExfiltrationConfig {
+  /** Length of the counting window per (device, domain), seconds. Tumbling, opened by the first query. Default 600. */
+  windowSeconds: number;
+  /** Octets of unique subdomain text (labels and their dots, left of the domain) within the window that fire the rule. Default 10240. */
+  minBytes: number;
+  /** A unique subdomain part at least this long (octets) counts as a long query. Default 50. */
+  longQueryChars: number;
+  /** Unique long queries within the window that fire the rule on their own. Default 100. */
+  minLongQueries: number;
+  /** (device, domain) pairs tracked; the least recently queried is evicted. Default 4096. */
+  maxDomains: number;
+  /** Subdomain hashes remembered per pair; past it every name counts as new. Default 2048. */
+  maxUniquePerDomain: number;
+}
+
+export const DNS_EXFILTRATION_DEFAULTS: Readonly<DnsExfiltrationConfig> = Object.freeze({
+  windowSeconds: 600,
+  minBytes: 10240,
+  longQueryChars: 50,
+  minLongQueries: 100,
+  maxDomains: 4096,
+  maxUniquePerDomain: 2048,
+});
+
+const DNS_PORT = 53;
+
+/** Every problem with a dnsExfiltration config (empty when it is usable). */
+export function dnsExfiltrationConfigErrors(c: Readonly<DnsExfiltrationConfig>): string[] {
+  const bad: string[] = [];
+  const need = (ok: boolean, what: string) => { if (!ok) bad.push(what); };
+  const count = (x: number) => Number.isInteger(x) && x >= 1;
+  need(c.windowSeconds > 0, 'windowSeconds must be > 0');
+  need(count(c.minBytes), 'minBytes must be an integer >= 1');
+  need(count(c.longQueryChars), 'longQueryChars must be an integer >= 1');
+  need(count(c.minLongQueries), 'minLongQueries must be an integer >= 1');
+  need(count(c.maxDomains), 'maxDomains must be an integer >= 1');
+  need(Number.isInteger(c.maxUniquePerDomain) && c.maxUniquePerDomain >= 0, 'maxUniquePerDomain must be an integer >= 0');
+  return bad;
+}
+
+/** Counts of one (device, domain) pair within its window. */
+interface DomainState {
+  key: string;
+  domain: string;
+  windowStart: number;
+  lastTs: number;
+  /** Queries under the domain, repeats included. */
+  queries: number;
+  /** Unique subdomain parts and their octets. */
+  unique: number;
+  bytes: number;
+  longQueries: number;
+  seen: Set<number>;
+  alerted: boolean;
+}
+
+/** The running detector; counters are public for metrics and tests. */
+export class DnsExfiltrationDetector implements Detector {
+  private readonly pairs = new Map<string, DomainState>();
+  /** Pairs evicted at `maxDomains`. */
+  evicted = 0;
+  private readonly windowUs: number;
+
+  /** Throws a RangeError naming every bad key of `cfg`. */
+  constructor(private readonly host: DetectorHost, private readonly cfg: Readonly<DnsExfiltrationConfig>) {
+    const bad = dnsExfiltrationConfigErrors(cfg);
+    if (bad.length > 0) throw new RangeError(`detect.dnsExfiltration: ${bad.join('; ')}`);
+    this.windowUs = cfg.windowSeconds * 1e6;
+  }
+
+  onDns(msg: DnsMessage, pv: PacketView): void {
+    // Unicast DNS queries only: mDNS (5353) and LLMNR (5355) never leave the link.
+    if (msg.qr || pv.dstPort !== DNS_PORT) return;
+    const local = this.host.local;
+    if (pv.family === 4 ? !local.hasV4(pv.src0) : !local.hasV6(pv.src0, pv.src1, pv.src2, pv.src3)) return;
+    let where: ReturnType<typeof packetFields> | null = null;
+    for (const q of msg.questions) {
+      const qn = queryDomain(q.name);
+      if (qn === null || qn.sub.length === 0) continue;
+      where ??= packetFields(this.host, pv);
+      const st = this.state(`${where.device ?? where.src}|${qn.domain}`, qn.domain, pv.ts);
+      st.queries++;
+      const text = qn.sub.join('.');
+      const h = nameHash(text);
+      if (st.seen.has(h)) continue;
+      if (st.seen.size < this.cfg.maxUniquePerDomain) st.seen.add(h);
+      let octets = qn.sub.length - 1; // the dots between the labels
+      for (const l of qn.sub) octets += labelOctets(l).length;
+      st.unique++;
+      st.bytes += octets;
+      if (octets >= this.cfg.longQueryChars) st.longQueries++;
+      if (!st.alerted && (st.bytes >= this.cfg.minBytes || st.longQueries >= this.cfg.minLongQueries)) {
+        st.alerted = true;
+        this.emit(st, where, pv.ts);
+      }
+    }
+  }
+
+  onTick(now: number): void {
+    // Map order is least recently queried first: drop pairs idle for a whole window.
+    const limit = now - this.windowUs;
+    for (const st of this.pairs.values()) {
+      if (st.lastTs >= limit) break;
+      this.pairs.delete(st.key);
+    }
+  }
+
+  stateSize(): number {
+    return this.pairs.size;
+  }
+
+  /** The pair's state, opened or rolled over to a new window at `ts`, moved to the LRU tail. */
+  private state(key: string, domain: string, ts: number): DomainState {
+    let st = this.pairs.get(key);
+    if (st !== undefined) {
+      this.pairs.delete(key);
+      if (ts - st.windowStart > this.windowUs) st = undefined;
+    } else if (this.pairs.size >= this.cfg.maxDomains) {
+      const oldest = this.pairs.keys().next().value as string;
+      this.pairs.delete(oldest);
+      this.evicted++;
+    }
+    st ??= { key, domain, windowStart: ts, lastTs: ts, queries: 0, unique: 0, bytes: 0, longQueries: 0, seen: new Set(), alerted: false };
+    if (ts > st.lastTs) st.lastTs = ts;
+    this.pairs.set(key, st);
+    return st;
+  }
+
+  private emit(st: DomainState, where: ReturnType<typeof packetFields>, ts: number): void {
+    this.host.emit({
+      rule: 'dns.exfiltration', ts, ...where, peer: st.domain,
+      message: `${where.src} sent ${st.bytes} bytes in ${st.unique} unique query names under ${st.domain} within ${this.cfg.windowSeconds} s`,
+      evidence: {
+        domain: st.domain, bytes: st.bytes, queries: st.queries, uniqueQueries: st.unique, longQueries: st.longQueries,
+        windowSeconds: this.cfg.windowSeconds, elapsedSeconds: Math.round((ts - st.windowStart) / 1e3) / 1e3,
+      },
+    });
+  }
+}
+
+/** The `dnsExfiltration` detector kind. */
+export const dnsExfiltration = detector<DnsExfiltrationConfig>({
+  name: 'dnsExfiltration',
+  rules: ['dns.exfiltration'],
+  defaults: DNS_EXFILTRATION_DEFAULTS,
+  create: (host, cfg) => new DnsExfiltrationDetector(host, cfg),
+});

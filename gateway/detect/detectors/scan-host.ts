@@ -1,0 +1,323 @@
+// Host sweep (`scan.host`): one source trying one port on many distinct hosts, the way Mirai and
+// its descendants look for open telnet, or a worm for its next victim. One alert per (source, port).
+//
+// Counted like Zeek's scan policy (policy/misc/scan.zeek): only connection attempts that came to
+// nothing count, when their flow ends — a TCP flow the source opened (SYN, or stealth flags) in
+// which no payload moved either way (unanswered, refused, half-open, connect-and-close), or a UDP
+// flow the source started that got no answer. A busy client that reaches twenty web servers in a
+// minute exchanges data with each of them and never counts, whether or not the gateway saw the
+// DNS answers (DoH). Not counted either: multicast and broadcast destinations, the UDP ports of
+// normal fan-out (DNS, DHCP, NTP, NetBIOS, SSDP, WS-Discovery, mDNS, LLMNR) and TCP 53, and
+// destinations the DNS cache knows a name for (a scanner picks addresses, not names).
+import type { AlertInput } from '../../alerts/alert.js';
+import { ipv4ToString, ipv6ToString, macToString } from '../../decode/address-text.js';
+import { IPPROTO } from '../../decode/dispatch.js';
+import { TCP_ACK, TCP_RST, TCP_SYN } from '../../decode/transport/tcp.js';
+import type { Flow } from '../../track/flow.js';
+import { detector, type Detector, type DetectorHost } from '../detector.js';
+
+/** Settings of `detect.scanHost`. All are read at start. */
+export interface ScanHostConfig {
+  /**
+   * Distinct hosts within `fastWindowSeconds` that make a fast sweep. Default 20. Mirai's scanner
+   * sends SYNs to random addresses as fast as the device allows (hundreds a second); Zeek's scan
+   * policy alerts at 25 hosts in 5 minutes.
+   */
+  fastHosts: number;
+  /** Window of the fast threshold, seconds. Default 60. */
+  fastWindowSeconds: number;
+  /** Distinct hosts within `slowWindowSeconds` that make a slow sweep. Default 50 (nmap -T1: one probe per 15 s). */
+  slowHosts: number;
+  /** Window of the slow threshold, seconds. Default 900. */
+  slowWindowSeconds: number;
+  /** Count unanswered UDP flows. Default true. */
+  udp: boolean;
+  /**
+   * UDP ports whose flows never count, as source or destination: DNS 53, DHCP 67/68, NTP 123,
+   * NetBIOS 137/138, SSDP 1900, WS-Discovery 3702, mDNS 5353, LLMNR 5355 (normal fan-out: a
+   * resolver asks many servers, a device tries several NTP servers). Default those ten.
+   */
+  ignoreUdpPorts: number[];
+  /** TCP destination ports that never count (DNS over TCP from a LAN resolver). Default [53]. */
+  ignoreTcpPorts: number[];
+  /** Skip destinations the DNS cache holds a name for at the time of the attempt. Default true. */
+  ignoreResolved: boolean;
+  /** Cap on (source, protocol, port) keys tracked; the least recently active is evicted. Default 4096. */
+  maxTracked: number;
+  /** Cap on open findings; the longest quiet is closed. Default 32. */
+  maxFindings: number;
+  /**
+   * Distinct hosts remembered per finding. Past it, every further failed attempt counts as a new
+   * host (evidence `hostsExact: false`). Default 4096.
+   */
+  maxHostsPerFinding: number;
+}
+
+/** Defaults of `detect.scanHost` (units and reasons in ScanHostConfig). */
+export const SCAN_HOST_DEFAULTS: Readonly<ScanHostConfig> = Object.freeze({
+  fastHosts: 20,
+  fastWindowSeconds: 60,
+  slowHosts: 50,
+  slowWindowSeconds: 900,
+  udp: true,
+  ignoreUdpPorts: Object.freeze([53, 67, 68, 123, 137, 138, 1900, 3702, 5353, 5355]) as number[],
+  ignoreTcpPorts: Object.freeze([53]) as number[],
+  ignoreResolved: true,
+  maxTracked: 4096,
+  maxFindings: 32,
+  maxHostsPerFinding: 4096,
+});
+
+/** How many hosts an alert lists in `sample`. */
+const SAMPLE = 20;
+
+/** A host: IPv4 as its 32-bit number, IPv6 as text (the DNS cache's key form too). */
+type HostKey = number | string;
+
+type Trigger = 'fast' | 'slow';
+
+interface Finding {
+  hosts: Set<HostKey>;
+  count: number;
+  exact: boolean;
+  probes: number;
+  trigger: Trigger;
+  windowUs: number;
+  lastProbeTs: number;
+  /** Packet time the last attempt was counted (its flow's end), µs: quiet is measured from it. */
+  lastArrival: number;
+  nextReport: number;
+  dirty: boolean;
+  base: Omit<AlertInput, 'ts' | 'evidence' | 'count'>;
+}
+
+/** One (source, protocol, port): hosts tried, sorted by the time of their latest attempt. */
+interface Entry {
+  key: string;
+  hosts: HostKey[];
+  times: number[];
+  probes: number;
+  /** Latest attempt time seen (µs) and when it was counted. */
+  maxTs: number;
+  lastArrival: number;
+  finding: Finding | null;
+}
+
+/** The running detector, with its counters (for tests and metrics). */
+export interface ScanHostDetector extends Detector {
+  /** Keys evicted at `maxTracked`. */
+  readonly evicted: number;
+  /** Findings closed early at `maxFindings`. */
+  readonly findingsEvicted: number;
+  readonly findings: number;
+}
+
+function hostText(h: HostKey): string {
+  return typeof h === 'number' ? ipv4ToString(h) : h;
+}
+
+/** Most entries of a sorted time list inside any window of `w` µs (two pointers). */
+function densest(times: readonly number[], w: number): number {
+  let best = 0;
+  for (let i = 0, j = 0; j < times.length; j++) {
+    while (times[j]! - times[i]! > w) i++;
+    if (j - i + 1 > best) best = j - i + 1;
+  }
+  return best;
+}
+
+/**
+ * The `scanHost` detector. Alert: src = scanner, dst = the first host tried, dport = the port,
+ * device = the scanner if it is a LAN device (else null: the targets are many); dedup peer =
+ * "<src> <proto>/<port>", so one alert per (scanner, port). Evidence: `port`, `hosts` distinct
+ * hosts in the finding, `sample` the lowest 20 ascending, `windowSeconds` and `trigger` (fast or
+ * slow), `probes` failed attempts (repeats included), `hostsExact` false once past
+ * `maxHostsPerFinding`, `evicted` keys dropped at the cap so far. Raised once (count 1); reports
+ * with count 0 refresh the evidence when the host count doubles and when the finding closes.
+ */
+export const scanHost = detector<ScanHostConfig>({
+  name: 'scanHost',
+  rules: ['scan.host'],
+  defaults: SCAN_HOST_DEFAULTS,
+  create(host: DetectorHost, cfg: Readonly<ScanHostConfig>): ScanHostDetector {
+    const fastUs = cfg.fastWindowSeconds * 1e6;
+    const slowUs = cfg.slowWindowSeconds * 1e6;
+    const cap = Math.max(cfg.fastHosts, cfg.slowHosts, 1);
+    const ignoreUdp = new Uint8Array(65536);
+    for (const p of cfg.ignoreUdpPorts) if (p >= 0 && p < 65536) ignoreUdp[p] = 1;
+    const ignoreTcp = new Uint8Array(65536);
+    for (const p of cfg.ignoreTcpPorts) if (p >= 0 && p < 65536) ignoreTcp[p] = 1;
+    /** Keys, least recently active first. */
+    const entries = new Map<string, Entry>();
+    const open = new Set<Entry>();
+    let evicted = 0;
+    let findingsEvicted = 0;
+    let now = 0;
+    let closing = false;
+
+    function evidence(f: Finding): Record<string, unknown> {
+      const sample = [...f.hosts].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0)).slice(0, SAMPLE).map(hostText);
+      return {
+        port: f.base.dport, hosts: f.count, sample, windowSeconds: f.windowUs / 1e6, trigger: f.trigger, probes: f.probes,
+        hostsExact: f.exact, evicted,
+      };
+    }
+
+    function report(f: Finding, count: number): void {
+      f.dirty = false;
+      f.nextReport = f.count * 2;
+      host.emit({ ...f.base, ts: f.lastProbeTs, count, evidence: evidence(f) });
+    }
+
+    function clear(e: Entry): void {
+      e.hosts.length = 0; e.times.length = 0; e.probes = 0;
+    }
+
+    function closeFinding(e: Entry): void {
+      const f = e.finding;
+      if (f === null) return;
+      if (f.dirty) report(f, 0);
+      e.finding = null;
+      open.delete(e);
+      clear(e);
+    }
+
+    function addHost(f: Finding, h: HostKey): boolean {
+      if (f.hosts.has(h)) return false;
+      if (f.hosts.size < cfg.maxHostsPerFinding) f.hosts.add(h);
+      else f.exact = false;
+      f.count++;
+      return true;
+    }
+
+    function openFinding(e: Entry, flow: Flow, trigger: Trigger, windowUs: number, proto: string, src: string): void {
+      if (open.size >= cfg.maxFindings) {
+        let quiet: Entry | null = null;
+        for (const q of open) if (quiet === null || q.finding!.lastArrival < quiet.finding!.lastArrival) quiet = q;
+        if (quiet !== null) { closeFinding(quiet); findingsEvicted++; }
+      }
+      const aLocal = flow.family === 4 ? host.local.hasV4(flow.a0) : host.local.hasV6(flow.a0, flow.a1, flow.a2, flow.a3);
+      const device = aLocal && flow.aMac >= 0 && host.devices.get(flow.aMac) ? macToString(flow.aMac) : null;
+      const windowS = windowUs / 1e6;
+      const f: Finding = {
+        hosts: new Set(), count: 0, exact: true, probes: e.probes, trigger, windowUs, lastProbeTs: e.maxTs,
+        lastArrival: e.lastArrival, nextReport: 0, dirty: false,
+        base: {
+          rule: 'scan.host', device, src, dst: hostText(e.hosts[0]!), proto, sport: null, dport: flow.bPort,
+          // One alert per scanner and port: the peer names both (the device is null for an outside scanner).
+          peer: `${src} ${proto}/${flow.bPort}`,
+          message: `${src} tried ${proto}/${flow.bPort} on ${trigger === 'fast' ? cfg.fastHosts : cfg.slowHosts}+ hosts within ${windowS} s without a conversation`,
+        },
+      };
+      // Oldest attempt first, so `dst` and the set's order follow the sweep.
+      for (const h of e.hosts) addHost(f, h);
+      clear(e);
+      e.finding = f;
+      open.add(e);
+      report(f, 1);
+    }
+
+    /** True when the flow is an attempt by its initiator that came to nothing. */
+    function failedAttempt(f: Flow): boolean {
+      if (f.proto === IPPROTO.TCP) {
+        if (f.payloadAB !== 0 || f.payloadBA !== 0 || f.pktsAB === 0 || ignoreTcp[f.bPort] === 1) return false;
+        const fl = f.flagsAB;
+        // Opened by A with a SYN, or stealth flags (NULL, FIN, Xmas: neither SYN, ACK nor RST).
+        return (fl & TCP_SYN) !== 0 || (fl & (TCP_SYN | TCP_ACK | TCP_RST)) === 0;
+      }
+      if (f.proto === IPPROTO.UDP && cfg.udp) {
+        return f.initiatorKnown && f.pktsBA === 0 && ignoreUdp[f.aPort] === 0 && ignoreUdp[f.bPort] === 0;
+      }
+      return false;
+    }
+
+    function count(flow: Flow): void {
+      const v4 = flow.family === 4;
+      // Multicast and broadcast are not hosts (RFC 5771 224/4, RFC 919 255.255.255.255, RFC 4291 ff00::/8).
+      if (v4 ? (flow.b0 >>> 28) === 0xe || flow.b0 === 0xffffffff || flow.b0 === 0 : (flow.b0 >>> 24) === 0xff) return;
+      const h: HostKey = v4 ? flow.b0 : ipv6ToString(flow.b0, flow.b1, flow.b2, flow.b3);
+      const ts = flow.firstTs;
+      if (cfg.ignoreResolved && host.dns.namesFor(h, ts).length > 0) return;
+      const proto = flow.proto === IPPROTO.TCP ? 'tcp' : 'udp';
+      const src = v4 ? ipv4ToString(flow.a0) : ipv6ToString(flow.a0, flow.a1, flow.a2, flow.a3);
+      const key = `${src} ${proto}/${flow.bPort}`;
+      const arrival = Math.max(now, flow.lastTs);
+      let e = entries.get(key);
+      if (e === undefined) {
+        if (entries.size >= cfg.maxTracked) {
+          const oldest = entries.values().next().value as Entry;
+          closeFinding(oldest);
+          entries.delete(oldest.key);
+          evicted++;
+        }
+        e = { key, hosts: [], times: [], probes: 0, maxTs: ts, lastArrival: arrival, finding: null };
+      } else {
+        entries.delete(key); // re-insert: most recently active last
+      }
+      entries.set(key, e);
+      if (ts > e.maxTs) e.maxTs = ts;
+      if (arrival > e.lastArrival) e.lastArrival = arrival;
+      const f = e.finding;
+      if (f !== null) {
+        f.probes++;
+        if (ts > f.lastProbeTs) f.lastProbeTs = ts;
+        f.lastArrival = e.lastArrival;
+        if (addHost(f, h)) {
+          f.dirty = true;
+          if (f.count >= f.nextReport) report(f, 0);
+        }
+        return;
+      }
+      e.probes++;
+      const { hosts, times } = e;
+      // Slide: drop attempts older than the slow window before the latest one.
+      let drop = 0;
+      while (drop < times.length && e.maxTs - times[drop]! > slowUs) drop++;
+      if (drop > 0) { hosts.splice(0, drop); times.splice(0, drop); }
+      if (e.maxTs - ts > slowUs) return; // a straggler from before the window
+      const at = hosts.indexOf(h);
+      if (at >= 0) {
+        if (ts <= times[at]!) return;
+        hosts.splice(at, 1); times.splice(at, 1);
+      } else if (hosts.length >= cap) {
+        hosts.shift(); times.shift();
+      }
+      // Flows end out of order: insert by time.
+      let i = times.length;
+      while (i > 0 && times[i - 1]! > ts) i--;
+      hosts.splice(i, 0, h); times.splice(i, 0, ts);
+      if (densest(times, fastUs) >= cfg.fastHosts) openFinding(e, flow, 'fast', fastUs, proto, src);
+      else if (hosts.length >= cfg.slowHosts) openFinding(e, flow, 'slow', slowUs, proto, src);
+    }
+
+    return {
+      get evicted() { return evicted; },
+      get findingsEvicted() { return findingsEvicted; },
+      get findings() { return open.size; },
+
+      onFlowEnd(flow: Flow): void {
+        if (flow.endReason === 'shutdown') closing = true;
+        if (failedAttempt(flow)) count(flow);
+      },
+
+      onTick(t: number): void {
+        now = t;
+        if (open.size > 0) {
+          const shut = closing;
+          // Quiet is measured from when attempts were last counted: unanswered flows end late.
+          for (const e of [...open]) if (shut || t - e.finding!.lastArrival > e.finding!.windowUs) closeFinding(e);
+        }
+        closing = false;
+        for (const e of entries.values()) {
+          if (t - e.lastArrival <= slowUs) break;
+          closeFinding(e);
+          entries.delete(e.key);
+        }
+      },
+
+      stateSize(): number {
+        return entries.size;
+      },
+    };
+  },
+});

@@ -1,0 +1,363 @@
+// Port scan (`scan.port`): one source probing many distinct ports of one destination host, the
+// reconnaissance step before an attack on a device (nmap, Mirai's and Hajime's service discovery).
+//
+// A probe is the first packet of a flow, from its initiator: a TCP SYN without ACK (SYN and
+// connect scans), a TCP segment with flags no stack opens a connection with (NULL, FIN, Xmas,
+// SYN+FIN, SYN+RST: nmap -sN/-sF/-sX; RFC 9293 §3.10.7), or a UDP datagram. Distinct destination
+// ports are counted per (source, destination) in a sliding window; crossing a threshold opens a
+// finding that raises one alert and keeps counting (port bitmaps) until the pair goes quiet.
+import type { AlertInput } from '../../alerts/alert.js';
+import { ipv4ToString, ipv6ToString } from '../../decode/address-text.js';
+import { IPPROTO } from '../../decode/dispatch.js';
+import type { PacketView } from '../../decode/packet-view.js';
+import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from '../../decode/transport/tcp.js';
+import type { Flow } from '../../track/flow.js';
+import { flowDevice } from '../alert-fields.js';
+import { detector, type Detector, type DetectorHost } from '../detector.js';
+
+/** Settings of `detect.scanPort`. All are read at start. */
+export interface ScanPortConfig {
+  /**
+   * Distinct ports within `fastWindowSeconds` that make a fast scan. Default 25. nmap's default
+   * timing (-T3) probes its top 1000 ports in seconds and even -T2 "polite" (0.4 s between probes)
+   * sends 150 a minute; a client opening 25 different services of one host in a minute is not
+   * normal use. Zeek's scan policy alerts at 15 ports (in 5 min).
+   */
+  fastPorts: number;
+  /** Window of the fast threshold, seconds. Default 60. */
+  fastWindowSeconds: number;
+  /**
+   * Distinct ports within `slowWindowSeconds` that make a slow scan. Default 50: nmap -T1
+   * "sneaky" waits 15 s between probes, 60 probes in 15 minutes.
+   */
+  slowPorts: number;
+  /** Window of the slow threshold (and of the stealth one), seconds. Default 900. */
+  slowWindowSeconds: number;
+  /**
+   * Distinct ports probed with stealth flags (NULL, FIN, Xmas, SYN+FIN, SYN+RST) within
+   * `slowWindowSeconds`. Default 2: no TCP stack opens a connection that way (RFC 9293 §3.10.7),
+   * but one odd segment may be a bit flip or a broken middlebox; the same at a second port of the
+   * same host is deliberate.
+   */
+  stealthPorts: number;
+  /** Count UDP flows as probes. Default true. */
+  udp: boolean;
+  /**
+   * UDP ports whose flows are never probes, as source or destination: DNS 53, DHCP 67/68, NTP 123,
+   * NetBIOS 137/138, SSDP 1900, WS-Discovery 3702, mDNS 5353, LLMNR 5355. Discovery answers come
+   * from these ports to each asker's fresh ephemeral port. Default those ten.
+   */
+  ignoreUdpPorts: number[];
+  /** Cap on (source, destination) pairs tracked; the least recently probed is evicted. Default 4096. */
+  maxTracked: number;
+  /** Cap on open findings (two 8 KiB port bitmaps each); the longest quiet is closed. Default 128. */
+  maxFindings: number;
+}
+
+/** Defaults of `detect.scanPort` (units and reasons in ScanPortConfig). */
+export const SCAN_PORT_DEFAULTS: Readonly<ScanPortConfig> = Object.freeze({
+  fastPorts: 25,
+  fastWindowSeconds: 60,
+  slowPorts: 50,
+  slowWindowSeconds: 900,
+  stealthPorts: 2,
+  udp: true,
+  ignoreUdpPorts: Object.freeze([53, 67, 68, 123, 137, 138, 1900, 3702, 5353, 5355]) as number[],
+  maxTracked: 4096,
+  maxFindings: 128,
+});
+
+/** How many ports an alert lists in `sample` and `openSample`. */
+const SAMPLE = 20;
+/** 65536 ports, one bit each. */
+const BITMAP_WORDS = 2048;
+
+type Trigger = 'fast' | 'slow' | 'stealth';
+
+/** An open finding: every distinct port probed and answered, until the pair goes quiet. */
+interface Finding {
+  probed: Uint32Array;
+  open: Uint32Array;
+  ports: number;
+  openPorts: number;
+  probes: number;
+  stealthProbes: number;
+  trigger: Trigger;
+  windowUs: number;
+  lastProbeTs: number;
+  /** Port count that triggers the next progress report (doubling). */
+  nextReport: number;
+  /** Something changed since the last report. */
+  dirty: boolean;
+  base: Omit<AlertInput, 'ts' | 'evidence' | 'count'>;
+}
+
+/** One (source, destination) pair: the ports seen in the last slow window, or its finding. */
+interface Pair {
+  key: string;
+  src: string;
+  dst: string;
+  /** Distinct ports with the time each was last probed (µs) and marks (STEALTH, OPEN). */
+  ports: number[];
+  times: number[];
+  marks: number[];
+  lastTs: number;
+  /** Probes and stealth probes, repeats included, since the pair was last cleared. */
+  probes: number;
+  stealthProbes: number;
+  finding: Finding | null;
+}
+
+const STEALTH = 1, OPEN = 2;
+
+/** The running detector, with its counters (for tests and metrics). */
+export interface ScanPortDetector extends Detector {
+  /** Pairs evicted at `maxTracked`. */
+  readonly evicted: number;
+  /** Findings closed early at `maxFindings`. */
+  readonly findingsEvicted: number;
+  /** Open findings. */
+  readonly findings: number;
+}
+
+/** Pair key of a flow's initiator → responder (v4: two numbers; v6: eight words). */
+function pairKey(f: Flow): string {
+  return f.family === 4 ? `${f.a0}>${f.b0}` : `${f.a0},${f.a1},${f.a2},${f.a3}>${f.b0},${f.b1},${f.b2},${f.b3}`;
+}
+
+/** True for a destination that is not one host: IPv4 multicast/limited broadcast, IPv6 multicast, or a group MAC. */
+function groupDestination(pv: PacketView): boolean {
+  if (pv.dstMac >= 0 && (Math.floor(pv.dstMac / 0x10000000000) & 1) === 1) return true; // I/G bit
+  if (pv.family === 4) return (pv.dst0 >>> 28) === 0xe || pv.dst0 === 0xffffffff || pv.dst0 === 0;
+  return (pv.dst0 >>> 24) === 0xff;
+}
+
+function setBit(bm: Uint32Array, p: number): boolean {
+  const w = p >>> 5, b = 1 << (p & 31);
+  if ((bm[w]! & b) !== 0) return false;
+  bm[w] = bm[w]! | b;
+  return true;
+}
+
+/** The lowest `n` ports set in a bitmap, ascending. */
+function lowest(bm: Uint32Array, n: number): number[] {
+  const out: number[] = [];
+  for (let w = 0; w < BITMAP_WORDS && out.length < n; w++) {
+    const v = bm[w]!;
+    if (v === 0) continue;
+    for (let b = 0; b < 32 && out.length < n; b++) if ((v & (1 << b)) !== 0) out.push(w * 32 + b);
+  }
+  return out;
+}
+
+/**
+ * The `scanPort` detector. Alert: src = scanner, dst = target, device = the scanner if it is a LAN
+ * device, else the target; dedup peer = dst, so one alert per (scanner, target). Evidence:
+ * `ports` distinct ports probed in the finding, `sample` the lowest 20 of them ascending,
+ * `windowSeconds` the window of the threshold crossed (`trigger`: fast, slow or stealth),
+ * `openPorts` / `openSample` ports that answered SYN-ACK (known when their flows end), `probes`
+ * and `stealthProbes` probe flows (repeats included), `evicted` pairs dropped at the cap so far.
+ * The alert is raised once (count 1) when a threshold is crossed; reports with count 0 refresh its
+ * evidence when the port count doubles and when the finding closes (pair quiet for the window,
+ * or shutdown), so the stored alert ends with the final numbers. TCP and UDP ports share one count.
+ */
+export const scanPort = detector<ScanPortConfig>({
+  name: 'scanPort',
+  rules: ['scan.port'],
+  defaults: SCAN_PORT_DEFAULTS,
+  create(host: DetectorHost, cfg: Readonly<ScanPortConfig>): ScanPortDetector {
+    const fastUs = cfg.fastWindowSeconds * 1e6;
+    const slowUs = cfg.slowWindowSeconds * 1e6;
+    const cap = Math.max(cfg.fastPorts, cfg.slowPorts, cfg.stealthPorts, 1);
+    const ignoreUdp = new Uint8Array(65536);
+    for (const p of cfg.ignoreUdpPorts) if (p >= 0 && p < 65536) ignoreUdp[p] = 1;
+    /** Pairs, least recently probed first. */
+    const pairs = new Map<string, Pair>();
+    const open = new Set<Pair>();
+    let evicted = 0;
+    let findingsEvicted = 0;
+    /** Set when flows end for shutdown: the next tick closes every finding with its last counts. */
+    let closing = false;
+
+    function evidence(f: Finding): Record<string, unknown> {
+      return {
+        ports: f.ports, sample: lowest(f.probed, SAMPLE), windowSeconds: f.windowUs / 1e6, openPorts: f.openPorts,
+        openSample: lowest(f.open, SAMPLE), trigger: f.trigger, probes: f.probes, stealthProbes: f.stealthProbes, evicted,
+      };
+    }
+
+    /** Raises the finding's alert (`count` 1), or a progress report folded into it (`count` 0). */
+    function report(f: Finding, count: number): void {
+      f.dirty = false;
+      f.nextReport = f.ports * 2;
+      host.emit({ ...f.base, ts: f.lastProbeTs, count, evidence: evidence(f) });
+    }
+
+    function closeFinding(p: Pair): void {
+      const f = p.finding;
+      if (f === null) return;
+      if (f.dirty) report(f, 0);
+      p.finding = null;
+      open.delete(p);
+      p.ports.length = 0; p.times.length = 0; p.marks.length = 0;
+      p.probes = 0; p.stealthProbes = 0;
+    }
+
+    function removePair(p: Pair): void {
+      closeFinding(p);
+      pairs.delete(p.key);
+    }
+
+    function openFinding(p: Pair, flow: Flow, ts: number, trigger: Trigger, windowUs: number, proto: string): void {
+      if (open.size >= cfg.maxFindings) {
+        let quiet: Pair | null = null;
+        for (const q of open) if (quiet === null || q.finding!.lastProbeTs < quiet.finding!.lastProbeTs) quiet = q;
+        if (quiet !== null) { closeFinding(quiet); findingsEvicted++; }
+      }
+      const message = trigger === 'stealth'
+        ? `${p.src} sent stealth probes (NULL, FIN, Xmas…) to ${cfg.stealthPorts}+ ports of ${p.dst} within ${cfg.slowWindowSeconds} s`
+        : `${p.src} probed ${trigger === 'fast' ? cfg.fastPorts : cfg.slowPorts}+ ports of ${p.dst} within ${windowUs / 1e6} s`;
+      const f: Finding = {
+        probed: new Uint32Array(BITMAP_WORDS), open: new Uint32Array(BITMAP_WORDS), ports: 0, openPorts: 0,
+        probes: p.probes, stealthProbes: p.stealthProbes, trigger, windowUs, lastProbeTs: ts, nextReport: 0, dirty: false,
+        base: { rule: 'scan.port', device: flowDevice(host, flow), src: p.src, dst: p.dst, proto, sport: null, dport: null, message },
+      };
+      for (let i = 0; i < p.ports.length; i++) {
+        const port = p.ports[i]!;
+        setBit(f.probed, port);
+        f.ports++;
+        if (p.marks[i]! & OPEN) { setBit(f.open, port); f.openPorts++; }
+      }
+      p.ports.length = 0; p.times.length = 0; p.marks.length = 0;
+      p.probes = 0; p.stealthProbes = 0;
+      p.finding = f;
+      open.add(p);
+      report(f, 1);
+    }
+
+    /** Counts one probe of `port` at `ts` (µs) from the flow's initiator to its responder. */
+    function probe(flow: Flow, port: number, ts: number, stealth: boolean): void {
+      const key = pairKey(flow);
+      let p = pairs.get(key);
+      if (p === undefined) {
+        if (pairs.size >= cfg.maxTracked) {
+          const oldest = pairs.values().next().value as Pair;
+          removePair(oldest);
+          evicted++;
+        }
+        p = {
+          key,
+          src: flow.family === 4 ? ipv4ToString(flow.a0) : ipv6ToString(flow.a0, flow.a1, flow.a2, flow.a3),
+          dst: flow.family === 4 ? ipv4ToString(flow.b0) : ipv6ToString(flow.b0, flow.b1, flow.b2, flow.b3),
+          ports: [], times: [], marks: [], lastTs: ts, probes: 0, stealthProbes: 0, finding: null,
+        };
+      } else {
+        pairs.delete(key); // re-insert: most recently probed last
+      }
+      pairs.set(key, p);
+      if (ts > p.lastTs) p.lastTs = ts;
+      const f = p.finding;
+      if (f !== null) {
+        f.probes++;
+        if (stealth) f.stealthProbes++;
+        if (ts > f.lastProbeTs) f.lastProbeTs = ts;
+        if (setBit(f.probed, port)) {
+          f.ports++;
+          f.dirty = true;
+          if (f.ports >= f.nextReport) report(f, 0);
+        }
+        return;
+      }
+      p.probes++;
+      if (stealth) p.stealthProbes++;
+      // Slide the window: forget ports not probed within the slow window.
+      const { ports, times, marks } = p;
+      let j = 0;
+      for (let i = 0; i < ports.length; i++) {
+        if (ts - times[i]! > slowUs) continue;
+        ports[j] = ports[i]!; times[j] = times[i]!; marks[j] = marks[i]!; j++;
+      }
+      ports.length = j; times.length = j; marks.length = j;
+      const at = ports.indexOf(port);
+      if (at >= 0) {
+        if (ts > times[at]!) times[at] = ts;
+        if (stealth) marks[at] = marks[at]! | STEALTH;
+      } else {
+        if (ports.length >= cap) {
+          // Full without a finding (only when a threshold exceeds the others): drop the oldest.
+          let o = 0;
+          for (let i = 1; i < times.length; i++) if (times[i]! < times[o]!) o = i;
+          ports.splice(o, 1); times.splice(o, 1); marks.splice(o, 1);
+        }
+        ports.push(port); times.push(ts); marks.push(stealth ? STEALTH : 0);
+      }
+      let fast = 0, hidden = 0;
+      for (let i = 0; i < ports.length; i++) {
+        if (ts - times[i]! <= fastUs) fast++;
+        if (marks[i]! & STEALTH) hidden++;
+      }
+      const proto = flow.proto === IPPROTO.TCP ? 'tcp' : 'udp';
+      if (fast >= cfg.fastPorts) openFinding(p, flow, ts, 'fast', fastUs, proto);
+      else if (ports.length >= cfg.slowPorts) openFinding(p, flow, ts, 'slow', slowUs, proto);
+      else if (hidden >= cfg.stealthPorts) openFinding(p, flow, ts, 'stealth', slowUs, proto);
+    }
+
+    return {
+      get evicted() { return evicted; },
+      get findingsEvicted() { return findingsEvicted; },
+      get findings() { return open.size; },
+
+      onPacket(pv: PacketView, flow: Flow | null, dir: number): void {
+        // Only the first packet of a flow, sent by its initiator.
+        if (flow === null || dir !== 0 || flow.pktsAB !== 1 || flow.pktsBA !== 0 || pv.srcPort < 0) return;
+        const proto = flow.proto;
+        if (proto === IPPROTO.TCP) {
+          const fl = pv.tcpFlags;
+          const syn = (fl & (TCP_SYN | TCP_ACK | TCP_FIN | TCP_RST)) === TCP_SYN;
+          // RFC 9293 §3.10.7: every segment after the SYN carries ACK; only RST may go without it.
+          const stealth = (fl & (TCP_SYN | TCP_ACK | TCP_RST)) === 0 || ((fl & TCP_SYN) !== 0 && (fl & (TCP_FIN | TCP_RST)) !== 0);
+          if (!syn && !stealth) return;
+          if (groupDestination(pv)) return;
+          probe(flow, flow.bPort, pv.ts, stealth);
+        } else if (proto === IPPROTO.UDP && cfg.udp) {
+          if (ignoreUdp[flow.aPort] === 1 || ignoreUdp[flow.bPort] === 1 || groupDestination(pv)) return;
+          probe(flow, flow.bPort, pv.ts, false);
+        }
+      },
+
+      onFlowEnd(flow: Flow): void {
+        if (flow.endReason === 'shutdown') closing = true;
+        // An open port: the responder answered the initiator's SYN with SYN-ACK.
+        if (flow.proto !== IPPROTO.TCP || (flow.flagsAB & TCP_SYN) === 0 || (flow.flagsBA & (TCP_SYN | TCP_ACK)) !== (TCP_SYN | TCP_ACK)) return;
+        const p = pairs.get(pairKey(flow));
+        if (p === undefined) return;
+        const port = flow.bPort;
+        const f = p.finding;
+        if (f !== null) {
+          if (setBit(f.open, port)) { f.openPorts++; f.dirty = true; }
+          return;
+        }
+        const at = p.ports.indexOf(port);
+        if (at >= 0) p.marks[at] = p.marks[at]! | OPEN;
+      },
+
+      onTick(now: number): void {
+        if (open.size > 0) {
+          const shut = closing;
+          // A finding closes once the pair has been quiet for the window that raised it, or at shutdown.
+          for (const p of [...open]) if (shut || now - p.finding!.lastProbeTs > p.finding!.windowUs) closeFinding(p);
+        }
+        closing = false;
+        // Pairs idle for the slow window hold nothing that still counts.
+        for (const p of pairs.values()) {
+          if (now - p.lastTs <= slowUs) break;
+          removePair(p);
+        }
+      },
+
+      stateSize(): number {
+        return pairs.size;
+      },
+    };
+  },
+});

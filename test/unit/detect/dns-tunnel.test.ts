@@ -1,0 +1,265 @@
+// dns.tunnel: many unique, data-shaped names (or data-carrying query types) under one domain from
+// one LAN device within the window. Driven directly with a fake host and a fake clock, then over
+// the nDPI dnscat2 capture and a built browsing-like case.
+import { describe, expect, it } from 'vitest';
+import type { AlertInput } from '../../../gateway/alerts/alert.js';
+import { pipelineConfig } from '../../../gateway/config/pipeline-config.js';
+import { parseIpv4, parseMac } from '../../../gateway/decode/address-text.js';
+import { DnsType, type DnsMessage } from '../../../gateway/decode/app/dns/dns-message.js';
+import { PacketView } from '../../../gateway/decode/packet-view.js';
+import type { DetectorHost } from '../../../gateway/detect/detector.js';
+import { dnsExfiltration } from '../../../gateway/detect/detectors/dns-exfiltration.js';
+import { DNS_TUNNEL_DEFAULTS, dnsTunnel, dnsTunnelConfigErrors, shannonEntropy, type DnsTunnelConfig, type DnsTunnelDetector } from '../../../gateway/detect/detectors/dns-tunnel.js';
+import { NO_PUBLIC_TLD, registrableDomain } from '../../../gateway/detect/registrable-domain.js';
+import { replayCapture } from '../../../gateway/pipeline/replay.js';
+import { DeviceInventory } from '../../../gateway/track/device-inventory.js';
+import { DnsCache } from '../../../gateway/track/dns-cache.js';
+import { BROWSING_NAMES, dnsFrame, type DnsEndpoints } from '../../helpers/dns-wire.js';
+import { fixture } from '../../helpers/fixtures.js';
+import { replayFrames, type TimedFrame } from '../../helpers/replay-frames.js';
+
+const CLIENT_MAC = '02:00:00:00:00:10';
+const CLIENT_IP = '192.168.1.10';
+const RESOLVER_MAC = '02:00:00:00:00:01';
+const RESOLVER_IP = '192.168.1.1';
+const S = 1e6;
+
+/** Deterministic PRNG (mulberry32). */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function randomString(rnd: () => number, alphabet: string, n: number): string {
+  let s = '';
+  for (let i = 0; i < n; i++) s += alphabet[Math.floor(rnd() * alphabet.length)];
+  return s;
+}
+const HEX = '0123456789abcdef';
+const BASE32 = 'abcdefghijklmnopqrstuvwxyz234567';
+
+interface Harness {
+  d: DnsTunnelDetector;
+  alerts: AlertInput[];
+  /** Feeds one query (or response) at `t` seconds. */
+  query(t: number, name: string, o?: { type?: number; qr?: boolean; src?: string; dstPort?: number }): void;
+}
+
+function harness(over: Partial<DnsTunnelConfig> = {}): Harness {
+  const cfg = pipelineConfig();
+  const devices = new DeviceInventory(cfg.devices);
+  devices.touch(parseMac(CLIENT_MAC), 0, 0);
+  const alerts: AlertInput[] = [];
+  const host: DetectorHost = { emit: (a) => alerts.push(a), openStorm: () => {}, devices, dns: new DnsCache(cfg.dns), local: devices.local };
+  const d = dnsTunnel.create(host, { ...DNS_TUNNEL_DEFAULTS, ...over }) as DnsTunnelDetector;
+  const pv = new PacketView();
+  return {
+    d, alerts,
+    query(t, name, o = {}) {
+      pv.reset();
+      pv.ts = t * S;
+      pv.family = 4;
+      pv.ipProto = 17;
+      pv.srcMac = parseMac(CLIENT_MAC);
+      pv.dstMac = parseMac(RESOLVER_MAC);
+      pv.src0 = parseIpv4(o.src ?? CLIENT_IP);
+      pv.dst0 = parseIpv4(RESOLVER_IP);
+      pv.srcPort = 40000;
+      pv.dstPort = o.dstPort ?? 53;
+      const msg: DnsMessage = {
+        id: 1, qr: o.qr ?? false, opcode: 0, rcode: 0, tc: false,
+        questions: [{ name, type: o.type ?? DnsType.A, class: 1 }], answers: [], authorities: [], additionals: [],
+      };
+      d.onDns(msg, pv);
+    },
+  };
+}
+
+/** `n` unique names under `domain` whose leftmost label is `len` random hex digits. */
+function hexNames(n: number, len: number, domain: string, seed = 1): string[] {
+  const rnd = prng(seed);
+  return Array.from({ length: n }, () => `${randomString(rnd, HEX, len)}.${domain}`);
+}
+
+describe('shannonEntropy', () => {
+  it('is 0 for one symbol, log2(k) for k equally frequent symbols', () => {
+    expect(shannonEntropy('')).toBe(0);
+    expect(shannonEntropy('aaaa')).toBe(0);
+    expect(shannonEntropy('abcd')).toBe(2);
+    expect(shannonEntropy('abababab')).toBe(1);
+    expect(shannonEntropy(BASE32)).toBe(5);
+  });
+});
+
+describe('dnsTunnel detector', () => {
+  it('accepts its defaults and rejects a bad config, naming every bad key', () => {
+    expect(dnsTunnelConfigErrors(DNS_TUNNEL_DEFAULTS)).toEqual([]);
+    expect(dnsTunnelConfigErrors({ ...DNS_TUNNEL_DEFAULTS, windowSeconds: -1, minTxtShare: 2, maxDomains: 0 })).toHaveLength(3);
+    expect(() => harness({ minUniqueSubdomains: 0 })).toThrow(RangeError);
+  });
+
+  it('raises dns.tunnel at the 50th unique long-label name under one domain, once', () => {
+    const h = harness();
+    const names = hexNames(120, 50, 't.example.com');
+    names.slice(0, 49).forEach((n, i) => h.query(i, n));
+    expect(h.alerts).toEqual([]);
+    h.query(49, names[49]!);
+    expect(h.alerts).toHaveLength(1);
+    names.slice(50).forEach((n, i) => h.query(50 + i, n));
+    expect(h.alerts).toHaveLength(1);
+    const a = h.alerts[0]!;
+    expect(a).toMatchObject({ rule: 'dns.tunnel', device: CLIENT_MAC, src: CLIENT_IP, dst: RESOLVER_IP, proto: 'udp', dport: 53, peer: 'example.com', ts: 49 * S });
+    expect(a.evidence).toMatchObject({ domain: 'example.com', uniqueSubdomains: 50, queries: 50, maxLabelLength: 50, txtShare: 0, shapedShare: 1, windowSeconds: 300 });
+    expect(a.evidence.meanEntropy).toBeGreaterThan(3);
+    const samples = a.evidence.sampleNames as string[];
+    expect(samples.length).toBeGreaterThan(0);
+    expect(samples.length).toBeLessThanOrEqual(5);
+    expect(names).toEqual(expect.arrayContaining(samples));
+  });
+
+  it('counts repeated names once', () => {
+    const h = harness();
+    const names = hexNames(49, 50, 'example.com');
+    for (let r = 0; r < 4; r++) names.forEach((n, i) => h.query(r * 60 + i, n));
+    expect(h.alerts).toEqual([]);
+  });
+
+  it('counts within a tumbling window of windowSeconds opened by the first query', () => {
+    const names = hexNames(50, 50, 'example.com');
+    // The 50th query exactly windowSeconds after the first: still the same window.
+    const edge = harness();
+    names.slice(0, 49).forEach((n) => edge.query(0, n));
+    edge.query(300, names[49]!);
+    expect(edge.alerts).toHaveLength(1);
+    // One microsecond later the window has rolled over and the count starts again.
+    const late = harness();
+    names.slice(0, 49).forEach((n) => late.query(0, n));
+    late.query(300.000001, names[49]!);
+    expect(late.alerts).toEqual([]);
+  });
+
+  it('fires on high-entropy names without long labels (base32, 30 characters)', () => {
+    const h = harness();
+    const rnd = prng(7);
+    for (let i = 0; i < 50; i++) h.query(i, `${randomString(rnd, BASE32, 30)}.c2.example.net`);
+    expect(h.alerts).toHaveLength(1);
+    expect(h.alerts[0]!.evidence).toMatchObject({ domain: 'example.net', maxLabelLength: 30, uniqueSubdomains: 50 });
+    expect(h.alerts[0]!.evidence.meanEntropy).toBeGreaterThanOrEqual(3.8);
+  });
+
+  it('fires on many unique short names when most queries ask for TXT, NULL, CNAME or MX', () => {
+    const types = [DnsType.TXT, DnsType.NULL, DnsType.CNAME, DnsType.MX];
+    const h = harness();
+    for (let i = 0; i < 50; i++) h.query(i, `s${i}.example.org`, { type: types[i % 4] });
+    expect(h.alerts).toHaveLength(1);
+    expect(h.alerts[0]!.evidence).toMatchObject({ domain: 'example.org', txtShare: 1, shapedShare: 0 });
+  });
+
+  it('stays quiet for many unique short names of ordinary types, or too few data-type queries', () => {
+    const h = harness();
+    for (let i = 0; i < 200; i++) h.query(i, `img${i}.cdn.example.org`, { type: i % 2 ? DnsType.A : DnsType.AAAA });
+    expect(h.alerts).toEqual([]);
+    // 51 A then 49 TXT: the share never reaches minTxtShare.
+    const t = harness();
+    for (let i = 0; i < 100; i++) t.query(i, `k${i}.example.org`, { type: i < 51 ? DnsType.A : DnsType.TXT });
+    expect(t.alerts).toEqual([]);
+  });
+
+  it('needs a shaped share of minShapedShare: 24 long names among 50 is not enough', () => {
+    const h = harness();
+    const long = hexNames(24, 50, 'example.com');
+    long.forEach((n, i) => h.query(i, n));
+    for (let i = 0; i < 26; i++) h.query(100 + i, `www${i}.example.com`);
+    expect(h.alerts).toEqual([]);
+    h.query(200, hexNames(1, 50, 'example.com', 99)[0]!); // 25 of 51: still under half
+    expect(h.alerts).toEqual([]);
+    h.query(201, hexNames(1, 50, 'example.com', 98)[0]!); // 26 of 52: half
+    expect(h.alerts).toHaveLength(1);
+  });
+
+  it('judges names of at least longNameChars as shaped', () => {
+    const h = harness({ longLabelChars: 64, entropyBits: 9 });
+    // 3 labels of 33 plus the domain: a name of 113 octets, no label of 40.
+    const rnd = prng(3);
+    for (let i = 0; i < 50; i++) h.query(i, `${randomString(rnd, 'ab', 33)}.${randomString(rnd, 'ab', 33)}.${randomString(rnd, 'ab', 33)}.example.com`);
+    expect(h.alerts).toHaveLength(1);
+  });
+
+  it('ignores responses, mDNS and LLMNR, queries from outside the LAN, and skipped names', () => {
+    const h = harness();
+    const names = hexNames(60, 50, 'example.com');
+    names.forEach((n, i) => h.query(i, n, { qr: true }));
+    names.forEach((n, i) => h.query(i, n, { dstPort: 5353 }));
+    names.forEach((n, i) => h.query(i, n, { dstPort: 5355 }));
+    names.forEach((n, i) => h.query(i, n, { src: '203.0.113.7' }));
+    hexNames(60, 50, 'local').forEach((n, i) => h.query(i, n));
+    hexNames(60, 50, 'in-addr.arpa').forEach((n, i) => h.query(i, n));
+    hexNames(60, 50, '_http._tcp.example.com').forEach((n, i) => h.query(i, n));
+    expect(h.alerts).toEqual([]);
+    expect(h.d.stateSize()).toBe(0);
+  });
+
+  it('keeps at most maxDomains pairs, evicting the least recently queried, and expires idle pairs', () => {
+    const h = harness({ maxDomains: 3 });
+    for (let i = 0; i < 10; i++) h.query(i, `www.site${i}.com`);
+    expect(h.d.stateSize()).toBe(3);
+    expect(h.d.evicted).toBe(7);
+    h.d.onTick!(100 * S);
+    expect(h.d.stateSize()).toBe(3);
+    // site7 queried at 7 s, site9 at 9 s: at 308 s only site9's is within the window.
+    h.d.onTick!(308.5 * S);
+    expect(h.d.stateSize()).toBe(1);
+    h.d.onTick!(400 * S);
+    expect(h.d.stateSize()).toBe(0);
+  });
+
+  it('counts names past maxUniquePerDomain as unique without remembering them', () => {
+    const h = harness({ maxUniquePerDomain: 10 });
+    const names = hexNames(50, 50, 'example.com');
+    names.forEach((n, i) => h.query(i, n));
+    expect(h.alerts).toHaveLength(1);
+    expect(h.alerts[0]!.evidence.uniqueSubdomains).toBe(50);
+  });
+});
+
+describe('dnsTunnel over captures', () => {
+  it('flags the dnscat2 session of ndpi/dns_exfiltration.pcap', async () => {
+    const { summary } = await replayCapture(fixture('pcap/ndpi/dns_exfiltration.pcap'), {
+      config: pipelineConfig(), detect: { detectors: [dnsTunnel] },
+    });
+    const tunnel = summary.alerts.filter((a) => a.rule === 'dns.tunnel');
+    expect(tunnel).toHaveLength(1);
+    expect(tunnel[0]).toMatchObject({ src: '192.168.220.56', dst: '192.168.203.167', proto: 'udp', dport: 53 });
+    expect(tunnel[0]!.evidence).toMatchObject({ domain: NO_PUBLIC_TLD, uniqueSubdomains: 50 });
+    expect(tunnel[0]!.evidence.maxLabelLength).toBeGreaterThanOrEqual(40);
+    expect(tunnel[0]!.evidence.txtShare).toBeGreaterThan(0.9);
+    for (const n of tunnel[0]!.evidence.sampleNames as string[]) expect(n).toMatch(/^dnscat\./);
+  });
+
+  it('stays quiet (with dnsExfiltration) for browsing-like lookups', async () => {
+    const e: DnsEndpoints = { clientMac: CLIENT_MAC, clientIp: CLIENT_IP, resolverMac: RESOLVER_MAC, resolverIp: RESOLVER_IP };
+    const frames: TimedFrame[] = [];
+    let t = 0;
+    for (let round = 0; round < 3; round++) {
+      for (const [i, name] of BROWSING_NAMES.entries()) {
+        for (const type of [DnsType.A, DnsType.AAAA, DnsType.HTTPS]) {
+          const id = round * 1000 + i * 4 + type;
+          const sport = 40000 + (id % 20000);
+          frames.push({ t, data: dnsFrame({ ...e, sport }, { id, name, type }) });
+          frames.push({ t: t + 0.02, data: dnsFrame({ ...e, sport }, { id, name, type, response: true, answers: type === DnsType.A ? ['198.51.100.' + (i + 1)] : [] }) });
+          t += 0.7;
+        }
+      }
+    }
+    const { summary, engine } = await replayFrames(frames, { detect: { detectors: [dnsTunnel, dnsExfiltration] } });
+    expect(summary.alerts).toEqual([]);
+    // The queries did reach the detectors: one pair per registrable domain is still held.
+    expect(engine!.stateSizes()).toEqual({ dnsTunnel: new Set(BROWSING_NAMES.map(registrableDomain)).size, dnsExfiltration: expect.any(Number) });
+  });
+});
