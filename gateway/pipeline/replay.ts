@@ -33,7 +33,7 @@ export interface ReplayOptions {
   /** Called with bytes read and packets so far, about every 65,536 packets. */
   onProgress?: (bytesDone: number, packets: number) => void;
   /** Lets the caller attach observers before the first packet. */
-  setup?: (p: Pipeline, engine: DetectEngine | null) => void;
+  setup?: (p: Pipeline, engine: DetectEngine | null, alerts: AlertManager) => void;
   /** Detection (default: on, every registered detector); false for the bare pipeline. */
   detect?: DetectOptions | false;
 }
@@ -64,7 +64,7 @@ export async function replayCapture(file: string, opts: ReplayOptions): Promise<
     });
   }
   const engine = det ? new DetectEngine(pipeline, det.detectors ?? DETECTORS, det.config ?? {}, alerts) : null;
-  opts.setup?.(pipeline, engine);
+  opts.setup?.(pipeline, engine, alerts);
   const onProgress = opts.onProgress;
   try {
     const stats = await source.run(pipeline.sink, onProgress ? (b) => onProgress(b, pipeline.packets) : undefined);

@@ -102,6 +102,11 @@ export class Flow {
 
 /** Told of flow starts and ends. */
 export interface FlowListener {
+  /**
+   * A flow was created: its 5-tuple, orientation, first time and the sender's MAC are set, but the
+   * first packet's counters and TCP flags are applied only after this returns (use onPacket with
+   * `flow.packets === 1` to see the opening segment).
+   */
   onFlowStart?(f: Flow): void;
   onFlowEnd?(f: Flow): void;
 }
