@@ -72,7 +72,7 @@ export class AlertManager {
     const key = `${input.rule}|${input.device ?? ''}|${peer}`;
     const o = this.open.get(key);
     if (o !== undefined && input.ts - o.lastTs <= this.cfg.dedupWindowSeconds * 1e6) {
-      Object.assign(o.alert.evidence, input.evidence);
+      Object.assign(o.alert.evidence, structuredClone(input.evidence));
       this.bump(o, input.ts, n);
       return o.alert;
     }
@@ -133,7 +133,7 @@ export class AlertManager {
     const alert: Alert = {
       id, ts: t, rule: input.rule, severity: input.severity ?? this.cfg.severity[input.rule] ?? RULES[input.rule][0],
       device: input.device, src: input.src, dst: input.dst, proto: input.proto, sport: input.sport, dport: input.dport,
-      count: n, message: input.message, evidence: { ...input.evidence }, firstTs: t, lastTs: t,
+      count: n, message: input.message, evidence: structuredClone(input.evidence), firstTs: t, lastTs: t,
     };
     // Persisted before anything else sees it (DESIGN: alerts are persisted before they are sent).
     this.store?.insert(alert);

@@ -30,6 +30,7 @@ export class DetectEngine implements PacketObserver {
   private readonly onDnsList: Detector[] = [];
   private readonly onDeviceNewList: Detector[] = [];
   private readonly onTickList: Detector[] = [];
+  private readonly onFinishList: Detector[] = [];
   private nextTick = 0;
   readonly host: DetectorHost;
 
@@ -51,6 +52,7 @@ export class DetectEngine implements PacketObserver {
       if (d.onDns) this.onDnsList.push(d);
       if (d.onDeviceNew) this.onDeviceNewList.push(d);
       if (d.onTick) this.onTickList.push(d);
+      if (d.onFinish) this.onFinishList.push(d);
     }
     pipeline.observers.push(this);
     pipeline.flows.addListener({
@@ -75,10 +77,12 @@ export class DetectEngine implements PacketObserver {
     this.alerts.flush();
   }
 
-  /** End of input: ends live flows (their onFlowEnd runs), a last tick, pending writes. */
+  /** End of input: ends live flows (their onFlowEnd runs), onFinish, a last tick, pending writes. */
   finish(): void {
     this.pipeline.finish();
-    this.tick(Math.max(this.pipeline.lastTs, 0));
+    const now = Math.max(this.pipeline.lastTs, 0);
+    for (const d of this.onFinishList) d.onFinish!(now);
+    this.tick(now);
   }
 
   /** State held by each detector (bounded by their caps). */

@@ -39,6 +39,11 @@ export interface Detector {
   onDeviceNew?(device: Device, ts: number): void;
   /** Once per second of packet time: expire state, close windows. */
   onTick?(now: number): void;
+  /**
+   * End of input (a replay ends, the daemon stops): called after the live flows have ended and
+   * before a last onTick at `now`, so a detector can let go of what it was holding back.
+   */
+  onFinish?(now: number): void;
   /** Entries held (for metrics and the soak test: must stay bounded). */
   stateSize?(): number;
 }

@@ -1,15 +1,22 @@
 // Every detector kind, in the order they run. One file each under detectors/; the config key of
 // each is its `name` (`detect.<name>.<key>` in the config file).
 import type { DetectorSpec } from './detector.js';
+import { baseline } from './detectors/baseline.js';
 import { beacon } from './detectors/beacon.js';
 import { bruteforce } from './detectors/bruteforce.js';
 import { cleartextTelnet } from './detectors/cleartext-telnet.js';
+import { deviceNew } from './detectors/device-new.js';
 import { dnsExfiltration } from './detectors/dns-exfiltration.js';
 import { dnsTunnel } from './detectors/dns-tunnel.js';
+import { malwareDownload } from './detectors/malware-download.js';
+import { malwareMining } from './detectors/malware-mining.js';
 import { scanHost } from './detectors/scan-host.js';
 import { scanPort } from './detectors/scan-port.js';
+import { stormReconnect } from './detectors/storm-reconnect.js';
+import { upnpPortmap } from './detectors/upnp-portmap.js';
 
-/** The registry. */
+/** The registry. The storm detector runs before deviceNew so a storm is open when held alerts go out. */
 export const DETECTORS: readonly DetectorSpec<object>[] = [
   scanPort, scanHost, bruteforce, cleartextTelnet, beacon, dnsTunnel, dnsExfiltration,
+  malwareDownload, malwareMining, upnpPortmap, stormReconnect, deviceNew, baseline,
 ];

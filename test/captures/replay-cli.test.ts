@@ -31,7 +31,12 @@ describe('edgeward replay --json', () => {
     expect(s.decodeErrors).toBe(5);
     expect(s.firstTs).toBe('1999-11-28T02:12:38.387Z');
     // The open maintenance port MIC's NOTICE survey hunts for: the telnet server is the LAN device.
-    expect(s.alerts.map((a) => [a.rule, a.device, a.dst, a.dport])).toEqual([['cleartext.telnet', '00:00:c0:9f:a0:97', '192.168.0.1', 23]]);
+    // Both hosts are new to the gateway (low, device.new).
+    expect(s.alerts.map((a) => [a.rule, a.severity, a.device, a.dst, a.dport])).toEqual([
+      ['device.new', 'low', '00:a0:cc:3b:bf:fa', '', null],
+      ['cleartext.telnet', 'medium', '00:00:c0:9f:a0:97', '192.168.0.1', 23],
+      ['device.new', 'low', '00:00:c0:9f:a0:97', '', null],
+    ]);
     expect(s.devices.map((d) => d.mac).sort()).toEqual(['00:00:c0:9f:a0:97', '00:a0:cc:3b:bf:fa']);
   });
 
