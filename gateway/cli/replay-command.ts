@@ -3,6 +3,7 @@
 import { parseArgs } from 'node:util';
 import { GATEWAY_DEFAULTS, loadConfigFile } from '../config/load-config.js';
 import { pipelineConfig } from '../config/pipeline-config.js';
+import type { IntelDetector } from '../detect/detectors/intel-blocklist.js';
 import { replayCapture } from '../pipeline/replay.js';
 import type { ReplaySummary } from '../pipeline/summary.js';
 import type { CliIo } from './cli-io.js';
@@ -49,7 +50,7 @@ export async function runReplay(argv: string[], io: CliIo): Promise<number> {
   const file = positionals[0]!;
   const progress = new Progress(undefined, !values['no-progress'] && io.stderrIsTTY);
   const started = process.hrtime.bigint();
-  const { summary } = await replayCapture(file, {
+  const { summary, engine } = await replayCapture(file, {
     config,
     topFlows,
     detect: {
@@ -63,6 +64,11 @@ export async function runReplay(argv: string[], io: CliIo): Promise<number> {
   if (values.json) io.stdout(JSON.stringify(summary, null, 2) + '\n');
   else io.stdout(textReport(summary, secs));
   for (const w of summary.capture.warnings) io.stderr(`warning: ${file}: ${w}\n`);
+  // What each intel list held: an operator must see that a list was read and which lines were not.
+  const intel = engine?.detectors.find((d) => d.name === 'intel')?.d as IntelDetector | undefined;
+  for (const st of intel?.status() ?? []) {
+    io.stderr(`intel: ${st.file}: ${st.addresses} addresses, ${st.networks} networks, ${st.domains} domains${st.invalid ? `, ${st.invalid} invalid lines (${st.invalidLines.join(', ')})` : ''}${st.error ? `, reload failed: ${st.error}` : ''}\n`);
+  }
   return 0;
 }
 

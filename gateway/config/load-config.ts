@@ -34,7 +34,11 @@ function typeProblem(path: string, dv: unknown, v: unknown): string | null {
   if (typeof dv === 'number') return typeof v === 'number' && Number.isFinite(v) && v >= 0 ? null : `${path}: must be a non-negative number`;
   if (typeof dv === 'boolean') return typeof v === 'boolean' ? null : `${path}: must be true or false`;
   if (typeof dv === 'string') return typeof v === 'string' ? null : `${path}: must be a string`;
-  if (Array.isArray(dv)) return Array.isArray(v) && v.every((x) => typeof x === 'string') ? null : `${path}: must be a list of strings`;
+  if (Array.isArray(dv)) {
+    // A list holds what its default holds (port numbers, file names); an empty default holds strings.
+    const kind = dv.length > 0 ? typeof dv[0] : 'string';
+    return Array.isArray(v) && v.every((x) => typeof x === kind) ? null : `${path}: must be a list of ${kind}s`;
+  }
   return null;
 }
 

@@ -8,6 +8,10 @@ import { cleartextTelnet } from './detectors/cleartext-telnet.js';
 import { deviceNew } from './detectors/device-new.js';
 import { dnsExfiltration } from './detectors/dns-exfiltration.js';
 import { dnsTunnel } from './detectors/dns-tunnel.js';
+import { floodAmplification } from './detectors/flood-amplification.js';
+import { floodSyn } from './detectors/flood-syn.js';
+import { floodUdp } from './detectors/flood-udp.js';
+import { intel } from './detectors/intel-blocklist.js';
 import { malwareDownload } from './detectors/malware-download.js';
 import { malwareMining } from './detectors/malware-mining.js';
 import { scanHost } from './detectors/scan-host.js';
@@ -17,6 +21,6 @@ import { upnpPortmap } from './detectors/upnp-portmap.js';
 
 /** The registry. The storm detector runs before deviceNew so a storm is open when held alerts go out. */
 export const DETECTORS: readonly DetectorSpec<object>[] = [
-  scanPort, scanHost, bruteforce, cleartextTelnet, beacon, dnsTunnel, dnsExfiltration,
+  scanPort, scanHost, bruteforce, cleartextTelnet, beacon, dnsTunnel, dnsExfiltration, floodSyn, floodUdp, floodAmplification, intel,
   malwareDownload, malwareMining, upnpPortmap, stormReconnect, deviceNew, baseline,
 ];
