@@ -1,0 +1,93 @@
+// Every fixture capture through the pipeline with every registered detector, suricata-verify
+// style: the alerts each must raise, and nothing else. Normal IoT traffic (the IoT Sentinel setups,
+// the TP-Link plugs) raises nothing above low; each attack capture raises its class. `device.new`
+// is checked against the devices found (one each) rather than listed.
+import { describe, expect, it } from 'vitest';
+import { pipelineConfig, PIPELINE_DEFAULTS } from '../../gateway/config/pipeline-config.js';
+import { replayCapture } from '../../gateway/pipeline/replay.js';
+import { fixture } from '../helpers/fixtures.js';
+
+/** capture → { 'rule/severity': number of alert objects }, device.new left out. */
+const EXPECTED: Record<string, Record<string, number>> = {
+  'pcap/iot-sentinel/Aria/Setup-A-1-STA.pcap': {},
+  'pcap/iot-sentinel/Aria/Setup-A-2-STA.pcap': {},
+  'pcap/iot-sentinel/D-LinkCam/Setup-A-1-STA.pcap': {},
+  'pcap/iot-sentinel/D-LinkCam/Setup-A-2-STA.pcap': {},
+  'pcap/iot-sentinel/D-LinkDoorSensor/Setup-C-1-STA.pcap': {},
+  'pcap/iot-sentinel/D-LinkDoorSensor/Setup-C-2-STA.pcap': {},
+  'pcap/iot-sentinel/D-LinkSwitch/Setup-A-1-STA.pcap': {'malware.download/low': 1},
+  'pcap/iot-sentinel/D-LinkSwitch/Setup-A-2-STA.pcap': {'malware.download/low': 1},
+  'pcap/iot-sentinel/EdimaxCam1/Setup-A-1-STA.pcap': {},
+  'pcap/iot-sentinel/EdimaxCam1/Setup-A-2-STA.pcap': {},
+  'pcap/iot-sentinel/EdimaxPlug1101W/Setup-A-1-STA.pcap': {},
+  'pcap/iot-sentinel/EdimaxPlug1101W/Setup-A-2-STA.pcap': {},
+  'pcap/iot-sentinel/EdnetGateway/Setup-A-1-STA.pcap': {},
+  'pcap/iot-sentinel/EdnetGateway/Setup-A-2-STA.pcap': {},
+  'pcap/iot-sentinel/HueBridge/Setup-A-1-STA.pcap': {},
+  'pcap/iot-sentinel/HueBridge/Setup-A-2-STA.pcap': {},
+  'pcap/iot-sentinel/Lightify/Setup-C-1-STA.pcap': {},
+  'pcap/iot-sentinel/Lightify/Setup-C-2-STA.pcap': {},
+  'pcap/iot-sentinel/SmarterCoffee/Setup-A-1-STA.pcap': {},
+  'pcap/iot-sentinel/SmarterCoffee/Setup-A-2-STA.pcap': {},
+  'pcap/iot-sentinel/TP-LinkPlugHS100/Setup-A-1-STA.pcap': {},
+  'pcap/iot-sentinel/TP-LinkPlugHS100/Setup-A-2-STA.pcap': {},
+  'pcap/iot-sentinel/WeMoSwitch/Setup-A-1-STA.pcap': {},
+  'pcap/iot-sentinel/WeMoSwitch/Setup-A-2-STA.pcap': {},
+  'pcap/iot-sentinel/Withings/Setup-A-1-STA.pcap': {},
+  'pcap/iot-sentinel/Withings/Setup-C-1-STA.pcap': {},
+  'pcap/iot-sentinel/iKettle2/Setup-A-1-STA.pcap': {},
+  'pcap/iot-sentinel/iKettle2/Setup-A-2-STA.pcap': {},
+  'pcap/ndpi/NTPv4.pcap': {},
+  'pcap/ndpi/coap_mqtt.pcap': {},
+  'pcap/ndpi/dns.pcap': {},
+  'pcap/ndpi/dns_exfiltration.pcap': {'dns.exfiltration/high': 1, 'dns.tunnel/high': 1},
+  'pcap/ndpi/mqtt.pcap': {},
+  'pcap/ndpi/natpmp.pcap': {'upnp.portmap/medium': 2},
+  'pcap/ndpi/nest_log_sink.pcap': {},
+  'pcap/ndpi/sonos.pcapng': {},
+  'pcap/ndpi/ssdp-m-search.pcap': {},
+  'pcap/ndpi/ssh.pcap': {},
+  'pcap/ndpi/synscan.pcap': {'scan.port/high': 1},
+  'pcap/ndpi/tcp_scan.pcapng': {'scan.port/high': 1},
+  'pcap/ndpi/telnet.pcap': {'cleartext.telnet/medium': 1},
+  'pcap/ndpi/tplink_shp.pcap': {},
+  'pcap/ndpi/upnp.pcap': {},
+  'pcap/stopddos/pkt.TCP.synflood.spoofed.pcap': {'flood.syn/high': 1},
+  'mud-pairs/tapo-p115/G06-tapo-p115.pcap': {},
+};
+
+describe('alerts by fixture capture (all detectors)', () => {
+  it.each(Object.entries(EXPECTED))('%s', async (rel, want) => {
+    const { summary } = await replayCapture(fixture(rel), { config: PIPELINE_DEFAULTS, topFlows: 0 });
+    const got: Record<string, number> = {};
+    for (const a of summary.alerts) if (a.rule !== 'device.new') got[`${a.rule}/${a.severity}`] = (got[`${a.rule}/${a.severity}`] ?? 0) + 1;
+    expect(got).toEqual(want);
+    const newDevices = summary.alerts.filter((a) => a.rule === 'device.new');
+    expect(newDevices.map((a) => a.device).sort()).toEqual(summary.devices.map((d) => d.mac).sort());
+    if (rel.startsWith('pcap/iot-sentinel/') || rel === 'pcap/ndpi/tplink_shp.pcap') {
+      expect(summary.alerts.filter((a) => a.severity !== 'low')).toEqual([]);
+    }
+  });
+
+  it('synscan: exactly one scan.port from 172.16.0.8 to 64.13.134.52 with the port count in the evidence', async () => {
+    const { summary } = await replayCapture(fixture('pcap/ndpi/synscan.pcap'), { config: PIPELINE_DEFAULTS, topFlows: 0 });
+    const scans = summary.alerts.filter((a) => a.rule === 'scan.port');
+    expect(scans).toHaveLength(1);
+    expect(scans[0]).toMatchObject({ src: '172.16.0.8', dst: '64.13.134.52', severity: 'high', evidence: { ports: 1000, openPorts: 3 } });
+  });
+
+  it('SYN flood: one flood.syn while the flow table stays inside a 10,000-flow cap', async () => {
+    const { summary } = await replayCapture(fixture('pcap/stopddos/pkt.TCP.synflood.spoofed.pcap'), { config: pipelineConfig({ flows: { maxFlows: 10000 } }), topFlows: 0 });
+    const floods = summary.alerts.filter((a) => a.rule === 'flood.syn');
+    expect(floods).toHaveLength(1);
+    expect(floods[0]).toMatchObject({ dst: '10.10.10.10', evidence: { kind: 'syn', direction: 'inbound' } });
+    expect(summary.flows.peak).toBeLessThanOrEqual(10000);
+    expect(summary.flows.evicted).toBeGreaterThan(0);
+  });
+
+  it('dns_exfiltration: dns.tunnel and dns.exfiltration for the dnscat2 client', async () => {
+    const { summary } = await replayCapture(fixture('pcap/ndpi/dns_exfiltration.pcap'), { config: PIPELINE_DEFAULTS, topFlows: 0 });
+    const dns = summary.alerts.filter((a) => a.rule.startsWith('dns.'));
+    expect(dns.map((a) => [a.rule, a.src])).toEqual([['dns.tunnel', '192.168.220.56'], ['dns.exfiltration', '192.168.220.56']]);
+  });
+});
