@@ -5,6 +5,8 @@ import { GATEWAY_DEFAULTS, loadConfigFile } from '../config/load-config.js';
 import { pipelineConfig } from '../config/pipeline-config.js';
 import type { IntelDetector } from '../detect/detectors/intel-blocklist.js';
 import { replayCapture } from '../pipeline/replay.js';
+import type { PolicyConfig } from '../policy/policy-config.js';
+import { ProfileStore } from '../policy/profile-store.js';
 import type { ReplaySummary } from '../pipeline/summary.js';
 import type { CliIo } from './cli-io.js';
 import { UsageError } from './cli-io.js';
@@ -32,9 +34,6 @@ export async function runReplay(argv: string[], io: CliIo): Promise<number> {
     },
   });
   if (positionals.length !== 1) throw new UsageError(`replay takes one capture file\nusage: ${REPLAY_USAGE}`);
-  for (const later of ['profiles', 'bind'] as const) {
-    if (values[later] !== undefined) throw new UsageError(`--${later} is not available in this build yet (MUD verdicts and detectors are not wired into replay)`);
-  }
   const gw = values.config ? loadConfigFile(values.config) : GATEWAY_DEFAULTS;
   let config = gw.pipeline;
   if (values['max-flows'] !== undefined) {
@@ -48,13 +47,34 @@ export async function runReplay(argv: string[], io: CliIo): Promise<number> {
     if (!Number.isInteger(topFlows) || topFlows < 0) throw new UsageError('--top-flows takes a whole number');
   }
   const file = positionals[0]!;
+  // MUD profiles: the config's policy section, plus --profiles DIR and --bind MAC=FILE.
+  let policy: { config: PolicyConfig; store: ProfileStore } | undefined;
+  const binds = [...Object.entries(gw.policy.bindings), ...(values.bind ?? []).map((b) => {
+    const eq = b.indexOf('=');
+    if (eq < 0) throw new UsageError(`--bind takes MAC=MUDFILE, not ${b}`);
+    return [b.slice(0, eq), b.slice(eq + 1)] as [string, string];
+  })];
+  const profilesDir = values.profiles ?? gw.policy.profilesDir;
+  if (binds.length > 0 || profilesDir) {
+    const store = new ProfileStore();
+    if (profilesDir) store.loadDir(profilesDir);
+    for (const [mac, f] of binds) {
+      try {
+        store.bind(mac, f);
+      } catch (e) {
+        throw new UsageError((e as Error).message);
+      }
+    }
+    for (const r of store.refused) io.stderr(`edgeward: refused MUD file ${r.file}:\n  ${r.errors.join('\n  ')}\n`);
+    policy = { config: gw.policy, store };
+  }
   const progress = new Progress(undefined, !values['no-progress'] && io.stderrIsTTY);
   const started = process.hrtime.bigint();
   const { summary, engine } = await replayCapture(file, {
     config,
     topFlows,
     detect: {
-      evePath: values.eve, dbPath: values.db, alerts: gw.alerts,
+      evePath: values.eve, dbPath: values.db, alerts: gw.alerts, policy,
       config: values.intel ? { ...gw.detect, intel: { ...gw.detect.intel, lists: values.intel } } : gw.detect,
     },
     onProgress: (_bytes, packets) => progress.update(_bytes, packets),

@@ -6,6 +6,7 @@ import { ALERTS_DEFAULTS, type AlertsConfig } from '../alerts/alert-manager.js';
 import { isRuleId, SEVERITIES, type RuleId, type Severity } from '../alerts/rules.js';
 import type { DetectConfig } from '../detect/detect-engine.js';
 import { DETECTORS } from '../detect/registry.js';
+import { POLICY_DEFAULTS, type PolicyConfig } from '../policy/policy-config.js';
 import { PIPELINE_DEFAULTS, pipelineConfig, type Overrides, type PipelineConfig } from './pipeline-config.js';
 
 /** A config that failed validation; `problems` lists every fault with its path. */
@@ -22,10 +23,11 @@ export interface GatewayConfig {
   pipeline: Readonly<PipelineConfig>;
   detect: DetectConfig;
   alerts: Readonly<AlertsConfig>;
+  policy: Readonly<PolicyConfig>;
 }
 
 /** Defaults of everything. */
-export const GATEWAY_DEFAULTS: Readonly<GatewayConfig> = Object.freeze({ pipeline: PIPELINE_DEFAULTS, detect: Object.freeze({}), alerts: ALERTS_DEFAULTS });
+export const GATEWAY_DEFAULTS: Readonly<GatewayConfig> = Object.freeze({ pipeline: PIPELINE_DEFAULTS, detect: Object.freeze({}), alerts: ALERTS_DEFAULTS, policy: POLICY_DEFAULTS });
 
 const isObj = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 
@@ -48,9 +50,9 @@ export function validateConfig(raw: unknown, source = 'config'): Readonly<Gatewa
   const problems: string[] = [];
   const pipelineRaw: Record<string, unknown> = {};
   const defaults = PIPELINE_DEFAULTS as unknown as Record<string, Record<string, unknown>>;
-  const sections = [...Object.keys(defaults), 'detect', 'alerts'];
+  const sections = [...Object.keys(defaults), 'detect', 'alerts', 'policy'];
   for (const [section, value] of Object.entries(raw)) {
-    if (section === 'detect' || section === 'alerts') continue;
+    if (section === 'detect' || section === 'alerts' || section === 'policy') continue;
     const d = defaults[section];
     if (d === undefined) { problems.push(`${section}: unknown key (known: ${sections.join(', ')})`); continue; }
     if (!isObj(value)) { problems.push(`${section}: must be an object`); continue; }
@@ -107,8 +109,26 @@ export function validateConfig(raw: unknown, source = 'config'): Readonly<Gatewa
       alerts = Object.freeze({ ...ALERTS_DEFAULTS, ...(a as Partial<AlertsConfig>), severity: Object.freeze(severity) });
     }
   }
+  let policy: PolicyConfig = POLICY_DEFAULTS;
+  if (raw.policy !== undefined) {
+    if (!isObj(raw.policy)) problems.push('policy: must be an object');
+    else {
+      const pr = raw.policy;
+      const d = POLICY_DEFAULTS as unknown as Record<string, unknown>;
+      for (const [key, v] of Object.entries(pr)) {
+        const path = `policy.${key}`;
+        if (!(key in d)) problems.push(`${path}: unknown key (known: ${Object.keys(d).join(', ')})`);
+        else if (key === 'mode' && v !== 'monitor' && v !== 'enforce') problems.push(`${path}: must be monitor or enforce`);
+        else if (key === 'noProfile' && v !== 'allow' && v !== 'quarantine') problems.push(`${path}: must be allow or quarantine`);
+        else if (key === 'bindings' && !(isObj(v) && Object.values(v).every((x) => typeof x === 'string'))) problems.push(`${path}: must map MAC addresses to MUD file paths`);
+        else if ((key === 'controllers' || key === 'myControllers') && !(isObj(v) && Object.values(v).every((x) => Array.isArray(x) && x.every((y) => typeof y === 'string')))) problems.push(`${path}: must map URIs to lists of addresses`);
+        else if (Array.isArray(d[key]) || typeof d[key] === 'string') { const p = typeProblem(path, d[key], v); if (p) problems.push(p); }
+      }
+      policy = Object.freeze({ ...POLICY_DEFAULTS, ...(pr as Partial<PolicyConfig>) });
+    }
+  }
   if (problems.length > 0) throw new ConfigError(problems.map((p) => `${source}: ${p}`));
-  return Object.freeze({ pipeline: pipelineConfig(pipelineRaw as Overrides<PipelineConfig>), detect: Object.freeze(detect), alerts });
+  return Object.freeze({ pipeline: pipelineConfig(pipelineRaw as Overrides<PipelineConfig>), detect: Object.freeze(detect), alerts, policy });
 }
 
 /** Loads and validates a JSON config file. */

@@ -44,15 +44,7 @@ export class DetectEngine implements PacketObserver {
     for (const spec of specs) {
       const c = detectorConfig(spec, cfg[spec.name]);
       if (c.enabled === false) continue;
-      const d = spec.create(this.host, c as never);
-      this.detectors.push({ name: spec.name, d });
-      if (d.onPacket) this.onPacketList.push(d);
-      if (d.onFlowStart) this.onFlowStartList.push(d);
-      if (d.onFlowEnd) this.onFlowEndList.push(d);
-      if (d.onDns) this.onDnsList.push(d);
-      if (d.onDeviceNew) this.onDeviceNewList.push(d);
-      if (d.onTick) this.onTickList.push(d);
-      if (d.onFinish) this.onFinishList.push(d);
+      this.add(spec.name, spec.create(this.host, c as never));
     }
     pipeline.observers.push(this);
     pipeline.flows.addListener({
@@ -61,6 +53,18 @@ export class DetectEngine implements PacketObserver {
     });
     pipeline.app.dnsObservers.push((m: DnsMessage, pv: PacketView, f: Flow | null) => { for (const d of this.onDnsList) d.onDns!(m, pv, f); });
     pipeline.devices.addListener({ onDeviceNew: (dev: Device) => { for (const d of this.onDeviceNewList) d.onDeviceNew!(dev, dev.firstSeen); } });
+  }
+
+  /** Adds a running detector (one built outside the registry, such as the MUD policy layer). */
+  add(name: string, d: Detector): void {
+    this.detectors.push({ name, d });
+    if (d.onPacket) this.onPacketList.push(d);
+    if (d.onFlowStart) this.onFlowStartList.push(d);
+    if (d.onFlowEnd) this.onFlowEndList.push(d);
+    if (d.onDns) this.onDnsList.push(d);
+    if (d.onDeviceNew) this.onDeviceNewList.push(d);
+    if (d.onTick) this.onTickList.push(d);
+    if (d.onFinish) this.onFinishList.push(d);
   }
 
   onPacket(pv: PacketView, flow: Flow | null, dir: number, device: Device | null): void {

@@ -8,6 +8,9 @@ import type { PipelineConfig } from '../config/pipeline-config.js';
 import { DetectEngine, type DetectConfig } from '../detect/detect-engine.js';
 import type { DetectorSpec } from '../detect/detector.js';
 import { DETECTORS } from '../detect/registry.js';
+import { MudPolicy } from '../policy/mud-policy.js';
+import type { PolicyConfig } from '../policy/policy-config.js';
+import type { ProfileStore } from '../policy/profile-store.js';
 import { TopFlows } from './flow-record.js';
 import { Pipeline } from './pipeline.js';
 import { buildSummary, type ReplaySummary } from './summary.js';
@@ -23,6 +26,8 @@ export interface DetectOptions {
   dbPath?: string;
   /** EVE JSON lines file the alerts are appended to. */
   evePath?: string;
+  /** MUD profiles to hold devices to (the policy layer runs only when given). */
+  policy?: { config: Readonly<PolicyConfig>; store: ProfileStore };
 }
 
 /** Options of a replay. */
@@ -64,6 +69,8 @@ export async function replayCapture(file: string, opts: ReplayOptions): Promise<
     });
   }
   const engine = det ? new DetectEngine(pipeline, det.detectors ?? DETECTORS, det.config ?? {}, alerts) : null;
+  // The MUD policy layer runs beside the detectors, on the same packets and packet time.
+  if (engine && det?.policy) engine.add('mudPolicy', new MudPolicy(engine.host, det.policy.config, det.policy.store));
   opts.setup?.(pipeline, engine, alerts);
   const onProgress = opts.onProgress;
   try {

@@ -7,8 +7,8 @@ import { DnsType, type DnsMessage } from '../decode/app/dns/dns-message.js';
 /** An address key: IPv4 as its 32-bit number, IPv6 as RFC 5952 text. */
 export type AddrKey = number | string;
 
-/** Told of every (name, address) pair an answer adds or refreshes. */
-export type DnsAnswerListener = (name: string, addr: AddrKey, family: 4 | 6, expiresTs: number) => void;
+/** Told of every (name, address) pair an answer adds or refreshes: expiry and the answer's packet time, µs. */
+export type DnsAnswerListener = (name: string, addr: AddrKey, family: 4 | 6, expiresTs: number, ts: number) => void;
 
 /** Longest CNAME chain followed (loops in hostile answers end here). */
 const MAX_CHAIN = 16;
@@ -61,7 +61,7 @@ export class DnsCache {
         const { name, ttl, depth } = todo.pop()!;
         if (seen.has(name)) continue;
         seen.add(name);
-        this.put(name, key, family, ts + (ttl + grace) * 1e6);
+        this.put(name, key, family, ts + (ttl + grace) * 1e6, ts);
         if (depth >= MAX_CHAIN) continue;
         for (const a of aliasesOf.get(name) ?? []) todo.push({ name: a.alias, ttl: Math.min(ttl, a.ttl), depth: depth + 1 });
       }
@@ -86,6 +86,15 @@ export class DnsCache {
     return out;
   }
 
+  /** Addresses `name` resolved to, with their expiry (µs), not expired at `ts`. */
+  entriesFor(name: string, ts: number): [AddrKey, number][] {
+    const m = this.byName.get(name);
+    if (!m) return [];
+    const out: [AddrKey, number][] = [];
+    for (const [a, exp] of m) if (exp > ts) out.push([a, exp]);
+    return out;
+  }
+
   /** Drops every record expired at `ts`. */
   sweep(ts: number): void {
     for (const [name, addrs] of this.byName) {
@@ -94,7 +103,7 @@ export class DnsCache {
     }
   }
 
-  private put(name: string, addr: AddrKey, family: 4 | 6, expires: number): void {
+  private put(name: string, addr: AddrKey, family: 4 | 6, expires: number, ts: number): void {
     let addrs = this.byName.get(name);
     if (addrs) {
       this.byName.delete(name); // re-insert: most recently answered last
@@ -113,7 +122,7 @@ export class DnsCache {
     let names = this.byAddr.get(addr);
     if (!names) this.byAddr.set(addr, (names = new Map()));
     if ((names.get(name) ?? 0) < expires) names.set(name, expires);
-    for (const l of this.listeners) l(name, addr, family, expires);
+    for (const l of this.listeners) l(name, addr, family, expires, ts);
   }
 
   private evictOldest(): void {

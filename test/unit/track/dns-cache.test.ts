@@ -79,8 +79,8 @@ describe('DnsCache', () => {
   it('tells listeners of every name/address pair with its expiry', () => {
     const c = cache();
     const seen: unknown[] = [];
-    c.addListener((name, addr, family, exp) => seen.push([name, addr, family, exp]));
+    c.addListener((name, addr, family, exp, ts) => seen.push([name, addr, family, exp, ts]));
     c.onMessage(answer(rr('x.example', 5, 50, 'y.example'), rr('y.example', 28, 100, '2001:db8::1')), 0);
-    expect(seen).toEqual([['y.example', '2001:db8::1', 6, 100 * S], ['x.example', '2001:db8::1', 6, 50 * S]]);
+    expect(seen).toEqual([['y.example', '2001:db8::1', 6, 100 * S, 0], ['x.example', '2001:db8::1', 6, 50 * S, 0]]);
   });
 });

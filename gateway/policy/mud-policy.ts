@@ -1,0 +1,259 @@
+// Holds every device to its MUD profile (RFC 8520): binds a profile when a device is learned or
+// announces a MUD URL, compiles it for this network, feeds it the DNS answers its dnsname ACEs need,
+// gives the first packet of every flow a verdict, and raises `mud.violation` / `mud.no-profile`.
+// In enforce mode the same policies go to nftables (through an Enforcement), so the drop happens
+// in the kernel before the packet leaves; the verdict here is the alert and the explanation.
+import { compileProfile, type CompiledPolicy, type FetchResult, type FlowQuery, type PolicyContext, type Verdict } from '../../policies/index.js';
+import { ipv4ToString, ipv6ToString, parseIpv6 } from '../decode/address-text.js';
+import type { PacketView } from '../decode/packet-view.js';
+import { flowFields } from '../detect/alert-fields.js';
+import type { Detector, DetectorHost } from '../detect/detector.js';
+import type { Device } from '../track/device.js';
+import type { AddrKey } from '../track/dns-cache.js';
+import type { Flow } from '../track/flow.js';
+import { DEFAULT_LOCAL_NETWORKS } from '../track/local-networks.js';
+import type { PolicyConfig } from './policy-config.js';
+import type { ProfileStore, StoredProfile } from './profile-store.js';
+
+/** Where enforce mode sends its decisions (the nftables enforcer, or a test double). */
+export interface Enforcement {
+  /** Replaces the whole rule set with these policies and quarantined MACs (one transaction). */
+  apply(policies: readonly CompiledPolicy[], quarantined: readonly number[]): Promise<void>;
+  addDeviceAddress(mac: number, family: 4 | 6, address: string): void;
+  addDnsAddress(name: string, family: 4 | 6, address: string, ttlSeconds: number): void;
+}
+
+/** Fetches a MUD file by URL (HTTPS, signature, cache: policies' MudFetcher). */
+export interface ProfileFetcher {
+  get(url: string): Promise<FetchResult>;
+}
+
+/** What the policy layer tells its operator (bindings, refusals): one event a call. */
+export type PolicyLog = (event: string, fields: Record<string, unknown>) => void;
+
+interface Bound {
+  policy: CompiledPolicy;
+  stored: StoredProfile;
+}
+
+export class MudPolicy implements Detector {
+  private readonly bound = new Map<number, Bound>();
+  private readonly noProfileReported = new Set<number>();
+  private readonly quarantined = new Set<number>();
+  private readonly fetching = new Set<string>();
+  /** Applies in flight, chained so that rule sets go to the kernel in order. */
+  private applying: Promise<void> = Promise.resolve();
+  /** Flows given a verdict, and violations raised. */
+  verdicts = 0;
+  violations = 0;
+
+  constructor(
+    private readonly host: DetectorHost,
+    private readonly cfg: Readonly<PolicyConfig>,
+    private readonly store: ProfileStore,
+    private readonly enforcement: Enforcement | null = null,
+    private readonly fetcher: ProfileFetcher | null = null,
+    private readonly log: PolicyLog = () => {},
+  ) {
+    host.devices.addListener({
+      onDeviceChange: (d, field) => {
+        if (field === 'mudUrl') this.bindDevice(d, d.lastSeen);
+        else if (field === 'ips') this.deviceAddresses(d);
+      },
+    });
+    host.dns.addListener((name, addr, family, expires, ts) => this.dnsAnswer(name, addr, family, expires, ts));
+  }
+
+  /** The compiled policy of a device, if it has one. */
+  policyOf(mac: number): CompiledPolicy | undefined {
+    return this.bound.get(mac)?.policy;
+  }
+
+  /** Every compiled policy (for the enforcer and the API). */
+  policies(): CompiledPolicy[] {
+    return [...this.bound.values()].map((b) => b.policy);
+  }
+
+  /** Resolves when every rule set handed to the enforcer so far has been applied. */
+  settled(): Promise<void> {
+    return this.applying;
+  }
+
+  onDeviceNew(d: Device, ts: number): void {
+    this.bindDevice(d, ts);
+  }
+
+  /** The first packet of each flow gets a verdict for the sender's and the receiver's profile. */
+  onPacket(pv: PacketView, flow: Flow | null, dir: number): void {
+    if (flow === null || flow.pktsAB + flow.pktsBA !== 1) return;
+    if (this.bound.size === 0 && this.store.size === 0) return;
+    const from = pv.srcMac >= 0 ? this.bound.get(pv.srcMac) : undefined;
+    if (from) this.check(from, pv, flow, 'from-device', dir === 0);
+    const to = pv.dstMac >= 0 ? this.bound.get(pv.dstMac) : undefined;
+    if (to) this.check(to, pv, flow, 'to-device', dir === 1);
+    if (!from && pv.srcMac >= 0) this.noProfile(pv.srcMac, pv.ts, flow);
+  }
+
+  /** Binds (or re-binds) a device to the profile the store has for it, fetching it when allowed. */
+  bindDevice(d: Device, ts: number): void {
+    const sp = this.store.forDevice(d.macNum, d.mudUrl);
+    if (sp === undefined) {
+      if (d.mudUrl !== null && this.fetcher !== null) this.fetch(d.mudUrl);
+      return;
+    }
+    const cur = this.bound.get(d.macNum);
+    if (cur !== undefined && cur.stored === sp) return;
+    let policy: CompiledPolicy;
+    try {
+      policy = compileProfile(sp.profile, this.context(d, sp));
+    } catch (e) {
+      this.log('profile.compile-failed', { mac: d.mac, file: sp.file, error: (e as Error).message });
+      return;
+    }
+    // Answers seen before the device was bound still count while they are valid.
+    for (const name of policy.dnsNames) {
+      for (const [addr, exp] of this.host.dns.entriesFor(name, ts)) this.feed(policy, name, addr, typeof addr === 'number' ? 4 : 6, (exp - ts) / 1e6, ts);
+    }
+    this.bound.set(d.macNum, { policy, stored: sp });
+    this.quarantined.delete(d.macNum);
+    this.host.devices.set(d, 'profile', sp.profile.mudUrl);
+    this.log('device.profile', { mac: d.mac, profile: sp.profile.mudUrl, file: sp.file, warnings: sp.warnings.length });
+    this.reapply();
+  }
+
+  private context(d: Device, sp: StoredProfile): PolicyContext {
+    const cfg = this.cfg;
+    const gw = cfg.gatewayAddresses;
+    const peers = [...this.host.devices.all()]
+      .filter((p) => p.macNum !== d.macNum && p.mudUrl !== null)
+      .map((p) => ({ mudUrl: p.mudUrl!, addresses: p.ips }));
+    return {
+      deviceMac: d.mac,
+      deviceAddresses: d.ips,
+      mudUrl: d.mudUrl ?? sp.profile.mudUrl,
+      localNetworks: [...DEFAULT_LOCAL_NETWORKS, ...cfg.localNetworks],
+      controllers: cfg.controllers,
+      myControllers: cfg.myControllers,
+      services: { gateway: gw, dns: cfg.dnsServers.length > 0 ? cfg.dnsServers : gw, ntp: cfg.ntpServers.length > 0 ? cfg.ntpServers : gw },
+      peers,
+      emergency: cfg.emergency,
+      // The DNS cache already keeps answers past their TTL by its own grace.
+      dnsGraceSeconds: 0,
+    };
+  }
+
+  private fetch(url: string): void {
+    if (this.fetching.has(url)) return;
+    this.fetching.add(url);
+    this.fetcher!.get(url).then(
+      (r) => {
+        this.fetching.delete(url);
+        if (!r.ok) { this.log('profile.fetch-failed', { url, code: r.code, reason: r.reason }); return; }
+        const sp = this.store.loadText(r.content.toString('utf8'), url);
+        if (sp === null) { this.log('profile.refused', { url, errors: this.store.refused.at(-1)?.errors }); return; }
+        this.store.put(sp);
+        for (const d of this.host.devices.all()) if (d.mudUrl === url) this.bindDevice(d, d.lastSeen);
+      },
+      (e: unknown) => { this.fetching.delete(url); this.log('profile.fetch-failed', { url, reason: (e as Error).message }); },
+    );
+  }
+
+  private check(b: Bound, pv: PacketView, flow: Flow, direction: 'from-device' | 'to-device', deviceIsA: boolean): void {
+    const fromDevice = direction === 'from-device';
+    const q: FlowQuery = {
+      direction,
+      family: pv.family as 4 | 6,
+      peer0: fromDevice ? pv.dst0 : pv.src0, peer1: fromDevice ? pv.dst1 : pv.src1,
+      peer2: fromDevice ? pv.dst2 : pv.src2, peer3: fromDevice ? pv.dst3 : pv.src3,
+      device0: fromDevice ? pv.src0 : pv.dst0, device1: fromDevice ? pv.src1 : pv.dst1,
+      device2: fromDevice ? pv.src2 : pv.dst2, device3: fromDevice ? pv.src3 : pv.dst3,
+      proto: pv.ipProto,
+      devicePort: fromDevice ? pv.srcPort : pv.dstPort,
+      peerPort: fromDevice ? pv.dstPort : pv.srcPort,
+      initiatedByDevice: flow.initiatorKnown ? deviceIsA : null,
+      peerMac: fromDevice ? pv.dstMac : pv.srcMac,
+      ts: pv.ts,
+    };
+    if (pv.icmpType >= 0) { q.icmpType = pv.icmpType; q.icmpCode = pv.icmpCode; }
+    const v = b.policy.decide(q);
+    this.verdicts++;
+    if (v.allowed) return;
+    this.violations++;
+    this.violation(b, v, pv, flow, q);
+  }
+
+  private violation(b: Bound, v: Extract<Verdict, { allowed: false }>, pv: PacketView, flow: Flow, q: FlowQuery): void {
+    const f = flowFields(this.host, flow);
+    const mac = b.policy.context.deviceMac ?? null;
+    const peer = q.family === 4 ? ipv4ToString(q.peer0) : ipv6ToString(q.peer0, q.peer1, q.peer2, q.peer3);
+    const names = this.host.dns.namesFor(q.family === 4 ? q.peer0 : peer, pv.ts);
+    this.host.emit({
+      ...f,
+      rule: 'mud.violation', ts: pv.ts, device: mac,
+      peer: `${peer}|${q.proto}|${q.peerPort}|${q.direction}`,
+      message: `${q.direction === 'from-device' ? 'to' : 'from'} ${peer}${q.peerPort >= 0 ? ':' + q.peerPort : ''} is outside the MUD profile of ${mac}: ${v.reason}`,
+      evidence: {
+        profile: b.stored.profile.mudUrl, direction: q.direction, acl: v.acl ?? null, nearestAce: v.nearestAce ?? null,
+        reason: v.reason, peerNames: names.slice(0, 5), mode: this.cfg.mode, action: this.cfg.mode === 'enforce' ? 'drop' : 'alert',
+      },
+    });
+  }
+
+  private noProfile(mac: number, ts: number, flow: Flow): void {
+    if (this.noProfileReported.has(mac)) return;
+    const d = this.host.devices.get(mac);
+    if (d === undefined || d.ips.length === 0) return;
+    // The gateway itself is not a device to hold to a profile.
+    if (d.ips.some((ip) => this.cfg.gatewayAddresses.includes(ip))) return;
+    this.noProfileReported.add(mac);
+    const quarantine = this.cfg.noProfile === 'quarantine';
+    this.host.emit({
+      ...flowFields(this.host, flow), rule: 'mud.no-profile', ts, device: d.mac, peer: '',
+      message: `device ${d.mac}${d.mudUrl ? ` announced ${d.mudUrl} but no profile is held for it` : ' has no MUD profile'}${quarantine ? '; quarantined' : ''}`,
+      evidence: { mudUrl: d.mudUrl, vendor: d.vendor, hostname: d.hostname, default: this.cfg.noProfile },
+    });
+    if (quarantine) {
+      this.quarantined.add(mac);
+      this.reapply();
+    }
+  }
+
+  private deviceAddresses(d: Device): void {
+    if (this.enforcement === null || !this.bound.has(d.macNum)) return;
+    const ip = d.ips.at(-1);
+    if (ip === undefined) return;
+    this.enforcement.addDeviceAddress(d.macNum, ip.includes(':') ? 6 : 4, ip);
+  }
+
+  private dnsAnswer(name: string, addr: AddrKey, family: 4 | 6, expires: number, ts: number): void {
+    if (this.bound.size === 0) return;
+    const ttl = (expires - ts) / 1e6;
+    let used = false;
+    for (const b of this.bound.values()) {
+      if (!b.policy.dnsNames.includes(name)) continue;
+      this.feed(b.policy, name, addr, family, ttl, ts);
+      used = true;
+    }
+    if (used && this.enforcement !== null) {
+      this.enforcement.addDnsAddress(name, family, typeof addr === 'number' ? ipv4ToString(addr) : addr, Math.max(1, Math.round(ttl)));
+    }
+  }
+
+  private feed(p: CompiledPolicy, name: string, addr: AddrKey, family: 4 | 6, ttl: number, ts: number): void {
+    if (typeof addr === 'number') p.onDnsAnswer(name, 4, addr, 0, 0, 0, ttl, ts);
+    else {
+      const w = parseIpv6(addr);
+      if (w !== null && family === 6) p.onDnsAnswer(name, 6, w[0], w[1], w[2], w[3], ttl, ts);
+    }
+  }
+
+  private reapply(): void {
+    const e = this.enforcement;
+    if (e === null) return;
+    const policies = this.policies();
+    const q = [...this.quarantined];
+    this.applying = this.applying.then(() => e.apply(policies, q)).catch((err: unknown) => {
+      this.log('enforce.apply-failed', { error: (err as Error).message });
+    });
+  }
+}
