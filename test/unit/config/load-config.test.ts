@@ -36,12 +36,25 @@ describe('config', () => {
     })).toEqual([
       'c.json: flows.maxFlows: must be a non-negative number',
       'c.json: flows.idle: unknown key (known: maxFlows, tcpNewTimeout, tcpEstablishedTimeout, tcpClosedTimeout, udpTimeout, otherTimeout, activeTimeout, reassemblyBytes)',
-      'c.json: nope: unknown key (known: decode, flows, devices, dns, detect, alerts)',
+      'c.json: nope: unknown key (known: decode, flows, devices, dns, detect, alerts, policy)',
       'c.json: dns: must be an object',
       `c.json: detect.noSuchDetector: unknown detector (known: ${DETECTORS.map((s) => s.name).join(', ')})`,
       'c.json: alerts.severity.scan.port: must be one of low, medium, high, critical',
       'c.json: alerts.severity.no.such: unknown rule id',
       'c.json: alerts.window: unknown key (known: dedupWindowSeconds, maxOpen, severity)',
+    ]);
+  });
+
+  it('checks the policy section: mode, default for devices without a profile, bindings, controllers', () => {
+    const c = validateConfig({ policy: { mode: 'enforce', noProfile: 'quarantine', bindings: { '02:00:00:00:00:01': 'a.json' }, emergency: ['192.0.2.1/32'] } });
+    expect(c.policy).toMatchObject({ mode: 'enforce', noProfile: 'quarantine', bindings: { '02:00:00:00:00:01': 'a.json' }, emergency: ['192.0.2.1/32'], gatewayAddresses: [] });
+    expect(problems({ policy: { mode: 'block', noProfile: 'deny', bindings: ['x'], controllers: { 'urn:x': 'addr' }, emergency: [1], other: 1 } })).toEqual([
+      'c.json: policy.mode: must be monitor or enforce',
+      'c.json: policy.noProfile: must be allow or quarantine',
+      'c.json: policy.bindings: must map MAC addresses to MUD file paths',
+      'c.json: policy.controllers: must map URIs to lists of addresses',
+      'c.json: policy.emergency: must be a list of strings',
+      'c.json: policy.other: unknown key (known: mode, noProfile, profilesDir, bindings, localNetworks, gatewayAddresses, dnsServers, ntpServers, controllers, myControllers, emergency)',
     ]);
   });
 
