@@ -26,11 +26,10 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
         const { runBench } = await import('./bench-command.js');
         return await runBench(rest, io);
       }
-      case 'start':
-        // The daemon (REST API, WebSocket, dashboard, edge logs) is not built yet; say so plainly.
-        io.stderr('edgeward: the daemon (`edgeward start`) is not built yet.\n' +
-          'What works today: edgeward replay CAPTURE --json, edgeward mud validate FILE..., edgeward mud compile FILE --nft, edgeward bench.\n');
-        return 1;
+      case 'start': {
+        const { runStart } = await import('./start-command.js');
+        return await runStart(rest, io);
+      }
       case 'mud': {
         const { runMudCommand } = await import('../../policies/cli/mud-command.js');
         return await runMudCommand(rest, io);

@@ -7,6 +7,7 @@ import { isRuleId, SEVERITIES, type RuleId, type Severity } from '../alerts/rule
 import type { DetectConfig } from '../detect/detect-engine.js';
 import { DETECTORS } from '../detect/registry.js';
 import { POLICY_DEFAULTS, type PolicyConfig } from '../policy/policy-config.js';
+import { DAEMON_SECTIONS, type CaptureConfig, type EnforceConfig, type FetchConfig, type StorageConfig } from './daemon-config.js';
 import { PIPELINE_DEFAULTS, pipelineConfig, type Overrides, type PipelineConfig } from './pipeline-config.js';
 
 /** A config that failed validation; `problems` lists every fault with its path. */
@@ -24,10 +25,16 @@ export interface GatewayConfig {
   detect: DetectConfig;
   alerts: Readonly<AlertsConfig>;
   policy: Readonly<PolicyConfig>;
+  capture: Readonly<CaptureConfig>;
+  fetch: Readonly<FetchConfig>;
+  enforce: Readonly<EnforceConfig>;
+  storage: Readonly<StorageConfig>;
 }
 
 /** Defaults of everything. */
-export const GATEWAY_DEFAULTS: Readonly<GatewayConfig> = Object.freeze({ pipeline: PIPELINE_DEFAULTS, detect: Object.freeze({}), alerts: ALERTS_DEFAULTS, policy: POLICY_DEFAULTS });
+export const GATEWAY_DEFAULTS: Readonly<GatewayConfig> = Object.freeze({
+  pipeline: PIPELINE_DEFAULTS, detect: Object.freeze({}), alerts: ALERTS_DEFAULTS, policy: POLICY_DEFAULTS, ...DAEMON_SECTIONS,
+});
 
 const isObj = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 
@@ -50,9 +57,24 @@ export function validateConfig(raw: unknown, source = 'config'): Readonly<Gatewa
   const problems: string[] = [];
   const pipelineRaw: Record<string, unknown> = {};
   const defaults = PIPELINE_DEFAULTS as unknown as Record<string, Record<string, unknown>>;
-  const sections = [...Object.keys(defaults), 'detect', 'alerts', 'policy'];
+  const own = new Set(['detect', 'alerts', 'policy', ...Object.keys(DAEMON_SECTIONS)]);
+  const sections = [...Object.keys(defaults), ...own];
+  const daemon: Record<string, Record<string, unknown>> = {};
+  for (const [name, d] of Object.entries(DAEMON_SECTIONS)) {
+    const v = raw[name];
+    if (v === undefined) { daemon[name] = d as Record<string, unknown>; continue; }
+    if (!isObj(v)) { problems.push(`${name}: must be an object`); continue; }
+    for (const [key, x] of Object.entries(v)) {
+      const dv = (d as Record<string, unknown>)[key];
+      if (dv === undefined) { problems.push(`${name}.${key}: unknown key (known: ${Object.keys(d).join(', ')})`); continue; }
+      const p = typeProblem(`${name}.${key}`, dv, x);
+      if (p) problems.push(p);
+    }
+    if (name === 'enforce' && v.failMode !== undefined && v.failMode !== 'open' && v.failMode !== 'closed') problems.push('enforce.failMode: must be open or closed');
+    daemon[name] = Object.freeze({ ...d, ...v });
+  }
   for (const [section, value] of Object.entries(raw)) {
-    if (section === 'detect' || section === 'alerts' || section === 'policy') continue;
+    if (own.has(section)) continue;
     const d = defaults[section];
     if (d === undefined) { problems.push(`${section}: unknown key (known: ${sections.join(', ')})`); continue; }
     if (!isObj(value)) { problems.push(`${section}: must be an object`); continue; }
@@ -128,7 +150,11 @@ export function validateConfig(raw: unknown, source = 'config'): Readonly<Gatewa
     }
   }
   if (problems.length > 0) throw new ConfigError(problems.map((p) => `${source}: ${p}`));
-  return Object.freeze({ pipeline: pipelineConfig(pipelineRaw as Overrides<PipelineConfig>), detect: Object.freeze(detect), alerts, policy });
+  return Object.freeze({
+    pipeline: pipelineConfig(pipelineRaw as Overrides<PipelineConfig>), detect: Object.freeze(detect), alerts, policy,
+    capture: daemon.capture as unknown as CaptureConfig, fetch: daemon.fetch as unknown as FetchConfig,
+    enforce: daemon.enforce as unknown as EnforceConfig, storage: daemon.storage as unknown as StorageConfig,
+  });
 }
 
 /** Loads and validates a JSON config file. */
