@@ -11,16 +11,11 @@ import { LiveSource } from '../capture/live-source.js';
 import type { GatewayConfig } from '../config/load-config.js';
 import { DetectEngine } from '../detect/detect-engine.js';
 import { DETECTORS } from '../detect/registry.js';
+import { NftEnforcer } from '../enforce/nft-enforcer.js';
 import { Pipeline } from '../pipeline/pipeline.js';
 import { MudPolicy, type Enforcement, type ProfileFetcher } from '../policy/mud-policy.js';
 import { ProfileStore } from '../policy/profile-store.js';
 import type { EventLog } from './event-log.js';
-
-/** What the daemon needs of an enforcer beyond the policy layer's Enforcement. */
-interface Enforcer extends Enforcement {
-  start(): void;
-  stop(): Promise<void>;
-}
 
 export class GatewayDaemon {
   readonly pipeline: Pipeline;
@@ -32,7 +27,7 @@ export class GatewayDaemon {
   private source: LiveSource | null = null;
   private running: Promise<unknown> | null = null;
   private timer: NodeJS.Timeout | null = null;
-  private enforcer: Enforcer | null = null;
+  private enforcer: NftEnforcer | null = null;
   private readonly enforcement: Enforcement;
 
   constructor(private readonly cfg: Readonly<GatewayConfig>, private readonly log: EventLog) {
@@ -106,11 +101,9 @@ export class GatewayDaemon {
   async start(): Promise<void> {
     const c = this.cfg;
     if (c.policy.mode === 'enforce') {
-      // Loaded here: only enforce mode needs nft.
-      const { NftEnforcer } = (await import('../enforce/nft-enforcer.js')) as { NftEnforcer: new (o: Record<string, unknown>) => Enforcer };
       this.enforcer = new NftEnforcer({
         failMode: c.enforce.failMode, aliveTimeoutSeconds: c.enforce.aliveTimeoutSeconds, heartbeatSeconds: c.enforce.heartbeatSeconds,
-        emergency: c.policy.emergency, gatewayAddresses: c.policy.gatewayAddresses,
+        emergency: c.policy.emergency,
       });
       // Restart re-applies the state: the table is replaced in one transaction, then refilled as devices bind.
       await this.enforcement.apply(this.policy.policies(), []);

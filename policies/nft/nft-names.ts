@@ -49,3 +49,8 @@ export function nftString(text: string): string {
 export function nftCommentText(text: string): string {
   return text.replace(/[^\x20-\x7e]/g, '?');
 }
+
+/** Name of the set holding the addresses a DNS name resolved to, per family (same as the renderer's). */
+export function dnsSetName(name: string, family: 4 | 6): string {
+  return `dns_${fnv1aHex(`dns ${name}`)}_v${family}`;
+}

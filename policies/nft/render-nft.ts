@@ -26,7 +26,18 @@ export interface RenderNftOptions {
   readonly table?: string;
   /** Start with `delete table` so that applying the script replaces the table atomically. Default true. */
   readonly replace?: boolean;
+  /**
+   * Make every drop depend on the liveness set `alive` (type mark, flags timeout): packets carry
+   * mark 0 unless something sets one, so the drops hold only while the element 0x00000000 is in
+   * the set. A gateway that refreshes it with a timeout fails open when it dies. Default false.
+   */
+  readonly guard?: boolean;
+  /** Devices (48-bit MACs) without a profile that get nothing but the emergency allow-list. Default none. */
+  readonly quarantine?: readonly number[];
 }
+
+/** The liveness set of a guarded table (see RenderNftOptions.guard). */
+export const NFT_ALIVE_SET = 'alive';
 
 interface SetDecl {
   readonly type: 'ipv4_addr' | 'ipv6_addr';
@@ -110,6 +121,7 @@ class ScriptBuilder {
     }
     if (s.peerMac) parts.push(macExpr(from ? 'daddr' : 'saddr', s.peerMac.mac, s.peerMac.mask));
     if (s.deviceMac) parts.push(macExpr(from ? 'saddr' : 'daddr', s.deviceMac.mac, s.deviceMac.mask));
+    if (s.action !== 'accept' && this.opts.guard) parts.push(`meta mark @${NFT_ALIVE_SET}`);
     parts.push(s.action === 'accept' ? 'return' : s.action);
     parts.push(`comment ${nftString(`${s.action} acl ${s.acl} ace ${s.ace}`)}`);
     return parts.join(' ');
@@ -135,8 +147,13 @@ class ScriptBuilder {
         if (r) lines.push(r);
       }
     }
-    lines.push(`counter drop comment ${nftString('edgeward: no ACE matched (RFC 8519 implicit deny)')}`);
+    lines.push(`${this.guardExpr()}counter drop comment ${nftString('edgeward: no ACE matched (RFC 8519 implicit deny)')}`);
     this.chains.push(`  chain ${name} {\n${lines.map((l) => `    ${l}`).join('\n')}\n  }`);
+  }
+
+  /** `meta mark @alive ` when drops are guarded, else nothing. */
+  guardExpr(): string {
+    return this.opts.guard ? `meta mark @${NFT_ALIVE_SET} ` : '';
   }
 
   setBlock(name: string, d: SetDecl): string {
@@ -180,8 +197,19 @@ export function renderNft(policies: readonly CompiledPolicy[], opts: RenderNftOp
       `ip6 daddr @${n.v6} jump ${n.to}`,
     );
   }
+  for (const mac of opts.quarantine ?? []) {
+    if (seen.has(mac)) continue;
+    seen.add(mac);
+    const n = deviceNames(mac);
+    header.push(`# device ${formatMac(mac)}: quarantined (no profile)`);
+    b.sets.set(n.v4, { type: 'ipv4_addr', flags: 'interval', elements: [], note: `addresses of device ${formatMac(mac)}` });
+    b.sets.set(n.v6, { type: 'ipv6_addr', flags: 'interval', elements: [], note: `addresses of device ${formatMac(mac)}` });
+    b.chains.push(`  chain ${n.from} {\n    ${b.guardExpr()}counter drop comment ${nftString('edgeward: quarantined, no MUD profile')}\n  }`);
+    dispatch.push(`ether saddr ${formatMac(mac)} jump ${n.from}`, `ip daddr @${n.v4} jump ${n.from}`, `ip6 daddr @${n.v6} jump ${n.from}`);
+  }
   const emergency = b.emergency(policies);
   const sets = [
+    ...(opts.guard ? [`  # liveness: drops hold only while this element lives (fail-open after a crash)\n  set ${NFT_ALIVE_SET} {\n    type mark;\n    flags timeout;\n  }`] : []),
     b.setBlock('emergency_v4', { type: 'ipv4_addr', flags: 'interval', elements: emergency.filter((x) => x.family === 4), note: 'emergency allow-list: always accepted, checked first' }),
     b.setBlock('emergency_v6', { type: 'ipv6_addr', flags: 'interval', elements: emergency.filter((x) => x.family === 6), note: 'emergency allow-list: always accepted, checked first' }),
     ...[...b.sets].map(([name, d]) => b.setBlock(name, d)),
