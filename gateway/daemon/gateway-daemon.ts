@@ -1,7 +1,7 @@
 // The gateway on a live interface: capture through libpcap, the pipeline, the detectors and the
 // MUD policy layer on packet time, alerts persisted to SQLite (and EVE), profiles fetched over
 // verified HTTPS, and in enforce mode the policies applied to nftables. start() and stop().
-import { mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MudFetcher, parseMud } from '../../policies/index.js';
 import { AlertManager } from '../alerts/alert-manager.js';
@@ -15,6 +15,8 @@ import { NftEnforcer } from '../enforce/nft-enforcer.js';
 import { Pipeline } from '../pipeline/pipeline.js';
 import { MudPolicy, type Enforcement, type ProfileFetcher } from '../policy/mud-policy.js';
 import { ProfileStore } from '../policy/profile-store.js';
+import type { MudUrlSource } from '../track/device.js';
+import { parseMac } from '../decode/address-text.js';
 import type { EventLog } from './event-log.js';
 
 export class GatewayDaemon {
@@ -45,7 +47,10 @@ export class GatewayDaemon {
     this.pipeline.devices.addListener({
       onDeviceNew: (d) => log('device.new', { mac: d.mac, vendor: d.vendor }),
       onDeviceChange: (d, field) => {
-        if (field === 'mudUrl') log('device.mud-url', { mac: d.mac, mudUrl: d.mudUrl, source: d.mudUrlSource });
+        if (field === 'mudUrl') {
+          log('device.mud-url', { mac: d.mac, mudUrl: d.mudUrl, source: d.mudUrlSource });
+          this.saveMudUrls();
+        }
       },
     });
     const profiles = new ProfileStore();
@@ -72,6 +77,45 @@ export class GatewayDaemon {
       this.engine.host, cfg.policy, profiles, cfg.policy.mode === 'enforce' ? this.enforcement : null, this.fetcher(), log,
     );
     this.engine.add('mudPolicy', this.policy);
+  }
+
+  /** Where the MUD URLs devices announced are kept across restarts. */
+  private get stateFile(): string {
+    return join(this.cfg.storage.dataDir, 'mud-urls.json');
+  }
+
+  /** Writes MAC → announced MUD URL (atomically: temp file, then rename). */
+  private saveMudUrls(): void {
+    const urls: Record<string, { url: string; source: MudUrlSource | null }> = {};
+    for (const d of this.pipeline.devices.all()) if (d.mudUrl !== null && d.mudUrlSource !== 'config') urls[d.mac] = { url: d.mudUrl, source: d.mudUrlSource };
+    const tmp = `${this.stateFile}.tmp`;
+    writeFileSync(tmp, JSON.stringify(urls, null, 1));
+    renameSync(tmp, this.stateFile);
+  }
+
+  /**
+   * Restart re-applies the state: devices that announced a MUD URL before are known again at once
+   * (their profiles come from the cache), so enforcement does not wait for their next DHCP request.
+   */
+  private restoreMudUrls(): number {
+    if (!existsSync(this.stateFile)) return 0;
+    let urls: Record<string, { url?: unknown; source?: MudUrlSource | null }>;
+    try {
+      urls = JSON.parse(readFileSync(this.stateFile, 'utf8')) as typeof urls;
+    } catch (e) {
+      this.log('state.unreadable', { file: this.stateFile, error: (e as Error).message });
+      return 0;
+    }
+    let n = 0;
+    const now = Date.now() * 1000;
+    for (const [mac, e] of Object.entries(urls)) {
+      const d = this.pipeline.devices.ensure(parseMac(mac), now);
+      if (d === null || typeof e?.url !== 'string') continue;
+      this.pipeline.devices.set(d, 'mudUrlSource', e.source ?? null);
+      this.pipeline.devices.set(d, 'mudUrl', e.url);
+      n++;
+    }
+    return n;
   }
 
   /** The MUD fetcher of the config, or null when fetching is off. */
@@ -105,10 +149,12 @@ export class GatewayDaemon {
         failMode: c.enforce.failMode, aliveTimeoutSeconds: c.enforce.aliveTimeoutSeconds, heartbeatSeconds: c.enforce.heartbeatSeconds,
         emergency: c.policy.emergency,
       });
-      // Restart re-applies the state: the table is replaced in one transaction, then refilled as devices bind.
+      // The table is replaced in one transaction, then refilled as devices bind.
       await this.enforcement.apply(this.policy.policies(), []);
       this.enforcer.start();
     }
+    const restored = this.restoreMudUrls();
+    if (restored > 0) this.log('state.restored', { devices: restored });
     this.source = new LiveSource({ device: c.capture.interface, filter: c.capture.filter, snaplen: c.capture.snaplen, bufferSize: c.capture.bufferSize });
     const linkType = await this.source.open();
     this.running = this.source.run(this.pipeline.sink).catch((e: unknown) => this.log('capture.failed', { error: (e as Error).message }));

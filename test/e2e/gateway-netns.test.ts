@@ -131,7 +131,7 @@ describe.skipIf(!ready)(`gateway in network namespaces${ready ? '' : ' (skipped:
   const device = (...args: string[]) => nodeInNs(topo.dev, join(dir, 'device.mjs'), args).stdout.trim();
   const connect = (host: string, port: number) => device('connect', host, String(port), '1000');
 
-  async function startDaemon(name: string, policy: Record<string, unknown>, enforce: Record<string, unknown> = {}): Promise<Daemon> {
+  async function startDaemon(name: string, policy: Record<string, unknown>, enforce: Record<string, unknown> = {}, announce = true): Promise<Daemon> {
     const cfg = join(dir, `${name}.json`);
     writeFileSync(cfg, JSON.stringify({
       capture: { interface: topo.lan },
@@ -151,7 +151,7 @@ describe.skipIf(!ready)(`gateway in network namespaces${ready ? '' : ' (skipped:
     });
     await waitFor(d, (e) => e.event === 'started', 10_000);
     // The device announces its MUD URL; the gateway fetches, checks and binds the profile.
-    device('dhcp', topo.deviceMac, MUD_URL);
+    if (announce) device('dhcp', topo.deviceMac, MUD_URL);
     await waitFor(d, (e) => e.event === 'device.profile' && e.mac === topo.deviceMac && e.profile === MUD_URL, 10_000);
     if (policy.mode === 'enforce') await waitFor(d, (e) => e.event === 'enforce.applied' && (e.devices as number) >= 1, 10_000);
     return d;
@@ -229,6 +229,15 @@ describe.skipIf(!ready)(`gateway in network namespaces${ready ? '' : ' (skipped:
     await sleep(2500);
     expect(connect('10.77.2.2', 7001)).toBe('timeout');
     expect(connect('10.77.2.2', 7000)).toBe('ok');
+    // Restart re-applies the state: the device is bound again from what the gateway kept, with no
+    // new DHCP request, and the same flows are allowed and dropped.
+    const again = await startDaemon('failclosed', { mode: 'enforce' }, { failMode: 'closed' }, false);
+    expect(again.events.some((e) => e.event === 'state.restored')).toBe(true);
+    expect(connect('10.77.2.2', 7000)).toBe('ok');
+    expect(connect('10.77.2.2', 7001)).toBe('timeout');
+    await stop(again, 'SIGTERM');
+    // Fail-closed keeps the table on a clean stop too.
+    expect(inNs(topo.gw, 'nft', ['list', 'table', 'inet', 'edgeward'])).toContain('meta mark @alive');
     inNs(topo.gw, 'nft', ['delete', 'table', 'inet', 'edgeward']);
   });
 });
