@@ -94,6 +94,8 @@ interface Finding {
 /** One (source, protocol, port): hosts tried, sorted by the time of their latest attempt. */
 interface Entry {
   key: string;
+  /** attemptHash of an IPv4 (source, port) entry, counted in `promoted`; -1 for IPv6. */
+  hash: number;
   hosts: HostKey[];
   times: number[];
   probes: number;
@@ -110,6 +112,18 @@ export interface ScanHostDetector extends Detector {
   /** Findings closed early at `maxFindings`. */
   readonly findingsEvicted: number;
   readonly findings: number;
+}
+
+/** Slots of the first-attempt table (2^16). */
+const FIRST_MASK = (1 << 16) - 1;
+
+/** A 30-bit hash of an IPv4 source and a protocol/port: an unboxed map key. */
+function attemptHash(src: number, protoPort: number): number {
+  let h = (src ^ Math.imul(protoPort, 0x9e3779b1)) | 0;
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  return h & 0x3fffffff;
 }
 
 function hostText(h: HostKey): string {
@@ -231,26 +245,69 @@ export const scanHost = detector<ScanHostConfig>({
       return false;
     }
 
+    // The first failed attempt of an IPv4 (source, port) waits in a fixed table of numbers; the
+    // pair is tracked in full (strings, arrays, a DNS lookup) only when a second host is tried. A
+    // spoofed flood of one attempt per source then allocates nothing; an overwritten slot costs a
+    // scanner at most one host of its count.
+    const firstSrc = new Uint32Array(FIRST_MASK + 1);
+    const firstKey = new Int32Array(FIRST_MASK + 1).fill(-1);
+    const firstHost = new Uint32Array(FIRST_MASK + 1);
+    const firstTs = new Float64Array(FIRST_MASK + 1);
+    const firstArrival = new Float64Array(FIRST_MASK + 1);
+    /** attemptHash → entries with that hash (a hit only means: look the entry up). */
+    const promoted = new Map<number, number>();
+
+    function dropEntry(e: Entry): void {
+      entries.delete(e.key);
+      if (e.hash < 0) return;
+      const n = promoted.get(e.hash)!;
+      if (n <= 1) promoted.delete(e.hash);
+      else promoted.set(e.hash, n - 1);
+    }
+
     function count(flow: Flow): void {
       const v4 = flow.family === 4;
       // Multicast and broadcast are not hosts (RFC 5771 224/4, RFC 919 255.255.255.255, RFC 4291 ff00::/8).
       if (v4 ? (flow.b0 >>> 28) === 0xe || flow.b0 === 0xffffffff || flow.b0 === 0 : (flow.b0 >>> 24) === 0xff) return;
-      const h: HostKey = v4 ? flow.b0 : ipv6ToString(flow.b0, flow.b1, flow.b2, flow.b3);
       const ts = flow.firstTs;
+      const arrival = Math.max(now, flow.lastTs);
+      if (!v4) { countHost(flow, ipv6ToString(flow.b0, flow.b1, flow.b2, flow.b3), ts, arrival, -1); return; }
+      const k = (flow.proto << 16) | flow.bPort;
+      const hash = attemptHash(flow.a0, k);
+      if (!promoted.has(hash)) {
+        const i = hash & FIRST_MASK;
+        if (firstKey[i] !== k || firstSrc[i] !== flow.a0 || ts - firstTs[i]! > slowUs) {
+          firstKey[i] = k; firstSrc[i] = flow.a0; firstHost[i] = flow.b0; firstTs[i] = ts; firstArrival[i] = arrival;
+          return;
+        }
+        if (firstHost[i] === flow.b0) {
+          if (arrival > firstArrival[i]!) firstArrival[i] = arrival;
+          return;
+        }
+        const h0 = firstHost[i]!, t0 = firstTs[i]!, a0 = firstArrival[i]!;
+        firstKey[i] = -1;
+        countHost(flow, h0, t0, a0, hash);
+      }
+      countHost(flow, flow.b0, ts, arrival, hash);
+    }
+
+    /** Counts a failed attempt of the flow's source and port at host `h` (first seen at `ts`). */
+    function countHost(flow: Flow, h: HostKey, ts: number, arrival: number, hash: number): void {
+      const v4 = flow.family === 4;
       if (cfg.ignoreResolved && host.dns.namesFor(h, ts).length > 0) return;
       const proto = flow.proto === IPPROTO.TCP ? 'tcp' : 'udp';
       const src = v4 ? ipv4ToString(flow.a0) : ipv6ToString(flow.a0, flow.a1, flow.a2, flow.a3);
       const key = `${src} ${proto}/${flow.bPort}`;
-      const arrival = Math.max(now, flow.lastTs);
       let e = entries.get(key);
       if (e === undefined) {
         if (entries.size >= cfg.maxTracked) {
           const oldest = entries.values().next().value as Entry;
           closeFinding(oldest);
-          entries.delete(oldest.key);
+          dropEntry(oldest);
           evicted++;
         }
-        e = { key, hosts: [], times: [], probes: 0, maxTs: ts, lastArrival: arrival, finding: null };
+        e = { key, hash, hosts: [], times: [], probes: 0, maxTs: ts, lastArrival: arrival, finding: null };
+        if (hash >= 0) promoted.set(hash, (promoted.get(hash) ?? 0) + 1);
       } else {
         entries.delete(key); // re-insert: most recently active last
       }
@@ -311,7 +368,7 @@ export const scanHost = detector<ScanHostConfig>({
         for (const e of entries.values()) {
           if (t - e.lastArrival <= slowUs) break;
           closeFinding(e);
-          entries.delete(e.key);
+          dropEntry(e);
         }
       },
 

@@ -95,6 +95,8 @@ interface Finding {
 /** One (source, destination) pair: the ports seen in the last slow window, or its finding. */
 interface Pair {
   key: string;
+  /** pairHash of an IPv4 pair (counted in `promoted`), or -1 for IPv6. */
+  hash: number;
   src: string;
   dst: string;
   /** Distinct ports with the time each was last probed (µs) and marks (STEALTH, OPEN). */
@@ -123,6 +125,19 @@ export interface ScanPortDetector extends Detector {
 /** Pair key of a flow's initiator → responder (v4: two numbers; v6: eight words). */
 function pairKey(f: Flow): string {
   return f.family === 4 ? `${f.a0}>${f.b0}` : `${f.a0},${f.a1},${f.a2},${f.a3}>${f.b0},${f.b1},${f.b2},${f.b3}`;
+}
+
+/** Slots of the first-probe table (2^16): a fixed 1.4 MiB however many sources a flood spoofs. */
+const FIRST_BITS = 16;
+const FIRST_MASK = (1 << FIRST_BITS) - 1;
+
+/** A 30-bit hash of an IPv4 (source, destination) pair: small enough to stay an unboxed map key. */
+function pairHash(a: number, b: number): number {
+  let h = (a ^ Math.imul(b, 0x9e3779b1)) | 0;
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  return h & 0x3fffffff;
 }
 
 /** True for a destination that is not one host: IPv4 multicast/limited broadcast, IPv6 multicast, or a group MAC. */
@@ -173,6 +188,19 @@ export const scanPort = detector<ScanPortConfig>({
     for (const p of cfg.ignoreUdpPorts) if (p >= 0 && p < 65536) ignoreUdp[p] = 1;
     /** Pairs, least recently probed first. */
     const pairs = new Map<string, Pair>();
+    // The first probe of an IPv4 pair goes to a fixed table of numbers; the pair is tracked in full
+    // (strings, arrays) only once it probes a second distinct port. A spoofed flood, one probe per
+    // source, then costs no allocation at all; a slot taken by another pair is simply overwritten
+    // (a scanner then loses at most the probe it had there, far below any threshold).
+    const firstA = new Uint32Array(FIRST_MASK + 1);
+    const firstB = new Uint32Array(FIRST_MASK + 1);
+    const firstPort = new Int32Array(FIRST_MASK + 1).fill(-1);
+    const firstTs = new Float64Array(FIRST_MASK + 1);
+    const firstStealth = new Uint8Array(FIRST_MASK + 1);
+    /** The first probe's port answered SYN-ACK (its flow ended before the pair was tracked). */
+    const firstOpen = new Uint8Array(FIRST_MASK + 1);
+    /** pairHash → number of tracked pairs with that hash (a hit only means: look the pair up). */
+    const promoted = new Map<number, number>();
     const open = new Set<Pair>();
     let evicted = 0;
     let findingsEvicted = 0;
@@ -206,6 +234,36 @@ export const scanPort = detector<ScanPortConfig>({
     function removePair(p: Pair): void {
       closeFinding(p);
       pairs.delete(p.key);
+      if (p.hash >= 0) {
+        const n = promoted.get(p.hash)!;
+        if (n <= 1) promoted.delete(p.hash);
+        else promoted.set(p.hash, n - 1);
+      }
+    }
+
+    /** Counts one probe: IPv4 pairs pass the first-probe table until their second distinct port. */
+    function probe(flow: Flow, port: number, ts: number, stealth: boolean): void {
+      if (flow.family === 4) {
+        const h = pairHash(flow.a0, flow.b0);
+        if (!promoted.has(h)) {
+          const i = h & FIRST_MASK;
+          if (firstPort[i]! < 0 || firstA[i] !== flow.a0 || firstB[i] !== flow.b0 || ts - firstTs[i]! > slowUs) {
+            firstA[i] = flow.a0; firstB[i] = flow.b0; firstPort[i] = port; firstTs[i] = ts; firstStealth[i] = stealth ? 1 : 0; firstOpen[i] = 0;
+            return;
+          }
+          if (firstPort[i] === port) {
+            if (ts > firstTs[i]!) firstTs[i] = ts;
+            if (stealth) firstStealth[i] = 1;
+            return;
+          }
+          const p0 = firstPort[i]!, t0 = firstTs[i]!, s0 = firstStealth[i] === 1, o0 = firstOpen[i] === 1;
+          firstPort[i] = -1;
+          track(flow, p0, t0, s0, h, o0);
+        }
+        track(flow, port, ts, stealth, h, false);
+        return;
+      }
+      track(flow, port, ts, stealth, -1, false);
     }
 
     function openFinding(p: Pair, flow: Flow, ts: number, trigger: Trigger, windowUs: number, proto: string): void {
@@ -235,8 +293,8 @@ export const scanPort = detector<ScanPortConfig>({
       report(f, 1);
     }
 
-    /** Counts one probe of `port` at `ts` (µs) from the flow's initiator to its responder. */
-    function probe(flow: Flow, port: number, ts: number, stealth: boolean): void {
+    /** Counts one probe of `port` at `ts` (µs) from the flow's initiator to its responder, in full. */
+    function track(flow: Flow, port: number, ts: number, stealth: boolean, hash: number, answered: boolean): void {
       const key = pairKey(flow);
       let p = pairs.get(key);
       if (p === undefined) {
@@ -245,8 +303,10 @@ export const scanPort = detector<ScanPortConfig>({
           removePair(oldest);
           evicted++;
         }
+        if (hash >= 0) promoted.set(hash, (promoted.get(hash) ?? 0) + 1);
         p = {
           key,
+          hash,
           src: flow.family === 4 ? ipv4ToString(flow.a0) : ipv6ToString(flow.a0, flow.a1, flow.a2, flow.a3),
           dst: flow.family === 4 ? ipv4ToString(flow.b0) : ipv6ToString(flow.b0, flow.b1, flow.b2, flow.b3),
           ports: [], times: [], marks: [], lastTs: ts, probes: 0, stealthProbes: 0, finding: null,
@@ -289,7 +349,7 @@ export const scanPort = detector<ScanPortConfig>({
           for (let i = 1; i < times.length; i++) if (times[i]! < times[o]!) o = i;
           ports.splice(o, 1); times.splice(o, 1); marks.splice(o, 1);
         }
-        ports.push(port); times.push(ts); marks.push(stealth ? STEALTH : 0);
+        ports.push(port); times.push(ts); marks.push((stealth ? STEALTH : 0) | (answered ? OPEN : 0));
       }
       let fast = 0, hidden = 0;
       for (let i = 0; i < ports.length; i++) {
@@ -329,6 +389,14 @@ export const scanPort = detector<ScanPortConfig>({
         if (flow.endReason === 'shutdown') closing = true;
         // An open port: the responder answered the initiator's SYN with SYN-ACK.
         if (flow.proto !== IPPROTO.TCP || (flow.flagsAB & TCP_SYN) === 0 || (flow.flagsBA & (TCP_SYN | TCP_ACK)) !== (TCP_SYN | TCP_ACK)) return;
+        if (flow.family === 4) {
+          const h = pairHash(flow.a0, flow.b0);
+          if (!promoted.has(h)) {
+            const i = h & FIRST_MASK;
+            if (firstPort[i] === flow.bPort && firstA[i] === flow.a0 && firstB[i] === flow.b0) firstOpen[i] = 1;
+            return;
+          }
+        }
         const p = pairs.get(pairKey(flow));
         if (p === undefined) return;
         const port = flow.bPort;

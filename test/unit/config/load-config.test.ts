@@ -36,7 +36,7 @@ describe('config', () => {
     })).toEqual([
       'c.json: flows.maxFlows: must be a non-negative number',
       'c.json: flows.idle: unknown key (known: maxFlows, tcpNewTimeout, tcpEstablishedTimeout, tcpClosedTimeout, udpTimeout, otherTimeout, activeTimeout, reassemblyBytes)',
-      'c.json: nope: unknown key (known: decode, flows, devices, dns, detect, alerts, policy)',
+      'c.json: nope: unknown key (known: decode, flows, devices, dns, detect, alerts, policy, capture, fetch, enforce, storage)',
       'c.json: dns: must be an object',
       `c.json: detect.noSuchDetector: unknown detector (known: ${DETECTORS.map((s) => s.name).join(', ')})`,
       'c.json: alerts.severity.scan.port: must be one of low, medium, high, critical',
@@ -55,6 +55,19 @@ describe('config', () => {
       'c.json: policy.controllers: must map URIs to lists of addresses',
       'c.json: policy.emergency: must be a list of strings',
       'c.json: policy.other: unknown key (known: mode, noProfile, profilesDir, bindings, localNetworks, gatewayAddresses, dnsServers, ntpServers, controllers, myControllers, emergency)',
+    ]);
+  });
+
+  it('checks the daemon sections: capture, fetch, enforce, storage', () => {
+    const c = validateConfig({ capture: { interface: 'br-lan' }, enforce: { failMode: 'closed' }, storage: { dataDir: '/var/lib/edgeward' } });
+    expect(c.capture).toMatchObject({ interface: 'br-lan', snaplen: 65535 });
+    expect(c.enforce).toMatchObject({ failMode: 'closed', aliveTimeoutSeconds: 3 });
+    expect(c.fetch.requireSignature).toBe(true);
+    expect(problems({ capture: { interface: 3, promisc: true }, enforce: { failMode: 'ajar' }, fetch: { trustAnchors: 'ca.pem' } })).toEqual([
+      'c.json: capture.interface: must be a string',
+      'c.json: capture.promisc: unknown key (known: interface, filter, snaplen, bufferSize)',
+      'c.json: fetch.trustAnchors: must be a list of strings',
+      'c.json: enforce.failMode: must be open or closed',
     ]);
   });
 

@@ -212,11 +212,20 @@ describe('scan.host: one alert per finding, with its final counts', () => {
 describe('scan.host: bounded state', () => {
   it('evicts the least recently active key at maxTracked and counts it', () => {
     const { d, attempt } = setup({ maxTracked: 2 });
-    attempt(0, lan(1), { port: 1 });
-    attempt(1, lan(1), { port: 2 });
-    attempt(2, lan(1), { port: 3 });
+    // A key is tracked in full from its second host (the first waits in the first-attempt table).
+    for (const port of [1, 2, 3]) {
+      attempt(port - 1, lan(1), { port });
+      attempt(port - 0.5, lan(2), { port });
+    }
     expect(d.stateSize!()).toBe(2);
     expect(d.evicted).toBe(1);
+  });
+
+  it('keeps single attempts (a spoofed flood) out of the key table', () => {
+    const { d, alerts, attempt } = setup({ maxTracked: 2 });
+    for (let i = 0; i < 3000; i++) attempt(i * 0.001, lan(1), { src: `203.0.${(i >> 8) & 255}.${i & 255}` });
+    expect(d.stateSize!()).toBe(0);
+    expect(alerts).toEqual([]);
   });
 
   it('past maxHostsPerFinding counts every attempt as a new host and says so', () => {
@@ -238,6 +247,7 @@ describe('scan.host: bounded state', () => {
   it('forgets keys idle for the slow window', () => {
     const { d, attempt, tick } = setup();
     attempt(0, lan(1));
+    attempt(0, lan(2));
     tick(900);
     expect(d.stateSize!()).toBe(1);
     tick(900.000001);

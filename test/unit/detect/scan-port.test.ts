@@ -253,11 +253,21 @@ describe('scan.port: one alert per finding, with its final counts', () => {
 describe('scan.port: bounded state', () => {
   it('evicts the least recently probed pair at maxTracked and counts it', () => {
     const { d, probe } = setup({ maxTracked: 2 });
-    probe(0, 1, { dst: '203.0.113.1' });
-    probe(1, 1, { dst: '203.0.113.2' });
-    probe(2, 1, { dst: '203.0.113.3' });
+    // A pair is tracked in full from its second distinct port (the first waits in the first-probe table).
+    for (const [t, dst] of [[0, '203.0.113.1'], [1, '203.0.113.2'], [2, '203.0.113.3']] as const) {
+      probe(t, 1, { dst });
+      probe(t + 0.1, 2, { dst });
+    }
     expect(d.stateSize!()).toBe(2);
     expect(d.evicted).toBe(1);
+  });
+
+  it('keeps single probes (a spoofed flood) out of the pair table', () => {
+    const { d, alerts, probe } = setup({ maxTracked: 2 });
+    for (let i = 0; i < 5000; i++) probe(i * 0.001, 80, { src: `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}` });
+    expect(d.stateSize!()).toBe(0);
+    expect(d.evicted).toBe(0);
+    expect(alerts).toEqual([]);
   });
 
   it('closes the quietest finding at maxFindings (with its last report) and counts it', () => {
@@ -272,6 +282,7 @@ describe('scan.port: bounded state', () => {
   it('forgets pairs idle for the slow window', () => {
     const { d, probe, tick } = setup();
     probe(0, 1);
+    probe(0, 2);
     tick(900);
     expect(d.stateSize!()).toBe(1);
     tick(900.000001);
