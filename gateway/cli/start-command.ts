@@ -16,6 +16,7 @@ export async function runStart(argv: string[], io: CliIo): Promise<number> {
   }
   const daemon = new GatewayDaemon(cfg, jsonLinesLog(io.stdout));
   await daemon.start();
+  process.on('SIGHUP', () => daemon.reload());
   await new Promise<void>((resolve) => {
     const done = () => resolve();
     process.once('SIGTERM', done);

@@ -10,6 +10,7 @@ import { EveWriter } from '../alerts/eve-writer.js';
 import { LiveSource } from '../capture/live-source.js';
 import type { GatewayConfig } from '../config/load-config.js';
 import { DetectEngine } from '../detect/detect-engine.js';
+import type { IntelDetector } from '../detect/detectors/intel-blocklist.js';
 import { DETECTORS } from '../detect/registry.js';
 import { NftEnforcer } from '../enforce/nft-enforcer.js';
 import { Pipeline } from '../pipeline/pipeline.js';
@@ -165,6 +166,13 @@ export class GatewayDaemon {
       this.engine.tick(now);
     }, 1000);
     this.log('started', { interface: c.capture.interface, linkType, mode: c.policy.mode, failMode: c.enforce.failMode, detectors: this.engine.detectors.length });
+  }
+
+  /** SIGHUP: re-reads the intel lists now (they are also re-read when their files change). */
+  reload(): void {
+    const intel = this.engine.detectors.find((d) => d.name === 'intel')?.d as IntelDetector | undefined;
+    const status = intel?.reload() ?? [];
+    this.log('reloaded', { intel: status.map((st) => ({ file: st.file, addresses: st.addresses, networks: st.networks, domains: st.domains, invalid: st.invalid, error: st.error })) });
   }
 
   /** Stops capture, ends the flows, writes pending alerts, and leaves nftables as failMode says. */
