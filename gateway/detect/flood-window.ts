@@ -388,3 +388,43 @@ export function episodeEvidence(e: FloodEntry): EpisodeEvidence {
     distinctDestinationPorts: hllCount(e.dports),
   };
 }
+
+/** What floodHooks needs of a table. */
+interface TickingTable {
+  tick(now: number): void;
+  closeAll(): void;
+  readonly size: number;
+  readonly evicted: number;
+}
+
+/**
+ * The hooks every flood detector has over its tables: close finished seconds each tick, close
+ * every episode (so its alert ends with the final numbers) at the end of input, and report the
+ * state held and the evictions. Detectors add their onPacket with Object.assign (not a spread,
+ * which would freeze the `evicted` getter into a number).
+ */
+export function floodHooks(...tables: readonly TickingTable[]): Required<Pick<Detector, 'onTick' | 'onFinish' | 'stateSize'>> & { readonly evicted: number } {
+  let finishing = false;
+  return {
+    onFinish(): void {
+      finishing = true;
+    },
+    onTick(now: number): void {
+      for (const t of tables) t.tick(now);
+      if (finishing) {
+        for (const t of tables) t.closeAll();
+        finishing = false;
+      }
+    },
+    stateSize(): number {
+      let n = 0;
+      for (const t of tables) n += t.size;
+      return n;
+    },
+    get evicted(): number {
+      let n = 0;
+      for (const t of tables) n += t.evicted;
+      return n;
+    },
+  };
+}

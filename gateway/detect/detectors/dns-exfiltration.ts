@@ -9,9 +9,9 @@
 // or a hundred unique names of 50+ octets, is data. Repeats of a name are not counted twice.
 import type { DnsMessage } from '../../decode/app/dns/dns-message.js';
 import type { PacketView } from '../../decode/packet-view.js';
-import { packetFields } from '../alert-fields.js';
 import { detector, type Detector, type DetectorHost } from '../detector.js';
-import { labelOctets, nameHash, queryDomain } from '../registrable-domain.js';
+import { DomainWindows, forEachLanQuery, type QueryWhere } from '../dns-query-windows.js';
+import { labelOctets, nameHash } from '../registrable-domain.js';
 
 /** Settings of `detect.dnsExfiltration`. */
 export interface DnsExfiltrationConfig {
@@ -38,7 +38,6 @@ export const DNS_EXFILTRATION_DEFAULTS: Readonly<DnsExfiltrationConfig> = Object
   maxUniquePerDomain: 2048,
 });
 
-const DNS_PORT = 53;
 
 /** Every problem with a dnsExfiltration config (empty when it is usable). */
 export function dnsExfiltrationConfigErrors(c: Readonly<DnsExfiltrationConfig>): string[] {
@@ -70,35 +69,34 @@ interface DomainState {
   alerted: boolean;
 }
 
+/** A new window for (device, domain) `key` at `ts`. */
+function fresh(key: string, domain: string, ts: number): DomainState {
+  return { key, domain, windowStart: ts, lastTs: ts, queries: 0, unique: 0, bytes: 0, longQueries: 0, seen: new Set(), alerted: false };
+}
+
 /** The running detector; counters are public for metrics and tests. */
 export class DnsExfiltrationDetector implements Detector {
-  private readonly pairs = new Map<string, DomainState>();
-  /** Pairs evicted at `maxDomains`. */
-  evicted = 0;
-  private readonly windowUs: number;
+  private readonly windows: DomainWindows<DomainState>;
 
   /** Throws a RangeError naming every bad key of `cfg`. */
   constructor(private readonly host: DetectorHost, private readonly cfg: Readonly<DnsExfiltrationConfig>) {
     const bad = dnsExfiltrationConfigErrors(cfg);
     if (bad.length > 0) throw new RangeError(`detect.dnsExfiltration: ${bad.join('; ')}`);
-    this.windowUs = cfg.windowSeconds * 1e6;
+    this.windows = new DomainWindows<DomainState>(cfg.windowSeconds * 1e6, cfg.maxDomains, fresh);
+  }
+
+  /** Pairs evicted at `maxDomains`. */
+  get evicted(): number {
+    return this.windows.evicted;
   }
 
   onDns(msg: DnsMessage, pv: PacketView): void {
-    // Unicast DNS queries only: mDNS (5353) and LLMNR (5355) never leave the link.
-    if (msg.qr || pv.dstPort !== DNS_PORT) return;
-    const local = this.host.local;
-    if (pv.family === 4 ? !local.hasV4(pv.src0) : !local.hasV6(pv.src0, pv.src1, pv.src2, pv.src3)) return;
-    let where: ReturnType<typeof packetFields> | null = null;
-    for (const q of msg.questions) {
-      const qn = queryDomain(q.name);
-      if (qn === null || qn.sub.length === 0) continue;
-      where ??= packetFields(this.host, pv);
-      const st = this.state(`${where.device ?? where.src}|${qn.domain}`, qn.domain, pv.ts);
+    forEachLanQuery(this.host, msg, pv, (_q, qn, where) => {
+      if (qn.sub.length === 0) return;
+      const st = this.windows.get(where, qn.domain, pv.ts);
       st.queries++;
-      const text = qn.sub.join('.');
-      const h = nameHash(text);
-      if (st.seen.has(h)) continue;
+      const h = nameHash(qn.sub.join('.'));
+      if (st.seen.has(h)) return;
       if (st.seen.size < this.cfg.maxUniquePerDomain) st.seen.add(h);
       let octets = qn.sub.length - 1; // the dots between the labels
       for (const l of qn.sub) octets += labelOctets(l).length;
@@ -109,40 +107,18 @@ export class DnsExfiltrationDetector implements Detector {
         st.alerted = true;
         this.emit(st, where, pv.ts);
       }
-    }
+    });
   }
 
   onTick(now: number): void {
-    // Map order is least recently queried first: drop pairs idle for a whole window.
-    const limit = now - this.windowUs;
-    for (const st of this.pairs.values()) {
-      if (st.lastTs >= limit) break;
-      this.pairs.delete(st.key);
-    }
+    this.windows.expire(now);
   }
 
   stateSize(): number {
-    return this.pairs.size;
+    return this.windows.size;
   }
 
-  /** The pair's state, opened or rolled over to a new window at `ts`, moved to the LRU tail. */
-  private state(key: string, domain: string, ts: number): DomainState {
-    let st = this.pairs.get(key);
-    if (st !== undefined) {
-      this.pairs.delete(key);
-      if (ts - st.windowStart > this.windowUs) st = undefined;
-    } else if (this.pairs.size >= this.cfg.maxDomains) {
-      const oldest = this.pairs.keys().next().value as string;
-      this.pairs.delete(oldest);
-      this.evicted++;
-    }
-    st ??= { key, domain, windowStart: ts, lastTs: ts, queries: 0, unique: 0, bytes: 0, longQueries: 0, seen: new Set(), alerted: false };
-    if (ts > st.lastTs) st.lastTs = ts;
-    this.pairs.set(key, st);
-    return st;
-  }
-
-  private emit(st: DomainState, where: ReturnType<typeof packetFields>, ts: number): void {
+  private emit(st: DomainState, where: QueryWhere, ts: number): void {
     this.host.emit({
       rule: 'dns.exfiltration', ts, ...where, peer: st.domain,
       message: `${where.src} sent ${st.bytes} bytes in ${st.unique} unique query names under ${st.domain} within ${this.cfg.windowSeconds} s`,

@@ -11,9 +11,9 @@
 // data-carrying query types) within the window before the rule fires.
 import { DnsType, type DnsMessage } from '../../decode/app/dns/dns-message.js';
 import type { PacketView } from '../../decode/packet-view.js';
-import { packetFields } from '../alert-fields.js';
 import { detector, type Detector, type DetectorHost } from '../detector.js';
-import { labelOctets, nameHash, queryDomain } from '../registrable-domain.js';
+import { DomainWindows, forEachLanQuery, type QueryWhere } from '../dns-query-windows.js';
+import { labelOctets, nameHash } from '../registrable-domain.js';
 
 /** Settings of `detect.dnsTunnel`. */
 export interface DnsTunnelConfig {
@@ -74,7 +74,6 @@ export function dnsTunnelConfigErrors(c: Readonly<DnsTunnelConfig>): string[] {
 const DATA_TYPES: ReadonlySet<number> = new Set([DnsType.TXT, DnsType.NULL, DnsType.CNAME, DnsType.MX]);
 /** Names kept as evidence per pair. */
 const MAX_SAMPLES = 5;
-const DNS_PORT = 53;
 
 /** Counts of one (device, domain) pair within its window. */
 interface DomainState {
@@ -113,31 +112,33 @@ export function shannonEntropy(s: string): number {
 }
 const COUNTS = new Uint32Array(256);
 
+/** A new window for (device, domain) `key` at `ts`. */
+function fresh(key: string, domain: string, ts: number): DomainState {
+  return {
+      key, domain, windowStart: ts, lastTs: ts, queries: 0, dataTypeQueries: 0, unique: 0, seen: new Set(), shaped: 0,
+      maxLabelLength: 0, entropySum: 0, entropyN: 0, samples: [], alerted: false,
+    };
+}
+
 /** The running detector; counters are public for metrics and tests. */
 export class DnsTunnelDetector implements Detector {
-  private readonly pairs = new Map<string, DomainState>();
-  /** Pairs evicted at `maxDomains`. */
-  evicted = 0;
-  private readonly windowUs: number;
+  private readonly windows: DomainWindows<DomainState>;
 
   /** Throws a RangeError naming every bad key of `cfg`. */
   constructor(private readonly host: DetectorHost, private readonly cfg: Readonly<DnsTunnelConfig>) {
     const bad = dnsTunnelConfigErrors(cfg);
     if (bad.length > 0) throw new RangeError(`detect.dnsTunnel: ${bad.join('; ')}`);
-    this.windowUs = cfg.windowSeconds * 1e6;
+    this.windows = new DomainWindows<DomainState>(cfg.windowSeconds * 1e6, cfg.maxDomains, fresh);
+  }
+
+  /** Pairs evicted at `maxDomains`. */
+  get evicted(): number {
+    return this.windows.evicted;
   }
 
   onDns(msg: DnsMessage, pv: PacketView): void {
-    // Unicast DNS queries only: mDNS (5353) and LLMNR (5355) are link-local name service.
-    if (msg.qr || pv.dstPort !== DNS_PORT) return;
-    const local = this.host.local;
-    if (pv.family === 4 ? !local.hasV4(pv.src0) : !local.hasV6(pv.src0, pv.src1, pv.src2, pv.src3)) return;
-    let where: ReturnType<typeof packetFields> | null = null;
-    for (const q of msg.questions) {
-      const qn = queryDomain(q.name);
-      if (qn === null) continue;
-      where ??= packetFields(this.host, pv);
-      const st = this.state(`${where.device ?? where.src}|${qn.domain}`, qn.domain, pv.ts);
+    forEachLanQuery(this.host, msg, pv, (q, qn, where) => {
+      const st = this.windows.get(where, qn.domain, pv.ts);
       st.queries++;
       if (DATA_TYPES.has(q.type)) st.dataTypeQueries++;
       if (qn.sub.length > 0) this.countSubdomain(st, q.name, qn.sub, qn.domain.length);
@@ -145,40 +146,15 @@ export class DnsTunnelDetector implements Detector {
         st.alerted = true;
         this.emit(st, where, pv.ts);
       }
-    }
+    });
   }
 
   onTick(now: number): void {
-    // Map order is least recently queried first: drop pairs idle for a whole window.
-    const limit = now - this.windowUs;
-    for (const st of this.pairs.values()) {
-      if (st.lastTs >= limit) break;
-      this.pairs.delete(st.key);
-    }
+    this.windows.expire(now);
   }
 
   stateSize(): number {
-    return this.pairs.size;
-  }
-
-  /** The pair's state, opened or rolled over to a new window at `ts`, moved to the LRU tail. */
-  private state(key: string, domain: string, ts: number): DomainState {
-    let st = this.pairs.get(key);
-    if (st !== undefined) {
-      this.pairs.delete(key);
-      if (ts - st.windowStart > this.windowUs) st = undefined;
-    } else if (this.pairs.size >= this.cfg.maxDomains) {
-      const oldest = this.pairs.keys().next().value as string;
-      this.pairs.delete(oldest);
-      this.evicted++;
-    }
-    st ??= {
-      key, domain, windowStart: ts, lastTs: ts, queries: 0, dataTypeQueries: 0, unique: 0, seen: new Set(), shaped: 0,
-      maxLabelLength: 0, entropySum: 0, entropyN: 0, samples: [], alerted: false,
-    };
-    if (ts > st.lastTs) st.lastTs = ts;
-    this.pairs.set(key, st);
-    return st;
+    return this.windows.size;
   }
 
   private countSubdomain(st: DomainState, name: string, sub: readonly string[], domainLen: number): void {
@@ -216,7 +192,7 @@ export class DnsTunnelDetector implements Detector {
     return st.shaped / st.unique >= c.minShapedShare || st.dataTypeQueries / st.queries >= c.minTxtShare;
   }
 
-  private emit(st: DomainState, where: ReturnType<typeof packetFields>, ts: number): void {
+  private emit(st: DomainState, where: QueryWhere, ts: number): void {
     const meanEntropy = st.entropyN > 0 ? round3(st.entropySum / st.entropyN) : 0;
     const txtShare = round3(st.dataTypeQueries / st.queries);
     this.host.emit({

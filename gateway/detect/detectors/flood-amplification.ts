@@ -2,12 +2,14 @@
 // from many servers of amplifying services (NTP monlist, DNS ANY, SSDP, memcached…), and a LAN
 // device used as a reflector, answering forged requests with much larger responses to one outside
 // address (IoT cameras and DVRs answering WS-Discovery or DHDiscover from the internet).
+import type { Flow } from '../../track/flow.js';
+import type { PacketView } from '../../decode/packet-view.js';
 import { IPPROTO } from '../../decode/dispatch.js';
 import { detector, type DetectorHost } from '../detector.js';
 // The per-target, one-second counting the three flood detectors share lives in flood-syn.ts.
 import {
   entryAddress, episodeEvidence, floodDevice, FloodEntry, FloodTable, hllCount, isGroupDestination, sourceAddress,
-  type FloodDetector, type FloodWindow,
+  type FloodDetector, type FloodWindow, floodHooks
 } from '../flood-window.js';
 
 const US = 1e6;
@@ -118,10 +120,9 @@ export const floodAmplification = detector<FloodAmplificationConfig>({
     const table = new FloodTable(() => new AmpTarget(), win, host.local, { emit: host.emit, evidence });
     const bytesPerSecond = cfg.bitsPerSecond / 8;
     /** Set when flows end for shutdown: the next tick ends every episode with its last numbers. */
-    let closing = false;
 
-    return {
-      onPacket(pv, flow, dir): void {
+    return Object.assign(floodHooks(table), {
+      onPacket(pv: PacketView, flow: Flow | null, dir: number): void {
         if (pv.ipProto !== IPPROTO.UDP || pv.srcPort < 0) return;
         if (portIndex[pv.dstPort]! >= 0) {
           // A request: count it for its sender if that address is a target we follow (a victim's
@@ -155,19 +156,6 @@ export const floodAmplification = detector<FloodAmplificationConfig>({
           evidence: ev,
         });
       },
-      onFlowEnd(f): void {
-        if (f.endReason === 'shutdown') closing = true;
-      },
-      onTick(now): void {
-        table.tick(now);
-        if (closing) { table.closeAll(); closing = false; }
-      },
-      stateSize(): number {
-        return table.size;
-      },
-      get evicted(): number {
-        return table.evicted;
-      },
-    };
+    });
   },
 });

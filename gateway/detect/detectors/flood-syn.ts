@@ -2,12 +2,13 @@
 // half-open connections exhaust the victim's backlog) and SYN-ACK reflection floods (SYN-ACKs to an
 // address that never sent the SYNs), toward a LAN device or from one (a compromised device flooding
 // out). The per-victim, per-second counting it shares with the other floods is in ../flood-window.ts.
+import type { Flow } from '../../track/flow.js';
 import { IPPROTO } from '../../decode/dispatch.js';
 import type { PacketView } from '../../decode/packet-view.js';
 import { TCP_ACK, TCP_RST, TCP_SYN } from '../../decode/transport/tcp.js';
 import { detector, type DetectorHost } from '../detector.js';
 import {
-  episodeEvidence, FloodEntry, FloodTable, entryAddress, floodDevice, hllCount, sourceAddress, US, type FloodDetector, type FloodWindow,
+  episodeEvidence, FloodEntry, FloodTable, entryAddress, floodDevice, hllCount, sourceAddress, US, type FloodDetector, type FloodWindow, floodHooks
 } from '../flood-window.js';
 
 // ---------------------------------------------------------------- the SYN flood detector
@@ -78,7 +79,6 @@ export const floodSyn = detector<FloodSynConfig>({
     const syns = table('syn');
     const synAcks = table('synack');
     /** Set when flows end for shutdown: the next tick ends every episode with its last numbers. */
-    let closing = false;
 
     const count = (t: FloodTable<FloodEntry>, pv: PacketView, threshold: number, kind: Kind): void => {
       const e = t.get(pv.family, pv.dst0, pv.dst1, pv.dst2, pv.dst3, Math.floor(pv.ts / US));
@@ -97,8 +97,8 @@ export const floodSyn = detector<FloodSynConfig>({
       });
     };
 
-    return {
-      onPacket(pv, flow, dir): void {
+    return Object.assign(floodHooks(syns, synAcks), {
+      onPacket(pv: PacketView, flow: Flow | null, dir: number): void {
         if (pv.ipProto !== IPPROTO.TCP || pv.srcPort < 0) return;
         const fl = pv.tcpFlags & (TCP_SYN | TCP_ACK | TCP_RST);
         if (fl === TCP_SYN) {
@@ -113,20 +113,6 @@ export const floodSyn = detector<FloodSynConfig>({
           if (e !== undefined && e.pkts > 0 && e.sec === Math.floor(pv.ts / US)) e.pkts--;
         }
       },
-      onFlowEnd(f): void {
-        if (f.endReason === 'shutdown') closing = true;
-      },
-      onTick(now): void {
-        syns.tick(now);
-        synAcks.tick(now);
-        if (closing) { syns.closeAll(); synAcks.closeAll(); closing = false; }
-      },
-      stateSize(): number {
-        return syns.size + synAcks.size;
-      },
-      get evicted(): number {
-        return syns.evicted + synAcks.evicted;
-      },
-    };
+    });
   },
 });

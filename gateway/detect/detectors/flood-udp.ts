@@ -1,12 +1,14 @@
 // Detects UDP floods: a packet or bit rate of unsolicited UDP to one address far above what a home
 // or edge network carries, for several seconds, into the LAN or out of it (a device in a botnet).
 // Traffic the receiver asked for (it opened the flow) or answers is a conversation, not a flood.
+import type { Flow } from '../../track/flow.js';
+import type { PacketView } from '../../decode/packet-view.js';
 import { IPPROTO } from '../../decode/dispatch.js';
 import { detector, type DetectorHost } from '../detector.js';
 // The per-target, one-second counting the three flood detectors share lives in flood-syn.ts.
 import {
   entryAddress, episodeEvidence, floodDevice, FloodEntry, FloodTable, hllCount, isGroupDestination, sourceAddress,
-  type FloodDetector, type FloodWindow,
+  type FloodDetector, type FloodWindow, floodHooks
 } from '../flood-window.js';
 
 const US = 1e6;
@@ -69,10 +71,9 @@ export const floodUdp = detector<FloodUdpConfig>({
     const table = new FloodTable(() => new FloodEntry(), win, host.local, { emit: host.emit, evidence });
     const bytesPerSecond = cfg.bitsPerSecond / 8;
     /** Set when flows end for shutdown: the next tick ends every episode with its last numbers. */
-    let closing = false;
 
-    return {
-      onPacket(pv, flow, dir): void {
+    return Object.assign(floodHooks(table), {
+      onPacket(pv: PacketView, flow: Flow | null, dir: number): void {
         // Every UDP datagram and fragment (later fragments have no ports but carry the bytes).
         if (pv.ipProto !== IPPROTO.UDP || isGroupDestination(pv)) return;
         if (flow !== null) {
@@ -95,19 +96,6 @@ export const floodUdp = detector<FloodUdpConfig>({
           evidence: ev,
         });
       },
-      onFlowEnd(f): void {
-        if (f.endReason === 'shutdown') closing = true;
-      },
-      onTick(now): void {
-        table.tick(now);
-        if (closing) { table.closeAll(); closing = false; }
-      },
-      stateSize(): number {
-        return table.size;
-      },
-      get evicted(): number {
-        return table.evicted;
-      },
-    };
+    });
   },
 });

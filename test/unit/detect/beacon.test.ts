@@ -13,6 +13,7 @@ import { DnsCache } from '../../../gateway/track/dns-cache.js';
 import { Flow } from '../../../gateway/track/flow.js';
 import { ETHER_IPV4, PROTO, ether, frame, ipv4, tcp } from '../../helpers/frames.js';
 import { replayFrames, type TimedFrame } from '../../helpers/replay-frames.js';
+import { prng } from '../../helpers/prng.js';
 
 const DEVICE_MAC = '02:00:00:00:00:50';
 const DEVICE_IP = '192.168.1.50';
@@ -21,17 +22,6 @@ const SERVER_IP = '203.0.113.10';
 const S = 1e6;
 const HOUR = 3600;
 
-/** Deterministic PRNG (mulberry32). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Start times (s): every `period` ± `jitter` from 0 up to `end`. */
 function periodic(period: number, jitter: number, end: number, seed = 1): number[] {

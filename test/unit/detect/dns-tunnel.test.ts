@@ -17,6 +17,7 @@ import { DnsCache } from '../../../gateway/track/dns-cache.js';
 import { BROWSING_NAMES, dnsFrame, type DnsEndpoints } from '../../helpers/dns-wire.js';
 import { fixture } from '../../helpers/fixtures.js';
 import { replayFrames, type TimedFrame } from '../../helpers/replay-frames.js';
+import { prng } from '../../helpers/prng.js';
 
 const CLIENT_MAC = '02:00:00:00:00:10';
 const CLIENT_IP = '192.168.1.10';
@@ -24,17 +25,6 @@ const RESOLVER_MAC = '02:00:00:00:00:01';
 const RESOLVER_IP = '192.168.1.1';
 const S = 1e6;
 
-/** Deterministic PRNG (mulberry32). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function randomString(rnd: () => number, alphabet: string, n: number): string {
   let s = '';

@@ -16,6 +16,7 @@ import { parseHttpRequest } from '../../../../gateway/decode/app/http/parse-http
 import { parseSsdp } from '../../../../gateway/decode/app/ssdp/parse-ssdp.js';
 import type { StreamParse } from '../../../../gateway/decode/app/parse-result.js';
 import { samples } from './samples.js';
+import { prng, seedOf } from '../../../helpers/prng.js';
 
 type Parse = (buf: Buffer, off: number, end: number) => unknown;
 
@@ -89,23 +90,7 @@ function checkDatagram(r: unknown, what: string): void {
   else expect(typeof r, what).toBe('object');
 }
 
-/** mulberry32: a tiny deterministic PRNG, so every run flips the same bytes. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
-function seedOf(name: string): number {
-  let h = 2166136261;
-  for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 16777619);
-  return h >>> 0;
-}
 
 for (const t of TARGETS) {
   describe(`${t.name} parser`, () => {

@@ -18,6 +18,7 @@ import {
   ETHER_ARP, ETHER_IPV4, ETHER_IPV6, ETHER_QINQ, IPV4_MF, LINK, NA_SOLICITED, NDP_OPT, PROTO,
   arp, echoBody, ether, fragmentExt, frame, icmp, ipv4, ipv6, loopback, ndpOption, neighborAdvert, padTo, sll, sll2, tcp, udp,
 } from '../../../helpers/frames.js';
+import { prng, seedOf } from '../../../helpers/prng.js';
 
 /** Bytes before the frame in the padded buffers (odd, so alignment assumptions show too). */
 const PREFIX = 13;
@@ -228,24 +229,7 @@ function sameView(a: Record<string, unknown>, b: Record<string, unknown>): boole
   return !('ndp' in b) || JSON.stringify(a.ndp) === JSON.stringify(b.ndp);
 }
 
-/** mulberry32: a tiny deterministic PRNG, so every run flips the same bytes. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
-/** FNV-1a of the sample name: each sample its own fixed seed. */
-function seedOf(name: string): number {
-  let h = 2166136261;
-  for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 16777619);
-  return h >>> 0;
-}
 
 describe('decodeFrame truncation and mutation', () => {
   for (const [name, s] of Object.entries(SAMPLES)) {

@@ -1,0 +1,78 @@
+// What the DNS detectors share: walking the unicast queries LAN devices send, with each name's
+// registrable domain, and a capped table of per-(device, domain) state that starts afresh every
+// window and forgets pairs idle for a whole window (least recently queried first).
+import type { DnsMessage, DnsQuestion } from '../decode/app/dns/dns-message.js';
+import type { PacketView } from '../decode/packet-view.js';
+import { packetFields } from './alert-fields.js';
+import type { DetectorHost } from './detector.js';
+import { queryDomain, type QueryName } from './registrable-domain.js';
+
+const DNS_PORT = 53;
+
+/** Where a query came from, as an alert names it. */
+export type QueryWhere = ReturnType<typeof packetFields>;
+
+/**
+ * Calls `fn` for every question of a unicast DNS query sent from the LAN side (mDNS and LLMNR never
+ * leave the link; answers and outside senders are not the device's doing), with its domain split.
+ */
+export function forEachLanQuery(host: DetectorHost, msg: DnsMessage, pv: PacketView, fn: (q: DnsQuestion, qn: QueryName, where: QueryWhere) => void): void {
+  if (msg.qr || pv.dstPort !== DNS_PORT) return;
+  const local = host.local;
+  if (pv.family === 4 ? !local.hasV4(pv.src0) : !local.hasV6(pv.src0, pv.src1, pv.src2, pv.src3)) return;
+  let where: QueryWhere | null = null;
+  for (const q of msg.questions) {
+    const qn = queryDomain(q.name);
+    if (qn === null) continue;
+    where ??= packetFields(host, pv);
+    fn(q, qn, where);
+  }
+}
+
+/** The fields every per-domain window has. */
+export interface DomainWindow {
+  key: string;
+  domain: string;
+  windowStart: number;
+  lastTs: number;
+  alerted: boolean;
+}
+
+/** Per-(device, domain) windows, capped at `max` pairs. */
+export class DomainWindows<S extends DomainWindow> {
+  private readonly pairs = new Map<string, S>();
+  /** Pairs evicted at the cap. */
+  evicted = 0;
+
+  constructor(private readonly windowUs: number, private readonly max: number, private readonly fresh: (key: string, domain: string, ts: number) => S) {}
+
+  /** The state of the query sender's pair for `domain`, opened or rolled over at `ts`, moved to the LRU tail. */
+  get(where: QueryWhere, domain: string, ts: number): S {
+    const key = `${where.device ?? where.src}|${domain}`;
+    let st = this.pairs.get(key);
+    if (st !== undefined) {
+      this.pairs.delete(key);
+      if (ts - st.windowStart > this.windowUs) st = undefined;
+    } else if (this.pairs.size >= this.max) {
+      this.pairs.delete(this.pairs.keys().next().value as string);
+      this.evicted++;
+    }
+    st ??= this.fresh(key, domain, ts);
+    if (ts > st.lastTs) st.lastTs = ts;
+    this.pairs.set(key, st);
+    return st;
+  }
+
+  /** Forgets pairs idle for a whole window at `now`. */
+  expire(now: number): void {
+    const limit = now - this.windowUs;
+    for (const st of this.pairs.values()) {
+      if (st.lastTs >= limit) break;
+      this.pairs.delete(st.key);
+    }
+  }
+
+  get size(): number {
+    return this.pairs.size;
+  }
+}
