@@ -1,5 +1,8 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=32
 // The `edgeward` command: dispatches to the subcommands of DESIGN.md's CLI contract.
+// The 32 MiB young generation lets the many short-lived flows of busy links die young instead of
+// being promoted: `edgeward bench` pinned to one core went from ~1.0 to ~1.4 M packets/s and peak
+// RSS fell from ~260 to ~210 MiB (the figures are in README.md).
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { CaptureError } from '../capture/frame-source.js';

@@ -88,6 +88,11 @@ describe('edgeward replay --json', () => {
     expect(uncapped.flows.evicted).toBe(0);
   });
 
+  it('runs as the `edgeward` bin of the package (npx), the way the README says', () => {
+    const out = execFileSync('npx', ['--no-install', 'edgeward', 'replay', fixture('pcap/ndpi/NTPv4.pcap'), '--json', '--no-progress'], { cwd: ROOT, encoding: 'utf8' });
+    expect((JSON.parse(out) as ReplaySummary).packets).toBe(1);
+  });
+
   it('refuses a file that is not a capture, with a clear message and exit code 1', () => {
     let status = 0;
     let stderr = '';
