@@ -62,7 +62,8 @@ export class Topology {
     addr(this.up, 'up0', '10.77.2.2/24', '10.77.2.3/24', '10.77.2.4/24', '10.77.2.9/24');
     inNs(this.dev, 'ip', ['route', 'add', 'default', 'via', '10.77.1.1']);
     inNs(this.up, 'ip', ['route', 'add', 'default', 'via', '10.77.2.1']);
-    inNs(this.gw, 'sysctl', ['-qw', 'net.ipv4.ip_forward=1']);
+    // Forwarding on in the gateway namespace (its own /proc/sys/net; no procps needed).
+    inNs(this.gw, 'sh', ['-c', 'echo 1 > /proc/sys/net/ipv4/ip_forward']);
     this.deviceMac = inNs(this.dev, 'cat', ['/sys/class/net/dev0/address']).trim();
   }
 
