@@ -50,7 +50,11 @@ export function nftCommentText(text: string): string {
   return text.replace(/[^\x20-\x7e]/g, '?');
 }
 
-/** Name of the set holding the addresses a DNS name resolved to, per family (same as the renderer's). */
+/**
+ * Name of the set holding the addresses a DNS name resolved to, per family: the renderer's name
+ * for a `dnsname` ACE on that name. Case and a final dot do not matter (RFC 4343).
+ */
 export function dnsSetName(name: string, family: 4 | 6): string {
-  return `dns_${fnv1aHex(`dns ${name}`)}_v${family}`;
+  const key = (name.endsWith('.') ? name.slice(0, -1) : name).toLowerCase();
+  return `dns_${fnv1aHex(`dns ${key}`)}_v${family}`;
 }

@@ -10,6 +10,8 @@
 // direction-initiated becomes `ct direction` (original = packets of the side that opened it).
 // Limits: only routed traffic crosses `forward` — frames bridged between two LAN ports and
 // non-IP frames (EAPOL, ARP) are outside an inet table, so non-IP ACEs are listed as comments.
+// A quarantined device also meets an `input` chain: what it sends to the gateway itself never
+// crosses `forward`, so that is where "gateway services only" (DHCP, DNS, NTP) is enforced.
 
 import { formatPrefix, prefixWithin, type IpPrefix } from '../net/ip-address.js';
 import { formatMac, parseMac } from '../net/mac-address.js';
@@ -27,17 +29,50 @@ export interface RenderNftOptions {
   /** Start with `delete table` so that applying the script replaces the table atomically. Default true. */
   readonly replace?: boolean;
   /**
-   * Make every drop depend on the liveness set `alive` (type mark, flags timeout): packets carry
-   * mark 0 unless something sets one, so the drops hold only while the element 0x00000000 is in
-   * the set. A gateway that refreshes it with a timeout fails open when it dies. Default false.
+   * Make every drop depend on the liveness set `alive` (type mark, flags timeout): each drop and
+   * reject gets {@link NFT_GUARD}, so it holds only while the element 0x00000000 is in the set. A
+   * gateway that refreshes that element with a timeout fails open when it dies. Default false.
    */
   readonly guard?: boolean;
-  /** Devices (48-bit MACs) without a profile that get nothing but the emergency allow-list. Default none. */
+  /**
+   * Devices (48-bit MACs) without a profile, held to gateway services: DHCP, DNS and NTP to the
+   * gateway's own addresses (see {@link RenderNftOptions.gatewayAddresses}), ICMPv6 neighbour
+   * discovery, and the emergency allow-list; everything else they send or are sent is dropped
+   * (guarded like the device chains). A MAC that also has a policy keeps its policy. Default none.
+   */
   readonly quarantine?: readonly number[];
+  /**
+   * Addresses (or prefixes) of the gateway's services for quarantined devices, e.g. its LAN
+   * address. Addresses the gateway owns match anyway (`fib daddr type local`); list others here
+   * (a resolver or NTP server next to the gateway). Default none.
+   */
+  readonly gatewayAddresses?: readonly string[];
+}
+
+/** A rendered table: the script and the names of the sets it declares. */
+export interface RenderedNft {
+  readonly script: string;
+  /** Every set the table declares (device, class, DNS, emergency, gateway and liveness sets). */
+  readonly sets: readonly string[];
 }
 
 /** The liveness set of a guarded table (see RenderNftOptions.guard). */
 export const NFT_ALIVE_SET = 'alive';
+
+/**
+ * The guard a drop carries: the packet mark masked to zero, looked up in the liveness set — a key
+ * every packet has, whatever its mark. Plain `meta mark @alive` would let through any packet another
+ * ruleset marked before `forward` (policy routing, mwan3, VPNs): checked on nft 1.0.6 / Linux 6.18.
+ * nft lists it as `meta mark & 0x00000000 == @alive`.
+ */
+export const NFT_GUARD = `meta mark & 0x00000000 @${NFT_ALIVE_SET}`;
+
+/** Extra gateway service addresses for quarantined devices (see RenderNftOptions.gatewayAddresses). */
+export const NFT_GATEWAY_SET_V4 = 'gateway_v4';
+export const NFT_GATEWAY_SET_V6 = 'gateway_v6';
+
+/** UDP/TCP ports of the gateway services a quarantined device keeps (IANA service names registry). */
+const QUARANTINE_PORTS = { dhcpServer: 67, dhcpClient: 68, dns: 53, ntp: 123, dhcpv6Client: 546, dhcpv6Server: 547 } as const;
 
 interface SetDecl {
   readonly type: 'ipv4_addr' | 'ipv6_addr';
@@ -121,7 +156,7 @@ class ScriptBuilder {
     }
     if (s.peerMac) parts.push(macExpr(from ? 'daddr' : 'saddr', s.peerMac.mac, s.peerMac.mask));
     if (s.deviceMac) parts.push(macExpr(from ? 'saddr' : 'daddr', s.deviceMac.mac, s.deviceMac.mask));
-    if (s.action !== 'accept' && this.opts.guard) parts.push(`meta mark @${NFT_ALIVE_SET}`);
+    if (s.action !== 'accept' && this.opts.guard) parts.push(NFT_GUARD);
     parts.push(s.action === 'accept' ? 'return' : s.action);
     parts.push(`comment ${nftString(`${s.action} acl ${s.acl} ace ${s.ace}`)}`);
     return parts.join(' ');
@@ -151,9 +186,54 @@ class ScriptBuilder {
     this.chains.push(`  chain ${name} {\n${lines.map((l) => `    ${l}`).join('\n')}\n  }`);
   }
 
-  /** `meta mark @alive ` when drops are guarded, else nothing. */
+  /**
+   * The two chains of a quarantined device. `_from` (forward and input hooks): DHCP, DNS and NTP
+   * to the gateway — its own addresses by `fib daddr type local` (nft(8) FIB EXPRESSIONS), others
+   * from the gateway sets — and IPv6 neighbour discovery; `_to` (forward): the answers of gateway
+   * services that are not on the gateway itself. Both accept the emergency allow-list first.
+   */
+  quarantineChains(n: { from: string; to: string }): void {
+    const P = QUARANTINE_PORTS;
+    const gw4 = `@${NFT_GATEWAY_SET_V4}`;
+    const gw6 = `@${NFT_GATEWAY_SET_V6}`;
+    const c = (text: string): string => `comment ${nftString(`quarantine: ${text}`)}`;
+    const from = [
+      'ip daddr @emergency_v4 accept',
+      'ip6 daddr @emergency_v6 accept',
+      // RFC 2131 §4.1: a client without an address broadcasts DHCPDISCOVER/REQUEST to 255.255.255.255.
+      `meta nfproto ipv4 fib daddr type { local, broadcast } udp sport ${P.dhcpClient} udp dport ${P.dhcpServer} return ${c('DHCP to the gateway')}`,
+      `ip daddr ${gw4} udp sport ${P.dhcpClient} udp dport ${P.dhcpServer} return ${c('DHCP to a gateway service address')}`,
+      // RFC 8415 §7.1: DHCPv6 clients send to All_DHCP_Relay_Agents_and_Servers (ff02::1:2).
+      `meta nfproto ipv6 fib daddr type { local, multicast } udp sport ${P.dhcpv6Client} udp dport ${P.dhcpv6Server} return ${c('DHCPv6 to the gateway')}`,
+      `ip6 daddr ${gw6} udp sport ${P.dhcpv6Client} udp dport ${P.dhcpv6Server} return ${c('DHCPv6 to a gateway service address')}`,
+      `fib daddr type local udp dport { ${P.dns}, ${P.ntp} } return ${c('DNS, NTP to the gateway')}`,
+      `fib daddr type local tcp dport ${P.dns} return ${c('DNS over TCP to the gateway')}`,
+      `ip daddr ${gw4} udp dport { ${P.dns}, ${P.ntp} } return ${c('DNS, NTP to a gateway service address')}`,
+      `ip daddr ${gw4} tcp dport ${P.dns} return ${c('DNS over TCP to a gateway service address')}`,
+      `ip6 daddr ${gw6} udp dport { ${P.dns}, ${P.ntp} } return ${c('DNS, NTP to a gateway service address')}`,
+      `ip6 daddr ${gw6} tcp dport ${P.dns} return ${c('DNS over TCP to a gateway service address')}`,
+      // RFC 4861: without neighbour discovery an IPv6 host cannot reach the gateway at all.
+      `icmpv6 type { nd-router-solicit, nd-neighbor-solicit, nd-neighbor-advert } return ${c('IPv6 neighbour discovery')}`,
+      `${this.guardExpr()}counter drop comment ${nftString('edgeward: quarantined, no MUD profile')}`,
+    ];
+    const to = [
+      'ip saddr @emergency_v4 accept',
+      'ip6 saddr @emergency_v6 accept',
+      `ip saddr ${gw4} udp sport ${P.dhcpServer} udp dport ${P.dhcpClient} return ${c('DHCP from a gateway service address')}`,
+      `ip6 saddr ${gw6} udp sport ${P.dhcpv6Server} udp dport ${P.dhcpv6Client} return ${c('DHCPv6 from a gateway service address')}`,
+      `ip saddr ${gw4} udp sport { ${P.dns}, ${P.ntp} } return ${c('DNS, NTP answers')}`,
+      `ip saddr ${gw4} tcp sport ${P.dns} return ${c('DNS over TCP answers')}`,
+      `ip6 saddr ${gw6} udp sport { ${P.dns}, ${P.ntp} } return ${c('DNS, NTP answers')}`,
+      `ip6 saddr ${gw6} tcp sport ${P.dns} return ${c('DNS over TCP answers')}`,
+      `${this.guardExpr()}counter drop comment ${nftString('edgeward: quarantined, no MUD profile')}`,
+    ];
+    this.chains.push(`  chain ${n.from} {\n${from.map((l) => `    ${l}`).join('\n')}\n  }`);
+    this.chains.push(`  chain ${n.to} {\n${to.map((l) => `    ${l}`).join('\n')}\n  }`);
+  }
+
+  /** The guard and a space when drops are guarded, else nothing. */
   guardExpr(): string {
-    return this.opts.guard ? `meta mark @${NFT_ALIVE_SET} ` : '';
+    return this.opts.guard ? `${NFT_GUARD} ` : '';
   }
 
   setBlock(name: string, d: SetDecl): string {
@@ -175,6 +255,11 @@ class ScriptBuilder {
  * Throws when two policies name the same MAC.
  */
 export function renderNft(policies: readonly CompiledPolicy[], opts: RenderNftOptions = {}): string {
+  return renderNftTable(policies, opts).script;
+}
+
+/** {@link renderNft}, with the names of the sets the table declares (the enforcer writes only to those). */
+export function renderNftTable(policies: readonly CompiledPolicy[], opts: RenderNftOptions = {}): RenderedNft {
   const table = opts.table ?? NFT_TABLE;
   const b = new ScriptBuilder(opts);
   const dispatch: string[] = [];
@@ -197,15 +282,23 @@ export function renderNft(policies: readonly CompiledPolicy[], opts: RenderNftOp
       `ip6 daddr @${n.v6} jump ${n.to}`,
     );
   }
+  const input: string[] = [];
   for (const mac of opts.quarantine ?? []) {
     if (seen.has(mac)) continue;
     seen.add(mac);
     const n = deviceNames(mac);
-    header.push(`# device ${formatMac(mac)}: quarantined (no profile)`);
+    header.push(`# device ${formatMac(mac)}: quarantined (no profile): gateway services only`);
     b.sets.set(n.v4, { type: 'ipv4_addr', flags: 'interval', elements: [], note: `addresses of device ${formatMac(mac)}` });
     b.sets.set(n.v6, { type: 'ipv6_addr', flags: 'interval', elements: [], note: `addresses of device ${formatMac(mac)}` });
-    b.chains.push(`  chain ${n.from} {\n    ${b.guardExpr()}counter drop comment ${nftString('edgeward: quarantined, no MUD profile')}\n  }`);
-    dispatch.push(`ether saddr ${formatMac(mac)} jump ${n.from}`, `ip daddr @${n.v4} jump ${n.from}`, `ip6 daddr @${n.v6} jump ${n.from}`);
+    b.quarantineChains(n);
+    dispatch.push(`ether saddr ${formatMac(mac)} jump ${n.from}`, `ip daddr @${n.v4} jump ${n.to}`, `ip6 daddr @${n.v6} jump ${n.to}`);
+    input.push(`ether saddr ${formatMac(mac)} jump ${n.from}`);
+  }
+  if (input.length > 0) {
+    const gw = contextPrefixes(opts.gatewayAddresses, 'gatewayAddresses');
+    const note = 'gateway services for quarantined devices (besides its own addresses)';
+    b.sets.set(NFT_GATEWAY_SET_V4, { type: 'ipv4_addr', flags: 'interval', elements: gw.filter((x) => x.family === 4), note });
+    b.sets.set(NFT_GATEWAY_SET_V6, { type: 'ipv6_addr', flags: 'interval', elements: gw.filter((x) => x.family === 6), note });
   }
   const emergency = b.emergency(policies);
   const sets = [
@@ -222,6 +315,12 @@ export function renderNft(policies: readonly CompiledPolicy[], opts: RenderNftOp
     'ip6 saddr @emergency_v6 accept',
     ...dispatch,
   ];
+  const chains = [b.chains.join('\n\n'), '', `  chain forward {\n${forward.map((l) => `    ${l}`).join('\n')}\n  }`];
+  if (input.length > 0) {
+    // Packets to the gateway itself take the input hook, never forward (nft wiki: Netfilter hooks).
+    const lines = ['type filter hook input priority filter; policy accept;', ...input];
+    chains.push('', `  chain input {\n${lines.map((l) => `    ${l}`).join('\n')}\n  }`);
+  }
   const out = [
     '#!/usr/sbin/nft -f',
     '# edgeward MUD enforcement (RFC 8520), generated; do not edit.',
@@ -233,11 +332,10 @@ export function renderNft(policies: readonly CompiledPolicy[], opts: RenderNftOp
     `table inet ${table} {`,
     sets.join('\n\n'),
     '',
-    b.chains.join('\n\n'),
-    '',
-    `  chain forward {\n${forward.map((l) => `    ${l}`).join('\n')}\n  }`,
+    ...chains,
     '}',
     '',
   );
-  return out.join('\n');
+  const names = [...(opts.guard ? [NFT_ALIVE_SET] : []), 'emergency_v4', 'emergency_v6', ...b.sets.keys()];
+  return { script: out.join('\n'), sets: names };
 }

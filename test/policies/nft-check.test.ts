@@ -52,6 +52,12 @@ describe.skipIf(!nftPresent)('nft -c -f accepts compiled fixture profiles', () =
     check('all-devices', renderNft(policies.map(([, p]) => p)));
   });
 
+  it('guarded, with quarantined devices and gateway service addresses', () => {
+    check('guarded-quarantine', renderNft(policies.slice(0, 5).map(([, p]) => p), {
+      guard: true, quarantine: [0x0200000002ff, 0x0200000002fe], gatewayAddresses: ['192.168.1.1', '2001:db8::1'],
+    }));
+  });
+
   it('without a device MAC (placeholder chain)', () => {
     const [, first] = policies[0]!;
     check('placeholder', renderNft([compileProfile(first.profile)]));

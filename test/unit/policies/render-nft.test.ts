@@ -1,8 +1,10 @@
 // The nftables script's shape: own table replaced atomically, emergency sets accepted first,
 // device chains with ACE rules (comments naming ACL and ACE) and a final drop, DNS sets with
-// timeouts, valid identifiers, and class sets filled from the context.
+// timeouts, valid identifiers, class sets filled from the context; the liveness guard and quarantine.
 import { describe, expect, it } from 'vitest';
 import { compileProfile, parseMud, renderNft, NFT_PLACEHOLDER_MAC, type MudProfile } from '../../../policies/index.js';
+import { dnsSetName } from '../../../policies/nft/nft-names.js';
+import { renderNftTable } from '../../../policies/nft/render-nft.js';
 import { readFixture } from './helpers/mud-fixtures.js';
 
 function load(file: string): MudProfile {
@@ -69,5 +71,46 @@ describe('renderNft', () => {
   it('refuses two policies for one device', () => {
     const p = compileProfile(st, { deviceMac: '00:11:22:33:44:55' });
     expect(() => renderNft([p, compileProfile(st, { deviceMac: '00:11:22:33:44:55' })])).toThrow();
+  });
+
+  it('renders the same output as before without guard or quarantine', () => {
+    const p = compileProfile(st, { deviceMac: '00:11:22:33:44:55' });
+    const plain = renderNft([p]);
+    expect(renderNft([p], { guard: false, quarantine: [], gatewayAddresses: ['192.168.1.1'] })).toBe(plain);
+    expect(plain).not.toContain('@alive');
+    expect(plain).not.toContain('chain input');
+  });
+
+  it('guards every drop with the liveness set, and only the drops', () => {
+    const g = renderNft([compileProfile(load('mud/mud-visualizer/amazonEchoMud.json'), { deviceMac: '00:11:22:33:44:55' })], { guard: true });
+    expect(g).toMatch(/set alive \{\n\s+type mark;\n\s+flags timeout;\n\s+\}/);
+    const drops = g.split('\n').filter((l) => / (drop|reject) comment/.test(l));
+    expect(drops.length).toBeGreaterThan(1);
+    for (const l of drops) expect(l).toContain('meta mark & 0x00000000 @alive ');
+    for (const l of g.split('\n').filter((x) => / return comment/.test(x))) expect(l).not.toContain('@alive');
+  });
+
+  it('holds a quarantined device to gateway services, in forward and input', () => {
+    const p = compileProfile(st, { deviceMac: '00:11:22:33:44:55' });
+    const { script: q, sets } = renderNftTable([p], { guard: true, quarantine: [0x0200000000c0, 0x001122334455], gatewayAddresses: ['192.168.1.1', 'fd00::1'] });
+    const from = q.slice(q.indexOf('chain dev_0200000000c0_from {'), q.indexOf('chain dev_0200000000c0_to {'));
+    expect(from).toMatch(/fib daddr type \{ local, broadcast \} udp sport 68 udp dport 67 return/);
+    expect(from).toMatch(/fib daddr type local udp dport \{ 53, 123 \} return/);
+    expect(from).toMatch(/ip daddr @gateway_v4 tcp dport 53 return/);
+    expect(from).toMatch(/ip6 daddr @gateway_v6 udp dport \{ 53, 123 \} return/);
+    expect(from).toMatch(/icmpv6 type \{ nd-router-solicit, nd-neighbor-solicit, nd-neighbor-advert \} return/);
+    expect(from.trim().split('\n').at(-2)!.trim()).toBe('meta mark & 0x00000000 @alive counter drop comment "edgeward: quarantined, no MUD profile"');
+    expect(q).toMatch(/set gateway_v4 \{[^}]*elements = \{ 192\.168\.1\.1 \}/);
+    expect(q).toMatch(/chain input \{\n\s+type filter hook input priority filter; policy accept;\n\s+ether saddr 02:00:00:00:00:c0 jump dev_0200000000c0_from\n\s+\}/);
+    expect(q).toContain('ip daddr @dev_0200000000c0_v4 jump dev_0200000000c0_to');
+    // a MAC with a profile keeps its profile
+    expect(q.match(/chain dev_001122334455_from \{/g)).toHaveLength(1);
+    expect(sets).toEqual(expect.arrayContaining(['alive', 'emergency_v4', 'gateway_v6', 'dev_0200000000c0_v4', dnsSetName('pool.ntp.org', 4)]));
+    for (const m of q.matchAll(/\bset (\S+) \{/g)) expect(sets).toContain(m[1]);
+  });
+
+  it('names a DNS set whatever the case or final dot of the name', () => {
+    expect(dnsSetName('Pool.NTP.org.', 4)).toBe(dnsSetName('pool.ntp.org', 4));
+    expect(script).toContain(`set ${dnsSetName('pool.ntp.org', 4)} {`);
   });
 });
