@@ -93,9 +93,19 @@ interface Finding {
 
 /** One (source, protocol, port): hosts tried, sorted by the time of their latest attempt. */
 interface Entry {
-  key: string;
-  /** attemptHash of an IPv4 (source, port) entry, counted in `promoted`; -1 for IPv6. */
-  hash: number;
+  /**
+   * Key in the entry map: attemptHash of an IPv4 source and protocol/port (entries sharing one are
+   * chained), or "<source> <proto>/<port>" for IPv6.
+   */
+  key: number | string;
+  /** IPv4 source (int32) and protocol << 16 | port, which tell entries sharing a hash apart; 0 for IPv6. */
+  src: number;
+  k: number;
+  /** The next tracked IPv4 entry with the same hash. */
+  chain: Entry | null;
+  /** Neighbours in the list of entries by last activity (`older` is null for the least recent). */
+  older: Entry | null;
+  newer: Entry | null;
   hosts: HostKey[];
   times: number[];
   probes: number;
@@ -114,8 +124,14 @@ export interface ScanHostDetector extends Detector {
   readonly findings: number;
 }
 
-/** Slots of the first-attempt table (2^16). */
+/** Slots of the first-attempt table (2^16): a fixed 2 MiB however many sources a flood spoofs. */
 const FIRST_MASK = (1 << 16) - 1;
+// A slot is 32 bytes, so one cache line holds all of it (a flood attempt costs one memory access,
+// not one per field). Int32 words: source, protocol << 16 | port (-1: empty), host, tracked entries
+// whose hash falls in the slot; then the attempt's start and arrival times (µs) as float64 2 and 3.
+const SLOT_WORDS = 8;
+const W_SRC = 0, W_KEY = 1, W_HOST = 2, W_PROMOTED = 3;
+const F_TS = 2, F_ARRIVAL = 3;
 
 /** A 30-bit hash of an IPv4 source and a protocol/port: an unboxed map key. */
 function attemptHash(src: number, protoPort: number): number {
@@ -161,8 +177,13 @@ export const scanHost = detector<ScanHostConfig>({
     for (const p of cfg.ignoreUdpPorts) if (p >= 0 && p < 65536) ignoreUdp[p] = 1;
     const ignoreTcp = new Uint8Array(65536);
     for (const p of cfg.ignoreTcpPorts) if (p >= 0 && p < 65536) ignoreTcp[p] = 1;
-    /** Keys, least recently active first. */
-    const entries = new Map<string, Entry>();
+    // Tracked keys: a map to find them (IPv4 by a 30-bit hash, a Smi, with the entries sharing it
+    // chained; IPv6 by text) and a list by last activity, least recent first, for eviction at the
+    // cap and the idle sweep. No strings for IPv4 until a finding opens; an evicted entry's record
+    // is reused for the next one.
+    const entries = new Map<number | string, Entry>();
+    let oldest: Entry | null = null, newest: Entry | null = null;
+    let tracked = 0;
     const open = new Set<Entry>();
     let evicted = 0;
     let findingsEvicted = 0;
@@ -204,7 +225,7 @@ export const scanHost = detector<ScanHostConfig>({
       return true;
     }
 
-    function openFinding(e: Entry, flow: Flow, trigger: Trigger, windowUs: number, proto: string, src: string): void {
+    function openFinding(e: Entry, flow: Flow, trigger: Trigger, windowUs: number, proto: string): void {
       if (open.size >= cfg.maxFindings) {
         let quiet: Entry | null = null;
         for (const q of open) if (quiet === null || q.finding!.lastArrival < quiet.finding!.lastArrival) quiet = q;
@@ -213,6 +234,7 @@ export const scanHost = detector<ScanHostConfig>({
       const aLocal = flow.family === 4 ? host.local.hasV4(flow.a0) : host.local.hasV6(flow.a0, flow.a1, flow.a2, flow.a3);
       const device = aLocal && flow.aMac >= 0 && host.devices.get(flow.aMac) ? macToString(flow.aMac) : null;
       const windowS = windowUs / 1e6;
+      const src = flow.family === 4 ? ipv4ToString(flow.a0) : ipv6ToString(flow.a0, flow.a1, flow.a2, flow.a3);
       const f: Finding = {
         hosts: new Set(), count: 0, exact: true, probes: e.probes, trigger, windowUs, lastProbeTs: e.maxTs,
         lastArrival: e.lastArrival, nextReport: 0, dirty: false,
@@ -246,23 +268,50 @@ export const scanHost = detector<ScanHostConfig>({
     }
 
     // The first failed attempt of an IPv4 (source, port) waits in a fixed table of numbers; the
-    // pair is tracked in full (strings, arrays, a DNS lookup) only when a second host is tried. A
-    // spoofed flood of one attempt per source then allocates nothing; an overwritten slot costs a
-    // scanner at most one host of its count.
-    const firstSrc = new Uint32Array(FIRST_MASK + 1);
-    const firstKey = new Int32Array(FIRST_MASK + 1).fill(-1);
-    const firstHost = new Uint32Array(FIRST_MASK + 1);
-    const firstTs = new Float64Array(FIRST_MASK + 1);
-    const firstArrival = new Float64Array(FIRST_MASK + 1);
-    /** attemptHash → entries with that hash (a hit only means: look the entry up). */
-    const promoted = new Map<number, number>();
+    // pair is tracked in full (arrays, a DNS lookup) only when a second host is tried. A spoofed
+    // flood of one attempt per source then allocates nothing. A slot taken by another key is simply
+    // overwritten: a scanner loses the host it had there and is tracked once two of its attempts
+    // meet in the slot.
+    const slotBytes = new ArrayBuffer((FIRST_MASK + 1) * SLOT_WORDS * 4);
+    const first = new Int32Array(slotBytes);
+    const firstTs = new Float64Array(slotBytes);
+    for (let o = W_KEY; o < first.length; o += SLOT_WORDS) first[o] = -1;
 
+    /** The tracked IPv4 entry of source `src` and protocol/port `k` with hash `h`, if any. */
+    function findV4(h: number, src: number, k: number): Entry | undefined {
+      let e = entries.get(h);
+      while (e !== undefined && (e.src !== src || e.k !== k)) e = e.chain ?? undefined;
+      return e;
+    }
+
+    function unlink(e: Entry): void {
+      if (e.older === null) oldest = e.newer; else e.older.newer = e.newer;
+      if (e.newer === null) newest = e.older; else e.newer.older = e.older;
+      e.older = e.newer = null;
+    }
+
+    function append(e: Entry): void {
+      e.older = newest;
+      if (newest === null) oldest = e; else newest.newer = e;
+      newest = e;
+    }
+
+    /** Forgets an entry (its finding closed first). */
     function dropEntry(e: Entry): void {
-      entries.delete(e.key);
-      if (e.hash < 0) return;
-      const n = promoted.get(e.hash)!;
-      if (n <= 1) promoted.delete(e.hash);
-      else promoted.set(e.hash, n - 1);
+      closeFinding(e);
+      unlink(e);
+      tracked--;
+      const key = e.key;
+      if (typeof key === 'string') { entries.delete(key); return; }
+      first[(key & FIRST_MASK) * SLOT_WORDS + W_PROMOTED]--;
+      let q = entries.get(key)!;
+      if (q === e) {
+        if (e.chain === null) entries.delete(key); else entries.set(key, e.chain);
+      } else {
+        while (q.chain !== e) q = q.chain!;
+        q.chain = e.chain;
+      }
+      e.chain = null;
     }
 
     function count(flow: Flow): void {
@@ -271,47 +320,59 @@ export const scanHost = detector<ScanHostConfig>({
       if (v4 ? (flow.b0 >>> 28) === 0xe || flow.b0 === 0xffffffff || flow.b0 === 0 : (flow.b0 >>> 24) === 0xff) return;
       const ts = flow.firstTs;
       const arrival = Math.max(now, flow.lastTs);
-      if (!v4) { countHost(flow, ipv6ToString(flow.b0, flow.b1, flow.b2, flow.b3), ts, arrival, -1); return; }
-      const k = (flow.proto << 16) | flow.bPort;
-      const hash = attemptHash(flow.a0, k);
-      if (!promoted.has(hash)) {
-        const i = hash & FIRST_MASK;
-        if (firstKey[i] !== k || firstSrc[i] !== flow.a0 || ts - firstTs[i]! > slowUs) {
-          firstKey[i] = k; firstSrc[i] = flow.a0; firstHost[i] = flow.b0; firstTs[i] = ts; firstArrival[i] = arrival;
-          return;
-        }
-        if (firstHost[i] === flow.b0) {
-          if (arrival > firstArrival[i]!) firstArrival[i] = arrival;
-          return;
-        }
-        const h0 = firstHost[i]!, t0 = firstTs[i]!, a0 = firstArrival[i]!;
-        firstKey[i] = -1;
-        countHost(flow, h0, t0, a0, hash);
+      if (!v4) {
+        const key = `${ipv6ToString(flow.a0, flow.a1, flow.a2, flow.a3)} ${flow.proto === IPPROTO.TCP ? 'tcp' : 'udp'}/${flow.bPort}`;
+        countHost(flow, ipv6ToString(flow.b0, flow.b1, flow.b2, flow.b3), ts, arrival, key, 0, 0);
+        return;
       }
-      countHost(flow, flow.b0, ts, arrival, hash);
+      const k = (flow.proto << 16) | flow.bPort, src = flow.a0 | 0, dst = flow.b0 | 0;
+      const hash = attemptHash(src, k);
+      const o = (hash & FIRST_MASK) * SLOT_WORDS, t = o >>> 1;
+      // Skip the slot only when a tracked entry has this hash.
+      if (first[o + W_PROMOTED] === 0 || !entries.has(hash)) {
+        if (first[o + W_KEY] !== k || first[o + W_SRC] !== src || ts - firstTs[t + F_TS]! > slowUs) {
+          first[o + W_KEY] = k; first[o + W_SRC] = src; first[o + W_HOST] = dst; firstTs[t + F_TS] = ts; firstTs[t + F_ARRIVAL] = arrival;
+          return;
+        }
+        if (first[o + W_HOST] === dst) {
+          if (arrival > firstTs[t + F_ARRIVAL]!) firstTs[t + F_ARRIVAL] = arrival;
+          return;
+        }
+        first[o + W_KEY] = -1;
+        countHost(flow, first[o + W_HOST]! >>> 0, firstTs[t + F_TS]!, firstTs[t + F_ARRIVAL]!, hash, src, k);
+      }
+      countHost(flow, flow.b0, ts, arrival, hash, src, k);
     }
 
-    /** Counts a failed attempt of the flow's source and port at host `h` (first seen at `ts`). */
-    function countHost(flow: Flow, h: HostKey, ts: number, arrival: number, hash: number): void {
-      const v4 = flow.family === 4;
+    /**
+     * Counts a failed attempt of the flow's source and port at host `h` (first seen at `ts`). `key`
+     * is the entry's map key; `src`, `k` its IPv4 source (int32) and protocol << 16 | port.
+     */
+    function countHost(flow: Flow, h: HostKey, ts: number, arrival: number, key: number | string, src: number, k: number): void {
       if (cfg.ignoreResolved && host.dns.namesFor(h, ts).length > 0) return;
       const proto = flow.proto === IPPROTO.TCP ? 'tcp' : 'udp';
-      const src = v4 ? ipv4ToString(flow.a0) : ipv6ToString(flow.a0, flow.a1, flow.a2, flow.a3);
-      const key = `${src} ${proto}/${flow.bPort}`;
-      let e = entries.get(key);
+      let e = typeof key === 'number' ? findV4(key, src, k) : entries.get(key);
       if (e === undefined) {
-        if (entries.size >= cfg.maxTracked) {
-          const oldest = entries.values().next().value as Entry;
-          closeFinding(oldest);
-          dropEntry(oldest);
+        let reuse: Entry | null = null;
+        if (tracked >= cfg.maxTracked && oldest !== null) {
+          reuse = oldest;
+          dropEntry(reuse);
           evicted++;
         }
-        e = { key, hash, hosts: [], times: [], probes: 0, maxTs: ts, lastArrival: arrival, finding: null };
-        if (hash >= 0) promoted.set(hash, (promoted.get(hash) ?? 0) + 1);
+        e = reuse ?? {
+          key, src, k, chain: null, older: null, newer: null, hosts: [], times: [], probes: 0, maxTs: ts, lastArrival: arrival, finding: null,
+        };
+        e.key = key; e.src = src; e.k = k; e.maxTs = ts; e.lastArrival = arrival;
+        if (typeof key === 'number') {
+          first[(key & FIRST_MASK) * SLOT_WORDS + W_PROMOTED]++;
+          e.chain = entries.get(key) ?? null;
+        }
+        entries.set(key, e);
+        tracked++;
       } else {
-        entries.delete(key); // re-insert: most recently active last
+        unlink(e); // most recently active last
       }
-      entries.set(key, e);
+      append(e);
       if (ts > e.maxTs) e.maxTs = ts;
       if (arrival > e.lastArrival) e.lastArrival = arrival;
       const f = e.finding;
@@ -343,8 +404,8 @@ export const scanHost = detector<ScanHostConfig>({
       let i = times.length;
       while (i > 0 && times[i - 1]! > ts) i--;
       hosts.splice(i, 0, h); times.splice(i, 0, ts);
-      if (densest(times, fastUs) >= cfg.fastHosts) openFinding(e, flow, 'fast', fastUs, proto, src);
-      else if (hosts.length >= cfg.slowHosts) openFinding(e, flow, 'slow', slowUs, proto, src);
+      if (densest(times, fastUs) >= cfg.fastHosts) openFinding(e, flow, 'fast', fastUs, proto);
+      else if (hosts.length >= cfg.slowHosts) openFinding(e, flow, 'slow', slowUs, proto);
     }
 
     return {
@@ -365,15 +426,11 @@ export const scanHost = detector<ScanHostConfig>({
           for (const e of [...open]) if (shut || t - e.finding!.lastArrival > e.finding!.windowUs) closeFinding(e);
         }
         closing = false;
-        for (const e of entries.values()) {
-          if (t - e.lastArrival <= slowUs) break;
-          closeFinding(e);
-          dropEntry(e);
-        }
+        while (oldest !== null && t - oldest.lastArrival > slowUs) dropEntry(oldest);
       },
 
       stateSize(): number {
-        return entries.size;
+        return tracked;
       },
     };
   },

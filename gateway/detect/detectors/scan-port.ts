@@ -94,11 +94,16 @@ interface Finding {
 
 /** One (source, destination) pair: the ports seen in the last slow window, or its finding. */
 interface Pair {
-  key: string;
-  /** pairHash of an IPv4 pair (counted in `promoted`), or -1 for IPv6. */
-  hash: number;
-  src: string;
-  dst: string;
+  /** Key in the pair map: pairHash of an IPv4 pair (pairs sharing one are chained), or pairKey of an IPv6 one. */
+  key: number | string;
+  /** IPv4 source and destination (int32), which tell pairs sharing a hash apart; 0 for IPv6. */
+  a: number;
+  b: number;
+  /** The next tracked IPv4 pair with the same hash. */
+  chain: Pair | null;
+  /** Neighbours in the list of pairs by last probe (`older` is null for the least recent). */
+  older: Pair | null;
+  newer: Pair | null;
   /** Distinct ports with the time each was last probed (µs) and marks (STEALTH, OPEN). */
   ports: number[];
   times: number[];
@@ -122,14 +127,20 @@ export interface ScanPortDetector extends Detector {
   readonly findings: number;
 }
 
-/** Pair key of a flow's initiator → responder (v4: two numbers; v6: eight words). */
+/** Pair key of an IPv6 flow's initiator → responder (eight words). */
 function pairKey(f: Flow): string {
-  return f.family === 4 ? `${f.a0}>${f.b0}` : `${f.a0},${f.a1},${f.a2},${f.a3}>${f.b0},${f.b1},${f.b2},${f.b3}`;
+  return `${f.a0},${f.a1},${f.a2},${f.a3}>${f.b0},${f.b1},${f.b2},${f.b3}`;
 }
 
-/** Slots of the first-probe table (2^16): a fixed 1.4 MiB however many sources a flood spoofs. */
+/** Slots of the first-probe table (2^16): a fixed 2 MiB however many sources a flood spoofs. */
 const FIRST_BITS = 16;
 const FIRST_MASK = (1 << FIRST_BITS) - 1;
+// A slot is 32 bytes, so one cache line holds all of it (a flood probe costs one memory access,
+// not one per field). Int32 words: source, destination, port with its marks above bit 16 (-1: empty),
+// tracked pairs whose hash falls in the slot; then the probe time (µs) as the slot's third float64.
+const SLOT_WORDS = 8;
+const W_A = 0, W_B = 1, W_PORT = 2, W_PROMOTED = 3;
+const F_TS = 2;
 
 /** A 30-bit hash of an IPv4 (source, destination) pair: small enough to stay an unboxed map key. */
 function pairHash(a: number, b: number): number {
@@ -186,21 +197,47 @@ export const scanPort = detector<ScanPortConfig>({
     const cap = Math.max(cfg.fastPorts, cfg.slowPorts, cfg.stealthPorts, 1);
     const ignoreUdp = new Uint8Array(65536);
     for (const p of cfg.ignoreUdpPorts) if (p >= 0 && p < 65536) ignoreUdp[p] = 1;
-    /** Pairs, least recently probed first. */
-    const pairs = new Map<string, Pair>();
+    // Tracked pairs: a map to find them (IPv4 by a 30-bit hash, a Smi, with the pairs sharing it
+    // chained; IPv6 by text) and a list by last probe, least recent first, for eviction at the cap
+    // and the idle sweep. No strings for IPv4; an evicted pair's record is reused for the next one.
+    const pairs = new Map<number | string, Pair>();
+    let oldest: Pair | null = null, newest: Pair | null = null;
+    let tracked = 0;
     // The first probe of an IPv4 pair goes to a fixed table of numbers; the pair is tracked in full
-    // (strings, arrays) only once it probes a second distinct port. A spoofed flood, one probe per
-    // source, then costs no allocation at all; a slot taken by another pair is simply overwritten
-    // (a scanner then loses at most the probe it had there, far below any threshold).
-    const firstA = new Uint32Array(FIRST_MASK + 1);
-    const firstB = new Uint32Array(FIRST_MASK + 1);
-    const firstPort = new Int32Array(FIRST_MASK + 1).fill(-1);
-    const firstTs = new Float64Array(FIRST_MASK + 1);
-    const firstStealth = new Uint8Array(FIRST_MASK + 1);
-    /** The first probe's port answered SYN-ACK (its flow ended before the pair was tracked). */
-    const firstOpen = new Uint8Array(FIRST_MASK + 1);
-    /** pairHash → number of tracked pairs with that hash (a hit only means: look the pair up). */
-    const promoted = new Map<number, number>();
+    // only once it probes a second distinct port. A spoofed flood, one probe per source, then costs
+    // no allocation at all. A slot taken by another pair is simply overwritten: a scanner loses the
+    // probe it had there and is tracked once two of its probes meet in the slot. The marks of a
+    // slot's port are those of a tracked port (STEALTH; OPEN: it answered SYN-ACK, its flow ended
+    // before the pair was tracked).
+    const slotBytes = new ArrayBuffer((FIRST_MASK + 1) * SLOT_WORDS * 4);
+    const first = new Int32Array(slotBytes);
+    const firstTs = new Float64Array(slotBytes);
+    for (let o = W_PORT; o < first.length; o += SLOT_WORDS) first[o] = -1;
+
+    /** True when a tracked pair has hash `h` (its probes then skip the slot). */
+    function isPromoted(h: number): boolean {
+      return first[(h & FIRST_MASK) * SLOT_WORDS + W_PROMOTED] !== 0 && pairs.has(h);
+    }
+
+    /** The tracked IPv4 pair a → b (int32) with hash `h`, if any. */
+    function findV4(h: number, a: number, b: number): Pair | undefined {
+      let p = pairs.get(h);
+      while (p !== undefined && (p.a !== a || p.b !== b)) p = p.chain ?? undefined;
+      return p;
+    }
+
+    function unlink(p: Pair): void {
+      if (p.older === null) oldest = p.newer; else p.older.newer = p.newer;
+      if (p.newer === null) newest = p.older; else p.newer.older = p.older;
+      p.older = p.newer = null;
+    }
+
+    function append(p: Pair): void {
+      p.older = newest;
+      if (newest === null) oldest = p; else newest.newer = p;
+      newest = p;
+    }
+
     const open = new Set<Pair>();
     let evicted = 0;
     let findingsEvicted = 0;
@@ -233,37 +270,46 @@ export const scanPort = detector<ScanPortConfig>({
 
     function removePair(p: Pair): void {
       closeFinding(p);
-      pairs.delete(p.key);
-      if (p.hash >= 0) {
-        const n = promoted.get(p.hash)!;
-        if (n <= 1) promoted.delete(p.hash);
-        else promoted.set(p.hash, n - 1);
+      unlink(p);
+      tracked--;
+      const k = p.key;
+      if (typeof k === 'string') { pairs.delete(k); return; }
+      first[(k & FIRST_MASK) * SLOT_WORDS + W_PROMOTED]--;
+      let q = pairs.get(k)!;
+      if (q === p) {
+        if (p.chain === null) pairs.delete(k); else pairs.set(k, p.chain);
+      } else {
+        while (q.chain !== p) q = q.chain!;
+        q.chain = p.chain;
       }
+      p.chain = null;
     }
 
     /** Counts one probe: IPv4 pairs pass the first-probe table until their second distinct port. */
     function probe(flow: Flow, port: number, ts: number, stealth: boolean): void {
       if (flow.family === 4) {
-        const h = pairHash(flow.a0, flow.b0);
-        if (!promoted.has(h)) {
-          const i = h & FIRST_MASK;
-          if (firstPort[i]! < 0 || firstA[i] !== flow.a0 || firstB[i] !== flow.b0 || ts - firstTs[i]! > slowUs) {
-            firstA[i] = flow.a0; firstB[i] = flow.b0; firstPort[i] = port; firstTs[i] = ts; firstStealth[i] = stealth ? 1 : 0; firstOpen[i] = 0;
+        const a = flow.a0 | 0, b = flow.b0 | 0;
+        const h = pairHash(a, b);
+        if (!isPromoted(h)) {
+          const o = (h & FIRST_MASK) * SLOT_WORDS, t = o >>> 1;
+          const pm = first[o + W_PORT]!;
+          if (pm < 0 || first[o + W_A] !== a || first[o + W_B] !== b || ts - firstTs[t + F_TS]! > slowUs) {
+            first[o + W_A] = a; first[o + W_B] = b; first[o + W_PORT] = port | (stealth ? STEALTH << 16 : 0); firstTs[t + F_TS] = ts;
             return;
           }
-          if (firstPort[i] === port) {
-            if (ts > firstTs[i]!) firstTs[i] = ts;
-            if (stealth) firstStealth[i] = 1;
+          const p0 = pm & 0xffff;
+          if (p0 === port) {
+            if (ts > firstTs[t + F_TS]!) firstTs[t + F_TS] = ts;
+            if (stealth) first[o + W_PORT] = pm | (STEALTH << 16);
             return;
           }
-          const p0 = firstPort[i]!, t0 = firstTs[i]!, s0 = firstStealth[i] === 1, o0 = firstOpen[i] === 1;
-          firstPort[i] = -1;
-          track(flow, p0, t0, s0, h, o0);
+          first[o + W_PORT] = -1;
+          track(flow, p0, firstTs[t + F_TS]!, pm >>> 16, h, a, b);
         }
-        track(flow, port, ts, stealth, h, false);
+        track(flow, port, ts, stealth ? STEALTH : 0, h, a, b);
         return;
       }
-      track(flow, port, ts, stealth, -1, false);
+      track(flow, port, ts, stealth ? STEALTH : 0, pairKey(flow), 0, 0);
     }
 
     function openFinding(p: Pair, flow: Flow, ts: number, trigger: Trigger, windowUs: number, proto: string): void {
@@ -272,13 +318,15 @@ export const scanPort = detector<ScanPortConfig>({
         for (const q of open) if (quiet === null || q.finding!.lastProbeTs < quiet.finding!.lastProbeTs) quiet = q;
         if (quiet !== null) { closeFinding(quiet); findingsEvicted++; }
       }
+      const src = flow.family === 4 ? ipv4ToString(flow.a0) : ipv6ToString(flow.a0, flow.a1, flow.a2, flow.a3);
+      const dst = flow.family === 4 ? ipv4ToString(flow.b0) : ipv6ToString(flow.b0, flow.b1, flow.b2, flow.b3);
       const message = trigger === 'stealth'
-        ? `${p.src} sent stealth probes (NULL, FIN, Xmas…) to ${cfg.stealthPorts}+ ports of ${p.dst} within ${cfg.slowWindowSeconds} s`
-        : `${p.src} probed ${trigger === 'fast' ? cfg.fastPorts : cfg.slowPorts}+ ports of ${p.dst} within ${windowUs / 1e6} s`;
+        ? `${src} sent stealth probes (NULL, FIN, Xmas…) to ${cfg.stealthPorts}+ ports of ${dst} within ${cfg.slowWindowSeconds} s`
+        : `${src} probed ${trigger === 'fast' ? cfg.fastPorts : cfg.slowPorts}+ ports of ${dst} within ${windowUs / 1e6} s`;
       const f: Finding = {
         probed: new Uint32Array(BITMAP_WORDS), open: new Uint32Array(BITMAP_WORDS), ports: 0, openPorts: 0,
         probes: p.probes, stealthProbes: p.stealthProbes, trigger, windowUs, lastProbeTs: ts, nextReport: 0, dirty: false,
-        base: { rule: 'scan.port', device: flowDevice(host, flow), src: p.src, dst: p.dst, proto, sport: null, dport: null, message },
+        base: { rule: 'scan.port', device: flowDevice(host, flow), src, dst, proto, sport: null, dport: null, message },
       };
       for (let i = 0; i < p.ports.length; i++) {
         const port = p.ports[i]!;
@@ -293,28 +341,33 @@ export const scanPort = detector<ScanPortConfig>({
       report(f, 1);
     }
 
-    /** Counts one probe of `port` at `ts` (µs) from the flow's initiator to its responder, in full. */
-    function track(flow: Flow, port: number, ts: number, stealth: boolean, hash: number, answered: boolean): void {
-      const key = pairKey(flow);
-      let p = pairs.get(key);
+    /**
+     * Counts one probe of `port` at `ts` (µs) from the flow's initiator to its responder, in full;
+     * `mark` (STEALTH, OPEN) is the probe's, or that of a first probe carried over from its slot.
+     * `key` is the pair's map key; `a`, `b` its IPv4 addresses (int32).
+     */
+    function track(flow: Flow, port: number, ts: number, mark: number, key: number | string, a: number, b: number): void {
+      const stealth = (mark & STEALTH) !== 0;
+      let p = typeof key === 'number' ? findV4(key, a, b) : pairs.get(key);
       if (p === undefined) {
-        if (pairs.size >= cfg.maxTracked) {
-          const oldest = pairs.values().next().value as Pair;
-          removePair(oldest);
+        let reuse: Pair | null = null;
+        if (tracked >= cfg.maxTracked && oldest !== null) {
+          reuse = oldest;
+          removePair(reuse);
           evicted++;
         }
-        if (hash >= 0) promoted.set(hash, (promoted.get(hash) ?? 0) + 1);
-        p = {
-          key,
-          hash,
-          src: flow.family === 4 ? ipv4ToString(flow.a0) : ipv6ToString(flow.a0, flow.a1, flow.a2, flow.a3),
-          dst: flow.family === 4 ? ipv4ToString(flow.b0) : ipv6ToString(flow.b0, flow.b1, flow.b2, flow.b3),
-          ports: [], times: [], marks: [], lastTs: ts, probes: 0, stealthProbes: 0, finding: null,
-        };
+        p = reuse ?? { key, a, b, chain: null, older: null, newer: null, ports: [], times: [], marks: [], lastTs: ts, probes: 0, stealthProbes: 0, finding: null };
+        p.key = key; p.a = a; p.b = b; p.lastTs = ts;
+        if (typeof key === 'number') {
+          first[(key & FIRST_MASK) * SLOT_WORDS + W_PROMOTED]++;
+          p.chain = pairs.get(key) ?? null;
+        }
+        pairs.set(key, p);
+        tracked++;
       } else {
-        pairs.delete(key); // re-insert: most recently probed last
+        unlink(p); // most recently probed last
       }
-      pairs.set(key, p);
+      append(p);
       if (ts > p.lastTs) p.lastTs = ts;
       const f = p.finding;
       if (f !== null) {
@@ -341,7 +394,7 @@ export const scanPort = detector<ScanPortConfig>({
       const at = ports.indexOf(port);
       if (at >= 0) {
         if (ts > times[at]!) times[at] = ts;
-        if (stealth) marks[at] = marks[at]! | STEALTH;
+        marks[at] = marks[at]! | mark;
       } else {
         if (ports.length >= cap) {
           // Full without a finding (only when a threshold exceeds the others): drop the oldest.
@@ -349,7 +402,7 @@ export const scanPort = detector<ScanPortConfig>({
           for (let i = 1; i < times.length; i++) if (times[i]! < times[o]!) o = i;
           ports.splice(o, 1); times.splice(o, 1); marks.splice(o, 1);
         }
-        ports.push(port); times.push(ts); marks.push((stealth ? STEALTH : 0) | (answered ? OPEN : 0));
+        ports.push(port); times.push(ts); marks.push(mark);
       }
       let fast = 0, hidden = 0;
       for (let i = 0; i < ports.length; i++) {
@@ -389,15 +442,20 @@ export const scanPort = detector<ScanPortConfig>({
         if (flow.endReason === 'shutdown') closing = true;
         // An open port: the responder answered the initiator's SYN with SYN-ACK.
         if (flow.proto !== IPPROTO.TCP || (flow.flagsAB & TCP_SYN) === 0 || (flow.flagsBA & (TCP_SYN | TCP_ACK)) !== (TCP_SYN | TCP_ACK)) return;
+        let p: Pair | undefined;
         if (flow.family === 4) {
-          const h = pairHash(flow.a0, flow.b0);
-          if (!promoted.has(h)) {
-            const i = h & FIRST_MASK;
-            if (firstPort[i] === flow.bPort && firstA[i] === flow.a0 && firstB[i] === flow.b0) firstOpen[i] = 1;
+          const a = flow.a0 | 0, b = flow.b0 | 0;
+          const h = pairHash(a, b);
+          if (!isPromoted(h)) {
+            const o = (h & FIRST_MASK) * SLOT_WORDS;
+            const pm = first[o + W_PORT]!;
+            if (pm >= 0 && (pm & 0xffff) === flow.bPort && first[o + W_A] === a && first[o + W_B] === b) first[o + W_PORT] = pm | (OPEN << 16);
             return;
           }
+          p = findV4(h, a, b);
+        } else {
+          p = pairs.get(pairKey(flow));
         }
-        const p = pairs.get(pairKey(flow));
         if (p === undefined) return;
         const port = flow.bPort;
         const f = p.finding;
@@ -417,14 +475,11 @@ export const scanPort = detector<ScanPortConfig>({
         }
         closing = false;
         // Pairs idle for the slow window hold nothing that still counts.
-        for (const p of pairs.values()) {
-          if (now - p.lastTs <= slowUs) break;
-          removePair(p);
-        }
+        while (oldest !== null && now - oldest.lastTs > slowUs) removePair(oldest);
       },
 
       stateSize(): number {
-        return pairs.size;
+        return tracked;
       },
     };
   },
