@@ -8,6 +8,7 @@ export type {
   MudClassMatch, MudProfile, PortMatch,
 } from './mud/profile.js';
 export { findAcl } from './mud/profile.js';
+export { describeAce } from './mud/ace-text.js';
 export { mudUrlAuthority } from './mud/mud-url.js';
 export { readJsonSource, type JsonSourceResult, type JsonValue } from './mud/json-source.js';
 

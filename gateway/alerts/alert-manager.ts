@@ -40,17 +40,23 @@ export class AlertManager {
   private readonly open = new Map<string, Open>();
   private readonly listeners: AlertListener[] = [];
   private readonly raised: Alert[] = [];
+  /** Alerts created in this run (the raised list is kept only when asked). */
+  private created = 0;
   private storm: Storm | null = null;
   /** Alerts closed at the maxOpen cap. */
   closedAtCap = 0;
 
-  constructor(private readonly cfg: Readonly<AlertsConfig>, private readonly store: AlertStore | null = null) {}
+  /**
+   * `keepRaised`: remember every alert for all() (a replay's summary). A daemon runs for months and
+   * reads its alerts from the store instead, so it passes false.
+   */
+  constructor(private readonly cfg: Readonly<AlertsConfig>, private readonly store: AlertStore | null = null, private readonly keepRaised = true) {}
 
   addListener(l: AlertListener): void {
     this.listeners.push(l);
   }
 
-  /** Every alert raised in this run, in the order raised (kept for summaries; bounded by the run). */
+  /** Every alert raised in this run, in the order raised (kept for summaries; bounded by the run; empty unless keepRaised). */
   all(): readonly Alert[] {
     return this.raised;
   }
@@ -129,7 +135,7 @@ export class AlertManager {
     }
     const t = iso(input.ts);
     // Same capture, same alerts: the id depends only on what the alert is and when it began.
-    const id = createHash('sha256').update(`${key}|${input.ts}|${this.raised.length}`).digest('hex').slice(0, 16);
+    const id = createHash('sha256').update(`${key}|${input.ts}|${this.created++}`).digest('hex').slice(0, 16);
     const alert: Alert = {
       id, ts: t, rule: input.rule, severity: input.severity ?? this.cfg.severity[input.rule] ?? RULES[input.rule][0],
       device: input.device, src: input.src, dst: input.dst, proto: input.proto, sport: input.sport, dport: input.dport,
@@ -139,7 +145,7 @@ export class AlertManager {
     this.store?.insert(alert);
     const o: Open = { alert, lastTs: input.ts, dirty: false };
     this.open.set(key, o);
-    this.raised.push(alert);
+    if (this.keepRaised) this.raised.push(alert);
     for (const l of this.listeners) l(alert, true);
     return o;
   }

@@ -12,7 +12,9 @@ import { REPLAY_USAGE, runReplay } from './replay-command.js';
 
 const USAGE = `usage:
   ${REPLAY_USAGE}
-  edgeward start [--config FILE]                       daemon: API, WebSocket, dashboard
+  edgeward start [--config FILE]                       daemon: API, WebSocket, dashboard (demo without capture.interface)
+  edgeward token create --role ROLE [--vendor DOMAIN] [--device MAC] [--name TEXT]   an API token (shown once)
+  edgeward token list | revoke ID
   edgeward mud validate FILE...                        exit 0 accepted (warnings on stderr), 1 refused
   edgeward mud compile FILE --nft [--device MAC]       nftables script on stdout
   edgeward bench [FILE]                                packets/s of the full pipeline
@@ -32,6 +34,10 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
       case 'start': {
         const { runStart } = await import('./start-command.js');
         return await runStart(rest, io);
+      }
+      case 'token': {
+        const { runToken } = await import('./token-command.js');
+        return await runToken(rest, io);
       }
       case 'mud': {
         const { runMudCommand } = await import('../../policies/cli/mud-command.js');

@@ -1,5 +1,8 @@
 // Settings of the running gateway beyond the pipeline (config sections `capture`, `fetch`,
-// `enforce`, `storage`), with units and defaults. All fixed at start.
+// `enforce`, `storage`, `server`, `demo`; `edgeLogs` and `metrics` live with their parts), with
+// units and defaults. All fixed at start.
+import { EDGE_LOGS_DEFAULTS } from '../edge-logs/edge-logs-config.js';
+import { METRICS_DEFAULTS } from '../metrics/metrics-config.js';
 
 /** Live capture (config `capture`). */
 export interface CaptureConfig {
@@ -41,10 +44,50 @@ export interface EnforceConfig {
 
 /** Where state goes (config `storage`). */
 export interface StorageConfig {
-  /** Directory of alerts.sqlite and the MUD cache. Default './data'. */
+  /** Directory of the SQLite file, the MUD cache and the demo capture. Default './data'. */
   dataDir: string;
+  /** The SQLite file (alerts, stream journal, edge logs, tokens, uploaded profiles, ended flows), relative to dataDir. Default 'edgeward.sqlite'. */
+  database: string;
   /** EVE JSON lines file of alerts; empty: none. Default ''. */
   eve: string;
+  /** Ended flows kept in SQLite for the API (oldest pruned). Default 200000. */
+  flowsKept: number;
+  /** Stream events kept for WebSocket replay (oldest pruned; a client further behind is told of the gap). Default 1000000. */
+  streamKept: number;
+}
+
+/** The REST API, the WebSocket stream and the dashboard (config `server`). */
+export interface ServerConfig {
+  /** Listen address. Default '127.0.0.1' (the dashboard is for the box's operator until they open it up). */
+  host: string;
+  /** TCP port; 0 picks a free one (tests). Default 8080. */
+  port: number;
+  /** Largest request body (a MUD file, a batch of logs), bytes. Default 1 MiB. */
+  maxBodyBytes: number;
+  /** Seconds between WebSocket pings; a client silent for one interval is dropped. Default 30. */
+  heartbeatSeconds: number;
+  /** Bytes a WebSocket client may leave unread before it is closed as too slow (4008). Default 4 MiB. */
+  streamMaxBufferedBytes: number;
+  /** Failed authentications from one address within authWindowSeconds before it is refused (429). Default 10. */
+  authFailures: number;
+  /** Window of failed authentications, seconds. Default 60. */
+  authWindowSeconds: number;
+  /** How long an address over the limit is refused, seconds. Default 300. */
+  authBlockSeconds: number;
+  /** Accept unsigned MUD uploads from vendors (an admin may always pass ?allowUnsigned=true). Default false. */
+  allowUnsignedUploads: boolean;
+  /** `/metrics` without a token (for a Prometheus on the same box). Default false. */
+  metricsPublic: boolean;
+  /** Built dashboard to serve at `/`; empty: the bundled `dashboard/dist`. Default ''. */
+  dashboardDir: string;
+}
+
+/** The bundled demo (config `demo`): used when no capture.interface is set. */
+export interface DemoConfig {
+  /** Replay the generated home-network capture in a loop when there is no live interface. Default true. */
+  enabled: boolean;
+  /** Pace: 1 is real time, 10 is ten times faster. Default 1. */
+  speed: number;
 }
 
 export const CAPTURE_DEFAULTS: Readonly<CaptureConfig> = Object.freeze({ interface: '', filter: '', snaplen: 65535, bufferSize: 10 * 1024 * 1024 });
@@ -52,7 +95,15 @@ export const FETCH_DEFAULTS: Readonly<FetchConfig> = Object.freeze({
   enabled: true, cacheDir: '', trustAnchors: Object.freeze([]) as unknown as string[], extraCa: '', requireSignature: true, timeoutMs: 10000,
 }) as Readonly<FetchConfig>;
 export const ENFORCE_DEFAULTS: Readonly<EnforceConfig> = Object.freeze({ failMode: 'open', aliveTimeoutSeconds: 3, heartbeatSeconds: 1 });
-export const STORAGE_DEFAULTS: Readonly<StorageConfig> = Object.freeze({ dataDir: './data', eve: '' });
+export const STORAGE_DEFAULTS: Readonly<StorageConfig> = Object.freeze({ dataDir: './data', database: 'edgeward.sqlite', eve: '', flowsKept: 200000, streamKept: 1000000 });
+export const SERVER_DEFAULTS: Readonly<ServerConfig> = Object.freeze({
+  host: '127.0.0.1', port: 8080, maxBodyBytes: 1024 * 1024, heartbeatSeconds: 30, streamMaxBufferedBytes: 4 * 1024 * 1024,
+  authFailures: 10, authWindowSeconds: 60, authBlockSeconds: 300, allowUnsignedUploads: false, metricsPublic: false, dashboardDir: '',
+});
+export const DEMO_DEFAULTS: Readonly<DemoConfig> = Object.freeze({ enabled: true, speed: 1 });
 
 /** The flat sections validated key by key against these defaults. */
-export const DAEMON_SECTIONS = { capture: CAPTURE_DEFAULTS, fetch: FETCH_DEFAULTS, enforce: ENFORCE_DEFAULTS, storage: STORAGE_DEFAULTS } as const;
+export const DAEMON_SECTIONS = {
+  capture: CAPTURE_DEFAULTS, fetch: FETCH_DEFAULTS, enforce: ENFORCE_DEFAULTS, storage: STORAGE_DEFAULTS, server: SERVER_DEFAULTS, demo: DEMO_DEFAULTS,
+  edgeLogs: EDGE_LOGS_DEFAULTS, metrics: METRICS_DEFAULTS,
+} as const;

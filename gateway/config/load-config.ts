@@ -1,13 +1,17 @@
-// Reads the config file (JSON), checks it against the defaults' shape — no unknown keys, right
-// types, every error reported at once with its path — and returns the frozen result. Sections:
-// decode, flows, devices, dns (the pipeline), detect.<detector> (thresholds, `enabled`), alerts.
+// Reads the config file (YAML or JSON) and EDGEWARD_* environment variables, checks them against
+// the defaults' shape — no unknown keys, right types, every error reported at once with its path —
+// and returns the frozen result. Sections: decode, flows, devices, dns (the pipeline),
+// detect.<detector> (thresholds, `enabled`), alerts, policy, and the daemon's flat sections.
 import { readFileSync } from 'node:fs';
+import { parseDocument } from 'yaml';
 import { ALERTS_DEFAULTS, type AlertsConfig } from '../alerts/alert-manager.js';
 import { isRuleId, SEVERITIES, type RuleId, type Severity } from '../alerts/rules.js';
 import type { DetectConfig } from '../detect/detect-engine.js';
 import { DETECTORS } from '../detect/registry.js';
+import type { EdgeLogsConfig } from '../edge-logs/edge-logs-config.js';
+import type { MetricsConfig } from '../metrics/metrics-config.js';
 import { POLICY_DEFAULTS, type PolicyConfig } from '../policy/policy-config.js';
-import { DAEMON_SECTIONS, type CaptureConfig, type EnforceConfig, type FetchConfig, type StorageConfig } from './daemon-config.js';
+import { DAEMON_SECTIONS, type CaptureConfig, type DemoConfig, type EnforceConfig, type FetchConfig, type ServerConfig, type StorageConfig } from './daemon-config.js';
 import { PIPELINE_DEFAULTS, pipelineConfig, type Overrides, type PipelineConfig } from './pipeline-config.js';
 
 /** A config that failed validation; `problems` lists every fault with its path. */
@@ -29,6 +33,10 @@ export interface GatewayConfig {
   fetch: Readonly<FetchConfig>;
   enforce: Readonly<EnforceConfig>;
   storage: Readonly<StorageConfig>;
+  server: Readonly<ServerConfig>;
+  demo: Readonly<DemoConfig>;
+  edgeLogs: Readonly<EdgeLogsConfig>;
+  metrics: Readonly<MetricsConfig>;
 }
 
 /** Defaults of everything. */
@@ -154,22 +162,134 @@ export function validateConfig(raw: unknown, source = 'config'): Readonly<Gatewa
     pipeline: pipelineConfig(pipelineRaw as Overrides<PipelineConfig>), detect: Object.freeze(detect), alerts, policy,
     capture: daemon.capture as unknown as CaptureConfig, fetch: daemon.fetch as unknown as FetchConfig,
     enforce: daemon.enforce as unknown as EnforceConfig, storage: daemon.storage as unknown as StorageConfig,
+    server: daemon.server as unknown as ServerConfig, demo: daemon.demo as unknown as DemoConfig,
+    edgeLogs: daemon.edgeLogs as unknown as EdgeLogsConfig, metrics: daemon.metrics as unknown as MetricsConfig,
   });
 }
 
-/** Loads and validates a JSON config file. */
-export function loadConfigFile(path: string): Readonly<GatewayConfig> {
+/** Parses config text: YAML (a superset of JSON) unless the file is named *.json. */
+function parseConfigText(text: string, path: string): unknown {
+  if (/\.json$/i.test(path)) {
+    try {
+      return JSON.parse(text);
+    } catch (e) {
+      throw new ConfigError([`${path}: not valid JSON: ${(e as Error).message}`]);
+    }
+  }
+  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    throw new ConfigError(doc.errors.map((e) => `${path}: not valid YAML: ${e.message.split('\n')[0]}${e.linePos ? ` (line ${e.linePos[0].line}, column ${e.linePos[0].col})` : ''}`));
+  }
+  const v: unknown = doc.toJS();
+  // An empty file is an empty config.
+  return v === null || v === undefined ? {} : v;
+}
+
+const ENV_PREFIX = 'EDGEWARD_';
+/** Variables of that prefix that are not settings (read where they are used). */
+const ENV_NOT_SETTINGS = new Set(['EDGEWARD_ADMIN_TOKEN', 'EDGEWARD_CONFIG']);
+
+/** `data_dir` and `dataDir` and `DATADIR` name the same key. */
+const squash = (s: string) => s.replace(/_/g, '').toLowerCase();
+
+/** Text of an environment variable as the type of the key's default. */
+function envValue(name: string, dv: unknown, text: string, problems: string[]): unknown {
+  if (typeof dv === 'number') {
+    const n = Number(text);
+    if (text.trim() === '' || !Number.isFinite(n)) problems.push(`${name}: must be a number`);
+    return n;
+  }
+  if (typeof dv === 'boolean') {
+    if (/^(true|1|yes|on)$/i.test(text)) return true;
+    if (/^(false|0|no|off)$/i.test(text)) return false;
+    problems.push(`${name}: must be true or false`);
+    return text;
+  }
+  if (Array.isArray(dv)) {
+    const items = text.split(',').map((x) => x.trim()).filter((x) => x !== '');
+    return typeof dv[0] === 'number' ? items.map(Number) : items;
+  }
+  return text;
+}
+
+/**
+ * Overlays EDGEWARD_<SECTION>_<KEY> variables on a raw config (before validation):
+ * EDGEWARD_SERVER_PORT=9090 sets server.port, EDGEWARD_STORAGE_DATA_DIR sets storage.dataDir.
+ * Values take the type of the key's default (lists are comma-separated). Only the flat daemon
+ * sections and the pipeline sections are reachable this way; a variable naming no setting is an error
+ * (a typo must not be silently ignored).
+ */
+export function applyEnv(raw: Record<string, unknown>, env: NodeJS.ProcessEnv = process.env): Record<string, unknown> {
+  const problems: string[] = [];
+  const out: Record<string, unknown> = { ...raw };
+  const sections: Record<string, Record<string, unknown>> = {
+    ...(PIPELINE_DEFAULTS as unknown as Record<string, Record<string, unknown>>),
+    ...(DAEMON_SECTIONS as unknown as Record<string, Record<string, unknown>>),
+  };
+  const names = Object.keys(env).filter((n) => n.startsWith(ENV_PREFIX) && !ENV_NOT_SETTINGS.has(n)).sort();
+  for (const name of names) {
+    const rest = name.slice(ENV_PREFIX.length);
+    // The section is the prefix up to some underscore (EDGE_LOGS or EDGELOGS for edgeLogs), the key the rest.
+    let section: string | undefined;
+    let key: string | undefined;
+    for (let i = rest.indexOf('_'); i > 0 && key === undefined; i = rest.indexOf('_', i + 1)) {
+      section = Object.keys(sections).find((s) => s.toLowerCase() === squash(rest.slice(0, i)));
+      if (section !== undefined) key = Object.keys(sections[section]!).find((k) => k.toLowerCase() === squash(rest.slice(i + 1)));
+    }
+    if (section === undefined || key === undefined) {
+      problems.push(`${name}: names no setting (EDGEWARD_<SECTION>_<KEY>, e.g. EDGEWARD_SERVER_PORT)`);
+      continue;
+    }
+    const cur = isObj(out[section]) ? (out[section] as Record<string, unknown>) : {};
+    out[section] = { ...cur, [key]: envValue(name, sections[section]![key], env[name]!, problems) };
+  }
+  if (problems.length > 0) throw new ConfigError(problems.map((p) => `environment: ${p}`));
+  return out;
+}
+
+/**
+ * The configuration of a run: the file (if any), then the environment over it, validated together
+ * so that every problem of both is reported at once.
+ */
+export function loadConfig(path: string | undefined, env: NodeJS.ProcessEnv = process.env): Readonly<GatewayConfig> {
+  let raw: unknown = {};
+  const problems: string[] = [];
+  if (path !== undefined) {
+    try {
+      raw = readConfigRaw(path);
+    } catch (e) {
+      if (!(e instanceof ConfigError)) throw e;
+      problems.push(...e.problems);
+    }
+  }
+  let merged: Record<string, unknown> = isObj(raw) ? raw : {};
+  try {
+    merged = applyEnv(merged, env);
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    problems.push(...e.problems);
+  }
+  try {
+    const cfg = validateConfig(isObj(raw) ? merged : raw, path ?? 'config');
+    if (problems.length > 0) throw new ConfigError(problems);
+    return cfg;
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    throw new ConfigError([...problems, ...e.problems]);
+  }
+}
+
+function readConfigRaw(path: string): unknown {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (e) {
     throw new ConfigError([`${path}: ${(e as Error).message}`]);
   }
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (e) {
-    throw new ConfigError([`${path}: not valid JSON: ${(e as Error).message}`]);
-  }
-  return validateConfig(raw, path);
+  return parseConfigText(text, path);
+}
+
+/** Loads and validates a config file (YAML or JSON), without the environment. */
+export function loadConfigFile(path: string): Readonly<GatewayConfig> {
+  return validateConfig(readConfigRaw(path), path);
 }

@@ -1,69 +1,137 @@
-// The gateway on a live interface: capture through libpcap, the pipeline, the detectors and the
-// MUD policy layer on packet time, alerts persisted to SQLite (and EVE), profiles fetched over
-// verified HTTPS, and in enforce mode the policies applied to nftables. start() and stop().
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+// The running gateway: frames from a live interface (libpcap) or the bundled demo, the pipeline,
+// the detectors and the MUD policy layer on packet time; alerts, flows, edge logs, tokens and
+// uploaded profiles in one SQLite file; the REST API, the WebSocket stream and the dashboard on
+// one HTTP server; the syslog receiver; Prometheus and InfluxDB metrics; in enforce mode the
+// policies applied to nftables. start() and stop().
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { isAbsolute, join } from 'node:path';
 import { MudFetcher, parseMud } from '../../policies/index.js';
 import { AlertManager } from '../alerts/alert-manager.js';
 import { AlertStore } from '../alerts/alert-store.js';
 import { EveWriter } from '../alerts/eve-writer.js';
-import { LiveSource } from '../capture/live-source.js';
+import { AuthLimiter } from '../auth/auth-limiter.js';
+import { TokenStore } from '../auth/token-store.js';
+import { openCapture } from '../capture/open-capture.js';
+import type { FrameSink } from '../capture/frame-source.js';
 import type { GatewayConfig } from '../config/load-config.js';
+import { parseMac } from '../decode/address-text.js';
+import { DEMO_GATEWAY_ADDRESSES } from '../demo/demo-network.js';
 import { DetectEngine } from '../detect/detect-engine.js';
 import type { IntelDetector } from '../detect/detectors/intel-blocklist.js';
 import { DETECTORS } from '../detect/registry.js';
 import { NftEnforcer } from '../enforce/nft-enforcer.js';
+import { EventCounters } from '../metrics/event-counters.js';
+import { InfluxWriter } from '../metrics/influx-writer.js';
+import { MetricsReporter, METRIC_SCHEMAS } from '../metrics/metrics-reporter.js';
+import { createPrometheus, type PrometheusExporter } from '../metrics/prometheus.js';
+import { TrafficMeter } from '../metrics/traffic-meter.js';
+import { flowRecord } from '../pipeline/flow-record.js';
 import { Pipeline } from '../pipeline/pipeline.js';
 import { MudPolicy, type Enforcement, type ProfileFetcher } from '../policy/mud-policy.js';
 import { ProfileStore } from '../policy/profile-store.js';
+import { ProfileUploads } from '../policy/profile-uploads.js';
+import { createApp } from '../server/app.js';
+import { StreamServer } from '../server/stream-server.js';
+import { openDatabase, type Db } from '../store/database.js';
+import { FlowStore } from '../store/flow-store.js';
+import { StreamJournal } from '../store/stream-journal.js';
 import type { MudUrlSource } from '../track/device.js';
-import { parseMac } from '../decode/address-text.js';
+import { daemonApi } from './api-adapter.js';
+import { deviceView } from './device-views.js';
 import type { EventLog } from './event-log.js';
+import { EdgeLogService } from '../edge-logs/edge-log-service.js';
+import { packageRoot, packageVersion } from './package-root.js';
+import { startSource, type RunningSource, type SourceKind } from './frame-sources.js';
+
+/** Options beyond the config. */
+export interface DaemonOptions {
+  /** Where frames come from; default: the live interface if configured, else the demo if enabled, else none. */
+  source?: SourceKind;
+}
 
 export class GatewayDaemon {
   readonly pipeline: Pipeline;
   readonly alerts: AlertManager;
   readonly engine: DetectEngine;
   readonly policy: MudPolicy;
-  private readonly store: AlertStore;
+  readonly db: Db;
+  readonly alertStore: AlertStore;
+  readonly flowStore: FlowStore;
+  readonly journal: StreamJournal;
+  readonly tokens: TokenStore;
+  readonly limiter: AuthLimiter;
+  readonly profiles: ProfileStore;
+  readonly uploads: ProfileUploads;
+  readonly stream: StreamServer;
+  readonly edgeLogs: EdgeLogService;
+  readonly meter: TrafficMeter;
+  readonly counters = new EventCounters();
+  readonly prometheus: PrometheusExporter;
+  readonly root = packageRoot();
+  readonly version = packageVersion();
+  readonly sourceKind: SourceKind;
   private readonly eve: EveWriter | null;
-  private source: LiveSource | null = null;
-  private running: Promise<unknown> | null = null;
+  private influx: InfluxWriter | null = null;
+  private reporter: MetricsReporter | null = null;
+  private source: RunningSource | null = null;
+  private http: Server | null = null;
   private timer: NodeJS.Timeout | null = null;
   private enforcer: NftEnforcer | null = null;
   private readonly enforcement: Enforcement;
+  private started = false;
+  /** The API's base URL once listening. */
+  url = '';
 
-  constructor(private readonly cfg: Readonly<GatewayConfig>, private readonly log: EventLog) {
-    mkdirSync(cfg.storage.dataDir, { recursive: true });
-    this.store = new AlertStore(join(cfg.storage.dataDir, 'alerts.sqlite'));
+  constructor(readonly cfg: Readonly<GatewayConfig>, private readonly log: EventLog, opts: DaemonOptions = {}) {
+    this.sourceKind = opts.source ?? (cfg.capture.interface ? 'live' : cfg.demo.enabled ? 'demo' : 'none');
+    const dataDir = cfg.storage.dataDir;
+    this.db = openDatabase(isAbsolute(cfg.storage.database) ? cfg.storage.database : join(dataDir, cfg.storage.database));
+    this.alertStore = new AlertStore(this.db);
+    this.flowStore = new FlowStore(this.db, cfg.storage.flowsKept);
+    this.journal = new StreamJournal(this.db);
+    this.tokens = new TokenStore(this.db);
+    this.limiter = new AuthLimiter({ maxFailures: cfg.server.authFailures, windowMs: cfg.server.authWindowSeconds * 1000, blockMs: cfg.server.authBlockSeconds * 1000 });
     this.eve = cfg.storage.eve ? new EveWriter(cfg.storage.eve) : null;
     this.pipeline = new Pipeline(cfg.pipeline);
-    this.alerts = new AlertManager(cfg.alerts, this.store);
+    this.meter = new TrafficMeter(cfg.metrics.maxMeteredDevices, log);
+    this.pipeline.observers.push(this.meter);
+    // A daemon runs for months: its alerts are read back from SQLite, not kept in memory.
+    this.alerts = new AlertManager(cfg.alerts, this.alertStore, false);
+    this.stream = new StreamServer({
+      journal: this.journal, authenticate: (t) => this.tokens.verify(t), limiter: this.limiter, log,
+      heartbeatMs: cfg.server.heartbeatSeconds * 1000, maxBufferedBytes: cfg.server.streamMaxBufferedBytes,
+    });
     this.alerts.addListener((a, isNew) => {
-      if (!isNew) return;
-      this.eve?.write(a);
-      log('alert', { alert: a });
+      if (isNew) {
+        this.eve?.write(a);
+        this.counters.countAlert(a.rule, a.severity);
+        log('alert', { id: a.id, rule: a.rule, severity: a.severity, device: a.device, src: a.src, dst: a.dst, dport: a.dport });
+      }
+      const stored = this.alertStore.get(a.id);
+      this.stream.publish('alert', { change: isNew ? 'new' : 'updated', alert: stored ?? a });
     });
     this.engine = new DetectEngine(this.pipeline, DETECTORS, cfg.detect, this.alerts);
-    this.pipeline.devices.addListener({
-      onDeviceNew: (d) => log('device.new', { mac: d.mac, vendor: d.vendor }),
-      onDeviceChange: (d, field) => {
-        if (field === 'mudUrl') {
-          log('device.mud-url', { mac: d.mac, mudUrl: d.mudUrl, source: d.mudUrlSource });
-          this.saveMudUrls();
-        }
-      },
-    });
-    const profiles = new ProfileStore();
-    if (cfg.policy.profilesDir) profiles.loadDir(cfg.policy.profilesDir);
+    this.pipeline.flows.addListener({ onFlowEnd: (f) => this.flowStore.add(flowRecord(f)) });
+
+    this.profiles = new ProfileStore();
+    const profilesDir = cfg.policy.profilesDir || (this.sourceKind === 'demo' ? join(this.root, 'policies', 'profiles') : '');
+    if (profilesDir) {
+      try {
+        this.profiles.loadDir(profilesDir);
+      } catch (e) {
+        log('profile.dir-unreadable', { dir: profilesDir, error: (e as Error).message });
+      }
+    }
     for (const [mac, file] of Object.entries(cfg.policy.bindings)) {
       try {
-        profiles.bind(mac, file);
+        this.profiles.bind(mac, file);
       } catch (e) {
         log('profile.refused', { mac, file, error: (e as Error).message });
       }
     }
-    for (const r of profiles.refused) log('profile.refused', { file: r.file, errors: r.errors });
+    for (const r of this.profiles.refused) log('profile.refused', { file: r.file, errors: r.errors });
     // Enforcement goes through a forwarder so the enforcer can be loaded (and nft found) at start().
     this.enforcement = {
       apply: async (policies, quarantined) => {
@@ -74,10 +142,64 @@ export class GatewayDaemon {
       addDeviceAddress: (mac, family, address) => this.enforcer?.addDeviceAddress(mac, family, address),
       addDnsAddress: (name, family, address, ttl) => this.enforcer?.addDnsAddress(name, family, address, ttl),
     };
-    this.policy = new MudPolicy(
-      this.engine.host, cfg.policy, profiles, cfg.policy.mode === 'enforce' ? this.enforcement : null, this.fetcher(), log,
-    );
+    const policyCfg = this.sourceKind === 'demo' ? demoPolicy(cfg) : cfg.policy;
+    this.policy = new MudPolicy(this.engine.host, policyCfg, this.profiles, cfg.policy.mode === 'enforce' ? this.enforcement : null, this.fetcher(), log);
     this.engine.add('mudPolicy', this.policy);
+    this.uploads = new ProfileUploads(this.db, this.profiles, this.policy, cfg.fetch.trustAnchors.map((p) => readFileSync(p, 'utf8')),
+      (url) => [...this.pipeline.devices.all()].filter((d) => d.profile === url).map((d) => d.mac));
+
+    this.pipeline.devices.addListener({
+      onDeviceNew: (d) => {
+        log('device.new', { mac: d.mac, vendor: d.vendor });
+        this.publishDevice('new', d.macNum);
+      },
+      onDeviceChange: (d, field) => {
+        if (field === 'mudUrl') {
+          log('device.mud-url', { mac: d.mac, mudUrl: d.mudUrl, source: d.mudUrlSource });
+          this.saveMudUrls();
+        }
+        this.publishDevice(field, d.macNum);
+      },
+    });
+    this.edgeLogs = new EdgeLogService(this.db, cfg.edgeLogs, {
+      resolveDevice: (ip) => this.deviceByAddress(ip),
+      raise: (a) => this.alerts.raise(a),
+      publish: (r) => { this.counters.countLog(r.severity ?? 'unknown'); this.stream.publish('log', r); },
+      log,
+    });
+    this.prometheus = createPrometheus({
+      packets: () => this.pipeline.packets,
+      bytes: () => this.pipeline.bytes,
+      decodeErrors: () => this.pipeline.decodeErrors,
+      flowsActive: () => this.pipeline.flows.size,
+      devices: () => this.pipeline.devices.size,
+      deviceTraffic: () => this.meter.snapshot(),
+      alertCounts: () => this.counters.alertCounts(),
+      logCounts: () => this.counters.logCounts(),
+      edgeLogsDropped: () => this.edgeLogs.dropped(),
+      influx: () => this.influx?.stats() ?? null,
+      streamClients: () => this.stream.stats().clients,
+    });
+  }
+
+  /** The InfluxDB writer's counters, or null when InfluxDB is off. */
+  influxStats(): ReturnType<InfluxWriter['stats']> | null {
+    return this.influx?.stats() ?? null;
+  }
+
+  /** The device (MAC) that holds `ip` now, for edge logs arriving from that address. */
+  deviceByAddress(ip: string): string | null {
+    const bare = ip.startsWith('::ffff:') ? ip.slice(7) : ip;
+    let found: string | null = null;
+    for (const d of this.pipeline.devices.all()) if (d.ips.includes(bare)) found = d.mac;
+    return found;
+  }
+
+  private publishDevice(change: string, mac: number): void {
+    if (!this.started) return;
+    const d = this.pipeline.devices.get(mac);
+    if (d === undefined) return;
+    this.stream.publish('device', { change, device: deviceView(this, d, null) });
   }
 
   /** Where the MUD URLs devices announced are kept across restarts. */
@@ -122,7 +244,8 @@ export class GatewayDaemon {
   /** The MUD fetcher of the config, or null when fetching is off. */
   private fetcher(): ProfileFetcher | null {
     const f = this.cfg.fetch;
-    if (!f.enabled) return null;
+    // The demo's devices announce URLs of a reserved example domain: nothing to fetch.
+    if (!f.enabled || this.sourceKind === 'demo') return null;
     if (f.requireSignature && f.trustAnchors.length === 0) {
       // A signed profile cannot be checked without a trust anchor: fetch nothing rather than trust anything.
       this.log('fetch.disabled', { reason: 'fetch.requireSignature is on and fetch.trustAnchors is empty' });
@@ -142,13 +265,17 @@ export class GatewayDaemon {
     });
   }
 
-  /** Opens the interface, applies the (empty) rule set in enforce mode, and starts processing. */
+  /**
+   * Starts everything: the enforcer (enforce mode), the restored state, the HTTP server (API,
+   * stream, dashboard), the syslog receiver, metrics, and last the frame source.
+   */
   async start(): Promise<void> {
     const c = this.cfg;
     if (c.policy.mode === 'enforce') {
       this.enforcer = new NftEnforcer({
         failMode: c.enforce.failMode, aliveTimeoutSeconds: c.enforce.aliveTimeoutSeconds, heartbeatSeconds: c.enforce.heartbeatSeconds,
-        emergency: c.policy.emergency,
+        emergency: c.policy.emergency, gatewayAddresses: c.policy.gatewayAddresses,
+        onError: (e: Error) => this.log('enforce.error', { error: e.message }),
       });
       // The table is replaced in one transaction, then refilled as devices bind.
       await this.enforcement.apply(this.policy.policies(), []);
@@ -156,16 +283,57 @@ export class GatewayDaemon {
     }
     const restored = this.restoreMudUrls();
     if (restored > 0) this.log('state.restored', { devices: restored });
-    this.source = new LiveSource({ device: c.capture.interface, filter: c.capture.filter, snaplen: c.capture.snaplen, bufferSize: c.capture.bufferSize });
-    const linkType = await this.source.open();
-    this.running = this.source.run(this.pipeline.sink).catch((e: unknown) => this.log('capture.failed', { error: (e as Error).message }));
-    // Live packet time is the wall clock: tick it when the link is quiet, so windows and flows still close.
-    this.timer = setInterval(() => {
+    const uploads = this.uploads.restore();
+    if (uploads > 0) this.log('profiles.restored', { uploads });
+    this.started = true;
+
+    const app = createApp(daemonApi(this), {
+      dashboardDir: c.server.dashboardDir || join(this.root, 'dashboard', 'dist'), version: this.version, log: this.log,
+    });
+    this.http = createServer(app);
+    this.stream.attach(this.http);
+    await new Promise<void>((resolve, reject) => {
+      this.http!.once('error', reject);
+      this.http!.listen(c.server.port, c.server.host, () => { this.http!.off('error', reject); resolve(); });
+    });
+    const addr = this.http.address() as AddressInfo;
+    this.url = `http://${addr.family === 'IPv6' ? `[${addr.address}]` : addr.address}:${addr.port}`;
+
+    await this.edgeLogs.start();
+    if (c.metrics.influxUrl) {
+      this.influx = new InfluxWriter(c.metrics, { log: this.log, schema: METRIC_SCHEMAS });
+      this.reporter = new MetricsReporter(this.meter, this.counters, this.influx, c.metrics.reportIntervalSeconds);
+      this.reporter.start();
+    }
+    this.timer = setInterval(() => this.housekeeping(), 1000);
+    this.source = await startSource(this.sourceKind, c, this.pipeline.sink, this.log);
+    this.log('started', {
+      url: this.url, source: this.sourceKind, interface: c.capture.interface || null, mode: c.policy.mode, failMode: c.enforce.failMode,
+      detectors: this.engine.detectors.length, profiles: this.profiles.size, syslog: this.edgeLogs.ports(), influx: c.metrics.influxUrl !== '',
+    });
+  }
+
+  /** Once a second: time-outs on the wall clock when frames are live (demo frames are re-timed to it too), pending writes. */
+  private housekeeping(): void {
+    if (this.sourceKind !== 'none') {
       const now = Date.now() * 1000;
       this.pipeline.flows.expire(now);
       this.engine.tick(now);
-    }, 1000);
-    this.log('started', { interface: c.capture.interface, linkType, mode: c.policy.mode, failMode: c.enforce.failMode, detectors: this.engine.detectors.length });
+    }
+    this.alerts.flush();
+    this.flowStore.flush();
+    this.journal.prune(this.cfg.storage.streamKept);
+  }
+
+  /**
+   * Runs a capture file through the pipeline now, at full speed, with its own packet times (tests
+   * and `edgeward start` without a source use it to put known traffic in front of the API).
+   */
+  async ingestCapture(path: string): Promise<void> {
+    const src = openCapture(path);
+    await src.run(this.pipeline.sink as FrameSink);
+    this.alerts.flush();
+    this.flowStore.flush();
   }
 
   /** SIGHUP: re-reads the intel lists now (they are also re-read when their files change). */
@@ -175,17 +343,42 @@ export class GatewayDaemon {
     this.log('reloaded', { intel: status.map((st) => ({ file: st.file, addresses: st.addresses, networks: st.networks, domains: st.domains, invalid: st.invalid, error: st.error })) });
   }
 
-  /** Stops capture, ends the flows, writes pending alerts, and leaves nftables as failMode says. */
+  /** Stops the source, ends the flows, writes what is pending, closes the servers, and leaves nftables as failMode says. */
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
-    this.source?.stop();
-    await this.running;
+    await this.source?.stop();
     this.engine.finish();
     this.alerts.flush();
+    this.flowStore.flush();
     await this.policy.settled();
-    if (this.enforcer) await this.enforcer.stop();
+    if (this.enforcer) {
+      try {
+        await this.enforcer.stop();
+      } catch (e) {
+        this.log('enforce.error', { error: (e as Error).message });
+      }
+    }
+    await this.edgeLogs.stop();
+    this.reporter?.stop();
+    this.reporter?.report(Date.now());
+    await this.influx?.close();
+    await this.stream.close();
+    if (this.http) {
+      this.http.closeAllConnections();
+      await new Promise<void>((resolve) => this.http!.close(() => resolve()));
+    }
     this.eve?.close();
-    this.store.close();
-    this.log('stopped', { packets: this.pipeline.packets, alerts: this.alerts.all().length });
+    const alerts = this.alertStore.count();
+    this.db.close();
+    this.log('stopped', { packets: this.pipeline.packets, alerts });
   }
+}
+
+/**
+ * The demo's network: its router is the gateway (a device on the LAN like any other, but not one
+ * to hold to a profile) and its DNS and NTP server.
+ */
+function demoPolicy(cfg: Readonly<GatewayConfig>): GatewayConfig['policy'] {
+  if (cfg.policy.gatewayAddresses.length > 0) return cfg.policy;
+  return Object.freeze({ ...cfg.policy, gatewayAddresses: [...DEMO_GATEWAY_ADDRESSES] });
 }

@@ -60,7 +60,7 @@ export class AppLayer {
         const m = parseDhcpv6(b, o, end);
         if (typeof m === 'number') { this.counters.add(m); return; }
         if (dev === null || !DHCPV6_CLIENT_TYPES.has(m.msgType)) return;
-        if (m.mudUrl !== null) { this.devices.set(dev, 'mudUrl', m.mudUrl); this.devices.set(dev, 'mudUrlSource', 'dhcpv6'); }
+        if (m.mudUrl !== null) { this.devices.set(dev, 'mudUrlSource', 'dhcpv6'); this.devices.set(dev, 'mudUrl', m.mudUrl); }
         if (m.fqdn !== null && (dev.hostnameSource === null || dev.hostnameSource === 'mdns')) {
           this.devices.set(dev, 'hostname', m.fqdn);
           this.devices.set(dev, 'hostnameSource', 'dhcpv6');
@@ -132,7 +132,7 @@ export class AppLayer {
     if (typeof r === 'number') { this.counters.add(r); return; }
     if (dev === null) return;
     if (r.systemName !== null) this.devices.set(dev, 'lldpSystemName', r.systemName);
-    if (r.mudUrl !== null) { this.devices.set(dev, 'mudUrl', r.mudUrl); this.devices.set(dev, 'mudUrlSource', 'lldp'); }
+    if (r.mudUrl !== null) { this.devices.set(dev, 'mudUrlSource', 'lldp'); this.devices.set(dev, 'mudUrl', r.mudUrl); }
   }
 
   private dhcp(pv: PacketView, b: Buffer, o: number, end: number): void {
@@ -146,7 +146,7 @@ export class AppLayer {
       if (m.hostname !== null) { this.devices.set(dev, 'hostname', m.hostname); this.devices.set(dev, 'hostnameSource', 'dhcp'); }
       if (m.paramList !== null) this.devices.set(dev, 'dhcpFingerprint', m.paramList.join(','));
       if (m.vendorClass !== null) this.devices.set(dev, 'dhcpVendorClass', m.vendorClass);
-      if (m.mudUrl !== null) { this.devices.set(dev, 'mudUrl', m.mudUrl); this.devices.set(dev, 'mudUrlSource', 'dhcpv4'); }
+      if (m.mudUrl !== null) { this.devices.set(dev, 'mudUrlSource', 'dhcpv4'); this.devices.set(dev, 'mudUrl', m.mudUrl); }
     } else if (m.messageType === 5 && m.yiaddr !== '0.0.0.0') {
       // DHCPACK: the server assigned yiaddr to chaddr.
       const p = m.yiaddr.split('.').map(Number);

@@ -121,6 +121,33 @@ export class MudPolicy implements Detector {
     this.reapply();
   }
 
+  /**
+   * The profile for `url` was uploaded, replaced or deleted: every device announcing it is bound
+   * to what the store now holds, or unbound (back to the no-profile default) when it holds nothing.
+   */
+  profileChanged(url: string): void {
+    for (const d of this.host.devices.all()) {
+      if (d.mudUrl !== url) continue;
+      if (this.store.forDevice(d.macNum, d.mudUrl) !== undefined) this.bindDevice(d, d.lastSeen);
+      else if (this.bound.delete(d.macNum)) {
+        this.noProfileReported.delete(d.macNum);
+        this.host.devices.set(d, 'profile', null);
+        this.log('device.profile', { mac: d.mac, profile: null, reason: 'profile removed' });
+        this.reapply();
+      }
+    }
+  }
+
+  /** Whether a device is held to the quarantine default. */
+  isQuarantined(mac: number): boolean {
+    return this.quarantined.has(mac);
+  }
+
+  /** The bound profile's stored form (file, warnings) of a device. */
+  storedOf(mac: number): StoredProfile | undefined {
+    return this.bound.get(mac)?.stored;
+  }
+
   private context(d: Device, sp: StoredProfile): PolicyContext {
     const cfg = this.cfg;
     const gw = cfg.gatewayAddresses;

@@ -76,6 +76,21 @@ export class ProfileStore {
     this.byUrl.set(sp.profile.mudUrl, sp);
   }
 
+  /** Drops the profile of a MUD URL (an upload deleted). Returns whether there was one. */
+  remove(url: string): boolean {
+    return this.byUrl.delete(url);
+  }
+
+  /** The profile held for a MUD URL. */
+  byMudUrl(url: string): StoredProfile | undefined {
+    return this.byUrl.get(url);
+  }
+
+  /** Every profile held by MUD URL (bindings by MAC not included). */
+  profiles(): StoredProfile[] {
+    return [...this.byUrl.values()];
+  }
+
   /** The profile for a device: its MAC binding first (the operator's word), then its announced MUD URL. */
   forDevice(mac: number, mudUrl: string | null): StoredProfile | undefined {
     return this.byMac.get(mac) ?? (mudUrl !== null ? this.byUrl.get(mudUrl) : undefined);

@@ -66,6 +66,11 @@ export class FlowTable {
     this.listeners.push(l);
   }
 
+  /** Every live flow, least recently active first within each timeout class (the API's live view). */
+  *liveFlows(): IterableIterator<Flow> {
+    for (let c = 0; c < CLASSES; c++) for (let f = this.heads[c] ?? null; f !== null; f = f.lruNext) yield f;
+  }
+
   /** Flows currently in the table. */
   get size(): number {
     return this.live;

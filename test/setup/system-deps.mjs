@@ -23,14 +23,14 @@ const REQUIREMENTS = [
   { what: 'capinfos', command: 'capinfos', pkg: 'tshark' }, // in wireshark-common, a dependency of tshark
   { what: 'nft', command: 'nft', pkg: 'nftables' },
   { what: 'ip', command: 'ip', pkg: 'iproute2' },
+  { what: 'influxd', command: 'influxd', pkg: 'influxdb' }, // InfluxDB 1.x for the metrics tests (issue 7)
 ];
 
 /**
- * Packages for later issues, NOT installed yet: issue 7 (InfluxDB metrics) and issue 8 (browser
- * tests of the dashboard) move them into REQUIREMENTS when their tests arrive.
+ * Packages for later issues, NOT installed yet: issue 8 (browser tests of the dashboard) moves
+ * them into REQUIREMENTS when its tests arrive.
  */
 const LATER_PACKAGES = [
-  { what: 'influxd', command: 'influxd', pkg: 'influxdb' }, // issue 7
   { what: 'chromium', command: 'chromium', pkg: 'chromium' }, // issue 8
 ];
 

@@ -1,0 +1,58 @@
+// `edgeward token create|list|revoke`: API tokens, written to the daemon's SQLite file directly
+// (WAL lets this run next to a running daemon, which sees a new token at its next request).
+import { join, isAbsolute } from 'node:path';
+import { parseArgs } from 'node:util';
+import { AuthError } from '../auth/auth-errors.js';
+import { TokenStore } from '../auth/token-store.js';
+import { loadConfig } from '../config/load-config.js';
+import { openDatabase } from '../store/database.js';
+import { UsageError, type CliIo } from './cli-io.js';
+
+export const TOKEN_USAGE = `edgeward token create --role admin|analyst|vendor|device [--vendor DOMAIN] [--device MAC] [--name TEXT] [--config FILE]
+  edgeward token list [--config FILE]
+  edgeward token revoke ID [--config FILE]`;
+
+export async function runToken(argv: string[], io: CliIo): Promise<number> {
+  const [sub, ...rest] = argv;
+  const { values, positionals } = parseArgs({
+    args: rest, allowPositionals: true, strict: true,
+    options: { role: { type: 'string' }, vendor: { type: 'string' }, device: { type: 'string' }, name: { type: 'string' }, config: { type: 'string' }, json: { type: 'boolean' } },
+  });
+  const cfg = loadConfig(values.config ?? process.env.EDGEWARD_CONFIG);
+  const dbPath = isAbsolute(cfg.storage.database) ? cfg.storage.database : join(cfg.storage.dataDir, cfg.storage.database);
+  const db = openDatabase(dbPath);
+  try {
+    const store = new TokenStore(db);
+    switch (sub) {
+      case 'create': {
+        if (values.role === undefined) throw new UsageError('token create needs --role');
+        const t = store.create({ role: values.role, vendor: values.vendor, device: values.device, name: values.name });
+        if (values.json) io.stdout(`${JSON.stringify({ token: t.token, ...t.info })}\n`);
+        else {
+          io.stdout(`${t.token}\n`);
+          io.stderr(`edgeward: token ${t.id} (${t.info.role}${t.info.vendor ? `, vendor ${t.info.vendor}` : ''}${t.info.device ? `, device ${t.info.device}` : ''}) created; the secret above is shown once.\n`);
+        }
+        return 0;
+      }
+      case 'list':
+        for (const t of store.list()) io.stdout(`${JSON.stringify(t)}\n`);
+        return 0;
+      case 'revoke': {
+        const id = positionals[0];
+        if (id === undefined) throw new UsageError('token revoke needs the token id');
+        io.stderr(store.revoke(id) ? `edgeward: token ${id} revoked\n` : `edgeward: token ${id} was already revoked\n`);
+        return 0;
+      }
+      default:
+        throw new UsageError(`usage:\n  ${TOKEN_USAGE}`);
+    }
+  } catch (e) {
+    if (e instanceof AuthError) {
+      io.stderr(`edgeward: ${e.code}: ${e.message}\n`);
+      return 1;
+    }
+    throw e;
+  } finally {
+    db.close();
+  }
+}

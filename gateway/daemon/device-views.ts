@@ -1,0 +1,79 @@
+// The inventory as the API shows it: each device with its profile and compliance state, and the
+// detail of one device (the profile's ACEs in words, flows, alerts, edge logs).
+import { describeAce } from '../../policies/index.js';
+import { macToString } from '../decode/address-text.js';
+import { flowRecord, isoTime, type FlowRecord } from '../pipeline/flow-record.js';
+import type { AceView, Compliance, DeviceDetail, DeviceView } from '../server/api-context.js';
+import type { Device } from '../track/device.js';
+import type { GatewayDaemon } from './gateway-daemon.js';
+
+/** Alert counts per device, read once for a whole listing. */
+export interface DeviceCounts {
+  openViolations: Map<string, number>;
+  alerts: Map<string, number>;
+}
+
+/** Reads the per-device alert counts from the store. */
+export function deviceCounts(g: GatewayDaemon): DeviceCounts {
+  return { openViolations: g.alertStore.unresolvedByDevice(['mud.violation']), alerts: g.alertStore.countByDevice() };
+}
+
+/**
+ * Compliance: quarantined (held to the no-profile default), no profile, violating (an unresolved
+ * mud.violation), else compliant. Resolving the violations makes the device compliant again.
+ */
+function compliance(g: GatewayDaemon, d: Device, openViolations: number): Compliance {
+  if (g.policy.isQuarantined(d.macNum)) return 'quarantined';
+  if (g.policy.policyOf(d.macNum) === undefined) return 'no-profile';
+  return openViolations > 0 ? 'violating' : 'compliant';
+}
+
+export function deviceView(g: GatewayDaemon, d: Device, counts: DeviceCounts | null): DeviceView {
+  const c = counts ?? deviceCounts(g);
+  const openViolations = c.openViolations.get(d.mac) ?? 0;
+  return {
+    mac: d.mac, ips: [...d.ips], vendor: d.vendor, hostname: d.hostname, mudUrl: d.mudUrl, mudUrlSource: d.mudUrlSource,
+    profile: d.profile, compliance: compliance(g, d, openViolations), openViolations, alerts: c.alerts.get(d.mac) ?? 0,
+    firstSeen: isoTime(d.firstSeen), lastSeen: isoTime(d.lastSeen), txPackets: d.packets, txBytes: d.bytes,
+  };
+}
+
+/** The bound profile's ACEs, in the order the device's policies apply them. */
+function aces(g: GatewayDaemon, d: Device): AceView[] {
+  const sp = g.policy.storedOf(d.macNum);
+  if (sp === undefined) return [];
+  const p = sp.profile;
+  const out: AceView[] = [];
+  for (const [direction, names] of [['from-device', p.fromDevicePolicy], ['to-device', p.toDevicePolicy]] as const) {
+    for (const name of names) {
+      const acl = p.acls.find((a) => a.name === name);
+      for (const ace of acl?.aces ?? []) out.push({ acl: name, ace: ace.name, direction, action: ace.forwarding, matches: describeAce(ace, direction) });
+    }
+  }
+  return out;
+}
+
+export function deviceDetail(g: GatewayDaemon, mac: string, logs: (mac: string) => unknown[]): DeviceDetail | null {
+  let d: Device | undefined;
+  for (const x of g.pipeline.devices.all()) if (x.mac === mac) d = x;
+  if (d === undefined) return null;
+  const view = deviceView(g, d, null);
+  const profileInfo = d.profile !== null ? g.uploads.get(d.profile)?.info ?? null : null;
+  return {
+    ...view,
+    dhcpFingerprint: d.dhcpFingerprint, dhcpVendorClass: d.dhcpVendorClass, ssdpServer: d.ssdpServer,
+    profileInfo, aces: aces(g, d),
+    flows: { live: liveFlowsOf(g, mac, 50), ended: g.flowStore.query({ device: mac, limit: 50 }).items },
+    recentAlerts: g.alertStore.query({ device: mac, limit: 50 }).items,
+    logs: logs(mac),
+  };
+}
+
+/** Up to `limit` live flows of a device, most recently active first. */
+export function liveFlowsOf(g: GatewayDaemon, mac: string, limit: number): FlowRecord[] {
+  const out: FlowRecord[] = [];
+  for (const f of g.pipeline.flows.liveFlows()) {
+    if ((f.aMac >= 0 && macToString(f.aMac) === mac) || (f.bMac >= 0 && macToString(f.bMac) === mac)) out.push(flowRecord(f));
+  }
+  return out.sort((x, y) => (x.lastTs < y.lastTs ? 1 : x.lastTs > y.lastTs ? -1 : 0)).slice(0, limit);
+}

@@ -1,0 +1,39 @@
+// Where the daemon's frames come from: the live interface (libpcap through `cap`), the bundled
+// demo (a generated home-network capture replayed in a loop at real-time pace, its packet times
+// moved to the wall clock so the dashboard reads "now"), or nothing (frames arrive only through
+// ingestCapture, as in the API tests).
+import { join } from 'node:path';
+import type { FrameSink } from '../capture/frame-source.js';
+import { LiveSource } from '../capture/live-source.js';
+import type { GatewayConfig } from '../config/load-config.js';
+import { PacedReplay } from '../demo/paced-replay.js';
+import { writeDemoCapture } from '../demo/demo-network.js';
+import type { EventLog } from './event-log.js';
+
+export type SourceKind = 'live' | 'demo' | 'none';
+
+/** A started source: stop() resolves once no more frames will come. */
+export interface RunningSource {
+  stop(): Promise<void>;
+}
+
+/** Opens and starts the source of `kind`; frames go to `sink` from then on. */
+export async function startSource(kind: SourceKind, cfg: Readonly<GatewayConfig>, sink: FrameSink, log: EventLog): Promise<RunningSource | null> {
+  if (kind === 'none') return null;
+  if (kind === 'live') {
+    const c = cfg.capture;
+    const src = new LiveSource({ device: c.interface, filter: c.filter, snaplen: c.snaplen, bufferSize: c.bufferSize });
+    const linkType = await src.open();
+    log('capture.opened', { interface: c.interface, linkType });
+    const running = src.run(sink).catch((e: unknown) => log('capture.failed', { error: (e as Error).message }));
+    return { stop: async () => { src.stop(); await running; } };
+  }
+  // The demo capture is written afresh at each start (it is small and deterministic), so a user can
+  // open the very file being replayed in Wireshark.
+  const file = join(cfg.storage.dataDir, 'demo.pcap');
+  const frames = writeDemoCapture(file);
+  const replay = new PacedReplay({ file, speed: cfg.demo.speed, startTimeUs: Date.now() * 1000 });
+  log('demo.started', { capture: file, frames, speed: cfg.demo.speed });
+  const running = replay.run(sink).catch((e: unknown) => log('demo.failed', { error: (e as Error).message }));
+  return { stop: async () => { replay.stop(); await running; } };
+}

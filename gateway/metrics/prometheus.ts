@@ -1,0 +1,120 @@
+// Prometheus text for `/metrics`: a prom-client registry of its own whose values are all read at
+// scrape time from a MetricsSource, so nothing on the packet path touches prom-client.
+import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
+import type { AlertCount, LogCount } from './event-counters.js';
+import type { InfluxStats } from './influx-writer.js';
+import type { DeviceTraffic } from './traffic-meter.js';
+
+/** What the exporter reads at each scrape; the daemon implements it over its parts. */
+export interface MetricsSource {
+  /** Frames seen since start. */
+  packets(): number;
+  /** Bytes seen since start (on the wire). */
+  bytes(): number;
+  /** Malformed frames and application messages since start. */
+  decodeErrors(): number;
+  /** Flows in the flow table now. */
+  flowsActive(): number;
+  /** Devices in the inventory now. */
+  devices(): number;
+  /** Per-device counters (a TrafficMeter's snapshot). */
+  deviceTraffic(): readonly DeviceTraffic[];
+  /** Alerts per rule and severity since start. */
+  alertCounts(): readonly AlertCount[];
+  /** Edge-device log records per severity since start. */
+  logCounts(): readonly LogCount[];
+  /** Edge-device log records refused (rate limit, malformed) since start. */
+  edgeLogsDropped(): number;
+  /** The InfluxDB writer's counters, or null when InfluxDB is off (its series then read 0). */
+  influx(): InfluxStats | null;
+  /** WebSocket stream clients connected now. */
+  streamClients(): number;
+}
+
+/** The exporter: its registry, the Content-Type of its text, and the text. */
+export interface PrometheusExporter {
+  registry: Registry;
+  contentType: string;
+  /** The exposition text, every value read from the source now. */
+  metrics(): Promise<string>;
+}
+
+/** Label values of the `direction` label: sent by the device, or sent to it. */
+export const DIRECTION = Object.freeze({ tx: 'tx', rx: 'rx' });
+
+/** Options of {@link createPrometheus}. */
+export interface PrometheusOptions {
+  /** Add prom-client's process metrics (CPU, memory, event loop, GC). Default true. */
+  defaultMetrics?: boolean;
+}
+
+/**
+ * Builds the exporter over `source`. Every series is a collect() that reads the source; labelled
+ * series are rebuilt from the snapshot at each scrape, so an evicted device disappears. Device
+ * series are bounded by the traffic meter's cap (metrics.maxMeteredDevices).
+ */
+export function createPrometheus(source: MetricsSource, opts: PrometheusOptions = {}): PrometheusExporter {
+  const registry = new Registry();
+  const registers = [registry];
+  const counter = (name: string, help: string, read: () => number): void => {
+    new Counter({ name, help, registers, collect() { this.reset(); this.inc(read()); } });
+  };
+  const gauge = (name: string, help: string, read: () => number): void => {
+    new Gauge({ name, help, registers, collect() { this.set(read()); } });
+  };
+  const influx = (pick: (s: InfluxStats) => number) => (): number => {
+    const s = source.influx();
+    return s === null ? 0 : pick(s);
+  };
+
+  counter('edgeward_packets_total', 'Frames seen by the gateway.', () => source.packets());
+  counter('edgeward_bytes_total', 'Bytes seen by the gateway, on the wire.', () => source.bytes());
+  counter('edgeward_decode_errors_total', 'Malformed frames and application messages.', () => source.decodeErrors());
+  gauge('edgeward_flows_active', 'Flows in the flow table.', () => source.flowsActive());
+  gauge('edgeward_devices', 'Devices in the inventory.', () => source.devices());
+  new Counter({
+    name: 'edgeward_device_packets_total', help: 'Frames per device: tx sent by it, rx sent to it.',
+    labelNames: ['mac', 'direction'] as const, registers,
+    collect() {
+      this.reset();
+      for (const d of source.deviceTraffic()) {
+        this.inc({ mac: d.mac, direction: DIRECTION.tx }, d.txPackets);
+        this.inc({ mac: d.mac, direction: DIRECTION.rx }, d.rxPackets);
+      }
+    },
+  });
+  new Counter({
+    name: 'edgeward_device_bytes_total', help: 'Bytes per device on the wire: tx sent by it, rx sent to it.',
+    labelNames: ['mac', 'direction'] as const, registers,
+    collect() {
+      this.reset();
+      for (const d of source.deviceTraffic()) {
+        this.inc({ mac: d.mac, direction: DIRECTION.tx }, d.txBytes);
+        this.inc({ mac: d.mac, direction: DIRECTION.rx }, d.rxBytes);
+      }
+    },
+  });
+  new Counter({
+    name: 'edgeward_alerts_total', help: 'Alerts raised, per rule and severity.', labelNames: ['rule', 'severity'] as const, registers,
+    collect() {
+      this.reset();
+      for (const a of source.alertCounts()) this.inc({ rule: a.rule, severity: a.severity }, a.count);
+    },
+  });
+  new Counter({
+    name: 'edgeward_edge_logs_total', help: 'Edge-device log records received, per severity.', labelNames: ['severity'] as const, registers,
+    collect() {
+      this.reset();
+      for (const l of source.logCounts()) this.inc({ severity: l.severity }, l.count);
+    },
+  });
+  counter('edgeward_edge_logs_dropped_total', 'Edge-device log records refused (rate limit, malformed).', () => source.edgeLogsDropped());
+  gauge('edgeward_influx_buffered_points', 'Points waiting for InfluxDB (0 when InfluxDB is off).', influx((s) => s.buffered));
+  counter('edgeward_influx_dropped_points_total', 'Points dropped from the full InfluxDB buffer, oldest first.', influx((s) => s.dropped));
+  counter('edgeward_influx_written_points_total', 'Points InfluxDB accepted.', influx((s) => s.written));
+  gauge('edgeward_influx_up', '1 when the last write to InfluxDB succeeded, else 0 (also when InfluxDB is off).', influx((s) => (s.connected ? 1 : 0)));
+  gauge('edgeward_stream_clients', 'WebSocket stream clients connected.', () => source.streamClients());
+  if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: registry });
+
+  return { registry, contentType: registry.contentType, metrics: () => registry.metrics() };
+}

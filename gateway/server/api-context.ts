@@ -1,0 +1,125 @@
+// What the REST routes need from the running gateway, as one interface: the daemon implements it,
+// and the routes never reach into the pipeline, the policy layer or the stores beyond it.
+import type { AlertStatus, AlertFilter, AlertPage, StoredAlert } from '../alerts/alert-store.js';
+import type { AuthDeps } from '../auth/request-auth.js';
+import type { Role } from '../auth/roles.js';
+import type { ServerConfig } from '../config/daemon-config.js';
+import type { FlowRecord } from '../pipeline/flow-record.js';
+import type { ProfileInfo, UploadInput, UploadResult } from '../policy/profile-uploads.js';
+import type { FlowFilter, StoredFlow } from '../store/flow-store.js';
+import type { ErrorDetail } from './api-errors.js';
+
+/** Who is calling: the token's public fields (never the token or its hash). */
+export interface AuthInfo {
+  tokenId: string;
+  role: Role;
+  /** Vendor tokens: the manufacturer domain. */
+  vendor: string | null;
+  /** Device tokens: the MAC the token speaks for, if bound to one. */
+  device: string | null;
+  name: string | null;
+}
+
+/** Compliance of a device with its MUD profile (DESIGN: the inventory's states). */
+export type Compliance = 'compliant' | 'violating' | 'no-profile' | 'quarantined';
+
+/** A device as the inventory lists it. */
+export interface DeviceView {
+  mac: string;
+  ips: string[];
+  vendor: string | null;
+  hostname: string | null;
+  mudUrl: string | null;
+  mudUrlSource: string | null;
+  profile: string | null;
+  compliance: Compliance;
+  /** Unresolved mud.violation alerts. */
+  openViolations: number;
+  alerts: number;
+  firstSeen: string;
+  lastSeen: string;
+  txPackets: number;
+  txBytes: number;
+}
+
+/** One ACE of the device's profile, for the detail view. */
+export interface AceView {
+  acl: string;
+  ace: string;
+  direction: 'from-device' | 'to-device';
+  action: string;
+  matches: unknown;
+}
+
+/** A device with its profile and what it did. */
+export interface DeviceDetail extends DeviceView {
+  dhcpFingerprint: string | null;
+  dhcpVendorClass: string | null;
+  ssdpServer: string | null;
+  profileInfo: ProfileInfo | null;
+  aces: AceView[];
+  flows: { live: FlowRecord[]; ended: StoredFlow[] };
+  recentAlerts: StoredAlert[];
+  logs: unknown[];
+}
+
+/** Filters of the edge-log listing. */
+export interface LogFilter {
+  device?: string;
+  /** Severity code 0..7: this severity and worse. */
+  severityAtMost?: number;
+  since?: string;
+  until?: string;
+  q?: string;
+  before?: number;
+  limit?: number;
+}
+
+/** A token as listed (no secret). */
+export interface TokenView {
+  id: string;
+  role: Role;
+  vendor: string | null;
+  device: string | null;
+  name: string | null;
+  createdAt: string;
+  lastUsedAt: string | null;
+  revokedAt: string | null;
+}
+
+export interface ApiContext {
+  readonly server: Readonly<ServerConfig>;
+  /** Token lookup and the failed-auth limiter (shared with the WebSocket upgrade). */
+  readonly auth: AuthDeps;
+
+  devices(): DeviceView[];
+  device(mac: string): DeviceDetail | null;
+
+  alerts(filter: AlertFilter): AlertPage;
+  alert(id: string): StoredAlert | null;
+  /** Acknowledges or resolves; the change is streamed. Null when there is no such alert. */
+  triage(id: string, action: 'acknowledge' | 'resolve', by: AuthInfo): StoredAlert | null;
+
+  liveFlows(filter: FlowFilter): FlowRecord[];
+  endedFlows(filter: FlowFilter): { items: StoredFlow[]; next: number | null };
+
+  profiles(): ProfileInfo[];
+  profile(mudUrl: string): { info: ProfileInfo; content: string | null } | null;
+  uploadProfile(input: UploadInput): Promise<UploadResult>;
+  /** 'readonly' when the profile is not an upload. */
+  deleteProfile(mudUrl: string): 'deleted' | 'not-found' | 'readonly';
+
+  logs(filter: LogFilter): { items: unknown[]; next: number | null };
+  /** Normalizes, rate-limits and stores records posted by a device. */
+  ingestLogs(body: unknown, sourceIp: string, by: AuthInfo): { ok: true; accepted: number; dropped: number } | { ok: false; errors: ErrorDetail[] };
+
+  tokens(): TokenView[];
+  /** Throws AuthError (token.bad-vendor, token.bad-device, …) when the request is refused. */
+  createToken(req: { role: Role; vendor?: string; device?: string; name?: string }): { token: string; info: TokenView };
+  revokeToken(id: string): boolean;
+
+  health(): Record<string, unknown>;
+  metrics(): Promise<{ contentType: string; text: string }>;
+}
+
+export type { AlertStatus };

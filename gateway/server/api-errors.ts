@@ -1,0 +1,51 @@
+// Every error the REST API answers with, in one registry: a stable code, its HTTP status and what
+// it means. Handlers throw ApiError(code); the app turns it into `{code, message}` (plus details
+// such as the JSON paths of a refused MUD file). A test checks each code is documented and used.
+import { AUTH_ERRORS, type AuthErrorCode } from '../auth/auth-errors.js';
+
+const SERVER_ERRORS = {
+  'request.invalid': [400, 'A parameter or the body is malformed; `details` lists each fault with its path.'],
+  'request.bad-json': [400, 'The body is not valid JSON.'],
+  'request.too-large': [413, 'The body is larger than server.maxBodyBytes.'],
+  'request.unsupported-type': [415, 'The body must be application/json (or application/mud+json for a raw MUD file).'],
+  'route.not-found': [404, 'No such route.'],
+  'alert.not-found': [404, 'No alert with this id.'],
+  'device.not-found': [404, 'No device with this MAC address.'],
+  'profile.not-found': [404, 'No profile with this MUD URL.'],
+  'profile.invalid': [422, 'The MUD file was refused; `details` lists each fault with its JSON Pointer path. The previous profile is unchanged.'],
+  'profile.unsigned': [422, 'The MUD file has no signature; unsigned uploads need an admin (?allowUnsigned=true) or server.allowUnsignedUploads.'],
+  'profile.bad-signature': [422, 'The signature does not verify against the MUD file and the trust anchors.'],
+  'profile.readonly': [409, 'The profile comes from the bundled profiles directory or a config binding; change it there.'],
+  'log.invalid': [422, 'A log record was refused; `details` lists each fault with its JSON Pointer path.'],
+  'internal': [500, 'An unexpected error; the daemon log has the detail.'],
+} as const satisfies Record<string, readonly [number, string]>;
+
+/** The auth layer's codes (gateway/auth/auth-errors.ts) and the server's, in one registry: code → [status, meaning]. */
+export const API_ERRORS: Readonly<Record<ApiErrorCode, readonly [number, string]>> = Object.freeze({
+  ...(Object.fromEntries(Object.entries(AUTH_ERRORS).map(([c, e]) => [c, [e.status, e.message]])) as unknown as Record<AuthErrorCode, readonly [number, string]>),
+  ...SERVER_ERRORS,
+});
+
+export type ApiErrorCode = AuthErrorCode | keyof typeof SERVER_ERRORS;
+
+/** One fault of a refused input: a JSON Pointer path, a code and a sentence. */
+export interface ErrorDetail {
+  path: string;
+  code?: string;
+  message: string;
+}
+
+/** An error with a registered code; `details` go into the response body. */
+export class ApiError extends Error {
+  readonly status: number;
+  constructor(readonly code: ApiErrorCode, message?: string, readonly details?: ErrorDetail[], readonly headers?: Record<string, string>) {
+    super(message ?? API_ERRORS[code][1]);
+    this.name = 'ApiError';
+    this.status = API_ERRORS[code][0];
+  }
+
+  /** The response body. */
+  body(): { code: string; message: string; details?: ErrorDetail[] } {
+    return this.details ? { code: this.code, message: this.message, details: this.details } : { code: this.code, message: this.message };
+  }
+}

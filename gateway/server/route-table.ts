@@ -1,0 +1,14 @@
+// Every REST route, in one list: the app registers it, the OpenAPI document describes it, and the
+// auth test walks it.
+import type { Route } from './route.js';
+import { alertRoutes } from './routes/alerts.js';
+import { deviceRoutes } from './routes/devices.js';
+import { flowRoutes } from './routes/flows.js';
+import { healthRoutes } from './routes/health.js';
+import { logRoutes } from './routes/logs.js';
+import { profileRoutes } from './routes/profiles.js';
+import { tokenRoutes } from './routes/tokens.js';
+
+export const ROUTES: readonly Route[] = Object.freeze([
+  ...healthRoutes, ...deviceRoutes, ...flowRoutes, ...alertRoutes, ...profileRoutes, ...logRoutes, ...tokenRoutes,
+]);

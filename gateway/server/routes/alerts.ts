@@ -1,0 +1,69 @@
+// /api/v1/alerts: the alert list with filters and pages, one alert, and triage (acknowledge,
+// resolve) recording who and when.
+import { ALERT_STATUSES } from '../../alerts/alert-store.js';
+import { RULE_IDS, SEVERITIES } from '../../alerts/rules.js';
+import { ApiError } from '../api-errors.js';
+import { QueryReader, type ApiRequest, type Route } from '../route.js';
+import type { ApiContext } from '../api-context.js';
+
+const LIST_PARAMS = ['rule', 'severity', 'minSeverity', 'device', 'status', 'since', 'until', 'q', 'before', 'after', 'limit'];
+
+function triage(action: 'acknowledge' | 'resolve') {
+  return (req: ApiRequest, ctx: ApiContext) => {
+    const a = ctx.triage(req.params.id ?? '', action, req.auth!);
+    if (a === null) throw new ApiError('alert.not-found');
+    return { body: a };
+  };
+}
+
+export const alertRoutes: Route[] = [
+  {
+    method: 'get', path: '/api/v1/alerts', permission: 'alerts:read', tag: 'alerts',
+    summary: 'Alerts, newest first (or oldest first after `after`), with filters and cursor pages.',
+    query: [
+      { name: 'rule', type: 'string', list: true, enum: RULE_IDS, description: 'Rule ids.' },
+      { name: 'severity', type: 'string', list: true, enum: SEVERITIES, description: 'Exact severities.' },
+      { name: 'minSeverity', type: 'string', enum: SEVERITIES, description: 'This severity and higher.' },
+      { name: 'device', type: 'string', description: 'MAC address of the device.' },
+      { name: 'status', type: 'string', list: true, enum: ALERT_STATUSES, description: 'Triage status.' },
+      { name: 'since', type: 'string', description: 'ISO-8601: first occurrence at or after.' },
+      { name: 'until', type: 'string', description: 'ISO-8601: first occurrence before.' },
+      { name: 'q', type: 'string', description: 'Text in the message, addresses or rule.' },
+      { name: 'before', type: 'integer', description: 'Cursor: alerts with a lower seq (the `next` of the previous page).' },
+      { name: 'after', type: 'integer', description: 'Alerts with a higher seq, oldest first (catching up).' },
+      { name: 'limit', type: 'integer', description: '1 to 1000, default 100.' },
+    ],
+    responses: { 200: '{ items: Alert[], total, next }' },
+    handle(req, ctx) {
+      const q = new QueryReader(req.query, LIST_PARAMS);
+      const f = {
+        rule: q.list('rule', RULE_IDS), severity: q.list('severity', SEVERITIES), minSeverity: q.choice('minSeverity', SEVERITIES),
+        device: q.mac('device'), status: q.list('status', ALERT_STATUSES), since: q.time('since'), until: q.time('until'), q: q.string('q'),
+        before: q.int('before', 0, Number.MAX_SAFE_INTEGER), after: q.int('after', 0, Number.MAX_SAFE_INTEGER), limit: q.int('limit', 1, 1000),
+      };
+      q.done();
+      return { body: ctx.alerts(f) };
+    },
+  },
+  {
+    method: 'get', path: '/api/v1/alerts/:id', permission: 'alerts:read', tag: 'alerts', summary: 'One alert with its evidence and triage.',
+    responses: { 200: 'Alert' }, errors: ['alert.not-found'],
+    handle(req, ctx) {
+      const a = ctx.alert(req.params.id ?? '');
+      if (a === null) throw new ApiError('alert.not-found');
+      return { body: a };
+    },
+  },
+  {
+    method: 'post', path: '/api/v1/alerts/:id/acknowledge', permission: 'alerts:triage', tag: 'alerts',
+    summary: 'Acknowledges an alert (who and when are recorded; repeating keeps the first).',
+    responses: { 200: 'Alert after the change' }, errors: ['alert.not-found'],
+    handle: triage('acknowledge'),
+  },
+  {
+    method: 'post', path: '/api/v1/alerts/:id/resolve', permission: 'alerts:triage', tag: 'alerts',
+    summary: 'Resolves an alert (and acknowledges it if it was not).',
+    responses: { 200: 'Alert after the change' }, errors: ['alert.not-found'],
+    handle: triage('resolve'),
+  },
+];

@@ -1,0 +1,24 @@
+// /api/v1/health (no token: load balancers and `docker healthcheck` ask it), the OpenAPI document,
+// and /metrics (Prometheus text; a token with metrics:read unless server.metricsPublic).
+import type { Route } from '../route.js';
+
+export const healthRoutes: Route[] = [
+  {
+    method: 'get', path: '/api/v1/health', permission: null, tag: 'health',
+    summary: 'Liveness and the state of each part (capture, store, InfluxDB, syslog); no token needed, nothing secret.',
+    responses: { 200: '{ status: "ok" | "degraded", ... }' },
+    handle: (_req, ctx) => {
+      const h = ctx.health();
+      return { body: h };
+    },
+  },
+  {
+    method: 'get', path: '/metrics', permission: 'metrics:read', tag: 'metrics',
+    summary: 'Prometheus text exposition (packets, flows, devices, alerts per rule, logs per severity, per-device traffic).',
+    responses: { 200: 'text/plain; version=0.0.4' },
+    async handle(_req, ctx) {
+      const m = await ctx.metrics();
+      return { text: m.text, contentType: m.contentType };
+    },
+  },
+];

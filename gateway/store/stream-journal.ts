@@ -1,0 +1,127 @@
+// The WebSocket stream's journal: every event sent to clients is first appended here, with an id
+// that only grows, so a client that reconnects with its last id is replayed what it missed, in
+// order. Retention is by count; a client further behind than what is kept is told of the gap.
+import type { Statement } from 'better-sqlite3';
+import type { Db } from './database.js';
+
+/** What the stream carries. */
+export type Topic = 'alert' | 'log' | 'device';
+
+/** Every topic. */
+export const TOPICS: readonly Topic[] = Object.freeze(['alert', 'log', 'device']);
+
+/** Whether `value` is a {@link Topic}. */
+export function isTopic(value: unknown): value is Topic {
+  return typeof value === 'string' && (TOPICS as readonly string[]).includes(value);
+}
+
+/** One journaled event. */
+export interface StreamEvent {
+  /** Journal id: unique, increasing, never reused (AUTOINCREMENT), even after pruning. */
+  id: number;
+  topic: Topic;
+  /** When it was journaled, ISO-8601. */
+  at: string;
+  /** The event's payload as JSON text, exactly as stored (and sent). */
+  data: string;
+}
+
+/** Journal settings. */
+export interface StreamJournalOptions {
+  /** Events kept; the oldest beyond it are pruned, every pruneEvery appends. 0: keep everything. Default 1000000. */
+  retain: number;
+  /** Appends between automatic prunes. Default 1000. */
+  pruneEvery: number;
+  /** Clock, milliseconds. Default Date.now. */
+  now: () => number;
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS stream_events (
+  id    INTEGER PRIMARY KEY AUTOINCREMENT,
+  topic TEXT NOT NULL,
+  at    TEXT NOT NULL,
+  data  TEXT NOT NULL
+);
+`;
+
+/** The `stream_events` table of the gateway's database. */
+export class StreamJournal {
+  private readonly opts: StreamJournalOptions;
+  private readonly insertStmt: Statement;
+  private readonly sinceStmts = new Map<string, Statement>();
+  private readonly minStmt: Statement;
+  private readonly seqStmt: Statement;
+  private readonly pruneStmt: Statement;
+  private appendsSincePrune = 0;
+
+  constructor(private readonly db: Db, options: Partial<StreamJournalOptions> = {}) {
+    this.opts = { retain: 1_000_000, pruneEvery: 1000, now: Date.now, ...options };
+    db.exec(SCHEMA);
+    this.insertStmt = db.prepare('INSERT INTO stream_events (topic, at, data) VALUES (?, ?, ?)');
+    this.minStmt = db.prepare('SELECT min(id) AS id FROM stream_events');
+    // AUTOINCREMENT keeps the highest id ever given in sqlite_sequence, which survives pruning.
+    this.seqStmt = db.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'stream_events'");
+    this.pruneStmt = db.prepare('DELETE FROM stream_events WHERE id < ?');
+  }
+
+  /**
+   * Appends one event; `data` is stored as JSON (undefined as null). Returns the stored event, so
+   * the live send is byte for byte what a replay will send.
+   */
+  append(topic: Topic, data: unknown): StreamEvent {
+    const json = JSON.stringify(data) ?? 'null';
+    const at = new Date(this.opts.now()).toISOString();
+    const id = Number(this.insertStmt.run(topic, at, json).lastInsertRowid);
+    if (this.opts.retain > 0 && ++this.appendsSincePrune >= this.opts.pruneEvery) this.prune(this.opts.retain);
+    return { id, topic, at, data: json };
+  }
+
+  /** Up to `limit` events after `afterId` whose topic is in `topics`, in id order. */
+  since(afterId: number, topics: Iterable<Topic>, limit = 500): StreamEvent[] {
+    const list = [...new Set(topics)].filter(isTopic).sort();
+    if (list.length === 0 || limit <= 0) return [];
+    const key = list.join(',');
+    let stmt = this.sinceStmts.get(key);
+    if (stmt === undefined) {
+      const filter = list.length === TOPICS.length ? '' : ` AND topic IN (${list.map(() => '?').join(', ')})`;
+      stmt = this.db.prepare(`SELECT id, topic, at, data FROM stream_events WHERE id > ?${filter} ORDER BY id LIMIT ?`);
+      this.sinceStmts.set(key, stmt);
+    }
+    const params = list.length === TOPICS.length ? [afterId, limit] : [afterId, ...list, limit];
+    return stmt.all(...params) as StreamEvent[];
+  }
+
+  /** The highest id ever given (0 when nothing was ever appended); pruning does not lower it. */
+  lastId(): number {
+    const row = this.seqStmt.get() as { seq: number } | undefined;
+    return row === undefined ? 0 : Number(row.seq);
+  }
+
+  /**
+   * The oldest id still kept. When the journal is empty, lastId() + 1: everything up to lastId is
+   * gone. A client whose last id is below oldestId() - 1 missed events that cannot be replayed.
+   */
+  oldestId(): number {
+    const row = this.minStmt.get() as { id: number | null };
+    return row.id === null ? this.lastId() + 1 : Number(row.id);
+  }
+
+  /**
+   * Deletes all but the events of the newest `maxRows` ids. Returns how many went and the oldest id
+   * kept. Ids are dense but for inserts that failed, so this keeps at most maxRows rows; cutting by
+   * id instead of counting rows keeps a prune of a million-row journal one index range delete.
+   */
+  prune(maxRows: number): { deleted: number; oldestId: number } {
+    this.appendsSincePrune = 0;
+    const keep = Math.max(0, Math.floor(maxRows));
+    const cut = this.lastId() - keep + 1;
+    const deleted = this.pruneStmt.run(cut).changes;
+    return { deleted, oldestId: this.oldestId() };
+  }
+
+  /** Events kept. */
+  count(): number {
+    return (this.db.prepare('SELECT count(*) AS n FROM stream_events').get() as { n: number }).n;
+  }
+}
