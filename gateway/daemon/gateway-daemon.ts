@@ -101,6 +101,8 @@ export class GatewayDaemon {
     this.alerts = new AlertManager(cfg.alerts, this.alertStore, false);
     this.stream = new StreamServer({
       journal: this.journal, authenticate: (t) => this.tokens.verify(t), limiter: this.limiter, log,
+      // A token revoked from the CLI (another process) ends its open stream at the next check.
+      tokenActive: (id) => this.tokens.get(id)?.revokedAt === null,
       heartbeatMs: cfg.server.heartbeatSeconds * 1000, maxBufferedBytes: cfg.server.streamMaxBufferedBytes,
     });
     this.alerts.addListener((a, isNew) => {

@@ -39,7 +39,7 @@ const MIRAI_LOGINS: readonly [string, string][] = [
   ['root', 'xc3511'], ['root', 'vizxv'], ['admin', 'admin'], ['root', '888888'], ['root', 'xmhdipc'], ['root', 'default'],
   ['root', 'juantech'], ['root', '123456'], ['root', '54321'], ['support', 'support'], ['root', ''], ['admin', 'password'],
 ];
-/** Telnet IAC DO/WILL a telnetd opens with (RFC 854, RFC 1091 terminal type, RFC 1073 window size). */
+/** Telnet IAC DO options a telnetd opens with (RFC 854, RFC 1091 terminal type, RFC 1073 window size). */
 const TELNETD_OPENING = Buffer.from([0xff, 0xfd, 0x18, 0xff, 0xfd, 0x20, 0xff, 0xfd, 0x23, 0xff, 0xfd, 0x27]);
 /** …and the bot refusing every option. */
 const BOT_REFUSAL = Buffer.from([0xff, 0xfc, 0x18, 0xff, 0xfc, 0x20, 0xff, 0xfc, 0x23, 0xff, 0xfc, 0x27]);
@@ -87,10 +87,10 @@ function loaderDownload(s: Scene, t: number): void {
   c.close('server', at + 0.01);
 }
 
-/** Check-ins with the C&C on its IRC port: a new connection every BEACON_PERIOD s, same bytes each time. */
+/** Check-ins with the C&C on its IRC port: a new connection every BEACON_PERIOD s until the loop ends, same bytes each time. */
 function c2Beacon(s: Scene, t0: number): void {
   const cam = DEMO_HOSTS.camera;
-  for (let t = t0; t < DEMO_LOOP_SECONDS - 2; t += BEACON_PERIOD) {
+  for (let t = t0; t < DEMO_LOOP_SECONDS; t += BEACON_PERIOD) {
     const c = new TcpConversation(s.out, hostEnd(cam, s.rnd.ephemeralPort()), internetEnd(ATTACKERS.c2, ATTACKERS.c2Port), s.rnd, { serverRtt: ATTACKER_RTT });
     let at = c.open(t + s.rnd.jitter(0.3));
     at = c.exchange(Buffer.from('PING :hc1-7f3a\r\n', 'latin1'), Buffer.from('PONG :hc1-7f3a\r\n', 'latin1'), at);

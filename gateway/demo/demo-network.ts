@@ -2,15 +2,16 @@
 // from a fixed seed (same bytes on every run). Devices join with DHCP (hostname, MUD URL in option
 // 161), set their clocks, resolve their clouds and talk TLS to them, the speaker turns the bulb on
 // and off over CoAP; the attacks of demo-attacks.ts run in between. `npm start` replays it in a loop.
-import { arp, ETHER_ARP, ether, frame, padTo } from './frame-builders.js';
-import { PcapWriter } from '../capture/pcap-writer.js';
 import { LINKTYPE_ETHERNET } from '../capture/link-types.js';
+import { PcapWriter } from '../capture/pcap-writer.js';
 import { writeAttacks } from './demo-attacks.js';
 import { DEMO_EPOCH_US, DEMO_HOSTS, DEMO_LOOP_SECONDS, ROUTER } from './demo-devices.js';
 import { CLOUD_RTT, cloudAddress, dhcpJoin, hostEnd, internetEnd, lookup, ntpSync, routerEnd, tlsConnect, type Scene } from './demo-steps.js';
 import { DNS_FLAGS, DNS_TYPE, dnsPayload } from './dns-payload.js';
+import { arp, ETHER_ARP, ether, frame, padTo } from './frame-builders.js';
 import { SeededRandom } from './seeded-random.js';
 import { COAP, coapMessage, ssdpSearch } from './service-payloads.js';
+import type { TcpConversation } from './tcp-conversation.js';
 import { Timeline, udpFrame, type TimedFrame } from './timeline.js';
 import { tlsAppData } from './tls-payload.js';
 
@@ -46,7 +47,7 @@ export interface DemoCapture {
 }
 
 /** Status reports every REPORT_EVERY s on an open TLS connection from `from` s, then the device closes it at SESSION_END. */
-function reportUntilEnd(conv: ReturnType<typeof tlsConnect>['conv'], s: Scene, from: number, up: number, down: number): void {
+function reportUntilEnd(conv: TcpConversation, s: Scene, from: number, up: number, down: number): void {
   for (let t = from; t < SESSION_END; t += REPORT_EVERY) conv.exchange(tlsAppData(s.rnd, up), tlsAppData(s.rnd, down), t);
   conv.close('client', SESSION_END + s.rnd.next());
 }
@@ -154,8 +155,7 @@ export function demoFrames(): DemoCapture {
   speaker(s);
   laptop(s);
   writeAttacks(s);
-  const first = s.out.frames()[0]!.ts;
-  routerArp(s, (first - DEMO_EPOCH_US) / 1e6 + DEMO_LOOP_SECONDS - REPLAY_GAP_SECONDS);
+  routerArp(s, s.out.firstTime() + DEMO_LOOP_SECONDS - REPLAY_GAP_SECONDS);
   const frames = s.out.frames();
   return { frames, loopUs: DEMO_LOOP_SECONDS * 1e6, linkType: LINKTYPE_ETHERNET };
 }

@@ -1,6 +1,7 @@
 // DHCPv4 messages for the demo capture (RFC 2131 §2, options RFC 2132): the client's DISCOVER and
 // REQUEST carrying its hostname, vendor class, parameter list and MUD URL (option 161, RFC 8520
 // §10), and the server's OFFER and ACK.
+import { ipv4Bytes, macBytes } from './frame-builders.js';
 
 /** DHCP message types (option 53, RFC 2132 §9.6). */
 export const DHCP = { DISCOVER: 1, OFFER: 2, REQUEST: 3, ACK: 5 } as const;
@@ -36,10 +37,6 @@ export interface DhcpLease {
   leaseSeconds: number;
 }
 
-function addr(text: string): Buffer {
-  return Buffer.from(text.split('.').map(Number));
-}
-
 function option(code: number, value: Buffer): Buffer {
   return Buffer.concat([Buffer.from([code, value.length]), value]);
 }
@@ -51,9 +48,9 @@ function bootp(op: 1 | 2, xid: number, mac: string, yiaddr: string, siaddr: stri
   b[1] = 1; // htype Ethernet
   b[2] = 6; // hlen
   b.writeUInt32BE(xid >>> 0, 4);
-  addr(yiaddr).copy(b, 16);
-  addr(siaddr).copy(b, 20);
-  Buffer.from(mac.replace(/:/g, ''), 'hex').copy(b, 28);
+  ipv4Bytes(yiaddr).copy(b, 16);
+  ipv4Bytes(siaddr).copy(b, 20);
+  macBytes(mac).copy(b, 28);
   b.writeUInt32BE(MAGIC_COOKIE, FIXED_LEN);
   return b;
 }
@@ -61,8 +58,8 @@ function bootp(op: 1 | 2, xid: number, mac: string, yiaddr: string, siaddr: stri
 /** DISCOVER (no `request`) or REQUEST for `request.address` from `request.server`. */
 export function dhcpClientMessage(c: DhcpClient, xid: number, request?: { address: string; server: string }): Buffer {
   const opts = [option(OPT.TYPE, Buffer.from([request ? DHCP.REQUEST : DHCP.DISCOVER]))];
-  opts.push(option(OPT.CLIENT_ID, Buffer.concat([Buffer.from([1]), Buffer.from(c.mac.replace(/:/g, ''), 'hex')])));
-  if (request) opts.push(option(OPT.REQUESTED_IP, addr(request.address)), option(OPT.SERVER_ID, addr(request.server)));
+  opts.push(option(OPT.CLIENT_ID, Buffer.concat([Buffer.from([1]), macBytes(c.mac)])));
+  if (request) opts.push(option(OPT.REQUESTED_IP, ipv4Bytes(request.address)), option(OPT.SERVER_ID, ipv4Bytes(request.server)));
   opts.push(option(OPT.HOSTNAME, Buffer.from(c.hostname)), option(OPT.VENDOR_CLASS, Buffer.from(c.vendorClass)));
   opts.push(option(OPT.PARAMS, Buffer.from(c.params)));
   if (c.mudUrl !== null) opts.push(option(OPT.MUD_URL, Buffer.from(c.mudUrl)));
@@ -74,9 +71,9 @@ export function dhcpServerMessage(type: typeof DHCP.OFFER | typeof DHCP.ACK, mac
   const time = Buffer.alloc(4);
   time.writeUInt32BE(lease.leaseSeconds);
   const opts = [
-    option(OPT.TYPE, Buffer.from([type])), option(OPT.SERVER_ID, addr(lease.server)), option(OPT.LEASE, time),
-    option(OPT.SUBNET_MASK, addr(lease.mask)), option(OPT.ROUTER, addr(lease.server)), option(OPT.DNS, addr(lease.server)),
-    option(OPT.NTP, addr(lease.server)), option(OPT.DOMAIN, Buffer.from(lease.domain)),
+    option(OPT.TYPE, Buffer.from([type])), option(OPT.SERVER_ID, ipv4Bytes(lease.server)), option(OPT.LEASE, time),
+    option(OPT.SUBNET_MASK, ipv4Bytes(lease.mask)), option(OPT.ROUTER, ipv4Bytes(lease.server)), option(OPT.DNS, ipv4Bytes(lease.server)),
+    option(OPT.NTP, ipv4Bytes(lease.server)), option(OPT.DOMAIN, Buffer.from(lease.domain)),
   ];
   return Buffer.concat([bootp(2, xid, mac, lease.address, lease.server), ...opts, Buffer.from([OPT.END])]);
 }

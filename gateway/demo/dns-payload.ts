@@ -1,6 +1,7 @@
 // DNS messages for the demo capture (RFC 1035 §4.1): queries, answers with A, TXT, PTR and SRV
 // records, and mDNS announcements (RFC 6762). Names are compressed as a real server writes them:
 // each later occurrence of a known suffix is a pointer to its first (RFC 1035 §4.1.4).
+import { ipv4Bytes } from './frame-builders.js';
 
 /** Record types used (IANA "DNS Parameters"). */
 export const DNS_TYPE = { A: 1, PTR: 12, TXT: 16, SRV: 33 } as const;
@@ -77,7 +78,7 @@ class DnsWriter {
     this.u16(0);
     switch (r.type) {
       case 'A':
-        for (const p of r.address.split('.')) this.u8(Number(p));
+        this.bytes(ipv4Bytes(r.address));
         break;
       case 'TXT':
         for (const s of r.texts) {

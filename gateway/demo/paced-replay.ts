@@ -29,7 +29,7 @@ export interface PacedReplayOptions {
   startTimeUs: number;
   /** Pace: 1 is real time, 10 ten times faster. Packet times keep the capture's spacing at any speed. Default 1. */
   speed?: number;
-  /** Silence after the last frame of a loop before the next loop's first, µs. Default 1,000,000. */
+  /** Silence after the last frame of a loop before the next loop's first, µs (at least 1). Default 1,000,000. */
   gapUs?: number;
   /** Start of one loop to the start of the next, µs; overrides gapUs. Must exceed the capture's duration. */
   periodUs?: number;
@@ -72,10 +72,10 @@ export class PacedReplay implements FrameSource {
   private readonly maxBurst: number;
   private readonly maxLoops: number;
   private readonly warnings: string[] = [];
-  private wallStart = 0;
+  /** Clock reading when the first frame was due; null before. */
+  private wallStart: number | null = null;
   private next = 0;
   private started = false;
-  private running = false;
   private stopped = false;
   private timer: NodeJS.Timeout | null = null;
   private settle: ((e?: unknown) => void) | null = null;
@@ -91,7 +91,7 @@ export class PacedReplay implements FrameSource {
     if (!(this.maxLoops >= 1)) throw new RangeError('PacedReplay: maxLoops must be at least 1');
     this.maxBurst = opts.maxBurst ?? 2048;
     if (!(Number.isInteger(this.maxBurst) && this.maxBurst >= 1)) throw new RangeError('PacedReplay: maxBurst must be a whole number of at least 1');
-    if (opts.gapUs !== undefined && !(opts.gapUs >= 0)) throw new RangeError('PacedReplay: gapUs must be >= 0');
+    if (opts.gapUs !== undefined && !(opts.gapUs >= 1)) throw new RangeError('PacedReplay: gapUs must be at least 1');
     this.clock = opts.clock ?? (() => performance.now());
     this.label = opts.file ?? 'demo frames';
     this.list = opts.frames ?? [];
@@ -104,7 +104,7 @@ export class PacedReplay implements FrameSource {
 
   /** The replay's packet clock now, µs: where packet time stands between frames (for time-outs when the link is quiet). */
   packetClockUs(): number {
-    return this.running ? this.startUs + Math.floor((this.clock() - this.wallStart) * 1000 * this.speed) : this.startUs;
+    return this.wallStart === null ? this.startUs : this.startUs + Math.floor((this.clock() - this.wallStart) * 1000 * this.speed);
   }
 
   async run(sink: FrameSink, onProgress?: (bytesDone: number) => void): Promise<SourceStats> {
@@ -113,7 +113,6 @@ export class PacedReplay implements FrameSource {
     if (this.opts.file !== undefined) this.list = await this.load(this.opts.file);
     this.prepare();
     if (this.list.length > 0 && !this.stopped) {
-      this.running = true;
       this.wallStart = this.clock();
       await new Promise<void>((resolve, reject) => {
         this.settle = (e) => (e === undefined ? resolve() : reject(e));
@@ -132,7 +131,6 @@ export class PacedReplay implements FrameSource {
   private finish(error?: unknown): void {
     if (this.timer !== null) clearTimeout(this.timer);
     this.timer = null;
-    this.running = false;
     const settle = this.settle;
     this.settle = null;
     settle?.(error);
@@ -164,7 +162,7 @@ export class PacedReplay implements FrameSource {
   private wake(sink: FrameSink, onProgress?: (bytesDone: number) => void): void {
     this.timer = null;
     if (this.stopped) return;
-    const dueUs = (this.clock() - this.wallStart) * 1000 * this.speed;
+    const dueUs = (this.clock() - this.wallStart!) * 1000 * this.speed;
     const list = this.list;
     const link = this.opts.linkType ?? LINKTYPE_ETHERNET;
     let sent = 0;

@@ -47,8 +47,9 @@ export class Timeline {
     this.list.push({ t, seq: this.list.length, data });
   }
 
-  get size(): number {
-    return this.list.length;
+  /** Time of the earliest frame, seconds; 0 when there is none. */
+  firstTime(): number {
+    return this.list.reduce((m, f) => Math.min(m, f.t), this.list.length > 0 ? Infinity : 0);
   }
 
   /** Every frame in time order, times in whole µs. */

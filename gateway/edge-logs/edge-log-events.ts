@@ -1,6 +1,5 @@
-// The closed lists of named outcomes of the edge log path: why a syslog line could not be parsed,
-// what went wrong in TCP framing, and why a JSON log body was refused. Each name is stable (tests
-// and operators match on it): append new ones, never rename or reuse one.
+// The closed lists of named outcomes of the edge log path (parse failures, TCP framing anomalies,
+// JSON refusals). Names are stable, tests and operators match on them: append, never rename.
 
 /** Why a syslog line was kept raw (or, for `syslog.empty`, not kept): name, then why it exists. */
 export const SYSLOG_PARSE_FAILURE_LIST = [

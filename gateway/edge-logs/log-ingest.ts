@@ -1,6 +1,5 @@
-// The edge log path from a received line or posted record to storage: tie it to a device by its
-// source address, rate-limit per device, parse, store, stream, and raise `edge.error` for
-// error-or-worse severities. Counts every outcome, so that received = stored + dropped + empty.
+// The edge log path from a received line or posted record to storage: device by source address,
+// per-device rate limit, parse, store, stream, and `edge.error` for error-or-worse severities.
 import type { AlertInput } from '../alerts/alert.js';
 import type { EventLog } from '../daemon/event-log.js';
 import { SYSLOG_PARSE_FAILURE_LIST, type SyslogParseFailure } from './edge-log-events.js';

@@ -1,6 +1,5 @@
-// Per-device rate limit of edge logs: a token bucket per key (the device's MAC, or the source
-// address when the device is unknown), a bounded number of keys, and counts of what was dropped.
-// Time is passed in (ms), so tests drive it with a fake clock.
+// Per-device rate limit of edge logs: a token bucket per key (device MAC, else source address),
+// a bounded number of keys, drop counts; time is passed in (ms) so tests drive a fake clock.
 
 /** Settings of the limiter. */
 export interface LogLimiterConfig {

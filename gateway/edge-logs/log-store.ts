@@ -1,6 +1,5 @@
-// Edge logs in SQLite (table `edge_logs` of the gateway's one database): records are numbered as
-// they arrive, written in batches (one transaction each), queried by device, severity, time and
-// text, and capped at a row count by deleting the oldest.
+// Edge logs in SQLite (table `edge_logs` of the gateway's one database): numbered on arrival, written
+// in batches, queried by device, severity, time and text, capped at a row count (oldest go first).
 import type { EventLog } from '../daemon/event-log.js';
 import type { Db } from '../store/database.js';
 import { severityName, type EdgeLogFormat, type EdgeLogRecord, type EdgeLogTransport, type StructuredData } from './log-record.js';

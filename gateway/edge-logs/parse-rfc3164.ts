@@ -1,6 +1,5 @@
-// BSD syslog lines (RFC 3164): `<PRI>Mmm dd hh:mm:ss HOSTNAME TAG[PID]: MSG`, and the variants real
-// devices send — no PRI, no timestamp, no hostname (BusyBox), an ISO timestamp (rsyslog), Cisco IOS
-// sequence numbers and `*Mmm dd hh:mm:ss.mmm:` clocks. A pure function over one line; never throws.
+// BSD syslog lines (RFC 3164) and what devices really send: no PRI, timestamp or hostname (BusyBox),
+// ISO timestamps (rsyslog), Cisco IOS sequence numbers and clocks. Pure over one line; never throws.
 import type { StructuredData } from './log-record.js';
 import { parseFailure, parsePri, type SyslogParseResult } from './parsed-syslog.js';
 import { bsdTime, isoOrNull, monthIndex, parseRfc3339 } from './syslog-time.js';

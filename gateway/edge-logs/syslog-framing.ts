@@ -1,6 +1,5 @@
-// Splits a syslog TCP stream into messages (RFC 6587): octet counting (`MSG-LEN SP MSG`, §3.4.1)
-// when a frame starts with a digit, else non-transparent framing ended by LF (§3.4.2; CRLF and NUL
-// tolerated). One deframer per connection; incremental over chunks; never throws.
+// Splits a syslog TCP stream into messages (RFC 6587): octet counting when a frame starts with a
+// digit, else LF framing (CRLF and NUL tolerated). One per connection, incremental; never throws.
 import { FRAMING_EVENT_LIST, type FramingEvent } from './edge-log-events.js';
 
 const LF = 10, CR = 13, NUL = 0, SP = 32;

@@ -1,6 +1,5 @@
-// The syslog listeners: UDP (RFC 5426, one message a datagram) and TCP (RFC 6587 framing) on one
-// address, handing each line with its source address to a callback. Counts what it receives, what
-// the kernel dropped for want of buffer, and what went wrong, so that every line sent is accounted for.
+// The syslog listeners, UDP (RFC 5426) and TCP (RFC 6587), handing each line and its source address
+// to a callback, and counting receipts, kernel drops and faults so every line sent is accounted for.
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { createServer, isIPv6, type Server, type Socket } from 'node:net';
 import type { EventLog } from '../daemon/event-log.js';

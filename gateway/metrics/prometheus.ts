@@ -23,7 +23,7 @@ export interface MetricsSource {
   alertCounts(): readonly AlertCount[];
   /** Edge-device log records per severity since start. */
   logCounts(): readonly LogCount[];
-  /** Edge-device log records refused (rate limit, malformed) since start. */
+  /** Edge-device log records lost (per-device rate limit, UDP kernel drops, failed writes; malformed lines are kept raw) since start. */
   edgeLogsDropped(): number;
   /** The InfluxDB writer's counters, or null when InfluxDB is off (its series then read 0). */
   influx(): InfluxStats | null;
@@ -108,7 +108,7 @@ export function createPrometheus(source: MetricsSource, opts: PrometheusOptions 
       for (const l of source.logCounts()) this.inc({ severity: l.severity }, l.count);
     },
   });
-  counter('edgeward_edge_logs_dropped_total', 'Edge-device log records refused (rate limit, malformed).', () => source.edgeLogsDropped());
+  counter('edgeward_edge_logs_dropped_total', 'Edge-device log records lost (per-device rate limit, UDP kernel drops, failed writes; malformed lines are kept raw).', () => source.edgeLogsDropped());
   gauge('edgeward_influx_buffered_points', 'Points waiting for InfluxDB (0 when InfluxDB is off).', influx((s) => s.buffered));
   counter('edgeward_influx_dropped_points_total', 'Points dropped from the full InfluxDB buffer, oldest first.', influx((s) => s.dropped));
   counter('edgeward_influx_written_points_total', 'Points InfluxDB accepted.', influx((s) => s.written));

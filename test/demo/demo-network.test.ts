@@ -80,21 +80,24 @@ describe('the demo capture', () => {
 
   it('every benign flow is allowed by its profile: the only violations are the attacks, each naming the ACL that denied it', () => {
     const v = s.alerts.filter((a) => a.rule === 'mud.violation');
-    // Grouped by what was denied, flows summed: how the policy layer keys its dedup (by the peer's
-    // port) does not change the picture.
+    // Grouped by what was denied (outbound: the destination and port; inbound: who came in), flows
+    // summed, so how the policy layer keys its dedup does not change the picture.
     const counts: Record<string, number> = {};
     for (const a of v) {
-      const k = `${a.device} ${a.evidence.direction} ${a.evidence.acl} ${a.src} -> ${a.dst}:${a.dport}`;
+      const k = `${a.device} ${a.evidence.direction} ${a.evidence.acl} ${a.src} -> ${a.dst}${a.evidence.direction === 'from-device' ? `:${a.dport}` : ''}`;
       counts[k] = (counts[k] ?? 0) + a.count;
     }
     // Counts are flows: one per C&C check-in, per telnet session, per closed port probed (the
     // camera's profile lets the LAN open RTSP, so that probe of the scan is allowed).
+    const checkIns = s.flows.top.filter((f) => f.dst === ATTACKERS.c2 && f.dport === ATTACKERS.c2Port).length;
     expect(counts).toEqual({
       [`${camera.mac} from-device camera-v4-from-device ${camera.ip} -> ${ATTACKERS.c2}:80`]: 1,
-      [`${camera.mac} from-device camera-v4-from-device ${camera.ip} -> ${ATTACKERS.c2}:${ATTACKERS.c2Port}`]: Math.floor((DEMO_LOOP_SECONDS - 2 - ATTACK_TIMES.beacon) / BEACON_PERIOD) + 1,
-      [`${camera.mac} to-device camera-v4-to-device ${laptop.ip} -> ${camera.ip}:7`]: SCAN_PORTS.length - 1,
-      [`${plug.mac} to-device plug-v4-to-device ${ATTACKERS.telnetBruteforcer} -> ${plug.ip}:23`]: BRUTEFORCE_SESSIONS,
+      [`${camera.mac} from-device camera-v4-from-device ${camera.ip} -> ${ATTACKERS.c2}:${ATTACKERS.c2Port}`]: checkIns,
+      [`${camera.mac} to-device camera-v4-to-device ${laptop.ip} -> ${camera.ip}`]: SCAN_PORTS.length - 1,
+      [`${plug.mac} to-device plug-v4-to-device ${ATTACKERS.telnetBruteforcer} -> ${plug.ip}`]: BRUTEFORCE_SESSIONS,
     });
+    // A check-in every BEACON_PERIOD s from ATTACK_TIMES.beacon until the loop ends (5 s, 15 s … 235 s).
+    expect(checkIns).toBe(Math.ceil((DEMO_LOOP_SECONDS - ATTACK_TIMES.beacon) / BEACON_PERIOD));
     expect(CAMERA_OPEN_PORTS.filter((p) => SCAN_PORTS.includes(p))).toEqual([80, 554]);
     expect(v.every((a) => a.severity === 'high' && a.evidence.mode === 'monitor' && a.evidence.action === 'alert')).toBe(true);
     // Every flow was judged against the profile of each device it has on either end (the DHCP

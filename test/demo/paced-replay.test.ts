@@ -157,6 +157,8 @@ describe('PacedReplay', () => {
     expect(() => new PacedReplay({ startTimeUs: 0 })).toThrow(RangeError);
     expect(() => new PacedReplay({ frames, file: 'x.pcap', startTimeUs: 0 })).toThrow(RangeError);
     expect(() => new PacedReplay({ frames, startTimeUs: 0, maxLoops: 0 })).toThrow(RangeError);
+    expect(() => new PacedReplay({ frames, startTimeUs: 0, gapUs: 0 })).toThrow(RangeError);
+    expect(() => new PacedReplay({ frames, startTimeUs: 0, maxBurst: 0 })).toThrow(RangeError);
     // A period shorter than the capture would send time backwards at the loop boundary.
     const short = new PacedReplay({ frames, startTimeUs: 0, periodUs: frames[2]!.ts - frames[0]!.ts });
     await expect(short.run(() => {})).rejects.toThrow(RangeError);

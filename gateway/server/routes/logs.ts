@@ -1,11 +1,12 @@
 // /api/v1/logs: the edge error logs (devices' own syslog and HTTP records), and the HTTP ingest
 // for devices holding a device token.
+import { SYSLOG_SEVERITIES } from '../../edge-logs/log-record.js';
 import type { ApiContext } from '../api-context.js';
 import { ApiError } from '../api-errors.js';
 import { QueryReader, type ApiRequest, type Route } from '../route.js';
 
-/** Syslog severities by name (RFC 5424 §6.2.1), the `severity` filter's values. */
-const SEVERITY_NAMES = ['emergency', 'alert', 'critical', 'error', 'warning', 'notice', 'info', 'debug'] as const;
+/** Syslog severities by name (RFC 5424 §6.2.1), worst first: the `severity` filter's values. */
+const SEVERITY_NAMES = SYSLOG_SEVERITIES;
 
 export const logRoutes: Route[] = [
   {
