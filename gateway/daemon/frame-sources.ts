@@ -15,6 +15,8 @@ export type SourceKind = 'live' | 'demo' | 'none';
 /** A started source: stop() resolves once no more frames will come. */
 export interface RunningSource {
   stop(): Promise<void>;
+  /** Packet time now, µs: the wall clock for a live link, the replay's own clock for the demo (faster at speed > 1). */
+  clockUs(): number;
 }
 
 /** Opens and starts the source of `kind`; frames go to `sink` from then on. */
@@ -26,7 +28,7 @@ export async function startSource(kind: SourceKind, cfg: Readonly<GatewayConfig>
     const linkType = await src.open();
     log('capture.opened', { interface: c.interface, linkType });
     const running = src.run(sink).catch((e: unknown) => log('capture.failed', { error: (e as Error).message }));
-    return { stop: async () => { src.stop(); await running; } };
+    return { stop: async () => { src.stop(); await running; }, clockUs: () => Date.now() * 1000 };
   }
   // The demo capture is written afresh at each start (it is small and deterministic), so a user can
   // open the very file being replayed in Wireshark.
@@ -35,5 +37,5 @@ export async function startSource(kind: SourceKind, cfg: Readonly<GatewayConfig>
   const replay = new PacedReplay({ file, speed: cfg.demo.speed, startTimeUs: Date.now() * 1000 });
   log('demo.started', { capture: file, frames, speed: cfg.demo.speed });
   const running = replay.run(sink).catch((e: unknown) => log('demo.failed', { error: (e as Error).message }));
-  return { stop: async () => { replay.stop(); await running; } };
+  return { stop: async () => { replay.stop(); await running; }, clockUs: () => replay.packetClockUs() };
 }

@@ -109,7 +109,7 @@ export class GatewayDaemon {
       if (isNew) {
         this.eve?.write(a);
         this.counters.countAlert(a.rule, a.severity);
-        log('alert', { id: a.id, rule: a.rule, severity: a.severity, device: a.device, src: a.src, dst: a.dst, dport: a.dport });
+        log('alert', { alert: a });
       }
       const stored = this.alertStore.get(a.id);
       this.stream.publish('alert', { change: isNew ? 'new' : 'updated', alert: stored ?? a });
@@ -315,10 +315,10 @@ export class GatewayDaemon {
     });
   }
 
-  /** Once a second: time-outs on the wall clock when frames are live (demo frames are re-timed to it too), pending writes. */
+  /** Once a second: time-outs on the source's packet clock (so a quiet link still closes flows and windows), pending writes. */
   private housekeeping(): void {
-    if (this.sourceKind !== 'none') {
-      const now = Date.now() * 1000;
+    if (this.source !== null) {
+      const now = this.source.clockUs();
       this.pipeline.flows.expire(now);
       this.engine.tick(now);
     }

@@ -87,6 +87,7 @@ export class MudPolicy implements Detector {
   onPacket(pv: PacketView, flow: Flow | null, dir: number): void {
     if (flow === null || flow.pktsAB + flow.pktsBA !== 1) return;
     if (this.bound.size === 0 && this.store.size === 0) return;
+    if (isLinkControl(pv)) return;
     const from = pv.srcMac >= 0 ? this.bound.get(pv.srcMac) : undefined;
     if (from) this.check(from, pv, flow, 'from-device', dir === 0);
     const to = pv.dstMac >= 0 ? this.bound.get(pv.dstMac) : undefined;
@@ -217,7 +218,9 @@ export class MudPolicy implements Detector {
     this.host.emit({
       ...f,
       rule: 'mud.violation', ts: pv.ts, device: mac,
-      peer: `${peer}|${q.proto}|${q.peerPort}|${q.direction}`,
+      // Inbound, the peer's port is an ephemeral one that changes with every attempt: the device's
+      // port (the service probed) is what makes repeated attempts one finding.
+      peer: q.direction === 'to-device' ? `${peer}|${q.proto}|dev:${q.devicePort}|${q.direction}` : `${peer}|${q.proto}|${q.peerPort}|${q.direction}`,
       message: `${q.direction === 'from-device' ? 'to' : 'from'} ${peer}${q.peerPort >= 0 ? ':' + q.peerPort : ''} is outside the MUD profile of ${mac}: ${v.reason}`,
       evidence: {
         profile: b.stored.profile.mudUrl, direction: q.direction, acl: v.acl ?? null, nearestAce: v.nearestAce ?? null,
@@ -283,4 +286,16 @@ export class MudPolicy implements Detector {
       this.log('enforce.apply-failed', { error: (err as Error).message });
     });
   }
+}
+
+/**
+ * Link-local control traffic that never crosses the gateway and that every IP host sends: ICMPv6
+ * neighbour discovery and multicast listener messages (RFC 4861, RFC 3810) and IGMP. A MUD profile
+ * speaks of the device's conversations, not of how it keeps its link up; holding these to it would
+ * raise a violation (and an enforce-mode "drop" that never happens) for every IPv6 device.
+ * Application multicast (mDNS, SSDP) is still judged: profiles do allow or deny it.
+ */
+function isLinkControl(pv: PacketView): boolean {
+  if (pv.ipProto === 58) return (pv.icmpType >= 130 && pv.icmpType <= 137) || pv.icmpType === 143;
+  return pv.ipProto === 2 && pv.family === 4;
 }

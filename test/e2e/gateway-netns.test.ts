@@ -237,7 +237,7 @@ describe.skipIf(skipReason !== null)(`gateway in network namespaces${skipReason 
 
   /** The alerts edgeward persisted in its dataDir (read after it stopped, or even after SIGKILL). */
   function storedAlerts(d: Daemon): { rule: string; dst: string; dport: number | null; count: number }[] {
-    const db = new Database(join(d.dataDir, 'alerts.sqlite'), { readonly: true, fileMustExist: true });
+    const db = new Database(join(d.dataDir, 'edgeward.sqlite'), { readonly: true, fileMustExist: true });
     try {
       return db.prepare('SELECT rule, dst, dport, count FROM alerts ORDER BY seq').all() as { rule: string; dst: string; dport: number | null; count: number }[];
     } finally {
