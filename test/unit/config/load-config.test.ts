@@ -1,7 +1,10 @@
 // The config file: defaults merged and frozen, unknown keys and wrong types refused with their
 // paths, every problem reported at once.
 import { describe, expect, it } from 'vitest';
-import { ConfigError, GATEWAY_DEFAULTS, validateConfig } from '../../../gateway/config/load-config.js';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError, GATEWAY_DEFAULTS, loadConfig, validateConfig } from '../../../gateway/config/load-config.js';
 import { DETECTORS } from '../../../gateway/detect/registry.js';
 
 function problems(raw: unknown): string[] {
@@ -36,7 +39,7 @@ describe('config', () => {
     })).toEqual([
       'c.json: flows.maxFlows: must be a non-negative number',
       'c.json: flows.idle: unknown key (known: maxFlows, tcpNewTimeout, tcpEstablishedTimeout, tcpClosedTimeout, udpTimeout, otherTimeout, activeTimeout, reassemblyBytes)',
-      'c.json: nope: unknown key (known: decode, flows, devices, dns, detect, alerts, policy, capture, fetch, enforce, storage)',
+      'c.json: nope: unknown key (known: decode, flows, devices, dns, detect, alerts, policy, capture, fetch, enforce, storage, server, demo, edgeLogs, metrics)',
       'c.json: dns: must be an object',
       `c.json: detect.noSuchDetector: unknown detector (known: ${DETECTORS.map((s) => s.name).join(', ')})`,
       'c.json: alerts.severity.scan.port: must be one of low, medium, high, critical',
@@ -74,5 +77,35 @@ describe('config', () => {
   it('refuses a flow cap below one and a non-object file', () => {
     expect(problems({ flows: { maxFlows: 0 } })).toEqual(['c.json: flows.maxFlows: must be at least 1']);
     expect(problems([])).toEqual(['c.json: must be a JSON object']);
+  });
+
+  it('reads YAML, then EDGEWARD_* variables over it, and reports the faults of both at once', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'edgeward-cfg-'));
+    const file = join(dir, 'edgeward.yaml');
+    writeFileSync(file, 'server:\n  port: 9000\n  host: 0.0.0.0\nedgeLogs: { udpPort: 1514 }\npolicy:\n  gatewayAddresses: [192.168.1.1]\n');
+    const c = loadConfig(file, { EDGEWARD_SERVER_PORT: '9090', EDGEWARD_STORAGE_DATA_DIR: '/var/lib/edgeward', EDGEWARD_EDGE_LOGS_TCP_PORT: '1515', EDGEWARD_DEMO_ENABLED: 'false', EDGEWARD_CAPTURE_FILTER: 'not port 22' });
+    expect(c.server).toMatchObject({ port: 9090, host: '0.0.0.0' });
+    expect(c.storage.dataDir).toBe('/var/lib/edgeward');
+    expect(c.edgeLogs).toMatchObject({ udpPort: 1514, tcpPort: 1515 });
+    expect(c.demo.enabled).toBe(false);
+    expect(c.capture.filter).toBe('not port 22');
+    expect(c.policy.gatewayAddresses).toEqual(['192.168.1.1']);
+    writeFileSync(file, 'server:\n  port: high\n  bogus: 1\n');
+    let err: ConfigError | null = null;
+    try {
+      loadConfig(file, { EDGEWARD_SERVER_PORTT: '1', EDGEWARD_DEMO_ENABLED: 'maybe' });
+    } catch (e) {
+      err = e as ConfigError;
+    }
+    expect(err).toBeInstanceOf(ConfigError);
+    expect(err!.problems).toEqual([
+      'environment: EDGEWARD_DEMO_ENABLED: must be true or false',
+      'environment: EDGEWARD_SERVER_PORTT: names no setting (EDGEWARD_<SECTION>_<KEY>, e.g. EDGEWARD_SERVER_PORT)',
+      `${file}: server.port: must be a non-negative number`,
+      `${file}: server.bogus: unknown key (known: ${Object.keys(GATEWAY_DEFAULTS.server).join(', ')})`,
+    ]);
+    writeFileSync(file, 'server:\n  port: 1\n   host: x\n');
+    expect(() => loadConfig(file, {})).toThrow(/not valid YAML.*line 3/);
+    rmSync(dir, { recursive: true, force: true });
   });
 });
