@@ -178,7 +178,7 @@ function parseConfigText(text: string, path: string): unknown {
   }
   const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
-    throw new ConfigError(doc.errors.map((e) => `${path}: not valid YAML: ${e.message.split('\n')[0]}${e.linePos ? ` (line ${e.linePos[0].line}, column ${e.linePos[0].col})` : ''}`));
+    throw new ConfigError(doc.errors.map((e) => `${path}: not valid YAML: ${e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}${e.linePos ? ` (line ${e.linePos[0].line}, column ${e.linePos[0].col})` : ''}`));
   }
   const v: unknown = doc.toJS();
   // An empty file is an empty config.
@@ -269,14 +269,15 @@ export function loadConfig(path: string | undefined, env: NodeJS.ProcessEnv = pr
     if (!(e instanceof ConfigError)) throw e;
     problems.push(...e.problems);
   }
+  let cfg: Readonly<GatewayConfig> | null = null;
   try {
-    const cfg = validateConfig(isObj(raw) ? merged : raw, path ?? 'config');
-    if (problems.length > 0) throw new ConfigError(problems);
-    return cfg;
+    cfg = validateConfig(isObj(raw) ? merged : raw, path ?? 'config');
   } catch (e) {
     if (!(e instanceof ConfigError)) throw e;
-    throw new ConfigError([...problems, ...e.problems]);
+    problems.push(...e.problems);
   }
+  if (problems.length > 0 || cfg === null) throw new ConfigError(problems);
+  return cfg;
 }
 
 function readConfigRaw(path: string): unknown {

@@ -105,7 +105,7 @@ describe('config', () => {
       `${file}: server.bogus: unknown key (known: ${Object.keys(GATEWAY_DEFAULTS.server).join(', ')})`,
     ]);
     writeFileSync(file, 'server:\n  port: 1\n   host: x\n');
-    expect(() => loadConfig(file, {})).toThrow(/not valid YAML.*line 3/);
+    expect(() => loadConfig(file, {})).toThrow(/not valid YAML: .*\(line 2, column 9\)/);
     rmSync(dir, { recursive: true, force: true });
   });
 });
