@@ -43,11 +43,17 @@ function aces(g: GatewayDaemon, d: Device): AceView[] {
   const sp = g.policy.storedOf(d.macNum);
   if (sp === undefined) return [];
   const p = sp.profile;
+  const hits = g.policy.aceHits(d.macNum);
   const out: AceView[] = [];
   for (const [direction, names] of [['from-device', p.fromDevicePolicy], ['to-device', p.toDevicePolicy]] as const) {
     for (const name of names) {
       const acl = p.acls.find((a) => a.name === name);
-      for (const ace of acl?.aces ?? []) out.push({ acl: name, ace: ace.name, direction, action: ace.forwarding, matches: describeAce(ace, direction) });
+      for (const ace of acl?.aces ?? []) {
+        const h = hits.get(`${name}/${ace.name}`);
+        out.push({ acl: name, ace: ace.name, direction, action: ace.forwarding, matches: describeAce(ace, direction), flows: h?.flows ?? 0, bytes: h?.bytes ?? 0 });
+      }
+      // Flows the ACL denied (no ACE of it matched): the implicit deny at its end.
+      out.push({ acl: name, ace: null, direction, action: 'deny (no ACE matched)', matches: 'anything else', flows: hits.get(`${name}/`)?.flows ?? 0, bytes: 0 });
     }
   }
   return out;

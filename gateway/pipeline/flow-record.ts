@@ -24,6 +24,8 @@ export interface FlowRecord {
   endReason: string | null;
   sni?: string;
   http?: { method: string | null; host: string | null; uri: string | null; userAgent: string | null };
+  /** MUD verdicts, one per profiled device on the flow: the ACE that allowed it, or the ACL that denied it and why. */
+  mud?: readonly { device: string; direction: string; allowed: boolean; acl: string | null; ace: string | null; reason: string | null }[];
 }
 
 const TCP_STATE_NAMES = ['none', 'syn_sent', 'syn_ack', 'established', 'closing', 'closed'];
@@ -73,6 +75,7 @@ export function flowRecord(f: Flow): FlowRecord {
   };
   if (f.sni !== null) r.sni = f.sni;
   if (f.httpMethod !== null) r.http = { method: f.httpMethod, host: f.httpHost, uri: f.httpUri, userAgent: f.httpUserAgent };
+  if (Array.isArray(f.verdict)) r.mud = f.verdict as NonNullable<FlowRecord['mud']>;
   return r;
 }
 

@@ -34,6 +34,29 @@ export type PolicyLog = (event: string, fields: Record<string, unknown>) => void
 interface Bound {
   policy: CompiledPolicy;
   stored: StoredProfile;
+  /** Per "acl/ace": flows it allowed and their bytes (at flow end); denied flows per ACL under "acl/". */
+  hits: Map<string, AceHits>;
+}
+
+/** What one ACE did for a device since its profile was bound. */
+export interface AceHits {
+  flows: number;
+  bytes: number;
+}
+
+/**
+ * The verdict a flow got for one device on it (kept on the flow, `flow.verdict`, so its record says
+ * why it was allowed or flagged): the ACE that allowed it, or the ACL that denied it, the nearest
+ * ACE and what differed.
+ */
+export interface FlowVerdict {
+  device: string;
+  direction: 'from-device' | 'to-device';
+  allowed: boolean;
+  acl: string | null;
+  /** The allowing ACE, or for a denied flow the nearest one. */
+  ace: string | null;
+  reason: string | null;
 }
 
 export class MudPolicy implements Detector {
@@ -115,7 +138,7 @@ export class MudPolicy implements Detector {
     for (const name of policy.dnsNames) {
       for (const [addr, exp] of this.host.dns.entriesFor(name, ts)) this.feed(policy, name, addr, typeof addr === 'number' ? 4 : 6, (exp - ts) / 1e6, ts);
     }
-    this.bound.set(d.macNum, { policy, stored: sp });
+    this.bound.set(d.macNum, { policy, stored: sp, hits: new Map() });
     this.quarantined.delete(d.macNum);
     this.host.devices.set(d, 'profile', sp.profile.mudUrl);
     this.log('device.profile', { mac: d.mac, profile: sp.profile.mudUrl, file: sp.file, warnings: sp.warnings.length });
@@ -137,6 +160,26 @@ export class MudPolicy implements Detector {
         this.reapply();
       }
     }
+  }
+
+  /** A flow ended: the bytes of the flows each ACE allowed go to that ACE's count. */
+  onFlowEnd(flow: Flow): void {
+    const vs = flow.verdict;
+    if (!Array.isArray(vs)) return;
+    for (const fv of vs as FlowVerdict[]) {
+      if (!fv.allowed) continue;
+      const mac = fv.device;
+      for (const b of this.bound.values()) {
+        if (b.policy.context.deviceMac !== mac) continue;
+        const h = b.hits.get(`${fv.acl}/${fv.ace}`);
+        if (h !== undefined) h.bytes += flow.bytesAB + flow.bytesBA;
+      }
+    }
+  }
+
+  /** Per-ACE counts of a device ("acl/ace" → flows, bytes; "acl/" → flows the ACL denied). */
+  aceHits(mac: number): ReadonlyMap<string, AceHits> {
+    return this.bound.get(mac)?.hits ?? new Map();
   }
 
   /** Whether a device is held to the quarantine default. */
@@ -205,6 +248,16 @@ export class MudPolicy implements Detector {
     if (pv.icmpType >= 0) { q.icmpType = pv.icmpType; q.icmpCode = pv.icmpCode; }
     const v = b.policy.decide(q);
     this.verdicts++;
+    const fv: FlowVerdict = {
+      device: b.policy.context.deviceMac ?? '', direction, allowed: v.allowed, acl: v.acl ?? null,
+      ace: v.allowed ? v.ace : v.nearestAce ?? null, reason: v.allowed ? null : v.reason,
+    };
+    if (Array.isArray(flow.verdict)) (flow.verdict as FlowVerdict[]).push(fv);
+    else flow.verdict = [fv];
+    const key = v.allowed ? `${v.acl}/${v.ace}` : `${v.acl ?? ''}/`;
+    const h = b.hits.get(key);
+    if (h === undefined) b.hits.set(key, { flows: 1, bytes: 0 });
+    else h.flows++;
     if (v.allowed) return;
     this.violations++;
     this.violation(b, v, pv, flow, q);

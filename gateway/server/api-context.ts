@@ -45,10 +45,15 @@ export interface DeviceView {
 /** One ACE of the device's profile, for the detail view. */
 export interface AceView {
   acl: string;
-  ace: string;
+  /** Null for the ACL's implicit deny at its end. */
+  ace: string | null;
   direction: 'from-device' | 'to-device';
   action: string;
-  matches: unknown;
+  /** The ACE in words. */
+  matches: string;
+  /** Flows it allowed (denied, for the implicit deny) since the profile was bound, and their bytes. */
+  flows: number;
+  bytes: number;
 }
 
 /** A device with its profile and what it did. */

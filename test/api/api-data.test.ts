@@ -45,6 +45,13 @@ describe('devices', () => {
     // Its flow ended (idle) while later devices' packets went by: it is among the stored ones.
     expect(d.flows.live).toEqual([]);
     expect(d.flows.ended.map((f) => `${f.dst}:${f.dport}`)).toEqual(['192.168.7.254:9999']);
+    // The flow says why: denied for this device by its from-device IPv4 ACL, with the nearest ACE.
+    const ended = d.flows.ended[0] as unknown as { mud: { device: string; allowed: boolean; acl: string; ace: string; reason: string }[] };
+    expect(ended.mud).toEqual([expect.objectContaining({ device: bound, direction: 'from-device', allowed: false, acl: 'mud-96898-v4fr', ace: 'cl0-frdev' })]);
+    expect(ended.mud[0]!.reason.length).toBeGreaterThan(0);
+    const acl = d.aces as unknown as { acl: string; ace: string | null; flows: number }[];
+    expect(acl.find((a) => a.acl === 'mud-96898-v4fr' && a.ace === null)?.flows).toBe(1);
+    expect(acl.find((a) => a.acl === 'mud-96898-v4fr' && a.ace === 'cl0-frdev')?.flows).toBe(0);
     const v = d.recentAlerts.find((a) => a.rule === 'mud.violation');
     expect(v).toBeDefined();
     expect(typeof v!.evidence.reason).toBe('string');
