@@ -1,7 +1,9 @@
 // The daemon seen through the API's one interface (ApiContext): reads from the stores and the live
 // tables, writes through the parts that own the state (triage to the alert store and the stream,
 // uploads to the policy layer, logs to the edge-log service, tokens to the token store).
+import { SEVERITIES } from '../alerts/rules.js';
 import type { TokenInfo } from '../auth/token-store.js';
+import { SYSLOG_SEVERITIES } from '../edge-logs/log-record.js';
 import { flowRecord, type FlowRecord } from '../pipeline/flow-record.js';
 import type { ApiContext, TokenView } from '../server/api-context.js';
 import type { FlowFilter } from '../store/flow-store.js';
@@ -27,6 +29,30 @@ function liveFlows(g: GatewayDaemon, f: FlowFilter): FlowRecord[] {
     out.push(r);
   }
   return out.sort((x, y) => (x.lastTs < y.lastTs ? 1 : x.lastTs > y.lastTs ? -1 : 0)).slice(0, limit);
+}
+
+/**
+ * Counts per time bucket and category of a table's rows since `since`: the bucket is the time column
+ * cut to whole multiples of `bucket` seconds (ISO text → epoch seconds in SQLite). Categories are
+ * names (alert severities) or, for edge logs, severity codes named by their index (-1: unknown).
+ */
+function series(g: GatewayDaemon, table: string, timeCol: string, catExpr: string, names: readonly string[], since: string, bucket: number): Record<string, number | string>[] {
+  g.edgeLogs.store.flush();
+  const rows = g.db.prepare(`SELECT (CAST(strftime('%s', ${timeCol}) AS INTEGER) / ?) * ? AS b, ${catExpr} AS c, count(*) AS n
+    FROM ${table} WHERE ${timeCol} >= ? GROUP BY b, c ORDER BY b`).all(bucket, bucket, since) as { b: number; c: string | number; n: number }[];
+  const out = new Map<number, Record<string, number | string>>();
+  for (const r of rows) {
+    let o = out.get(r.b);
+    if (o === undefined) {
+      o = { t: new Date(r.b * 1000).toISOString() };
+      for (const nm of names) o[nm] = 0;
+      if (typeof r.c === 'number') o.unknown = 0;
+      out.set(r.b, o);
+    }
+    const name = typeof r.c === 'number' ? (names[r.c] ?? 'unknown') : r.c;
+    o[name] = ((o[name] as number | undefined) ?? 0) + r.n;
+  }
+  return [...out.values()];
 }
 
 export function daemonApi(g: GatewayDaemon): ApiContext {
@@ -74,6 +100,10 @@ export function daemonApi(g: GatewayDaemon): ApiContext {
       if (ok) g.stream.disconnectToken(id);
       return ok;
     },
+
+    alertSeries: (since, bucket) => series(g, 'alerts', 'first_ts', 'severity', SEVERITIES, since, bucket),
+    logSeries: (since, bucket) => series(g, 'edge_logs', 'ts', "coalesce(severity_code, -1)", SYSLOG_SEVERITIES, since, bucket),
+    trafficSeries: () => ({ intervalSeconds: g.trafficHistory.intervalSeconds, samples: g.trafficHistory.samples() }),
 
     health() {
       const influx = g.cfg.metrics.influxUrl ? (() => { const s = g.influxStats(); return s === null ? null : { connected: s.connected, buffered: s.buffered, dropped: s.dropped }; })() : null;

@@ -26,6 +26,7 @@ import { EventCounters } from '../metrics/event-counters.js';
 import { InfluxWriter } from '../metrics/influx-writer.js';
 import { MetricsReporter, METRIC_SCHEMAS } from '../metrics/metrics-reporter.js';
 import { createPrometheus, type PrometheusExporter } from '../metrics/prometheus.js';
+import { TrafficHistory } from '../metrics/traffic-history.js';
 import { TrafficMeter } from '../metrics/traffic-meter.js';
 import { flowRecord } from '../pipeline/flow-record.js';
 import { Pipeline } from '../pipeline/pipeline.js';
@@ -68,6 +69,8 @@ export class GatewayDaemon {
   readonly edgeLogs: EdgeLogService;
   readonly meter: TrafficMeter;
   readonly counters = new EventCounters();
+  /** Per-device traffic of the last hour, sampled every 10 s, for the dashboard's chart. */
+  readonly trafficHistory = new TrafficHistory(10, 360);
   readonly prometheus: PrometheusExporter;
   readonly root = packageRoot();
   readonly version = packageVersion();
@@ -81,6 +84,7 @@ export class GatewayDaemon {
   private enforcer: NftEnforcer | null = null;
   private readonly enforcement: Enforcement;
   private started = false;
+  private lastTrafficSample = 0;
   /** The API's base URL once listening. */
   url = '';
 
@@ -325,6 +329,11 @@ export class GatewayDaemon {
     this.alerts.flush();
     this.flowStore.flush();
     this.journal.prune(this.cfg.storage.streamKept);
+    const ms = Date.now();
+    if (ms - this.lastTrafficSample >= this.trafficHistory.intervalSeconds * 1000) {
+      this.lastTrafficSample = ms;
+      this.trafficHistory.sample(this.meter.snapshot(), ms);
+    }
   }
 
   /**

@@ -7,6 +7,7 @@ import type { ServerConfig } from '../config/daemon-config.js';
 import type { FlowRecord } from '../pipeline/flow-record.js';
 import type { ProfileInfo, UploadInput, UploadResult } from '../policy/profile-uploads.js';
 import type { FlowFilter, StoredFlow } from '../store/flow-store.js';
+import type { TrafficSample } from '../metrics/traffic-history.js';
 import type { ErrorDetail } from './api-errors.js';
 
 /** Who is calling: the token's public fields (never the token or its hash). */
@@ -122,6 +123,11 @@ export interface ApiContext {
   /** Throws AuthError (token.bad-vendor, token.bad-device, …) when the request is refused. */
   createToken(req: { role: Role; vendor?: string; device?: string; name?: string }): { token: string; info: TokenView };
   revokeToken(id: string): boolean;
+
+  /** Alert and log counts per bucket (t = bucket start, ISO-8601) and severity, from `since`. */
+  alertSeries(since: string, bucketSeconds: number): Record<string, number | string>[];
+  logSeries(since: string, bucketSeconds: number): Record<string, number | string>[];
+  trafficSeries(): { intervalSeconds: number; samples: TrafficSample[] };
 
   health(): Record<string, unknown>;
   metrics(): Promise<{ contentType: string; text: string }>;

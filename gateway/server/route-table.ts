@@ -7,8 +7,9 @@ import { flowRoutes } from './routes/flows.js';
 import { healthRoutes } from './routes/health.js';
 import { logRoutes } from './routes/logs.js';
 import { profileRoutes } from './routes/profiles.js';
+import { statsRoutes } from './routes/stats.js';
 import { tokenRoutes } from './routes/tokens.js';
 
 export const ROUTES: readonly Route[] = Object.freeze([
-  ...healthRoutes, ...deviceRoutes, ...flowRoutes, ...alertRoutes, ...profileRoutes, ...logRoutes, ...tokenRoutes,
+  ...healthRoutes, ...deviceRoutes, ...flowRoutes, ...alertRoutes, ...profileRoutes, ...logRoutes, ...statsRoutes, ...tokenRoutes,
 ]);

@@ -132,6 +132,21 @@ describe('edge logs over HTTP', () => {
   });
 });
 
+describe('stats for the charts', () => {
+  it('counts alerts and edge logs per minute by severity', async () => {
+    const since = '2025-12-31T00:00:00.000Z';
+    const a = await get<{ bucketSeconds: number; buckets: Record<string, number | string>[] }>(`/api/v1/stats/alerts?since=${since}&bucket=60`);
+    expect(a.bucketSeconds).toBe(60);
+    const total = a.buckets.reduce((n, b) => n + (b.low as number) + (b.medium as number) + (b.high as number) + (b.critical as number), 0);
+    expect(total).toBe((await get<{ total: number }>('/api/v1/alerts')).total);
+    // Device i appears at T0 + 2i minutes: its device.new alert is alone in its minute.
+    expect(a.buckets.find((b) => b.t === '2026-01-01T00:02:00.000Z')).toMatchObject({ low: 1 });
+    const l = await get<{ buckets: Record<string, number | string>[] }>(`/api/v1/stats/logs?since=${since}`);
+    const logs = l.buckets.reduce((n, b) => n + Object.entries(b).filter(([k]) => k !== 't').reduce((m, [, v]) => m + (v as number), 0), 0);
+    expect(logs).toBe(2);
+  });
+});
+
 describe('health and metrics', () => {
   it('answers health without a token and Prometheus text with one', async () => {
     const h = (await (await t.api('/api/v1/health')).json()) as { status: string; packets: number };

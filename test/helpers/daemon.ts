@@ -18,6 +18,11 @@ export interface TestDaemon {
   events: Record<string, unknown>[];
   /** fetch against the daemon with a bearer token (or none). */
   api(path: string, init?: RequestInit & { token?: string | null }): Promise<Response>;
+  /** Stops the daemon (the data directory stays), then starts a new one on the same port and data: a restart. */
+  restart(): Promise<void>;
+  /** Stops the daemon only; `start()` brings a new one up on the same port and data. */
+  stop(): Promise<void>;
+  start(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -34,7 +39,7 @@ export async function startTestDaemon(config: Record<string, unknown> = {}, opts
   }, 'test');
   const events: Record<string, unknown>[] = [];
   const log: EventLog = (event, fields = {}) => { events.push({ event, ...fields }); };
-  const daemon = new GatewayDaemon(cfg, log, opts);
+  let daemon = new GatewayDaemon(cfg, log, opts);
   const tokens = {} as Record<Role, string>;
   tokens.admin = daemon.tokens.create({ role: 'admin', name: 'test admin' }).token;
   tokens.analyst = daemon.tokens.create({ role: 'analyst', name: 'test analyst' }).token;
@@ -42,7 +47,9 @@ export async function startTestDaemon(config: Record<string, unknown> = {}, opts
   tokens.device = daemon.tokens.create({ role: 'device' }).token;
   await daemon.start();
   const url = daemon.url;
-  return {
+  const port = Number(new URL(url).port);
+  let running = true;
+  const t: TestDaemon = {
     daemon, url, dir, tokens, events,
     api(path, init = {}) {
       const { token, ...rest } = init;
@@ -50,9 +57,25 @@ export async function startTestDaemon(config: Record<string, unknown> = {}, opts
       if (token) headers.set('authorization', `Bearer ${token}`);
       return fetch(`${url}${path}`, { ...rest, headers });
     },
+    async stop() {
+      if (running) await t.daemon.stop();
+      running = false;
+    },
+    async start() {
+      // The same port, so clients reconnect to the address they knew.
+      daemon = new GatewayDaemon(Object.freeze({ ...cfg, server: Object.freeze({ ...cfg.server, port }) }), log, opts);
+      await daemon.start();
+      t.daemon = daemon;
+      running = true;
+    },
+    async restart() {
+      await t.stop();
+      await t.start();
+    },
     async close() {
-      await daemon.stop();
+      await t.stop();
       rmSync(dir, { recursive: true, force: true });
     },
   };
+  return t;
 }
