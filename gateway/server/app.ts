@@ -39,7 +39,8 @@ function authorize(route: Route, ctx: ApiContext) {
     req.auth = null;
     const publicMetrics = route.path === '/metrics' && ctx.server.metricsPublic;
     if (route.permission === null || publicMetrics) return next();
-    const out = authenticateRequest({ ip: clientIp(req), authorization: req.headers.authorization, url: req.originalUrl }, ctx.auth, route.permission);
+    const perm = route.permission === 'authenticated' ? undefined : route.permission;
+    const out = authenticateRequest({ ip: clientIp(req), authorization: req.headers.authorization, url: req.originalUrl }, ctx.auth, perm);
     if (!out.ok) {
       const headers: Record<string, string> = {};
       if (out.retryAfterS !== undefined) headers['Retry-After'] = String(out.retryAfterS);

@@ -46,8 +46,8 @@ export interface Route {
   method: Method;
   /** Express path, e.g. /api/v1/alerts/:id/acknowledge. */
   path: string;
-  /** Null: no token needed (health, the OpenAPI document). */
-  permission: Permission | null;
+  /** Null: no token needed (health, the OpenAPI document); 'authenticated': any valid token. */
+  permission: Permission | 'authenticated' | null;
   tag: string;
   summary: string;
   query?: ParamDoc[];

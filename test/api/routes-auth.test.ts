@@ -2,7 +2,7 @@
 // (401) and a role without its permission (403); every route lets exactly the roles with its
 // permission through; tokens in the query string and floods of bad tokens are refused.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { can, ROLES } from '../../gateway/auth/roles.js';
+import { can, ROLES, type Permission } from '../../gateway/auth/roles.js';
 import { isWrite } from '../../gateway/server/route.js';
 import { ROUTES } from '../../gateway/server/route-table.js';
 import { API_ERRORS } from '../../gateway/server/api-errors.js';
@@ -41,7 +41,7 @@ describe('routes and roles', () => {
       const bad = await call(r.method, concrete(r.path), 'ew_' + 'A'.repeat(43));
       expect(bad.status).toBe(401);
       expect(bad.body?.code).toBe('auth.invalid');
-      const denied = ROLES.filter((role) => !can(role, r.permission!));
+      const denied = ROLES.filter((role) => r.permission === 'authenticated' || !can(role, r.permission as Permission));
       expect(denied.length).toBeGreaterThan(0);
       for (const role of denied) {
         const res = await call(r.method, concrete(r.path), t.tokens[role]);
@@ -55,13 +55,18 @@ describe('routes and roles', () => {
     for (const r of ROUTES) {
       for (const role of ROLES) {
         const res = await call(r.method, concrete(r.path), t.tokens[role]);
-        const allowed = r.permission === null || can(role, r.permission);
+        const allowed = r.permission === null || r.permission === 'authenticated' || can(role, r.permission);
         if (allowed) expect(res.status, `${role} ${r.method} ${r.path}`).not.toBe(403);
         else expect(res.status, `${role} ${r.method} ${r.path}`).toBe(403);
         expect(res.status).not.toBe(401);
         expect(res.status, `${role} ${r.method} ${r.path}: ${JSON.stringify(t.events.filter((e) => e.event === 'api.error'))}`).not.toBe(500);
       }
     }
+  });
+
+  it('tells a token who it is', async () => {
+    const res = await t.api('/api/v1/whoami', { token: t.tokens.vendor });
+    expect(await res.json()).toMatchObject({ role: 'vendor', vendor: 'example.com', device: null });
   });
 
   it('refuses a token in the query string even when it is valid', async () => {

@@ -13,6 +13,12 @@ export const healthRoutes: Route[] = [
     },
   },
   {
+    method: 'get', path: '/api/v1/whoami', permission: 'authenticated', tag: 'health',
+    summary: 'The calling token\'s public id, role, vendor domain, device and name (the dashboard picks its views by role).',
+    responses: { 200: '{ tokenId, role, vendor, device, name }' },
+    handle: (req) => ({ body: req.auth }),
+  },
+  {
     method: 'get', path: '/metrics', permission: 'metrics:read', tag: 'metrics',
     summary: 'Prometheus text exposition (packets, flows, devices, alerts per rule, logs per severity, per-device traffic).',
     responses: { 200: 'text/plain; version=0.0.4' },
