@@ -1,2 +1,8 @@
-// Entry point of the SOC dashboard (filled in by the dashboard work).
-document.getElementById('app')!.textContent = 'edgeward';
+// Entry point of the SOC dashboard (built by Vite into dashboard/dist, served by the daemon at `/`).
+import './styles/base.css';
+import './styles/shell.css';
+import './styles/feed.css';
+import './styles/pages.css';
+import { App } from './app';
+
+new App(document.getElementById('app')!).start();

@@ -271,9 +271,10 @@ export class MudPolicy implements Detector {
     this.host.emit({
       ...f,
       rule: 'mud.violation', ts: pv.ts, device: mac,
-      // Inbound, the peer's port is an ephemeral one that changes with every attempt: the device's
-      // port (the service probed) is what makes repeated attempts one finding.
-      peer: q.direction === 'to-device' ? `${peer}|${q.proto}|dev:${q.devicePort}|${q.direction}` : `${peer}|${q.proto}|${q.peerPort}|${q.direction}`,
+      // Inbound, the peer's port is an ephemeral one that changes with every attempt, and a scan
+      // walks the device's ports: one peer coming in is one finding (a brute force, a scan), its
+      // count the flows; outbound, each destination port is a finding of its own.
+      peer: q.direction === 'to-device' ? `${peer}|${q.proto}|${q.direction}` : `${peer}|${q.proto}|${q.peerPort}|${q.direction}`,
       message: `${q.direction === 'from-device' ? 'to' : 'from'} ${peer}${q.peerPort >= 0 ? ':' + q.peerPort : ''} is outside the MUD profile of ${mac}: ${v.reason}`,
       evidence: {
         profile: b.stored.profile.mudUrl, direction: q.direction, acl: v.acl ?? null, nearestAce: v.nearestAce ?? null,

@@ -24,14 +24,7 @@ const REQUIREMENTS = [
   { what: 'nft', command: 'nft', pkg: 'nftables' },
   { what: 'ip', command: 'ip', pkg: 'iproute2' },
   { what: 'influxd', command: 'influxd', pkg: 'influxdb' }, // InfluxDB 1.x for the metrics tests (issue 7)
-];
-
-/**
- * Packages for later issues, NOT installed yet: issue 8 (browser tests of the dashboard) moves
- * them into REQUIREMENTS when its tests arrive.
- */
-const LATER_PACKAGES = [
-  { what: 'chromium', command: 'chromium', pkg: 'chromium' }, // issue 8
+  { what: 'chromium', command: 'chromium', pkg: 'chromium' }, // the dashboard's browser tests (test/browser/, issue 8)
 ];
 
 /** Answers tshark's install-time question (let non-root users capture?) with no. */

@@ -1,0 +1,197 @@
+// The shapes the daemon's REST API and WebSocket stream send, as the dashboard reads them (see the
+// README, "The daemon: API, stream, edge logs, metrics"). Only the fields the pages use are typed.
+
+export type Role = 'admin' | 'analyst' | 'vendor' | 'device';
+export type Severity = 'low' | 'medium' | 'high' | 'critical';
+export type AlertStatus = 'open' | 'acknowledged' | 'resolved';
+export type Compliance = 'compliant' | 'violating' | 'no-profile' | 'quarantined';
+
+/** GET /api/v1/whoami: the token's public fields. */
+export interface WhoAmI {
+  tokenId: string;
+  role: Role;
+  vendor: string | null;
+  device: string | null;
+  name: string | null;
+}
+
+/** An alert as stored, with its sequence number (creation order) and triage. */
+export interface Alert {
+  id: string;
+  seq?: number;
+  ts: string;
+  rule: string;
+  severity: Severity;
+  device: string | null;
+  src: string;
+  dst: string;
+  proto: string;
+  sport: number | null;
+  dport: number | null;
+  count: number;
+  message: string;
+  evidence: Record<string, unknown>;
+  firstTs: string;
+  lastTs: string;
+  status?: AlertStatus;
+  acknowledgedBy?: string | null;
+  acknowledgedAt?: string | null;
+  resolvedBy?: string | null;
+  resolvedAt?: string | null;
+}
+
+/** GET /api/v1/alerts. `next` is the cursor (`before`) of the following page. */
+export interface AlertPage {
+  items: Alert[];
+  total: number;
+  next: number | null;
+}
+
+export interface DeviceView {
+  mac: string;
+  ips: string[];
+  vendor: string | null;
+  hostname: string | null;
+  mudUrl: string | null;
+  mudUrlSource?: string | null;
+  profile: string | null;
+  compliance: Compliance;
+  openViolations: number;
+  alerts: number;
+  firstSeen: string;
+  lastSeen: string;
+  txPackets: number;
+  txBytes: number;
+}
+
+/** One ACE of a device's profile; `ace` is null for the ACL's implicit deny. */
+export interface AceView {
+  acl: string;
+  ace: string | null;
+  direction: string;
+  action: string;
+  matches: string;
+  flows: number;
+  bytes: number;
+}
+
+/** A MUD verdict on a flow: the ACE that allowed it, or the ACL that denied it (ace = nearest ACE) and why. */
+export interface MudVerdict {
+  device: string;
+  direction: string;
+  allowed: boolean;
+  acl: string | null;
+  ace: string | null;
+  reason: string | null;
+}
+
+export interface FlowRecord {
+  id?: number;
+  proto: string;
+  src: string;
+  sport: number | null;
+  dst: string;
+  dport: number | null;
+  srcMac: string | null;
+  dstMac: string | null;
+  firstTs: string;
+  lastTs: string;
+  srcPackets: number;
+  srcBytes: number;
+  dstPackets: number;
+  dstBytes: number;
+  state: string | null;
+  endReason: string | null;
+  sni?: string;
+  http?: { method: string | null; host: string | null; uri: string | null; userAgent: string | null };
+  mud?: MudVerdict[];
+}
+
+export interface MudIssue {
+  path: string;
+  code: string;
+  message: string;
+}
+
+export interface ProfileInfo {
+  mudUrl: string;
+  source: 'bundled' | 'uploaded' | 'fetched';
+  systeminfo: string | null;
+  mfgName: string | null;
+  modelName: string | null;
+  lastUpdate?: string | null;
+  signature: 'signed' | 'unsigned' | 'local';
+  signer: string | null;
+  uploadedBy: string | null;
+  uploadedAt: string | null;
+  acls: number;
+  aces: number;
+  warnings: MudIssue[];
+  devices: string[];
+}
+
+/** An edge log record, normalized by the daemon. */
+export interface LogRecord {
+  seq: number;
+  ts: string | null;
+  receivedAt?: string;
+  device: string | null;
+  sourceIp: string | null;
+  host: string | null;
+  app: string | null;
+  severity: string | null;
+  message: string;
+  structuredData: unknown;
+  format: string;
+  raw: string;
+}
+
+export interface DeviceDetail extends DeviceView {
+  dhcpFingerprint?: string | null;
+  dhcpVendorClass?: string | null;
+  ssdpServer?: string | null;
+  profileInfo: ProfileInfo | null;
+  aces: AceView[];
+  flows: { live: FlowRecord[]; ended: FlowRecord[] };
+  recentAlerts: Alert[];
+  logs: LogRecord[];
+}
+
+/** GET /api/v1/stats/alerts and /stats/logs: counts per bucket start `t` (ISO-8601) and severity name. */
+export interface CountSeries {
+  bucketSeconds: number;
+  buckets: ({ t: string } & Record<string, number | string>)[];
+}
+
+/** GET /api/v1/stats/traffic: per-interval counters per device; `t` in ms. */
+export interface TrafficSeries {
+  intervalSeconds: number;
+  samples: { t: number; devices: Record<string, { txBytes: number; rxBytes: number; txPackets: number; rxPackets: number }> }[];
+}
+
+/** One fault of an API error (`path` is a JSON Pointer). */
+export interface ErrorDetail {
+  path: string;
+  code?: string;
+  message: string;
+}
+
+/** Stream payloads by topic. */
+export interface AlertChange {
+  change: 'new' | 'updated' | 'acknowledged' | 'resolved';
+  alert: Alert;
+}
+export interface DeviceChange {
+  change: string;
+  device: DeviceView;
+}
+
+export type StreamTopic = 'alert' | 'log' | 'device';
+
+/** One `event` frame of the stream. */
+export interface StreamEvent {
+  id: number;
+  topic: StreamTopic;
+  at: string;
+  data: unknown;
+}

@@ -1,0 +1,45 @@
+// What each role may see and do in the dashboard, mirroring the server's permissions
+// (gateway/auth/roles.ts): the server enforces them; this only hides what would be refused.
+import type { Role } from './api-types';
+
+export type Page = 'feed' | 'devices' | 'profiles' | 'logs' | 'charts';
+
+/** Pages in nav order, with their labels. */
+export const PAGES: readonly { page: Page; label: string }[] = [
+  { page: 'feed', label: 'Alerts' },
+  { page: 'devices', label: 'Devices' },
+  { page: 'logs', label: 'Edge logs' },
+  { page: 'charts', label: 'Charts' },
+  { page: 'profiles', label: 'Profiles' },
+];
+
+const READER_PAGES: readonly Page[] = ['feed', 'devices', 'profiles', 'logs', 'charts'];
+
+/** An analyst triages, a vendor manages its profiles, an admin sees all. */
+export function pagesFor(role: Role): readonly Page[] {
+  switch (role) {
+    case 'admin':
+    case 'analyst':
+      return READER_PAGES;
+    case 'vendor':
+      return ['profiles'];
+    case 'device':
+      return [];
+  }
+}
+
+/** The page after sign-in. */
+export function homePage(role: Role): Page {
+  return pagesFor(role)[0] ?? 'profiles';
+}
+
+/** alerts:triage — acknowledge and resolve. */
+export const canTriage = (role: Role): boolean => role === 'admin' || role === 'analyst';
+/** profiles:write — upload and delete (a vendor only under its own domain). */
+export const canWriteProfiles = (role: Role): boolean => role === 'admin' || role === 'vendor';
+/** Only an admin may take an unsigned profile (`?allowUnsigned=true`). */
+export const canAllowUnsigned = (role: Role): boolean => role === 'admin';
+/** stream:read — the live WebSocket. */
+export const canStream = (role: Role): boolean => role === 'admin' || role === 'analyst';
+/** devices:read — inventory and detail (also links from profiles to devices). */
+export const canReadDevices = (role: Role): boolean => role === 'admin' || role === 'analyst';

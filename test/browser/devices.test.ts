@@ -1,0 +1,85 @@
+// The device inventory and a device's detail in Chromium, after one loop of the demo: every demo
+// device with its compliance state, and the camera's detail showing the flows to its C&C server
+// denied, each naming the ACL that denied it, next to its profile's ACEs with their flow counts.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEMO_HOSTS } from '../../gateway/demo/demo-devices.js';
+import type { FlowRecord } from '../../gateway/pipeline/flow-record.js';
+import { browserSuiteTitle, browserTestsSkipReason, byTestId, isPng, launchBrowser, screenshot, signIn, type TestBrowser } from '../helpers/browser.js';
+import type { TestDaemon } from '../helpers/daemon.js';
+import { CAMERA_DENIED, DEMO_COMPLIANCE, ingestDemo, startDemoDaemon } from './demo-daemon.js';
+
+const skip = browserTestsSkipReason();
+
+interface AceView { acl: string; ace: string | null; flows: number }
+interface Detail { mac: string; compliance: string; aces: AceView[]; flows: { live: FlowRecord[]; ended: FlowRecord[] }; recentAlerts: { id: string; rule: string }[] }
+
+describe.skipIf(skip !== null)(browserSuiteTitle('dashboard: devices'), () => {
+  let b: TestBrowser;
+  let t: TestDaemon;
+
+  beforeAll(async () => {
+    [b, t] = await Promise.all([launchBrowser(), startDemoDaemon()]);
+    await ingestDemo(t);
+    await signIn(b.page, t.url, t.tokens.analyst);
+  });
+  afterAll(async () => {
+    await b?.close();
+    await t?.close();
+  });
+
+  it('lists the demo\'s devices with their compliance state', async () => {
+    const page = b.page;
+    await byTestId(page, 'nav-devices').click();
+    await expect.poll(() => page.url()).toMatch(/#\/devices$/);
+    const rows = byTestId(page, 'device-row');
+    await expect.poll(() => rows.count()).toBe(Object.keys(DEMO_COMPLIANCE).length);
+    const shown = Object.fromEntries(await rows.evaluateAll((els) => els.map((e) => [e.getAttribute('data-mac'), e.getAttribute('data-compliance')])));
+    expect(shown).toEqual(DEMO_COMPLIANCE);
+    // The API agrees (the page shows the server's state, not its own idea of it).
+    const api = (await (await t.api('/api/v1/devices', { token: t.tokens.analyst })).json()) as { items: { mac: string; compliance: string }[] };
+    expect(Object.fromEntries(api.items.map((d) => [d.mac, d.compliance]))).toEqual(shown);
+    // A row names its device the way a person knows it.
+    expect(await page.locator(`[data-testid="device-row"][data-mac="${DEMO_HOSTS.camera.mac}"]`).textContent()).toContain(DEMO_HOSTS.camera.hostname);
+    expect(isPng(await screenshot(page, 'devices'))).toBe(true);
+  });
+
+  it('shows a violating device\'s denied flow and the ACL that denied it', async () => {
+    const page = b.page;
+    const mac = DEMO_HOSTS.camera.mac;
+    const api = (await (await t.api(`/api/v1/devices/${encodeURIComponent(mac)}`, { token: t.tokens.analyst })).json()) as Detail;
+    await page.evaluate((h) => { (globalThis as unknown as { location: { hash: string } }).location.hash = h; }, `#/devices/${mac}`);
+    const detail = page.locator(`[data-testid="device-detail"][data-mac="${mac}"]`);
+    await detail.waitFor();
+    expect(await detail.getAttribute('data-compliance')).toBe('violating');
+
+    // The flows to the C&C server: denied, and the row names the ACL.
+    const denied = page.locator('[data-testid="flow-row"][data-allowed="false"]', { hasText: CAMERA_DENIED.dst });
+    await denied.first().waitFor();
+    const deniedTexts = await denied.allTextContents();
+    expect(deniedTexts.every((x) => x.includes(CAMERA_DENIED.acl)), deniedTexts.join('\n')).toBe(true);
+    // As many as the API lists for the device (the page shows every flow it was given).
+    const apiFlows = [...api.flows.live, ...api.flows.ended];
+    const apiDenied = apiFlows.filter((f) => f.dst === CAMERA_DENIED.dst && f.mud?.some((m) => m.device === mac && !m.allowed && m.acl === CAMERA_DENIED.acl));
+    expect(apiDenied.length).toBeGreaterThan(0);
+    expect(deniedTexts).toHaveLength(apiDenied.length);
+    // An allowed flow names the ACE that allowed it.
+    const allowedAces = new Set(apiFlows.flatMap((f) => (f.mud ?? []).filter((m) => m.device === mac && m.allowed && m.ace !== null).map((m) => m.ace!)));
+    expect(allowedAces.size).toBeGreaterThan(0);
+    const allowedTexts = await page.locator('[data-testid="flow-row"][data-allowed="true"]').allTextContents();
+    expect(allowedTexts.length).toBeGreaterThan(0);
+    expect(allowedTexts.every((x) => [...allowedAces].some((ace) => x.includes(ace))), allowedTexts.join('\n')).toBe(true);
+
+    // The profile's ACEs, each with the number of flows it matched, as the API counts them.
+    const aceRows = await byTestId(page, 'ace-row').evaluateAll((els) => els.map((e) => ({ acl: e.getAttribute('data-acl'), ace: e.getAttribute('data-ace'), flows: e.getAttribute('data-flows') })));
+    for (const a of api.aces.filter((x) => x.ace !== null)) {
+      expect(aceRows.find((r) => r.acl === a.acl && r.ace === a.ace), `${a.acl}/${a.ace}`).toMatchObject({ flows: String(a.flows) });
+    }
+    expect(aceRows.some((r) => r.acl === CAMERA_DENIED.acl)).toBe(true);
+    // Its alerts, the violations among them.
+    expect(await byTestId(page, 'detail-alert').count()).toBe(api.recentAlerts.length);
+    expect(await page.locator('[data-testid="detail-alert"]', { hasText: 'mud.violation' }).count()).toBeGreaterThan(0);
+
+    expect(isPng(await screenshot(page, 'device-detail'))).toBe(true);
+    expect(b.pageErrors.map((e) => e.message)).toEqual([]);
+  });
+});
