@@ -38,7 +38,8 @@ function liveFlows(g: GatewayDaemon, f: FlowFilter): FlowRecord[] {
  */
 function series(g: GatewayDaemon, table: string, timeCol: string, catExpr: string, names: readonly string[], since: string, bucket: number): Record<string, number | string>[] {
   g.edgeLogs.store.flush();
-  const rows = g.db.prepare(`SELECT (CAST(strftime('%s', ${timeCol}) AS INTEGER) / ?) * ? AS b, ${catExpr} AS c, count(*) AS n
+  // better-sqlite3 binds JS numbers as REAL: the bucket is cast so the division is an integer one.
+  const rows = g.db.prepare(`SELECT (CAST(strftime('%s', ${timeCol}) AS INTEGER) / CAST(? AS INTEGER)) * CAST(? AS INTEGER) AS b, ${catExpr} AS c, count(*) AS n
     FROM ${table} WHERE ${timeCol} >= ? GROUP BY b, c ORDER BY b`).all(bucket, bucket, since) as { b: number; c: string | number; n: number }[];
   const out = new Map<number, Record<string, number | string>>();
   for (const r of rows) {

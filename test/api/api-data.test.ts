@@ -141,6 +141,12 @@ describe('stats for the charts', () => {
     expect(total).toBe((await get<{ total: number }>('/api/v1/alerts')).total);
     // Device i appears at T0 + 2i minutes: its device.new alert is alone in its minute.
     expect(a.buckets.find((b) => b.t === '2026-01-01T00:02:00.000Z')).toMatchObject({ low: 1 });
+    // Whole buckets: every start is a multiple of the bucket, and an hour-long bucket holds all.
+    expect(a.buckets.every((b) => Date.parse(b.t as string) % 60_000 === 0)).toBe(true);
+    const hourly = await get<{ buckets: Record<string, number | string>[] }>(`/api/v1/stats/alerts?since=${since}&bucket=3600`);
+    // The capture's alerts are in its first hour (3 device.new, 2 mud.no-profile, 1 mud.violation; the edge.error of the posted log is stamped now).
+    expect(hourly.buckets[0]).toMatchObject({ t: '2026-01-01T00:00:00.000Z', low: 5, high: 1 });
+    expect(hourly.buckets.every((b) => Date.parse(b.t as string) % 3_600_000 === 0)).toBe(true);
     const l = await get<{ buckets: Record<string, number | string>[] }>(`/api/v1/stats/logs?since=${since}`);
     const logs = l.buckets.reduce((n, b) => n + Object.entries(b).filter(([k]) => k !== 't').reduce((m, [, v]) => m + (v as number), 0), 0);
     expect(logs).toBe(2);

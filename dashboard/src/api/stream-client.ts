@@ -149,8 +149,17 @@ export class StreamClient {
       case 'gap':
         this.handlers.onResync('gap');
         return;
+      case 'error':
+        // Our resume point was refused (the journal changed between hello and subscribe): take
+        // the live stream from now and reload the present state instead.
+        if ((msg as { code?: string }).code === 'stream.bad-since') {
+          this.lastId = null;
+          this.handlers.onResync('reset');
+          this.ws?.send(JSON.stringify({ type: 'subscribe', topics: this.topics }));
+        }
+        return;
       default:
-        // pong and errors: nothing to do (an error about since is followed by no events; the resync below covers it).
+        // pong: the link is alive, which lastHeard already noted.
         return;
     }
   }

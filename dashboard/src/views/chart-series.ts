@@ -31,10 +31,18 @@ export function columnTotals(data: AlignedData): number[] {
 export function trafficColumns(s: TrafficSeries, macs: readonly string[]): AlignedData {
   const x = s.samples.map((p) => p.t / 1000);
   const per = s.intervalSeconds > 0 ? s.intervalSeconds : 1;
-  const cols = macs.map((mac) => s.samples.map((p) => {
+  const cols = macs.map((mac) => s.samples.map((p): number | null => {
     const d = p.devices[mac];
     return d === undefined ? 0 : (d.txBytes + d.rxBytes) / per;
   }));
+  // Fewer than two samples (a daemon just started) would leave uPlot no time range to draw: the
+  // chart then spans the last hour, empty (null: no line) until samples arrive.
+  if (x.length < 2) {
+    const now = Date.now() / 1000;
+    x.unshift(Math.min(x[0] ?? now, now) - 3600);
+    for (const c of cols) c.unshift(null);
+    if (x.length < 2) { x.push(now); for (const c of cols) c.push(null); }
+  }
   return [x, ...cols];
 }
 

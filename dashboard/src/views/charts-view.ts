@@ -1,16 +1,15 @@
 // Charts (uPlot): new alerts per bucket by severity, traffic per device, edge log volume by
 // severity; refreshed while the page is open.
-import 'uplot/dist/uPlot.min.css';
-import uPlot, { type AlignedData, type Options } from 'uplot';
+import uPlot from 'uplot';
 import type { CountSeries, TrafficSeries } from '../api/api-types';
 import { SEVERITIES, SYSLOG_SEVERITIES } from '../state/severity';
 import { h, replaceChildren, select } from '../ui/element';
 import { bytes, count } from '../ui/format';
 import { columnTotals, countColumns, trafficColumns, trafficDevices } from './chart-series';
+import { UplotChart } from './uplot-chart';
 import type { View, ViewContext } from './view';
 
 const REFRESH_MS = 15_000;
-const CHART_HEIGHT = 220;
 
 /** Range choices: seconds back and the bucket that keeps ~60–100 points. */
 const RANGES: Record<string, { seconds: number; bucket: number; label: string }> = {
@@ -38,59 +37,11 @@ function alpha(hex: string, a: number): string {
   return `${hex}${Math.round(a * 255).toString(16).padStart(2, '0')}`;
 }
 
-class Chart {
-  readonly el: HTMLElement;
-  readonly note = h('span', { class: 'muted small' });
-  private readonly plotHost = h('div', { class: 'plot' });
-  private plot: uPlot | null = null;
-  private seriesKey = '';
-  private readonly resize = new ResizeObserver(() => this.plot?.setSize({ width: this.width(), height: CHART_HEIGHT }));
-
-  constructor(testid: string, title: string) {
-    this.el = h('div', { class: 'card chart', 'data-testid': testid }, h('div', { class: 'card-head' }, h('h2', null, title), this.note), this.plotHost);
-    this.resize.observe(this.plotHost);
-  }
-
-  private width(): number {
-    return Math.max(300, this.plotHost.clientWidth);
-  }
-
-  /** Draws `data`; the plot is rebuilt only when the series change. */
-  draw(series: uPlot.Series[], data: AlignedData, yValue: (v: number) => string): void {
-    const key = series.map((s) => `${String(s.label)}:${String(s.stroke)}`).join('|');
-    if (this.plot !== null && key === this.seriesKey) {
-      this.plot.setData(data);
-      return;
-    }
-    this.plot?.destroy();
-    this.seriesKey = key;
-    const opts: Options = {
-      width: this.width(),
-      height: CHART_HEIGHT,
-      // Points on every bucket clutter a dense chart; the legend shows values under the cursor.
-      series: [{}, ...series.map((s) => ({ points: { show: false }, ...s }))],
-      scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, Math.max(1, max * 1.1)] } },
-      axes: [
-        { stroke: '#5b6672', grid: { stroke: '#eef0f3' } },
-        { stroke: '#5b6672', grid: { stroke: '#eef0f3' }, size: 64, values: (_u, vals) => vals.map((v) => yValue(v)) },
-      ],
-      legend: { live: true },
-      cursor: { drag: { x: false, y: false } },
-    };
-    this.plot = new uPlot(opts, data, this.plotHost);
-  }
-
-  destroy(): void {
-    this.resize.disconnect();
-    this.plot?.destroy();
-  }
-}
-
 export class ChartsView implements View {
   readonly el: HTMLElement;
-  private readonly alerts = new Chart('chart-alerts', 'Alerts by severity');
-  private readonly traffic = new Chart('chart-traffic', 'Traffic per device (sent + received)');
-  private readonly logs = new Chart('chart-logs', 'Edge log volume by severity');
+  private readonly alerts = new UplotChart('chart-alerts', 'Alerts by severity');
+  private readonly traffic = new UplotChart('chart-traffic', 'Traffic per device (sent + received)');
+  private readonly logs = new UplotChart('chart-logs', 'Edge log volume by severity');
   private readonly range: HTMLSelectElement;
   private readonly totals = h('div', { class: 'summary' });
   private readonly timer: number;

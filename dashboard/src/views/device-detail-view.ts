@@ -25,6 +25,9 @@ export class DeviceDetailView implements View {
   private readonly timer: number;
   private readonly offs: (() => void)[] = [];
   private liveAlertsDirty = false;
+  private readonly acesBox = h('div', { class: 'card' });
+  private readonly flowsBox = h('div', { class: 'card' });
+  private readonly alertsBox = h('div', { class: 'card' });
 
   constructor(private readonly ctx: ViewContext, private readonly mac: string) {
     this.el = h('section', { class: 'page page-device', 'data-testid': 'device-detail', 'data-mac': mac }, h('p', { class: 'muted' }, 'Loading…'));
@@ -63,10 +66,6 @@ export class DeviceDetailView implements View {
         h('a', { href: '#/devices' }, '← All devices'));
     }
   }
-
-  private alertsBox = h('div', { class: 'card' });
-  private flowsBox = h('div', { class: 'card' });
-  private acesBox = h('div', { class: 'card' });
 
   private render(): void {
     const d = this.detail!;

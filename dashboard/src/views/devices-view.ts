@@ -27,7 +27,7 @@ export class DevicesView implements View {
   private compliance: Compliance | null = null;
   private readonly timer: number;
   private readonly offs: (() => void)[] = [];
-  private error = h('p', { class: 'form-error', hidden: true });
+  private readonly error = h('p', { class: 'form-error', hidden: true });
 
   constructor(private readonly ctx: ViewContext) {
     this.search.addEventListener('input', () => this.render());
