@@ -19,12 +19,13 @@ export type Permission =
   | 'profiles:write'
   | 'tokens:admin'
   | 'stream:read'
-  | 'metrics:read';
+  | 'metrics:read'
+  | 'posture:read';
 
 /** Every permission. */
 export const PERMISSIONS: readonly Permission[] = Object.freeze([
   'alerts:read', 'alerts:triage', 'devices:read', 'flows:read', 'logs:read', 'logs:ingest',
-  'profiles:read', 'profiles:write', 'tokens:admin', 'stream:read', 'metrics:read',
+  'profiles:read', 'profiles:write', 'tokens:admin', 'stream:read', 'metrics:read', 'posture:read',
 ] as Permission[]);
 
 /**
@@ -36,7 +37,7 @@ export const PERMISSIONS: readonly Permission[] = Object.freeze([
 export const ROLE_PERMISSIONS: Readonly<Record<Role, ReadonlySet<Permission>>> = Object.freeze({
   admin: new Set<Permission>(PERMISSIONS),
   analyst: new Set<Permission>([
-    'alerts:read', 'alerts:triage', 'devices:read', 'flows:read', 'logs:read', 'profiles:read', 'stream:read', 'metrics:read',
+    'alerts:read', 'alerts:triage', 'devices:read', 'flows:read', 'logs:read', 'profiles:read', 'stream:read', 'metrics:read', 'posture:read',
   ]),
   vendor: new Set<Permission>(['profiles:read', 'profiles:write']),
   device: new Set<Permission>(['logs:ingest']),

@@ -25,6 +25,8 @@ export interface PolicyConfig {
   myControllers: Record<string, string[]>;
   /** Emergency allow-list: prefixes never blocked and never alerted on (DESIGN: emergency traffic). Default none. */
   emergency: string[];
+  /** MACs of devices whose traffic is learned into a MUD profile (`GET /api/v1/devices/:mac/learned-profile`). Default none. */
+  learn: string[];
 }
 
 export const POLICY_DEFAULTS: Readonly<PolicyConfig> = Object.freeze({
@@ -39,4 +41,5 @@ export const POLICY_DEFAULTS: Readonly<PolicyConfig> = Object.freeze({
   controllers: Object.freeze({}) as Record<string, string[]>,
   myControllers: Object.freeze({}) as Record<string, string[]>,
   emergency: Object.freeze([]) as unknown as string[],
+  learn: Object.freeze([]) as unknown as string[],
 }) as Readonly<PolicyConfig>;

@@ -13,7 +13,7 @@ describe('roles', () => {
   it('gives admin everything, analyst reads and triage, vendor its profiles, device log ingest', () => {
     expect(allowed('admin')).toEqual(PERMISSIONS);
     expect(allowed('analyst').sort()).toEqual(
-      ['alerts:read', 'alerts:triage', 'devices:read', 'flows:read', 'logs:read', 'metrics:read', 'profiles:read', 'stream:read'],
+      ['alerts:read', 'alerts:triage', 'devices:read', 'flows:read', 'logs:read', 'metrics:read', 'posture:read', 'profiles:read', 'stream:read'],
     );
     expect(allowed('vendor').sort()).toEqual(['profiles:read', 'profiles:write']);
     expect(allowed('device')).toEqual(['logs:ingest']);
