@@ -57,7 +57,7 @@ describe('config', () => {
       'c.json: policy.bindings: must map MAC addresses to MUD file paths',
       'c.json: policy.controllers: must map URIs to lists of addresses',
       'c.json: policy.emergency: must be a list of strings',
-      'c.json: policy.other: unknown key (known: mode, noProfile, profilesDir, bindings, localNetworks, gatewayAddresses, dnsServers, ntpServers, controllers, myControllers, emergency)',
+      'c.json: policy.other: unknown key (known: mode, noProfile, profilesDir, bindings, localNetworks, gatewayAddresses, dnsServers, ntpServers, controllers, myControllers, emergency, learn)',
     ]);
   });
 
