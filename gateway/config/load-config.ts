@@ -7,6 +7,7 @@ import { parseDocument } from 'yaml';
 import { ALERTS_DEFAULTS, type AlertsConfig } from '../alerts/alert-manager.js';
 import { isRuleId, SEVERITIES, type RuleId, type Severity } from '../alerts/rules.js';
 import type { DetectConfig } from '../detect/detect-engine.js';
+import { parseMac } from '../decode/address-text.js';
 import { DETECTORS } from '../detect/registry.js';
 import type { EdgeLogsConfig } from '../edge-logs/edge-logs-config.js';
 import type { MetricsConfig } from '../metrics/metrics-config.js';
@@ -152,6 +153,7 @@ export function validateConfig(raw: unknown, source = 'config'): Readonly<Gatewa
         else if (key === 'noProfile' && v !== 'allow' && v !== 'quarantine') problems.push(`${path}: must be allow or quarantine`);
         else if (key === 'bindings' && !(isObj(v) && Object.values(v).every((x) => typeof x === 'string'))) problems.push(`${path}: must map MAC addresses to MUD file paths`);
         else if ((key === 'controllers' || key === 'myControllers') && !(isObj(v) && Object.values(v).every((x) => Array.isArray(x) && x.every((y) => typeof y === 'string')))) problems.push(`${path}: must map URIs to lists of addresses`);
+        else if (key === 'learn' && !(Array.isArray(v) && v.every((x) => typeof x === 'string' && parseMac(x) >= 0))) problems.push(`${path}: must be a list of MAC addresses`);
         else if (Array.isArray(d[key]) || typeof d[key] === 'string') { const p = typeProblem(path, d[key], v); if (p) problems.push(p); }
       }
       policy = Object.freeze({ ...POLICY_DEFAULTS, ...(pr as Partial<PolicyConfig>) });
