@@ -19,6 +19,10 @@ export {
 } from './compile/policy-context.js';
 export { EMERGENCY_ACE, EMERGENCY_ACL, type FlowQuery, type Verdict } from './compile/verdict.js';
 export { ruleSpecs, type AddressRef, type PortRange, type RuleSpec } from './compile/rule-spec.js';
+export {
+  ACE_DIFFERENCES, aceDistance, addressRefText, differenceText, nearestAce, peerAddressText, policyAddressTest, protocolName,
+  type AceDifference, type AceDifferenceCode, type AceDistance, type AddressTest, type NearestAce,
+} from './compile/ace-distance.js';
 
 export { renderNft, type RenderNftOptions } from './nft/render-nft.js';
 export { NFT_PLACEHOLDER_MAC, NFT_TABLE } from './nft/nft-names.js';

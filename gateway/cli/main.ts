@@ -17,6 +17,8 @@ const USAGE = `usage:
   edgeward token list | revoke ID
   edgeward mud validate FILE...                        exit 0 accepted (warnings on stderr), 1 refused
   edgeward mud compile FILE --nft [--device MAC]       nftables script on stdout
+  edgeward mud explain CAPTURE --bind MAC=MUDFILE... [--profiles DIR] [--window DURATION] [--json]
+                                                       per ACE flows and bytes, unused ACEs, why each denied flow was denied
   edgeward bench [FILE]                                packets/s of the full pipeline
 `;
 
@@ -40,6 +42,10 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
         return await runToken(rest, io);
       }
       case 'mud': {
+        if (rest[0] === 'explain') {
+          const { runMudExplain } = await import('./mud-explain-command.js');
+          return await runMudExplain(rest.slice(1), io);
+        }
         const { runMudCommand } = await import('../../policies/cli/mud-command.js');
         return await runMudCommand(rest, io);
       }

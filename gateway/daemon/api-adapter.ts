@@ -7,7 +7,9 @@ import { SYSLOG_SEVERITIES } from '../edge-logs/log-record.js';
 import { flowRecord, type FlowRecord } from '../pipeline/flow-record.js';
 import type { ApiContext, TokenView } from '../server/api-context.js';
 import type { FlowFilter } from '../store/flow-store.js';
-import { deviceCounts, deviceDetail, deviceView } from './device-views.js';
+import { deviceCounts, deviceDetail, deviceView, liveFlowsOf } from './device-views.js';
+import { explainLive, storedFlowsOf } from '../explain/explain-live.js';
+import type { Device } from '../track/device.js';
 import type { GatewayDaemon } from './gateway-daemon.js';
 
 const tokenView = (t: TokenInfo): TokenView => ({
@@ -66,6 +68,19 @@ export function daemonApi(g: GatewayDaemon): ApiContext {
       return [...g.pipeline.devices.all()].map((d) => deviceView(g, d, counts)).sort((a, b) => a.mac.localeCompare(b.mac));
     },
     device: (mac) => deviceDetail(g, mac, (m) => g.edgeLogs.logs({ device: m, limit: 50 }).items),
+
+    explain(mac, since, until) {
+      let d: Device | undefined;
+      for (const x of g.pipeline.devices.all()) if (x.mac === mac) d = x;
+      if (d === undefined) return 'no-device';
+      if (g.policy.policyOf(d.macNum) === undefined) return 'no-profile';
+      const flows = [...storedFlowsOf(g.flowStore, mac, d.ips, { since }), ...liveFlowsOf(g, mac, Number.MAX_SAFE_INTEGER)];
+      const r = explainLive(g.policy, flows, {
+        macs: [mac], denials: g.denials, dns: g.pipeline.dns,
+        window: { fromUs: since ? Date.parse(since) * 1000 : null, toUs: until ? Date.parse(until) * 1000 : null },
+      });
+      return { window: r.window, span: r.span, ...r.devices[0] };
+    },
 
     alerts: (f) => g.alertStore.query(f),
     alert: (id) => g.alertStore.get(id),

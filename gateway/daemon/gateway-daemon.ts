@@ -21,6 +21,7 @@ import { DEMO_GATEWAY_ADDRESSES } from '../demo/demo-network.js';
 import { DetectEngine } from '../detect/detect-engine.js';
 import type { IntelDetector } from '../detect/detectors/intel-blocklist.js';
 import { DETECTORS } from '../detect/registry.js';
+import { DenialRecorder } from '../explain/denial-recorder.js';
 import { NftEnforcer } from '../enforce/nft-enforcer.js';
 import { EventCounters } from '../metrics/event-counters.js';
 import { InfluxWriter } from '../metrics/influx-writer.js';
@@ -57,6 +58,8 @@ export class GatewayDaemon {
   readonly alerts: AlertManager;
   readonly engine: DetectEngine;
   readonly policy: MudPolicy;
+  /** Why each denied flow was denied, recorded when it was judged (for the explainer). */
+  readonly denials: DenialRecorder;
   readonly db: Db;
   readonly alertStore: AlertStore;
   readonly flowStore: FlowStore;
@@ -151,6 +154,9 @@ export class GatewayDaemon {
     const policyCfg = this.sourceKind === 'demo' ? demoPolicy(cfg) : cfg.policy;
     this.policy = new MudPolicy(this.engine.host, policyCfg, this.profiles, cfg.policy.mode === 'enforce' ? this.enforcement : null, this.fetcher(), log);
     this.engine.add('mudPolicy', this.policy);
+    // After the policy: it reads the verdict the policy just gave, with the DNS state of that moment.
+    this.denials = new DenialRecorder(this.engine.host, this.policy);
+    this.engine.add('denialRecorder', this.denials);
     this.uploads = new ProfileUploads(this.db, this.profiles, this.policy, cfg.fetch.trustAnchors.map((p) => readFileSync(p, 'utf8')),
       (url) => [...this.pipeline.devices.all()].filter((d) => d.profile === url).map((d) => d.mac));
 

@@ -100,6 +100,8 @@ export interface ApiContext {
 
   devices(): DeviceView[];
   device(mac: string): DeviceDetail | null;
+  /** The verdict explainer's report for one device, over its stored and live flows in the window. */
+  explain(mac: string, since?: string, until?: string): Record<string, unknown> | 'no-device' | 'no-profile';
 
   alerts(filter: AlertFilter): AlertPage;
   alert(id: string): StoredAlert | null;

@@ -179,9 +179,12 @@ export class FlowTable {
       f.b0 = pv.src0; f.b1 = pv.src1; f.b2 = pv.src2; f.b3 = pv.src3; f.bPort = sp;
       this.dir = 1;
     }
-    // The sender's MAC is known now: listeners of onFlowStart may name the device from it.
-    if (this.dir === 0) f.aMac = pv.srcMac;
-    else f.bMac = pv.srcMac;
+    // The sender's MAC is known now: listeners of onFlowStart may name the device from it. So is
+    // the receiver's, when the frame went to one station (group bit clear): a flow the receiver
+    // never answers (a DHCP offer, a blocked probe) still belongs to that device.
+    const dm = pv.dstMac;
+    const rx = dm >= 0 && Math.floor(dm / 0x10000000000) % 2 === 0 ? dm : -1;
+    if (this.dir === 0) { f.aMac = pv.srcMac; f.bMac = rx; } else { f.bMac = pv.srcMac; f.aMac = rx; }
     f.tclass = proto === IPPROTO.TCP ? TimeoutClass.TcpNew : proto === IPPROTO.UDP ? TimeoutClass.Udp : TimeoutClass.Other;
     const i = h & this.mask;
     f.chain = this.buckets[i];

@@ -61,6 +61,20 @@ describe('devices', () => {
   });
 });
 
+describe('explain', () => {
+  it('explains the bound device: its one flow denied, with the nearest ACE and what differed', async () => {
+    const r = await get<Record<string, any>>(`/api/v1/devices/${bound}/explain`);
+    expect(r.totals).toBeDefined();
+    const denied = r.denied as { acl: string; nearestAce: { ace: string } | null; differences: { code: string }[] }[];
+    expect(denied).toHaveLength(1);
+    expect(denied[0]!.acl).toBe('mud-96898-v4fr');
+    expect(denied[0]!.differences.map((d) => d.code)).toContain('peer-name');
+    const no = await t.api(`/api/v1/devices/${unbound}/explain`, { token: t.tokens.analyst });
+    expect(no.status).toBe(404);
+    expect(((await no.json()) as { code: string }).code).toBe('profile.not-found');
+  });
+});
+
 describe('flows', () => {
   it('lists ended and live flows by device and port, and checks its parameters', async () => {
     const ended = await get<{ items: { src: string; dst: string; dport: number; srcPackets: number; endReason: string }[] }>(`/api/v1/flows?device=${unbound}&port=9999`);

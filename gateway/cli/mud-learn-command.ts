@@ -1,0 +1,102 @@
+// `edgeward mud learn CAPTURE --device MAC`: replays a capture, learns what the device did, and
+// writes an RFC 8520 MUD file (stdout or --out) with its report (stderr or --report; JSON with --json).
+import { writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { mudUrlAuthority } from '../../policies/index.js';
+import { GATEWAY_DEFAULTS, loadConfigFile } from '../config/load-config.js';
+import { parseMac } from '../decode/address-text.js';
+import { parseDuration } from '../learn/duration.js';
+import { reportText } from '../learn/learn-report.js';
+import { ProfileLearner } from '../learn/profile-learner.js';
+import { replayCapture } from '../pipeline/replay.js';
+import type { CliIo } from './cli-io.js';
+import { UsageError } from './cli-io.js';
+
+export const MUD_LEARN_USAGE = `edgeward mud learn CAPTURE --device MAC [--window DURATION] [--mud-url URL] [--include-rare]
+                   [--min-flows N] [--tail-after N] [--config FILE] [--out FILE] [--report FILE] [--json]
+                   [--config-out FILE]
+      the device's traffic as an RFC 8520 MUD file (stdout, or --out), the report on stderr (or
+      --report; JSON with --json); --config-out writes the policy config its DNS/NTP URN rules need`;
+
+function wholeNumber(v: string | undefined, flag: string, min: number): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min) throw new UsageError(`${flag} takes a whole number of at least ${min}`);
+  return n;
+}
+
+/** Runs `edgeward mud learn` with the arguments after `learn`; returns the exit code. */
+export async function runMudLearn(argv: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      device: { type: 'string' },
+      window: { type: 'string' },
+      'mud-url': { type: 'string' },
+      'include-rare': { type: 'boolean' },
+      'min-flows': { type: 'string' },
+      'tail-after': { type: 'string' },
+      config: { type: 'string' },
+      out: { type: 'string' },
+      report: { type: 'string' },
+      json: { type: 'boolean' },
+      'config-out': { type: 'string' },
+    },
+  });
+  if (positionals.length !== 1) throw new UsageError(`mud learn takes one capture file\nusage: ${MUD_LEARN_USAGE}`);
+  if (values.device === undefined || parseMac(values.device) < 0) throw new UsageError(`mud learn needs --device MAC (aa:bb:cc:dd:ee:ff)\nusage: ${MUD_LEARN_USAGE}`);
+  let windowSeconds = 0;
+  if (values.window !== undefined) {
+    const w = parseDuration(values.window);
+    if (w === null) throw new UsageError(`--window takes a duration such as 90s, 10m, 1h30m (not ${values.window})`);
+    windowSeconds = w;
+  }
+  const mudUrl = values['mud-url'];
+  // RFC 8520 §3.3: the MUD URL is an https URL; anything else would not validate cleanly.
+  if (mudUrl !== undefined && (mudUrlAuthority(mudUrl) === undefined || !mudUrl.startsWith('https://'))) {
+    throw new UsageError(`--mud-url takes an https URL with a host (RFC 8520 §3.3), not ${mudUrl}`);
+  }
+  const minFlows = wholeNumber(values['min-flows'], '--min-flows', 1);
+  const tailAfter = wholeNumber(values['tail-after'], '--tail-after', 0);
+  const gw = values.config ? loadConfigFile(values.config) : GATEWAY_DEFAULTS;
+  const file = positionals[0]!;
+
+  let learner: ProfileLearner | undefined;
+  const { summary } = await replayCapture(file, {
+    config: gw.pipeline,
+    topFlows: 0,
+    // Learning only: no detector runs and no alert is raised.
+    detect: { detectors: [], alerts: gw.alerts },
+    setup: (_p, engine) => {
+      learner = new ProfileLearner(engine!.host, { devices: [values.device!], windowSeconds, policy: gw.policy });
+      engine!.add('profileLearner', learner);
+    },
+  });
+  for (const w of summary.capture.warnings) io.stderr(`warning: ${file}: ${w}\n`);
+  const ev = learner!.evidenceOf(values.device)!;
+  if (ev.flows === 0) {
+    const seen = summary.devices.map((d) => d.mac).join(', ') || 'none';
+    io.stderr(`edgeward: no flows of ${ev.mac} in ${file}${ev.afterWindow > 0 ? ' inside the window' : ''} (devices seen: ${seen})\n`);
+    return 1;
+  }
+  const { mud, report } = learner!.profileFor(values.device, {
+    ...(mudUrl !== undefined && { mudUrl }),
+    includeRare: values['include-rare'] === true,
+    ...(minFlows !== undefined && { minFlows }),
+    ...(tailAfter !== undefined && { tailAfter }),
+  });
+  const mudText = JSON.stringify(mud, null, 2) + '\n';
+  if (values.out !== undefined) writeFileSync(values.out, mudText);
+  else io.stdout(mudText);
+  const reportOut = values.json ? JSON.stringify(report, null, 2) + '\n' : reportText(report);
+  if (values.report !== undefined) writeFileSync(values.report, reportOut);
+  else io.stderr(reportOut);
+  if (values['config-out'] !== undefined) writeFileSync(values['config-out'], JSON.stringify(report.replayConfig ?? {}, null, 2) + '\n');
+  if (!report.validation.accepted) {
+    io.stderr(`edgeward: the learned profile does not validate:\n  ${report.validation.errors.join('\n  ')}\n`);
+    return 1;
+  }
+  return 0;
+}
