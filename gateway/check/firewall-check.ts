@@ -5,18 +5,8 @@
 import type { CheckContext } from './check-context.js';
 import { checkResult, type CheckResult } from './check-result.js';
 import { baseChains, INPUT_STAGES } from './nft-evaluate.js';
-import { mentionedPorts } from './nft-match.js';
-import { chainName, type NftRuleset } from './nft-ruleset.js';
-import { describeProbe, describeReach, reachInput, wanFamilies, wanInputPacket } from './wan-probe.js';
-
-/** A port at or above 1024 that no port match or range of the ruleset names (so only the default decides). */
-export function unlistedPort(rs: NftRuleset): number {
-  const { ports, ranges } = mentionedPorts(rs.chains.map((c) => c.rules.flatMap((r) => r.expr)), rs.sets);
-  const free = (p: number) => !ports.has(p) && !ranges.some(([lo, hi]) => p >= lo && p <= hi);
-  for (let p = 47_000; p <= 65_535; p++) if (free(p)) return p;
-  for (let p = 1024; p < 47_000; p++) if (free(p)) return p;
-  return 47_000;
-}
+import { chainName } from './nft-ruleset.js';
+import { conditionText, describeProbe, describeReach, reachInput, sourceOnlyAccepts, unlistedPort, wanFamilies, wanInputPacket } from './wan-probe.js';
 
 function fix(ctx: CheckContext): string {
   const wan = ctx.wan.name || 'WAN';
@@ -43,10 +33,14 @@ export function checkFirewall(ctx: CheckContext): CheckResult {
   const verdicts: string[] = [];
   for (const family of wanFamilies(ctx)) {
     for (const l4 of [6, 17]) {
-      const p = wanInputPacket(ctx, family, l4, port);
+      const p = wanInputPacket(ctx, family, l4, port, undefined, rs);
       const r = reachInput(rs, p);
       verdicts.push(r.verdict);
       evidence.push(`${describeProbe(p)} (a port no rule names): ${describeReach(r)}`);
+      // A default drop with exceptions for chosen sources is still a default drop; say which.
+      if (r.verdict === 'dropped') {
+        for (const a of sourceOnlyAccepts(rs, p).slice(0, 3)) evidence.push(`  but accepted from some sources by ${a.by}${conditionText(a)}`);
+      }
     }
   }
   const status = verdicts.every((v) => v === 'dropped') ? 'pass' : verdicts.includes('accepted') ? 'fail' : 'unknown';

@@ -17,8 +17,8 @@ export interface HookPath {
   /** What had to hold for this way (rules that match or not depending on what the probe leaves unknown). */
   assumed: string[];
   /**
-   * True when one of those depends on more than the remote host's choice of source address and
-   * port (a rate limit, a quota, an iptables match, a run-time set): no host can be sure to take it.
+   * True when one of those depends on more than what the remote host chooses (source address and
+   * port, sending rate): an iptables match, a mark, a run-time set; no host can be sure to take it.
    */
   opaque: boolean;
 }
@@ -62,9 +62,12 @@ class TooComplex extends Error {}
 const isObj = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 
 /** Statements that neither match nor decide. */
-const PASSIVE = new Set(['counter', 'log', 'mangle', 'notrack', 'set', 'flow', 'dup', 'ct helper', 'ct timeout', 'ct expectation', 'ct count', 'meter', 'last', 'secmark', 'comment']);
-/** Statements that match some packets and not others in a way no probe can tell (rates, quotas). */
-const RATE_LIKE = new Set(['limit', 'quota']);
+const PASSIVE = new Set(['counter', 'log', 'mangle', 'notrack', 'set', 'flow', 'dup', 'ct helper', 'ct timeout', 'ct expectation', 'last', 'secmark', 'comment']);
+/**
+ * Statements that match some packets and not others by rate, volume or connection count: the
+ * sender decides which (it can stay under a limit), so they count like a source match, not as opaque.
+ */
+const RATE_LIKE = new Set(['limit', 'quota', 'meter', 'ct count']);
 
 class Walker {
   private paths = 0;
@@ -116,7 +119,6 @@ class Walker {
         // counters, logs, marks: no effect on where the packet goes
       } else if (RATE_LIKE.has(key)) {
         cond = 'maybe';
-        opaque = true;
       } else if (key === 'xt') {
         // iptables-nft extensions nft cannot show natively: a match or a target we cannot read.
         if (isObj(e.xt) && e.xt.type === 'target') return { cond, opaque, verdict: { unknown: `an iptables target (${String(e.xt.name)})` } };

@@ -208,8 +208,51 @@ export function vmapPairs(data: unknown, scope: MatchScope): [unknown, unknown][
 
 const not = (t: Tri): Tri => (t === 'yes' ? 'no' : t === 'no' ? 'yes' : 'maybe');
 
+/** TCP flag bits (RFC 9293 §3.1, RFC 3168 §6.1) by the names nft uses. */
+const TCP_FLAGS: Record<string, number> = { fin: 0x01, syn: 0x02, rst: 0x04, psh: 0x08, ack: 0x10, urg: 0x20, ecn: 0x40, cwr: 0x80 };
+
+/** Flag names, a list of them, or a number, as a bit mask; null when unreadable. */
+function flagMask(v: unknown): number | null {
+  if (typeof v === 'number') return v;
+  if (typeof v === 'string') return TCP_FLAGS[v] ?? null;
+  if (Array.isArray(v)) {
+    let m = 0;
+    for (const x of v) { const b = flagMask(x); if (b === null) return null; m |= b; }
+    return m;
+  }
+  return null;
+}
+
+/**
+ * `tcp flags …` and `tcp flags & MASK …`: the probe's flags (SYN for a new connection, ACK after)
+ * under the mask; 'absent' on a UDP probe; null when the left side is something else.
+ */
+function tcpFlags(left: unknown, p: ProbePacket): number | 'absent' | null {
+  let mask = 0xff;
+  let l = left;
+  if (isObj(l) && Array.isArray(l['&']) && l['&'].length === 2) {
+    const m = flagMask(l['&'][1]);
+    if (m === null) return null;
+    mask = m;
+    l = l['&'][0];
+  }
+  if (!isObj(l) || !isObj(l.payload) || l.payload.protocol !== 'tcp' || l.payload.field !== 'flags') return null;
+  if (p.l4proto !== 6) return 'absent';
+  return (p.ctState === 'new' ? TCP_FLAGS.syn! : TCP_FLAGS.ack!) & mask;
+}
+
 /** Matches `{match: {op, left, right}}` against the packet. */
 export function matchExpr(m: Record<string, unknown>, p: ProbePacket, scope: MatchScope): Tri {
+  const flags = tcpFlags(m.left, p);
+  if (flags === 'absent') return 'no';
+  if (flags !== null) {
+    const r = isObj(m.right) && Array.isArray(m.right.set) ? null : flagMask(m.right);
+    if (r === null) return 'maybe';
+    // A bare `tcp flags syn` is a bit test (op `in`); `==` and `!=` compare the masked value.
+    if (m.op === 'in') return (flags & r) !== 0 ? 'yes' : 'no';
+    if (m.op === '!=') return flags !== r ? 'yes' : 'no';
+    return flags === r ? 'yes' : 'no';
+  }
   const f = field(m.left, p);
   // nft adds a dependency on the header's protocol: a match on an absent header never holds.
   if (f.k === 'absent') return 'no';

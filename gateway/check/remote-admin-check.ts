@@ -7,7 +7,7 @@ import { ADMIN_PORTS, type CheckContext } from './check-context.js';
 import { checkResult, type CheckResult } from './check-result.js';
 import type { Reach } from './nft-evaluate.js';
 import { describeListener, isWildcard, type Listener } from './socket-listeners.js';
-import { describeProbe, describeReach, reachInput, wanAddresses, wanFamilies, wanInputPacket } from './wan-probe.js';
+import { conditionText, describeProbe, describeReach, reachInput, sourceOnlyAccepts, wanAddresses, wanFamilies, wanInputPacket } from './wan-probe.js';
 
 /** Loopback addresses never arrive from outside (the kernel drops them as martians). */
 const isLoopback = (a: string): boolean => a.startsWith('127.') || a === '::1';
@@ -38,9 +38,19 @@ export function checkRemoteAdmin(ctx: CheckContext): CheckResult {
     if (l.device !== null && l.device !== ctx.wan.name) { evidence.push(`${what}: bound to device ${l.device}, not the WAN`); continue; }
     if (!ctx.wan.ok) { evidence.push(`${what}: ${ctx.wan.why}`); undecided = true; continue; }
     if (!ctx.ruleset.ok) { evidence.push(`${what}: listens where the WAN can reach it, and the ruleset cannot be read (${ctx.ruleset.why})`); undecided = true; continue; }
+    const rs = ctx.ruleset.value;
     for (const { family, daddr, note } of targets(ctx, l)) {
-      const p = wanInputPacket(ctx, family, 6, l.port, daddr);
-      const r = reachInput(ctx.ruleset.value, p);
+      const p = wanInputPacket(ctx, family, 6, l.port, daddr, rs);
+      const r = reachInput(rs, p);
+      if (r.verdict === 'dropped') {
+        // Dropped for an ordinary host; some sources may still be let in (a management network).
+        const some = sourceOnlyAccepts(rs, p);
+        if (some.length > 0) {
+          verdicts.push('accepted');
+          evidence.push(`${what}: ${describeProbe(p)}${note}: ${describeReach(r)}; but some sources can reach it from the WAN: accepted by ${some[0]!.by}${conditionText(some[0]!)}`);
+          continue;
+        }
+      }
       verdicts.push(r.verdict);
       const how = r.verdict === 'dropped' ? `listens, but the WAN input is ${describeReach(r)}` : r.verdict === 'accepted' ? `reachable from the WAN: ${describeReach(r)}` : describeReach(r);
       evidence.push(`${what}: ${describeProbe(p)}${note}: ${how}`);

@@ -17,8 +17,12 @@ const USAGE = `usage:
   edgeward token list | revoke ID
   edgeward mud validate FILE...                        exit 0 accepted (warnings on stderr), 1 refused
   edgeward mud compile FILE --nft [--device MAC]       nftables script on stdout
+  edgeward mud learn CAPTURE --device MAC [--window DURATION] [--mud-url URL] [--include-rare] [--out FILE] [--config-out FILE]
+                                                       a MUD file of what the device did (report on stderr)
   edgeward mud explain CAPTURE --bind MAC=MUDFILE... [--profiles DIR] [--window DURATION] [--json]
                                                        per ACE flows and bytes, unused ACEs, why each denied flow was denied
+  edgeward check [--wan IFACE] [--lan IFACE] [--netns NAME] [--config FILE] [--json]
+                                                       home-router checklist: firewall, NAT, DNS filtering, UPnP, remote admin, not root
   edgeward bench [FILE]                                packets/s of the full pipeline
 `;
 
@@ -37,11 +41,19 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
         const { runStart } = await import('./start-command.js');
         return await runStart(rest, io);
       }
+      case 'check': {
+        const { runCheck } = await import('./check-command.js');
+        return await runCheck(rest, io);
+      }
       case 'token': {
         const { runToken } = await import('./token-command.js');
         return await runToken(rest, io);
       }
       case 'mud': {
+        if (rest[0] === 'learn') {
+          const { runMudLearn } = await import('./mud-learn-command.js');
+          return await runMudLearn(rest.slice(1), io);
+        }
         if (rest[0] === 'explain') {
           const { runMudExplain } = await import('./mud-explain-command.js');
           return await runMudExplain(rest.slice(1), io);

@@ -6,6 +6,10 @@ import type { TokenInfo } from '../auth/token-store.js';
 import { SYSLOG_SEVERITIES } from '../edge-logs/log-record.js';
 import { flowRecord, type FlowRecord } from '../pipeline/flow-record.js';
 import type { ApiContext, TokenView } from '../server/api-context.js';
+import { ApiError } from '../server/api-errors.js';
+import { CheckError } from '../check/check-result.js';
+import { checkGateway } from '../check/run-checks.js';
+import { LearnError } from '../learn/learn-errors.js';
 import type { FlowFilter } from '../store/flow-store.js';
 import { deviceCounts, deviceDetail, deviceView, liveFlowsOf } from './device-views.js';
 import { explainLive, storedFlowsOf } from '../explain/explain-live.js';
@@ -69,6 +73,23 @@ export function daemonApi(g: GatewayDaemon): ApiContext {
     },
     device: (mac) => deviceDetail(g, mac, (m) => g.edgeLogs.logs({ device: m, limit: 50 }).items),
 
+    learnedProfile(mac, opts) {
+      if (g.learner === null || !g.learner.has(mac)) return null;
+      try {
+        return g.learner.profileFor(mac, opts);
+      } catch (e) {
+        if (e instanceof LearnError && e.code === 'learn.not-learned') return null;
+        throw e;
+      }
+    },
+    async check() {
+      try {
+        return await checkGateway({ lan: g.cfg.capture.interface || undefined, config: g.cfg });
+      } catch (e) {
+        if (e instanceof CheckError) throw new ApiError('check.unavailable', e.message, [{ path: '', code: e.code, message: e.message }]);
+        throw e;
+      }
+    },
     explain(mac, since, until) {
       let d: Device | undefined;
       for (const x of g.pipeline.devices.all()) if (x.mac === mac) d = x;

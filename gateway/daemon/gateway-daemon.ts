@@ -22,6 +22,7 @@ import { DetectEngine } from '../detect/detect-engine.js';
 import type { IntelDetector } from '../detect/detectors/intel-blocklist.js';
 import { DETECTORS } from '../detect/registry.js';
 import { DenialRecorder } from '../explain/denial-recorder.js';
+import { ProfileLearner } from '../learn/profile-learner.js';
 import { NftEnforcer } from '../enforce/nft-enforcer.js';
 import { EventCounters } from '../metrics/event-counters.js';
 import { InfluxWriter } from '../metrics/influx-writer.js';
@@ -60,6 +61,8 @@ export class GatewayDaemon {
   readonly policy: MudPolicy;
   /** Why each denied flow was denied, recorded when it was judged (for the explainer). */
   readonly denials: DenialRecorder;
+  /** The learner of the devices in policy.learn, or null. */
+  readonly learner: ProfileLearner | null;
   readonly db: Db;
   readonly alertStore: AlertStore;
   readonly flowStore: FlowStore;
@@ -157,6 +160,9 @@ export class GatewayDaemon {
     // After the policy: it reads the verdict the policy just gave, with the DNS state of that moment.
     this.denials = new DenialRecorder(this.engine.host, this.policy);
     this.engine.add('denialRecorder', this.denials);
+    // Devices in policy.learn have their traffic learned into a MUD profile (the API exports it).
+    this.learner = cfg.policy.learn.length > 0 ? new ProfileLearner(this.engine.host, { devices: cfg.policy.learn, policy: policyCfg }) : null;
+    if (this.learner !== null) this.engine.add('profileLearner', this.learner);
     this.uploads = new ProfileUploads(this.db, this.profiles, this.policy, cfg.fetch.trustAnchors.map((p) => readFileSync(p, 'utf8')),
       (url) => [...this.pipeline.devices.all()].filter((d) => d.profile === url).map((d) => d.mac));
 

@@ -10,12 +10,15 @@ export interface ReportEntry {
   aces: string[];
   /** The ACE in the opener's direction, as a sentence (describeAce). */
   text: string;
+  /** IP family of its ACL. */
+  family: 4 | 6;
   flows: number;
   bytes: number;
   /** Flows joined mid-conversation. */
   midstream: number;
   addresses: string[];
   serverName: string | null;
+  /** A rare destination's rule, in the profile because includeRare was asked for. */
   rare: boolean;
 }
 
@@ -36,6 +39,8 @@ export interface LearnReport {
   mudUrl: string;
   /** Where the mud-url came from: the caller, the device's own announcement, or a placeholder. */
   mudUrlSource: 'given' | 'announced' | 'placeholder';
+  /** The MUD URL the device announced (DHCP option 161, DHCPv6, LLDP), used unless it is not https. */
+  announcedMudUrl: string | null;
   window: { firstFlow: string | null; lastFlow: string | null; limitSeconds: number | null };
   flows: {
     /** Flows learned (inside the window, under the caps). */
@@ -48,9 +53,13 @@ export interface LearnReport {
     overCap: number;
   };
   destinations: { internet: number; named: number; unnamed: number; lanHosts: number };
+  /** ACEs in the profile. */
   aces: number;
+  /** The profile's rules, in profile order (with includeRare, the rare ones too, flagged). */
   entries: ReportEntry[];
+  /** Internet peers kept by address (rare ones included), most flows first. */
   unnamed: UnnamedPeer[];
+  /** The long tail: destinations met in fewer than minFlows flows when there were more than tailAfter. */
   rare: RareDestination[];
   /** LAN hosts seen answering DHCP, DNS and NTP. */
   services: { dhcp: string[]; dns: string[]; ntp: string[] };
@@ -75,14 +84,14 @@ export function reportText(r: LearnReport): string {
     ? `${r.window.firstFlow} .. ${r.window.lastFlow}${r.window.limitSeconds !== null ? ` (window ${formatDuration(r.window.limitSeconds)})` : ''}`
     : 'no flows';
   lines.push(`device ${r.device}${r.vendor ? ` (${r.vendor})` : ''}${r.hostname ? ` ${r.hostname}` : ''}: ${span}`);
-  lines.push(`mud-url ${r.mudUrl} (${r.mudUrlSource})`);
+  lines.push(`mud-url ${r.mudUrl} (${r.mudUrlSource})${r.announcedMudUrl !== null && r.announcedMudUrl !== r.mudUrl ? `; the device announced ${r.announcedMudUrl}` : ''}`);
   const f = r.flows;
   lines.push(`flows: ${f.learned} learned, ${f.inProfile} in the profile, ${f.rareLeftOut} to rare destinations left out, ${f.afterWindow} after the window, ${f.overCap} over the caps`);
   const d = r.destinations;
   lines.push(`destinations: ${d.internet} internet (${d.named} by DNS name, ${d.unnamed} by address), ${d.lanHosts} LAN hosts`);
   lines.push(`rules: ${r.entries.length}, ACEs: ${r.aces}`);
   for (const e of r.entries) {
-    lines.push(`  ${e.aces[0]!.replace(/-(frdev|todev)$/, '').padEnd(7)} ${String(e.flows).padStart(5)} flows ${String(e.bytes).padStart(9)} B  ${e.text}${e.midstream ? `  (${e.midstream} joined mid-flow)` : ''}`);
+    lines.push(`  ${e.aces[0]!.replace(/-(frdev|todev)$/, '').padEnd(7)} ipv${e.family} ${String(e.flows).padStart(5)} flows ${String(e.bytes).padStart(9)} B  ${e.text}${e.midstream ? `  (${e.midstream} joined mid-flow)` : ''}`);
   }
   if (r.unnamed.length > 0) {
     lines.push(`no name (no DNS answer before the flow; kept as the address):`);

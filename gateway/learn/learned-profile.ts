@@ -1,7 +1,7 @@
 // Cuts one device's evidence into a MUD profile and its report: classes the peers, sets the long
 // tail apart, writes the RFC 8520 document, checks it with the project's own parser (it must be
 // accepted without a warning), and says which addresses its URN rules stand for.
-import { describeAce, formatIssue, parseMud, type MudProfile } from '../../policies/index.js';
+import { describeAce, formatIssue, mudUrlAuthority, parseMud, type MudProfile } from '../../policies/index.js';
 import { isoTime } from '../pipeline/flow-record.js';
 import type { Device } from '../track/device.js';
 import type { DeviceEvidence } from './device-evidence.js';
@@ -46,8 +46,11 @@ export function placeholderMudUrl(mac: string): string {
 /** Builds the profile and the report. */
 export function buildLearnedProfile(inp: ProfileInput): LearnedProfile {
   const { evidence: ev, device, services, policy, options: o } = inp;
-  const mudUrl = o.mudUrl ?? device?.mudUrl ?? placeholderMudUrl(ev.mac);
-  const mudUrlSource = o.mudUrl !== undefined ? 'given' : device?.mudUrl ? 'announced' : 'placeholder';
+  // The URL the device announced names its profile, unless it is not https (RFC 8520 §3.3): a
+  // learned profile must validate without a warning.
+  const announced = device?.mudUrl != null && device.mudUrl.startsWith('https://') && mudUrlAuthority(device.mudUrl) !== undefined ? device.mudUrl : null;
+  const mudUrl = o.mudUrl ?? announced ?? placeholderMudUrl(ev.mac);
+  const mudUrlSource = o.mudUrl !== undefined ? 'given' : announced !== null ? 'announced' : 'placeholder';
   const gw = uniq([...policy.gatewayAddresses, ...services.dhcp]);
   const ctx: ClassContext = {
     dnsServers: new Set([...(policy.dnsServers.length > 0 ? policy.dnsServers : policy.gatewayAddresses), ...services.dns]),
@@ -84,6 +87,7 @@ export function buildLearnedProfile(inp: ProfileInput): LearnedProfile {
     hostname: device?.hostname ?? null,
     mudUrl,
     mudUrlSource,
+    announcedMudUrl: device?.mudUrl ?? null,
     window: {
       firstFlow: ev.startTs >= 0 ? isoTime(ev.startTs) : null,
       lastFlow: ev.lastTs >= 0 ? isoTime(ev.lastTs) : null,
@@ -118,6 +122,7 @@ function reportEntry(e: LearnedEntry, profile: MudProfile | null): ReportEntry {
   return {
     aces,
     text: ace ? describeAce(ace, opener) : `${serviceText(e.proto, e.port, e.icmpType)} ${peerClassText(e.peer)}`,
+    family: e.family,
     flows: e.flows, bytes: e.bytes, midstream: e.midstream, addresses: e.addresses, serverName: e.serverName, rare: e.rare,
   };
 }

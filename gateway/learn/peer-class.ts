@@ -28,6 +28,8 @@ export interface ClassContext {
 
 const TCP = 6;
 const UDP = 17;
+const PORT_DNS = 53;
+const PORT_NTP = 123;
 
 /** Classifies the peer of one observed rule. */
 export function classifyPeer(r: ObservedRule, ctx: ClassContext): PeerClass {
@@ -42,10 +44,10 @@ export function classifyPeer(r: ObservedRule, ctx: ClassContext): PeerClass {
   }
   if (r.peer.kind === 'lan') {
     // RFC 8520 §8 / IANA: the network's own DNS and NTP service, when the device is its client.
-    if (r.deviceIsClient && r.port === 53 && (r.proto === UDP || r.proto === TCP) && ctx.dnsServers.has(r.peer.address)) {
+    if (r.deviceIsClient && r.port === PORT_DNS && (r.proto === UDP || r.proto === TCP) && ctx.dnsServers.has(r.peer.address)) {
       return { kind: 'service', service: 'dns', urn: SERVICE_URNS.dns };
     }
-    if (r.deviceIsClient && r.port === 123 && r.proto === UDP && ctx.ntpServers.has(r.peer.address)) {
+    if (r.deviceIsClient && r.port === PORT_NTP && r.proto === UDP && ctx.ntpServers.has(r.peer.address)) {
       return { kind: 'service', service: 'ntp', urn: SERVICE_URNS.ntp };
     }
     return { kind: 'local' };

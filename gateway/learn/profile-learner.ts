@@ -15,6 +15,7 @@ import { ipv4Key, type AddrKey } from '../track/dns-cache.js';
 import type { Flow } from '../track/flow.js';
 import { DEFAULT_LOCAL_NETWORKS } from '../track/local-networks.js';
 import { DeviceEvidence, type ObservedRule, type PeerRef } from './device-evidence.js';
+import { LearnError } from './learn-errors.js';
 import { LEARNER_DEFAULTS, type LearnerOptions, type ProfileOptions } from './learn-config.js';
 import { buildLearnedProfile, type LearnedProfile } from './learned-profile.js';
 import { NetworkServices } from './network-services.js';
@@ -26,15 +27,11 @@ const PORT_NTP = 123;
 /** ICMP/ICMPv6 replies (echo, timestamp): learned with their request (RFC 792, RFC 4443). */
 const ICMP_REPLIES = new Set([0, 14, 129]);
 
-/** A learner error with a stable code (the API turns it into `{code, message}`). */
-export class LearnError extends Error {
-  constructor(readonly code: 'learn.not-learned' | 'learn.bad-mac', message: string) {
-    super(message);
-    this.name = 'LearnError';
-  }
-}
-
-/** The detector. Add it to a DetectEngine: `engine.add('profileLearner', learner)`. */
+/**
+ * The learner. Add it to a DetectEngine (`engine.add('profileLearner', learner)`) before the
+ * first packet; ask `profileFor(mac)` at any time for the profile learned so far. Its state is
+ * bounded per device by {@link LearnerOptions} (destinations, rules, remembered answers).
+ */
 export class ProfileLearner implements Detector {
   private readonly byMac = new Map<number, DeviceEvidence>();
   /** LAN side as the policy layer's `local-networks` reads it: private ranges, configured prefixes, link scopes. */
@@ -89,6 +86,7 @@ export class ProfileLearner implements Detector {
     });
   }
 
+  /** Every packet: server sightings, then the first packet of each flow of a learned device. */
   onPacket(pv: PacketView, flow: Flow | null, dir: number): void {
     this.lastTs = pv.ts;
     if (flow === null) return;
@@ -120,6 +118,7 @@ export class ProfileLearner implements Detector {
     }
   }
 
+  /** A learned flow ended: its bytes and server name (TLS SNI, HTTP Host) go to its rules. */
   onFlowEnd(flow: Flow): void {
     const rules = this.flowRules.get(flow);
     if (rules === undefined) return;
@@ -131,6 +130,7 @@ export class ProfileLearner implements Detector {
     }
   }
 
+  /** Entries held: rules, peers and remembered answers of every learned device (each capped). */
   stateSize(): number {
     let n = 0;
     for (const ev of this.byMac.values()) n += ev.stateSize();

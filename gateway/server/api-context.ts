@@ -100,6 +100,10 @@ export interface ApiContext {
 
   devices(): DeviceView[];
   device(mac: string): DeviceDetail | null;
+  /** The profile learned so far for a device of policy.learn, or null when it is not learned. */
+  learnedProfile(mac: string, opts: { includeRare?: boolean; mudUrl?: string }): { mud: unknown; report: unknown } | null;
+  /** The posture checklist, run now (throws ApiError check.unavailable when it cannot run). */
+  check(): Promise<unknown>;
   /** The verdict explainer's report for one device, over its stored and live flows in the window. */
   explain(mac: string, since?: string, until?: string): Record<string, unknown> | 'no-device' | 'no-profile';
 

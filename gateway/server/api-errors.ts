@@ -17,6 +17,8 @@ const SERVER_ERRORS = {
   'profile.bad-signature': [422, 'The signature does not verify against the MUD file and the trust anchors.'],
   'profile.readonly': [409, 'The profile comes from the bundled profiles directory or a config binding; change it there.'],
   'log.invalid': [422, 'A log record was refused; `details` lists each fault with its JSON Pointer path.'],
+  'device.not-learned': [404, 'The device is not being learned (add its MAC to policy.learn).'],
+  'check.unavailable': [500, 'The posture check could not run here (details say why: unknown namespace, interface or process).'],
   'internal': [500, 'An unexpected error; the daemon log has the detail.'],
 } as const satisfies Record<string, readonly [number, string]>;
 

@@ -17,7 +17,8 @@ export class LocalNetworks {
       const p = parsePrefix(t.trim());
       if (p === null) throw new RangeError(`not an IPv4 or IPv6 prefix: ${t}`);
       if (p.family === 4) {
-        const mask = p.length === 0 ? 0 : (~(0xffffffff >>> p.length)) >>> 0;
+        // `x >>> 32` is `x >>> 0` in JavaScript: a /32 needs its own case, or it would match everything.
+        const mask = p.length === 0 ? 0 : p.length >= 32 ? 0xffffffff : (~(0xffffffff >>> p.length)) >>> 0;
         this.v4.push({ net: (p.words[0] & mask) >>> 0, mask });
       } else {
         const m = [0, 0, 0, 0];

@@ -101,13 +101,13 @@ describe.skipIf(skipReason !== null)(title, () => {
     expect(report.counts).toEqual({ pass: 6, fail: 0, unknown: 0 });
     const fw = item(report.items, 'firewall.wan-default-drop').evidence.join('\n');
     expect(fw).toContain('policy drop of inet filter input');
-    expect(fw).toMatch(/new tcp from the WAN \(wan0\) to 10\.88\.0\.1:\d+/);
+    expect(fw).toMatch(/new tcp from 192\.0\.2\.77 on the WAN \(wan0\) to 10\.88\.0\.1:\d+/);
     expect(item(report.items, 'nat.masquerade').evidence.join('\n')).toContain('oifname "wan0" masquerade');
     // The blocklist has three domains and one address.
     expect(item(report.items, 'dns.filtering').evidence.join('\n')).toMatch(/blocklist\.txt: 3 domains, 1 addresses/);
     // The telnet listener is there, and the evidence says the WAN input policy drops it.
     const ra = item(report.items, 'remote-admin.closed').evidence.join('\n');
-    expect(ra).toMatch(/tcp 0\.0\.0\.0:23 \(node pid \d+\): new tcp from the WAN \(wan0\) to 10\.88\.0\.1:23: listens, but the WAN input is dropped by policy drop of inet filter input/);
+    expect(ra).toMatch(/tcp 0\.0\.0\.0:23 \(node pid \d+\): new tcp from 192\.0\.2\.77 on the WAN \(wan0\) to 10\.88\.0\.1:23: listens, but the WAN input is dropped by policy drop of inet filter input/);
     expect(ra).toMatch(/tcp 10\.88\.1\.1:22 .*an address of another interface.*dropped by policy drop/);
     expect(item(report.items, 'edgeward.not-root').evidence[0]).toMatch(new RegExp(`pid ${nobody.pid}: node runs as uid 65534`));
   });

@@ -5,13 +5,21 @@
 // must validate without a warning, and replaying its own capture with it bound must raise nothing.
 import { describe, expect, it } from 'vitest';
 import { parseMud } from '../../policies/index.js';
+import { ALERTS_DEFAULTS, AlertManager } from '../../gateway/alerts/alert-manager.js';
+import { LINKTYPE_ETHERNET } from '../../gateway/capture/link-types.js';
+import { pipelineConfig } from '../../gateway/config/pipeline-config.js';
+import { DetectEngine } from '../../gateway/detect/detect-engine.js';
+import { DETECTORS } from '../../gateway/detect/registry.js';
+import { ProfileLearner } from '../../gateway/learn/profile-learner.js';
+import { Pipeline } from '../../gateway/pipeline/pipeline.js';
 import { formatDuration, parseDuration } from '../../gateway/learn/duration.js';
 import type { LearnedProfile } from '../../gateway/learn/learned-profile.js';
-import { LearnError } from '../../gateway/learn/profile-learner.js';
+import { LEARN_ERRORS, LearnError } from '../../gateway/learn/learn-errors.js';
+import { dhcpClientMessage } from '../../gateway/demo/dhcp-payload.js';
 import { PROTO, udp } from '../helpers/frames.js';
-import type { TimedFrame } from '../helpers/replay-frames.js';
+import { T0, type TimedFrame } from '../helpers/replay-frames.js';
 import {
-  DEV_IP, DEV_IP6, DEV_MAC, GW_IP, PHONE_IP, dnsAnswer, learnFrames, packet, ping, replayBound, tcpMidstream, tcpSession, udpExchange, writeCase,
+  DEV_IP, DEV_IP6, DEV_MAC, GW_IP, PHONE_IP, PHONE_MAC, dnsAnswer, learnFrames, packet, ping, replayBound, tcpMidstream, tcpSession, udpExchange, writeCase,
 } from './learn-case.js';
 
 type Json = Record<string, any>;
@@ -272,11 +280,49 @@ describe('profile learner: the profile itself', () => {
     expect(((given.mud['ietf-access-control-list:acls'] as Json).acl as Json[])[0]!.name).toBe('from-ipv4-plug-v2');
   });
 
+  it('takes the MUD URL the device announced in DHCP option 161, unless it is not https', async () => {
+    const discover = (url: string): TimedFrame => ({
+      t: 0,
+      data: packet('0.0.0.0', '255.255.255.255', PROTO.UDP, udp({ sport: 68, dport: 67, payload: dhcpClientMessage({ mac: DEV_MAC, hostname: 'plug', vendorClass: 'x', params: [1, 3, 6], mudUrl: url }, 1) })),
+    });
+    const https = (await learnFrames([discover('https://vendor.example/mud/plug.json')])).profileFor(DEV_MAC);
+    expect((https.mud['ietf-mud:mud'] as Json)['mud-url']).toBe('https://vendor.example/mud/plug.json');
+    expect(https.report.mudUrlSource).toBe('announced');
+    const http = (await learnFrames([discover('http://vendor.example/mud/plug.json')])).profileFor(DEV_MAC);
+    expect(http.report).toMatchObject({ mudUrlSource: 'placeholder', announcedMudUrl: 'http://vendor.example/mud/plug.json', validation: { warnings: [] } });
+  });
+
   it('a device not being learned is a LearnError with a stable code', async () => {
     const learner = await learnFrames([]);
     expect(() => learner.profileFor('02:00:00:00:00:99')).toThrow(LearnError);
     try { learner.profileFor('02:00:00:00:00:99'); } catch (e) { expect((e as LearnError).code).toBe('learn.not-learned'); }
     expect(() => learner.watch('not-a-mac')).toThrow(expect.objectContaining({ code: 'learn.bad-mac' }));
+    expect(Object.keys(LEARN_ERRORS).sort()).toEqual(['learn.bad-mac', 'learn.not-learned']);
+  });
+});
+
+describe('profile learner: live', () => {
+  it('runs as a detector beside the others and answers profileFor() while it keeps learning (the daemon\'s policy.learn)', () => {
+    const pipeline = new Pipeline(pipelineConfig({}));
+    const engine = new DetectEngine(pipeline, DETECTORS, {}, new AlertManager(ALERTS_DEFAULTS));
+    const learner = new ProfileLearner(engine.host, { devices: [DEV_MAC, PHONE_MAC] });
+    engine.add('profileLearner', learner);
+    const feed = (frames: TimedFrame[]): void => {
+      for (const f of frames) pipeline.handle(f.data, 0, f.data.length, f.data.length, T0 + Math.round(f.t * 1e6), LINKTYPE_ETHERNET, 0);
+    };
+    feed([...dnsAnswer(1, 'a.vendor.example', ['203.0.113.60']), ...tcpSession(2, DEV_IP, 50500, '203.0.113.60', 443)]);
+    const early = learner.profileFor(DEV_MAC);
+    expect(early.report.flows.learned).toBe(2);
+    feed([...tcpSession(3, PHONE_IP, 40500, DEV_IP, 80)]);
+    const later = learner.profileFor(DEV_MAC);
+    expect(later.report.flows.learned).toBe(3);
+    expect(later.report.entries.map((e) => e.aces[0])).toEqual(['dns0-frdev', 'loc0-frdev', 'cl0-frdev']);
+    // Both ends of the LAN connection are learned devices: the phone learned it too, as its client.
+    expect(learner.profileFor(PHONE_MAC).report.entries.map((e) => e.text)).toEqual(['tcp to local networks port 80 initiated by the device: accept']);
+    expect(learner.devices()).toEqual([DEV_MAC, PHONE_MAC]);
+    // A flow still open has no bytes yet; they come when it ends.
+    engine.finish();
+    expect(learner.profileFor(DEV_MAC).report.entries.every((e) => e.bytes > 0)).toBe(true);
   });
 });
 

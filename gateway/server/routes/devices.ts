@@ -21,6 +21,26 @@ export const deviceRoutes: Route[] = [
     },
   },
   {
+    method: 'get', path: '/api/v1/devices/:mac/learned-profile', permission: 'devices:read', tag: 'devices',
+    summary: 'The MUD profile learned so far from a device listed in policy.learn, with the report (rules, the long tail of rare destinations).',
+    query: [
+      { name: 'includeRare', type: 'boolean', description: 'Also add the rare destinations (always listed in the report).' },
+      { name: 'mudUrl', type: 'string', description: 'mud-url of the profile (default: the URL the device announced).' },
+      { name: 'format', type: 'string', enum: ['report', 'mud'], description: 'report (default): { mud, report }; mud: the MUD file alone, application/mud+json.' },
+    ],
+    responses: { 200: '{ mud, report } or the MUD file' }, errors: ['device.not-learned'],
+    handle(req, ctx) {
+      const q = new QueryReader(req.query, ['includeRare', 'mudUrl', 'format']);
+      const opts = { includeRare: q.bool('includeRare'), mudUrl: q.string('mudUrl') };
+      const format = q.choice('format', ['report', 'mud'] as const) ?? 'report';
+      q.done();
+      const r = ctx.learnedProfile(macParam(req), opts);
+      if (r === null) throw new ApiError('device.not-learned');
+      if (format === 'mud') return { text: JSON.stringify(r.mud, null, 2), contentType: 'application/mud+json' };
+      return { body: r };
+    },
+  },
+  {
     method: 'get', path: '/api/v1/devices/:mac/explain', permission: 'devices:read', tag: 'devices',
     summary: 'The verdict explainer for a device with a profile: per ACE the flows and bytes it allowed, ACEs never used, every denied flow with the nearest ACE and what differed.',
     query: [

@@ -19,6 +19,14 @@ export const healthRoutes: Route[] = [
     handle: (req) => ({ body: req.auth }),
   },
   {
+    method: 'get', path: '/api/v1/check', permission: 'posture:read', tag: 'health',
+    summary: 'The home-router checklist run now on the gateway: WAN default-drop firewall, NAT, DNS filtering, UPnP off, remote admin closed, edgeward not root; each pass, fail or unknown with evidence and the fix.',
+    responses: { 200: '{ wan, lan, items: [{ id, title, status, evidence, fix }], counts }' }, errors: ['check.unavailable'],
+    async handle(_req, ctx) {
+      return { body: await ctx.check() };
+    },
+  },
+  {
     method: 'get', path: '/metrics', permission: 'metrics:read', tag: 'metrics',
     summary: 'Prometheus text exposition (packets, flows, devices, alerts per rule, logs per severity, per-device traffic).',
     responses: { 200: 'text/plain; version=0.0.4' },
