@@ -144,6 +144,24 @@ export class QueryReader {
   }
 }
 
+/**
+ * The JSON text of a body member that holds a whole document (a MUD file sent as an object), for
+ * the document's own parser. A value nested deeper than `maxDepth` is request.invalid (`code`
+ * too-deep at `path`): serializing it again would overflow the stack, an `internal` 500, before
+ * the parser (which refuses such nesting anyway) could say so. Found by the fuzzer (rest target).
+ */
+export function documentText(value: unknown, path: string, maxDepth: number): string {
+  // Iterative on purpose: recursion is what hostile nesting breaks.
+  const pending: [unknown, number][] = [[value, 1]];
+  while (pending.length > 0) {
+    const [v, depth] = pending.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    if (depth > maxDepth) throw new ApiError('request.invalid', undefined, [{ path, code: 'too-deep', message: `nested deeper than ${maxDepth} levels` }]);
+    for (const c of Object.values(v)) pending.push([c, depth + 1]);
+  }
+  return JSON.stringify(value);
+}
+
 /** "AA-BB-CC-DD-EE-FF" or "aabb.ccdd.eeff" or "aa:bb:…" → "aa:bb:cc:dd:ee:ff"; null if not a MAC. */
 export function normalizeMac(s: string): string | null {
   const hex = s.toLowerCase().replace(/[:.-]/g, '');

@@ -63,6 +63,7 @@ export const MUD_ISSUES = {
   // ---- policies
   'policy.unknown-acl': [R, 'A from/to-device policy names an ACL that the document does not define.'],
   'policy.empty': [W, 'A direction has no ACLs: all traffic in that direction is denied (RFC 8519 implicit deny).'],
+  'policy.duplicate-acl': [W, 'A from/to-device policy names the same ACL more than once; the repeats are ignored (they could match nothing the first did not).'],
   // ---- ACLs (RFC 8519 §4.1)
   'acl.missing-name': [R, 'An ACL has no name (the list key).'],
   'acl.duplicate-name': [R, 'Two ACLs share a name; a policy naming it is ambiguous.'],

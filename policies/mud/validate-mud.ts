@@ -26,9 +26,16 @@ const KNOWN_MUD_MEMBERS = new Set([
   'extensions', 'from-device-policy', 'to-device-policy',
 ]);
 
-/** Reads one direction's policy: the ACL names it applies, in order. */
+/**
+ * Reads one direction's policy: the ACL names it applies, in order, each once. A repeated name adds
+ * nothing (the first occurrence matched everything it could) but was compiled and rendered again
+ * for every repeat: a 37 KB file naming one ACL 1,000 times cost ~300 ms and 11,000 nftables rules
+ * (found by the fuzzer, mud target). Repeats are dropped with a warning.
+ */
 function readPolicy(sink: IssueSink, obj: JsonObject, mudPath: string, key: string): { names: string[]; paths: string[] } {
   const out = { names: [] as string[], paths: [] as string[] };
+  const seen = new Set<string>();
+  const warned = new Set<string>();
   const path = ptr(mudPath, key);
   const v = member(obj, key);
   if (v === undefined) return out;
@@ -59,7 +66,16 @@ function readPolicy(sink: IssueSink, obj: JsonObject, mudPath: string, key: stri
       return;
     }
     const name = readString(sink, nm.value, nm.path);
-    if (name !== undefined) { out.names.push(name); out.paths.push(nm.path); }
+    if (name === undefined) return;
+    if (seen.has(name)) {
+      // One warning per name, at its first repeat: a hostile file must not buy thousands of lines of output.
+      if (!warned.has(name)) sink.add('policy.duplicate-acl', nm.path, `ACL '${name}' is named again in ${key}; repeats are ignored`);
+      warned.add(name);
+      return;
+    }
+    seen.add(name);
+    out.names.push(name);
+    out.paths.push(nm.path);
   });
   return out;
 }

@@ -5,7 +5,8 @@ import { vendorOwns } from '../../auth/vendor-domain.js';
 import type { ProfileInfo } from '../../policy/profile-uploads.js';
 import type { AuthInfo } from '../api-context.js';
 import { ApiError } from '../api-errors.js';
-import { QueryReader, type ApiRequest, type Route } from '../route.js';
+import { JSON_SOURCE_DEFAULTS } from '../../../policies/mud/json-source.js';
+import { documentText, QueryReader, type ApiRequest, type Route } from '../route.js';
 
 /** Vendors see and touch only their own domain's profiles. */
 function visible(auth: AuthInfo, mudUrl: string): boolean {
@@ -26,7 +27,7 @@ function uploadBody(req: ApiRequest): { text: string; signature: Buffer | null }
   if (extra.length > 0) throw new ApiError('request.invalid', undefined, extra.map((k) => ({ path: `/${k}`, code: 'unknown', message: 'unknown member (known: mud, signature)' })));
   let text: string;
   if (typeof b.mud === 'string') text = b.mud;
-  else if (b.mud !== null && typeof b.mud === 'object') text = JSON.stringify(b.mud);
+  else if (b.mud !== null && typeof b.mud === 'object') text = documentText(b.mud, '/mud', JSON_SOURCE_DEFAULTS.maxDepth);
   else throw new ApiError('request.invalid', undefined, [{ path: '/mud', code: 'required', message: 'the MUD file, as its text (needed when signed) or as a JSON object' }]);
   let signature: Buffer | null = null;
   if (b.signature !== undefined) {

@@ -40,6 +40,8 @@ const CASES: [MudIssueCode, () => Doc, string, (p: MudProfile) => void][] = [
     'ipv6-acl': { protocol: 6, 'ietf-acldns:src-dnsname': 'test.example.com', 'source-port-range': { 'lower-port': 9543, 'upper-port': 9543 } },
   }), `${ACE0}/matches/ipv6-acl/source-port-range`, (p) => expect(ace0(p).matches.l4).toEqual({ protocol: 'tcp', sourcePort: { kind: 'range', lower: 9543, upper: 9543 } })],
   ['policy.empty', () => withMember(validDoc(), `${MUD}/from-device-policy`, { 'access-lists': {} }), `${MUD}/from-device-policy`, (p) => expect(p.fromDevicePolicy).toEqual([])],
+  ['policy.duplicate-acl', () => withMember(validDoc(), `${MUD}/to-device-policy/access-lists/access-list/1`, { name: 'mud-76100-v6to' }),
+    `${MUD}/to-device-policy/access-lists/access-list/1/name`, (p) => expect(p.toDevicePolicy).toEqual(['mud-76100-v6to'])],
   ['acl.missing-type', () => withMember(validDoc(), `${ACL0}/type`, DELETE), ACL0, (p) => expect(p.acls[0]!.type).toBeUndefined()],
   ['acl.ethernet-acl-type', () => withMember(withMember(validDoc(), `${ACL0}/type`, 'ethernet-acl-type'), `${ACE0}/matches`, {
     'ietf-mud:mud': { 'local-networks': [null] }, eth: { ethertype: 34958 },

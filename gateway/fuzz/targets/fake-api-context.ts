@@ -1,0 +1,69 @@
+// An ApiContext for fuzzing the REST handlers without a daemon: the stores whose queries the
+// filters reach (alerts, ended flows, tokens) are the real ones over an in-memory SQLite database;
+// uploads run the MUD parser and the signature check as the daemon does; the rest answers empty.
+import { AlertStore } from '../../alerts/alert-store.js';
+import type { AuthDeps } from '../../auth/request-auth.js';
+import { TokenStore } from '../../auth/token-store.js';
+import { SERVER_DEFAULTS } from '../../config/daemon-config.js';
+import { normalizeJsonLog } from '../../edge-logs/json-log.js';
+import type { ApiContext } from '../../server/api-context.js';
+import { openDatabase, type Db } from '../../store/database.js';
+import { FlowStore } from '../../store/flow-store.js';
+import { parseMud, verifyMudSignature } from '../../../policies/index.js';
+
+/** Rows kept by the fake's flow store. */
+const MAX_FLOW_ROWS = 1000;
+
+/** The fake context and the database behind it (closed by the caller). */
+export function fakeApiContext(): { ctx: ApiContext; db: Db } {
+  const db = openDatabase(':memory:');
+  const alerts = new AlertStore(db);
+  const flows = new FlowStore(db, MAX_FLOW_ROWS);
+  const tokens = new TokenStore(db);
+  const tokenView = (t: ReturnType<TokenStore['create']>['info']) => ({ ...t });
+  const ctx: ApiContext = {
+    server: { ...SERVER_DEFAULTS },
+    auth: {} as AuthDeps,
+    devices: () => [],
+    device: () => null,
+    learnedProfile: () => null,
+    check: async () => ({ items: [] }),
+    explain: () => 'no-device',
+    alerts: (f) => alerts.query(f),
+    alert: (id) => alerts.get(id),
+    triage: (id, action, by) => alerts.triage(id, action, by.tokenId),
+    liveFlows: () => [],
+    endedFlows: (f) => flows.query(f),
+    profiles: () => [],
+    profile: () => null,
+    async uploadProfile(input) {
+      // The daemon's ProfileUploads.upload up to the point where it would store the profile.
+      const r = parseMud(input.text);
+      if (!r.ok) return { ok: false, code: 'profile.invalid', errors: r.errors.map((e) => ({ path: e.path, code: e.code, message: e.message })) };
+      if (input.mayOwn && !input.mayOwn(r.profile.mudUrl)) return { ok: false, code: 'auth.vendor-scope', errors: [] };
+      if (input.signature !== null) {
+        const v = await verifyMudSignature(Buffer.from(input.text, 'utf8'), input.signature, { trustAnchors: [] });
+        if (!v.ok) return { ok: false, code: 'profile.bad-signature', errors: [{ path: '', code: v.code, message: v.reason }] };
+      } else if (!input.allowUnsigned) return { ok: false, code: 'profile.unsigned', errors: [] };
+      return { ok: true, created: true, info: { mudUrl: r.profile.mudUrl } as never };
+    },
+    deleteProfile: () => 'not-found',
+    logs: () => ({ items: [], next: null }),
+    ingestLogs(body, ip) {
+      const r = normalizeJsonLog(body, ip, new Date(0));
+      return 'errors' in r ? { ok: false, errors: r.errors } : { ok: true, accepted: r.records.length, dropped: 0 };
+    },
+    tokens: () => tokens.list().map(tokenView),
+    createToken(req) {
+      const r = tokens.create(req);
+      return { token: r.token, info: tokenView(r.info) };
+    },
+    revokeToken: (id) => tokens.revoke(id),
+    alertSeries: () => [],
+    logSeries: () => [],
+    trafficSeries: () => ({ intervalSeconds: 60, samples: [] }),
+    health: () => ({ status: 'ok' }),
+    metrics: async () => ({ contentType: 'text/plain', text: '' }),
+  };
+  return { ctx, db };
+}
