@@ -46,5 +46,5 @@ USER edgeward
 EXPOSE 8080/tcp 5514/udp 5514/tcp
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:8080/api/v1/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
-ENTRYPOINT ["/usr/bin/tini", "--", "node", "--max-semi-space-size=32", "dist/gateway/cli/main.js"]
+ENTRYPOINT ["/usr/bin/tini", "--", "node", "--max-semi-space-size=32 --max-old-space-size=384", "dist/gateway/cli/main.js"]
 CMD ["start"]

@@ -56,6 +56,11 @@ export class AlertManager {
     this.listeners.push(l);
   }
 
+  /** Deduplication entries open now (bounded by `maxOpen`). */
+  get openCount(): number {
+    return this.open.size;
+  }
+
   /** Every alert raised in this run, in the order raised (kept for summaries; bounded by the run; empty unless keepRaised). */
   all(): readonly Alert[] {
     return this.raised;

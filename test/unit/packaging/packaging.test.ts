@@ -68,3 +68,25 @@ describe('systemd unit and sample config', () => {
     expect(cfg.policy.gatewayAddresses).toEqual(['192.168.1.1']);
   });
 });
+
+describe('node flags', () => {
+  // The soak measures memory under the bin's V8 flags (young generation, heap ceiling); every way of
+  // starting the daemon must run with the same ones, or the measured figures do not hold there.
+  const flagsOf = (line: string) => [...line.matchAll(/--max-[a-z-]+-size=\d+/g)].map((m) => m[0]).sort();
+  const bin = readFileSync(join(ROOT, 'gateway', 'cli', 'main.ts'), 'utf8').split('\n')[0]!;
+  const expected = flagsOf(bin);
+
+  it('are set in the bin: a 32 MiB young generation and a 384 MiB old-generation ceiling', () => {
+    expect(bin.startsWith('#!/usr/bin/env -S node ')).toBe(true);
+    expect(expected).toEqual(['--max-old-space-size=384', '--max-semi-space-size=32']);
+  });
+
+  it('are the same in npm start, bench and soak, the Dockerfile entrypoint and the systemd unit', () => {
+    const scripts = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
+    for (const s of ['start', 'bench', 'soak']) expect(flagsOf(scripts[s]!), s).toEqual(expected);
+    const entry = /^ENTRYPOINT (.*)$/m.exec(dockerfile)?.[1] ?? '';
+    expect(flagsOf(entry)).toEqual(expected);
+    const unit = readFileSync(join(ROOT, 'gateway', 'deploy', 'edgeward.service'), 'utf8');
+    expect(flagsOf(/^ExecStart=(.*)$/m.exec(unit)?.[1] ?? '')).toEqual(expected);
+  });
+});
