@@ -49,8 +49,8 @@ describe.skipIf(skip !== null)(browserSuiteTitle('dashboard: devices'), () => {
     const api = (await (await t.api(`/api/v1/devices/${encodeURIComponent(mac)}`, { token: t.tokens.analyst })).json()) as Detail;
     await page.evaluate((h) => { (globalThis as unknown as { location: { hash: string } }).location.hash = h; }, `#/devices/${mac}`);
     const detail = page.locator(`[data-testid="device-detail"][data-mac="${mac}"]`);
-    await detail.waitFor();
-    expect(await detail.getAttribute('data-compliance')).toBe('violating');
+    // The section appears at once ("Loading…"); its state arrives with the device's data.
+    await expect.poll(() => detail.getAttribute('data-compliance'), { timeout: 10_000 }).toBe('violating');
 
     // The flows to the C&C server: denied, and the row names the ACL.
     const denied = page.locator('[data-testid="flow-row"][data-allowed="false"]', { hasText: CAMERA_DENIED.dst });
