@@ -8,7 +8,7 @@ import type { Detector, DetectorHost } from '../detect/detector.js';
 import type { FlowVerdict, MudPolicy } from '../policy/mud-policy.js';
 import type { Flow } from '../track/flow.js';
 import { explainDenial, type DenialDetail } from './denial-detail.js';
-import { queryFromPacket } from './flow-query.js';
+import { queryFromPacket } from '../policy/packet-query.js';
 
 /** Settings of the recorder. */
 export interface DenialRecorderOptions {

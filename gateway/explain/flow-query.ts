@@ -1,37 +1,10 @@
 // The question a device's compiled policy was asked about a flow (a FlowQuery), rebuilt for the
-// explainer: from the first packet as the policy layer saw it, or afterwards from a flow record.
+// explainer afterwards from a flow record (the first packet's query is the policy layer's own,
+// queryFromPacket in gateway/policy/packet-query.ts).
 import { parseIpAddress, parseMac, type FlowQuery } from '../../policies/index.js';
-import type { PacketView } from '../decode/packet-view.js';
 import type { FlowRecord } from '../pipeline/flow-record.js';
-import type { Flow } from '../track/flow.js';
 
 const PROTO_NUMBERS: Readonly<Record<string, number>> = { tcp: 6, udp: 17, icmp: 1, icmpv6: 58 };
-
-/**
- * The query of the first packet of `flow` for the device on its `direction` side, exactly as
- * MudPolicy builds it (`dir` 0: the packet goes from side A to side B; the device's MAC is left to
- * the policy's default, as there).
- */
-export function queryFromPacket(pv: PacketView, flow: Flow, dir: number, direction: 'from-device' | 'to-device'): FlowQuery {
-  const fromDevice = direction === 'from-device';
-  const deviceIsA = fromDevice ? dir === 0 : dir === 1;
-  const q: FlowQuery = {
-    direction,
-    family: pv.family as 4 | 6,
-    peer0: fromDevice ? pv.dst0 : pv.src0, peer1: fromDevice ? pv.dst1 : pv.src1,
-    peer2: fromDevice ? pv.dst2 : pv.src2, peer3: fromDevice ? pv.dst3 : pv.src3,
-    device0: fromDevice ? pv.src0 : pv.dst0, device1: fromDevice ? pv.src1 : pv.dst1,
-    device2: fromDevice ? pv.src2 : pv.dst2, device3: fromDevice ? pv.src3 : pv.dst3,
-    proto: pv.ipProto,
-    devicePort: fromDevice ? pv.srcPort : pv.dstPort,
-    peerPort: fromDevice ? pv.dstPort : pv.srcPort,
-    initiatedByDevice: flow.initiatorKnown ? deviceIsA : null,
-    peerMac: fromDevice ? pv.dstMac : pv.srcMac,
-    ts: pv.ts,
-  };
-  if (pv.icmpType >= 0) { q.icmpType = pv.icmpType; q.icmpCode = pv.icmpCode; }
-  return q;
-}
 
 /**
  * Whether the device is side A (src) of a record: by its MAC where the record has it, else by the

@@ -8,6 +8,7 @@ import { ipv4ToString, ipv6ToString, parseIpv6 } from '../decode/address-text.js
 import type { PacketView } from '../decode/packet-view.js';
 import { flowFields } from '../detect/alert-fields.js';
 import type { Detector, DetectorHost } from '../detect/detector.js';
+import { queryFromPacket } from './packet-query.js';
 import type { Device } from '../track/device.js';
 import type { AddrKey } from '../track/dns-cache.js';
 import type { Flow } from '../track/flow.js';
@@ -112,9 +113,9 @@ export class MudPolicy implements Detector {
     if (this.bound.size === 0 && this.store.size === 0) return;
     if (isLinkControl(pv)) return;
     const from = pv.srcMac >= 0 ? this.bound.get(pv.srcMac) : undefined;
-    if (from) this.check(from, pv, flow, 'from-device', dir === 0);
+    if (from) this.check(from, pv, flow, 'from-device', dir);
     const to = pv.dstMac >= 0 ? this.bound.get(pv.dstMac) : undefined;
-    if (to) this.check(to, pv, flow, 'to-device', dir === 1);
+    if (to) this.check(to, pv, flow, 'to-device', dir);
     if (!from && pv.srcMac >= 0) this.noProfile(pv.srcMac, pv.ts, flow);
   }
 
@@ -229,23 +230,8 @@ export class MudPolicy implements Detector {
     );
   }
 
-  private check(b: Bound, pv: PacketView, flow: Flow, direction: 'from-device' | 'to-device', deviceIsA: boolean): void {
-    const fromDevice = direction === 'from-device';
-    const q: FlowQuery = {
-      direction,
-      family: pv.family as 4 | 6,
-      peer0: fromDevice ? pv.dst0 : pv.src0, peer1: fromDevice ? pv.dst1 : pv.src1,
-      peer2: fromDevice ? pv.dst2 : pv.src2, peer3: fromDevice ? pv.dst3 : pv.src3,
-      device0: fromDevice ? pv.src0 : pv.dst0, device1: fromDevice ? pv.src1 : pv.dst1,
-      device2: fromDevice ? pv.src2 : pv.dst2, device3: fromDevice ? pv.src3 : pv.dst3,
-      proto: pv.ipProto,
-      devicePort: fromDevice ? pv.srcPort : pv.dstPort,
-      peerPort: fromDevice ? pv.dstPort : pv.srcPort,
-      initiatedByDevice: flow.initiatorKnown ? deviceIsA : null,
-      peerMac: fromDevice ? pv.dstMac : pv.srcMac,
-      ts: pv.ts,
-    };
-    if (pv.icmpType >= 0) { q.icmpType = pv.icmpType; q.icmpCode = pv.icmpCode; }
+  private check(b: Bound, pv: PacketView, flow: Flow, direction: 'from-device' | 'to-device', dir: number): void {
+    const q = queryFromPacket(pv, flow, dir, direction);
     const v = b.policy.decide(q);
     this.verdicts++;
     const fv: FlowVerdict = {
