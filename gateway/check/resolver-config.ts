@@ -59,6 +59,23 @@ function filesOf(probe: ProbeRunner, p: string, exts: string[] = []): string[] {
   }
 }
 
+/**
+ * Reads each file of `queue` once, up to MAX_FILES, handing its text and path to `onText`, which may
+ * add included files to the queue. Returns the files read.
+ */
+function readEach(probe: ProbeRunner, queue: string[], onText: (text: string, file: string) => void): string[] {
+  const read: string[] = [];
+  for (let i = 0; i < queue.length && read.length < MAX_FILES; i++) {
+    const f = queue[i]!;
+    if (read.includes(f)) continue;
+    const text = probe.readText(f);
+    if (text === null) continue;
+    read.push(f);
+    onText(text, f);
+  }
+  return read;
+}
+
 /** Lines of a hosts-format file that point a name to a sink. */
 function sinkHosts(text: string): number {
   let n = 0;
@@ -81,13 +98,7 @@ function dnsmasq(probe: ProbeRunner, pid: number | null): ResolverFinding {
   }
   const hostsFiles = [...optionValues(argv, 'addn-hosts', 'H'), ...optionValues(argv, 'hostsdir', '')];
   const lines: string[] = [...optionValues(argv, 'address', 'A').map((v) => `address=${v}`)];
-  const read: string[] = [];
-  for (let i = 0; i < queue.length && read.length < MAX_FILES; i++) {
-    const f = queue[i]!;
-    if (read.includes(f)) continue;
-    const text = probe.readText(f);
-    if (text === null) continue;
-    read.push(f);
+  const read = readEach(probe, queue, (text) => {
     for (const raw of text.split('\n')) {
       const line = raw.trim();
       if (line.startsWith('#') || line === '') continue;
@@ -101,7 +112,7 @@ function dnsmasq(probe: ProbeRunner, pid: number | null): ResolverFinding {
       } else if (key === 'addn-hosts' || key === 'hostsdir') hostsFiles.push(val);
       else if (key === 'address') lines.push(line);
     }
-  }
+  });
   let names = 0;
   for (const l of lines) {
     // address=/name1/name2/ANSWER: every name gets that answer; a sink or nothing blocks them.
@@ -127,16 +138,10 @@ function dnsmasq(probe: ProbeRunner, pid: number | null): ResolverFinding {
 function unbound(probe: ProbeRunner, pid: number | null): ResolverFinding {
   const queue = optionValues(cmdline(pid), '', 'c');
   if (queue.length === 0) queue.push('/etc/unbound/unbound.conf');
-  const read: string[] = [];
   let zones = 0;
   let sinkData = 0;
   let rpz = 0;
-  for (let i = 0; i < queue.length && read.length < MAX_FILES; i++) {
-    const f = queue[i]!;
-    if (read.includes(f)) continue;
-    const text = probe.readText(f);
-    if (text === null) continue;
-    read.push(f);
+  const read = readEach(probe, queue, (text, f) => {
     for (const raw of text.split('\n')) {
       const line = raw.replace(/#.*/, '').trim();
       let m = /^include(?:-toplevel)?:\s*"?([^"]+)"?/.exec(line);
@@ -151,7 +156,7 @@ function unbound(probe: ProbeRunner, pid: number | null): ResolverFinding {
       }
       if (/^rpz:/.test(line)) rpz++;
     }
-  }
+  });
   if (read.length === 0) return { name: 'unbound', pid, filtering: null, evidence: [`unbound${pid !== null ? ` (pid ${pid})` : ''}: no configuration file readable (${queue[0]})`] };
   return {
     name: 'unbound', pid, filtering: zones + sinkData + rpz > 0,
@@ -194,15 +199,11 @@ function pihole(probe: ProbeRunner, pid: number | null): ResolverFinding {
 function bind(probe: ProbeRunner, pid: number | null): ResolverFinding {
   const queue = optionValues(cmdline(pid), '', 'c');
   if (queue.length === 0) queue.push('/etc/bind/named.conf', '/etc/named.conf');
-  const read: string[] = [];
   let rpz = false;
-  for (let i = 0; i < queue.length && read.length < MAX_FILES; i++) {
-    const text = probe.readText(queue[i]!);
-    if (text === null) continue;
-    read.push(queue[i]!);
+  const read = readEach(probe, queue, (text) => {
     for (const m of text.matchAll(/^\s*include\s+"([^"]+)"/gm)) queue.push(m[1]!);
     if (/^\s*response-policy\s*\{/m.test(text)) rpz = true;
-  }
+  });
   if (read.length === 0) return { name: 'named', pid, filtering: null, evidence: [`named: no configuration file readable (${queue[0]})`] };
   return { name: 'named', pid, filtering: rpz, evidence: [`named${pid !== null ? ` (pid ${pid})` : ''}: read ${read.length} file(s): ${rpz ? 'a response-policy zone is configured' : 'no response-policy zone'}`] };
 }

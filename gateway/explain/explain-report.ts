@@ -2,6 +2,7 @@
 // ACEs the window never used, and why each denied flow was denied. The JSON shape of
 // `edgeward mud explain --json` and of the API's explain route.
 import type { AceDifference, Forwarding } from '../../policies/index.js';
+import type { FlowRecord } from '../pipeline/flow-record.js';
 
 /** A count of flows and their bytes (both directions, on the wire). */
 export interface FlowTally {
@@ -9,20 +10,11 @@ export interface FlowTally {
   bytes: number;
 }
 
-/** A flow as the explainer lists it: the 5-tuple as the flow record orients it, times, volume. */
-export interface FlowBrief {
-  id: number;
-  proto: string;
-  src: string;
-  sport: number | null;
-  dst: string;
-  dport: number | null;
-  /** ISO-8601 of the first and last packet. */
-  firstTs: string;
-  lastTs: string;
+/** A flow as the explainer lists it: the 5-tuple and times as the flow record has them, total volume. */
+export type FlowBrief = Pick<FlowRecord, 'id' | 'proto' | 'src' | 'sport' | 'dst' | 'dport' | 'firstTs' | 'lastTs'> & {
   packets: number;
   bytes: number;
-}
+};
 
 /** An ACE of the device's profile, as a person reads it. */
 export interface AceRef {
