@@ -5,12 +5,13 @@
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { pipelineConfig } from '../config/pipeline-config.js';
 import { DETECTORS } from '../detect/registry.js';
 import { soakHeader, sampleLine, soakSummary, tableHeader } from './soak-report.js';
 import { resolveSoakOptions, runSoak, type SoakOptions } from './soak-run.js';
 
 const USAGE = `usage: soak-main.js --minutes N [--rate PPS] [--devices N] [--joins PER_S] [--max-devices N]
-                    [--interval SECONDS] [--seed N] [--gc] [--json]
+                    [--interval SECONDS] [--seed N] [--timeout-scale K] [--gc] [--json]
   --minutes N       length of the run (default 10); --seconds N for a shorter one
   --rate PPS        packets a second (default 50000)
   --devices N       devices on the LAN at once (default 2000)
@@ -18,6 +19,8 @@ const USAGE = `usage: soak-main.js --minutes N [--rate PPS] [--devices N] [--joi
   --max-devices N   device inventory cap (default the pipeline's, 8192)
   --interval S      seconds between samples (default 60)
   --seed N          traffic seed (default 1)
+  --timeout-scale K flow idle timeouts (UDP, other, TCP closed) times K: with 3 the flow table
+                    fills to its 131,072 cap and holds there (default 1)
   --gc              a full GC before each sample, to show the live heap (run node with --expose-gc;
                     the extra collections change the RSS figures, so judge memory without it)
   --json            the series and verdicts as JSON on stdout (the table goes to stderr)
@@ -40,6 +43,7 @@ export async function soakMain(argv: string[], out: (s: string) => void, err: (s
       options: {
         minutes: { type: 'string' }, seconds: { type: 'string' }, rate: { type: 'string' }, devices: { type: 'string' },
         joins: { type: 'string' }, 'max-devices': { type: 'string' }, interval: { type: 'string' }, seed: { type: 'string' },
+        'timeout-scale': { type: 'string' },
         gc: { type: 'boolean' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
       },
     });
@@ -52,6 +56,12 @@ export async function soakMain(argv: string[], out: (s: string) => void, err: (s
       maxDevices: num(values['max-devices'], 'max-devices'), intervalSeconds: num(values.interval, 'interval'), seed: num(values.seed, 'seed'),
       gcBeforeSample: values.gc === true,
     };
+    const scale = num(values['timeout-scale'], 'timeout-scale');
+    if (scale !== undefined) {
+      if (!(scale > 0)) throw new RangeError('--timeout-scale takes a number > 0');
+      const f = pipelineConfig().flows;
+      opts.pipeline = { flows: { udpTimeout: f.udpTimeout * scale, otherTimeout: f.otherTimeout * scale, tcpClosedTimeout: f.tcpClosedTimeout * scale } };
+    }
     resolveSoakOptions(opts);
   } catch (e) {
     err(`${(e as Error).message}\n${USAGE}`);

@@ -80,6 +80,8 @@ export interface SoakResult {
   /** Entries held by each detector at the end. */
   detectorState: Record<string, number>;
   flowsPeak: number;
+  /** The flow idle timeouts the run used, seconds. */
+  flowTimeouts: { udp: number; other: number; tcpClosed: number };
   detectors: number;
   verdict: SoakVerdict;
 }
@@ -202,6 +204,7 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
   const seconds = Math.min((nowUs() - start) / 1e6, o.seconds);
   return {
     options: o, samples, traffic: { ...traffic.counters }, detectorState: engine.stateSizes(), flowsPeak: pipeline.flows.counters.peak,
+    flowTimeouts: { udp: cfg.flows.udpTimeout, other: cfg.flows.otherTimeout, tcpClosed: cfg.flows.tcpClosedTimeout },
     detectors: engine.detectors.length, verdict: judgeSoak(samples, o, traffic.counters.packets, seconds),
   };
 }

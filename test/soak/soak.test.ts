@@ -115,8 +115,16 @@ describe('soak-main', () => {
     expect(code).toBe(0);
   }, 30_000);
 
+  it('scales the flow idle timeouts with --timeout-scale', async () => {
+    let out = '';
+    const code = await soakMain(['--seconds', '1', '--interval', '1', '--rate', '1000', '--devices', '5', '--timeout-scale', '3', '--json'], (s) => { out += s; }, () => {});
+    expect(code).toBe(0);
+    expect((JSON.parse(out) as SoakResult).flowTimeouts).toEqual({ udp: 180, other: 180, tcpClosed: 30 });
+  }, 30_000);
+
   it('refuses a bad argument with exit code 2', async () => {
     let err = '';
+    expect(await soakMain(['--timeout-scale', '0'], () => {}, (s) => { err += s; })).toBe(2);
     expect(await soakMain(['--rate', 'fast'], () => {}, (s) => { err += s; })).toBe(2);
     expect(await soakMain(['--devices', '0'], () => {}, (s) => { err += s; })).toBe(2);
     expect(err).toContain('usage:');
