@@ -16,6 +16,7 @@ import { explainLive, storedFlowsOf } from '../explain/explain-live.js';
 import type { Device } from '../track/device.js';
 import type { GatewayDaemon } from './gateway-daemon.js';
 
+// Field by field: whatever else a stored row may carry at run time never reaches a response.
 const tokenView = (t: TokenInfo): TokenView => ({
   id: t.id, role: t.role, vendor: t.vendor, device: t.device, name: t.name, createdAt: t.createdAt, lastUsedAt: t.lastUsedAt, revokedAt: t.revokedAt,
 });

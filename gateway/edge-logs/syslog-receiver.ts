@@ -3,6 +3,7 @@
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { createServer, isIPv6, type Server, type Socket } from 'node:net';
 import type { EventLog } from '../daemon/event-log.js';
+import type { EdgeLogsConfig } from './edge-logs-config.js';
 import { FRAMING_EVENT_LIST, type FramingEvent } from './edge-log-events.js';
 import { SyslogDeframer } from './syslog-framing.js';
 import { readUdpKernelDrops, udpSocketInode, type UdpSocketKey } from './udp-kernel-drops.js';
@@ -10,26 +11,12 @@ import { readUdpKernelDrops, udpSocketInode, type UdpSocketKey } from './udp-ker
 /** Receives one syslog line. `truncated`: the line was longer than maxLineBytes and was cut. */
 export type SyslogLineHandler = (line: string, sourceIp: string, transport: 'udp' | 'tcp', truncated: boolean) => void;
 
-/** Settings of the receiver (the `edgeLogs` config keys of the same names). */
-export interface SyslogReceiverOptions {
-  /** Listen address (an IP address): '127.0.0.1', '0.0.0.0', or '::' for IPv6 and IPv4. */
-  host: string;
-  udp: boolean;
-  tcp: boolean;
-  /** 0: any free port (read it back from `start()`). */
-  udpPort: number;
-  tcpPort: number;
-  /** Longest line, bytes; longer ones are cut and flagged. */
-  maxLineBytes: number;
-  /** TCP connections at once; more are refused by the server and counted. */
-  maxTcpConnections: number;
-  /** Seconds of silence before a TCP connection is closed. */
-  tcpIdleSeconds: number;
-  /** SO_RCVBUF asked for the UDP socket, bytes. */
-  udpRecvBufferBytes: number;
+/** Settings of the receiver: the `edgeLogs` config keys of the same names (ports 0: any free port, read back from `start()`). */
+export type SyslogReceiverOptions = Pick<EdgeLogsConfig,
+  'host' | 'udp' | 'tcp' | 'udpPort' | 'tcpPort' | 'maxLineBytes' | 'maxTcpConnections' | 'tcpIdleSeconds' | 'udpRecvBufferBytes'> & {
   onLine: SyslogLineHandler;
   log?: EventLog;
-}
+};
 
 /** Counters of the receiver. */
 export interface SyslogReceiverStats {

@@ -1,26 +1,16 @@
 // The report that comes with a learned profile: what it was learned from, each rule with its
 // flows and bytes, the internet peers kept as bare addresses, the rare destinations left out, and
 // the addresses the IANA URNs stand for. JSON for tools, text for the operator's terminal.
-import type { RareDestination } from './learned-entries.js';
+import type { LearnedEntry, RareDestination } from './learned-entries.js';
 import { formatDuration } from './duration.js';
 
-/** One rule of the profile in the report. */
-export interface ReportEntry {
+/** One rule of the profile in the report: the entry's figures, with its ACE names and text. */
+export type ReportEntry = Pick<LearnedEntry, 'family' | 'flows' | 'bytes' | 'midstream' | 'addresses' | 'serverName' | 'rare'> & {
   /** Its ACEs (`cl0-frdev`, `cl0-todev`). */
   aces: string[];
   /** The ACE in the opener's direction, as a sentence (describeAce). */
   text: string;
-  /** IP family of its ACL. */
-  family: 4 | 6;
-  flows: number;
-  bytes: number;
-  /** Flows joined mid-conversation. */
-  midstream: number;
-  addresses: string[];
-  serverName: string | null;
-  /** A rare destination's rule, in the profile because includeRare was asked for. */
-  rare: boolean;
-}
+};
 
 /** An internet peer no DNS answer named before the flow: kept as its address. */
 export interface UnnamedPeer {

@@ -3,7 +3,9 @@
 import type { AlertStatus, AlertFilter, AlertPage, StoredAlert } from '../alerts/alert-store.js';
 import type { AuthDeps } from '../auth/request-auth.js';
 import type { Role } from '../auth/roles.js';
+import type { TokenInfo } from '../auth/token-store.js';
 import type { ServerConfig } from '../config/daemon-config.js';
+import type { EdgeLogFilter } from '../edge-logs/edge-log-service.js';
 import type { FlowRecord } from '../pipeline/flow-record.js';
 import type { ProfileInfo, UploadInput, UploadResult } from '../policy/profile-uploads.js';
 import type { FlowFilter, StoredFlow } from '../store/flow-store.js';
@@ -69,29 +71,11 @@ export interface DeviceDetail extends DeviceView {
   logs: unknown[];
 }
 
-/** Filters of the edge-log listing. */
-export interface LogFilter {
-  device?: string;
-  /** Severity code 0..7: this severity and worse. */
-  severityAtMost?: number;
-  since?: string;
-  until?: string;
-  q?: string;
-  before?: number;
-  limit?: number;
-}
+/** Filters of the edge-log listing (the edge-log service's own). */
+export type LogFilter = EdgeLogFilter;
 
-/** A token as listed (no secret). */
-export interface TokenView {
-  id: string;
-  role: Role;
-  vendor: string | null;
-  device: string | null;
-  name: string | null;
-  createdAt: string;
-  lastUsedAt: string | null;
-  revokedAt: string | null;
-}
+/** A token as listed: the token store's TokenInfo, which has no secret. */
+export type TokenView = TokenInfo;
 
 export interface ApiContext {
   readonly server: Readonly<ServerConfig>;

@@ -4,6 +4,7 @@
 import { join } from 'node:path';
 import { ATTACKERS, DEMO_HOSTS, ROUTER } from '../../gateway/demo/demo-devices.js';
 import { DEMO_GATEWAY_ADDRESSES, writeDemoCapture } from '../../gateway/demo/demo-network.js';
+import { launchBrowser, signIn, type TestBrowser } from '../helpers/browser.js';
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { writeDeviceCapture } from '../helpers/device-capture.js';
 import { ROOT } from '../helpers/fixtures.js';
@@ -38,6 +39,25 @@ export async function ingestDemo(t: TestDaemon): Promise<void> {
   const file = join(t.dir, 'demo.pcap');
   writeDemoCapture(file);
   await t.daemon.ingestCapture(file);
+}
+
+/**
+ * The set-up the dashboard suites share: a browser and a demo daemon with one loop replayed, the
+ * browser signed in as `role`. Both are closed again if any step fails.
+ */
+export async function openDemoDashboard(role: 'analyst' | 'admin' = 'analyst'): Promise<[TestBrowser, TestDaemon]> {
+  const started = await Promise.allSettled([launchBrowser(), startDemoDaemon()]);
+  const [b, t] = started.map((r) => (r.status === 'fulfilled' ? r.value : null)) as [TestBrowser | null, TestDaemon | null];
+  try {
+    for (const r of started) if (r.status === 'rejected') throw r.reason;
+    await ingestDemo(t!);
+    await signIn(b!.page, t!.url, t!.tokens[role]);
+    return [b!, t!];
+  } catch (e) {
+    await b?.close();
+    await t?.close();
+    throw e;
+  }
 }
 
 let captures = 0;

@@ -4,9 +4,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_HOSTS } from '../../gateway/demo/demo-devices.js';
 import type { FlowRecord } from '../../gateway/pipeline/flow-record.js';
-import { browserSuiteTitle, browserTestsSkipReason, byTestId, isPng, launchBrowser, screenshot, signIn, type TestBrowser } from '../helpers/browser.js';
+import { browserSuiteTitle, browserTestsSkipReason, byTestId, isPng, screenshot, type TestBrowser } from '../helpers/browser.js';
 import type { TestDaemon } from '../helpers/daemon.js';
-import { CAMERA_DENIED, DEMO_COMPLIANCE, ingestDemo, startDemoDaemon } from './demo-daemon.js';
+import { CAMERA_DENIED, DEMO_COMPLIANCE, openDemoDashboard } from './demo-daemon.js';
 
 const skip = browserTestsSkipReason();
 
@@ -18,9 +18,7 @@ describe.skipIf(skip !== null)(browserSuiteTitle('dashboard: devices'), () => {
   let t: TestDaemon;
 
   beforeAll(async () => {
-    [b, t] = await Promise.all([launchBrowser(), startDemoDaemon()]);
-    await ingestDemo(t);
-    await signIn(b.page, t.url, t.tokens.analyst);
+    [b, t] = await openDemoDashboard();
   });
   afterAll(async () => {
     await b?.close();

@@ -1,9 +1,9 @@
 // The edge-log stream with its severity filter, and the charts page, in Chromium: records a
 // device posts appear, the filter keeps "this severity and worse", and the three uPlot charts draw.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { browserSuiteTitle, browserTestsSkipReason, byTestId, isPng, launchBrowser, screenshot, signIn, type TestBrowser } from '../helpers/browser.js';
+import { browserSuiteTitle, browserTestsSkipReason, byTestId, isPng, screenshot, type TestBrowser } from '../helpers/browser.js';
 import type { TestDaemon } from '../helpers/daemon.js';
-import { ingestDemo, startDemoDaemon } from './demo-daemon.js';
+import { openDemoDashboard } from './demo-daemon.js';
 
 const skip = browserTestsSkipReason();
 
@@ -12,9 +12,7 @@ describe.skipIf(skip !== null)(browserSuiteTitle('dashboard: edge logs and chart
   let t: TestDaemon;
 
   beforeAll(async () => {
-    [b, t] = await Promise.all([launchBrowser(), startDemoDaemon()]);
-    await ingestDemo(t);
-    await signIn(b.page, t.url, t.tokens.analyst);
+    [b, t] = await openDemoDashboard();
   });
   afterAll(async () => {
     await b?.close();
