@@ -14,7 +14,7 @@ export function soakHeader(o: ResolvedSoakOptions, detectors: number): string {
 
 const COLUMNS: [string, number][] = [
   ['n', 3], ['packets', 12], ['pkt/s', 8], ['RSS MiB', 8], ['heap', 7], ['live', 6], ['ext', 6], ['flows', 8], ['devices', 8],
-  ['dns names', 10], ['alerts open/total', 18], ['det.state', 10], ['lag p50/p99/max ms', 19],
+  ['dns names', 10], ['alerts open/total', 18], ['det.state', 10], ['lag p50/p99/max ms', 19], ['cpu %', 6],
 ];
 
 /** Column titles, aligned with sampleLine. */
@@ -26,7 +26,7 @@ export function tableHeader(): string {
 export function sampleLine(s: SoakSample): string {
   const cells = [
     String(s.index), int(s.packets), int(s.ratePps), f1(s.rssMiB), f1(s.heapUsedMiB), s.liveHeapMiB === null ? '-' : f1(s.liveHeapMiB), f1(s.externalMiB), int(s.flows), int(s.devices),
-    int(s.dnsNames), `${int(s.alertsOpen)}/${int(s.alertsTotal)}`, int(s.detectorState), `${f1(s.lagP50Ms)}/${f1(s.lagP99Ms)}/${f1(s.lagMaxMs)}`,
+    int(s.dnsNames), `${int(s.alertsOpen)}/${int(s.alertsTotal)}`, int(s.detectorState), `${f1(s.lagP50Ms)}/${f1(s.lagP99Ms)}/${f1(s.lagMaxMs)}`, String(s.cpuPercent),
   ];
   return cells.map((c, i) => c.padStart(COLUMNS[i]![1])).join(' ') + '\n';
 }

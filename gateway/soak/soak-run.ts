@@ -148,7 +148,7 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
   const lag = monitorEventLoopDelay({ resolution: LAG_RESOLUTION_MS });
   const samples: SoakSample[] = [];
   const gc = o.gcBeforeSample && typeof globalThis.gc === 'function' ? globalThis.gc : null;
-  const sources = { pipeline, engine, alerts, traffic: () => traffic.counters, lag, alertsTotal: () => alertsTotal, gc: gc ? () => void gc() : null };
+  const sources = { pipeline, engine, alerts, traffic: () => traffic.counters, lag, alertsTotal: () => alertsTotal, gc: gc ? () => void gc() : null, cpuAtStart: process.cpuUsage() };
   const start = nowUs();
   const totalPackets = Math.round(o.rate * o.seconds);
   const maxBurst = Math.max(1, Math.round(o.rate * MAX_CATCH_UP_SECONDS));

@@ -42,6 +42,9 @@ export interface SoakSample {
   lagP50Ms: number;
   lagP99Ms: number;
   lagMaxMs: number;
+  /** CPU time of the process (user + system, all threads, GC helpers included) since the run began, seconds; and over this interval as % of one core. */
+  cpuSeconds: number;
+  cpuPercent: number;
 }
 
 /** What a sample is read from. */
@@ -56,6 +59,8 @@ export interface SampleSources {
   alertsTotal: () => number;
   /** A full GC to run before reading the heap (node --expose-gc), or null to leave the heap alone. */
   gc: (() => void) | null;
+  /** process.cpuUsage() when the run began. */
+  cpuAtStart: NodeJS.CpuUsage;
 }
 
 const MIB = 1024 * 1024;
@@ -76,6 +81,8 @@ function lagMs(ns: number): number {
 export function takeSample(src: SampleSources, index: number, elapsedSeconds: number, prev: SoakSample | null): SoakSample {
   // RSS and the heap as the run left them; then, if asked, the live heap after a full collection.
   const mem = process.memoryUsage();
+  const used = process.cpuUsage(src.cpuAtStart);
+  const cpu = (used.user + used.system) / 1e6;
   let live: number | null = null;
   if (src.gc !== null) {
     src.gc();
@@ -100,6 +107,7 @@ export function takeSample(src: SampleSources, index: number, elapsedSeconds: nu
     alertsOpen: src.alerts.openCount, alertsTotal: src.alertsTotal(),
     detectorState, decodeErrors: p.decodeErrors,
     lagP50Ms: lagMs(lag.percentile(50)), lagP99Ms: lagMs(lag.percentile(99)), lagMaxMs: lagMs(lag.max),
+    cpuSeconds: r1(cpu), cpuPercent: seconds > 0 ? Math.round(((cpu - (prev?.cpuSeconds ?? 0)) / seconds) * 100) : 0,
   };
   lag.reset();
   return sample;

@@ -15,6 +15,8 @@ describe('runSoak', () => {
       seconds: 10, rate: 5000, devices: 20, maxDevices: 25, joinsPerSecond: 5, intervalSeconds: 2, bulkFlows: 16, servers: 1024,
       // Short timeouts, so that flows end within the run instead of after a minute.
       pipeline: { flows: { udpTimeout: 2, otherTimeout: 2, tcpNewTimeout: 2, tcpClosedTimeout: 1 } },
+      // device.new raised at once (not held 10 s), so every join is an alert within the run.
+      detect: { deviceNew: { holdSeconds: 0 } },
       onSample: (s) => seen.push(s.index),
     });
     expect(r.samples.map((s) => s.index)).toEqual([1, 2, 3, 4, 5]);
@@ -52,10 +54,17 @@ describe('runSoak', () => {
     expect(last.deviceJoins).toBe(r.traffic.joins);
   });
 
+  it('measures the CPU the run used, per interval', () => {
+    for (let i = 1; i < r.samples.length; i++) expect(r.samples[i]!.cpuSeconds).toBeGreaterThan(r.samples[i - 1]!.cpuSeconds);
+    for (const s of r.samples) expect(s.cpuPercent).toBeGreaterThan(0);
+  });
+
   it('reads the alert manager and the detectors', () => {
     const last = r.samples[r.samples.length - 1]!;
-    expect(last.alertsOpen).toBeGreaterThanOrEqual(0);
-    expect(last.alertsTotal).toBeGreaterThanOrEqual(last.alertsOpen);
+    // One device.new per join (each a new MAC), each its own open entry until the cap.
+    expect(last.alertsTotal).toBeGreaterThanOrEqual(r.traffic.joins);
+    expect(last.alertsOpen).toBeGreaterThan(0);
+    expect(last.alertsOpen).toBeLessThanOrEqual(last.alertsTotal);
     expect(last.detectorState).toBeGreaterThan(0);
     expect(r.detectors).toBe(17);
     expect(Object.keys(r.detectorState)).toContain('baseline');
@@ -68,7 +77,7 @@ function series(rss: number[]): SoakSample[] {
     index: i + 1, elapsedSeconds: 60 * (i + 1), packets: 3e6 * (i + 1), intervalPackets: 3e6, ratePps: 50_000, rssMiB: m,
     heapUsedMiB: 0, liveHeapMiB: null, heapTotalMiB: 0, externalMiB: 0, arrayBuffersMiB: 0, flows: 0, flowsCreated: 0, flowsEnded: 0, flowsEvicted: 0,
     devices: 0, deviceJoins: 0, devicesEvicted: 0, dnsNames: 0, dnsEvicted: 0, alertsOpen: 0, alertsTotal: 0, detectorState: 0,
-    decodeErrors: 0, lagP50Ms: 0, lagP99Ms: 0, lagMaxMs: 0,
+    decodeErrors: 0, lagP50Ms: 0, lagP99Ms: 0, lagMaxMs: 0, cpuSeconds: 0, cpuPercent: 0,
   }));
 }
 
