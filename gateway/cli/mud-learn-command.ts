@@ -4,7 +4,7 @@ import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { mudUrlAuthority } from '../../policies/index.js';
 import { GATEWAY_DEFAULTS, loadConfigFile } from '../config/load-config.js';
-import { parseMac } from '../decode/address-text.js';
+import { parseMac } from '../common/address-text.js';
 import { parseDuration } from '../learn/duration.js';
 import { reportText } from '../learn/learn-report.js';
 import { ProfileLearner } from '../learn/profile-learner.js';

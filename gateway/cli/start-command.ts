@@ -4,7 +4,7 @@
 // lines on stdout; the first start prints the admin token once, on stderr, never in the log.
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config/load-config.js';
-import { jsonLinesLog } from '../daemon/event-log.js';
+import { jsonLinesLog } from '../common/event-log.js';
 import { GatewayDaemon } from '../daemon/gateway-daemon.js';
 import type { CliIo } from './cli-io.js';
 

@@ -7,7 +7,7 @@ import { parseDocument } from 'yaml';
 import { ALERTS_DEFAULTS, type AlertsConfig } from '../alerts/alert-manager.js';
 import { isRuleId, SEVERITIES, type RuleId, type Severity } from '../alerts/rules.js';
 import type { DetectConfig } from '../detect/detect-engine.js';
-import { parseMac } from '../decode/address-text.js';
+import { parseMac } from '../common/address-text.js';
 import { DETECTORS } from '../detect/registry.js';
 import type { EdgeLogsConfig } from '../edge-logs/edge-logs-config.js';
 import type { MetricsConfig } from '../metrics/metrics-config.js';

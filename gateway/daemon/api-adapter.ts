@@ -4,7 +4,7 @@
 import { SEVERITIES } from '../alerts/rules.js';
 import type { TokenInfo } from '../auth/token-store.js';
 import { SYSLOG_SEVERITIES } from '../edge-logs/log-record.js';
-import { flowRecord, type FlowRecord } from '../pipeline/flow-record.js';
+import { flowRecord, type FlowRecord } from '../track/flow-record.js';
 import type { ApiContext, TokenView } from '../server/api-context.js';
 import { ApiError } from '../server/api-errors.js';
 import { CheckError } from '../check/check-result.js';

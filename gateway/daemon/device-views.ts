@@ -1,8 +1,8 @@
 // The inventory as the API shows it: each device with its profile and compliance state, and the
 // detail of one device (the profile's ACEs in words, flows, alerts, edge logs).
 import { describeAce } from '../../policies/index.js';
-import { macToString } from '../decode/address-text.js';
-import { flowRecord, isoTime, type FlowRecord } from '../pipeline/flow-record.js';
+import { macToString } from '../common/address-text.js';
+import { flowRecord, isoTime, type FlowRecord } from '../track/flow-record.js';
 import type { AceView, Compliance, DeviceDetail, DeviceView } from '../server/api-context.js';
 import type { Device } from '../track/device.js';
 import type { GatewayDaemon } from './gateway-daemon.js';

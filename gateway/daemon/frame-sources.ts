@@ -8,7 +8,7 @@ import { LiveSource } from '../capture/live-source.js';
 import type { GatewayConfig } from '../config/load-config.js';
 import { PacedReplay } from '../demo/paced-replay.js';
 import { writeDemoCapture } from '../demo/demo-network.js';
-import type { EventLog } from './event-log.js';
+import type { EventLog } from '../common/event-log.js';
 
 export type SourceKind = 'live' | 'demo' | 'none';
 

@@ -16,7 +16,7 @@ import { TokenStore } from '../auth/token-store.js';
 import { openCapture } from '../capture/open-capture.js';
 import type { FrameSink } from '../capture/frame-source.js';
 import type { GatewayConfig } from '../config/load-config.js';
-import { parseMac } from '../decode/address-text.js';
+import { parseMac } from '../common/address-text.js';
 import { DEMO_GATEWAY_ADDRESSES } from '../demo/demo-network.js';
 import { DetectEngine } from '../detect/detect-engine.js';
 import type { IntelDetector } from '../detect/detectors/intel-blocklist.js';
@@ -30,7 +30,7 @@ import { MetricsReporter, METRIC_SCHEMAS } from '../metrics/metrics-reporter.js'
 import { createPrometheus, type PrometheusExporter } from '../metrics/prometheus.js';
 import { TrafficHistory } from '../metrics/traffic-history.js';
 import { TrafficMeter } from '../metrics/traffic-meter.js';
-import { flowRecord } from '../pipeline/flow-record.js';
+import { flowRecord } from '../track/flow-record.js';
 import { Pipeline } from '../pipeline/pipeline.js';
 import { MudPolicy, type Enforcement, type ProfileFetcher } from '../policy/mud-policy.js';
 import { ProfileStore } from '../policy/profile-store.js';
@@ -43,9 +43,9 @@ import { StreamJournal } from '../store/stream-journal.js';
 import type { MudUrlSource } from '../track/device.js';
 import { daemonApi } from './api-adapter.js';
 import { deviceView } from './device-views.js';
-import type { EventLog } from './event-log.js';
+import type { EventLog } from '../common/event-log.js';
 import { EdgeLogService } from '../edge-logs/edge-log-service.js';
-import { packageRoot, packageVersion } from './package-root.js';
+import { packageRoot, packageVersion } from '../common/package-root.js';
 import { startSource, type RunningSource, type SourceKind } from './frame-sources.js';
 
 /** Options beyond the config. */

@@ -2,7 +2,7 @@
 // Application payloads are parsed later, by the trackers that want them.
 import { DLT_RAW_BSD_12, DLT_RAW_BSD_14, LINKTYPE_ETHERNET, LINKTYPE_IPV4, LINKTYPE_IPV6, LINKTYPE_LINUX_SLL, LINKTYPE_LINUX_SLL2, LINKTYPE_LOOP, LINKTYPE_NULL, LINKTYPE_RAW } from '../capture/link-types.js';
 import { ETHERTYPE, IPPROTO } from './dispatch.js';
-import { ev } from './events.js';
+import { ev } from '../common/events.js';
 import { decodeEthernet } from './link/ethernet.js';
 import { decodeSll, decodeSll2 } from './link/linux-sll.js';
 import { decodeNullLoopback } from './link/null-loopback.js';

@@ -8,7 +8,7 @@
 //     ipv4({ src: '192.168.1.10', dst: '192.168.1.1', proto: 17, payload: udp({ sport: 5353, dport: 53, payload: q }) }),
 //   );
 //
-// Address text is parsed here, independently of gateway/decode/address-text.ts, so a bug there
+// Address text is parsed here, independently of gateway/common/address-text.ts, so a bug there
 // cannot hide in both the input and the check. Builders never validate their options beyond what
 // they need to build: a test that wants a malformed header passes the override (totalLength,
 // dataOffset, length…) or patches the returned bytes.

@@ -1,10 +1,10 @@
 // Builds the address part of an alert from a flow or a packet, so every detector fills src, dst,
 // ports, protocol and device the same way.
 import type { AlertInput } from '../alerts/alert.js';
-import { ipv4ToString, ipv6ToString, macToString } from '../decode/address-text.js';
+import { ipv4ToString, ipv6ToString, macToString } from '../common/address-text.js';
 import { IPPROTO } from '../decode/dispatch.js';
 import type { PacketView } from '../decode/packet-view.js';
-import { flowAddr, protoName } from '../pipeline/flow-record.js';
+import { flowAddr, protoName } from '../track/flow-record.js';
 import type { Flow } from '../track/flow.js';
 import type { DetectorHost } from './detector.js';
 

@@ -3,7 +3,7 @@
 import type { AlertInput } from '../alerts/alert.js';
 import type { AlertManager } from '../alerts/alert-manager.js';
 import type { RuleId } from '../alerts/rules.js';
-import type { DnsMessage } from '../decode/app/dns/dns-message.js';
+import type { DnsMessage } from '../app/dns/dns-message.js';
 import type { PacketView } from '../decode/packet-view.js';
 import type { PacketObserver, Pipeline } from '../pipeline/pipeline.js';
 import type { Device } from '../track/device.js';

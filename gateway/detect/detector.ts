@@ -3,7 +3,7 @@
 // defaults, and reports through `host.emit`. The engine calls only the hooks a detector defines.
 import type { AlertInput } from '../alerts/alert.js';
 import type { RuleId } from '../alerts/rules.js';
-import type { DnsMessage } from '../decode/app/dns/dns-message.js';
+import type { DnsMessage } from '../app/dns/dns-message.js';
 import type { PacketView } from '../decode/packet-view.js';
 import type { Device } from '../track/device.js';
 import type { DeviceInventory } from '../track/device-inventory.js';

@@ -1,7 +1,7 @@
 // What the DNS detectors share: walking the unicast queries LAN devices send, with each name's
 // registrable domain, and a capped table of per-(device, domain) state that starts afresh every
 // window and forgets pairs idle for a whole window (least recently queried first).
-import type { DnsMessage, DnsQuestion } from '../decode/app/dns/dns-message.js';
+import type { DnsMessage, DnsQuestion } from '../app/dns/dns-message.js';
 import type { PacketView } from '../decode/packet-view.js';
 import { packetFields } from './alert-fields.js';
 import type { DetectorHost } from './detector.js';

@@ -2,9 +2,9 @@
 // flood-amplification): a fixed table of reused slots keyed by address hash, HyperLogLog sketches
 // of distinct sources and ports, and the hot-second episodes that make one alert per flood.
 import type { AlertInput } from '../alerts/alert.js';
-import { ipv4ToString, ipv6ToString, macToString } from '../decode/address-text.js';
+import { ipv4ToString, ipv6ToString, macToString } from '../common/address-text.js';
 import type { PacketView } from '../decode/packet-view.js';
-import { isoTime } from '../pipeline/flow-record.js';
+import { isoTime } from '../track/flow-record.js';
 import type { LocalNetworks } from '../track/local-networks.js';
 import type { Detector, DetectorHost } from './detector.js';
 

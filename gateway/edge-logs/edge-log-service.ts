@@ -1,7 +1,7 @@
 // The edge log subsystem as the daemon runs it: store, ingest and syslog receiver built from the
 // `edgeLogs` config over the gateway's database, with what the API and metrics ask of it.
 import type { AlertInput } from '../alerts/alert.js';
-import type { EventLog } from '../daemon/event-log.js';
+import type { EventLog } from '../common/event-log.js';
 import type { Db } from '../store/database.js';
 import type { EdgeLogsConfig } from './edge-logs-config.js';
 import { normalizeJsonLog, type JsonLogError } from './json-log.js';

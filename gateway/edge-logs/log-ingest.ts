@@ -1,7 +1,7 @@
 // The edge log path from a received line or posted record to storage: device by source address,
 // per-device rate limit, parse, store, stream, and `edge.error` for error-or-worse severities.
 import type { AlertInput } from '../alerts/alert.js';
-import type { EventLog } from '../daemon/event-log.js';
+import type { EventLog } from '../common/event-log.js';
 import { SYSLOG_PARSE_FAILURE_LIST, type SyslogParseFailure } from './edge-log-events.js';
 import { LogLimiter, type LogLimiterConfig } from './log-limiter.js';
 import { capText, severityName, type EdgeLogFormat, type EdgeLogRecord, type EdgeLogTransport } from './log-record.js';

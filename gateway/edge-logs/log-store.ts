@@ -1,6 +1,6 @@
 // Edge logs in SQLite (table `edge_logs` of the gateway's one database): numbered on arrival, written
 // in batches, queried by device, severity, time and text, capped at a row count (oldest go first).
-import type { EventLog } from '../daemon/event-log.js';
+import type { EventLog } from '../common/event-log.js';
 import type { Db } from '../store/database.js';
 import { severityName, type EdgeLogFormat, type EdgeLogRecord, type EdgeLogTransport, type StructuredData } from './log-record.js';
 

@@ -2,7 +2,7 @@
 // to a callback, and counting receipts, kernel drops and faults so every line sent is accounted for.
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { createServer, isIPv6, type Server, type Socket } from 'node:net';
-import type { EventLog } from '../daemon/event-log.js';
+import type { EventLog } from '../common/event-log.js';
 import type { EdgeLogsConfig } from './edge-logs-config.js';
 import { FRAMING_EVENT_LIST, type FramingEvent } from './edge-log-events.js';
 import { SyslogDeframer } from './syslog-framing.js';

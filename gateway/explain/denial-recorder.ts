@@ -2,7 +2,7 @@
 // judged, with the DNS names and classes of that moment (an answer that arrives later must not
 // make the explanation say the name matched). Runs as a detector right after the MUD policy layer.
 import { parseMac } from '../../policies/index.js';
-import { ipv6ToString } from '../decode/address-text.js';
+import { ipv6ToString } from '../common/address-text.js';
 import type { PacketView } from '../decode/packet-view.js';
 import type { Detector, DetectorHost } from '../detect/detector.js';
 import type { FlowVerdict, MudPolicy } from '../policy/mud-policy.js';

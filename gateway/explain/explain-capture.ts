@@ -3,8 +3,8 @@
 // is judged, keeps the records of the profiled devices' flows, and builds the report at the end.
 import { compileProfile } from '../../policies/index.js';
 import type { PipelineConfig } from '../config/pipeline-config.js';
-import { macToString, parseMac } from '../decode/address-text.js';
-import { flowRecord, type FlowRecord } from '../pipeline/flow-record.js';
+import { macToString, parseMac } from '../common/address-text.js';
+import { flowRecord, type FlowRecord } from '../track/flow-record.js';
 import { replayCapture } from '../pipeline/replay.js';
 import type { ReplaySummary } from '../pipeline/summary.js';
 import type { MudPolicy } from '../policy/mud-policy.js';

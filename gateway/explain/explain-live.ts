@@ -1,8 +1,8 @@
 // The explainer on a running gateway: the same report built from the daemon's state — the MUD
 // policy layer (which devices hold which compiled profile), the flow store's records (which carry
 // their verdicts), the DenialRecorder's decision-time evidence and the DNS cache.
-import { macToString, parseMac } from '../decode/address-text.js';
-import type { FlowRecord } from '../pipeline/flow-record.js';
+import { macToString, parseMac } from '../common/address-text.js';
+import type { FlowRecord } from '../track/flow-record.js';
 import type { MudPolicy } from '../policy/mud-policy.js';
 import type { FlowStore } from '../store/flow-store.js';
 import { ipv4Key, type DnsCache } from '../track/dns-cache.js';

@@ -2,7 +2,7 @@
 // ACEs the window never used, and why each denied flow was denied. The JSON shape of
 // `edgeward mud explain --json` and of the API's explain route.
 import type { AceDifference, Forwarding } from '../../policies/index.js';
-import type { FlowRecord } from '../pipeline/flow-record.js';
+import type { FlowRecord } from '../track/flow-record.js';
 
 /** A count of flows and their bytes (both directions, on the wire). */
 export interface FlowTally {

@@ -4,7 +4,7 @@
 import {
   describeAce, differenceText, EMERGENCY_ACE, EMERGENCY_ACL, findAcl, type CompiledPolicy, type RuleSpec,
 } from '../../policies/index.js';
-import type { FlowRecord } from '../pipeline/flow-record.js';
+import type { FlowRecord } from '../track/flow-record.js';
 import { explainDenial, type DenialDetail } from './denial-detail.js';
 import type { DenialLookup } from './denial-recorder.js';
 import type {

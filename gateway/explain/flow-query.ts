@@ -2,7 +2,7 @@
 // explainer afterwards from a flow record (the first packet's query is the policy layer's own,
 // queryFromPacket in gateway/policy/packet-query.ts).
 import { parseIpAddress, parseMac, type FlowQuery } from '../../policies/index.js';
-import type { FlowRecord } from '../pipeline/flow-record.js';
+import type { FlowRecord } from '../track/flow-record.js';
 
 const PROTO_NUMBERS: Readonly<Record<string, number>> = { tcp: 6, udp: 17, icmp: 1, icmpv6: 58 };
 

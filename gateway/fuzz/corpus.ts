@@ -3,7 +3,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { detectFormat, openCapture } from '../capture/open-capture.js';
-import { packageRoot } from '../daemon/package-root.js';
+import { packageRoot } from '../common/package-root.js';
 import { decodeFrame, DEFAULT_DECODE_LIMITS } from '../decode/decode-frame.js';
 import { IPPROTO, UDP_APP_BY_PORT } from '../decode/dispatch.js';
 import { PacketView } from '../decode/packet-view.js';

@@ -2,7 +2,7 @@
 // tail apart, writes the RFC 8520 document, checks it with the project's own parser (it must be
 // accepted without a warning), and says which addresses its URN rules stand for.
 import { describeAce, formatIssue, mudUrlAuthority, parseMud, type MudProfile } from '../../policies/index.js';
-import { isoTime } from '../pipeline/flow-record.js';
+import { isoTime } from '../track/flow-record.js';
 import type { Device } from '../track/device.js';
 import type { DeviceEvidence } from './device-evidence.js';
 import { formatDuration } from './duration.js';

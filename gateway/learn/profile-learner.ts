@@ -5,9 +5,9 @@
 import { PrefixSet } from '../../policies/compile/address-set.js';
 import { LINK_SCOPE_PREFIXES, parsePrefix, type IpPrefix } from '../../policies/index.js';
 import { normaliseHost } from '../../policies/mud/json-read.js';
-import { ipv4ToString, ipv6ToString, macToString, parseMac } from '../decode/address-text.js';
-import type { DnsMessage } from '../decode/app/dns/dns-message.js';
-import { DnsType } from '../decode/app/dns/dns-message.js';
+import { ipv4ToString, ipv6ToString, macToString, parseMac } from '../common/address-text.js';
+import type { DnsMessage } from '../app/dns/dns-message.js';
+import { DnsType } from '../app/dns/dns-message.js';
 import { IPPROTO } from '../decode/dispatch.js';
 import type { PacketView } from '../decode/packet-view.js';
 import type { Detector, DetectorHost } from '../detect/detector.js';

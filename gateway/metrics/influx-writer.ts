@@ -1,7 +1,7 @@
 // Writes metric points to InfluxDB 1.x through the `influx` client: batched, and buffered in a
 // bounded queue while the database is away, so a restart of InfluxDB loses nothing within the bound.
 import { InfluxDB, type IPoint, type ISchemaOptions } from 'influx';
-import type { EventLog } from '../daemon/event-log.js';
+import type { EventLog } from '../common/event-log.js';
 import { BoundedQueue } from './bounded-queue.js';
 import type { MetricsConfig } from './metrics-config.js';
 import { MetricsError, type MetricsErrorCode } from './metrics-errors.js';

@@ -1,8 +1,8 @@
 // Per-device traffic counters on the packet path: frames and bytes each device sent (source MAC)
 // and received (destination MAC), in a capped table keyed by the 48-bit MAC number.
-import { macToString } from '../decode/address-text.js';
+import { macToString } from '../common/address-text.js';
 import type { PacketView } from '../decode/packet-view.js';
-import type { EventLog } from '../daemon/event-log.js';
+import type { EventLog } from '../common/event-log.js';
 import type { PacketObserver } from '../pipeline/pipeline.js';
 import { isDeviceMac } from '../track/device-inventory.js';
 import { MetricsError } from './metrics-errors.js';

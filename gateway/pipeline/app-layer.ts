@@ -1,17 +1,17 @@
 // Feeds transport payloads to the application parsers and turns what they say into device and
 // flow facts (hostnames, MUD URLs, fingerprints, SNI, HTTP host) and DNS cache entries.
 // Parsers run only on the few packets that carry these protocols; the bulk path skips this file.
-import { parseMac } from '../decode/address-text.js';
-import type { DnsMessage } from '../decode/app/dns/dns-message.js';
-import { parseDhcp } from '../decode/app/dhcp/parse-dhcp.js';
-import { parseDhcpv6 } from '../decode/app/dhcpv6/parse-dhcpv6.js';
-import { parseDns } from '../decode/app/dns/parse-dns.js';
-import { parseHttpRequest } from '../decode/app/http/parse-http-request.js';
-import { parseLldp } from '../decode/app/lldp/parse-lldp.js';
-import { parseSsdp } from '../decode/app/ssdp/parse-ssdp.js';
-import { parseClientHello } from '../decode/app/tls/parse-client-hello.js';
+import { parseMac } from '../common/address-text.js';
+import type { DnsMessage } from '../app/dns/dns-message.js';
+import { parseDhcp } from '../app/dhcp/parse-dhcp.js';
+import { parseDhcpv6 } from '../app/dhcpv6/parse-dhcpv6.js';
+import { parseDns } from '../app/dns/parse-dns.js';
+import { parseHttpRequest } from '../app/http/parse-http-request.js';
+import { parseLldp } from '../app/lldp/parse-lldp.js';
+import { parseSsdp } from '../app/ssdp/parse-ssdp.js';
+import { parseClientHello } from '../app/tls/parse-client-hello.js';
 import { UDP_APP_BY_PORT, UdpApp } from '../decode/dispatch.js';
-import { ev, type DecodeCounters } from '../decode/events.js';
+import { ev, type DecodeCounters } from '../common/events.js';
 import type { PacketView } from '../decode/packet-view.js';
 import { parseNdp } from '../decode/transport/icmpv6.js';
 import type { Device } from '../track/device.js';

@@ -5,7 +5,7 @@ import type { FrameSink } from '../capture/frame-source.js';
 import type { PipelineConfig } from '../config/pipeline-config.js';
 import { decodeFrame, type DecodeLimits } from '../decode/decode-frame.js';
 import { ETHERTYPE, IPPROTO } from '../decode/dispatch.js';
-import { DecodeCounters, ev } from '../decode/events.js';
+import { DecodeCounters, ev } from '../common/events.js';
 import { PacketView } from '../decode/packet-view.js';
 import type { Device } from '../track/device.js';
 import { DeviceInventory } from '../track/device-inventory.js';

@@ -11,7 +11,7 @@ import { DETECTORS } from '../detect/registry.js';
 import { MudPolicy } from '../policy/mud-policy.js';
 import type { PolicyConfig } from '../policy/policy-config.js';
 import type { ProfileStore } from '../policy/profile-store.js';
-import { TopFlows } from './flow-record.js';
+import { TopFlows } from '../track/flow-record.js';
 import { Pipeline } from './pipeline.js';
 import { buildSummary, type ReplaySummary } from './summary.js';
 

@@ -3,7 +3,7 @@
 import type { Alert } from '../alerts/alert.js';
 import type { SourceStats } from '../capture/frame-source.js';
 import type { Device } from '../track/device.js';
-import { isoTime, type FlowRecord } from './flow-record.js';
+import { isoTime, type FlowRecord } from '../track/flow-record.js';
 import type { Pipeline } from './pipeline.js';
 
 /** A device as JSON. */

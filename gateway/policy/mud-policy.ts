@@ -4,7 +4,7 @@
 // In enforce mode the same policies go to nftables (through an Enforcement), so the drop happens
 // in the kernel before the packet leaves; the verdict here is the alert and the explanation.
 import { compileProfile, type CompiledPolicy, type FetchResult, type FlowQuery, type PolicyContext, type Verdict } from '../../policies/index.js';
-import { ipv4ToString, ipv6ToString, parseIpv6 } from '../decode/address-text.js';
+import { ipv4ToString, ipv6ToString, parseIpv6 } from '../common/address-text.js';
 import type { PacketView } from '../decode/packet-view.js';
 import { flowFields } from '../detect/alert-fields.js';
 import type { Detector, DetectorHost } from '../detect/detector.js';

@@ -4,7 +4,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { formatIssue, parseMud, type MudIssue, type MudProfile } from '../../policies/index.js';
-import { parseMac } from '../decode/address-text.js';
+import { parseMac } from '../common/address-text.js';
 
 /** A profile as loaded, with where it came from. */
 export interface StoredProfile {

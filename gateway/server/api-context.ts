@@ -6,7 +6,7 @@ import type { Role } from '../auth/roles.js';
 import type { TokenInfo } from '../auth/token-store.js';
 import type { ServerConfig } from '../config/daemon-config.js';
 import type { EdgeLogFilter } from '../edge-logs/edge-log-service.js';
-import type { FlowRecord } from '../pipeline/flow-record.js';
+import type { FlowRecord } from '../track/flow-record.js';
 import type { ProfileInfo, UploadInput, UploadResult } from '../policy/profile-uploads.js';
 import type { FlowFilter, StoredFlow } from '../store/flow-store.js';
 import type { TrafficSample } from '../metrics/traffic-history.js';

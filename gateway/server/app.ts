@@ -8,7 +8,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import helmet from 'helmet';
 import { AuthError } from '../auth/auth-errors.js';
 import { authenticateRequest } from '../auth/request-auth.js';
-import type { EventLog } from '../daemon/event-log.js';
+import type { EventLog } from '../common/event-log.js';
 import type { ApiContext, AuthInfo } from './api-context.js';
 import { ApiError } from './api-errors.js';
 import { openApiDocument } from './openapi.js';

@@ -9,7 +9,7 @@ import type { AuthLimiter } from '../auth/auth-limiter.js';
 import { parseSubprotocols, STREAM_SUBPROTOCOL } from '../auth/bearer.js';
 import { authenticateRequest } from '../auth/request-auth.js';
 import type { TokenInfo } from '../auth/token-store.js';
-import type { EventLog } from '../daemon/event-log.js';
+import type { EventLog } from '../common/event-log.js';
 import type { StreamJournal, Topic } from '../store/stream-journal.js';
 import { CLOSE_CODES, eventFrame, STREAM_ERRORS, STREAM_PATH, type StreamErrorCode } from './stream-protocol.js';
 import { StreamSession } from './stream-session.js';

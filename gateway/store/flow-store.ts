@@ -1,7 +1,7 @@
 // Ended flows in SQLite for the API: the flow record of DESIGN.md (metadata only, never payload),
 // written in batches (one transaction a second, not one per flow), pruned to a row cap so a
 // long-running gateway's file stays bounded.
-import type { FlowRecord } from '../pipeline/flow-record.js';
+import type { FlowRecord } from '../track/flow-record.js';
 import type { Db } from './database.js';
 
 const SCHEMA = `

@@ -3,7 +3,7 @@
 // denied, each naming the ACL that denied it, next to its profile's ACEs with their flow counts.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_HOSTS } from '../../gateway/demo/demo-devices.js';
-import type { FlowRecord } from '../../gateway/pipeline/flow-record.js';
+import type { FlowRecord } from '../../gateway/track/flow-record.js';
 import { browserSuiteTitle, browserTestsSkipReason, byTestId, isPng, screenshot, type TestBrowser } from '../helpers/browser.js';
 import type { TestDaemon } from '../helpers/daemon.js';
 import { CAMERA_DENIED, DEMO_COMPLIANCE, openDemoDashboard } from './demo-daemon.js';

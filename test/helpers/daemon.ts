@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Role } from '../../gateway/auth/roles.js';
 import { validateConfig } from '../../gateway/config/load-config.js';
-import type { EventLog } from '../../gateway/daemon/event-log.js';
+import type { EventLog } from '../../gateway/common/event-log.js';
 import { GatewayDaemon, type DaemonOptions } from '../../gateway/daemon/gateway-daemon.js';
 
 export interface TestDaemon {

@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { Session } from 'node:inspector/promises';
 import { describe, expect, it } from 'vitest';
 import { pipelineConfig } from '../../gateway/config/pipeline-config.js';
-import type { DnsMessage } from '../../gateway/decode/app/dns/dns-message.js';
+import type { DnsMessage } from '../../gateway/app/dns/dns-message.js';
 import { Pipeline } from '../../gateway/pipeline/pipeline.js';
 import { SoakTraffic, TRAFFIC_MIX, type TrafficOptions } from '../../gateway/soak/soak-traffic.js';
 

@@ -1,5 +1,5 @@
 // Ethernet II header with stacked 802.1Q / 802.1ad tags (IEEE 802.3, 802.1Q).
-import { ev } from '../events.js';
+import { ev } from '../../common/events.js';
 import { ETHERTYPE } from '../dispatch.js';
 import type { PacketView } from '../packet-view.js';
 

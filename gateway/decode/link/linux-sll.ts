@@ -1,6 +1,6 @@
 // Linux cooked capture headers, v1 (16 bytes) and v2 (20 bytes), as written by `tcpdump -i any`
 // (https://www.tcpdump.org/linktypes/LINKTYPE_LINUX_SLL.html, LINKTYPE_LINUX_SLL2.html).
-import { ev } from '../events.js';
+import { ev } from '../../common/events.js';
 import type { PacketView } from '../packet-view.js';
 import { readMac } from './ethernet.js';
 

@@ -1,6 +1,6 @@
 // BSD loopback (LINKTYPE_NULL: address family in the capturing host's byte order; LINKTYPE_LOOP:
 // network byte order). IPv6 has several family values across BSDs (24, 28, 30).
-import { ev } from '../events.js';
+import { ev } from '../../common/events.js';
 import { ETHERTYPE } from '../dispatch.js';
 import type { PacketView } from '../packet-view.js';
 

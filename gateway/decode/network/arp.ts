@@ -1,5 +1,5 @@
 // ARP for Ethernet/IPv4 (RFC 826): who claims which IPv4 address, the cheapest way to learn devices.
-import { ev } from '../events.js';
+import { ev } from '../../common/events.js';
 import type { PacketView } from '../packet-view.js';
 import { readMac } from '../link/ethernet.js';
 

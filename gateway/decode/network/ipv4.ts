@@ -1,5 +1,5 @@
 // IPv4 header (RFC 791): addresses, protocol, fragments marked, options length-checked.
-import { ev } from '../events.js';
+import { ev } from '../../common/events.js';
 import { Family, type PacketView } from '../packet-view.js';
 
 const E_SMALL = -ev('decoder.ipv4.too_small');

@@ -1,6 +1,6 @@
 // IPv6 header (RFC 8200) and its extension-header chain, walked to the upper-layer protocol with a
 // cap on how many headers are followed (STYLE: decoding depth is capped).
-import { ev } from '../events.js';
+import { ev } from '../../common/events.js';
 import { IPPROTO } from '../dispatch.js';
 import { Family, type PacketView } from '../packet-view.js';
 

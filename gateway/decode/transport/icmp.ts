@@ -1,5 +1,5 @@
 // ICMPv4 (RFC 792): type and code; the rest is left to detectors that want it.
-import { ev } from '../events.js';
+import { ev } from '../../common/events.js';
 import type { PacketView } from '../packet-view.js';
 
 const E_SMALL = -ev('decoder.icmpv4.too_small');

@@ -1,6 +1,6 @@
 // ICMPv6 (RFC 4443) type and code, and Neighbor Discovery (RFC 4861) messages, which tell which
 // link-layer address owns which IPv6 address.
-import { ev } from '../events.js';
+import { ev } from '../../common/events.js';
 import type { PacketView } from '../packet-view.js';
 import { readMac } from '../link/ethernet.js';
 

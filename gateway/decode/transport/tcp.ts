@@ -1,5 +1,5 @@
 // TCP header (RFC 9293 §3.1): ports, sequence numbers, flags, data offset; payload located.
-import { ev } from '../events.js';
+import { ev } from '../../common/events.js';
 import type { PacketView } from '../packet-view.js';
 
 const E_SMALL = -ev('decoder.tcp.too_small');

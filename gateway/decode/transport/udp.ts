@@ -1,5 +1,5 @@
 // UDP header (RFC 768): ports and a length checked against the IP payload.
-import { ev } from '../events.js';
+import { ev } from '../../common/events.js';
 import { Family, type PacketView } from '../packet-view.js';
 
 const E_SMALL = -ev('decoder.udp.too_small');

@@ -4,7 +4,7 @@
 import { iso } from '../../alerts/alert-manager.js';
 import { IPPROTO } from '../../decode/dispatch.js';
 import type { PacketView } from '../../decode/packet-view.js';
-import { flowAddr, protoName } from '../../pipeline/flow-record.js';
+import { flowAddr, protoName } from '../../track/flow-record.js';
 import type { Device } from '../../track/device.js';
 import type { Flow } from '../../track/flow.js';
 import { flowFields } from '../alert-fields.js';

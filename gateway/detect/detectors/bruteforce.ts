@@ -9,7 +9,7 @@
 // streaming match, so a word split across segments still counts). SSH is encrypted: sessions only.
 import type { AlertInput } from '../../alerts/alert.js';
 import type { RuleId } from '../../alerts/rules.js';
-import { ipv4ToString, ipv6ToString } from '../../decode/address-text.js';
+import { ipv4ToString, ipv6ToString } from '../../common/address-text.js';
 import { IPPROTO } from '../../decode/dispatch.js';
 import type { PacketView } from '../../decode/packet-view.js';
 import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from '../../decode/transport/tcp.js';

@@ -5,7 +5,7 @@
 // A session is a TCP flow on a telnet port in which the server answered: a SYN-ACK or any payload
 // from the server's side. The device is the server when it is on the LAN (an open telnet port is
 // the finding), else the LAN client (a device speaking telnet out). Payload is never kept.
-import { ipv4ToString, ipv6ToString, macToString } from '../../decode/address-text.js';
+import { ipv4ToString, ipv6ToString, macToString } from '../../common/address-text.js';
 import { IPPROTO } from '../../decode/dispatch.js';
 import type { PacketView } from '../../decode/packet-view.js';
 import { TCP_ACK, TCP_SYN } from '../../decode/transport/tcp.js';

@@ -7,7 +7,7 @@
 // bound the information each client sends per registered domain over time). Normal lookups repeat a few short names
 // (a CDN hash name is 10–20 octets); 10 KB of unique subdomain text to one domain in 10 minutes,
 // or a hundred unique names of 50+ octets, is data. Repeats of a name are not counted twice.
-import type { DnsMessage } from '../../decode/app/dns/dns-message.js';
+import type { DnsMessage } from '../../app/dns/dns-message.js';
 import type { PacketView } from '../../decode/packet-view.js';
 import { detector, type Detector, type DetectorHost } from '../detector.js';
 import { DomainWindows, forEachLanQuery, type QueryWhere } from '../dns-query-windows.js';

@@ -9,7 +9,7 @@
 // 2010); iodine prefers NULL records, dnscat2 TXT, CNAME and MX. One indicator alone is not
 // enough: a domain needs many unique names AND most of them shaped like data (or mostly
 // data-carrying query types) within the window before the rule fires.
-import { DnsType, type DnsMessage } from '../../decode/app/dns/dns-message.js';
+import { DnsType, type DnsMessage } from '../../app/dns/dns-message.js';
 import type { PacketView } from '../../decode/packet-view.js';
 import { detector, type Detector, type DetectorHost } from '../detector.js';
 import { DomainWindows, forEachLanQuery, type QueryWhere } from '../dns-query-windows.js';

@@ -10,7 +10,7 @@
 // normal fan-out (DNS, DHCP, NTP, NetBIOS, SSDP, WS-Discovery, mDNS, LLMNR) and TCP 53, and
 // destinations the DNS cache knows a name for (a scanner picks addresses, not names).
 import type { AlertInput } from '../../alerts/alert.js';
-import { ipv4ToString, ipv6ToString, macToString } from '../../decode/address-text.js';
+import { ipv4ToString, ipv6ToString, macToString } from '../../common/address-text.js';
 import { IPPROTO } from '../../decode/dispatch.js';
 import { TCP_ACK, TCP_RST, TCP_SYN } from '../../decode/transport/tcp.js';
 import type { Flow } from '../../track/flow.js';

@@ -7,7 +7,7 @@
 // ports are counted per (source, destination) in a sliding window; crossing a threshold opens a
 // finding that raises one alert and keeps counting (port bitmaps) until the pair goes quiet.
 import type { AlertInput } from '../../alerts/alert.js';
-import { ipv4ToString, ipv6ToString } from '../../decode/address-text.js';
+import { ipv4ToString, ipv6ToString } from '../../common/address-text.js';
 import { IPPROTO } from '../../decode/dispatch.js';
 import type { PacketView } from '../../decode/packet-view.js';
 import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from '../../decode/transport/tcp.js';

@@ -3,7 +3,7 @@
 // doors this way, and the MIC home-router checklist says UPnP should be off.
 import { IPPROTO } from '../../decode/dispatch.js';
 import type { PacketView } from '../../decode/packet-view.js';
-import { fieldValue, headerField, headerNameIs, parseHttpRequest } from '../../decode/app/http/parse-http-request.js';
+import { fieldValue, headerField, headerNameIs, parseHttpRequest } from '../../app/http/parse-http-request.js';
 import type { Device } from '../../track/device.js';
 import type { Flow } from '../../track/flow.js';
 import { flowFields, packetFields } from '../alert-fields.js';

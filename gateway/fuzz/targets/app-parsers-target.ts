@@ -1,12 +1,12 @@
 // The application parsers alone (DNS, DNS/TCP, DHCP, DHCPv6, LLDP, TLS, HTTP, SSDP, NDP) on mutated
 // payloads cut from the corpus frames. Contract: never throw, blind to the bytes past `end`.
-import { parseDhcp } from '../../decode/app/dhcp/parse-dhcp.js';
-import { parseDhcpv6 } from '../../decode/app/dhcpv6/parse-dhcpv6.js';
-import { parseDns, parseDnsOverTcp } from '../../decode/app/dns/parse-dns.js';
-import { parseHttpRequest } from '../../decode/app/http/parse-http-request.js';
-import { parseLldp } from '../../decode/app/lldp/parse-lldp.js';
-import { parseSsdp } from '../../decode/app/ssdp/parse-ssdp.js';
-import { parseClientHello } from '../../decode/app/tls/parse-client-hello.js';
+import { parseDhcp } from '../../app/dhcp/parse-dhcp.js';
+import { parseDhcpv6 } from '../../app/dhcpv6/parse-dhcpv6.js';
+import { parseDns, parseDnsOverTcp } from '../../app/dns/parse-dns.js';
+import { parseHttpRequest } from '../../app/http/parse-http-request.js';
+import { parseLldp } from '../../app/lldp/parse-lldp.js';
+import { parseSsdp } from '../../app/ssdp/parse-ssdp.js';
+import { parseClientHello } from '../../app/tls/parse-client-hello.js';
 import { DEFAULT_DECODE_LIMITS, decodeFrame } from '../../decode/decode-frame.js';
 import { ETHERTYPE, IPPROTO, UDP_APP_BY_PORT, UdpApp } from '../../decode/dispatch.js';
 import { PacketView } from '../../decode/packet-view.js';

@@ -3,7 +3,7 @@
 import { join } from 'node:path';
 import { ALERTS_DEFAULTS, AlertManager } from '../../alerts/alert-manager.js';
 import { pipelineConfig } from '../../config/pipeline-config.js';
-import { packageRoot } from '../../daemon/package-root.js';
+import { packageRoot } from '../../common/package-root.js';
 import { DetectEngine } from '../../detect/detect-engine.js';
 import { DETECTORS } from '../../detect/registry.js';
 import { DEMO_GATEWAY_ADDRESSES } from '../../demo/demo-network.js';

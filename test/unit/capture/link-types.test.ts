@@ -8,7 +8,7 @@ import {
 } from '../../../gateway/capture/link-types.js';
 import { openCapture } from '../../../gateway/capture/open-capture.js';
 import { decodeFrame, DEFAULT_DECODE_LIMITS, type DecodeLimits } from '../../../gateway/decode/decode-frame.js';
-import { ev } from '../../../gateway/decode/events.js';
+import { ev } from '../../../gateway/common/events.js';
 import { Family, PacketView } from '../../../gateway/decode/packet-view.js';
 import { makeTempDir, removeTempDir, writeClassicPcap } from '../../helpers/capture-files.js';
 import { ascii, hex } from '../../helpers/hex.js';

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import type { AlertInput } from '../../../gateway/alerts/alert.js';
 import { pipelineConfig } from '../../../gateway/config/pipeline-config.js';
-import { parseIpv4, parseMac } from '../../../gateway/decode/address-text.js';
+import { parseIpv4, parseMac } from '../../../gateway/common/address-text.js';
 import type { DetectorHost } from '../../../gateway/detect/detector.js';
 import { BEACON_DEFAULTS, beacon, beaconConfigErrors, scoreBeacon, type BeaconConfig, type BeaconDetector } from '../../../gateway/detect/detectors/beacon.js';
 import { DeviceInventory } from '../../../gateway/track/device-inventory.js';

@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import type { AlertInput } from '../../../gateway/alerts/alert.js';
 import { PIPELINE_DEFAULTS, pipelineConfig } from '../../../gateway/config/pipeline-config.js';
-import { parseIpv4, parseMac } from '../../../gateway/decode/address-text.js';
+import { parseIpv4, parseMac } from '../../../gateway/common/address-text.js';
 import { PacketView } from '../../../gateway/decode/packet-view.js';
 import type { DetectorHost } from '../../../gateway/detect/detector.js';
 import { bruteforce, BRUTEFORCE_DEFAULTS, type BruteforceConfig, type BruteforceDetector } from '../../../gateway/detect/detectors/bruteforce.js';

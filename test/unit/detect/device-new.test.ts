@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import type { AlertInput } from '../../../gateway/alerts/alert.js';
 import { iso } from '../../../gateway/alerts/alert-manager.js';
 import { PIPELINE_DEFAULTS } from '../../../gateway/config/pipeline-config.js';
-import { parseMac } from '../../../gateway/decode/address-text.js';
+import { parseMac } from '../../../gateway/common/address-text.js';
 import type { DetectorHost } from '../../../gateway/detect/detector.js';
 import { deviceNew, DEVICE_NEW_DEFAULTS, type DeviceNewConfig, type DeviceNewDetector } from '../../../gateway/detect/detectors/device-new.js';
 import type { Device } from '../../../gateway/track/device.js';

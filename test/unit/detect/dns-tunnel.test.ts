@@ -4,8 +4,8 @@
 import { describe, expect, it } from 'vitest';
 import type { AlertInput } from '../../../gateway/alerts/alert.js';
 import { pipelineConfig } from '../../../gateway/config/pipeline-config.js';
-import { parseIpv4, parseMac } from '../../../gateway/decode/address-text.js';
-import { DnsType, type DnsMessage } from '../../../gateway/decode/app/dns/dns-message.js';
+import { parseIpv4, parseMac } from '../../../gateway/common/address-text.js';
+import { DnsType, type DnsMessage } from '../../../gateway/app/dns/dns-message.js';
 import { PacketView } from '../../../gateway/decode/packet-view.js';
 import type { DetectorHost } from '../../../gateway/detect/detector.js';
 import { dnsExfiltration } from '../../../gateway/detect/detectors/dns-exfiltration.js';

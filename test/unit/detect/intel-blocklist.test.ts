@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { AlertInput } from '../../../gateway/alerts/alert.js';
 import { PIPELINE_DEFAULTS } from '../../../gateway/config/pipeline-config.js';
-import type { DnsMessage } from '../../../gateway/decode/app/dns/dns-message.js';
+import type { DnsMessage } from '../../../gateway/app/dns/dns-message.js';
 import { Family, PacketView } from '../../../gateway/decode/packet-view.js';
 import type { DetectorHost } from '../../../gateway/detect/detector.js';
 import { INTEL_DEFAULTS, intel, normalizeDomain, type IntelConfig, type IntelDetector } from '../../../gateway/detect/detectors/intel-blocklist.js';

@@ -4,8 +4,8 @@
 import { describe, expect, it } from 'vitest';
 import type { AlertInput } from '../../../gateway/alerts/alert.js';
 import { PIPELINE_DEFAULTS } from '../../../gateway/config/pipeline-config.js';
-import { parseIpv4, parseMac } from '../../../gateway/decode/address-text.js';
-import { DnsType, type DnsMessage } from '../../../gateway/decode/app/dns/dns-message.js';
+import { parseIpv4, parseMac } from '../../../gateway/common/address-text.js';
+import { DnsType, type DnsMessage } from '../../../gateway/app/dns/dns-message.js';
 import type { DetectorHost } from '../../../gateway/detect/detector.js';
 import { scanHost, SCAN_HOST_DEFAULTS, type ScanHostConfig, type ScanHostDetector } from '../../../gateway/detect/detectors/scan-host.js';
 import { DeviceInventory } from '../../../gateway/track/device-inventory.js';

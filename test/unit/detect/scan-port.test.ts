@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import type { AlertInput } from '../../../gateway/alerts/alert.js';
 import { PIPELINE_DEFAULTS, pipelineConfig } from '../../../gateway/config/pipeline-config.js';
-import { parseIpv4, parseIpv6, parseMac } from '../../../gateway/decode/address-text.js';
+import { parseIpv4, parseIpv6, parseMac } from '../../../gateway/common/address-text.js';
 import { PacketView } from '../../../gateway/decode/packet-view.js';
 import type { DetectorHost } from '../../../gateway/detect/detector.js';
 import { scanPort, SCAN_PORT_DEFAULTS, type ScanPortConfig, type ScanPortDetector } from '../../../gateway/detect/detectors/scan-port.js';

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import type { AlertInput } from '../../../gateway/alerts/alert.js';
 import type { RuleId } from '../../../gateway/alerts/rules.js';
 import { PIPELINE_DEFAULTS } from '../../../gateway/config/pipeline-config.js';
-import { parseMac } from '../../../gateway/decode/address-text.js';
+import { parseMac } from '../../../gateway/common/address-text.js';
 import { PacketView } from '../../../gateway/decode/packet-view.js';
 import type { DetectorHost } from '../../../gateway/detect/detector.js';
 import { deviceNew } from '../../../gateway/detect/detectors/device-new.js';

@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import type { AlertInput } from '../../../gateway/alerts/alert.js';
 import { PIPELINE_DEFAULTS, pipelineConfig } from '../../../gateway/config/pipeline-config.js';
-import { parseIpv4, parseMac } from '../../../gateway/decode/address-text.js';
+import { parseIpv4, parseMac } from '../../../gateway/common/address-text.js';
 import type { DetectorHost } from '../../../gateway/detect/detector.js';
 import {
   parseNatPmpOrPcp, parseSoapPortMapping, upnpPortmap, UPNP_PORTMAP_DEFAULTS, type UpnpPortmapConfig, type UpnpPortmapDetector,

@@ -2,7 +2,7 @@
 // change notifications, and the cap.
 import { describe, expect, it } from 'vitest';
 import { pipelineConfig } from '../../../gateway/config/pipeline-config.js';
-import { parseIpv4, parseIpv6, parseMac } from '../../../gateway/decode/address-text.js';
+import { parseIpv4, parseIpv6, parseMac } from '../../../gateway/common/address-text.js';
 import { DeviceInventory, isDeviceMac } from '../../../gateway/track/device-inventory.js';
 
 function inventory(over: Parameters<typeof pipelineConfig>[0]['devices'] = {}): DeviceInventory {

@@ -2,7 +2,7 @@
 // address, TTL expiry with grace, and the caps.
 import { describe, expect, it } from 'vitest';
 import { pipelineConfig } from '../../../gateway/config/pipeline-config.js';
-import type { DnsMessage, DnsRecord } from '../../../gateway/decode/app/dns/dns-message.js';
+import type { DnsMessage, DnsRecord } from '../../../gateway/app/dns/dns-message.js';
 import { DnsCache, ipv4Key } from '../../../gateway/track/dns-cache.js';
 
 const S = 1e6;

@@ -2,7 +2,7 @@
 // timeouts per protocol, active timeout, and the hard cap with least-recently-seen eviction.
 import { describe, expect, it } from 'vitest';
 import { pipelineConfig } from '../../../gateway/config/pipeline-config.js';
-import { parseIpv4 } from '../../../gateway/decode/address-text.js';
+import { parseIpv4 } from '../../../gateway/common/address-text.js';
 import { Family, PacketView } from '../../../gateway/decode/packet-view.js';
 import type { Flow } from '../../../gateway/track/flow.js';
 import { FlowTable } from '../../../gateway/track/flow-table.js';

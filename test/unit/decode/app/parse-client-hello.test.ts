@@ -2,8 +2,8 @@
 // (ok / incomplete / error) and the malformed cases by code.
 
 import { describe, expect, it } from 'vitest';
-import { ev } from '../../../../gateway/decode/events.js';
-import { parseClientHello } from '../../../../gateway/decode/app/tls/parse-client-hello.js';
+import { ev } from '../../../../gateway/common/events.js';
+import { parseClientHello } from '../../../../gateway/app/tls/parse-client-hello.js';
 import { ascii, hex } from '../../../helpers/hex.js';
 import { samples } from './samples.js';
 

@@ -1,9 +1,9 @@
 // DHCPv4 parser: a REQUEST decoded field by field, option rules, and each decode event by code.
 
 import { describe, expect, it } from 'vitest';
-import { ev } from '../../../../gateway/decode/events.js';
-import { parseDhcp } from '../../../../gateway/decode/app/dhcp/parse-dhcp.js';
-import type { DhcpMessage } from '../../../../gateway/decode/app/dhcp/dhcp-message.js';
+import { ev } from '../../../../gateway/common/events.js';
+import { parseDhcp } from '../../../../gateway/app/dhcp/parse-dhcp.js';
+import type { DhcpMessage } from '../../../../gateway/app/dhcp/dhcp-message.js';
 import { ascii, hex } from '../../../helpers/hex.js';
 import { MUD_URL, samples } from './samples.js';
 

@@ -1,9 +1,9 @@
 // DHCPv6 parser: a SOLICIT with the MUD URL, the same inside a RELAY-FORW, and decode events by code.
 
 import { describe, expect, it } from 'vitest';
-import { ev } from '../../../../gateway/decode/events.js';
-import { MAX_DHCPV6_RELAY_DEPTH, parseDhcpv6 } from '../../../../gateway/decode/app/dhcpv6/parse-dhcpv6.js';
-import type { Dhcpv6Message } from '../../../../gateway/decode/app/dhcpv6/dhcpv6-message.js';
+import { ev } from '../../../../gateway/common/events.js';
+import { MAX_DHCPV6_RELAY_DEPTH, parseDhcpv6 } from '../../../../gateway/app/dhcpv6/parse-dhcpv6.js';
+import type { Dhcpv6Message } from '../../../../gateway/app/dhcpv6/dhcpv6-message.js';
 import { ascii, hex } from '../../../helpers/hex.js';
 import { MUD_URL, samples } from './samples.js';
 

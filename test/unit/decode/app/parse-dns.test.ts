@@ -1,9 +1,9 @@
 // DNS/mDNS parser: sample messages decoded field by field, and each named decode event by code.
 
 import { describe, expect, it } from 'vitest';
-import { ev } from '../../../../gateway/decode/events.js';
-import { parseDns, parseDnsOverTcp } from '../../../../gateway/decode/app/dns/parse-dns.js';
-import type { DnsMessage } from '../../../../gateway/decode/app/dns/dns-message.js';
+import { ev } from '../../../../gateway/common/events.js';
+import { parseDns, parseDnsOverTcp } from '../../../../gateway/app/dns/parse-dns.js';
+import type { DnsMessage } from '../../../../gateway/app/dns/dns-message.js';
 import { ascii, hex } from '../../../helpers/hex.js';
 import { samples } from './samples.js';
 

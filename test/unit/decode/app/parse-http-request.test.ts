@@ -1,8 +1,8 @@
 // HTTP request head parser: request line, Host and User-Agent, stream answers, garbage by code.
 
 import { describe, expect, it } from 'vitest';
-import { ev } from '../../../../gateway/decode/events.js';
-import { MAX_HEAD_LEN, parseHttpRequest } from '../../../../gateway/decode/app/http/parse-http-request.js';
+import { ev } from '../../../../gateway/common/events.js';
+import { MAX_HEAD_LEN, parseHttpRequest } from '../../../../gateway/app/http/parse-http-request.js';
 import { samples } from './samples.js';
 
 const MALFORMED = { status: 'error', event: -ev('decoder.http.malformed') };

@@ -1,9 +1,9 @@
 // LLDP parser: an LLDPDU with the MUD URL TLV decoded field by field, and decode events by code.
 
 import { describe, expect, it } from 'vitest';
-import { ev } from '../../../../gateway/decode/events.js';
-import { parseLldp } from '../../../../gateway/decode/app/lldp/parse-lldp.js';
-import type { LldpInfo } from '../../../../gateway/decode/app/lldp/lldp-info.js';
+import { ev } from '../../../../gateway/common/events.js';
+import { parseLldp } from '../../../../gateway/app/lldp/parse-lldp.js';
+import type { LldpInfo } from '../../../../gateway/app/lldp/lldp-info.js';
 import { ascii, hex } from '../../../helpers/hex.js';
 import { MUD_URL, samples } from './samples.js';
 

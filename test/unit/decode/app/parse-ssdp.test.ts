@@ -1,8 +1,8 @@
 // SSDP parser: M-SEARCH, NOTIFY and 200 OK decoded field by field, and malformed datagrams by code.
 
 import { describe, expect, it } from 'vitest';
-import { ev } from '../../../../gateway/decode/events.js';
-import { parseSsdp } from '../../../../gateway/decode/app/ssdp/parse-ssdp.js';
+import { ev } from '../../../../gateway/common/events.js';
+import { parseSsdp } from '../../../../gateway/app/ssdp/parse-ssdp.js';
 import { samples } from './samples.js';
 
 const text = (s: string): Buffer => Buffer.from(s, 'latin1');

@@ -7,14 +7,14 @@
 // 0xff, then all 0x00. A parser that only reads [off, end) gives the same answer all three times.
 
 import { describe, expect, it } from 'vitest';
-import { parseDns, parseDnsOverTcp } from '../../../../gateway/decode/app/dns/parse-dns.js';
-import { parseDhcp } from '../../../../gateway/decode/app/dhcp/parse-dhcp.js';
-import { parseDhcpv6 } from '../../../../gateway/decode/app/dhcpv6/parse-dhcpv6.js';
-import { parseLldp } from '../../../../gateway/decode/app/lldp/parse-lldp.js';
-import { parseClientHello } from '../../../../gateway/decode/app/tls/parse-client-hello.js';
-import { parseHttpRequest } from '../../../../gateway/decode/app/http/parse-http-request.js';
-import { parseSsdp } from '../../../../gateway/decode/app/ssdp/parse-ssdp.js';
-import type { StreamParse } from '../../../../gateway/decode/app/parse-result.js';
+import { parseDns, parseDnsOverTcp } from '../../../../gateway/app/dns/parse-dns.js';
+import { parseDhcp } from '../../../../gateway/app/dhcp/parse-dhcp.js';
+import { parseDhcpv6 } from '../../../../gateway/app/dhcpv6/parse-dhcpv6.js';
+import { parseLldp } from '../../../../gateway/app/lldp/parse-lldp.js';
+import { parseClientHello } from '../../../../gateway/app/tls/parse-client-hello.js';
+import { parseHttpRequest } from '../../../../gateway/app/http/parse-http-request.js';
+import { parseSsdp } from '../../../../gateway/app/ssdp/parse-ssdp.js';
+import type { StreamParse } from '../../../../gateway/app/parse-result.js';
 import { samples } from './samples.js';
 import { prng, seedOf } from '../../../helpers/prng.js';
 

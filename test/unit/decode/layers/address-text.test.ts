@@ -1,8 +1,8 @@
-// Address text (gateway/decode/address-text.ts): MAC, IPv4 and RFC 5952 IPv6 formatting, and the
+// Address text (gateway/common/address-text.ts): MAC, IPv4 and RFC 5952 IPv6 formatting, and the
 // parsers' round trips and rejects.
 
 import { describe, expect, it } from 'vitest';
-import { ipv4ToString, ipv6ToString, macToString, parseIpv4, parseIpv6, parseMac } from '../../../../gateway/decode/address-text.js';
+import { ipv4ToString, ipv6ToString, macToString, parseIpv4, parseIpv6, parseMac } from '../../../../gateway/common/address-text.js';
 import { ipv6Bytes } from '../../../helpers/frames.js';
 
 /** Words of an IPv6 address from the test builder's independent parser. */

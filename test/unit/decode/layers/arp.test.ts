@@ -2,8 +2,8 @@
 // hardware/protocol pairs and packets cut short.
 
 import { describe, expect, it } from 'vitest';
-import { ipv4ToString, macToString } from '../../../../gateway/decode/address-text.js';
-import { ev } from '../../../../gateway/decode/events.js';
+import { ipv4ToString, macToString } from '../../../../gateway/common/address-text.js';
+import { ev } from '../../../../gateway/common/events.js';
 import { Family } from '../../../../gateway/decode/packet-view.js';
 import { hex } from '../../../helpers/hex.js';
 import { ETHER_ARP, arp, decodeBytes, ether, frame, padTo } from '../../../helpers/frames.js';

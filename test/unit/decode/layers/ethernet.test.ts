@@ -2,8 +2,8 @@
 // the other framings decodeFrame accepts — Linux cooked v1/v2, BSD loopback, raw IP.
 
 import { describe, expect, it } from 'vitest';
-import { macToString } from '../../../../gateway/decode/address-text.js';
-import { ev } from '../../../../gateway/decode/events.js';
+import { macToString } from '../../../../gateway/common/address-text.js';
+import { ev } from '../../../../gateway/common/events.js';
 import { readMac } from '../../../../gateway/decode/link/ethernet.js';
 import { Family } from '../../../../gateway/decode/packet-view.js';
 import { hex } from '../../../helpers/hex.js';

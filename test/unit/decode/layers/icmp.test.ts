@@ -2,7 +2,7 @@
 // message cut short.
 
 import { describe, expect, it } from 'vitest';
-import { ev } from '../../../../gateway/decode/events.js';
+import { ev } from '../../../../gateway/common/events.js';
 import { hex } from '../../../helpers/hex.js';
 import { ETHER_IPV4, PROTO, decodeBytes, echoBody, ether, frame, icmp, inetChecksum, ipv4, padTo, udp } from '../../../helpers/frames.js';
 

@@ -2,8 +2,8 @@
 // parseNdp: targets, link-layer address options, and malformed options by event code.
 
 import { describe, expect, it } from 'vitest';
-import { ipv6ToString, macToString } from '../../../../gateway/decode/address-text.js';
-import { ev } from '../../../../gateway/decode/events.js';
+import { ipv6ToString, macToString } from '../../../../gateway/common/address-text.js';
+import { ev } from '../../../../gateway/common/events.js';
 import { parseNdp, type NdpInfo } from '../../../../gateway/decode/transport/icmpv6.js';
 import { hex } from '../../../helpers/hex.js';
 import {

@@ -2,8 +2,8 @@
 // snaplen cuts versus truncated packets, fragments, and protocols without a decoder.
 
 import { describe, expect, it } from 'vitest';
-import { ipv4ToString } from '../../../../gateway/decode/address-text.js';
-import { ev } from '../../../../gateway/decode/events.js';
+import { ipv4ToString } from '../../../../gateway/common/address-text.js';
+import { ev } from '../../../../gateway/common/events.js';
 import { Family } from '../../../../gateway/decode/packet-view.js';
 import { hex } from '../../../helpers/hex.js';
 import {

@@ -2,9 +2,9 @@
 // destination options, AH) with its cap, fragments, jumbograms, snaplen cuts and truncated packets.
 
 import { describe, expect, it } from 'vitest';
-import { ipv6ToString } from '../../../../gateway/decode/address-text.js';
+import { ipv6ToString } from '../../../../gateway/common/address-text.js';
 import { DEFAULT_DECODE_LIMITS } from '../../../../gateway/decode/decode-frame.js';
-import { ev } from '../../../../gateway/decode/events.js';
+import { ev } from '../../../../gateway/common/events.js';
 import { Family, type PacketView } from '../../../../gateway/decode/packet-view.js';
 import { hex } from '../../../helpers/hex.js';
 import {

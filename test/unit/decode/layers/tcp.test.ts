@@ -2,7 +2,7 @@
 // skipped by data offset, payload located (Ethernet padding excluded), and bad data offsets.
 
 import { describe, expect, it } from 'vitest';
-import { ev } from '../../../../gateway/decode/events.js';
+import { ev } from '../../../../gateway/common/events.js';
 import { PacketView } from '../../../../gateway/decode/packet-view.js';
 import { TCP_ACK, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN } from '../../../../gateway/decode/transport/tcp.js';
 import { hex } from '../../../helpers/hex.js';

@@ -10,7 +10,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { decodeFrame, DEFAULT_DECODE_LIMITS } from '../../../../gateway/decode/decode-frame.js';
-import { DECODE_EVENT_COUNT, eventName } from '../../../../gateway/decode/events.js';
+import { DECODE_EVENT_COUNT, eventName } from '../../../../gateway/common/events.js';
 import { PacketView } from '../../../../gateway/decode/packet-view.js';
 import { parseNdp } from '../../../../gateway/decode/transport/icmpv6.js';
 import { hex } from '../../../helpers/hex.js';

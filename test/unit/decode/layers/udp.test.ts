@@ -2,8 +2,8 @@
 // checks: below 8, beyond the IP payload, 0 outside IPv6 jumbograms, header cut short.
 
 import { describe, expect, it } from 'vitest';
-import { ipv4ToString } from '../../../../gateway/decode/address-text.js';
-import { ev } from '../../../../gateway/decode/events.js';
+import { ipv4ToString } from '../../../../gateway/common/address-text.js';
+import { ev } from '../../../../gateway/common/events.js';
 import { hex } from '../../../helpers/hex.js';
 import { ETHER_IPV4, ETHER_IPV6, PROTO, decodeBytes, ether, frame, ipv4, ipv6, padTo, udp } from '../../../helpers/frames.js';
 

@@ -2,9 +2,9 @@
 // (decode.maxVlanDepth) and tags cut short.
 
 import { describe, expect, it } from 'vitest';
-import { ipv4ToString, macToString } from '../../../../gateway/decode/address-text.js';
+import { ipv4ToString, macToString } from '../../../../gateway/common/address-text.js';
 import { DEFAULT_DECODE_LIMITS } from '../../../../gateway/decode/decode-frame.js';
-import { ev } from '../../../../gateway/decode/events.js';
+import { ev } from '../../../../gateway/common/events.js';
 import { hex } from '../../../helpers/hex.js';
 import { ETHER_ARP, ETHER_IPV4, ETHER_QINQ, PROTO, arp, decodeBytes, ether, frame, ipv4, udp } from '../../../helpers/frames.js';
 

@@ -1,8 +1,8 @@
 // DHCPv4 message parser (RFC 2131 BOOTP header, RFC 2132 options): the fields edgeward learns
 // devices from, the parameter-list fingerprint and the option 161 MUD URL (RFC 8520 §10).
 
-import { ipv4ToString, macToString } from '../../address-text.js';
-import { ev } from '../../events.js';
+import { ipv4ToString, macToString } from '../../common/address-text.js';
+import { ev } from '../../common/events.js';
 import type { DhcpMessage } from './dhcp-message.js';
 
 /** Fixed BOOTP header: op … file (RFC 2131 §2, figure 1). */

@@ -1,7 +1,7 @@
 // The exported form of a flow (JSON summary, API, EVE): addresses as text, times as ISO-8601.
-import { ipv4ToString, ipv6ToString, macToString } from '../decode/address-text.js';
+import { ipv4ToString, ipv6ToString, macToString } from '../common/address-text.js';
 import { IPPROTO } from '../decode/dispatch.js';
-import { TcpState, type Flow } from '../track/flow.js';
+import { TcpState, type Flow } from './flow.js';
 
 /** A flow as JSON. "src" is the initiator (side A) when `initiatorKnown`, else the first sender. */
 export interface FlowRecord {

@@ -1,7 +1,7 @@
 // TLS ClientHello parser (RFC 8446 §4.1.2, RFC 5246 §7.4.1.2) for the first bytes a client sends:
 // which server name (SNI), ALPN protocols and versions it asks for. Reads a stream: ok / incomplete / error.
 
-import { ev } from '../../events.js';
+import { ev } from '../../common/events.js';
 import type { StreamParse } from '../parse-result.js';
 import type { TlsClientHello } from './client-hello.js';
 

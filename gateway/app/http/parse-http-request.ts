@@ -1,7 +1,7 @@
 // HTTP/1.x request head parser (RFC 9112 §2-§5): request line, Host and User-Agent, read from a
 // TCP stream as ok / incomplete / error. Scans bytes in place and copies only the fields it returns.
 
-import { ev } from '../../events.js';
+import { ev } from '../../common/events.js';
 import type { StreamParse } from '../parse-result.js';
 import type { HttpRequest } from './http-request.js';
 

@@ -1,7 +1,7 @@
 // DHCPv6 message parser (RFC 8415): message type, transaction id and the options edgeward learns
 // devices from, including option 112, the MUD URL (RFC 8520 §10). Relay messages are unwrapped.
 
-import { ev } from '../../events.js';
+import { ev } from '../../common/events.js';
 import { dnsLabelText } from '../dns/parse-dns.js';
 import type { Dhcpv6Message } from './dhcpv6-message.js';
 

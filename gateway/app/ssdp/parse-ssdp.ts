@@ -1,7 +1,7 @@
 // SSDP datagram parser (UPnP Device Architecture 2.0 §1.2-§1.3): HTTP over UDP on port 1900.
 // Reads M-SEARCH, NOTIFY and their 200 OK answers, and the headers that name the device.
 
-import { ev } from '../../events.js';
+import { ev } from '../../common/events.js';
 import { fieldValue, headerNameIs } from '../http/parse-http-request.js';
 import type { SsdpMessage } from './ssdp-message.js';
 

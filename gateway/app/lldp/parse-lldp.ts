@@ -1,8 +1,8 @@
 // LLDPDU parser (IEEE 802.1AB-2016 §8.5): the mandatory chassis ID, port ID and TTL, the system
 // name and description, and the MUD URL TLV of RFC 8520 §11. Input is what follows ethertype 0x88cc.
 
-import { ipv4ToString, macToString } from '../../address-text.js';
-import { ev } from '../../events.js';
+import { ipv4ToString, macToString } from '../../common/address-text.js';
+import { ev } from '../../common/events.js';
 import type { LldpInfo } from './lldp-info.js';
 
 /** TLV header: 7-bit type, 9-bit length (802.1AB §8.4.1). */

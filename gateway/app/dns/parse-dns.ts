@@ -1,8 +1,8 @@
 // DNS and mDNS message parser (RFC 1035 §4, RFC 6762): header, questions and the records the
 // gateway needs for its DNS cache and tunnelling detectors. Pure: returns a record or a decode event.
 
-import { ipv4ToString, ipv6ToString } from '../../address-text.js';
-import { ev } from '../../events.js';
+import { ipv4ToString, ipv6ToString } from '../../common/address-text.js';
+import { ev } from '../../common/events.js';
 import type { StreamParse } from '../parse-result.js';
 import { DnsType, type DnsMessage, type DnsQuestion, type DnsRecord } from './dns-message.js';
 
