@@ -63,6 +63,16 @@ export const DECODE_EVENT_LIST = [
   ['decoder.http.incomplete', 'request headers that never ended within the reassembly cap'],
   ['decoder.ssdp.malformed', 'an SSDP datagram that is not an HTTP-over-UDP message'],
   ['decoder.dhcpv6.relay_too_deep', 'relay messages nested deeper than the unwrap cap (8; RFC 8415 §7.6)'],
+  // TCP stream reassembly (gateway/stream/): facts about the stream, not malformed packets
+  ['stream.retransmission', 'a segment whose bytes were all delivered already (dropped)'],
+  ['stream.overlap', 'a segment overlapping bytes already delivered or held, with the same data'],
+  ['stream.overlap_different_data', 'a segment overlapping bytes already delivered or held, with different data (first copy kept)'],
+  ['stream.gap', 'bytes never seen before the stream moved on (skipped; the app module is told)'],
+  ['stream.depth_reached', 'a direction passed stream.depth: its later bytes are only counted'],
+  ['stream.flow_memcap', 'out-of-order bytes of one flow passed stream.maxOutOfOrderPerFlow (a gap is taken)'],
+  ['stream.memcap', 'out-of-order bytes of all flows passed stream.maxOutOfOrderTotal (a gap is taken)'],
+  ['stream.seq_out_of_window', 'a segment too far ahead of the expected sequence number to hold (ignored)'],
+  // application-protocol modules (gateway/app/)
 ] as const;
 
 /** Dotted name of a decode event, e.g. `decoder.ipv4.trunc_pkt`. */
@@ -106,5 +116,9 @@ export class DecodeCounters {
   }
 }
 
-// Unknown ethertypes or IP protocols are a fact about the traffic, not a malformed packet.
-const INFORMATIONAL = new Set([ev('decoder.ethertype.unknown'), ev('decoder.ipproto.unknown'), ev('decoder.link.unsupported')]);
+// Unknown ethertypes or IP protocols, and every event outside decoder.* (stream, tables, plug-ins),
+// are facts about the traffic or the gateway, not malformed input.
+const INFORMATIONAL = new Set([
+  ev('decoder.ethertype.unknown'), ev('decoder.ipproto.unknown'), ev('decoder.link.unsupported'),
+  ...DECODE_EVENT_LIST.map(([n], i) => (n.startsWith('decoder.') ? -1 : i)).filter((i) => i >= 0),
+]);

@@ -1,0 +1,153 @@
+// The records app-protocol modules emit: one closed union, discriminated by `kind`. Strings and
+// buffers in a record are copies (they outlive the packet); bodies are never kept, only their
+// first bytes (`head`, at most BODY_HEAD_BYTES) for magic numbers.
+import type { DhcpMessage } from './dhcp/dhcp-message.js';
+import type { Dhcpv6Message } from './dhcpv6/dhcpv6-message.js';
+import type { DnsMessage } from './dns/dns-message.js';
+import type { LldpInfo } from './lldp/lldp-info.js';
+import type { SsdpMessage } from './ssdp/ssdp-message.js';
+
+/** Bytes of each HTTP body kept for magic-number checks. */
+export const BODY_HEAD_BYTES = 64;
+
+/** What a body's first bytes say it is (gateway/app/http/body-magic.ts). */
+export type BodyMagic = 'elf' | 'pe' | 'macho' | 'shell' | 'powershell' | null;
+
+/** One HTTP request of a connection (every one of a keep-alive or pipelined connection). */
+export interface HttpRequestRecord {
+  kind: 'http.request';
+  ts: number;
+  /** 0 for the first request of the connection, then 1, 2, … */
+  index: number;
+  method: string;
+  uri: string;
+  host: string | null;
+  userAgent: string | null;
+  contentType: string | null;
+  /** Content-Length as sent, or null (chunked or none). */
+  contentLength: number | null;
+  /** SOAPAction header (UPnP), quotes removed, or null. */
+  soapAction: string | null;
+  /** First bytes of the body (copied), or null when there is none. */
+  head: Buffer | null;
+  magic: BodyMagic;
+  /** Body bytes seen (may be less than contentLength when cut). */
+  bodyLen: number;
+}
+
+/** One HTTP response, paired with its request by order (RFC 9112 §9.3: responses come in request order). */
+export interface HttpResponseRecord {
+  kind: 'http.response';
+  ts: number;
+  /** Packet time of the response's first byte, µs. */
+  startTs: number;
+  index: number;
+  status: number;
+  contentType: string | null;
+  contentLength: number | null;
+  server: string | null;
+  /** The request this answers, or null (response without a seen request). */
+  request: HttpRequestRecord | null;
+  head: Buffer | null;
+  magic: BodyMagic;
+  /** CPU of an ELF body (e_machine), or null. */
+  elfArch: string | null;
+  bodyLen: number;
+  /** True when the connection ended or the stream gapped before the body was complete. */
+  truncated: boolean;
+}
+
+/** A TLS ClientHello (RFC 8446 §4.1.2), with what fingerprints need. */
+export interface TlsClientHelloRecord {
+  kind: 'tls.client_hello';
+  ts: number;
+  sni: string | null;
+  alpn: string[];
+  /** legacy_version and supported_versions, as numbers (GREASE removed). */
+  version: number;
+  supportedVersions: number[];
+  ciphers: number[];
+  extensions: number[];
+  signatureAlgorithms: number[];
+  groups: number[];
+  /** JA4 client fingerprint (FoxIO JA4 spec), e.g. "t13d1516h2_8daaf6152771_e5627efa2ab1". */
+  ja4: string;
+}
+
+/** A TLS ServerHello (RFC 8446 §4.1.3). */
+export interface TlsServerHelloRecord {
+  kind: 'tls.server_hello';
+  ts: number;
+  version: number;
+  selectedVersion: number | null;
+  cipher: number;
+  extensions: number[];
+  alpn: string | null;
+}
+
+/** A DNS message over UDP or TCP, or mDNS / LLMNR. */
+export interface DnsRecord {
+  kind: 'dns';
+  ts: number;
+  transport: 'udp' | 'tcp';
+  /** 'dns' (port 53 or by content), 'mdns' (5353), 'llmnr' (5355). */
+  flavor: 'dns' | 'mdns' | 'llmnr';
+  msg: DnsMessage;
+}
+
+export interface DhcpRecord { kind: 'dhcp'; ts: number; msg: DhcpMessage }
+export interface Dhcpv6Record { kind: 'dhcpv6'; ts: number; msg: Dhcpv6Message }
+export interface SsdpRecord { kind: 'ssdp'; ts: number; msg: SsdpMessage }
+export interface LldpRecord { kind: 'lldp'; ts: number; info: LldpInfo }
+
+/** An SSH identification string (RFC 4253 §4.2), from either side. */
+export interface SshBannerRecord {
+  kind: 'ssh.banner';
+  ts: number;
+  /** 0 client, 1 server (by direction of the connection). */
+  dir: number;
+  protoVersion: string;
+  software: string;
+  comments: string | null;
+}
+
+/**
+ * Telnet events (RFC 854) read from the server's side: a login or password prompt, a failure
+ * message ("Login incorrect", "Access denied"…), a shell prompt after a login (success).
+ */
+export interface TelnetRecord {
+  kind: 'telnet';
+  ts: number;
+  event: 'login-prompt' | 'password-prompt' | 'login-failure' | 'login-success';
+}
+
+/** A Stratum (mining pool JSON-RPC) request from the client. */
+export interface StratumRecord {
+  kind: 'stratum';
+  ts: number;
+  method: string;
+  /** The miner's agent string when it says (XMRig's login params.agent, mining.subscribe's first param). */
+  agent: string | null;
+}
+
+/** A port mapping asked of the router: UPnP IGD SOAP AddPortMapping, NAT-PMP or PCP MAP/PEER. */
+export interface PortMapRecord {
+  kind: 'portmap';
+  ts: number;
+  protocol: 'upnp' | 'natpmp' | 'pcp';
+  internalPort: number | null;
+  externalPort: number | null;
+  /** Seconds; UPnP 0 means "until removed"; NAT-PMP/PCP 0 is a deletion. */
+  lifetime: number | null;
+  proto: string | null;
+  /** More detail: the SOAP action, the PCP opcode, the internal client. */
+  extra: Record<string, unknown>;
+}
+
+/** Every record kind. */
+export type AppRecord =
+  | HttpRequestRecord | HttpResponseRecord | TlsClientHelloRecord | TlsServerHelloRecord | DnsRecord | DhcpRecord | Dhcpv6Record
+  | SsdpRecord | LldpRecord | SshBannerRecord | TelnetRecord | StratumRecord | PortMapRecord;
+
+/** The `kind` strings. */
+export type AppRecordKind = AppRecord['kind'];
