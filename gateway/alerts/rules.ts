@@ -28,6 +28,7 @@ export const RULES = {
   'device.new': ['low', 'Not Suspicious Traffic', 'a device seen for the first time'],
   'storm.reconnect': ['medium', 'Not Suspicious Traffic', 'many devices reappearing at once (power restored)'],
   'edge.error': ['medium', 'Not Suspicious Traffic', 'an error log from an edge device'],
+  'sensor.fault': ['high', 'Not Suspicious Traffic', 'a plug-in of the sensor threw (contained; switched off past the fault limit)'],
 } as const satisfies Record<string, readonly [Severity, string, string]>;
 
 export type RuleId = keyof typeof RULES;

@@ -23,6 +23,8 @@ export interface SourceStats {
   bytes: number;
   /** Frames the kernel or library dropped (live only; 0 for files). */
   dropped: number;
+  /** Frames whose sink threw (skipped; live only, a file source lets the throw end the run). */
+  sinkErrors?: number;
   /** Non-fatal format problems met (a truncated last record, an unknown pcapng block skipped). */
   warnings: string[];
 }

@@ -194,7 +194,7 @@ type State = 'new' | 'opening' | 'open' | 'stopped';
  *   only about 80 frames before the kernel dropped (measured, libpcap 1.10); an Ethernet MTU
  *   gives far more slots. Raise `bufferSize` for bursty links.
  * - Errors: a failure to open rejects with CaptureError `capture.open_failed`; a missing cap with
- *   `capture.live_unavailable`. If the sink throws, the capture stops and `run()` rejects with it.
+ *   `capture.live_unavailable`. If the sink throws, the frame is skipped and counted (`sinkErrors`), and capture goes on.
  */
 export class LiveSource implements FrameSource {
   readonly label: string;
@@ -219,9 +219,8 @@ export class LiveSource implements FrameSource {
   private sink: FrameSink | null = null;
   private finish: ((stats: SourceStats) => void) | null = null;
   private fail: ((err: unknown) => void) | null = null;
-  private sinkError: unknown = null;
   private truncatedWarned = false;
-  private readonly st: SourceStats = { frames: 0, bytes: 0, dropped: 0, warnings: [] };
+  private readonly st: SourceStats = { frames: 0, bytes: 0, dropped: 0, sinkErrors: 0, warnings: [] };
   private link = -1;
   // Live clock: tsMicros = (offsetMs + performance.now()) * 1000.
   private clockOffsetMs = 0;
@@ -319,7 +318,7 @@ export class LiveSource implements FrameSource {
       this.fail = reject;
     });
     // A stop() while opening makes open() reject; run() then ends normally.
-    this.open().catch((e: unknown) => this.settle(this.stopRequested ? this.sinkError : e));
+    this.open().catch((e: unknown) => this.settle(this.stopRequested ? null : e));
     return done;
   }
 
@@ -335,7 +334,7 @@ export class LiveSource implements FrameSource {
       cap.removeAllListeners('packet');
       retiredHandles.push(cap);
     }
-    if (this.opening === null || cap !== null) this.settle(this.sinkError);
+    if (this.opening === null || cap !== null) this.settle(null);
   }
 
   /** A snapshot of the counters so far (frames, bytes captured, dropped, warnings). */
@@ -365,11 +364,12 @@ export class LiveSource implements FrameSource {
     }
     this.st.frames++;
     this.st.bytes += nbytes;
+    // The sensor contains its plug-ins' throws (sensor/plugin-bus.ts); one that still escapes the
+    // sink is counted and the frame skipped: one bad packet never ends monitoring of the network.
     try {
       sink(this.buffer, 0, nbytes, nbytes, this.nowMicros(), this.link, 0);
     } catch (e) {
-      this.sinkError = e;
-      this.stop();
+      if (this.st.sinkErrors === undefined || this.st.sinkErrors++ === 0) this.st.warnings.push(`the sink threw (frame skipped, capture goes on): ${(e as Error)?.message ?? String(e)}`);
     }
   }
 

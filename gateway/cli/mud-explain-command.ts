@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import { formatIssue, parseMac, parseMud, type MudIssue } from '../../policies/index.js';
 import { CaptureError } from '../capture/frame-source.js';
 import { ConfigError, GATEWAY_DEFAULTS, loadConfigFile } from '../config/load-config.js';
-import { explainCapture } from '../explain/explain-capture.js';
+import { explainCapture } from './explain-capture.js';
 import { explainText } from '../explain/explain-text.js';
 import { parseDuration } from '../explain/parse-duration.js';
 import { ProfileStore } from '../policy/profile-store.js';
@@ -119,7 +119,7 @@ export async function runMudExplain(argv: string[], io: CliIo): Promise<number> 
   let result;
   try {
     result = await explainCapture(file, {
-      config: gw.pipeline, policy: { config: gw.policy, store }, boundMacs: allBinds.map(([m]) => m), windowSeconds,
+      config: gw.pipeline, detect: gw.detect, policy: { config: gw.policy, store }, boundMacs: allBinds.map(([m]) => m), windowSeconds,
       ...(maxDenied !== undefined && { maxDeniedListed: maxDenied }),
     });
   } catch (e) {

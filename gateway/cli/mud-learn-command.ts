@@ -8,7 +8,7 @@ import { parseMac } from '../common/address-text.js';
 import { parseDuration } from '../learn/duration.js';
 import { reportText } from '../learn/learn-report.js';
 import { ProfileLearner } from '../learn/profile-learner.js';
-import { replayCapture } from '../pipeline/replay.js';
+import { replayCapture } from '../replay/replay.js';
 import type { CliIo } from './cli-io.js';
 import { UsageError } from './cli-io.js';
 
@@ -63,17 +63,13 @@ export async function runMudLearn(argv: string[], io: CliIo): Promise<number> {
   const gw = values.config ? loadConfigFile(values.config) : GATEWAY_DEFAULTS;
   const file = positionals[0]!;
 
-  let learner: ProfileLearner | undefined;
-  const { summary } = await replayCapture(file, {
+  // The sensor the config describes, plus the learner for this device; alerts are not printed.
+  const { summary, sensor } = await replayCapture(file, {
     config: gw.pipeline,
     topFlows: 0,
-    // Learning only: no detector runs and no alert is raised.
-    detect: { detectors: [], alerts: gw.alerts },
-    setup: (_p, engine) => {
-      learner = new ProfileLearner(engine!.host, { devices: [values.device!], windowSeconds, policy: gw.policy });
-      engine!.add('profileLearner', learner);
-    },
+    detect: { config: gw.detect, alerts: gw.alerts, learn: { devices: [values.device!], windowSeconds, policy: gw.policy } },
   });
+  const learner = sensor.plugin<ProfileLearner>('profileLearner');
   for (const w of summary.capture.warnings) io.stderr(`warning: ${file}: ${w}\n`);
   const ev = learner!.evidenceOf(values.device)!;
   if (ev.flows === 0) {

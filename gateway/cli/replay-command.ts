@@ -2,12 +2,12 @@
 // --json, a short text report otherwise; progress on stderr when it is a terminal.
 import { parseArgs } from 'node:util';
 import { GATEWAY_DEFAULTS, loadConfigFile } from '../config/load-config.js';
-import { pipelineConfig } from '../config/pipeline-config.js';
+import { pipelineConfig } from '../sensor/sensor-config.js';
 import type { IntelDetector } from '../detect/detectors/intel-blocklist.js';
-import { replayCapture } from '../pipeline/replay.js';
+import { replayCapture } from '../replay/replay.js';
 import type { PolicyConfig } from '../policy/policy-config.js';
 import { ProfileStore } from '../policy/profile-store.js';
-import type { ReplaySummary } from '../pipeline/summary.js';
+import type { ReplaySummary } from '../replay/summary.js';
 import type { CliIo } from './cli-io.js';
 import { UsageError } from './cli-io.js';
 import { Progress } from './progress.js';
@@ -70,7 +70,7 @@ export async function runReplay(argv: string[], io: CliIo): Promise<number> {
   }
   const progress = new Progress(undefined, !values['no-progress'] && io.stderrIsTTY);
   const started = process.hrtime.bigint();
-  const { summary, engine } = await replayCapture(file, {
+  const { summary, sensor } = await replayCapture(file, {
     config,
     topFlows,
     detect: {
@@ -85,7 +85,7 @@ export async function runReplay(argv: string[], io: CliIo): Promise<number> {
   else io.stdout(textReport(summary, secs));
   for (const w of summary.capture.warnings) io.stderr(`warning: ${file}: ${w}\n`);
   // What each intel list held: an operator must see that a list was read and which lines were not.
-  const intel = engine?.detectors.find((d) => d.name === 'intel')?.d as IntelDetector | undefined;
+  const intel = sensor.plugin<IntelDetector>('intel');
   for (const st of intel?.status() ?? []) {
     io.stderr(`intel: ${st.file}: ${st.addresses} addresses, ${st.networks} networks, ${st.domains} domains${st.invalid ? `, ${st.invalid} invalid lines (${st.invalidLines.join(', ')})` : ''}${st.error ? `, reload failed: ${st.error}` : ''}\n`);
   }

@@ -72,7 +72,20 @@ export const DECODE_EVENT_LIST = [
   ['stream.flow_memcap', 'out-of-order bytes of one flow passed stream.maxOutOfOrderPerFlow (a gap is taken)'],
   ['stream.memcap', 'out-of-order bytes of all flows passed stream.maxOutOfOrderTotal (a gap is taken)'],
   ['stream.seq_out_of_window', 'a segment too far ahead of the expected sequence number to hold (ignored)'],
+  // sensor (gateway/sensor/): the plug-in fault boundary
+  ['sensor.plugin_fault', 'a plug-in hook threw; contained and counted, capture goes on'],
+  ['sensor.plugin_disabled', 'a plug-in passed sensor.faultLimit faults within sensor.faultWindowSeconds and was switched off'],
   // application-protocol modules (gateway/app/)
+  ['decoder.http.response_malformed', 'a status line that is not HTTP/1.x SP 3DIGIT, or a response header line with no field name'],
+  ['decoder.http.head_too_long', 'a request or response head past the HTTP module cap (8 KiB); the module stops for the connection'],
+  ['decoder.http.bad_content_length', 'a Content-Length that is not a decimal number, or repeated with different values (RFC 9112 §6.3)'],
+  ['decoder.http.bad_transfer_encoding', 'a request whose Transfer-Encoding does not end in chunked: its length is unknowable (RFC 9112 §6.3)'],
+  ['decoder.http.bad_chunk', 'a chunk-size line that is not hex or too long, or chunk data not followed by CRLF (RFC 9112 §7.1)'],
+  ['decoder.tls.unexpected_message', 'the first handshake message of a direction is not a ClientHello (client) or ServerHello (server)'],
+  ['decoder.tls.hello_too_long', 'a hello message longer than the TLS module cap (64 KiB)'],
+  ['decoder.ssh.banner_malformed', 'an identification line that is not SSH-protoversion-softwareversion (RFC 4253 §4.2)'],
+  ['decoder.ssh.banner_too_long', 'no identification line within 255 bytes, or server lines before it past the cap (RFC 4253 §4.2)'],
+  ['decoder.stratum.line_too_long', 'a JSON-RPC line longer than the Stratum module cap (4 KiB)'],
 ] as const;
 
 /** Dotted name of a decode event, e.g. `decoder.ipv4.trunc_pkt`. */

@@ -6,14 +6,14 @@ import { readFileSync } from 'node:fs';
 import { parseDocument } from 'yaml';
 import { ALERTS_DEFAULTS, type AlertsConfig } from '../alerts/alert-manager.js';
 import { isRuleId, SEVERITIES, type RuleId, type Severity } from '../alerts/rules.js';
-import type { DetectConfig } from '../detect/detect-engine.js';
+import type { PluginConfig as DetectConfig } from '../sensor/plugin.js';
 import { parseMac } from '../common/address-text.js';
 import { DETECTORS } from '../detect/registry.js';
 import type { EdgeLogsConfig } from '../edge-logs/edge-logs-config.js';
 import type { MetricsConfig } from '../metrics/metrics-config.js';
 import { POLICY_DEFAULTS, type PolicyConfig } from '../policy/policy-config.js';
 import { DAEMON_SECTIONS, type CaptureConfig, type DemoConfig, type EnforceConfig, type FetchConfig, type ServerConfig, type StorageConfig } from './daemon-config.js';
-import { PIPELINE_DEFAULTS, pipelineConfig, type Overrides, type PipelineConfig } from './pipeline-config.js';
+import { PIPELINE_DEFAULTS, pipelineConfig, type Overrides, type PipelineConfig } from '../sensor/sensor-config.js';
 
 /** A config that failed validation; `problems` lists every fault with its path. */
 export class ConfigError extends Error {

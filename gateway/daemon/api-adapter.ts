@@ -14,7 +14,7 @@ import type { FlowFilter } from '../store/flow-store.js';
 import { deviceCounts, deviceDetail, deviceView, liveFlowsOf } from './device-views.js';
 import { explainLive, storedFlowsOf } from '../explain/explain-live.js';
 import type { Device } from '../track/device.js';
-import type { GatewayDaemon } from './gateway-daemon.js';
+import type { DaemonParts } from './daemon-parts.js';
 
 // Field by field: whatever else a stored row may carry at run time never reaches a response.
 const tokenView = (t: TokenInfo): TokenView => ({
@@ -22,7 +22,7 @@ const tokenView = (t: TokenInfo): TokenView => ({
 });
 
 /** Live flows matching a filter (the flow table has no index: fine at API rates, capped by `limit`). */
-function liveFlows(g: GatewayDaemon, f: FlowFilter): FlowRecord[] {
+function liveFlows(g: DaemonParts, f: FlowFilter): FlowRecord[] {
   const out: FlowRecord[] = [];
   const limit = Math.max(1, Math.min(f.limit ?? 100, 1000));
   for (const flow of g.pipeline.flows.liveFlows()) {
@@ -43,7 +43,7 @@ function liveFlows(g: GatewayDaemon, f: FlowFilter): FlowRecord[] {
  * cut to whole multiples of `bucket` seconds (ISO text → epoch seconds in SQLite). Categories are
  * names (alert severities) or, for edge logs, severity codes named by their index (-1: unknown).
  */
-function series(g: GatewayDaemon, table: string, timeCol: string, catExpr: string, names: readonly string[], since: string, bucket: number): Record<string, number | string>[] {
+function series(g: DaemonParts, table: string, timeCol: string, catExpr: string, names: readonly string[], since: string, bucket: number): Record<string, number | string>[] {
   g.edgeLogs.store.flush();
   // better-sqlite3 binds JS numbers as REAL: the bucket is cast so the division is an integer one.
   const rows = g.db.prepare(`SELECT (CAST(strftime('%s', ${timeCol}) AS INTEGER) / CAST(? AS INTEGER)) * CAST(? AS INTEGER) AS b, ${catExpr} AS c, count(*) AS n
@@ -63,7 +63,7 @@ function series(g: GatewayDaemon, table: string, timeCol: string, catExpr: strin
   return [...out.values()];
 }
 
-export function daemonApi(g: GatewayDaemon): ApiContext {
+export function daemonApi(g: DaemonParts): ApiContext {
   return {
     server: g.cfg.server,
     auth: { authenticate: (t) => g.tokens.verify(t), limiter: g.limiter },
@@ -145,8 +145,9 @@ export function daemonApi(g: GatewayDaemon): ApiContext {
 
     health() {
       const influx = g.cfg.metrics.influxUrl ? (() => { const s = g.influxStats(); return s === null ? null : { connected: s.connected, buffered: s.buffered, dropped: s.dropped }; })() : null;
+      const sensor = g.sensor.health();
       return {
-        status: 'ok', version: g.version, source: g.sourceKind, packets: g.pipeline.packets, devices: g.pipeline.devices.size,
+        status: sensor.status, sensor, version: g.version, source: g.sourceKind, packets: g.pipeline.packets, devices: g.pipeline.devices.size,
         flows: g.pipeline.flows.size, alerts: g.alertStore.count(), streamClients: g.stream.stats().clients,
         syslog: g.edgeLogs.ports(), influx,
       };

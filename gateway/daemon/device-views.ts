@@ -5,7 +5,7 @@ import { macToString } from '../common/address-text.js';
 import { flowRecord, isoTime, type FlowRecord } from '../track/flow-record.js';
 import type { AceView, Compliance, DeviceDetail, DeviceView } from '../server/api-context.js';
 import type { Device } from '../track/device.js';
-import type { GatewayDaemon } from './gateway-daemon.js';
+import type { DaemonParts } from './daemon-parts.js';
 
 /** Alert counts per device, read once for a whole listing. */
 export interface DeviceCounts {
@@ -14,7 +14,7 @@ export interface DeviceCounts {
 }
 
 /** Reads the per-device alert counts from the store. */
-export function deviceCounts(g: GatewayDaemon): DeviceCounts {
+export function deviceCounts(g: DaemonParts): DeviceCounts {
   return { openViolations: g.alertStore.unresolvedByDevice(['mud.violation']), alerts: g.alertStore.countByDevice() };
 }
 
@@ -22,13 +22,13 @@ export function deviceCounts(g: GatewayDaemon): DeviceCounts {
  * Compliance: quarantined (held to the no-profile default), no profile, violating (an unresolved
  * mud.violation), else compliant. Resolving the violations makes the device compliant again.
  */
-function compliance(g: GatewayDaemon, d: Device, openViolations: number): Compliance {
+function compliance(g: DaemonParts, d: Device, openViolations: number): Compliance {
   if (g.policy.isQuarantined(d.macNum)) return 'quarantined';
   if (g.policy.policyOf(d.macNum) === undefined) return 'no-profile';
   return openViolations > 0 ? 'violating' : 'compliant';
 }
 
-export function deviceView(g: GatewayDaemon, d: Device, counts: DeviceCounts | null): DeviceView {
+export function deviceView(g: DaemonParts, d: Device, counts: DeviceCounts | null): DeviceView {
   const c = counts ?? deviceCounts(g);
   const openViolations = c.openViolations.get(d.mac) ?? 0;
   return {
@@ -39,7 +39,7 @@ export function deviceView(g: GatewayDaemon, d: Device, counts: DeviceCounts | n
 }
 
 /** The bound profile's ACEs, in the order the device's policies apply them. */
-function aces(g: GatewayDaemon, d: Device): AceView[] {
+function aces(g: DaemonParts, d: Device): AceView[] {
   const sp = g.policy.storedOf(d.macNum);
   if (sp === undefined) return [];
   const p = sp.profile;
@@ -59,7 +59,7 @@ function aces(g: GatewayDaemon, d: Device): AceView[] {
   return out;
 }
 
-export function deviceDetail(g: GatewayDaemon, mac: string, logs: (mac: string) => unknown[]): DeviceDetail | null {
+export function deviceDetail(g: DaemonParts, mac: string, logs: (mac: string) => unknown[]): DeviceDetail | null {
   let d: Device | undefined;
   for (const x of g.pipeline.devices.all()) if (x.mac === mac) d = x;
   if (d === undefined) return null;
@@ -76,7 +76,7 @@ export function deviceDetail(g: GatewayDaemon, mac: string, logs: (mac: string) 
 }
 
 /** Up to `limit` live flows of a device, most recently active first. */
-export function liveFlowsOf(g: GatewayDaemon, mac: string, limit: number): FlowRecord[] {
+export function liveFlowsOf(g: DaemonParts, mac: string, limit: number): FlowRecord[] {
   const out: FlowRecord[] = [];
   for (const f of g.pipeline.flows.liveFlows()) {
     if ((f.aMac >= 0 && macToString(f.aMac) === mac) || (f.bMac >= 0 && macToString(f.bMac) === mac)) out.push(flowRecord(f));

@@ -14,25 +14,24 @@ import { EveWriter } from '../alerts/eve-writer.js';
 import { AuthLimiter } from '../auth/auth-limiter.js';
 import { TokenStore } from '../auth/token-store.js';
 import { openCapture } from '../capture/open-capture.js';
-import type { FrameSink } from '../capture/frame-source.js';
 import type { GatewayConfig } from '../config/load-config.js';
 import { parseMac } from '../common/address-text.js';
 import { DEMO_GATEWAY_ADDRESSES } from '../demo/demo-network.js';
-import { DetectEngine } from '../detect/detect-engine.js';
 import type { IntelDetector } from '../detect/detectors/intel-blocklist.js';
-import { DETECTORS } from '../detect/registry.js';
-import { DenialRecorder } from '../explain/denial-recorder.js';
-import { ProfileLearner } from '../learn/profile-learner.js';
+import type { DenialRecorder } from '../explain/denial-recorder.js';
+import type { ProfileLearner } from '../learn/profile-learner.js';
 import { NftEnforcer } from '../enforce/nft-enforcer.js';
 import { EventCounters } from '../metrics/event-counters.js';
 import { InfluxWriter } from '../metrics/influx-writer.js';
 import { MetricsReporter, METRIC_SCHEMAS } from '../metrics/metrics-reporter.js';
 import { createPrometheus, type PrometheusExporter } from '../metrics/prometheus.js';
 import { TrafficHistory } from '../metrics/traffic-history.js';
-import { TrafficMeter } from '../metrics/traffic-meter.js';
+import type { TrafficMeter } from '../metrics/traffic-meter.js';
 import { flowRecord } from '../track/flow-record.js';
-import { Pipeline } from '../pipeline/pipeline.js';
-import { MudPolicy, type Enforcement, type ProfileFetcher } from '../policy/mud-policy.js';
+import type { Pipeline } from '../sensor/packet-pipeline.js';
+import { buildSensor, type Sensor } from '../sensor/sensor.js';
+import { standardPlugins } from '../plugins/standard-plugins.js';
+import type { MudPolicy, Enforcement, ProfileFetcher } from '../policy/mud-policy.js';
 import { ProfileStore } from '../policy/profile-store.js';
 import { ProfileUploads } from '../policy/profile-uploads.js';
 import { createApp } from '../server/app.js';
@@ -42,6 +41,7 @@ import { FlowStore } from '../store/flow-store.js';
 import { StreamJournal } from '../store/stream-journal.js';
 import type { MudUrlSource } from '../track/device.js';
 import { daemonApi } from './api-adapter.js';
+import type { DaemonParts } from './daemon-parts.js';
 import { deviceView } from './device-views.js';
 import type { EventLog } from '../common/event-log.js';
 import { EdgeLogService } from '../edge-logs/edge-log-service.js';
@@ -54,10 +54,11 @@ export interface DaemonOptions {
   source?: SourceKind;
 }
 
-export class GatewayDaemon {
+export class GatewayDaemon implements DaemonParts {
   readonly pipeline: Pipeline;
   readonly alerts: AlertManager;
-  readonly engine: DetectEngine;
+  /** The one sensor: pipeline, plug-in bus with its fault boundary, alert manager. */
+  readonly sensor: Sensor;
   readonly policy: MudPolicy;
   /** Why each denied flow was denied, recorded when it was judged (for the explainer). */
   readonly denials: DenialRecorder;
@@ -104,9 +105,6 @@ export class GatewayDaemon {
     this.tokens = new TokenStore(this.db);
     this.limiter = new AuthLimiter({ maxFailures: cfg.server.authFailures, windowMs: cfg.server.authWindowSeconds * 1000, blockMs: cfg.server.authBlockSeconds * 1000 });
     this.eve = cfg.storage.eve ? new EveWriter(cfg.storage.eve) : null;
-    this.pipeline = new Pipeline(cfg.pipeline);
-    this.meter = new TrafficMeter(cfg.metrics.maxMeteredDevices, log);
-    this.pipeline.observers.push(this.meter);
     // A daemon runs for months: its alerts are read back from SQLite, not kept in memory.
     this.alerts = new AlertManager(cfg.alerts, this.alertStore, false);
     this.stream = new StreamServer({
@@ -124,8 +122,6 @@ export class GatewayDaemon {
       const stored = this.alertStore.get(a.id);
       this.stream.publish('alert', { change: isNew ? 'new' : 'updated', alert: stored ?? a });
     });
-    this.engine = new DetectEngine(this.pipeline, DETECTORS, cfg.detect, this.alerts);
-    this.pipeline.flows.addListener({ onFlowEnd: (f) => this.flowStore.add(flowRecord(f)) });
 
     this.profiles = new ProfileStore();
     const profilesDir = cfg.policy.profilesDir || (this.sourceKind === 'demo' ? join(this.root, 'policies', 'profiles') : '');
@@ -155,14 +151,21 @@ export class GatewayDaemon {
       addDnsAddress: (name, family, address, ttl) => this.enforcer?.addDnsAddress(name, family, address, ttl),
     };
     const policyCfg = this.sourceKind === 'demo' ? demoPolicy(cfg) : cfg.policy;
-    this.policy = new MudPolicy(this.engine.host, policyCfg, this.profiles, cfg.policy.mode === 'enforce' ? this.enforcement : null, this.fetcher(), log);
-    this.engine.add('mudPolicy', this.policy);
-    // After the policy: it reads the verdict the policy just gave, with the DNS state of that moment.
-    this.denials = new DenialRecorder(this.engine.host, this.policy);
-    this.engine.add('denialRecorder', this.denials);
-    // Devices in policy.learn have their traffic learned into a MUD profile (the API exports it).
-    this.learner = cfg.policy.learn.length > 0 ? new ProfileLearner(this.engine.host, { devices: cfg.policy.learn, policy: policyCfg }) : null;
-    if (this.learner !== null) this.engine.add('profileLearner', this.learner);
+    // Profiles arrive at run time too (uploads, fetches): the daemon's policy runs even with none yet.
+    this.sensor = buildSensor({
+      config: cfg.pipeline, alerts: this.alerts, log,
+      plugins: standardPlugins({
+        detect: cfg.detect, maxMeteredDevices: cfg.metrics.maxMeteredDevices, log,
+        policy: { config: policyCfg, store: this.profiles, enforcement: cfg.policy.mode === 'enforce' ? this.enforcement : null, fetcher: this.fetcher() },
+        learn: { devices: cfg.policy.learn, policy: policyCfg },
+      }),
+    });
+    this.pipeline = this.sensor.pipeline;
+    this.pipeline.flows.addListener({ onFlowEnd: (f) => this.flowStore.add(flowRecord(f)) });
+    this.policy = this.sensor.plugin<MudPolicy>('mudPolicy')!;
+    this.denials = this.sensor.plugin<DenialRecorder>('denialRecorder')!;
+    this.learner = this.sensor.plugin<ProfileLearner>('profileLearner') ?? null;
+    this.meter = this.sensor.plugin<TrafficMeter>('trafficMeter')!;
     this.uploads = new ProfileUploads(this.db, this.profiles, this.policy, cfg.fetch.trustAnchors.map((p) => readFileSync(p, 'utf8')),
       (url) => [...this.pipeline.devices.all()].filter((d) => d.profile === url).map((d) => d.mac));
 
@@ -197,6 +200,8 @@ export class GatewayDaemon {
       edgeLogsDropped: () => this.edgeLogs.dropped(),
       influx: () => this.influx?.stats() ?? null,
       streamClients: () => this.stream.stats().clients,
+      plugins: () => this.sensor.costs(),
+      events: () => this.pipeline.decodeCounters.toJSON(),
     });
   }
 
@@ -324,10 +329,10 @@ export class GatewayDaemon {
       this.reporter.start();
     }
     this.timer = setInterval(() => this.housekeeping(), 1000);
-    this.source = await startSource(this.sourceKind, c, this.pipeline.sink, this.log);
+    this.source = await startSource(this.sourceKind, c, this.sensor.sink, this.log);
     this.log('started', {
       url: this.url, source: this.sourceKind, interface: c.capture.interface || null, mode: c.policy.mode, failMode: c.enforce.failMode,
-      detectors: this.engine.detectors.length, profiles: this.profiles.size, syslog: this.edgeLogs.ports(), influx: c.metrics.influxUrl !== '',
+      plugins: this.sensor.pluginNames, profiles: this.profiles.size, syslog: this.edgeLogs.ports(), influx: c.metrics.influxUrl !== '',
     });
   }
 
@@ -336,7 +341,7 @@ export class GatewayDaemon {
     if (this.source !== null) {
       const now = this.source.clockUs();
       this.pipeline.flows.expire(now);
-      this.engine.tick(now);
+      this.sensor.tick(now);
     }
     this.alerts.flush();
     this.flowStore.flush();
@@ -354,14 +359,14 @@ export class GatewayDaemon {
    */
   async ingestCapture(path: string): Promise<void> {
     const src = openCapture(path);
-    await src.run(this.pipeline.sink as FrameSink);
+    await src.run(this.sensor.sink);
     this.alerts.flush();
     this.flowStore.flush();
   }
 
   /** SIGHUP: re-reads the intel lists now (they are also re-read when their files change). */
   reload(): void {
-    const intel = this.engine.detectors.find((d) => d.name === 'intel')?.d as IntelDetector | undefined;
+    const intel = this.sensor.plugin<IntelDetector>('intel');
     const status = intel?.reload() ?? [];
     this.log('reloaded', { intel: status.map((st) => ({ file: st.file, addresses: st.addresses, networks: st.networks, domains: st.domains, invalid: st.invalid, error: st.error })) });
   }
@@ -370,7 +375,7 @@ export class GatewayDaemon {
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     await this.source?.stop();
-    this.engine.finish();
+    this.sensor.finish();
     this.alerts.flush();
     this.flowStore.flush();
     await this.policy.settled();

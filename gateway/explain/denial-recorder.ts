@@ -4,7 +4,7 @@
 import { parseMac } from '../../policies/index.js';
 import { ipv6ToString } from '../common/address-text.js';
 import type { PacketView } from '../decode/packet-view.js';
-import type { Detector, DetectorHost } from '../detect/detector.js';
+import type { Plugin, PluginHost } from '../sensor/plugin.js';
 import type { FlowVerdict, MudPolicy } from '../policy/mud-policy.js';
 import type { Flow } from '../track/flow.js';
 import { explainDenial, type DenialDetail } from './denial-detail.js';
@@ -33,13 +33,13 @@ export interface DenialLookup {
  * (`engine.add('denialRecorder', new DenialRecorder(engine.host, policy))`): it reads the verdicts
  * the policy has just put on the flow.
  */
-export class DenialRecorder implements Detector, DenialLookup {
+export class DenialRecorder implements Plugin, DenialLookup {
   private readonly byKey = new Map<string, DenialDetail>();
   private readonly max: number;
   /** Details forgotten at the cap. */
   evicted = 0;
 
-  constructor(private readonly host: DetectorHost, private readonly policy: MudPolicy, opts: DenialRecorderOptions = {}) {
+  constructor(private readonly host: PluginHost, private readonly policy: MudPolicy, opts: DenialRecorderOptions = {}) {
     this.max = Math.max(1, opts.maxEntries ?? DENIAL_RECORDER_DEFAULTS.maxEntries);
   }
 

@@ -2,15 +2,15 @@
 // first packet of each of their flows into rules (peer, protocol, server port, who opened it) the
 // way the MUD policy layer will judge those flows, and cuts a profile on request. The same object
 // runs over a replayed capture (`edgeward mud learn`) and live in the daemon (`policy.learn`).
+import type { AppRecord } from '../app/app-record.js';
 import { PrefixSet } from '../../policies/compile/address-set.js';
 import { LINK_SCOPE_PREFIXES, parsePrefix, type IpPrefix } from '../../policies/index.js';
 import { normaliseHost } from '../../policies/mud/json-read.js';
 import { ipv4ToString, ipv6ToString, macToString, parseMac } from '../common/address-text.js';
-import type { DnsMessage } from '../app/dns/dns-message.js';
 import { DnsType } from '../app/dns/dns-message.js';
 import { IPPROTO } from '../decode/dispatch.js';
 import type { PacketView } from '../decode/packet-view.js';
-import type { Detector, DetectorHost } from '../detect/detector.js';
+import type { Plugin, PluginHost } from '../sensor/plugin.js';
 import { ipv4Key, type AddrKey } from '../track/dns-cache.js';
 import type { Flow } from '../track/flow.js';
 import { DEFAULT_LOCAL_NETWORKS } from '../track/local-networks.js';
@@ -32,7 +32,7 @@ const ICMP_REPLIES = new Set([0, 14, 129]);
  * first packet; ask `profileFor(mac)` at any time for the profile learned so far. Its state is
  * bounded per device by {@link LearnerOptions} (destinations, rules, remembered answers).
  */
-export class ProfileLearner implements Detector {
+export class ProfileLearner implements Plugin {
   private readonly byMac = new Map<number, DeviceEvidence>();
   /** LAN side as the policy layer's `local-networks` reads it: private ranges, configured prefixes, link scopes. */
   private readonly lan: PrefixSet;
@@ -45,7 +45,7 @@ export class ProfileLearner implements Detector {
   /** Packet time (µs) of the last packet seen. */
   lastTs = 0;
 
-  constructor(private readonly host: DetectorHost, opts: Partial<LearnerOptions> = {}) {
+  constructor(private readonly host: PluginHost, opts: Partial<LearnerOptions> = {}) {
     this.opts = { ...LEARNER_DEFAULTS, ...opts, policy: { ...LEARNER_DEFAULTS.policy, ...opts.policy } };
     this.windowUs = this.opts.windowSeconds * 1e6;
     // The compiled policy's own prefix set, so that "LAN" here is exactly its local-networks.
@@ -106,7 +106,9 @@ export class ProfileLearner implements Detector {
   }
 
   /** A DNS answer to a learned device: which name it asked for, by answered address. */
-  onDns(msg: DnsMessage, pv: PacketView): void {
+  onApp(rec: AppRecord, pv: PacketView): void {
+    if (rec.kind !== 'dns') return;
+    const msg = rec.msg;
     if (!msg.qr || msg.rcode !== 0 || pv.srcPort !== PORT_DNS || pv.dstMac < 0) return;
     const ev = this.byMac.get(pv.dstMac);
     const q = msg.questions[0]?.name;

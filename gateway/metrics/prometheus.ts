@@ -1,6 +1,7 @@
 // Prometheus text for `/metrics`: a prom-client registry of its own whose values are all read at
 // scrape time from a MetricsSource, so nothing on the packet path touches prom-client.
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
+import type { PluginCost } from '../sensor/plugin-bus.js';
 import type { AlertCount, LogCount } from './event-counters.js';
 import type { InfluxStats } from './influx-writer.js';
 import type { DeviceTraffic } from './traffic-meter.js';
@@ -29,6 +30,10 @@ export interface MetricsSource {
   influx(): InfluxStats | null;
   /** WebSocket stream clients connected now. */
   streamClients(): number;
+  /** Every sensor plug-in: faults, on/off, sampled time, state held. */
+  plugins(): readonly PluginCost[];
+  /** Every named event (decode, stream, tables, plug-in faults) with a non-zero count. */
+  events(): Record<string, number>;
 }
 
 /** The exporter: its registry, the Content-Type of its text, and the text. */
@@ -114,6 +119,27 @@ export function createPrometheus(source: MetricsSource, opts: PrometheusOptions 
   counter('edgeward_influx_written_points_total', 'Points InfluxDB accepted.', influx((s) => s.written));
   gauge('edgeward_influx_up', '1 when the last write to InfluxDB succeeded, else 0 (also when InfluxDB is off).', influx((s) => (s.connected ? 1 : 0)));
   gauge('edgeward_stream_clients', 'WebSocket stream clients connected.', () => source.streamClients());
+  const plugin = (name: string, help: string, kind: typeof Counter | typeof Gauge, read: (c: PluginCost) => number): void => {
+    new kind({
+      name, help, labelNames: ['plugin'] as const, registers,
+      collect(this: Counter | Gauge) {
+        this.reset();
+        for (const c of source.plugins()) (this as Gauge).inc({ plugin: c.name }, read(c));
+      },
+    });
+  };
+  plugin('edgeward_plugin_faults_total', 'Throws contained by the fault boundary, per sensor plug-in.', Counter, (c) => c.faults);
+  plugin('edgeward_plugin_enabled', '1 while the plug-in runs, 0 once the fault limit switched it off.', Gauge, (c) => (c.enabled ? 1 : 0));
+  plugin('edgeward_plugin_seconds_total', 'Time spent in the plug-in\'s hooks (sampled, scaled), seconds.', Counter, (c) => (c.nsPerPacket * source.packets()) / 1e9);
+  plugin('edgeward_plugin_state_entries', 'Entries the plug-in\'s state holds.', Gauge, (c) => c.stateEntries);
+  new Counter({
+    name: 'edgeward_events_total', help: 'Named events (common/events.ts): decode anomalies, stream reassembly, table caps, plug-in faults.',
+    labelNames: ['event'] as const, registers,
+    collect() {
+      this.reset();
+      for (const [event, n] of Object.entries(source.events())) this.inc({ event }, n);
+    },
+  });
   if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: registry });
 
   return { registry, contentType: registry.contentType, metrics: () => registry.metrics() };

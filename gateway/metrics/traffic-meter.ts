@@ -3,7 +3,7 @@
 import { macToString } from '../common/address-text.js';
 import type { PacketView } from '../decode/packet-view.js';
 import type { EventLog } from '../common/event-log.js';
-import type { PacketObserver } from '../pipeline/pipeline.js';
+import type { Plugin } from '../sensor/plugin.js';
 import { isDeviceMac } from '../track/device-inventory.js';
 import { MetricsError } from './metrics-errors.js';
 
@@ -36,7 +36,7 @@ const NO_MAC = -2;
  * row. At `maxDevices` the least recently active device is evicted (its counters restart if it
  * comes back, a counter reset InfluxDB and Prometheus both read as one).
  */
-export class TrafficMeter implements PacketObserver {
+export class TrafficMeter implements Plugin {
   /** Rows by MAC; Map order is least recently active first (refreshed at most once a second of packet time). */
   private readonly byMac = new Map<number, Entry>();
   /** Devices evicted at the cap. */

@@ -6,8 +6,8 @@
 import { compileProfile, type CompiledPolicy, type FetchResult, type FlowQuery, type PolicyContext, type Verdict } from '../../policies/index.js';
 import { ipv4ToString, ipv6ToString, parseIpv6 } from '../common/address-text.js';
 import type { PacketView } from '../decode/packet-view.js';
-import { flowFields } from '../detect/alert-fields.js';
-import type { Detector, DetectorHost } from '../detect/detector.js';
+import { flowFields } from '../sensor/alert-fields.js';
+import type { Plugin, PluginHost } from '../sensor/plugin.js';
 import { queryFromPacket } from './packet-query.js';
 import type { Device } from '../track/device.js';
 import type { AddrKey } from '../track/dns-cache.js';
@@ -60,7 +60,7 @@ export interface FlowVerdict {
   reason: string | null;
 }
 
-export class MudPolicy implements Detector {
+export class MudPolicy implements Plugin {
   private readonly bound = new Map<number, Bound>();
   private readonly noProfileReported = new Set<number>();
   private readonly quarantined = new Set<number>();
@@ -72,7 +72,7 @@ export class MudPolicy implements Detector {
   violations = 0;
 
   constructor(
-    private readonly host: DetectorHost,
+    private readonly host: PluginHost,
     private readonly cfg: Readonly<PolicyConfig>,
     private readonly store: ProfileStore,
     private readonly enforcement: Enforcement | null = null,

@@ -96,6 +96,11 @@ export class ProfileStore {
     return this.byMac.get(mac) ?? (mudUrl !== null ? this.byUrl.get(mudUrl) : undefined);
   }
 
+  /** Devices bound by MAC. */
+  get bindingCount(): number {
+    return this.byMac.size;
+  }
+
   get size(): number {
     return this.byUrl.size + this.byMac.size;
   }

@@ -5,7 +5,7 @@
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { pipelineConfig } from '../config/pipeline-config.js';
+import { pipelineConfig } from '../sensor/sensor-config.js';
 import { DETECTORS } from '../detect/registry.js';
 import { soakHeader, sampleLine, soakSummary, tableHeader } from './soak-report.js';
 import { resolveSoakOptions, runSoak, type SoakOptions } from './soak-run.js';

@@ -1,5 +1,6 @@
-// runSoak: the daemon's packet path (Pipeline, DetectEngine with every registered detector,
-// AlertManager over an AlertStore in a temporary SQLite file, keepRaised off) fed by the synthetic
+// runSoak: the daemon's packet path (the sensor from buildSensor with the product's plug-ins, the
+// MUD policy over the bundled profiles among them; AlertManager over an AlertStore in a temporary
+// SQLite file, keepRaised off) fed by the synthetic
 // LAN at a fixed rate paced by the wall clock, with the daemon's once-a-second housekeeping, sampled
 // every interval. Packet time is the wall clock, as on a live interface.
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -8,10 +9,13 @@ import { join } from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { ALERTS_DEFAULTS, AlertManager } from '../alerts/alert-manager.js';
 import { AlertStore } from '../alerts/alert-store.js';
-import { pipelineConfig, type Overrides, type PipelineConfig } from '../config/pipeline-config.js';
-import { DetectEngine, type DetectConfig } from '../detect/detect-engine.js';
-import { DETECTORS } from '../detect/registry.js';
-import { Pipeline } from '../pipeline/pipeline.js';
+import { pipelineConfig, type Overrides, type PipelineConfig } from '../sensor/sensor-config.js';
+import type { PluginConfig as DetectConfig } from '../sensor/plugin.js';
+import { packageRoot } from '../common/package-root.js';
+import { standardPlugins } from '../plugins/standard-plugins.js';
+import { POLICY_DEFAULTS } from '../policy/policy-config.js';
+import { ProfileStore } from '../policy/profile-store.js';
+import { buildSensor } from '../sensor/sensor.js';
 import { LAG_RESOLUTION_MS, takeSample, type SoakSample } from './soak-sample.js';
 import { SoakTraffic, type TrafficCounters } from './soak-traffic.js';
 
@@ -41,7 +45,7 @@ export interface SoakOptions {
   referenceSample?: number;
   /** Pipeline settings over the defaults (timeouts, caps). */
   pipeline?: Overrides<PipelineConfig>;
-  /** Detector settings (`detect.<name>.<key>`). */
+  /** Plugin settings (`detect.<name>.<key>`). */
   detect?: DetectConfig;
   /**
    * Run a full GC before each sample and report the live heap (needs node --expose-gc). A
@@ -134,21 +138,28 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
   const o = resolveSoakOptions(opts);
   const cfg = pipelineConfig({ ...opts.pipeline, devices: { ...opts.pipeline?.devices, maxDevices: o.maxDevices } });
   const dir = mkdtempSync(join(tmpdir(), 'edgeward-soak-'));
-  const pipeline = new Pipeline(cfg);
   const store = new AlertStore(join(dir, 'alerts.sqlite'));
   // As the daemon does: a daemon runs for months and reads its alerts back from SQLite.
   const alerts = new AlertManager(ALERTS_DEFAULTS, store, false);
   let alertsTotal = 0;
   alerts.addListener((_a, isNew) => { if (isNew) alertsTotal++; });
-  const engine = new DetectEngine(pipeline, DETECTORS, opts.detect ?? {}, alerts);
+  // The daemon's sensor: every detector, the MUD policy over the bundled profiles, the meter.
+  const profiles = new ProfileStore();
+  profiles.loadDir(join(packageRoot(), 'policies', 'profiles'));
+  const sensor = buildSensor({
+    config: cfg, alerts,
+    plugins: standardPlugins({ detect: opts.detect ?? {}, policy: { config: POLICY_DEFAULTS, store: profiles } }),
+  });
+  const pipeline = sensor.pipeline;
+  const sink = sensor.sink;
   const traffic = new SoakTraffic(
     { seed: o.seed, devices: o.devices, joinsPerSecond: o.joinsPerSecond, bulkFlows: o.bulkFlows, servers: o.servers },
-    (buf, len, ts) => pipeline.handle(buf, 0, len, len, ts, 1, 0),
+    (buf, len, ts) => sink(buf, 0, len, len, ts, 1, 0),
   );
   const lag = monitorEventLoopDelay({ resolution: LAG_RESOLUTION_MS });
   const samples: SoakSample[] = [];
   const gc = o.gcBeforeSample && typeof globalThis.gc === 'function' ? globalThis.gc : null;
-  const sources = { pipeline, engine, alerts, traffic: () => traffic.counters, lag, alertsTotal: () => alertsTotal, gc: gc ? () => void gc() : null, cpuAtStart: process.cpuUsage() };
+  const sources = { pipeline, sensor, alerts, traffic: () => traffic.counters, lag, alertsTotal: () => alertsTotal, gc: gc ? () => void gc() : null, cpuAtStart: process.cpuUsage() };
   const start = nowUs();
   const totalPackets = Math.round(o.rate * o.seconds);
   const maxBurst = Math.max(1, Math.round(o.rate * MAX_CATCH_UP_SECONDS));
@@ -174,8 +185,7 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
           if (now >= nextHousekeeping) {
             // The daemon's housekeeping: time-outs on the packet clock, then pending alert writes.
             pipeline.flows.expire(now);
-            engine.tick(now);
-            alerts.flush();
+            sensor.tick(now);
             nextHousekeeping += 1e6;
             if (nextHousekeeping <= now) nextHousekeeping = now + 1e6;
           }
@@ -203,8 +213,8 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
   }
   const seconds = Math.min((nowUs() - start) / 1e6, o.seconds);
   return {
-    options: o, samples, traffic: { ...traffic.counters }, detectorState: engine.stateSizes(), flowsPeak: pipeline.flows.counters.peak,
+    options: o, samples, traffic: { ...traffic.counters }, detectorState: sensor.stateSizes(), flowsPeak: pipeline.flows.counters.peak,
     flowTimeouts: { udp: cfg.flows.udpTimeout, other: cfg.flows.otherTimeout, tcpClosed: cfg.flows.tcpClosedTimeout },
-    detectors: engine.detectors.length, verdict: judgeSoak(samples, o, traffic.counters.packets, seconds),
+    detectors: sensor.pluginNames.length, verdict: judgeSoak(samples, o, traffic.counters.packets, seconds),
   };
 }

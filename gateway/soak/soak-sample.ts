@@ -2,8 +2,8 @@
 // and the function that takes it from a running pipeline.
 import type { IntervalHistogram } from 'node:perf_hooks';
 import type { AlertManager } from '../alerts/alert-manager.js';
-import type { DetectEngine } from '../detect/detect-engine.js';
-import type { Pipeline } from '../pipeline/pipeline.js';
+import type { Sensor } from '../sensor/sensor.js';
+import type { Pipeline } from '../sensor/packet-pipeline.js';
 import type { TrafficCounters } from './soak-traffic.js';
 
 /** A sample. Sizes are entries held at that moment; counters are totals since the start. */
@@ -50,7 +50,7 @@ export interface SoakSample {
 /** What a sample is read from. */
 export interface SampleSources {
   pipeline: Pipeline;
-  engine: DetectEngine;
+  sensor: Sensor;
   alerts: AlertManager;
   /** The generator's counters, read at each sample (a snapshot each call). */
   traffic: () => TrafficCounters;
@@ -91,7 +91,7 @@ export function takeSample(src: SampleSources, index: number, elapsedSeconds: nu
   const p = src.pipeline, fc = p.flows.counters;
   const ended = fc.endedIdle + fc.endedClosed + fc.endedActive + fc.endedShutdown + fc.evicted;
   let detectorState = 0;
-  for (const n of Object.values(src.engine.stateSizes())) detectorState += n;
+  for (const n of Object.values(src.sensor.stateSizes())) detectorState += n;
   const traffic = src.traffic();
   const packets = traffic.packets;
   const intervalPackets = packets - (prev?.packets ?? 0);

@@ -1,7 +1,7 @@
 // Device inventory keyed by MAC: every unicast source MAC on the LAN becomes a device, enriched by
 // ARP, NDP, DHCP, DHCPv6, LLDP, mDNS and SSDP as they pass. Capped, least recently seen evicted.
 import { ipv4ToString, ipv6ToString, macToString } from '../common/address-text.js';
-import type { DeviceConfig } from '../config/pipeline-config.js';
+import type { DeviceConfig } from './track-config.js';
 import type { Device } from './device.js';
 import { DEFAULT_LOCAL_NETWORKS, LocalNetworks } from './local-networks.js';
 import { vendorForMac } from './oui-vendors.js';

@@ -1,7 +1,7 @@
 // The gateway's view of DNS: which names resolved to which addresses, until when (packet time).
 // MUD `dst-dnsname` ACEs match through it, so CNAME chains count: an address answered for
 // cdn.example.net after "api.vendor.com CNAME cdn.example.net" belongs to both names.
-import type { DnsConfig } from '../config/pipeline-config.js';
+import type { DnsConfig } from './track-config.js';
 import { DnsType, type DnsMessage } from '../app/dns/dns-message.js';
 
 /** An address key: IPv4 as its 32-bit number, IPv6 as RFC 5952 text. */

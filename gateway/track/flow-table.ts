@@ -1,7 +1,7 @@
 // Bidirectional flow table: a symmetric hash of the 5-tuple into chained buckets, so both
 // directions of a conversation find the same Flow without building a key; one LRU list per timeout
 // class, so idle expiry pops from the heads; a hard cap that evicts the least recently seen flow.
-import type { FlowConfig } from '../config/pipeline-config.js';
+import type { FlowConfig } from './track-config.js';
 import { IPPROTO } from '../decode/dispatch.js';
 import type { PacketView } from '../decode/packet-view.js';
 import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from '../decode/transport/tcp.js';

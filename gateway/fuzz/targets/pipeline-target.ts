@@ -1,15 +1,13 @@
-// The whole packet path on mutated frame bursts (frame-burst.ts): Pipeline.handle with every detector
-// and the MUD policy, state kept across inputs. Contract: never throws on frame content, tables stay capped.
+// The whole packet path on mutated frame bursts (frame-burst.ts): the sensor (buildSensor) with every plug-in,
+// the MUD policy among them, state kept across inputs. Contract: never throws on frame content, tables stay capped.
 import { join } from 'node:path';
 import { ALERTS_DEFAULTS, AlertManager } from '../../alerts/alert-manager.js';
-import { pipelineConfig } from '../../config/pipeline-config.js';
+import { pipelineConfig } from '../../sensor/sensor-config.js';
 import { packageRoot } from '../../common/package-root.js';
-import { DetectEngine } from '../../detect/detect-engine.js';
-import { DETECTORS } from '../../detect/registry.js';
 import { DEMO_GATEWAY_ADDRESSES } from '../../demo/demo-network.js';
 import type { SeededRandom } from '../../demo/seeded-random.js';
-import { Pipeline } from '../../pipeline/pipeline.js';
-import { MudPolicy } from '../../policy/mud-policy.js';
+import { standardPlugins } from '../../plugins/standard-plugins.js';
+import { buildSensor } from '../../sensor/sensor.js';
 import { POLICY_DEFAULTS } from '../../policy/policy-config.js';
 import { ProfileStore } from '../../policy/profile-store.js';
 import { burstGenerator, forEachFrame } from '../frame-burst.js';
@@ -31,12 +29,15 @@ export const pipelineTarget: FuzzTarget = {
   generator: burstGenerator,
   open() {
     const config = pipelineConfig({ flows: { maxFlows: 4096 }, devices: { maxDevices: 512 }, dns: { maxNames: 2048 } });
-    const pipeline = new Pipeline(config);
     const alerts = new AlertManager(ALERTS_DEFAULTS, null, false);
-    const engine = new DetectEngine(pipeline, DETECTORS, {}, alerts);
     const store = new ProfileStore();
     store.loadDir(join(packageRoot(), 'policies', 'profiles'));
-    engine.add('mudPolicy', new MudPolicy(engine.host, { ...POLICY_DEFAULTS, gatewayAddresses: [...DEMO_GATEWAY_ADDRESSES] }, store));
+    const sensor = buildSensor({
+      config, alerts,
+      plugins: standardPlugins({ policy: { config: { ...POLICY_DEFAULTS, gatewayAddresses: [...DEMO_GATEWAY_ADDRESSES] }, store } }),
+    });
+    const pipeline = sensor.pipeline;
+    const sink = sensor.sink;
     let ts = START_US;
     let chunk = Buffer.alloc(64 * 1024);
     return {
@@ -50,15 +51,17 @@ export const pipelineTarget: FuzzTarget = {
           if (chunk.length < pad + frame.length) chunk = Buffer.alloc((pad + frame.length) * 2);
           frame.copy(chunk, pad);
           const origLen = chance(rng, 0.05) ? frame.length + rng.int(1, 1500) : frame.length;
-          pipeline.handle(chunk, pad, frame.length, origLen, ts, linkType, 0);
+          sink(chunk, pad, frame.length, origLen, ts, linkType, 0);
         });
         // Every table keyed by traffic has a cap (STYLE: bounded state).
         if (pipeline.flows.size > config.flows.maxFlows) throw new FuzzInvariantError(`flow table holds ${pipeline.flows.size} flows, over its cap ${config.flows.maxFlows}`);
         if (pipeline.devices.size > config.devices.maxDevices) throw new FuzzInvariantError(`inventory holds ${pipeline.devices.size} devices, over its cap ${config.devices.maxDevices}`);
+        // The fault boundary contains a plug-in that throws; for the fuzzer that is still a finding.
+        const faulty = sensor.bus.entries.find((e) => e.faults > 0);
+        if (faulty !== undefined) throw new FuzzInvariantError(`plug-in ${faulty.name} threw in ${faulty.lastHook}: ${faulty.lastError}`);
       },
       finish(): void {
-        engine.finish();
-        alerts.flush();
+        sensor.finish();
       },
     };
   },

@@ -18,9 +18,7 @@ import type { Device } from '../track/device.js';
 import type { DeviceInventory } from '../track/device-inventory.js';
 import type { DnsCache } from '../track/dns-cache.js';
 import type { Flow } from '../track/flow.js';
-
-/** Told of every DNS message decoded (queries and responses), for detectors. */
-export type DnsObserver = (msg: DnsMessage, pv: PacketView, flow: Flow | null) => void;
+import type { PluginBus } from './plugin-bus.js';
 
 const E_TLS_INCOMPLETE = -ev('decoder.tls.incomplete');
 const E_HTTP_INCOMPLETE = -ev('decoder.http.incomplete');
@@ -29,14 +27,13 @@ const DHCPV6_CLIENT_TYPES = new Set([1, 3, 4, 5, 6, 8, 9, 11]);
 
 /** The application-layer stage. */
 export class AppLayer {
-  readonly dnsObservers: DnsObserver[] = [];
-
   constructor(
     private readonly devices: DeviceInventory,
     private readonly dns: DnsCache,
     private readonly counters: DecodeCounters,
     private readonly maxDnsRecords: number,
     private readonly reassemblyBytes: number,
+    private readonly bus: PluginBus | null,
   ) {}
 
   /** A UDP datagram with payload. */
@@ -52,7 +49,7 @@ export class AppLayer {
         if (typeof m === 'number') { this.counters.add(m); return; }
         if (app === UdpApp.Dns) this.dns.onMessage(m, pv.ts);
         else if (dev !== null) this.mdnsNames(m, dev);
-        for (const obs of this.dnsObservers) obs(m, pv, flow);
+        this.bus?.app({ kind: 'dns', ts: pv.ts, transport: 'udp', flavor: app === UdpApp.Dns ? 'dns' : 'mdns', msg: m }, pv, flow, flow === null ? 0 : flowDir(flow, pv));
         return;
       }
       case UdpApp.DhcpV4: return this.dhcp(pv, b, o, end);
@@ -191,4 +188,9 @@ const HTTP_METHODS = ['GET', 'POST', 'HEAD', 'PUT', 'DELETE', 'OPTIONS', 'CONNEC
 function startsWithMethod(b: Buffer, o: number, end: number): boolean {
   for (const m of HTTP_METHODS) if (end - o >= m.length && b.compare(m, 0, m.length, o, o + m.length) === 0) return true;
   return false;
+}
+
+/** Direction of `pv` in `flow`: 0 when its source is the flow's side A. */
+function flowDir(f: Flow, pv: PacketView): number {
+  return f.a0 === pv.src0 && f.aPort === (pv.srcPort < 0 ? 0 : pv.srcPort) && f.a1 === pv.src1 && f.a2 === pv.src2 && f.a3 === pv.src3 ? 0 : 1;
 }

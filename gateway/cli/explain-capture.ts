@@ -1,24 +1,27 @@
-// Explains the MUD verdicts of a capture: replays it through the pipeline and the MUD policy layer
-// (no other detector: they do not change a verdict), records why each denied flow was denied as it
-// is judged, keeps the records of the profiled devices' flows, and builds the report at the end.
+// Explains the MUD verdicts of a capture: replays it through the sensor the config describes (the
+// MUD policy and its denial recorder among the plug-ins), records why each denied flow was denied
+// as it is judged, keeps the records of the profiled devices' flows, and builds the report at the end.
 import { compileProfile } from '../../policies/index.js';
-import type { PipelineConfig } from '../config/pipeline-config.js';
+import type { PipelineConfig } from '../sensor/sensor-config.js';
 import { macToString, parseMac } from '../common/address-text.js';
 import { flowRecord, type FlowRecord } from '../track/flow-record.js';
-import { replayCapture } from '../pipeline/replay.js';
-import type { ReplaySummary } from '../pipeline/summary.js';
+import { replayCapture } from '../replay/replay.js';
+import type { ReplaySummary } from '../replay/summary.js';
 import type { MudPolicy } from '../policy/mud-policy.js';
 import type { PolicyConfig } from '../policy/policy-config.js';
 import type { ProfileStore } from '../policy/profile-store.js';
-import { DenialRecorder } from './denial-recorder.js';
-import { explain, type ExplainDevice } from './explain.js';
-import type { ExplainReport } from './explain-report.js';
+import type { DenialRecorder } from '../explain/denial-recorder.js';
+import type { PluginConfig } from '../sensor/plugin.js';
+import { explain, type ExplainDevice } from '../explain/explain.js';
+import type { ExplainReport } from '../explain/explain-report.js';
 
 /** Options of {@link explainCapture}. */
 export interface ExplainCaptureOptions {
   config: Readonly<PipelineConfig>;
   /** The profiles (directory by MUD URL, MAC bindings) and what the MUD classes stand for. */
   policy: { config: Readonly<PolicyConfig>; store: ProfileStore };
+  /** `detect.<name>` settings of the config (the detectors run as in any replay; their alerts are not reported). */
+  detect?: PluginConfig;
   /** MACs bound on the command line: explained even when the capture never shows them. */
   boundMacs?: readonly string[];
   /** Only flows that begin within this many seconds of the capture's first packet. Default: all. */
@@ -44,12 +47,11 @@ export async function explainCapture(file: string, opts: ExplainCaptureOptions):
   const { summary } = await replayCapture(file, {
     config: opts.config,
     topFlows: opts.topFlows ?? 0,
-    detect: { detectors: [], policy: opts.policy },
-    setup: (p, engine) => {
-      policy = engine!.detectors.find((d) => d.name === 'mudPolicy')!.d as MudPolicy;
-      // After the policy layer: the recorder reads the verdicts it has just given.
-      recorder = new DenialRecorder(engine!.host, policy, { maxEntries: Number.MAX_SAFE_INTEGER });
-      engine!.add('denialRecorder', recorder);
+    // Every denial of the capture is kept: the report accounts for each one.
+    detect: { config: opts.detect, policy: { ...opts.policy, denialsKept: Number.MAX_SAFE_INTEGER } },
+    setup: (p, sensor) => {
+      policy = sensor.plugin<MudPolicy>('mudPolicy')!;
+      recorder = sensor.plugin<DenialRecorder>('denialRecorder');
       const mp = policy;
       p.flows.addListener({
         onFlowEnd: (f) => {

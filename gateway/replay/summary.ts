@@ -4,7 +4,7 @@ import type { Alert } from '../alerts/alert.js';
 import type { SourceStats } from '../capture/frame-source.js';
 import type { Device } from '../track/device.js';
 import { isoTime, type FlowRecord } from '../track/flow-record.js';
-import type { Pipeline } from './pipeline.js';
+import type { Pipeline } from '../sensor/packet-pipeline.js';
 
 /** A device as JSON. */
 export interface DeviceRecord {

@@ -6,12 +6,12 @@ import { IPPROTO } from '../decode/dispatch.js';
 import type { PacketView } from '../decode/packet-view.js';
 import { flowAddr, protoName } from '../track/flow-record.js';
 import type { Flow } from '../track/flow.js';
-import type { DetectorHost } from './detector.js';
+import type { PluginHost } from './plugin.js';
 
 type Where = Pick<AlertInput, 'src' | 'dst' | 'proto' | 'sport' | 'dport' | 'device'>;
 
 /** src/dst/ports of a flow oriented initiator → responder; the device is the LAN side's MAC. */
-export function flowFields(host: DetectorHost, f: Flow): Where {
+export function flowFields(host: PluginHost, f: Flow): Where {
   const ported = f.proto === IPPROTO.TCP || f.proto === IPPROTO.UDP;
   return {
     src: flowAddr(f, 'a'), dst: flowAddr(f, 'b'), proto: protoName(f.proto),
@@ -21,7 +21,7 @@ export function flowFields(host: DetectorHost, f: Flow): Where {
 }
 
 /** MAC of the LAN device in a flow: the initiator if it is on the LAN, else the responder, else null. */
-export function flowDevice(host: DetectorHost, f: Flow): string | null {
+export function flowDevice(host: PluginHost, f: Flow): string | null {
   const aLocal = f.family === 4 ? host.local.hasV4(f.a0) : host.local.hasV6(f.a0, f.a1, f.a2, f.a3);
   if (aLocal && f.aMac >= 0 && host.devices.get(f.aMac)) return macToString(f.aMac);
   const bLocal = f.family === 4 ? host.local.hasV4(f.b0) : host.local.hasV6(f.b0, f.b1, f.b2, f.b3);
@@ -30,7 +30,7 @@ export function flowDevice(host: DetectorHost, f: Flow): string | null {
 }
 
 /** src/dst/ports of the current packet; the device is the sender if it is a known device, else the receiver. */
-export function packetFields(host: DetectorHost, pv: PacketView): Where {
+export function packetFields(host: PluginHost, pv: PacketView): Where {
   const v4 = pv.family === 4;
   const ported = pv.srcPort >= 0;
   let device: string | null = null;

@@ -1,8 +1,8 @@
-// The packet path: frame → decode → devices, flows, DNS → application parsers → observers.
-// One instance per capture or interface; its `sink` is handed to a FrameSource. Time is packet
-// time throughout, so a replay gives the same result at any speed.
+// The packet path: frame → decode → devices, flows, DNS → app-protocol modules → plug-in bus.
+// One instance per capture or interface, inside a Sensor (sensor/sensor.ts). Time is packet time
+// throughout, so a replay gives the same result at any speed.
 import type { FrameSink } from '../capture/frame-source.js';
-import type { PipelineConfig } from '../config/pipeline-config.js';
+import type { PipelineConfig } from './sensor-config.js';
 import { decodeFrame, type DecodeLimits } from '../decode/decode-frame.js';
 import { ETHERTYPE, IPPROTO } from '../decode/dispatch.js';
 import { DecodeCounters, ev } from '../common/events.js';
@@ -13,23 +13,16 @@ import { DnsCache } from '../track/dns-cache.js';
 import type { Flow } from '../track/flow.js';
 import { FlowTable } from '../track/flow-table.js';
 import { AppLayer } from './app-layer.js';
-
-/** Sees every decoded packet after tracking (policy and detectors plug in here). */
-export interface PacketObserver {
-  /** `flow` is null for non-IP frames; `dir` 0 is initiator→responder; `device` is the sender's. */
-  onPacket(pv: PacketView, flow: Flow | null, dir: number, device: Device | null): void;
-}
+import type { PluginBus } from './plugin-bus.js';
 
 const E_IPPROTO_UNKNOWN = -ev('decoder.ipproto.unknown');
 
 export class Pipeline {
   readonly pv = new PacketView();
-  readonly decodeCounters = new DecodeCounters();
   readonly devices: DeviceInventory;
   readonly dns: DnsCache;
   readonly flows: FlowTable;
   readonly app: AppLayer;
-  readonly observers: PacketObserver[] = [];
   /** Frames and bytes (on the wire) seen. */
   packets = 0;
   bytes = 0;
@@ -38,12 +31,20 @@ export class Pipeline {
   lastTs = -1;
   private readonly limits: DecodeLimits;
 
-  constructor(readonly cfg: Readonly<PipelineConfig>) {
+  /**
+   * `bus` receives every packet, flow start and end, app record and new device; without one (the
+   * bare pipeline of `edgeward bench --no-detect`) the hooks go nowhere.
+   */
+  constructor(readonly cfg: Readonly<PipelineConfig>, readonly bus: PluginBus | null = null, readonly decodeCounters = new DecodeCounters()) {
     this.limits = { maxVlanDepth: cfg.decode.maxVlanDepth, maxIpv6ExtHeaders: cfg.decode.maxIpv6ExtHeaders };
     this.devices = new DeviceInventory(cfg.devices);
     this.dns = new DnsCache(cfg.dns);
     this.flows = new FlowTable(cfg.flows);
-    this.app = new AppLayer(this.devices, this.dns, this.decodeCounters, cfg.decode.maxDnsRecords, cfg.flows.reassemblyBytes);
+    this.app = new AppLayer(this.devices, this.dns, this.decodeCounters, cfg.decode.maxDnsRecords, cfg.flows.reassemblyBytes, bus);
+    if (bus !== null) {
+      this.flows.addListener({ onFlowStart: (f) => bus.flowStart(f), onFlowEnd: (f) => bus.flowEnd(f) });
+      this.devices.addListener({ onDeviceNew: (d) => bus.deviceNew(d, d.firstSeen) });
+    }
   }
 
   /** The FrameSink to hand to a source. */
@@ -90,8 +91,7 @@ export class Pipeline {
     } else if (pv.etherType === ETHERTYPE.LLDP && r === 0) {
       this.app.lldp(pv, dev);
     }
-    const obs = this.observers;
-    for (let i = 0; i < obs.length; i++) obs[i]!.onPacket(pv, flow, dir, dev);
+    if (this.bus !== null) this.bus.packet(pv, flow, dir, dev);
   }
 
   /** Malformed input met so far: frames and application messages, by named event (excluding unknown types). */

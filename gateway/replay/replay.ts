@@ -1,33 +1,34 @@
-// Runs a capture file through the pipeline and the detectors from start to end and builds the
-// summary. Used by `edgeward replay`, `edgeward bench` and the tests.
+// Runs a capture file through the sensor (built by the one builder, with the product's plug-ins)
+// from start to end and builds the summary. Used by `edgeward replay`, `bench`, `mud learn`,
+// `mud explain` and the tests.
 import { ALERTS_DEFAULTS, AlertManager, type AlertsConfig } from '../alerts/alert-manager.js';
 import { AlertStore } from '../alerts/alert-store.js';
 import { EveWriter } from '../alerts/eve-writer.js';
 import { openCapture } from '../capture/open-capture.js';
-import type { PipelineConfig } from '../config/pipeline-config.js';
-import { DetectEngine, type DetectConfig } from '../detect/detect-engine.js';
-import type { DetectorSpec } from '../detect/detector.js';
-import { DETECTORS } from '../detect/registry.js';
-import { MudPolicy } from '../policy/mud-policy.js';
-import type { PolicyConfig } from '../policy/policy-config.js';
-import type { ProfileStore } from '../policy/profile-store.js';
+import type { LearnerOptions } from '../learn/learn-config.js';
+import { standardPlugins, type PolicyPluginOptions } from '../plugins/standard-plugins.js';
+import type { Pipeline } from '../sensor/packet-pipeline.js';
+import type { PluginConfig, PluginSpec } from '../sensor/plugin.js';
+import { buildSensor, type Sensor } from '../sensor/sensor.js';
+import type { PipelineConfig } from '../sensor/sensor-config.js';
 import { TopFlows } from '../track/flow-record.js';
-import { Pipeline } from './pipeline.js';
 import { buildSummary, type ReplaySummary } from './summary.js';
 
 /** Detection settings of a replay. */
 export interface DetectOptions {
-  /** Detector kinds to run. Default: every one in the registry. */
-  detectors?: readonly DetectorSpec<object>[];
+  /** Plugin kinds to run. Default: every one in the registry. */
+  detectors?: readonly PluginSpec<object>[];
   /** Per-detector overrides (`detect.<name>.<key>`). */
-  config?: DetectConfig;
+  config?: PluginConfig;
   alerts?: Partial<AlertsConfig>;
   /** SQLite file the alerts are written to before anything else sees them. */
   dbPath?: string;
   /** EVE JSON lines file the alerts are appended to. */
   evePath?: string;
   /** MUD profiles to hold devices to (the policy layer runs only when given). */
-  policy?: { config: Readonly<PolicyConfig>; store: ProfileStore };
+  policy?: PolicyPluginOptions;
+  /** Devices to learn a MUD profile for (the learner runs only when given). */
+  learn?: Partial<LearnerOptions>;
 }
 
 /** Options of a replay. */
@@ -37,25 +38,23 @@ export interface ReplayOptions {
   topFlows?: number;
   /** Called with bytes read and packets so far, about every 65,536 packets. */
   onProgress?: (bytesDone: number, packets: number) => void;
-  /** Lets the caller attach observers before the first packet. */
-  setup?: (p: Pipeline, engine: DetectEngine | null, alerts: AlertManager) => void;
-  /** Detection (default: on, every registered detector); false for the bare pipeline. */
+  /** Lets the caller attach listeners before the first packet. */
+  setup?: (p: Pipeline, sensor: Sensor, alerts: AlertManager) => void;
+  /** Detection (default: on, every registered detector); false for the bare pipeline (no plug-ins). */
   detect?: DetectOptions | false;
 }
 
-/** Result of a replay: the summary and the pipeline, for callers that want more. */
+/** Result of a replay: the summary and the sensor, for callers that want more. */
 export interface ReplayResult {
   summary: ReplaySummary;
   pipeline: Pipeline;
-  engine: DetectEngine | null;
+  sensor: Sensor;
   totalBytes: number | undefined;
 }
 
 export async function replayCapture(file: string, opts: ReplayOptions): Promise<ReplayResult> {
   const source = openCapture(file);
-  const pipeline = new Pipeline(opts.config);
   const top = new TopFlows(opts.topFlows ?? 100);
-  pipeline.flows.addListener({ onFlowEnd: (f) => top.offer(f) });
   const det = opts.detect === false ? null : (opts.detect ?? {});
   const store = det?.dbPath ? new AlertStore(det.dbPath) : null;
   const eve = det?.evePath ? new EveWriter(det.evePath) : null;
@@ -68,20 +67,20 @@ export async function replayCapture(file: string, opts: ReplayOptions): Promise<
       written.set(a.id, a.count);
     });
   }
-  const engine = det ? new DetectEngine(pipeline, det.detectors ?? DETECTORS, det.config ?? {}, alerts) : null;
-  // The MUD policy layer runs beside the detectors, on the same packets and packet time.
-  if (engine && det?.policy) engine.add('mudPolicy', new MudPolicy(engine.host, det.policy.config, det.policy.store));
-  opts.setup?.(pipeline, engine, alerts);
+  const plugins = det === null ? [] : standardPlugins({ detect: det.config, detectors: det.detectors, policy: det.policy, learn: det.learn });
+  const sensor = buildSensor({ config: opts.config, plugins, alerts });
+  const pipeline = sensor.pipeline;
+  pipeline.flows.addListener({ onFlowEnd: (f) => top.offer(f) });
+  opts.setup?.(pipeline, sensor, alerts);
   const onProgress = opts.onProgress;
   try {
-    const stats = await source.run(pipeline.sink, onProgress ? (b) => onProgress(b, pipeline.packets) : undefined);
-    if (engine) engine.finish();
-    else pipeline.finish();
+    const stats = await source.run(sensor.sink, onProgress ? (b) => onProgress(b, pipeline.packets) : undefined);
+    sensor.finish();
     alerts.flush();
     // A final EVE line for every alert that folded more occurrences after it was first written.
     if (eve) for (const a of alerts.all()) if ((written.get(a.id) ?? 0) !== a.count) eve.write(a);
     const list = [...alerts.all()].sort((x, y) => (x.firstTs < y.firstTs ? -1 : x.firstTs > y.firstTs ? 1 : 0));
-    return { summary: buildSummary(pipeline, file, stats, top.list(), list), pipeline, engine, totalBytes: source.totalBytes };
+    return { summary: buildSummary(pipeline, file, stats, top.list(), list), pipeline, sensor, totalBytes: source.totalBytes };
   } finally {
     eve?.close();
     store?.close();

@@ -1,0 +1,43 @@
+// The parts of the running gateway that the API adapter and the device views read. The daemon
+// implements it; the views take this instead of the daemon class, so they do not import it back.
+import type { AlertStore } from '../alerts/alert-store.js';
+import type { AuthLimiter } from '../auth/auth-limiter.js';
+import type { TokenStore } from '../auth/token-store.js';
+import type { GatewayConfig } from '../config/load-config.js';
+import type { EdgeLogService } from '../edge-logs/edge-log-service.js';
+import type { DenialRecorder } from '../explain/denial-recorder.js';
+import type { ProfileLearner } from '../learn/profile-learner.js';
+import type { InfluxWriter } from '../metrics/influx-writer.js';
+import type { PrometheusExporter } from '../metrics/prometheus.js';
+import type { TrafficHistory } from '../metrics/traffic-history.js';
+import type { MudPolicy } from '../policy/mud-policy.js';
+import type { ProfileUploads } from '../policy/profile-uploads.js';
+import type { Pipeline } from '../sensor/packet-pipeline.js';
+import type { Sensor } from '../sensor/sensor.js';
+import type { StreamServer } from '../server/stream-server.js';
+import type { Db } from '../store/database.js';
+import type { FlowStore } from '../store/flow-store.js';
+import type { SourceKind } from './frame-sources.js';
+
+/** What the views may read of the daemon. */
+export interface DaemonParts {
+  readonly cfg: Readonly<GatewayConfig>;
+  readonly pipeline: Pipeline;
+  readonly sensor: Sensor;
+  readonly policy: MudPolicy;
+  readonly denials: DenialRecorder;
+  readonly learner: ProfileLearner | null;
+  readonly db: Db;
+  readonly alertStore: AlertStore;
+  readonly flowStore: FlowStore;
+  readonly tokens: TokenStore;
+  readonly limiter: AuthLimiter;
+  readonly uploads: ProfileUploads;
+  readonly stream: StreamServer;
+  readonly edgeLogs: EdgeLogService;
+  readonly trafficHistory: TrafficHistory;
+  readonly prometheus: PrometheusExporter;
+  readonly version: string;
+  readonly sourceKind: SourceKind;
+  influxStats(): ReturnType<InfluxWriter['stats']> | null;
+}

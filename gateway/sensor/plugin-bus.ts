@@ -1,0 +1,227 @@
+// The hook bus of the sensor: calls each hook only on the plug-ins that define it, each call inside
+// a fault boundary (Suricata's exception policy: a plug-in that throws is counted and, past a limit,
+// switched off; capture, decoding and every other plug-in go on), and samples the time each
+// plug-in takes so `edgeward bench` and /metrics can say what every plug-in costs.
+import type { RuleId } from '../alerts/rules.js';
+import type { AppRecord } from '../app/app-record.js';
+import { ev, type DecodeCounters } from '../common/events.js';
+import type { PacketView } from '../decode/packet-view.js';
+import type { Device } from '../track/device.js';
+import type { Flow } from '../track/flow.js';
+import type { Plugin } from './plugin.js';
+
+/** Fault boundary and cost sampling settings (config `sensor`). Fixed at start. */
+export interface BusConfig {
+  /** Faults of one plug-in within faultWindowSeconds that switch it off. Default 10. */
+  faultLimit: number;
+  /** Window of faults, seconds of packet time. Default 60. */
+  faultWindowSeconds: number;
+  /** Seconds between two `sensor.fault` alerts for one plug-in (one more when it is switched off). Default 60. */
+  faultAlertSeconds: number;
+  /** Time one call in this many per hook (a power of two; 1 times every call). Default 64. */
+  costSampleEvery: number;
+}
+
+export const BUS_DEFAULTS: Readonly<BusConfig> = Object.freeze({ faultLimit: 10, faultWindowSeconds: 60, faultAlertSeconds: 60, costSampleEvery: 64 });
+
+/** Which hook a fault came from. */
+export type HookName = 'onPacket' | 'onFlowStart' | 'onFlowEnd' | 'onApp' | 'onDeviceNew' | 'onTick' | 'onFinish';
+
+/** One plug-in on the bus, with its fault and cost counters. */
+export class BusEntry {
+  /** Faults in all. */
+  faults = 0;
+  /** Packet times (µs) of the faults in the current window, oldest first (at most faultLimit). */
+  readonly recent: number[] = [];
+  lastError: string | null = null;
+  lastHook: HookName | null = null;
+  /** Packet time it was switched off, or -1. */
+  disabledTs = -1;
+  /** Estimated nanoseconds spent in its hooks (sampled calls × sampleEvery). */
+  ns = 0;
+  /** Packet time of its last `sensor.fault` alert, or -Infinity. */
+  lastAlertTs = -Infinity;
+  constructor(readonly name: string, readonly rules: readonly RuleId[], readonly p: Plugin) {}
+  get enabled(): boolean {
+    return this.disabledTs < 0;
+  }
+}
+
+/** What the bus tells its owner of a fault (the sensor raises the alert and logs it). */
+export type FaultListener = (e: BusEntry, hook: HookName, err: unknown, ts: number, disabled: boolean) => void;
+
+const E_FAULT = ev('sensor.plugin_fault');
+const E_DISABLED = ev('sensor.plugin_disabled');
+
+/** A plug-in's cost and health, for `edgeward bench`, /metrics and /api/v1/health. */
+export interface PluginCost {
+  name: string;
+  enabled: boolean;
+  faults: number;
+  lastError: string | null;
+  /** Estimated nanoseconds per packet the sensor has seen (all hooks together). */
+  nsPerPacket: number;
+  /** Entries its state holds, and approximate bytes. */
+  stateEntries: number;
+  stateBytes: number;
+}
+
+export class PluginBus {
+  readonly entries: BusEntry[] = [];
+  private onPacketList: BusEntry[] = [];
+  private onFlowStartList: BusEntry[] = [];
+  private onFlowEndList: BusEntry[] = [];
+  private onAppList: BusEntry[] = [];
+  private onDeviceNewList: BusEntry[] = [];
+  private onTickList: BusEntry[] = [];
+  private onFinishList: BusEntry[] = [];
+  private readonly mask: number;
+  private readonly scale: number;
+  /** Calls of each hook kind, for sampling. */
+  private nPacket = 0;
+  private nFlow = 0;
+  private nApp = 0;
+  /** Latest packet time (µs): the clock of the fault window. */
+  now = 0;
+  /** Packets the bus was handed (the denominator of nsPerPacket). */
+  packets = 0;
+
+  constructor(private readonly cfg: Readonly<BusConfig>, private readonly counters: DecodeCounters, private readonly onFault: FaultListener) {
+    const every = cfg.costSampleEvery;
+    if (!Number.isInteger(every) || every < 1 || (every & (every - 1)) !== 0) throw new RangeError('sensor.costSampleEvery: must be a power of two (1, 2, 4, … )');
+    this.mask = every - 1;
+    this.scale = every * 1e6;
+  }
+
+  /** Adds a running plug-in; hooks are called in the order plug-ins were added. */
+  add(name: string, rules: readonly RuleId[], p: Plugin): BusEntry {
+    const e = new BusEntry(name, rules, p);
+    this.entries.push(e);
+    this.relist();
+    return e;
+  }
+
+  /** The plug-in named `name`, or undefined. */
+  get(name: string): Plugin | undefined {
+    return this.entries.find((e) => e.name === name)?.p;
+  }
+
+  packet(pv: PacketView, flow: Flow | null, dir: number, dev: Device | null): void {
+    this.packets++;
+    if (pv.ts > this.now) this.now = pv.ts;
+    const list = this.onPacketList;
+    if ((++this.nPacket & this.mask) !== 0) {
+      for (let i = 0; i < list.length; i++) {
+        const e = list[i]!;
+        try { e.p.onPacket!(pv, flow, dir, dev); } catch (err) { this.fault(e, 'onPacket', err); }
+      }
+      return;
+    }
+    for (let i = 0; i < list.length; i++) {
+      const e = list[i]!;
+      const t0 = performance.now();
+      try { e.p.onPacket!(pv, flow, dir, dev); } catch (err) { this.fault(e, 'onPacket', err); }
+      e.ns += (performance.now() - t0) * this.scale;
+    }
+  }
+
+  flowStart(f: Flow): void {
+    this.flowHook(this.onFlowStartList, 'onFlowStart', f);
+  }
+
+  flowEnd(f: Flow): void {
+    this.flowHook(this.onFlowEndList, 'onFlowEnd', f);
+  }
+
+  app(rec: AppRecord, pv: PacketView, flow: Flow | null, dir: number): void {
+    const list = this.onAppList;
+    const timed = (++this.nApp & this.mask) === 0;
+    for (let i = 0; i < list.length; i++) {
+      const e = list[i]!;
+      const t0 = timed ? performance.now() : 0;
+      try { e.p.onApp!(rec, pv, flow, dir); } catch (err) { this.fault(e, 'onApp', err); }
+      if (timed) e.ns += (performance.now() - t0) * this.scale;
+    }
+  }
+
+  deviceNew(d: Device, ts: number): void {
+    for (const e of this.onDeviceNewList) {
+      try { e.p.onDeviceNew!(d, ts); } catch (err) { this.fault(e, 'onDeviceNew', err); }
+    }
+  }
+
+  /** Once a second of packet time; every call is timed (they are few). */
+  tick(now: number): void {
+    if (now > this.now) this.now = now;
+    for (const e of this.onTickList) {
+      const t0 = performance.now();
+      try { e.p.onTick!(now); } catch (err) { this.fault(e, 'onTick', err); }
+      e.ns += (performance.now() - t0) * 1e6;
+    }
+  }
+
+  finish(now: number): void {
+    for (const e of this.onFinishList) {
+      try { e.p.onFinish!(now); } catch (err) { this.fault(e, 'onFinish', err); }
+    }
+  }
+
+  /** Every plug-in's cost and health, in bus order. */
+  costs(): PluginCost[] {
+    const pk = Math.max(this.packets, 1);
+    return this.entries.map((e) => {
+      let entries = 0, bytes = 0;
+      try {
+        entries = e.p.stateSize?.() ?? 0;
+        bytes = e.p.stateBytes?.() ?? entries * 200;
+      } catch (err) {
+        this.fault(e, 'onTick', err);
+      }
+      return { name: e.name, enabled: e.enabled, faults: e.faults, lastError: e.lastError, nsPerPacket: e.ns / pk, stateEntries: entries, stateBytes: bytes };
+    });
+  }
+
+  private flowHook(list: BusEntry[], hook: 'onFlowStart' | 'onFlowEnd', f: Flow): void {
+    const timed = (++this.nFlow & this.mask) === 0;
+    for (let i = 0; i < list.length; i++) {
+      const e = list[i]!;
+      const t0 = timed ? performance.now() : 0;
+      try { e.p[hook]!(f); } catch (err) { this.fault(e, hook, err); }
+      if (timed) e.ns += (performance.now() - t0) * this.scale;
+    }
+  }
+
+  /** Counts a fault; past the limit within the window, switches the plug-in off. */
+  private fault(e: BusEntry, hook: HookName, err: unknown): void {
+    const ts = this.now;
+    e.faults++;
+    e.lastHook = hook;
+    e.lastError = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+    this.counters.add(E_FAULT);
+    const window = this.cfg.faultWindowSeconds * 1e6;
+    const r = e.recent;
+    r.push(ts);
+    while (r.length > 0 && r[0]! <= ts - window) r.shift();
+    if (r.length > this.cfg.faultLimit) r.shift();
+    let disabled = false;
+    if (e.enabled && r.length >= this.cfg.faultLimit) {
+      e.disabledTs = ts;
+      disabled = true;
+      this.counters.add(E_DISABLED);
+      this.relist();
+    }
+    this.onFault(e, hook, err, ts, disabled);
+  }
+
+  /** Rebuilds the hook lists from the enabled plug-ins (new arrays: a loop under way keeps its own). */
+  private relist(): void {
+    const on = this.entries.filter((e) => e.enabled);
+    this.onPacketList = on.filter((e) => e.p.onPacket !== undefined);
+    this.onFlowStartList = on.filter((e) => e.p.onFlowStart !== undefined);
+    this.onFlowEndList = on.filter((e) => e.p.onFlowEnd !== undefined);
+    this.onAppList = on.filter((e) => e.p.onApp !== undefined);
+    this.onDeviceNewList = on.filter((e) => e.p.onDeviceNew !== undefined);
+    this.onTickList = on.filter((e) => e.p.onTick !== undefined);
+    this.onFinishList = on.filter((e) => e.p.onFinish !== undefined);
+  }
+}

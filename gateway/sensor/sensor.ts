@@ -1,0 +1,123 @@
+// The one sensor core: the packet pipeline, the plug-in bus with its fault boundary, and the alert
+// manager, built by `buildSensor` from the config and a list of plug-ins. Every entry point (the
+// daemon, replay, bench, mud learn, mud explain, the soak and the fuzz targets) builds it the same
+// way, so a benchmark or a soak measures exactly what runs in production.
+import type { AlertManager } from '../alerts/alert-manager.js';
+import type { FrameSink } from '../capture/frame-source.js';
+import type { EventLog } from '../common/event-log.js';
+import { DecodeCounters } from '../common/events.js';
+import { Pipeline } from './packet-pipeline.js';
+import type { Plugin, PluginFactory, PluginHost } from './plugin.js';
+import { PluginBus, type BusEntry, type HookName, type PluginCost } from './plugin-bus.js';
+import type { PipelineConfig } from './sensor-config.js';
+
+/** What `buildSensor` needs. */
+export interface SensorOptions {
+  config: Readonly<PipelineConfig>;
+  /** The plug-ins, in the order their hooks run (see plugins/standard-plugins.ts for the product's list). */
+  plugins: readonly PluginFactory[];
+  /** Where alerts go (deduplicated, persisted by its store, told to its listeners). */
+  alerts: AlertManager;
+  /** The daemon's log (plug-in faults are logged there); default: none. */
+  log?: EventLog;
+}
+
+/** Health of the sensor's plug-ins, for /api/v1/health. */
+export interface SensorHealth {
+  /** "ok", or "degraded" while any plug-in is switched off. */
+  status: 'ok' | 'degraded';
+  disabled: string[];
+  faults: number;
+}
+
+export class Sensor {
+  readonly pipeline: Pipeline;
+  readonly bus: PluginBus;
+  readonly host: PluginHost;
+  /** The plug-in names in bus order (what the entry-point test compares). */
+  readonly pluginNames: readonly string[];
+  private nextTick = 0;
+
+  constructor(private readonly opts: SensorOptions) {
+    this.alerts = opts.alerts;
+    const cfg = opts.config;
+    // One counter array for every named event: decode, stream, tables and plug-in faults.
+    const counters = new DecodeCounters();
+    this.bus = new PluginBus(cfg.sensor, counters, (e, hook, err, ts, disabled) => this.onFault(e, hook, err, ts, disabled));
+    this.pipeline = new Pipeline(cfg, this.bus, counters);
+    const alerts = opts.alerts;
+    const p = this.pipeline;
+    this.host = {
+      emit: (a) => void alerts.raise(a),
+      openStorm: (a, rules, untilTs) => void alerts.openStorm(a, rules, untilTs),
+      devices: p.devices, dns: p.dns, local: p.devices.local,
+    };
+    for (const f of opts.plugins) this.bus.add(f.name, f.rules, f.create(this.host));
+    this.pluginNames = this.bus.entries.map((e) => e.name);
+  }
+
+  readonly alerts: AlertManager;
+
+  /** The FrameSink to hand to a source. */
+  readonly sink: FrameSink = (buf, off, capLen, origLen, ts, linkType, ifIndex) => {
+    this.pipeline.handle(buf, off, capLen, origLen, ts, linkType, ifIndex);
+    if (ts >= this.nextTick) this.tick(ts);
+  };
+
+  /** The running plug-in called `name` (typed by the caller), or undefined. */
+  plugin<T extends Plugin>(name: string): T | undefined {
+    return this.bus.get(name) as T | undefined;
+  }
+
+  /** Runs the once-a-second work at packet time `now`. */
+  tick(now: number): void {
+    this.nextTick = now + 1e6;
+    this.bus.tick(now);
+    this.alerts.expire(now);
+    this.alerts.flush();
+  }
+
+  /** End of input: ends live flows (their onFlowEnd runs), onFinish, a last tick, pending writes. */
+  finish(): void {
+    this.pipeline.finish();
+    const now = Math.max(this.pipeline.lastTs, 0);
+    this.bus.finish(now);
+    this.tick(now);
+  }
+
+  /** Every plug-in's cost and health. */
+  costs(): PluginCost[] {
+    return this.bus.costs();
+  }
+
+  /** Entries held by each plug-in that says (bounded by their caps). */
+  stateSizes(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const c of this.bus.costs()) if (c.stateEntries > 0 || this.bus.get(c.name)?.stateSize) out[c.name] = c.stateEntries;
+    return out;
+  }
+
+  health(): SensorHealth {
+    const disabled = this.bus.entries.filter((e) => !e.enabled).map((e) => e.name);
+    return { status: disabled.length > 0 ? 'degraded' : 'ok', disabled, faults: this.bus.entries.reduce((n, e) => n + e.faults, 0) };
+  }
+
+  /** A plug-in threw: log it, and raise `sensor.fault` at most once per faultAlertSeconds (and when switched off). */
+  private onFault(e: BusEntry, hook: HookName, err: unknown, ts: number, disabled: boolean): void {
+    const cfg = this.opts.config.sensor;
+    this.opts.log?.('sensor.fault', { plugin: e.name, hook, faults: e.faults, disabled, error: e.lastError });
+    if (!disabled && ts - e.lastAlertTs < cfg.faultAlertSeconds * 1e6) return;
+    e.lastAlertTs = ts;
+    const what = disabled ? `switched off after ${cfg.faultLimit} faults within ${cfg.faultWindowSeconds} s` : `contained (${e.faults} so far)`;
+    this.alerts.raise({
+      rule: 'sensor.fault', ts, device: null, src: '', dst: '', proto: '', sport: null, dport: null, peer: e.name,
+      message: `plug-in ${e.name} threw in ${hook}: ${what}; its rules (${e.rules.join(', ') || 'none'}) may miss traffic`,
+      evidence: { plugin: e.name, rules: e.rules, hook, faults: e.faults, disabled, error: e.lastError, stack: err instanceof Error ? (err.stack ?? '').split('\n').slice(0, 4).join('\n') : null },
+    });
+  }
+}
+
+/** The one builder of the packet engine. */
+export function buildSensor(opts: SensorOptions): Sensor {
+  return new Sensor(opts);
+}
