@@ -8,7 +8,7 @@ import { openCapture } from '../capture/open-capture.js';
 import type { LearnerOptions } from '../learn/learn-config.js';
 import { standardPlugins, type PolicyPluginOptions } from '../plugins/standard-plugins.js';
 import type { Pipeline } from '../sensor/packet-pipeline.js';
-import type { PluginConfig, PluginSpec } from '../sensor/plugin.js';
+import type { PluginConfig, PluginFactory, PluginSpec } from '../sensor/plugin.js';
 import { buildSensor, type Sensor } from '../sensor/sensor.js';
 import type { PipelineConfig } from '../sensor/sensor-config.js';
 import { TopFlows } from '../track/flow-record.js';
@@ -29,6 +29,8 @@ export interface DetectOptions {
   policy?: PolicyPluginOptions;
   /** Devices to learn a MUD profile for (the learner runs only when given). */
   learn?: Partial<LearnerOptions>;
+  /** Plug-ins run after the product's (test harnesses: a planted faulty plug-in). */
+  extraPlugins?: readonly PluginFactory[];
 }
 
 /** Options of a replay. */
@@ -67,7 +69,7 @@ export async function replayCapture(file: string, opts: ReplayOptions): Promise<
       written.set(a.id, a.count);
     });
   }
-  const plugins = det === null ? [] : standardPlugins({ detect: det.config, detectors: det.detectors, policy: det.policy, learn: det.learn });
+  const plugins = det === null ? [] : [...standardPlugins({ detect: det.config, detectors: det.detectors, policy: det.policy, learn: det.learn }), ...(det.extraPlugins ?? [])];
   const sensor = buildSensor({ config: opts.config, plugins, alerts });
   const pipeline = sensor.pipeline;
   pipeline.flows.addListener({ onFlowEnd: (f) => top.offer(f) });

@@ -87,6 +87,8 @@ export interface SoakResult {
   /** The flow idle timeouts the run used, seconds. */
   flowTimeouts: { udp: number; other: number; tcpClosed: number };
   detectors: number;
+  /** The sensor's plug-ins, in bus order. */
+  plugins: readonly string[];
   verdict: SoakVerdict;
 }
 
@@ -215,6 +217,6 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
   return {
     options: o, samples, traffic: { ...traffic.counters }, detectorState: sensor.stateSizes(), flowsPeak: pipeline.flows.counters.peak,
     flowTimeouts: { udp: cfg.flows.udpTimeout, other: cfg.flows.otherTimeout, tcpClosed: cfg.flows.tcpClosedTimeout },
-    detectors: sensor.pluginNames.length, verdict: judgeSoak(samples, o, traffic.counters.packets, seconds),
+    detectors: sensor.pluginNames.length, plugins: sensor.pluginNames, verdict: judgeSoak(samples, o, traffic.counters.packets, seconds),
   };
 }
