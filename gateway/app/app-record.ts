@@ -31,8 +31,12 @@ export interface HttpRequestRecord {
   /** First bytes of the body (copied), or null when there is none. */
   head: Buffer | null;
   magic: BodyMagic;
+  /** CPU of an ELF body (e_machine), or null: an upload can be a binary too. */
+  elfArch: string | null;
   /** Body bytes seen (may be less than contentLength when cut). */
   bodyLen: number;
+  /** True when the connection ended or the stream gapped before the body was complete. */
+  truncated: boolean;
 }
 
 /** One HTTP response, paired with its request by order (RFC 9112 §9.3: responses come in request order). */
@@ -143,6 +147,9 @@ export interface PortMapRecord {
   /** More detail: the SOAP action, the PCP opcode, the internal client. */
   extra: Record<string, unknown>;
 }
+
+/** What a port-mapping parser returns (NAT-PMP, PCP, UPnP SOAP): the record without kind and time. */
+export type PortMapping = Omit<PortMapRecord, 'kind' | 'ts'>;
 
 /** Every record kind. */
 export type AppRecord =

@@ -1,6 +1,6 @@
 // The evidence every checklist item reads, gathered once per run: where the probes look, the WAN
 // and LAN interfaces, the nftables ruleset, the listening sockets and the namespace's processes.
-import type { DetectConfig } from '../detect/detect-engine.js';
+import type { PluginConfig as DetectConfig } from '../sensor/plugin.js';
 import { CheckError } from './check-result.js';
 import { defaultRouteInterface, interfaceInfo, type InterfaceInfo } from './network-interfaces.js';
 import { parseNftRuleset, type NftRuleset } from './nft-ruleset.js';

@@ -3,7 +3,7 @@
 // a local resolver that blocks (dnsmasq, unbound, Pi-hole, BIND with RPZ). With neither to be seen,
 // the answer is unknown: the LAN may use a filtering resolver elsewhere.
 import { INTEL_DEFAULTS, intel, type IntelConfig, type IntelDetector } from '../detect/detectors/intel-blocklist.js';
-import type { DetectorHost } from '../detect/detector.js';
+import type { PluginHost } from '../sensor/plugin.js';
 import type { CheckContext } from './check-context.js';
 import { checkResult, type CheckResult } from './check-result.js';
 import { inspectResolver, type ResolverFinding } from './resolver-config.js';
@@ -17,7 +17,7 @@ const FIX = 'Filter DNS: give edgeward a domain blocklist (detect: { intel: { li
 const STUB_ADDRESSES = new Set(['127.0.0.53', '127.0.0.54']);
 
 /** The intel detector touches its host only when packets come; reading the lists needs none. */
-const NO_HOST = {} as DetectorHost;
+const NO_HOST = {} as PluginHost;
 
 /** Domain entries of edgeward's intel lists (0 when it is off or has none), with one evidence line a list. */
 function edgewardDomains(ctx: CheckContext, evidence: string[]): number {

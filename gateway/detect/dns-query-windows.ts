@@ -3,8 +3,8 @@
 // window and forgets pairs idle for a whole window (least recently queried first).
 import type { DnsMessage, DnsQuestion } from '../app/dns/dns-message.js';
 import type { PacketView } from '../decode/packet-view.js';
-import { packetFields } from './alert-fields.js';
-import type { DetectorHost } from './detector.js';
+import { packetFields } from '../sensor/alert-fields.js';
+import type { PluginHost } from '../sensor/plugin.js';
 import { queryDomain, type QueryName } from './registrable-domain.js';
 
 const DNS_PORT = 53;
@@ -16,7 +16,7 @@ export type QueryWhere = ReturnType<typeof packetFields>;
  * Calls `fn` for every question of a unicast DNS query sent from the LAN side (mDNS and LLMNR never
  * leave the link; answers and outside senders are not the device's doing), with its domain split.
  */
-export function forEachLanQuery(host: DetectorHost, msg: DnsMessage, pv: PacketView, fn: (q: DnsQuestion, qn: QueryName, where: QueryWhere) => void): void {
+export function forEachLanQuery(host: PluginHost, msg: DnsMessage, pv: PacketView, fn: (q: DnsQuestion, qn: QueryName, where: QueryWhere) => void): void {
   if (msg.qr || pv.dstPort !== DNS_PORT) return;
   const local = host.local;
   if (pv.family === 4 ? !local.hasV4(pv.src0) : !local.hasV6(pv.src0, pv.src1, pv.src2, pv.src3)) return;

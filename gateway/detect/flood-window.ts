@@ -6,7 +6,7 @@ import { ipv4ToString, ipv6ToString, macToString } from '../common/address-text.
 import type { PacketView } from '../decode/packet-view.js';
 import { isoTime } from '../track/flow-record.js';
 import type { LocalNetworks } from '../track/local-networks.js';
-import type { Detector, DetectorHost } from './detector.js';
+import type { Plugin, PluginHost } from '../sensor/plugin.js';
 
 /** Registers of each HyperLogLog sketch (2^7): standard error 1.04/√128 ≈ 9 %, 128 bytes a sketch. */
 const HLL_BITS = 7;
@@ -105,7 +105,7 @@ export class FloodEntry {
 }
 
 /** A running flood detector, with its eviction counter. */
-export interface FloodDetector extends Detector {
+export interface FloodDetector extends Plugin {
   /** Entries evicted at the cap. */
   readonly evicted: number;
 }
@@ -341,7 +341,7 @@ export function sourceAddress(pv: PacketView): string {
 }
 
 /** The device concerned: the LAN target's MAC for an inbound flood, the sender's for an outbound one. */
-export function floodDevice(host: DetectorHost, e: FloodEntry, pv: PacketView): string | null {
+export function floodDevice(host: PluginHost, e: FloodEntry, pv: PacketView): string | null {
   const mac = e.local ? pv.dstMac : pv.srcMac;
   return mac >= 0 && host.devices.get(mac) !== undefined ? macToString(mac) : null;
 }
@@ -403,7 +403,7 @@ interface TickingTable {
  * state held and the evictions. Detectors add their onPacket with Object.assign (not a spread,
  * which would freeze the `evicted` getter into a number).
  */
-export function floodHooks(...tables: readonly TickingTable[]): Required<Pick<Detector, 'onTick' | 'onFinish' | 'stateSize'>> & { readonly evicted: number } {
+export function floodHooks(...tables: readonly TickingTable[]): Required<Pick<Plugin, 'onTick' | 'onFinish' | 'stateSize'>> & { readonly evicted: number } {
   let finishing = false;
   return {
     onFinish(): void {

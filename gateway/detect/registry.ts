@@ -1,6 +1,6 @@
 // Every detector kind, in the order they run. One file each under detectors/; the config key of
 // each is its `name` (`detect.<name>.<key>` in the config file).
-import type { DetectorSpec } from './detector.js';
+import type { PluginSpec } from '../sensor/plugin.js';
 import { baseline } from './detectors/baseline.js';
 import { beacon } from './detectors/beacon.js';
 import { bruteforce } from './detectors/bruteforce.js';
@@ -20,7 +20,7 @@ import { stormReconnect } from './detectors/storm-reconnect.js';
 import { upnpPortmap } from './detectors/upnp-portmap.js';
 
 /** The registry. The storm detector runs before deviceNew so a storm is open when held alerts go out. */
-export const DETECTORS: readonly DetectorSpec<object>[] = [
+export const DETECTORS: readonly PluginSpec<object>[] = [
   scanPort, scanHost, bruteforce, cleartextTelnet, beacon, dnsTunnel, dnsExfiltration, floodSyn, floodUdp, floodAmplification, intel,
   malwareDownload, malwareMining, upnpPortmap, stormReconnect, deviceNew, baseline,
 ];

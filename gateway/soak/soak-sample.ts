@@ -42,7 +42,11 @@ export interface SoakSample {
   lagP50Ms: number;
   lagP99Ms: number;
   lagMaxMs: number;
-  /** CPU time of the process (user + system, all threads, GC helpers included) since the run began, seconds; and over this interval as % of one core. */
+  /**
+   * CPU time of the process (user + system, all threads, GC helpers included) since the run began,
+   * seconds, unrounded (µs resolution: a soak at a low rate uses ~0.1 s an interval, so a rounded
+   * figure could read the same twice); and over this interval as % of one core.
+   */
   cpuSeconds: number;
   cpuPercent: number;
 }
@@ -107,7 +111,7 @@ export function takeSample(src: SampleSources, index: number, elapsedSeconds: nu
     alertsOpen: src.alerts.openCount, alertsTotal: src.alertsTotal(),
     detectorState, decodeErrors: p.decodeErrors,
     lagP50Ms: lagMs(lag.percentile(50)), lagP99Ms: lagMs(lag.percentile(99)), lagMaxMs: lagMs(lag.max),
-    cpuSeconds: r1(cpu), cpuPercent: seconds > 0 ? Math.round(((cpu - (prev?.cpuSeconds ?? 0)) / seconds) * 100) : 0,
+    cpuSeconds: cpu, cpuPercent: seconds > 0 ? Math.round(((cpu - (prev?.cpuSeconds ?? 0)) / seconds) * 100) : 0,
   };
   lag.reset();
   return sample;

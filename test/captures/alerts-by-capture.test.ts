@@ -3,8 +3,8 @@
 // the TP-Link plugs) raises nothing above low; each attack capture raises its class. `device.new`
 // is checked against the devices found (one each) rather than listed.
 import { describe, expect, it } from 'vitest';
-import { pipelineConfig, PIPELINE_DEFAULTS } from '../../gateway/config/pipeline-config.js';
-import { replayCapture } from '../../gateway/pipeline/replay.js';
+import { pipelineConfig, PIPELINE_DEFAULTS } from '../../gateway/sensor/sensor-config.js';
+import { replayCapture } from '../../gateway/replay/replay.js';
 import { fixture } from '../helpers/fixtures.js';
 
 /** capture → { 'rule/severity': number of alert objects }, device.new left out. */

@@ -4,8 +4,8 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { detectFormat } from '../../gateway/capture/open-capture.js';
-import { PIPELINE_DEFAULTS } from '../../gateway/config/pipeline-config.js';
-import { replayCapture } from '../../gateway/pipeline/replay.js';
+import { PIPELINE_DEFAULTS } from '../../gateway/sensor/sensor-config.js';
+import { replayCapture } from '../../gateway/replay/replay.js';
 import { captureFiles, FIXTURES, fixture } from '../helpers/fixtures.js';
 
 const haveCapinfos = !spawnSync('capinfos', ['-h'], { stdio: 'ignore' }).error;

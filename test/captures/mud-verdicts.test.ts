@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { POLICY_DEFAULTS, type PolicyConfig } from '../../gateway/policy/policy-config.js';
 import { ProfileStore } from '../../gateway/policy/profile-store.js';
-import type { ReplaySummary } from '../../gateway/pipeline/summary.js';
+import type { ReplaySummary } from '../../gateway/replay/summary.js';
 import { dnsMessage } from '../helpers/dns-wire.js';
 import { ether, frame, ipv4, PROTO, tcp, udp } from '../helpers/frames.js';
 import { fixture, ROOT } from '../helpers/fixtures.js';
@@ -57,7 +57,7 @@ function dhcpRequest(): Buffer {
   return Buffer.concat([b, Buffer.from([53, 1, 3, 161, url.length]), url, Buffer.from([255])]);
 }
 
-const from = (t: number, src: string, dst: string, dstMac: string, sport: number, dport: number, flags = 'S', proto = PROTO.TCP, payload?: Buffer): TimedFrame => ({
+const from = (t: number, src: string, dst: string, dstMac: string, sport: number, dport: number, flags = 'S', proto: typeof PROTO.TCP | typeof PROTO.UDP = PROTO.TCP, payload?: Buffer): TimedFrame => ({
   t, data: frame(ether({ dst: dstMac, src: DEV, type: 0x0800 }), ipv4({ src, dst, proto, payload: proto === PROTO.TCP ? tcp({ sport, dport, flags }) : udp({ sport, dport, payload }) })),
 });
 const toDev = (t: number, src: string, sport: number, dport: number, flags = 'S'): TimedFrame => ({

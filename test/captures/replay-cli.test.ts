@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { ReplaySummary } from '../../gateway/pipeline/summary.js';
+import type { ReplaySummary } from '../../gateway/replay/summary.js';
 import { fixture, ROOT } from '../helpers/fixtures.js';
 
 const CLI = join(ROOT, 'dist/gateway/cli/main.js');

@@ -5,15 +5,13 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ALERTS_DEFAULTS, AlertManager } from '../../gateway/alerts/alert-manager.js';
 import type { Alert } from '../../gateway/alerts/alert.js';
-import { PIPELINE_DEFAULTS } from '../../gateway/config/pipeline-config.js';
-import { DetectEngine } from '../../gateway/detect/detect-engine.js';
-import { DETECTORS } from '../../gateway/detect/registry.js';
+import { PIPELINE_DEFAULTS } from '../../gateway/sensor/sensor-config.js';
+import { buildSensor } from '../../gateway/sensor/sensor.js';
+import { standardPlugins } from '../../gateway/plugins/standard-plugins.js';
 import { BEACON_PERIOD } from '../../gateway/demo/demo-attacks.js';
 import { ATTACKERS, DEMO_HOSTS } from '../../gateway/demo/demo-devices.js';
 import { DEMO_GATEWAY_ADDRESSES, demoFrames } from '../../gateway/demo/demo-network.js';
 import { PacedReplay } from '../../gateway/demo/paced-replay.js';
-import { Pipeline } from '../../gateway/pipeline/pipeline.js';
-import { MudPolicy } from '../../gateway/policy/mud-policy.js';
 import { POLICY_DEFAULTS } from '../../gateway/policy/policy-config.js';
 import { ProfileStore } from '../../gateway/policy/profile-store.js';
 import { ROOT } from '../helpers/fixtures.js';
@@ -29,19 +27,20 @@ let all: readonly Alert[] = [];
 let replay: PacedReplay;
 
 beforeAll(async () => {
-  const p = new Pipeline(PIPELINE_DEFAULTS);
   const alerts = new AlertManager(ALERTS_DEFAULTS, null);
-  const engine = new DetectEngine(p, DETECTORS, {}, alerts);
   const store = new ProfileStore();
   store.loadDir(`${ROOT}/policies/profiles`);
-  engine.add('mudPolicy', new MudPolicy(engine.host, { ...POLICY_DEFAULTS, gatewayAddresses: [...DEMO_GATEWAY_ADDRESSES] }, store));
+  const engine = buildSensor({
+    config: PIPELINE_DEFAULTS, alerts,
+    plugins: standardPlugins({ policy: { config: { ...POLICY_DEFAULTS, gatewayAddresses: [...DEMO_GATEWAY_ADDRESSES] }, store } }),
+  });
+  const p = engine.pipeline;
   alerts.addListener((a, isNew) => {
     if (isNew) raised.push({ loop: Math.floor((p.lastTs - START) / demo.loopUs), alert: a });
   });
   replay = new PacedReplay({ frames: demo.frames, startTimeUs: START, speed: 1e6, maxLoops: LOOPS });
-  await replay.run(p.sink);
+  await replay.run(engine.sink);
   engine.finish();
-  alerts.flush();
   all = alerts.all();
 });
 

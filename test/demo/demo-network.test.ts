@@ -8,12 +8,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Alert } from '../../gateway/alerts/alert.js';
-import { PIPELINE_DEFAULTS } from '../../gateway/config/pipeline-config.js';
+import { PIPELINE_DEFAULTS } from '../../gateway/sensor/sensor-config.js';
 import { ATTACK_TIMES, BRUTEFORCE_SESSIONS, CAMERA_OPEN_PORTS, SCAN_PORTS, TUNNEL_QUERIES, BEACON_PERIOD } from '../../gateway/demo/demo-attacks.js';
 import { ATTACKERS, DEMO_EPOCH_US, DEMO_HOSTS, DEMO_LOOP_SECONDS, ROUTER } from '../../gateway/demo/demo-devices.js';
 import { DEMO_GATEWAY_ADDRESSES, demoFrames, writeDemoCapture } from '../../gateway/demo/demo-network.js';
-import { replayCapture } from '../../gateway/pipeline/replay.js';
-import type { ReplaySummary } from '../../gateway/pipeline/summary.js';
+import { replayCapture } from '../../gateway/replay/replay.js';
+import type { ReplaySummary } from '../../gateway/replay/summary.js';
 import type { MudPolicy } from '../../gateway/policy/mud-policy.js';
 import { POLICY_DEFAULTS } from '../../gateway/policy/policy-config.js';
 import { ProfileStore } from '../../gateway/policy/profile-store.js';
@@ -37,7 +37,7 @@ beforeAll(async () => {
     detect: { policy: { config: { ...POLICY_DEFAULTS, gatewayAddresses: [...DEMO_GATEWAY_ADDRESSES] }, store } },
   });
   s = r.summary;
-  policy = r.engine!.detectors.find((d) => d.name === 'mudPolicy')!.d as MudPolicy;
+  policy = r.sensor.plugin<MudPolicy>('mudPolicy')!;
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

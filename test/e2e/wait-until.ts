@@ -1,15 +1,2 @@
-// Waiting on a condition instead of sleeping: end-to-end tests poll what they watch (a log line, a
-// count of events) with a generous deadline, so a loaded machine makes them slower, not flaky.
-
-/**
- * Resolves once `cond()` is true, polling every `everyMs` (default 20 ms). Rejects when
- * `timeoutMs` passes first, with `what()` describing what was awaited and the state reached, or at
- * once when `cond` throws (a daemon that died need not be waited for).
- */
-export async function until(cond: () => boolean, what: () => string, timeoutMs: number, everyMs = 20): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what()}`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-}
+// The end-to-end suites' wait, now shared by every suite: see test/helpers/wait-until.ts.
+export { until } from '../helpers/wait-until.js';

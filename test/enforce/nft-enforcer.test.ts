@@ -11,6 +11,7 @@ import { ENFORCE_ERRORS, NftEnforcer, type NftEnforcerOptions } from '../../gate
 import { compileProfile, parseMud, type CompiledPolicy, type PolicyContext } from '../../policies/index.js';
 import { dnsSetName } from '../../policies/nft/nft-names.js';
 import { fixture } from '../helpers/fixtures.js';
+import { until } from '../helpers/wait-until.js';
 
 const root = process.getuid?.() === 0;
 const tools = !spawnSync('nft', ['--version'], { stdio: 'ignore' }).error && !spawnSync('ip', ['-V'], { stdio: 'ignore' }).error;
@@ -133,9 +134,9 @@ describe.skipIf(skipWhy !== '')(`nftables enforcer in network namespaces${skipWh
     expect(listSet(DNS_SET)).toMatch(/elements = \{ 10\.88\.2\.3 timeout 5m expires 4m5\ds/);
     expect(listSet('dev_02000000000a_v4')).toMatch(/elements = \{ 10\.88\.1\.10 \}/);
     expect(nft('list', 'table', 'inet', 'edgeward')).not.toContain(dnsSetName('not.used.example', 4));
-    // Without flush(): written by the timer within flushDelayMs (100 ms).
+    // Without flush(): written by the timer (after flushDelayMs, 100 ms), however late it fires.
     e.addDnsAddress(DNS_NAME, 4, '10.88.2.5', 300);
-    await sleep(300);
+    await until(() => listSet(DNS_SET).includes('10.88.2.5'), () => `10.88.2.5 written by the timer: ${listSet(DNS_SET)}`, 10_000, 50);
     expect(listSet(DNS_SET)).toContain('10.88.2.5');
     // A profile change (or a restart that re-adds what it learned) replaces the table: nothing lost.
     await e.apply([dnsPolicy()]);
@@ -153,7 +154,8 @@ describe.skipIf(skipWhy !== '')(`nftables enforcer in network namespaces${skipWh
     e.addDnsAddress(DNS_NAME, 4, '10.88.2.6', 1);
     await e.flush();
     expect(listSet(DNS_SET)).toMatch(/10\.88\.2\.6 timeout 1s/);
-    await sleep(2500);
+    // The kernel lets it go after its second: waited for, not slept on.
+    await until(() => !listSet(DNS_SET).includes('10.88.2.6'), () => `10.88.2.6 to expire: ${listSet(DNS_SET)}`, 10_000, 100);
     expect(listSet(DNS_SET)).not.toContain('10.88.2.6');
     await e.apply([dnsPolicy()]);
     expect(listSet(DNS_SET)).not.toContain('10.88.2.6');
@@ -181,15 +183,21 @@ describe.skipIf(skipWhy !== '')(`nftables enforcer in network namespaces${skipWh
   });
 
   it('fail-open: drops hold while the liveness element lives, lapse once it expires (no heartbeat, as after SIGKILL), and stop() removes the table', async () => {
-    const e = enforcer({ failMode: 'open', aliveTimeoutSeconds: 1, heartbeatSeconds: 0.25 });
+    // A liveness timeout of a few seconds, so that the first connect (a process to start) is sure
+    // to meet the live element, and a heartbeat well inside it, so that one late beat does not
+    // let it lapse; the lapse itself is waited for, not slept on.
+    const aliveSeconds = 3;
+    const alive = () => listSet('alive').includes('0x00000000');
+    const e = enforcer({ failMode: 'open', aliveTimeoutSeconds: aliveSeconds, heartbeatSeconds: 0.5 });
     await e.apply([dnsPolicy()]);
-    expect(listSet('alive')).toMatch(/0x00000000 timeout 1s/);
+    expect(listSet('alive')).toMatch(/0x00000000 timeout 3s/);
     expect(await connect(dev, '10.88.2.2', 7001)).toBe('timeout');
-    await sleep(1200); // nobody refreshes it
+    await until(() => !alive(), () => `the liveness element to lapse: ${listSet('alive')}`, 15_000, 100); // nobody refreshes it
     expect(listSet('alive')).not.toContain('0x00000000');
     expect(await connect(dev, '10.88.2.2', 7001)).toBe('ok');
-    e.start(); // the heartbeat brings it back and keeps it well past its 1 s timeout
-    await sleep(1500);
+    e.start(); // the heartbeat brings it back and keeps it past its timeout
+    await until(alive, () => `the heartbeat to bring the liveness element back: ${listSet('alive')}`, 15_000, 100);
+    await sleep(aliveSeconds * 1000 + 500);
     expect(listSet('alive')).toContain('0x00000000');
     expect(await connect(dev, '10.88.2.2', 7001)).toBe('timeout');
     await e.stop();

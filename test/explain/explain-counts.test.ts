@@ -9,17 +9,17 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PIPELINE_DEFAULTS } from '../../gateway/config/pipeline-config.js';
+import { PIPELINE_DEFAULTS } from '../../gateway/sensor/sensor-config.js';
 import { parseMac } from '../../gateway/common/address-text.js';
 import { ATTACKERS, DEMO_HOSTS } from '../../gateway/demo/demo-devices.js';
 import { DEMO_GATEWAY_ADDRESSES, writeDemoCapture } from '../../gateway/demo/demo-network.js';
 import { DenialRecorder } from '../../gateway/explain/denial-recorder.js';
-import { explainCapture, type ExplainCaptureResult } from '../../gateway/explain/explain-capture.js';
+import { explainCapture, type ExplainCaptureResult } from '../../gateway/cli/explain-capture.js';
 import { explainLive, storedFlowsOf } from '../../gateway/explain/explain-live.js';
 import type { DeviceExplanation, ExplainReport } from '../../gateway/explain/explain-report.js';
 import type { FlowRecord } from '../../gateway/track/flow-record.js';
-import { replayCapture } from '../../gateway/pipeline/replay.js';
-import type { ReplaySummary } from '../../gateway/pipeline/summary.js';
+import { replayCapture } from '../../gateway/replay/replay.js';
+import type { ReplaySummary } from '../../gateway/replay/summary.js';
 import type { MudPolicy } from '../../gateway/policy/mud-policy.js';
 import { POLICY_DEFAULTS, type PolicyConfig } from '../../gateway/policy/policy-config.js';
 import { ProfileStore } from '../../gateway/policy/profile-store.js';
@@ -227,10 +227,9 @@ describe('on a running gateway (explainLive over the flow store)', () => {
     const r = await replayCapture(c.file, {
       config: PIPELINE_DEFAULTS, topFlows: 1_000_000,
       detect: { policy: { config: c.policy, store: c.store() } },
-      setup: (_p, engine) => {
-        policy = engine!.detectors.find((d) => d.name === 'mudPolicy')!.d as MudPolicy;
-        recorder = new DenialRecorder(engine!.host, policy);
-        engine!.add('denialRecorder', recorder);
+      setup: (_p, sensor) => {
+        policy = sensor.plugin<MudPolicy>('mudPolicy')!;
+        recorder = sensor.plugin<DenialRecorder>('denialRecorder')!;
       },
     });
     return { policy: policy!, recorder: recorder!, records: r.summary.flows.top, dns: r.pipeline.dns };

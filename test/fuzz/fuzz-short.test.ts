@@ -40,7 +40,11 @@ describe('npm run fuzz', () => {
   it('reports a throwing, a hanging and a slow target, with reproducers that trigger them', () => {
     const dir = join(out, 'faults');
     // Seed 1 triggers each double at least twice within its 200 inputs (about one input in fifty does).
-    const { status, summary } = fuzz('--targets', 'fault-throw,fault-hang,fault-slow', '--iterations', '600', '--seed', '1', '--hang-ms', '1000', '--out', dir);
+    // Bounds far from what the doubles do, so the machine's load cannot change a verdict: the slow
+    // double spins 400 ms (always past a 350 ms bound, which an ordinary input of microseconds
+    // would need a 350 ms stall to reach), and a 3 s watchdog leaves it 2.6 s before it would
+    // count as a hang (the hanging double never returns, so any watchdog finds it).
+    const { status, summary } = fuzz('--targets', 'fault-throw,fault-hang,fault-slow', '--iterations', '600', '--seed', '1', '--bound-ms', '350', '--hang-ms', '3000', '--out', dir);
     expect(status).toBe(1);
     const kinds = new Map(summary.findings.list.map((f) => [f.target, f.kind]));
     expect(Object.fromEntries(kinds)).toEqual({ 'fault-throw': 'exception', 'fault-hang': 'hang', 'fault-slow': 'slow' });
@@ -59,8 +63,11 @@ describe('npm run fuzz', () => {
   }, 120_000);
 
   it('is deterministic: the same seed finds the same inputs, and --replay reproduces one', () => {
-    const a = fuzz('--targets', 'fault-throw', '--iterations', '2000', '--seed', '11', '--out', join(out, 'a')).summary;
-    const b = fuzz('--targets', 'fault-throw', '--iterations', '2000', '--seed', '11', '--out', join(out, 'b')).summary;
+    // Only exceptions are to be found here: generous time bounds, so that a stall on a loaded machine
+    // cannot add a 'slow' finding to one run and not to the other.
+    const bounds = ['--bound-ms', '5000', '--hang-ms', '30000'];
+    const a = fuzz('--targets', 'fault-throw', '--iterations', '2000', '--seed', '11', ...bounds, '--out', join(out, 'a')).summary;
+    const b = fuzz('--targets', 'fault-throw', '--iterations', '2000', '--seed', '11', ...bounds, '--out', join(out, 'b')).summary;
     expect(a.findings.total).toBeGreaterThan(3);
     expect(b.findings.list.map((f) => f.iteration)).toEqual(a.findings.list.map((f) => f.iteration));
     const first = a.findings.list[0]!;

@@ -4,8 +4,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PcapWriter } from '../../gateway/capture/pcap-writer.js';
-import { pipelineConfig, type Overrides, type PipelineConfig } from '../../gateway/config/pipeline-config.js';
-import { replayCapture, type DetectOptions, type ReplayResult } from '../../gateway/pipeline/replay.js';
+import { pipelineConfig, type Overrides, type PipelineConfig } from '../../gateway/sensor/sensor-config.js';
+import { replayCapture, type DetectOptions, type ReplayResult } from '../../gateway/replay/replay.js';
 
 /** One frame at packet time `t` (seconds since 2026-01-01T00:00:00Z). */
 export interface TimedFrame {

@@ -6,10 +6,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PcapWriter } from '../../gateway/capture/pcap-writer.js';
-import { pipelineConfig } from '../../gateway/config/pipeline-config.js';
+import { pipelineConfig } from '../../gateway/sensor/sensor-config.js';
 import type { LearnerOptions } from '../../gateway/learn/learn-config.js';
 import { ProfileLearner } from '../../gateway/learn/profile-learner.js';
-import { replayCapture, type ReplayResult } from '../../gateway/pipeline/replay.js';
+import { replayCapture, type ReplayResult } from '../../gateway/replay/replay.js';
 import { POLICY_DEFAULTS, type PolicyConfig } from '../../gateway/policy/policy-config.js';
 import { ProfileStore } from '../../gateway/policy/profile-store.js';
 import { encodeName } from '../helpers/dns-wire.js';
@@ -123,12 +123,10 @@ export function writeCase(frames: readonly TimedFrame[]): { file: string; cleanu
 export async function learnFrames(frames: readonly TimedFrame[], opts: Partial<LearnerOptions> = {}): Promise<ProfileLearner> {
   const c = writeCase(frames);
   try {
-    let learner: ProfileLearner | undefined;
-    await replayCapture(c.file, {
-      config: pipelineConfig({}), topFlows: 0, detect: { detectors: [] },
-      setup: (_p, engine) => { learner = new ProfileLearner(engine!.host, { devices: [DEV_MAC], ...opts }); engine!.add('profileLearner', learner); },
+    const { sensor } = await replayCapture(c.file, {
+      config: pipelineConfig({}), topFlows: 0, detect: { detectors: [], learn: { devices: [DEV_MAC], ...opts } },
     });
-    return learner!;
+    return sensor.plugin<ProfileLearner>('profileLearner')!;
   } finally {
     c.cleanup();
   }

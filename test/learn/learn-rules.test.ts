@@ -3,15 +3,12 @@
 // from who opened the connection, the IANA URNs for the gateway's DNS and NTP, local-networks for
 // the LAN, DHCP, ICMP by type, IPv6, the long tail, the window and the caps. Every learned profile
 // must validate without a warning, and replaying its own capture with it bound must raise nothing.
+import { testSensor } from '../helpers/sensor.js';
+import { standardPlugins } from '../../gateway/plugins/standard-plugins.js';
 import { describe, expect, it } from 'vitest';
 import { parseMud } from '../../policies/index.js';
-import { ALERTS_DEFAULTS, AlertManager } from '../../gateway/alerts/alert-manager.js';
 import { LINKTYPE_ETHERNET } from '../../gateway/capture/link-types.js';
-import { pipelineConfig } from '../../gateway/config/pipeline-config.js';
-import { DetectEngine } from '../../gateway/detect/detect-engine.js';
-import { DETECTORS } from '../../gateway/detect/registry.js';
 import { ProfileLearner } from '../../gateway/learn/profile-learner.js';
-import { Pipeline } from '../../gateway/pipeline/pipeline.js';
 import { formatDuration, parseDuration } from '../../gateway/learn/duration.js';
 import type { LearnedProfile } from '../../gateway/learn/learned-profile.js';
 import { LEARN_ERRORS, LearnError } from '../../gateway/learn/learn-errors.js';
@@ -303,10 +300,9 @@ describe('profile learner: the profile itself', () => {
 
 describe('profile learner: live', () => {
   it('runs as a detector beside the others and answers profileFor() while it keeps learning (the daemon\'s policy.learn)', () => {
-    const pipeline = new Pipeline(pipelineConfig({}));
-    const engine = new DetectEngine(pipeline, DETECTORS, {}, new AlertManager(ALERTS_DEFAULTS));
-    const learner = new ProfileLearner(engine.host, { devices: [DEV_MAC, PHONE_MAC] });
-    engine.add('profileLearner', learner);
+    const engine = testSensor(standardPlugins({ learn: { devices: [DEV_MAC, PHONE_MAC] } }));
+    const pipeline = engine.pipeline;
+    const learner = engine.plugin<ProfileLearner>('profileLearner')!;
     const feed = (frames: TimedFrame[]): void => {
       for (const f of frames) pipeline.handle(f.data, 0, f.data.length, f.data.length, T0 + Math.round(f.t * 1e6), LINKTYPE_ETHERNET, 0);
     };

@@ -12,7 +12,7 @@ import { runMudLearn } from '../../gateway/cli/mud-learn-command.js';
 import type { CliIo } from '../../gateway/cli/cli-io.js';
 import { compareProfiles, comparisonTable, meaningKey } from '../../gateway/learn/compare-profiles.js';
 import type { LearnReport } from '../../gateway/learn/learn-report.js';
-import type { ReplaySummary } from '../../gateway/pipeline/summary.js';
+import type { ReplaySummary } from '../../gateway/replay/summary.js';
 import { fixture, ROOT } from '../helpers/fixtures.js';
 
 const DIR = fixture('mud-pairs/tapo-p115');

@@ -61,8 +61,16 @@ describe.skipIf(skipReason !== null)(`daemon metrics in InfluxDB${skipReason ? `
     const file = join(t.dir, 'b.pcap');
     writeDeviceCapture(file, 10, 12, 7);
     await t.daemon.ingestCapture(file);
-    // Several reports go into the buffer meanwhile.
-    await new Promise((r) => setTimeout(r, 1200));
+    // Several reports go into the buffer meanwhile. Each one, device 10 in it, adds its points to the
+    // buffer (none can leave it): wait until it grew three times, not for a time three should fit in.
+    let grew = 0;
+    let buffered = t.daemon.influxStats()!.buffered;
+    await until(async () => {
+      const now = t.daemon.influxStats()!.buffered;
+      if (now > buffered) grew++;
+      buffered = now;
+      return grew >= 3;
+    });
     const during = t.daemon.influxStats()!;
     expect(during.buffered).toBeGreaterThan(0);
     const upAt = Date.now();

@@ -7,6 +7,7 @@ import { InfluxWriter, type MetricPoint } from '../../gateway/metrics/influx-wri
 import { METRICS_DEFAULTS, type MetricsConfig } from '../../gateway/metrics/metrics-config.js';
 import { METRICS_ERRORS } from '../../gateway/metrics/metrics-errors.js';
 import { METRIC_SCHEMAS } from '../../gateway/metrics/metrics-reporter.js';
+import { until } from '../helpers/wait-until.js';
 
 /** A loopback port nothing listens on (taken, then released). */
 async function closedPort(): Promise<number> {
@@ -17,7 +18,6 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const pt = (i: number): MetricPoint => ({ measurement: 'edge_logs', tags: { severity: 'err' }, fields: { count: i }, timestamp: 1_767_225_600_000 + i });
 
 const writers: InfluxWriter[] = [];
@@ -35,12 +35,14 @@ describe('InfluxWriter without a server', () => {
   it('keeps points buffered, counts failed attempts with their code, and keeps retrying', async () => {
     const w = writer({ influxUrl: `http://127.0.0.1:${await closedPort()}` });
     for (let i = 0; i < 10; i++) w.write(pt(i));
-    await sleep(150);
+    // Waits for the attempts themselves, not for a time they ought to fit in.
+    await until(() => w.stats().failures > 0, () => `a failed attempt: ${JSON.stringify(w.stats())}`, 10_000);
     const early = w.stats().failures;
     expect(early).toBeGreaterThan(0);
     expect(w.stats()).toMatchObject({ buffered: 10, written: 0, dropped: 0, connected: false, lastError: 'metrics.influx_unreachable' });
-    await sleep(400);
-    expect(w.stats().failures).toBeGreaterThan(early); // still trying, the delay capped at retryMaxMs
+    // Still trying, the delay capped at retryMaxMs.
+    await until(() => w.stats().failures > early, () => `another attempt after ${early}: ${JSON.stringify(w.stats())}`, 10_000);
+    expect(w.stats().failures).toBeGreaterThan(early);
     await expect(w.flush()).rejects.toMatchObject({ code: 'metrics.influx_unreachable' });
     expect(w.stats().buffered).toBe(10);
   });
@@ -54,7 +56,7 @@ describe('InfluxWriter without a server', () => {
     );
     expect(w.target).toBe(`http://127.0.0.1:${port}`);
     for (let i = 0; i < 3; i++) w.write(pt(i));
-    await sleep(100);
+    await until(() => events.some(([e]) => e === 'metrics.influx_down'), () => `metrics.influx_down: ${JSON.stringify(events)}`, 10_000);
     await w.close();
     const names = events.map(([e]) => e);
     expect(names).toContain('metrics.influx_down');

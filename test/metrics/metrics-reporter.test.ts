@@ -1,21 +1,20 @@
 // The InfluxDB report: which points, with which tags and fields, from a meter fed real frames and
 // the alert and log counters; cumulative values; the label cap of the counters.
+import { asFactory, testSensor } from '../helpers/sensor.js';
 import { describe, expect, it } from 'vitest';
-import { pipelineConfig } from '../../gateway/config/pipeline-config.js';
 import { EventCounters, MAX_LABEL_SETS, OVERFLOW_LABEL } from '../../gateway/metrics/event-counters.js';
 import type { MetricPoint } from '../../gateway/metrics/influx-writer.js';
 import { MetricsReporter } from '../../gateway/metrics/metrics-reporter.js';
 import { TrafficMeter } from '../../gateway/metrics/traffic-meter.js';
-import { Pipeline } from '../../gateway/pipeline/pipeline.js';
 import { ETHER_IPV4, ether, frame, ipv4, LINK, PROTO, udp } from '../helpers/frames.js';
+import { until } from '../helpers/wait-until.js';
 
 const A = '02:00:00:00:00:0a';
 const B = '02:00:00:00:00:0b';
 
 function setup(): { feed: (f: Buffer) => void; counters: EventCounters; sink: MetricPoint[]; reporter: MetricsReporter } {
-  const p = new Pipeline(pipelineConfig({}));
   const meter = new TrafficMeter(16);
-  p.observers.push(meter);
+  const p = testSensor([asFactory('trafficMeter', meter)]).pipeline;
   const counters = new EventCounters();
   const sink: MetricPoint[] = [];
   const reporter = new MetricsReporter(meter, counters, { write: (pt) => sink.push(pt) }, 10);
@@ -78,11 +77,13 @@ describe('MetricsReporter', () => {
     counters.countLog('err');
     const r = new MetricsReporter({ snapshot: () => [] }, counters, { write: (p) => sink.push(p) }, 0.02);
     r.start();
-    await new Promise((res) => setTimeout(res, 150));
+    // Two reports made by the timer, however long a loaded machine takes to fire it.
+    await until(() => r.reports >= 2, () => `two reports, ${r.reports} so far`, 10_000, 5);
     r.stop();
     const n = r.reports;
     expect(n).toBeGreaterThanOrEqual(2);
     expect(sink).toHaveLength(n);
+    // Stopped: none more, however long one waits (three intervals here).
     await new Promise((res) => setTimeout(res, 60));
     expect(r.reports).toBe(n);
   });

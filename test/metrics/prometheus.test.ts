@@ -1,5 +1,6 @@
 // The Prometheus exposition: every series with the value the source gives at scrape time, types,
 // labels rebuilt at each scrape, process metrics, and a registry of its own.
+import type { PluginCost } from '../../gateway/sensor/plugin-bus.js';
 import { describe, expect, it } from 'vitest';
 import { register as globalRegistry } from 'prom-client';
 import type { AlertCount, LogCount } from '../../gateway/metrics/event-counters.js';
@@ -28,6 +29,8 @@ class FakeSource implements MetricsSource {
   edgeLogsDropped = (): number => this.v.edgeLogsDropped;
   influx = (): InfluxStats | null => this.influxStats;
   streamClients = (): number => this.v.streamClients;
+  plugins = (): PluginCost[] => [];
+  events = (): Record<string, number> => ({});
 }
 
 /** Samples of the text by `name{k="v",...}` with the labels sorted; and `# TYPE` by name. */

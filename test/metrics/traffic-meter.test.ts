@@ -1,9 +1,8 @@
 // The traffic meter on real frames through the real pipeline: who sent, who received, which MACs
 // are no one's, and the cap (eviction order, and no counting into an evicted row).
+import { asFactory, testSensor } from '../helpers/sensor.js';
 import { describe, expect, it } from 'vitest';
-import { pipelineConfig } from '../../gateway/config/pipeline-config.js';
 import { TrafficMeter, type DeviceTraffic } from '../../gateway/metrics/traffic-meter.js';
-import { Pipeline } from '../../gateway/pipeline/pipeline.js';
 import { arp, ETHER_ARP, ETHER_IPV4, ether, frame, ipv4, LINK, padTo, PROTO, tcp, udp } from '../helpers/frames.js';
 
 const A = '02:00:00:00:00:0a';
@@ -23,9 +22,8 @@ function udpFrame(src: string, dst: string, n: number): Buffer {
 
 /** A pipeline with the meter as its only observer; feed(frame, seconds) runs one frame through it. */
 function metered(maxDevices = 16): { meter: TrafficMeter; feed: (f: Buffer, t?: number, origLen?: number) => void } {
-  const p = new Pipeline(pipelineConfig({}));
   const meter = new TrafficMeter(maxDevices);
-  p.observers.push(meter);
+  const p = testSensor([asFactory('trafficMeter', meter)]).pipeline;
   return {
     meter,
     feed: (f, t = 0, origLen = f.length) => p.handle(f, 0, f.length, origLen, 1_767_225_600_000_000 + t * 1e6, LINK.ETHERNET, 0),
@@ -117,8 +115,7 @@ describe('TrafficMeter', () => {
   it('says once, at the first eviction, that the cap is reached', () => {
     const events: Array<[string, unknown]> = [];
     const meter = new TrafficMeter(1, (event, fields) => events.push([event, fields]));
-    const p = new Pipeline(pipelineConfig({}));
-    p.observers.push(meter);
+    const p = testSensor([asFactory('trafficMeter', meter)]).pipeline;
     for (const f of [udpFrame(A, BROADCAST, 0), udpFrame(B, BROADCAST, 0), udpFrame(C, BROADCAST, 0)]) p.handle(f, 0, f.length, f.length, 0, LINK.ETHERNET, 0);
     expect(meter.evicted).toBe(2);
     expect(events).toEqual([['metrics.meter_full', { maxDevices: 1 }]]);

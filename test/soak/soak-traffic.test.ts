@@ -1,12 +1,12 @@
 // The soak's synthetic LAN on a simulated clock (no wall clock): well-formed frames of every kind,
 // the packet shares it promises, devices that join over DHCP and are replaced, names that change,
 // and the same bytes for the same seed.
+import { asFactory, testSensor } from '../helpers/sensor.js';
 import { createHash } from 'node:crypto';
 import { Session } from 'node:inspector/promises';
 import { describe, expect, it } from 'vitest';
-import { pipelineConfig } from '../../gateway/config/pipeline-config.js';
+import { pipelineConfig } from '../../gateway/sensor/sensor-config.js';
 import type { DnsMessage } from '../../gateway/app/dns/dns-message.js';
-import { Pipeline } from '../../gateway/pipeline/pipeline.js';
 import { SoakTraffic, TRAFFIC_MIX, type TrafficOptions } from '../../gateway/soak/soak-traffic.js';
 
 const T0 = Date.UTC(2026, 0, 1) * 1000; // µs
@@ -26,8 +26,7 @@ function drive(g: SoakTraffic, seconds: number, rate: number): void {
 const lastLookup: [DnsMessage | null, DnsMessage | null] = [null, null];
 
 function run(opts: TrafficOptions, seconds: number, rate: number, maxDevices = 8192) {
-  const p = new Pipeline(pipelineConfig({ devices: { maxDevices } }));
-  p.app.dnsObservers.push((m) => { lastLookup[m.qr ? 1 : 0] = m; });
+  const p = testSensor([asFactory('lookups', { onApp(rec) { if (rec.kind === 'dns') lastLookup[rec.msg.qr ? 1 : 0] = rec.msg; } })], pipelineConfig({ devices: { maxDevices } })).pipeline;
   let lastTs = 0, backwards = 0;
   const g = new SoakTraffic(opts, (buf, len, ts) => {
     if (ts < lastTs) backwards++;

@@ -1,6 +1,7 @@
 // The soak on the wall clock, short: runSoak delivers the packets of its rate, flows come and go
 // (the flow table stays level), devices churn through a small inventory cap, and there is one
 // sample per interval. Also the verdicts, on made-up series, and the command line's JSON.
+import { DETECTORS } from '../../gateway/detect/registry.js';
 import { describe, expect, it } from 'vitest';
 import { soakMain } from '../../gateway/soak/soak-main.js';
 import { judgeSoak, resolveSoakOptions, runSoak, type SoakResult } from '../../gateway/soak/soak-run.js';
@@ -17,11 +18,18 @@ describe('runSoak', () => {
       pipeline: { flows: { udpTimeout: 2, otherTimeout: 2, tcpNewTimeout: 2, tcpClosedTimeout: 1 } },
       // device.new raised at once (not held 10 s), so every join is an alert within the run.
       detect: { deviceNew: { holdSeconds: 0 } },
+      // Whatever a stall of a loaded machine leaves owed goes out in the next slice: the packets
+      // delivered are the rate's, not the machine's (the soak proper keeps the 0.25 s default).
+      maxCatchUpSeconds: 10,
       onSample: (s) => seen.push(s.index),
     });
     expect(r.samples.map((s) => s.index)).toEqual([1, 2, 3, 4, 5]);
     expect(seen).toEqual([1, 2, 3, 4, 5]);
-    r.samples.forEach((s, i) => expect(Math.abs(s.elapsedSeconds - 2 * (i + 1))).toBeLessThan(0.5));
+    // A sample is taken by the first slice at or past its boundary, the last at the end of the run:
+    // never early, in order. How late the others come depends on the machine, not the soak.
+    r.samples.forEach((s, i) => expect(s.elapsedSeconds).toBeGreaterThanOrEqual(2 * (i + 1)));
+    for (let i = 1; i < r.samples.length; i++) expect(r.samples[i]!.elapsedSeconds).toBeGreaterThanOrEqual(r.samples[i - 1]!.elapsedSeconds);
+    expect(r.samples[4]!.elapsedSeconds).toBe(10);
   }, 30_000);
 
   it('delivers the packets of the rate', () => {
@@ -55,7 +63,11 @@ describe('runSoak', () => {
   });
 
   it('measures the CPU the run used, per interval', () => {
-    for (let i = 1; i < r.samples.length; i++) expect(r.samples[i]!.cpuSeconds).toBeGreaterThan(r.samples[i - 1]!.cpuSeconds);
+    // A running total (unrounded, µs resolution): it never goes back, and the run as a whole used
+    // some. Two samples may not differ by a fixed amount: at this rate an interval costs ~0.1 s.
+    for (let i = 1; i < r.samples.length; i++) expect(r.samples[i]!.cpuSeconds).toBeGreaterThanOrEqual(r.samples[i - 1]!.cpuSeconds);
+    expect(r.samples[r.samples.length - 1]!.cpuSeconds).toBeGreaterThan(r.samples[0]!.cpuSeconds);
+    expect(r.samples[0]!.cpuSeconds).toBeGreaterThan(0);
     for (const s of r.samples) expect(s.cpuPercent).toBeGreaterThan(0);
   });
 
@@ -66,7 +78,9 @@ describe('runSoak', () => {
     expect(last.alertsOpen).toBeGreaterThan(0);
     expect(last.alertsOpen).toBeLessThanOrEqual(last.alertsTotal);
     expect(last.detectorState).toBeGreaterThan(0);
-    expect(r.detectors).toBe(17);
+    // Every registered detector plus the MUD policy, its denial recorder and the traffic meter.
+    expect(r.plugins).toEqual([...DETECTORS.map((d) => d.name), 'mudPolicy', 'denialRecorder', 'trafficMeter']);
+    expect(r.detectors).toBe(DETECTORS.length + 3);
     expect(Object.keys(r.detectorState)).toContain('baseline');
   });
 });
@@ -121,14 +135,19 @@ describe('soak-main', () => {
     expect(doc.options).toMatchObject({ seconds: 2, rate: 2000, devices: 10, intervalSeconds: 1 });
     expect(err).toContain('lag p50/p99/max ms');
     expect(err).toContain('too short to judge');
-    expect(code).toBe(0);
+    // Whether 2 s on the wall clock held the rate is the machine's doing (a stall past the 0.25 s
+    // catch-up drops packets); what the command guarantees is the exit code of its verdict.
+    expect(doc.verdict.memoryLevelsOff).toBeNull();
+    expect(doc.verdict.ok).toBe(doc.verdict.rateOk);
+    expect(code).toBe(doc.verdict.ok ? 0 : 1);
   }, 30_000);
 
   it('scales the flow idle timeouts with --timeout-scale', async () => {
     let out = '';
     const code = await soakMain(['--seconds', '1', '--interval', '1', '--rate', '1000', '--devices', '5', '--timeout-scale', '3', '--json'], (s) => { out += s; }, () => {});
-    expect(code).toBe(0);
-    expect((JSON.parse(out) as SoakResult).flowTimeouts).toEqual({ udp: 180, other: 180, tcpClosed: 30 });
+    const doc = JSON.parse(out) as SoakResult;
+    expect(code).toBe(doc.verdict.ok ? 0 : 1); // the rate verdict of a 1 s run is the machine's, see above
+    expect(doc.flowTimeouts).toEqual({ udp: 180, other: 180, tcpClosed: 30 });
   }, 30_000);
 
   it('refuses a bad argument with exit code 2', async () => {

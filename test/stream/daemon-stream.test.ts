@@ -27,13 +27,20 @@ async function newDevices(from: number, to: number): Promise<void> {
   await t.daemon.ingestCapture(file);
 }
 
-/** A client authenticated by subprotocol that collects events. */
+/**
+ * A client authenticated by subprotocol that collects events. Resolves once the server answered
+ * the subscribe with `live` (after the replay, when `since` is given): from then on every event
+ * raised reaches it, so no test needs to guess how long the subscribe takes to land.
+ */
 function connect(since?: number): Promise<{ ws: WebSocket; events: EventMsg[]; next: (n: number) => Promise<void> }> {
   const ws = new WebSocket(`${t.url.replace('http', 'ws')}/api/v1/stream`, ['edgeward.v1', `bearer.${t.tokens.analyst}`]);
   const events: EventMsg[] = [];
   const waiters: { n: number; resolve: () => void }[] = [];
+  let live: () => void = () => {};
+  const isLive = new Promise<void>((resolve) => { live = resolve; });
   ws.on('message', (raw) => {
     const m = JSON.parse(raw.toString()) as { type: string };
+    if (m.type === 'live') live();
     if (m.type !== 'event') return;
     events.push(m as EventMsg);
     for (const w of waiters.splice(0)) if (events.length >= w.n) w.resolve(); else waiters.push(w);
@@ -43,23 +50,21 @@ function connect(since?: number): Promise<{ ws: WebSocket; events: EventMsg[]; n
     ws.once('open', () => {
       expect(ws.protocol).toBe('edgeward.v1');
       ws.send(JSON.stringify(since === undefined ? { type: 'subscribe', topics: ['alert'] } : { type: 'subscribe', topics: ['alert'], since }));
-      resolve({
+      void isLive.then(() => resolve({
         ws, events,
         next: (n) => new Promise<void>((res, rej) => {
           if (events.length >= n) return res();
           const timer = setTimeout(() => rej(new Error(`only ${events.length} of ${n} events`)), 10_000);
           waiters.push({ n, resolve: () => { clearTimeout(timer); res(); } });
         }),
-      });
+      }));
     });
   });
 }
 
 describe('daemon stream', () => {
   it('delivers a replayed packet\'s alert, then exactly the 100 missed while away, in order', async () => {
-    const a = await connect();
-    // Subscribed before anything happens: give the subscribe a moment to land.
-    await new Promise((r) => setTimeout(r, 100));
+    const a = await connect(); // subscribed (the server said live) before anything happens
     await newDevices(1, 2);
     await a.next(1);
     expect(a.events[0]!.data.alert).toMatchObject({ rule: 'device.new', device: mac(1) });

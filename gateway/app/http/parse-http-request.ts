@@ -25,6 +25,9 @@ const HTTP_SLASH = [0x48, 0x54, 0x54, 0x50, 0x2f]; // "HTTP/"
 
 const incomplete: StreamParse<HttpRequest> = Object.freeze({ status: 'incomplete' });
 
+/** One header field line `buf[nameStart, lineEnd)` whose colon is at `colon` (no line end included). */
+export type HeaderFieldVisitor = (buf: Buffer, nameStart: number, colon: number, lineEnd: number) => void;
+
 /**
  * Parse the request head that starts at `buf[off]` and ends before `end`.
  * - ok: `end` is the offset just after the blank line that ends the head (the body, if any, follows);
@@ -32,8 +35,10 @@ const incomplete: StreamParse<HttpRequest> = Object.freeze({ status: 'incomplete
  * - error `decoder.http.malformed`: the bytes are not an HTTP/1.x request;
  * - error `decoder.http.incomplete`: no blank line within MAX_HEAD_LEN bytes.
  * A lone LF is accepted as a line end (RFC 9112 §2.2).
+ * @param onField told of every header field line (`buf[nameStart, colon)` is the name, the value runs
+ *   to `lineEnd`), so a caller can read more fields than Host and User-Agent without a second scan.
  */
-export function parseHttpRequest(buf: Buffer, off: number, end: number): StreamParse<HttpRequest> {
+export function parseHttpRequest(buf: Buffer, off: number, end: number, onField?: HeaderFieldVisitor): StreamParse<HttpRequest> {
   if (end > buf.length) end = buf.length;
   if (off < 0 || off > end) return malformed();
   const limit = end - off > MAX_HEAD_LEN ? off + MAX_HEAD_LEN : end;
@@ -87,6 +92,7 @@ export function parseHttpRequest(buf: Buffer, off: number, end: number): StreamP
     if (first === SP || first === HT) continue;
     const h = headerField(buf, lineStart, lineEnd);
     if (h < 0) return malformed();
+    if (onField !== undefined) onField(buf, lineStart, h, lineEnd);
     if (host === null && headerNameIs(buf, lineStart, h, 'host')) host = fieldValue(buf, h + 1, lineEnd);
     else if (userAgent === null && headerNameIs(buf, lineStart, h, 'user-agent')) userAgent = fieldValue(buf, h + 1, lineEnd);
   }

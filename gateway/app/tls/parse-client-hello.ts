@@ -186,7 +186,7 @@ function parseHelloBody(buf: Buffer, s: number, e: number, recordVersion: number
  * RFC 6066 §3: ServerNameList<1..2^16-1> of (NameType, HostName<1..2^16-1>). Returns the first
  * host_name, ASCII lower-cased, null when there is none (an empty extension), or a decode event.
  */
-function readServerName(buf: Buffer, v: number, ve: number): string | null | number {
+export function readServerName(buf: Buffer, v: number, ve: number): string | null | number {
   const bad = -ev('decoder.tls.malformed');
   if (v === ve) return null;
   if (ve - v < 2 || u16(buf, v) !== ve - v - 2) return bad;
@@ -205,7 +205,7 @@ function readServerName(buf: Buffer, v: number, ve: number): string | null | num
 }
 
 /** RFC 7301 §3.1: ProtocolNameList<2..2^16-1> of ProtocolName<1..2^8-1>. Returns 0 or a decode event. */
-function readAlpn(buf: Buffer, v: number, ve: number, out: string[]): number {
+export function readAlpn(buf: Buffer, v: number, ve: number, out: string[]): number {
   const bad = -ev('decoder.tls.malformed');
   if (ve - v < 2 || u16(buf, v) !== ve - v - 2) return bad;
   let p = v + 2;

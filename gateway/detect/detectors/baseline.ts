@@ -7,8 +7,8 @@ import type { PacketView } from '../../decode/packet-view.js';
 import { flowAddr, protoName } from '../../track/flow-record.js';
 import type { Device } from '../../track/device.js';
 import type { Flow } from '../../track/flow.js';
-import { flowFields } from '../alert-fields.js';
-import { detector, type Detector, type DetectorHost } from '../detector.js';
+import { flowFields } from '../../sensor/alert-fields.js';
+import { plugin, type Plugin, type PluginHost } from '../../sensor/plugin.js';
 
 /** Settings of `detect.baseline`. Fixed at start. */
 export interface BaselineConfig {
@@ -40,7 +40,7 @@ interface Baseline {
 }
 
 /** The running detector. */
-export class BaselineDetector implements Detector {
+export class BaselineDetector implements Plugin {
   /** macNum → baseline; Map order is least recently active first. */
   private readonly byDevice = new Map<number, Baseline>();
   /** Baselines dropped at the `maxDevices` cap. */
@@ -48,7 +48,7 @@ export class BaselineDetector implements Detector {
   /** Destinations met while learning but not learned because a device's set was full (all devices). */
   unlearned = 0;
 
-  constructor(private readonly host: DetectorHost, private readonly cfg: Readonly<BaselineConfig>) {}
+  constructor(private readonly host: PluginHost, private readonly cfg: Readonly<BaselineConfig>) {}
 
   onPacket(pv: PacketView, flow: Flow | null, dir: number, _device: Device | null): void {
     // Work only on a flow's first packet (the flow table calls onFlowStart before it has set the
@@ -126,7 +126,7 @@ export class BaselineDetector implements Detector {
   }
 }
 
-export const baseline = detector<BaselineConfig>({
+export const baseline = plugin<BaselineConfig>({
   name: 'baseline',
   rules: ['baseline.new-destination'],
   defaults: BASELINE_DEFAULTS,

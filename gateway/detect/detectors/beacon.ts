@@ -22,8 +22,8 @@
 // median and reach 0.8 in about 3 of 500 one-hour runs.
 import { IPPROTO } from '../../decode/dispatch.js';
 import type { Flow } from '../../track/flow.js';
-import { flowFields } from '../alert-fields.js';
-import { detector, type Detector, type DetectorHost } from '../detector.js';
+import { flowFields } from '../../sensor/alert-fields.js';
+import { plugin, type Plugin, type PluginHost } from '../../sensor/plugin.js';
 
 /** Settings of `detect.beacon`. */
 export interface BeaconConfig {
@@ -221,7 +221,7 @@ interface Pair {
 }
 
 /** The running detector; counters are public for metrics and tests. */
-export class BeaconDetector implements Detector {
+export class BeaconDetector implements Plugin {
   private readonly pairs = new Map<string, Pair>();
   private readonly ignore: ReadonlySet<number>;
   private readonly windowUs: number;
@@ -233,7 +233,7 @@ export class BeaconDetector implements Detector {
   scored = 0;
 
   /** Throws a RangeError naming every bad key of `cfg`. */
-  constructor(private readonly host: DetectorHost, private readonly cfg: Readonly<BeaconConfig>) {
+  constructor(private readonly host: PluginHost, private readonly cfg: Readonly<BeaconConfig>) {
     const bad = beaconConfigErrors(cfg);
     if (bad.length > 0) throw new RangeError(`detect.beacon: ${bad.join('; ')}`);
     this.ignore = new Set(cfg.ignorePorts);
@@ -329,7 +329,7 @@ function r3(x: number): number {
 }
 
 /** The `beacon` detector kind. */
-export const beacon = detector<BeaconConfig>({
+export const beacon = plugin<BeaconConfig>({
   name: 'beacon',
   rules: ['beacon.c2'],
   defaults: BEACON_DEFAULTS,

@@ -14,8 +14,8 @@ import { IPPROTO } from '../../decode/dispatch.js';
 import type { PacketView } from '../../decode/packet-view.js';
 import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from '../../decode/transport/tcp.js';
 import type { Flow } from '../../track/flow.js';
-import { flowDevice } from '../alert-fields.js';
-import { detector, type Detector, type DetectorHost } from '../detector.js';
+import { flowDevice } from '../../sensor/alert-fields.js';
+import { plugin, type Plugin, type PluginHost } from '../../sensor/plugin.js';
 
 /** Settings of `detect.bruteforce`. All are read at start. */
 export interface BruteforceConfig {
@@ -120,7 +120,7 @@ interface Entry {
 }
 
 /** The running detector, with its counters (for tests and metrics). */
-export interface BruteforceDetector extends Detector {
+export interface BruteforceDetector extends Plugin {
   /** Keys evicted at `maxTracked`. */
   readonly evicted: number;
   /** Telnet flows dropped from the search at `maxInspected`. */
@@ -150,11 +150,11 @@ function push(times: number[], ts: number, cap: number, w: number): boolean {
  * keys dropped at the cap so far. Raised once (count 1); reports with count 0 refresh the evidence
  * when sessions + failures double and when the finding closes (quiet for the window, or shutdown).
  */
-export const bruteforce = detector<BruteforceConfig>({
+export const bruteforce = plugin<BruteforceConfig>({
   name: 'bruteforce',
   rules: ['bruteforce.telnet', 'bruteforce.ssh'],
   defaults: BRUTEFORCE_DEFAULTS,
-  create(host: DetectorHost, cfg: Readonly<BruteforceConfig>): BruteforceDetector {
+  create(host: PluginHost, cfg: Readonly<BruteforceConfig>): BruteforceDetector {
     const windowUs = cfg.windowSeconds * 1e6;
     const shortUs = cfg.shortSessionSeconds * 1e6;
     const service = new Uint8Array(65536);

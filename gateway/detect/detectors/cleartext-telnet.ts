@@ -10,7 +10,7 @@ import { IPPROTO } from '../../decode/dispatch.js';
 import type { PacketView } from '../../decode/packet-view.js';
 import { TCP_ACK, TCP_SYN } from '../../decode/transport/tcp.js';
 import type { Flow } from '../../track/flow.js';
-import { detector, type Detector, type DetectorHost } from '../detector.js';
+import { plugin, type Plugin, type PluginHost } from '../../sensor/plugin.js';
 
 /** Settings of `detect.cleartextTelnet`. All are read at start. */
 export interface CleartextTelnetConfig {
@@ -30,7 +30,7 @@ export const CLEARTEXT_TELNET_DEFAULTS: Readonly<CleartextTelnetConfig> = Object
 });
 
 /** The running detector, with its counters (for tests and metrics). */
-export interface CleartextTelnetDetector extends Detector {
+export interface CleartextTelnetDetector extends Plugin {
   /** Flows forgotten at `maxTracked`. */
   readonly evicted: number;
 }
@@ -40,11 +40,11 @@ export interface CleartextTelnetDetector extends Detector {
  * LAN server, else the LAN client; dedup peer = the device's far end. Evidence: `role` (server,
  * client: what the device is), `server`, `client`, `port`, `trigger` (syn-ack, payload).
  */
-export const cleartextTelnet = detector<CleartextTelnetConfig>({
+export const cleartextTelnet = plugin<CleartextTelnetConfig>({
   name: 'cleartextTelnet',
   rules: ['cleartext.telnet'],
   defaults: CLEARTEXT_TELNET_DEFAULTS,
-  create(host: DetectorHost, cfg: Readonly<CleartextTelnetConfig>): CleartextTelnetDetector {
+  create(host: PluginHost, cfg: Readonly<CleartextTelnetConfig>): CleartextTelnetDetector {
     const telnet = new Uint8Array(65536);
     for (const p of cfg.ports) if (p >= 0 && p < 65536) telnet[p] = 1;
     /** Live telnet flows already decided (reported, or found to involve no LAN device), oldest first. */

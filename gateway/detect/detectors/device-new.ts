@@ -4,7 +4,7 @@
 // stormReconnect meanwhile, folds them instead of the SOC getting one alert per device.
 import { iso } from '../../alerts/alert-manager.js';
 import type { Device } from '../../track/device.js';
-import { detector, type Detector, type DetectorHost } from '../detector.js';
+import { plugin, type Plugin, type PluginHost } from '../../sensor/plugin.js';
 
 /** Settings of `detect.deviceNew`. Fixed at start. */
 export interface DeviceNewConfig {
@@ -26,7 +26,7 @@ export const DEVICE_NEW_DEFAULTS: Readonly<DeviceNewConfig> = Object.freeze({
 });
 
 /** The running detector. */
-export class DeviceNewDetector implements Detector {
+export class DeviceNewDetector implements Plugin {
   /** Devices waiting for their alert, oldest first (a FIFO: `held[head…]`). */
   private held: { device: Device; ts: number }[] = [];
   private head = 0;
@@ -39,7 +39,7 @@ export class DeviceNewDetector implements Detector {
   /** MACs forgotten at the `maxRemembered` cap. */
   forgotten = 0;
 
-  constructor(private readonly host: DetectorHost, private readonly cfg: Readonly<DeviceNewConfig>) {}
+  constructor(private readonly host: PluginHost, private readonly cfg: Readonly<DeviceNewConfig>) {}
 
   onDeviceNew(device: Device, ts: number): void {
     if (this.reported.has(device.macNum)) return;
@@ -87,7 +87,7 @@ export class DeviceNewDetector implements Detector {
   }
 }
 
-export const deviceNew = detector<DeviceNewConfig>({
+export const deviceNew = plugin<DeviceNewConfig>({
   name: 'deviceNew',
   rules: ['device.new'],
   defaults: DEVICE_NEW_DEFAULTS,

@@ -7,9 +7,9 @@
 // bound the information each client sends per registered domain over time). Normal lookups repeat a few short names
 // (a CDN hash name is 10–20 octets); 10 KB of unique subdomain text to one domain in 10 minutes,
 // or a hundred unique names of 50+ octets, is data. Repeats of a name are not counted twice.
-import type { DnsMessage } from '../../app/dns/dns-message.js';
+import type { AppRecord } from '../../app/app-record.js';
 import type { PacketView } from '../../decode/packet-view.js';
-import { detector, type Detector, type DetectorHost } from '../detector.js';
+import { plugin, type Plugin, type PluginHost } from '../../sensor/plugin.js';
 import { DomainWindows, forEachLanQuery, type QueryWhere } from '../dns-query-windows.js';
 import { labelOctets, nameHash } from '../registrable-domain.js';
 
@@ -75,11 +75,11 @@ function fresh(key: string, domain: string, ts: number): DomainState {
 }
 
 /** The running detector; counters are public for metrics and tests. */
-export class DnsExfiltrationDetector implements Detector {
+export class DnsExfiltrationDetector implements Plugin {
   private readonly windows: DomainWindows<DomainState>;
 
   /** Throws a RangeError naming every bad key of `cfg`. */
-  constructor(private readonly host: DetectorHost, private readonly cfg: Readonly<DnsExfiltrationConfig>) {
+  constructor(private readonly host: PluginHost, private readonly cfg: Readonly<DnsExfiltrationConfig>) {
     const bad = dnsExfiltrationConfigErrors(cfg);
     if (bad.length > 0) throw new RangeError(`detect.dnsExfiltration: ${bad.join('; ')}`);
     this.windows = new DomainWindows<DomainState>(cfg.windowSeconds * 1e6, cfg.maxDomains, fresh);
@@ -90,7 +90,9 @@ export class DnsExfiltrationDetector implements Detector {
     return this.windows.evicted;
   }
 
-  onDns(msg: DnsMessage, pv: PacketView): void {
+  onApp(rec: AppRecord, pv: PacketView): void {
+    if (rec.kind !== 'dns') return;
+    const msg = rec.msg;
     forEachLanQuery(this.host, msg, pv, (_q, qn, where) => {
       if (qn.sub.length === 0) return;
       const st = this.windows.get(where, qn.domain, pv.ts);
@@ -131,7 +133,7 @@ export class DnsExfiltrationDetector implements Detector {
 }
 
 /** The `dnsExfiltration` detector kind. */
-export const dnsExfiltration = detector<DnsExfiltrationConfig>({
+export const dnsExfiltration = plugin<DnsExfiltrationConfig>({
   name: 'dnsExfiltration',
   rules: ['dns.exfiltration'],
   defaults: DNS_EXFILTRATION_DEFAULTS,

@@ -9,9 +9,10 @@
 // 2010); iodine prefers NULL records, dnscat2 TXT, CNAME and MX. One indicator alone is not
 // enough: a domain needs many unique names AND most of them shaped like data (or mostly
 // data-carrying query types) within the window before the rule fires.
-import { DnsType, type DnsMessage } from '../../app/dns/dns-message.js';
+import type { AppRecord } from '../../app/app-record.js';
+import { DnsType } from '../../app/dns/dns-message.js';
 import type { PacketView } from '../../decode/packet-view.js';
-import { detector, type Detector, type DetectorHost } from '../detector.js';
+import { plugin, type Plugin, type PluginHost } from '../../sensor/plugin.js';
 import { DomainWindows, forEachLanQuery, type QueryWhere } from '../dns-query-windows.js';
 import { labelOctets, nameHash } from '../registrable-domain.js';
 
@@ -121,11 +122,11 @@ function fresh(key: string, domain: string, ts: number): DomainState {
 }
 
 /** The running detector; counters are public for metrics and tests. */
-export class DnsTunnelDetector implements Detector {
+export class DnsTunnelDetector implements Plugin {
   private readonly windows: DomainWindows<DomainState>;
 
   /** Throws a RangeError naming every bad key of `cfg`. */
-  constructor(private readonly host: DetectorHost, private readonly cfg: Readonly<DnsTunnelConfig>) {
+  constructor(private readonly host: PluginHost, private readonly cfg: Readonly<DnsTunnelConfig>) {
     const bad = dnsTunnelConfigErrors(cfg);
     if (bad.length > 0) throw new RangeError(`detect.dnsTunnel: ${bad.join('; ')}`);
     this.windows = new DomainWindows<DomainState>(cfg.windowSeconds * 1e6, cfg.maxDomains, fresh);
@@ -136,7 +137,9 @@ export class DnsTunnelDetector implements Detector {
     return this.windows.evicted;
   }
 
-  onDns(msg: DnsMessage, pv: PacketView): void {
+  onApp(rec: AppRecord, pv: PacketView): void {
+    if (rec.kind !== 'dns') return;
+    const msg = rec.msg;
     forEachLanQuery(this.host, msg, pv, (q, qn, where) => {
       const st = this.windows.get(where, qn.domain, pv.ts);
       st.queries++;
@@ -212,7 +215,7 @@ function round3(x: number): number {
 }
 
 /** The `dnsTunnel` detector kind. */
-export const dnsTunnel = detector<DnsTunnelConfig>({
+export const dnsTunnel = plugin<DnsTunnelConfig>({
   name: 'dnsTunnel',
   rules: ['dns.tunnel'],
   defaults: DNS_TUNNEL_DEFAULTS,

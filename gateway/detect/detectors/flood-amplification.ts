@@ -5,7 +5,7 @@
 import type { Flow } from '../../track/flow.js';
 import type { PacketView } from '../../decode/packet-view.js';
 import { IPPROTO } from '../../decode/dispatch.js';
-import { detector, type DetectorHost } from '../detector.js';
+import { plugin, type PluginHost } from '../../sensor/plugin.js';
 // The per-target, one-second counting the three flood detectors share lives in flood-syn.ts.
 import {
   entryAddress, episodeEvidence, floodDevice, FloodEntry, FloodTable, hllCount, isGroupDestination, sourceAddress,
@@ -94,11 +94,11 @@ class AmpTarget extends FloodEntry {
  * plus `reflectors`, `servicePorts`, `responseBytes`, `requestBytes`, `ratio` (null: no request
  * seen) and the thresholds.
  */
-export const floodAmplification = detector<FloodAmplificationConfig>({
+export const floodAmplification = plugin<FloodAmplificationConfig>({
   name: 'floodAmplification',
   rules: ['flood.amplification'],
   defaults: FLOOD_AMPLIFICATION_DEFAULTS,
-  create(host: DetectorHost, cfg: Readonly<FloodAmplificationConfig>): FloodDetector {
+  create(host: PluginHost, cfg: Readonly<FloodAmplificationConfig>): FloodDetector {
     if (cfg.ports.length > MAX_PORTS) throw new RangeError(`detect.floodAmplification.ports: at most ${MAX_PORTS} ports (got ${cfg.ports.length})`);
     // Port → its index in cfg.ports, or -1: one typed-array read per packet.
     const portIndex = new Int8Array(65536).fill(-1);

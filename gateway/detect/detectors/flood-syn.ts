@@ -6,7 +6,7 @@ import type { Flow } from '../../track/flow.js';
 import { IPPROTO } from '../../decode/dispatch.js';
 import type { PacketView } from '../../decode/packet-view.js';
 import { TCP_ACK, TCP_RST, TCP_SYN } from '../../decode/transport/tcp.js';
-import { detector, type DetectorHost } from '../detector.js';
+import { plugin, type PluginHost } from '../../sensor/plugin.js';
 import {
   episodeEvidence, FloodEntry, FloodTable, entryAddress, floodDevice, hllCount, sourceAddress, US, type FloodDetector, type FloodWindow, floodHooks
 } from '../flood-window.js';
@@ -66,11 +66,11 @@ export const FLOOD_SYN_DEFAULTS: Readonly<FloodSynConfig> = Object.freeze({
  * LAN device, else the sending LAN device; dedup peer `<target> syn|synack`. Evidence:
  * EpisodeEvidence plus `kind`, `thresholdPerSecond`, `distinctSourcePorts`.
  */
-export const floodSyn = detector<FloodSynConfig>({
+export const floodSyn = plugin<FloodSynConfig>({
   name: 'floodSyn',
   rules: ['flood.syn'],
   defaults: FLOOD_SYN_DEFAULTS,
-  create(host: DetectorHost, cfg: Readonly<FloodSynConfig>): FloodDetector {
+  create(host: PluginHost, cfg: Readonly<FloodSynConfig>): FloodDetector {
     const win: FloodWindow = { minSeconds: cfg.minSeconds, maxGapSeconds: cfg.maxGapSeconds, refreshSeconds: cfg.refreshSeconds, maxVictims: cfg.maxVictims };
     const evidence = (e: FloodEntry, kind: Kind) => ({
       kind, ...episodeEvidence(e), thresholdPerSecond: kind === 'syn' ? cfg.synPerSecond : cfg.synAckPerSecond, distinctSourcePorts: hllCount(e.ports),

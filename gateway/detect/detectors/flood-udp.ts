@@ -4,7 +4,7 @@
 import type { Flow } from '../../track/flow.js';
 import type { PacketView } from '../../decode/packet-view.js';
 import { IPPROTO } from '../../decode/dispatch.js';
-import { detector, type DetectorHost } from '../detector.js';
+import { plugin, type PluginHost } from '../../sensor/plugin.js';
 // The per-target, one-second counting the three flood detectors share lives in flood-syn.ts.
 import {
   entryAddress, episodeEvidence, floodDevice, FloodEntry, FloodTable, hllCount, isGroupDestination, sourceAddress,
@@ -58,11 +58,11 @@ export const FLOOD_UDP_DEFAULTS: Readonly<FloodUdpConfig> = Object.freeze({
  * device, else the sending LAN device; dedup peer = dst. Evidence: EpisodeEvidence plus
  * `distinctSourcePorts` and the two thresholds.
  */
-export const floodUdp = detector<FloodUdpConfig>({
+export const floodUdp = plugin<FloodUdpConfig>({
   name: 'floodUdp',
   rules: ['flood.udp'],
   defaults: FLOOD_UDP_DEFAULTS,
-  create(host: DetectorHost, cfg: Readonly<FloodUdpConfig>): FloodDetector {
+  create(host: PluginHost, cfg: Readonly<FloodUdpConfig>): FloodDetector {
     const win: FloodWindow = { minSeconds: cfg.minSeconds, maxGapSeconds: cfg.maxGapSeconds, refreshSeconds: cfg.refreshSeconds, maxVictims: cfg.maxVictims };
     const evidence = (e: FloodEntry) => ({
       ...episodeEvidence(e), distinctSourcePorts: hllCount(e.ports),

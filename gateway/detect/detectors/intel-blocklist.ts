@@ -1,12 +1,14 @@
 // Raises intel.blocklist when a flow starts to or from a listed address or network, or a device
 // asks DNS for a listed domain or a subdomain of one: known C&C servers, malware hosts, scanners,
 // from threat-intelligence lists the operator provides (`edgeward replay --intel LIST`).
+import type { AppRecord } from '../../app/app-record.js';
 import { readFileSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { maskWord, parsePrefix, type IpPrefix } from '../../../policies/net/ip-address.js';
 import type { Flow } from '../../track/flow.js';
-import { flowFields, packetFields } from '../alert-fields.js';
-import { detector, type Detector, type DetectorHost } from '../detector.js';
+import type { PacketView } from '../../decode/packet-view.js';
+import { flowFields, packetFields } from '../../sensor/alert-fields.js';
+import { plugin, type Plugin, type PluginHost } from '../../sensor/plugin.js';
 
 /** Settings of `detect.intel`. */
 export interface IntelConfig {
@@ -69,7 +71,7 @@ export interface IntelListStatus {
 }
 
 /** The running detector: lookups plus reload for the daemon. */
-export interface IntelDetector extends Detector {
+export interface IntelDetector extends Plugin {
   /** Reads every list again now (SIGHUP); on a read error the previous entries stay. Returns the status. */
   reload(): readonly IntelListStatus[];
   /** How each list loaded. */
@@ -217,11 +219,11 @@ function parseList(file: string, text: string, idx: IntelIndex, maxEntries: numb
   return st;
 }
 
-export const intel = detector<IntelConfig>({
+export const intel = plugin<IntelConfig>({
   name: 'intel',
   rules: ['intel.blocklist'],
   defaults: INTEL_DEFAULTS,
-  create(host: DetectorHost, cfg: Readonly<IntelConfig>): IntelDetector {
+  create(host: PluginHost, cfg: Readonly<IntelConfig>): IntelDetector {
     let index = new IntelIndex();
     let status: IntelListStatus[] = [];
     let nextCheck = -1;
@@ -286,7 +288,9 @@ export const intel = detector<IntelConfig>({
           evidence: { list: hit.list, line: hit.line, entry: hit.text, match: hit.kind, address, side: side === 'a' ? 'initiator' : 'responder' },
         });
       },
-      onDns(msg, pv): void {
+      onApp(rec: AppRecord, pv: PacketView): void {
+        if (rec.kind !== 'dns') return;
+        const msg = rec.msg;
         if (msg.qr || index.domains.size === 0) return;
         // mDNS names are link-local (RFC 6762): no blocklist concerns them.
         if (pv.srcPort === 5353 || pv.dstPort === 5353) return;

@@ -14,7 +14,7 @@ import { ipv4ToString, ipv6ToString, macToString } from '../../common/address-te
 import { IPPROTO } from '../../decode/dispatch.js';
 import { TCP_ACK, TCP_RST, TCP_SYN } from '../../decode/transport/tcp.js';
 import type { Flow } from '../../track/flow.js';
-import { detector, type Detector, type DetectorHost } from '../detector.js';
+import { plugin, type Plugin, type PluginHost } from '../../sensor/plugin.js';
 
 /** Settings of `detect.scanHost`. All are read at start. */
 export interface ScanHostConfig {
@@ -116,7 +116,7 @@ interface Entry {
 }
 
 /** The running detector, with its counters (for tests and metrics). */
-export interface ScanHostDetector extends Detector {
+export interface ScanHostDetector extends Plugin {
   /** Keys evicted at `maxTracked`. */
   readonly evicted: number;
   /** Findings closed early at `maxFindings`. */
@@ -165,11 +165,11 @@ function densest(times: readonly number[], w: number): number {
  * `maxHostsPerFinding`, `evicted` keys dropped at the cap so far. Raised once (count 1); reports
  * with count 0 refresh the evidence when the host count doubles and when the finding closes.
  */
-export const scanHost = detector<ScanHostConfig>({
+export const scanHost = plugin<ScanHostConfig>({
   name: 'scanHost',
   rules: ['scan.host'],
   defaults: SCAN_HOST_DEFAULTS,
-  create(host: DetectorHost, cfg: Readonly<ScanHostConfig>): ScanHostDetector {
+  create(host: PluginHost, cfg: Readonly<ScanHostConfig>): ScanHostDetector {
     const fastUs = cfg.fastWindowSeconds * 1e6;
     const slowUs = cfg.slowWindowSeconds * 1e6;
     const cap = Math.max(cfg.fastHosts, cfg.slowHosts, 1);

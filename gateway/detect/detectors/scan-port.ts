@@ -12,8 +12,8 @@ import { IPPROTO } from '../../decode/dispatch.js';
 import type { PacketView } from '../../decode/packet-view.js';
 import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from '../../decode/transport/tcp.js';
 import type { Flow } from '../../track/flow.js';
-import { flowDevice } from '../alert-fields.js';
-import { detector, type Detector, type DetectorHost } from '../detector.js';
+import { flowDevice } from '../../sensor/alert-fields.js';
+import { plugin, type Plugin, type PluginHost } from '../../sensor/plugin.js';
 
 /** Settings of `detect.scanPort`. All are read at start. */
 export interface ScanPortConfig {
@@ -118,7 +118,7 @@ interface Pair {
 const STEALTH = 1, OPEN = 2;
 
 /** The running detector, with its counters (for tests and metrics). */
-export interface ScanPortDetector extends Detector {
+export interface ScanPortDetector extends Plugin {
   /** Pairs evicted at `maxTracked`. */
   readonly evicted: number;
   /** Findings closed early at `maxFindings`. */
@@ -187,11 +187,11 @@ function lowest(bm: Uint32Array, n: number): number[] {
  * evidence when the port count doubles and when the finding closes (pair quiet for the window,
  * or shutdown), so the stored alert ends with the final numbers. TCP and UDP ports share one count.
  */
-export const scanPort = detector<ScanPortConfig>({
+export const scanPort = plugin<ScanPortConfig>({
   name: 'scanPort',
   rules: ['scan.port'],
   defaults: SCAN_PORT_DEFAULTS,
-  create(host: DetectorHost, cfg: Readonly<ScanPortConfig>): ScanPortDetector {
+  create(host: PluginHost, cfg: Readonly<ScanPortConfig>): ScanPortDetector {
     const fastUs = cfg.fastWindowSeconds * 1e6;
     const slowUs = cfg.slowWindowSeconds * 1e6;
     const cap = Math.max(cfg.fastPorts, cfg.slowPorts, cfg.stealthPorts, 1);

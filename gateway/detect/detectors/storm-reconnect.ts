@@ -12,7 +12,7 @@ import type { RuleId } from '../../alerts/rules.js';
 import type { PacketView } from '../../decode/packet-view.js';
 import type { Device } from '../../track/device.js';
 import type { Flow } from '../../track/flow.js';
-import { detector, type Detector, type DetectorHost } from '../detector.js';
+import { plugin, type Plugin, type PluginHost } from '../../sensor/plugin.js';
 
 /** Settings of `detect.stormReconnect`. Fixed at start. */
 export interface StormReconnectConfig {
@@ -60,7 +60,7 @@ interface Storm {
 }
 
 /** The running detector. */
-export class StormReconnectDetector implements Detector {
+export class StormReconnectDetector implements Plugin {
   /** macNum → packet time of its last frame (µs, refreshed once a second); Map order is least recently refreshed first. */
   private readonly seen = new Map<number, number>();
   /** Reappearances inside the current window, oldest first. */
@@ -72,7 +72,7 @@ export class StormReconnectDetector implements Detector {
   /** Storms opened. */
   storms = 0;
 
-  constructor(private readonly host: DetectorHost, private readonly cfg: Readonly<StormReconnectConfig>) {}
+  constructor(private readonly host: PluginHost, private readonly cfg: Readonly<StormReconnectConfig>) {}
 
   onPacket(pv: PacketView, _flow: Flow | null, _dir: number, device: Device | null): void {
     if (device === null) return;
@@ -166,7 +166,7 @@ export class StormReconnectDetector implements Detector {
   }
 }
 
-export const stormReconnect = detector<StormReconnectConfig>({
+export const stormReconnect = plugin<StormReconnectConfig>({
   name: 'stormReconnect',
   rules: ['storm.reconnect'],
   defaults: STORM_RECONNECT_DEFAULTS,

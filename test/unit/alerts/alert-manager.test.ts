@@ -50,8 +50,8 @@ describe('AlertManager', () => {
 
   it('applies configured severities and keeps a detector-given one', () => {
     const m = new AlertManager({ ...ALERTS_DEFAULTS, severity: { 'scan.port': 'critical' } });
-    expect(m.raise(input()).severity).toBe('critical');
-    expect(m.raise(input({ rule: 'device.new', severity: 'medium' })).severity).toBe('medium');
+    expect(m.raise(input())?.severity).toBe('critical');
+    expect(m.raise(input({ rule: 'device.new', severity: 'medium' }))?.severity).toBe('medium');
   });
 
   it('gives the same ids for the same input, and different ids for different alerts', () => {

@@ -1,16 +1,12 @@
 // baseline.new-destination: the detector with a fake host and clock (learning window, names from
 // the DNS cache, profiled devices skipped, which flows count, caps), then a built capture.
 import { describe, expect, it } from 'vitest';
-import type { AlertInput } from '../../../gateway/alerts/alert.js';
 import { iso } from '../../../gateway/alerts/alert-manager.js';
-import { PIPELINE_DEFAULTS } from '../../../gateway/config/pipeline-config.js';
 import { parseIpv4, parseMac } from '../../../gateway/common/address-text.js';
 import { PacketView } from '../../../gateway/decode/packet-view.js';
-import type { DetectorHost } from '../../../gateway/detect/detector.js';
 import { baseline, BASELINE_DEFAULTS, type BaselineConfig, type BaselineDetector } from '../../../gateway/detect/detectors/baseline.js';
-import { DeviceInventory } from '../../../gateway/track/device-inventory.js';
-import { DnsCache } from '../../../gateway/track/dns-cache.js';
 import { Flow } from '../../../gateway/track/flow.js';
+import { fakeHost } from '../../helpers/fake-host.js';
 import { ether, ETHER_IPV4, frame, ipv4, PROTO, tcp, udp } from '../../helpers/frames.js';
 import { replayFrames, T0, type TimedFrame } from '../../helpers/replay-frames.js';
 
@@ -22,10 +18,7 @@ const DEV_IP = '192.168.1.13';
 const GW = '02:00:00:00:00:01';
 
 function setup(over: Partial<BaselineConfig> = {}) {
-  const alerts: AlertInput[] = [];
-  const devices = new DeviceInventory(PIPELINE_DEFAULTS.devices);
-  const dns = new DnsCache(PIPELINE_DEFAULTS.dns);
-  const host: DetectorHost = { emit: (a) => { alerts.push(structuredClone(a)); }, openStorm: () => {}, devices, dns, local: devices.local };
+  const { host, alerts, devices, dns } = fakeHost();
   const d = baseline.create(host, { ...BASELINE_DEFAULTS, ...over }) as BaselineDetector;
   const dev = devices.touch(parseMac(DEV), T, 60)!;
   const pv = new PacketView();

@@ -2,11 +2,11 @@
 // Sentinel setup capture (device setup: DHCP, DNS, NTP, mDNS/SSDP, vendor cloud) and the nDPI
 // TP-Link smart plug capture (eight plugs broadcasting to port 9999 every 60 s for half an hour).
 import { describe, expect, it } from 'vitest';
-import { pipelineConfig } from '../../../gateway/config/pipeline-config.js';
+import { pipelineConfig } from '../../../gateway/sensor/sensor-config.js';
 import { beacon } from '../../../gateway/detect/detectors/beacon.js';
 import { dnsExfiltration } from '../../../gateway/detect/detectors/dns-exfiltration.js';
 import { dnsTunnel } from '../../../gateway/detect/detectors/dns-tunnel.js';
-import { replayCapture } from '../../../gateway/pipeline/replay.js';
+import { replayCapture } from '../../../gateway/replay/replay.js';
 import { captureFiles, fixture } from '../../helpers/fixtures.js';
 
 const FILES = [...captureFiles(fixture('pcap/iot-sentinel')), fixture('pcap/ndpi/tplink_shp.pcap')];

@@ -4,13 +4,10 @@
 // at random (exponential) gaps.
 import { describe, expect, it } from 'vitest';
 import type { AlertInput } from '../../../gateway/alerts/alert.js';
-import { pipelineConfig } from '../../../gateway/config/pipeline-config.js';
 import { parseIpv4, parseMac } from '../../../gateway/common/address-text.js';
-import type { DetectorHost } from '../../../gateway/detect/detector.js';
 import { BEACON_DEFAULTS, beacon, beaconConfigErrors, scoreBeacon, type BeaconConfig, type BeaconDetector } from '../../../gateway/detect/detectors/beacon.js';
-import { DeviceInventory } from '../../../gateway/track/device-inventory.js';
-import { DnsCache } from '../../../gateway/track/dns-cache.js';
 import { Flow } from '../../../gateway/track/flow.js';
+import { fakeHost } from '../../helpers/fake-host.js';
 import { ETHER_IPV4, PROTO, ether, frame, ipv4, tcp } from '../../helpers/frames.js';
 import { replayFrames, type TimedFrame } from '../../helpers/replay-frames.js';
 import { prng } from '../../helpers/prng.js';
@@ -76,11 +73,8 @@ interface Harness {
 }
 
 function harness(over: Partial<BeaconConfig> = {}): Harness {
-  const cfg = pipelineConfig();
-  const devices = new DeviceInventory(cfg.devices);
+  const { host, alerts, devices } = fakeHost();
   devices.touch(parseMac(DEVICE_MAC), 0, 0);
-  const alerts: AlertInput[] = [];
-  const host: DetectorHost = { emit: (a) => alerts.push(a), openStorm: () => {}, devices, dns: new DnsCache(cfg.dns), local: devices.local };
   const d = beacon.create(host, { ...BEACON_DEFAULTS, ...over }) as BeaconDetector;
   return {
     d, alerts,
@@ -316,7 +310,7 @@ describe('beacon over built captures', () => {
   });
 
   it('stays quiet for the same device calling at random (exponential, mean 60 s) gaps', async () => {
-    const { summary, engine } = await replayFrames(sessions(poisson(60, HOUR, 42)), { detect: { detectors: [beacon] } });
+    const { summary, sensor: engine } = await replayFrames(sessions(poisson(60, HOUR, 42)), { detect: { detectors: [beacon] } });
     expect(summary.alerts).toEqual([]);
     expect(engine!.stateSizes()).toEqual({ beacon: 1 });
   });

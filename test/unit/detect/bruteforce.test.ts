@@ -2,16 +2,13 @@
 // replies at chosen packet times (session and failure thresholds, window edges, the streaming
 // match, reports, caps), then the pipeline over built telnet and SSH attacks and a normal session.
 import { describe, expect, it } from 'vitest';
-import type { AlertInput } from '../../../gateway/alerts/alert.js';
-import { PIPELINE_DEFAULTS, pipelineConfig } from '../../../gateway/config/pipeline-config.js';
+import { pipelineConfig } from '../../../gateway/sensor/sensor-config.js';
 import { parseIpv4, parseMac } from '../../../gateway/common/address-text.js';
 import { PacketView } from '../../../gateway/decode/packet-view.js';
-import type { DetectorHost } from '../../../gateway/detect/detector.js';
 import { bruteforce, BRUTEFORCE_DEFAULTS, type BruteforceConfig, type BruteforceDetector } from '../../../gateway/detect/detectors/bruteforce.js';
-import { replayCapture } from '../../../gateway/pipeline/replay.js';
-import { DeviceInventory } from '../../../gateway/track/device-inventory.js';
-import { DnsCache } from '../../../gateway/track/dns-cache.js';
+import { replayCapture } from '../../../gateway/replay/replay.js';
 import { Flow, type FlowEndReason } from '../../../gateway/track/flow.js';
+import { fakeHost } from '../../helpers/fake-host.js';
 import { fixture } from '../../helpers/fixtures.js';
 import { ether, ETHER_IPV4, frame, ipv4, padTo, PROTO, tcp } from '../../helpers/frames.js';
 import { replayFrames, type TimedFrame } from '../../helpers/replay-frames.js';
@@ -41,12 +38,8 @@ interface SessionOptions {
 }
 
 function setup(over: Partial<BruteforceConfig> = {}) {
-  const alerts: AlertInput[] = [];
-  const devices = new DeviceInventory(PIPELINE_DEFAULTS.devices);
+  const { host, alerts, devices } = fakeHost();
   devices.touch(parseMac(SERVER_MAC), T, 60);
-  const host: DetectorHost = {
-    emit: (a) => { alerts.push(structuredClone(a)); }, openStorm: () => {}, devices, dns: new DnsCache(PIPELINE_DEFAULTS.dns), local: devices.local,
-  };
   const d = bruteforce.create(host, { ...BRUTEFORCE_DEFAULTS, ...over }) as BruteforceDetector;
   let id = 1;
   const pv = new PacketView();

@@ -2,18 +2,15 @@
 // the server and which the device, once per flow, caps), then the pipeline over nDPI's telnet
 // capture and built sessions.
 import { describe, expect, it } from 'vitest';
-import type { AlertInput } from '../../../gateway/alerts/alert.js';
-import { PIPELINE_DEFAULTS, pipelineConfig } from '../../../gateway/config/pipeline-config.js';
+import { pipelineConfig } from '../../../gateway/sensor/sensor-config.js';
 import { parseIpv4, parseMac } from '../../../gateway/common/address-text.js';
 import { PacketView } from '../../../gateway/decode/packet-view.js';
-import type { DetectorHost } from '../../../gateway/detect/detector.js';
 import {
   cleartextTelnet, CLEARTEXT_TELNET_DEFAULTS, type CleartextTelnetConfig, type CleartextTelnetDetector,
 } from '../../../gateway/detect/detectors/cleartext-telnet.js';
-import { replayCapture } from '../../../gateway/pipeline/replay.js';
-import { DeviceInventory } from '../../../gateway/track/device-inventory.js';
-import { DnsCache } from '../../../gateway/track/dns-cache.js';
+import { replayCapture } from '../../../gateway/replay/replay.js';
 import { Flow } from '../../../gateway/track/flow.js';
+import { fakeHost } from '../../helpers/fake-host.js';
 import { fixture } from '../../helpers/fixtures.js';
 import { ether, ETHER_IPV4, frame, ipv4, padTo, PROTO, tcp } from '../../helpers/frames.js';
 import { replayFrames, type TimedFrame } from '../../helpers/replay-frames.js';
@@ -29,12 +26,8 @@ const ROUTER_MAC = '02:00:00:00:00:01';
 interface End { ip: string; mac: string; port: number }
 
 function setup(over: Partial<CleartextTelnetConfig> = {}) {
-  const alerts: AlertInput[] = [];
-  const devices = new DeviceInventory(PIPELINE_DEFAULTS.devices);
+  const { host, alerts, devices } = fakeHost();
   for (const m of [CAM_MAC, LAPTOP_MAC]) devices.touch(parseMac(m), T, 60);
-  const host: DetectorHost = {
-    emit: (a) => { alerts.push(structuredClone(a)); }, openStorm: () => {}, devices, dns: new DnsCache(PIPELINE_DEFAULTS.dns), local: devices.local,
-  };
   const d = cleartextTelnet.create(host, { ...CLEARTEXT_TELNET_DEFAULTS, ...over }) as CleartextTelnetDetector;
   let id = 1;
   const pv = new PacketView();

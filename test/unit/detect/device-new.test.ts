@@ -2,15 +2,11 @@
 // fold it, released at the end of input (onFinish); caps on what is held and
 // remembered; then a capture through the pipeline.
 import { describe, expect, it } from 'vitest';
-import type { AlertInput } from '../../../gateway/alerts/alert.js';
 import { iso } from '../../../gateway/alerts/alert-manager.js';
-import { PIPELINE_DEFAULTS } from '../../../gateway/config/pipeline-config.js';
 import { parseMac } from '../../../gateway/common/address-text.js';
-import type { DetectorHost } from '../../../gateway/detect/detector.js';
 import { deviceNew, DEVICE_NEW_DEFAULTS, type DeviceNewConfig, type DeviceNewDetector } from '../../../gateway/detect/detectors/device-new.js';
 import type { Device } from '../../../gateway/track/device.js';
-import { DeviceInventory } from '../../../gateway/track/device-inventory.js';
-import { DnsCache } from '../../../gateway/track/dns-cache.js';
+import { fakeHost, type Detector } from '../../helpers/fake-host.js';
 import { ether, ETHER_IPV4, frame, ipv4, padTo, PROTO, udp } from '../../helpers/frames.js';
 import { replayFrames, T0 } from '../../helpers/replay-frames.js';
 
@@ -18,17 +14,16 @@ const S = 1e6;
 const T = T0;
 
 function setup(over: Partial<DeviceNewConfig> = {}) {
-  const alerts: AlertInput[] = [];
-  const devices = new DeviceInventory(PIPELINE_DEFAULTS.devices);
-  const host: DetectorHost = {
-    emit: (a) => { alerts.push(structuredClone(a)); }, openStorm: () => {}, devices, dns: new DnsCache(PIPELINE_DEFAULTS.dns), local: devices.local,
-  };
+  const { host, alerts, devices } = fakeHost();
   const d = deviceNew.create(host, { ...DEVICE_NEW_DEFAULTS, ...over }) as DeviceNewDetector;
   // The inventory tells the detector, as the engine wires it.
   devices.addListener({ onDeviceNew: (dev: Device) => d.onDeviceNew!(dev, dev.firstSeen) });
   const see = (mac: string, t: number) => devices.touch(parseMac(mac), T + Math.round(t * S), 60)!;
   const tick = (t: number) => d.onTick!(T + Math.round(t * S));
-  return { d, alerts, devices, see, tick };
+  // End of input, called through the contract the engine calls it by.
+  const hooks: Detector = d;
+  const finish = (t: number) => hooks.onFinish!(T + Math.round(t * S));
+  return { d, alerts, devices, see, tick, finish };
 }
 
 describe('device.new by hand', () => {
@@ -59,14 +54,14 @@ describe('device.new by hand', () => {
   });
 
   it('the end of input (onFinish, then a last tick) releases everything held', () => {
-    const { alerts, d, see, tick } = setup();
+    const { alerts, see, tick, finish } = setup();
     tick(0);
     see('02:00:00:00:00:01', 0.2);
     see('02:00:00:00:00:02', 0.3);
     tick(1);
     tick(1.4); // a tick closer to the last than a second is no longer a sign of the end
     expect(alerts).toHaveLength(0);
-    d.onFinish!(T + 1.5 * S);
+    finish(1.5);
     tick(1.5);
     expect(alerts.map((a) => a.ts)).toEqual([T + 0.2 * S, T + 0.3 * S]);
   });

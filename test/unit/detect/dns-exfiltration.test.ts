@@ -1,21 +1,20 @@
 // dns.exfiltration: octets of unique subdomain text per (device, registrable domain) within the
 // window, or many unique long names. Driven directly with a fake host and a fake clock, then over
 // the nDPI dnscat2 capture and a built browsing-like case.
+import { giveDns } from '../../helpers/sensor.js';
 import { describe, expect, it } from 'vitest';
 import type { AlertInput } from '../../../gateway/alerts/alert.js';
-import { pipelineConfig } from '../../../gateway/config/pipeline-config.js';
+import { pipelineConfig } from '../../../gateway/sensor/sensor-config.js';
 import { parseIpv4, parseMac } from '../../../gateway/common/address-text.js';
 import { DnsType, type DnsMessage } from '../../../gateway/app/dns/dns-message.js';
 import { PacketView } from '../../../gateway/decode/packet-view.js';
-import type { DetectorHost } from '../../../gateway/detect/detector.js';
 import {
   DNS_EXFILTRATION_DEFAULTS, dnsExfiltration, dnsExfiltrationConfigErrors, type DnsExfiltrationConfig, type DnsExfiltrationDetector,
 } from '../../../gateway/detect/detectors/dns-exfiltration.js';
 import { NO_PUBLIC_TLD } from '../../../gateway/detect/registrable-domain.js';
-import { replayCapture } from '../../../gateway/pipeline/replay.js';
-import { DeviceInventory } from '../../../gateway/track/device-inventory.js';
-import { DnsCache } from '../../../gateway/track/dns-cache.js';
+import { replayCapture } from '../../../gateway/replay/replay.js';
 import { BROWSING_NAMES, dnsFrame, type DnsEndpoints } from '../../helpers/dns-wire.js';
+import { fakeHost } from '../../helpers/fake-host.js';
 import { fixture } from '../../helpers/fixtures.js';
 import { replayFrames, type TimedFrame } from '../../helpers/replay-frames.js';
 
@@ -32,11 +31,8 @@ interface Harness {
 }
 
 function harness(over: Partial<DnsExfiltrationConfig> = {}): Harness {
-  const cfg = pipelineConfig();
-  const devices = new DeviceInventory(cfg.devices);
+  const { host, alerts, devices } = fakeHost();
   devices.touch(parseMac(CLIENT_MAC), 0, 0);
-  const alerts: AlertInput[] = [];
-  const host: DetectorHost = { emit: (a) => alerts.push(a), openStorm: () => {}, devices, dns: new DnsCache(cfg.dns), local: devices.local };
   const d = dnsExfiltration.create(host, { ...DNS_EXFILTRATION_DEFAULTS, ...over }) as DnsExfiltrationDetector;
   const pv = new PacketView();
   return {
@@ -56,7 +52,7 @@ function harness(over: Partial<DnsExfiltrationConfig> = {}): Harness {
         id: 1, qr: o.qr ?? false, opcode: 0, rcode: 0, tc: false,
         questions: [{ name, type: DnsType.A, class: 1 }], answers: [], authorities: [], additionals: [],
       };
-      d.onDns(msg, pv);
+      giveDns(d, msg, pv);
     },
   };
 }

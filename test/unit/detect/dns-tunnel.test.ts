@@ -1,20 +1,19 @@
 // dns.tunnel: many unique, data-shaped names (or data-carrying query types) under one domain from
 // one LAN device within the window. Driven directly with a fake host and a fake clock, then over
 // the nDPI dnscat2 capture and a built browsing-like case.
+import { giveDns } from '../../helpers/sensor.js';
 import { describe, expect, it } from 'vitest';
 import type { AlertInput } from '../../../gateway/alerts/alert.js';
-import { pipelineConfig } from '../../../gateway/config/pipeline-config.js';
+import { pipelineConfig } from '../../../gateway/sensor/sensor-config.js';
 import { parseIpv4, parseMac } from '../../../gateway/common/address-text.js';
 import { DnsType, type DnsMessage } from '../../../gateway/app/dns/dns-message.js';
 import { PacketView } from '../../../gateway/decode/packet-view.js';
-import type { DetectorHost } from '../../../gateway/detect/detector.js';
 import { dnsExfiltration } from '../../../gateway/detect/detectors/dns-exfiltration.js';
 import { DNS_TUNNEL_DEFAULTS, dnsTunnel, dnsTunnelConfigErrors, shannonEntropy, type DnsTunnelConfig, type DnsTunnelDetector } from '../../../gateway/detect/detectors/dns-tunnel.js';
 import { NO_PUBLIC_TLD, registrableDomain } from '../../../gateway/detect/registrable-domain.js';
-import { replayCapture } from '../../../gateway/pipeline/replay.js';
-import { DeviceInventory } from '../../../gateway/track/device-inventory.js';
-import { DnsCache } from '../../../gateway/track/dns-cache.js';
+import { replayCapture } from '../../../gateway/replay/replay.js';
 import { BROWSING_NAMES, dnsFrame, type DnsEndpoints } from '../../helpers/dns-wire.js';
+import { fakeHost } from '../../helpers/fake-host.js';
 import { fixture } from '../../helpers/fixtures.js';
 import { replayFrames, type TimedFrame } from '../../helpers/replay-frames.js';
 import { prng } from '../../helpers/prng.js';
@@ -42,11 +41,8 @@ interface Harness {
 }
 
 function harness(over: Partial<DnsTunnelConfig> = {}): Harness {
-  const cfg = pipelineConfig();
-  const devices = new DeviceInventory(cfg.devices);
+  const { host, alerts, devices } = fakeHost();
   devices.touch(parseMac(CLIENT_MAC), 0, 0);
-  const alerts: AlertInput[] = [];
-  const host: DetectorHost = { emit: (a) => alerts.push(a), openStorm: () => {}, devices, dns: new DnsCache(cfg.dns), local: devices.local };
   const d = dnsTunnel.create(host, { ...DNS_TUNNEL_DEFAULTS, ...over }) as DnsTunnelDetector;
   const pv = new PacketView();
   return {
@@ -66,7 +62,7 @@ function harness(over: Partial<DnsTunnelConfig> = {}): Harness {
         id: 1, qr: o.qr ?? false, opcode: 0, rcode: 0, tc: false,
         questions: [{ name, type: o.type ?? DnsType.A, class: 1 }], answers: [], authorities: [], additionals: [],
       };
-      d.onDns(msg, pv);
+      giveDns(d, msg, pv);
     },
   };
 }
@@ -247,7 +243,7 @@ describe('dnsTunnel over captures', () => {
         }
       }
     }
-    const { summary, engine } = await replayFrames(frames, { detect: { detectors: [dnsTunnel, dnsExfiltration] } });
+    const { summary, sensor: engine } = await replayFrames(frames, { detect: { detectors: [dnsTunnel, dnsExfiltration] } });
     expect(summary.alerts).toEqual([]);
     // The queries did reach the detectors: one pair per registrable domain is still held.
     expect(engine!.stateSizes()).toEqual({ dnsTunnel: new Set(BROWSING_NAMES.map(registrableDomain)).size, dnsExfiltration: expect.any(Number) });

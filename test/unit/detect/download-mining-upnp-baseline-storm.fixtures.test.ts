@@ -3,13 +3,13 @@
 // IoT traffic must raise nothing above severity low. The one finding is D-Link's DSP-W215 plug
 // fetching its MIPS agent binary from Amazon S3 by a name it resolved: graded low.
 import { describe, expect, it } from 'vitest';
-import { pipelineConfig } from '../../../gateway/config/pipeline-config.js';
+import { pipelineConfig } from '../../../gateway/sensor/sensor-config.js';
 import { baseline } from '../../../gateway/detect/detectors/baseline.js';
 import { malwareDownload } from '../../../gateway/detect/detectors/malware-download.js';
 import { malwareMining } from '../../../gateway/detect/detectors/malware-mining.js';
 import { stormReconnect } from '../../../gateway/detect/detectors/storm-reconnect.js';
 import { upnpPortmap } from '../../../gateway/detect/detectors/upnp-portmap.js';
-import { replayCapture } from '../../../gateway/pipeline/replay.js';
+import { replayCapture } from '../../../gateway/replay/replay.js';
 import { captureFiles, fixture } from '../../helpers/fixtures.js';
 
 const SENTINEL = captureFiles(fixture('pcap/iot-sentinel')).filter((f) => f.endsWith('.pcap'));

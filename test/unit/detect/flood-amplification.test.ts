@@ -3,18 +3,14 @@
 // and ratio conditions, solicited traffic, group addresses, config checks — and built NTP monlist
 // captures through the pipeline.
 import { describe, expect, it } from 'vitest';
-import type { AlertInput } from '../../../gateway/alerts/alert.js';
-import { PIPELINE_DEFAULTS } from '../../../gateway/config/pipeline-config.js';
 import { Family, PacketView } from '../../../gateway/decode/packet-view.js';
-import type { DetectorHost } from '../../../gateway/detect/detector.js';
 import {
   AMPLIFICATION_PORTS, FLOOD_AMPLIFICATION_DEFAULTS, floodAmplification, type FloodAmplificationConfig,
 } from '../../../gateway/detect/detectors/flood-amplification.js';
 import type { FloodDetector } from '../../../gateway/detect/flood-window.js';
-import { DeviceInventory } from '../../../gateway/track/device-inventory.js';
-import { DnsCache } from '../../../gateway/track/dns-cache.js';
 import { Flow } from '../../../gateway/track/flow.js';
 import { parseIpAddress } from '../../../policies/net/ip-address.js';
+import { fakeHost } from '../../helpers/fake-host.js';
 import { ether, frame, ipv4, PROTO, udp } from '../../helpers/frames.js';
 import { replayFrames } from '../../helpers/replay-frames.js';
 
@@ -28,10 +24,8 @@ const MONLIST_FRAME = 482;
 interface Opts { flow?: Flow | null; dir?: number; srcMac?: number; dstMac?: number; len?: number }
 
 function make(over: Partial<FloodAmplificationConfig> = {}) {
-  const devices = new DeviceInventory(PIPELINE_DEFAULTS.devices);
+  const { host, alerts, devices } = fakeHost();
   devices.touch(DEV_MAC, T0, 60);
-  const alerts: AlertInput[] = [];
-  const host: DetectorHost = { emit: (a) => void alerts.push(a), openStorm: () => {}, devices, dns: new DnsCache(PIPELINE_DEFAULTS.dns), local: devices.local };
   const d = floodAmplification.create(host, { ...FLOOD_AMPLIFICATION_DEFAULTS, ...over }) as FloodDetector;
   const pv = new PacketView();
   let nextTick = 0;

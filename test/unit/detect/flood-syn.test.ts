@@ -6,20 +6,17 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { AlertInput } from '../../../gateway/alerts/alert.js';
-import { PIPELINE_DEFAULTS, pipelineConfig } from '../../../gateway/config/pipeline-config.js';
+import { PIPELINE_DEFAULTS, pipelineConfig } from '../../../gateway/sensor/sensor-config.js';
 import { Family, PacketView } from '../../../gateway/decode/packet-view.js';
-import type { DetectorHost } from '../../../gateway/detect/detector.js';
 import { floodAmplification } from '../../../gateway/detect/detectors/flood-amplification.js';
 import { FLOOD_SYN_DEFAULTS, floodSyn, type FloodSynConfig } from '../../../gateway/detect/detectors/flood-syn.js';
 import { hllAdd, hllCount, hashWords, newSketch, type FloodDetector } from '../../../gateway/detect/flood-window.js';
 import { floodUdp } from '../../../gateway/detect/detectors/flood-udp.js';
 import { intel } from '../../../gateway/detect/detectors/intel-blocklist.js';
-import { replayCapture } from '../../../gateway/pipeline/replay.js';
-import { DeviceInventory } from '../../../gateway/track/device-inventory.js';
-import { DnsCache } from '../../../gateway/track/dns-cache.js';
+import { replayCapture } from '../../../gateway/replay/replay.js';
 import { Flow } from '../../../gateway/track/flow.js';
 import { parseIpAddress } from '../../../policies/net/ip-address.js';
+import { fakeHost, type FakeHost } from '../../helpers/fake-host.js';
 import { ether, frame, ipv4, PROTO, tcp } from '../../helpers/frames.js';
 import { captureFiles, fixture } from '../../helpers/fixtures.js';
 import { replayFrames } from '../../helpers/replay-frames.js';
@@ -31,17 +28,15 @@ const VICTIM_MAC = 0x02000000aa01;
 const GW_MAC = 0x020000000001;
 
 /** A host whose alerts land in `alerts`; `known` MACs are devices already in the inventory. */
-function fakeHost(known: number[] = []): { host: DetectorHost; alerts: AlertInput[] } {
-  const devices = new DeviceInventory(PIPELINE_DEFAULTS.devices);
-  for (const m of known) devices.touch(m, T0, 60);
-  const alerts: AlertInput[] = [];
-  const host: DetectorHost = { emit: (a) => void alerts.push(a), openStorm: () => {}, devices, dns: new DnsCache(PIPELINE_DEFAULTS.dns), local: devices.local };
-  return { host, alerts };
+function hostKnowing(known: number[] = []): FakeHost {
+  const h = fakeHost();
+  for (const m of known) h.devices.touch(m, T0, 60);
+  return h;
 }
 
 /** The detector with config overrides, driven like the engine drives it (onTick once a second). */
 function make(over: Partial<FloodSynConfig> = {}, known: number[] = [VICTIM_MAC]) {
-  const { host, alerts } = fakeHost(known);
+  const { host, alerts } = hostKnowing(known);
   const d = floodSyn.create(host, { ...FLOOD_SYN_DEFAULTS, ...over }) as FloodDetector;
   const pv = new PacketView();
   let nextTick = 0;
@@ -243,7 +238,7 @@ describe('floodSyn through the pipeline', () => {
   it('stopddos spoofed SYN flood: one flood.syn on 10.10.10.10:25565, flow table inside its cap', async () => {
     // 37,841 SYNs from 37,623 sources in 23.7 s, all to 10.10.10.10:25565; per second of packet time
     // 22,322 / 1,973 / 0 / 7,538 / 5,206, then about 80 a second for 10 s after a 9.7 s pause.
-    const { summary, engine } = await replayCapture(fixture('pcap/stopddos/pkt.TCP.synflood.spoofed.pcap'), {
+    const { summary, sensor: engine } = await replayCapture(fixture('pcap/stopddos/pkt.TCP.synflood.spoofed.pcap'), {
       config: pipelineConfig({ flows: { maxFlows: 10000 } }), detect: { detectors: [floodSyn] },
     });
     expect(summary.packets).toBe(37841);
@@ -286,7 +281,7 @@ describe('flood and intel detectors together on benign IoT captures', () => {
   });
 
   it.each(files.map((f) => [f.slice(fixture('pcap').length + 1), f]))('%s raises nothing', async (_name, file) => {
-    const { summary, engine } = await replayCapture(file, {
+    const { summary, sensor: engine } = await replayCapture(file, {
       config: PIPELINE_DEFAULTS,
       detect: { detectors: [floodSyn, floodUdp, floodAmplification, intel], config: { intel: { lists: [list] } } },
     });

@@ -2,16 +2,12 @@
 // thresholds and their edges, conversations the receiver opened or answers, group addresses,
 // fragments, direction and device, the victim cap — and a built capture through the pipeline.
 import { describe, expect, it } from 'vitest';
-import type { AlertInput } from '../../../gateway/alerts/alert.js';
-import { PIPELINE_DEFAULTS } from '../../../gateway/config/pipeline-config.js';
 import { Family, PacketView } from '../../../gateway/decode/packet-view.js';
-import type { DetectorHost } from '../../../gateway/detect/detector.js';
 import type { FloodDetector } from '../../../gateway/detect/flood-window.js';
 import { FLOOD_UDP_DEFAULTS, floodUdp, type FloodUdpConfig } from '../../../gateway/detect/detectors/flood-udp.js';
-import { DeviceInventory } from '../../../gateway/track/device-inventory.js';
-import { DnsCache } from '../../../gateway/track/dns-cache.js';
 import { Flow } from '../../../gateway/track/flow.js';
 import { parseIpAddress } from '../../../policies/net/ip-address.js';
+import { fakeHost } from '../../helpers/fake-host.js';
 import { ether, frame, ipv4, PROTO, udp } from '../../helpers/frames.js';
 import { replayFrames } from '../../helpers/replay-frames.js';
 
@@ -23,10 +19,8 @@ const GW_MAC = 0x020000000001;
 interface Opts { flow?: Flow | null; dir?: number; srcMac?: number; dstMac?: number; len?: number; sport?: number; dport?: number }
 
 function make(over: Partial<FloodUdpConfig> = {}) {
-  const devices = new DeviceInventory(PIPELINE_DEFAULTS.devices);
+  const { host, alerts, devices } = fakeHost();
   devices.touch(DEV_MAC, T0, 60);
-  const alerts: AlertInput[] = [];
-  const host: DetectorHost = { emit: (a) => void alerts.push(a), openStorm: () => {}, devices, dns: new DnsCache(PIPELINE_DEFAULTS.dns), local: devices.local };
   const d = floodUdp.create(host, { ...FLOOD_UDP_DEFAULTS, ...over }) as FloodDetector;
   const pv = new PacketView();
   let nextTick = 0;

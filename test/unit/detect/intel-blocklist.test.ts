@@ -3,20 +3,17 @@
 // and IPv4-mapped too; DNS queries matched on the name or a parent domain; reloads on packet time
 // when a file changes, reload() on demand, a failed reload keeping the old entries; the entry cap;
 // and the CLI's `detect.intel.lists` shape through the pipeline.
+import { giveDns } from '../../helpers/sensor.js';
 import { mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { AlertInput } from '../../../gateway/alerts/alert.js';
-import { PIPELINE_DEFAULTS } from '../../../gateway/config/pipeline-config.js';
 import type { DnsMessage } from '../../../gateway/app/dns/dns-message.js';
 import { Family, PacketView } from '../../../gateway/decode/packet-view.js';
-import type { DetectorHost } from '../../../gateway/detect/detector.js';
 import { INTEL_DEFAULTS, intel, normalizeDomain, type IntelConfig, type IntelDetector } from '../../../gateway/detect/detectors/intel-blocklist.js';
-import { DeviceInventory } from '../../../gateway/track/device-inventory.js';
-import { DnsCache } from '../../../gateway/track/dns-cache.js';
 import { Flow } from '../../../gateway/track/flow.js';
 import { parseIpAddress } from '../../../policies/net/ip-address.js';
+import { fakeHost } from '../../helpers/fake-host.js';
 import { ether, frame, ipv4, PROTO, tcp, udp } from '../../helpers/frames.js';
 import { replayFrames } from '../../helpers/replay-frames.js';
 
@@ -57,11 +54,9 @@ const LIST = [
 ].join('\n');
 
 function make(over: Partial<IntelConfig>) {
-  const devices = new DeviceInventory(PIPELINE_DEFAULTS.devices);
+  const { host, alerts, devices } = fakeHost();
   devices.touch(DEV_MAC, T0, 60);
   devices.learnIpv4(devices.get(DEV_MAC)!, parseIpAddress('192.168.1.20')!.words[0]);
-  const alerts: AlertInput[] = [];
-  const host: DetectorHost = { emit: (a) => void alerts.push(a), openStorm: () => {}, devices, dns: new DnsCache(PIPELINE_DEFAULTS.dns), local: devices.local };
   const d = intel.create(host, { ...INTEL_DEFAULTS, ...over }) as IntelDetector;
   return { d, alerts };
 }
@@ -79,13 +74,13 @@ function flow(a: string, b: string, bPort = 443, t = 0): Flow {
 }
 
 /** onDns arguments: a DNS query message for `name`, the view of its packet, no flow. */
-function query(name: string, o: { qr?: boolean; port?: number; t?: number } = {}): [DnsMessage, PacketView, null] {
+function query(name: string, o: { qr?: boolean; port?: number; t?: number } = {}): [DnsMessage, PacketView] {
   const m: DnsMessage = { id: 1, qr: o.qr ?? false, opcode: 0, rcode: 0, tc: false, questions: [{ name, type: 1, class: 1 }], answers: [], authorities: [], additionals: [] };
   const pv = new PacketView();
   pv.ts = T0 + (o.t ?? 0) * S; pv.family = Family.V4; pv.ipProto = 17;
   pv.src0 = parseIpAddress('192.168.1.20')!.words[0]; pv.dst0 = parseIpAddress('192.168.1.1')!.words[0];
   pv.srcPort = 33000; pv.dstPort = o.port ?? 53; pv.srcMac = DEV_MAC; pv.dstMac = GW_MAC;
-  return [m, pv, null];
+  return [m, pv];
 }
 
 describe('intel list loading', () => {
@@ -167,9 +162,9 @@ describe('intel matches', () => {
 
   it('DNS queries for a listed domain or any subdomain, not look-alikes, responses or mDNS', () => {
     const { d, alerts } = make({ lists: [file] });
-    for (const name of ['evil.example', 'a.b.evil.example', 'notevil.example', 'example', 'evil.example.org', 'x.wild.example', 'hosts-style.example']) d.onDns!(...query(name));
-    d.onDns!(...query('evil.example', { qr: true }));
-    d.onDns!(...query('evil.example', { port: 5353 }));
+    for (const name of ['evil.example', 'a.b.evil.example', 'notevil.example', 'example', 'evil.example.org', 'x.wild.example', 'hosts-style.example']) giveDns(d, ...query(name));
+    giveDns(d, ...query('evil.example', { qr: true }));
+    giveDns(d, ...query('evil.example', { port: 5353 }));
     expect(alerts.map((a) => [a.evidence.name, a.evidence.entry])).toEqual([
       ['evil.example', 'evil.example'], ['a.b.evil.example', 'evil.example'], ['x.wild.example', 'wild.example'], ['hosts-style.example', 'hosts-style.example'],
     ]);
@@ -182,7 +177,7 @@ describe('intel matches', () => {
   it('with no lists it does nothing and holds nothing', () => {
     const { d, alerts } = make({});
     d.onFlowStart!(flow('192.168.1.20', '203.0.113.5'));
-    d.onDns!(...query('evil.example'));
+    giveDns(d, ...query('evil.example'));
     d.onTick!(T0);
     expect(alerts).toHaveLength(0);
     expect(d.stateSize!()).toBe(0);

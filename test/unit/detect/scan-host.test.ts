@@ -2,15 +2,11 @@
 // window edges, what counts as a failed attempt, the exclusions, reports, caps), then the
 // pipeline over a telnet sweep built in code and normal fan-out that must stay quiet.
 import { describe, expect, it } from 'vitest';
-import type { AlertInput } from '../../../gateway/alerts/alert.js';
-import { PIPELINE_DEFAULTS } from '../../../gateway/config/pipeline-config.js';
 import { parseIpv4, parseMac } from '../../../gateway/common/address-text.js';
 import { DnsType, type DnsMessage } from '../../../gateway/app/dns/dns-message.js';
-import type { DetectorHost } from '../../../gateway/detect/detector.js';
 import { scanHost, SCAN_HOST_DEFAULTS, type ScanHostConfig, type ScanHostDetector } from '../../../gateway/detect/detectors/scan-host.js';
-import { DeviceInventory } from '../../../gateway/track/device-inventory.js';
-import { DnsCache } from '../../../gateway/track/dns-cache.js';
 import { Flow, type FlowEndReason } from '../../../gateway/track/flow.js';
+import { fakeHost } from '../../helpers/fake-host.js';
 import { ether, ETHER_IPV4, frame, ipv4, padTo, PROTO, tcp, udp } from '../../helpers/frames.js';
 import { replayFrames, type TimedFrame } from '../../helpers/replay-frames.js';
 
@@ -39,11 +35,8 @@ interface Attempt {
 }
 
 function setup(over: Partial<ScanHostConfig> = {}) {
-  const alerts: AlertInput[] = [];
-  const devices = new DeviceInventory(PIPELINE_DEFAULTS.devices);
+  const { host, alerts, devices, dns } = fakeHost();
   devices.touch(parseMac(SCANNER_MAC), T, 60);
-  const dns = new DnsCache(PIPELINE_DEFAULTS.dns);
-  const host: DetectorHost = { emit: (a) => { alerts.push(structuredClone(a)); }, openStorm: () => {}, devices, dns, local: devices.local };
   const d = scanHost.create(host, { ...SCAN_HOST_DEFAULTS, ...over }) as ScanHostDetector;
   let id = 1;
   /** An attempt on `dst` at time `t` (seconds after T), delivered as its flow ends. */

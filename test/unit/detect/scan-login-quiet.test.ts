@@ -3,12 +3,12 @@
 // pairing with their phone apps and clouds) and nDPI's TP-Link smart plug capture.
 import { basename, dirname, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { pipelineConfig } from '../../../gateway/config/pipeline-config.js';
+import { pipelineConfig } from '../../../gateway/sensor/sensor-config.js';
 import { bruteforce } from '../../../gateway/detect/detectors/bruteforce.js';
 import { cleartextTelnet } from '../../../gateway/detect/detectors/cleartext-telnet.js';
 import { scanHost } from '../../../gateway/detect/detectors/scan-host.js';
 import { scanPort } from '../../../gateway/detect/detectors/scan-port.js';
-import { replayCapture } from '../../../gateway/pipeline/replay.js';
+import { replayCapture } from '../../../gateway/replay/replay.js';
 import { captureFiles, fixture, FIXTURES } from '../../helpers/fixtures.js';
 
 const FILES = [...captureFiles(fixture('pcap/iot-sentinel')), fixture('pcap/ndpi/tplink_shp.pcap')];

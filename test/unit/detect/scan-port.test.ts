@@ -2,16 +2,13 @@
 // window edges, stealth flags, UDP exclusions, open ports, progress and closing reports, caps),
 // then the pipeline over nDPI's nmap captures and a slow scan built in code.
 import { describe, expect, it } from 'vitest';
-import type { AlertInput } from '../../../gateway/alerts/alert.js';
-import { PIPELINE_DEFAULTS, pipelineConfig } from '../../../gateway/config/pipeline-config.js';
+import { pipelineConfig } from '../../../gateway/sensor/sensor-config.js';
 import { parseIpv4, parseIpv6, parseMac } from '../../../gateway/common/address-text.js';
 import { PacketView } from '../../../gateway/decode/packet-view.js';
-import type { DetectorHost } from '../../../gateway/detect/detector.js';
 import { scanPort, SCAN_PORT_DEFAULTS, type ScanPortConfig, type ScanPortDetector } from '../../../gateway/detect/detectors/scan-port.js';
-import { replayCapture } from '../../../gateway/pipeline/replay.js';
-import { DeviceInventory } from '../../../gateway/track/device-inventory.js';
-import { DnsCache } from '../../../gateway/track/dns-cache.js';
+import { replayCapture } from '../../../gateway/replay/replay.js';
 import { Flow } from '../../../gateway/track/flow.js';
+import { fakeHost } from '../../helpers/fake-host.js';
 import { fixture } from '../../helpers/fixtures.js';
 import { ether, ETHER_IPV4, frame, ipv4, padTo, PROTO, tcp } from '../../helpers/frames.js';
 import { replayFrames, type TimedFrame } from '../../helpers/replay-frames.js';
@@ -24,12 +21,8 @@ const SCANNER_MAC = '02:00:00:00:00:08';
 const ROUTER_MAC = '02:00:00:00:00:01';
 
 function setup(over: Partial<ScanPortConfig> = {}) {
-  const alerts: AlertInput[] = [];
-  const devices = new DeviceInventory(PIPELINE_DEFAULTS.devices);
+  const { host, alerts, devices } = fakeHost();
   devices.touch(parseMac(SCANNER_MAC), T, 60);
-  const host: DetectorHost = {
-    emit: (a) => { alerts.push(structuredClone(a)); }, openStorm: () => {}, devices, dns: new DnsCache(PIPELINE_DEFAULTS.dns), local: devices.local,
-  };
   const d = scanPort.create(host, { ...SCAN_PORT_DEFAULTS, ...over }) as ScanPortDetector;
   let id = 1;
   const pv = new PacketView();

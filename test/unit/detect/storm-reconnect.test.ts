@@ -3,18 +3,13 @@
 // devices coming back after ten minutes of silence give one storm; thirty new devices at once give
 // one storm that folds their device.new alerts; three devices coming back give none.
 import { describe, expect, it } from 'vitest';
-import type { AlertInput } from '../../../gateway/alerts/alert.js';
-import type { RuleId } from '../../../gateway/alerts/rules.js';
-import { PIPELINE_DEFAULTS } from '../../../gateway/config/pipeline-config.js';
 import { parseMac } from '../../../gateway/common/address-text.js';
 import { PacketView } from '../../../gateway/decode/packet-view.js';
-import type { DetectorHost } from '../../../gateway/detect/detector.js';
 import { deviceNew } from '../../../gateway/detect/detectors/device-new.js';
 import {
   stormReconnect, STORM_FOLDS, STORM_RECONNECT_DEFAULTS, type StormReconnectConfig, type StormReconnectDetector,
 } from '../../../gateway/detect/detectors/storm-reconnect.js';
-import { DeviceInventory } from '../../../gateway/track/device-inventory.js';
-import { DnsCache } from '../../../gateway/track/dns-cache.js';
+import { fakeHost } from '../../helpers/fake-host.js';
 import { ether, ETHER_IPV4, frame, ipv4, padTo, PROTO, udp } from '../../helpers/frames.js';
 import { replayFrames, T0, type TimedFrame } from '../../helpers/replay-frames.js';
 
@@ -23,14 +18,7 @@ const T = T0;
 const mac = (i: number) => `02:00:00:00:01:${i.toString(16).padStart(2, '0')}`;
 
 function setup(over: Partial<StormReconnectConfig> = {}) {
-  const alerts: AlertInput[] = [];
-  const storms: { alert: AlertInput; rules: readonly RuleId[]; untilTs: number }[] = [];
-  const devices = new DeviceInventory(PIPELINE_DEFAULTS.devices);
-  const host: DetectorHost = {
-    emit: (a) => { alerts.push(structuredClone(a)); },
-    openStorm: (a, rules, untilTs) => { storms.push({ alert: structuredClone(a), rules, untilTs }); },
-    devices, dns: new DnsCache(PIPELINE_DEFAULTS.dns), local: devices.local,
-  };
+  const { host, alerts, storms, devices } = fakeHost();
   const d = stormReconnect.create(host, { ...STORM_RECONNECT_DEFAULTS, ...over }) as StormReconnectDetector;
   const pv = new PacketView();
   /** Device `i` sends a frame at `t` seconds (the inventory is touched first, as in the pipeline). */

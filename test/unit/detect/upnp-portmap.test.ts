@@ -2,17 +2,14 @@
 // with hand-made packets and flows (LAN side only, deletions, a SOAP call split over segments,
 // caps), then nDPI's natpmp.pcap and upnp.pcap and one built case per protocol through the pipeline.
 import { describe, expect, it } from 'vitest';
-import type { AlertInput } from '../../../gateway/alerts/alert.js';
-import { PIPELINE_DEFAULTS, pipelineConfig } from '../../../gateway/config/pipeline-config.js';
+import { pipelineConfig } from '../../../gateway/sensor/sensor-config.js';
 import { parseIpv4, parseMac } from '../../../gateway/common/address-text.js';
-import type { DetectorHost } from '../../../gateway/detect/detector.js';
 import {
   parseNatPmpOrPcp, parseSoapPortMapping, upnpPortmap, UPNP_PORTMAP_DEFAULTS, type UpnpPortmapConfig, type UpnpPortmapDetector,
 } from '../../../gateway/detect/detectors/upnp-portmap.js';
-import { replayCapture } from '../../../gateway/pipeline/replay.js';
-import { DeviceInventory } from '../../../gateway/track/device-inventory.js';
-import { DnsCache } from '../../../gateway/track/dns-cache.js';
+import { replayCapture } from '../../../gateway/replay/replay.js';
 import { Flow } from '../../../gateway/track/flow.js';
+import { fakeHost } from '../../helpers/fake-host.js';
 import { fixture } from '../../helpers/fixtures.js';
 import { decodeBytes, ether, ETHER_IPV4, ETHER_IPV6, frame, ipv4, ipv6, ipv6Bytes, PROTO, tcp, udp } from '../../helpers/frames.js';
 import { hex } from '../../helpers/hex.js';
@@ -159,12 +156,8 @@ describe('parseSoapPortMapping', () => {
 // ---------------------------------------------------------------- the detector, by hand
 
 function setup(over: Partial<UpnpPortmapConfig> = {}) {
-  const alerts: AlertInput[] = [];
-  const devices = new DeviceInventory(PIPELINE_DEFAULTS.devices);
+  const { host, alerts, devices } = fakeHost();
   devices.touch(parseMac(DEV_MAC), T, 60);
-  const host: DetectorHost = {
-    emit: (a) => { alerts.push(structuredClone(a)); }, openStorm: () => {}, devices, dns: new DnsCache(PIPELINE_DEFAULTS.dns), local: devices.local,
-  };
   const d = upnpPortmap.create(host, { ...UPNP_PORTMAP_DEFAULTS, ...over }) as UpnpPortmapDetector;
   let nextId = 1;
 

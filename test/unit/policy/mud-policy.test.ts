@@ -1,22 +1,19 @@
 // The MUD policy layer's enforcement side, with a recording Enforcement: a bound device's policy is
 // applied, a device without a profile is quarantined when the default says so (and alerted once),
 // its later address and the DNS answers its profile needs reach the enforcer.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { AlertInput } from '../../../gateway/alerts/alert.js';
-import { pipelineConfig } from '../../../gateway/config/pipeline-config.js';
 import { parseMac } from '../../../gateway/common/address-text.js';
-import type { DetectorHost } from '../../../gateway/detect/detector.js';
 import { MudPolicy, type Enforcement } from '../../../gateway/policy/mud-policy.js';
 import { POLICY_DEFAULTS, type PolicyConfig } from '../../../gateway/policy/policy-config.js';
 import { ProfileStore } from '../../../gateway/policy/profile-store.js';
 import type { DnsMessage } from '../../../gateway/app/dns/dns-message.js';
 import { DeviceInventory } from '../../../gateway/track/device-inventory.js';
-import { DnsCache } from '../../../gateway/track/dns-cache.js';
 import { Flow } from '../../../gateway/track/flow.js';
 import { PacketView } from '../../../gateway/decode/packet-view.js';
+import { fakeHost } from '../../helpers/fake-host.js';
 import { fixture } from '../../helpers/fixtures.js';
 
 const T = Date.UTC(2026, 0, 1) * 1000;
@@ -26,11 +23,7 @@ const dir = mkdtempSync(join(tmpdir(), 'edgeward-policy-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function setup(cfg: Partial<PolicyConfig>) {
-  const c = pipelineConfig();
-  const devices = new DeviceInventory(c.devices);
-  const dns = new DnsCache(c.dns);
-  const alerts: AlertInput[] = [];
-  const host: DetectorHost = { emit: (a) => void alerts.push(a), openStorm: () => {}, devices, dns, local: devices.local };
+  const { host, alerts, devices, dns } = fakeHost();
   const calls: string[] = [];
   const enforcement: Enforcement = {
     apply: async (policies, quarantined) => void calls.push(`apply ${policies.map((p) => p.context.deviceMac).join(',')} q=${quarantined.map((m) => m.toString(16)).join(',')}`),

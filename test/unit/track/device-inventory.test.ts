@@ -1,11 +1,11 @@
 // The device inventory: which MACs are devices, vendor from the IEEE registry, LAN addresses only,
 // change notifications, and the cap.
 import { describe, expect, it } from 'vitest';
-import { pipelineConfig } from '../../../gateway/config/pipeline-config.js';
+import { pipelineConfig, type DeviceConfig, type Overrides } from '../../../gateway/sensor/sensor-config.js';
 import { parseIpv4, parseIpv6, parseMac } from '../../../gateway/common/address-text.js';
 import { DeviceInventory, isDeviceMac } from '../../../gateway/track/device-inventory.js';
 
-function inventory(over: Parameters<typeof pipelineConfig>[0]['devices'] = {}): DeviceInventory {
+function inventory(over: Overrides<DeviceConfig> = {}): DeviceInventory {
   return new DeviceInventory(pipelineConfig({ devices: over }).devices);
 }
 

@@ -1,7 +1,7 @@
 // The DNS cache: answers in packet time, CNAME chains credited to every alias, reverse lookup by
 // address, TTL expiry with grace, and the caps.
 import { describe, expect, it } from 'vitest';
-import { pipelineConfig } from '../../../gateway/config/pipeline-config.js';
+import { pipelineConfig, type DnsConfig, type Overrides } from '../../../gateway/sensor/sensor-config.js';
 import type { DnsMessage, DnsRecord } from '../../../gateway/app/dns/dns-message.js';
 import { DnsCache, ipv4Key } from '../../../gateway/track/dns-cache.js';
 
@@ -9,7 +9,7 @@ const S = 1e6;
 const rr = (name: string, type: number, ttl: number, data: string): DnsRecord => ({ name, type, class: 1, ttl, rdLen: 4, data });
 const answer = (...answers: DnsRecord[]): DnsMessage => ({ id: 1, qr: true, opcode: 0, rcode: 0, tc: false, questions: [], answers, authorities: [], additionals: [] });
 
-function cache(over: Parameters<typeof pipelineConfig>[0]['dns'] = {}): DnsCache {
+function cache(over: Overrides<DnsConfig> = {}): DnsCache {
   return new DnsCache(pipelineConfig({ dns: { ttlGraceSeconds: 0, ...over } }).dns);
 }
 

@@ -1,7 +1,7 @@
 // The flow table on packet time: orientation by handshake, counters each way, TCP state, idle
 // timeouts per protocol, active timeout, and the hard cap with least-recently-seen eviction.
 import { describe, expect, it } from 'vitest';
-import { pipelineConfig } from '../../../gateway/config/pipeline-config.js';
+import { pipelineConfig } from '../../../gateway/sensor/sensor-config.js';
 import { parseIpv4 } from '../../../gateway/common/address-text.js';
 import { Family, PacketView } from '../../../gateway/decode/packet-view.js';
 import type { Flow } from '../../../gateway/track/flow.js';

@@ -1,0 +1,75 @@
+// The JA4 TLS client fingerprint (FoxIO JA4 specification, technical_details/JA4.md), e.g.
+// "t13d1516h2_8daaf6152771_e5627efa2ab1": a readable part a, a hash of the ciphers, a hash of the extensions.
+import { createHash } from 'node:crypto';
+import { TlsExt } from './parse-hello.js';
+
+/** What JA4 reads from a ClientHello, GREASE already removed (RFC 8701; the spec ignores it everywhere). */
+export interface Ja4Input {
+  legacyVersion: number;
+  /** supported_versions values, or null when the extension is absent. */
+  supportedVersions: readonly number[] | null;
+  ciphers: readonly number[];
+  extensions: readonly number[];
+  alpn: readonly string[];
+  signatureAlgorithms: readonly number[];
+}
+
+/** Version codes of part a (the spec's table); anything else is "00". */
+const VERSION_CODES: ReadonlyMap<number, string> = new Map([
+  [0x0304, '13'], [0x0303, '12'], [0x0302, '11'], [0x0301, '10'], [0x0300, 's3'], [0x0200, 's2'], [0x0100, 's1'],
+]);
+/** Truncated SHA-256 length, hex characters. */
+const HASH_CHARS = 12;
+/** Part b or c when its list is empty (the spec's "000000000000"). */
+const EMPTY_HASH = '0'.repeat(HASH_CHARS);
+
+/**
+ * JA4 of a ClientHello. `transport` is "t" (TLS over TCP) or "q" (QUIC).
+ * - a: transport, version (highest supported_versions value, else legacy_version), "d" when the
+ *   SNI extension is present else "i", cipher and extension counts (2 digits, capped at 99, SNI and
+ *   ALPN included), first and last character of the first ALPN value ("00" without one; the first
+ *   and last hex digit of its bytes when either end is not alphanumeric);
+ * - b: SHA-256 of the sorted cipher list (4-digit lower-case hex, comma-separated), first 12 chars;
+ * - c: the same of the sorted extension list without SNI (0000) and ALPN (0010), then "_" and the
+ *   signature algorithms in wire order when there are any.
+ */
+export function ja4(h: Ja4Input, transport: 't' | 'q' = 't'): string {
+  let version = h.legacyVersion;
+  if (h.supportedVersions !== null && h.supportedVersions.length > 0) version = Math.max(...h.supportedVersions);
+  const sni = h.extensions.includes(TlsExt.SERVER_NAME) ? 'd' : 'i';
+  const a = transport + (VERSION_CODES.get(version) ?? '00') + sni + count(h.ciphers.length) + count(h.extensions.length) + alpnCode(h.alpn[0]);
+  const ciphers = [...h.ciphers].sort((x, y) => x - y).map(hex4).join(',');
+  const exts = h.extensions.filter((e) => e !== TlsExt.SERVER_NAME && e !== TlsExt.ALPN).sort((x, y) => x - y).map(hex4).join(',');
+  const sigs = h.signatureAlgorithms.map(hex4).join(',');
+  const b = ciphers === '' ? EMPTY_HASH : sha256Prefix(ciphers);
+  const c = exts === '' ? EMPTY_HASH : sha256Prefix(sigs === '' ? exts : `${exts}_${sigs}`);
+  return `${a}_${b}_${c}`;
+}
+
+function count(n: number): string {
+  return n > 99 ? '99' : String(n).padStart(2, '0');
+}
+
+function alpnCode(first: string | undefined): string {
+  if (first === undefined || first.length === 0) return '00';
+  const f = first.charCodeAt(0);
+  const l = first.charCodeAt(first.length - 1);
+  if (isAlnum(f) && isAlnum(l)) return first[0]! + first[first.length - 1]!;
+  return hex2(f)[0]! + hex2(l)[1]!;
+}
+
+function isAlnum(c: number): boolean {
+  return (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a);
+}
+
+function hex2(c: number): string {
+  return (c & 0xff).toString(16).padStart(2, '0');
+}
+
+function hex4(v: number): string {
+  return v.toString(16).padStart(4, '0');
+}
+
+function sha256Prefix(s: string): string {
+  return createHash('sha256').update(s, 'latin1').digest('hex').slice(0, HASH_CHARS);
+}

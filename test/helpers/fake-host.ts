@@ -1,0 +1,66 @@
+// One fake host for detector (plugin) tests: the real DeviceInventory, DnsCache and LocalNetworks a
+// detector reads, built from the pipeline defaults or the given overrides, with emit and openStorm
+// recording what the detector raised instead of handing it to an alert manager.
+//
+//   const { host, alerts, devices } = fakeHost();
+//   devices.touch(parseMac(DEV_MAC), T, 60);           // a device the inventory already knows
+//   const d = scanPort.create(host, { ...SCAN_PORT_DEFAULTS, ...over });
+//   …
+//   expect(alerts).toHaveLength(1);
+//
+// The host contract is imported here and only here: when it moves, this import is the one line to
+// change, and the types below follow it.
+import type { Plugin, PluginHost as Host } from '../../gateway/sensor/plugin.js';
+import { pipelineConfig, type Overrides, type PipelineConfig } from '../../gateway/sensor/sensor-config.js';
+import { DeviceInventory } from '../../gateway/track/device-inventory.js';
+import { DnsCache } from '../../gateway/track/dns-cache.js';
+import type { LocalNetworks } from '../../gateway/track/local-networks.js';
+
+/** The host contract detectors are created with. */
+export type DetectorHost = Host;
+/** The hooks of a running detector, as the engine sees them (a detector class may declare fewer parameters). */
+export type Detector = Plugin;
+/** An alert as a detector emits it. */
+export type EmittedAlert = Parameters<Host['emit']>[0];
+
+/** One openStorm call, in the order made. */
+export interface OpenedStorm {
+  alert: EmittedAlert;
+  rules: Parameters<Host['openStorm']>[1];
+  untilTs: number;
+}
+
+/** Options of fakeHost(). */
+export interface FakeHostOptions {
+  /** Overrides of the pipeline config the inventory and the DNS cache are built from (default: the defaults). */
+  pipeline?: Overrides<PipelineConfig>;
+}
+
+/** What fakeHost() returns: the host, what the detector raised through it, and the host's parts. */
+export interface FakeHost {
+  host: DetectorHost;
+  /** Every emitted alert, in order, each a copy taken when emitted (later changes by the detector do not show). */
+  alerts: EmittedAlert[];
+  /** Every openStorm call, in order, its alert copied when opened. */
+  storms: OpenedStorm[];
+  devices: DeviceInventory;
+  dns: DnsCache;
+  local: LocalNetworks;
+}
+
+/** A host for one detector under test; add the devices it should already know through `devices`. */
+export function fakeHost(opts: FakeHostOptions = {}): FakeHost {
+  const cfg = pipelineConfig(opts.pipeline);
+  const devices = new DeviceInventory(cfg.devices);
+  const dns = new DnsCache(cfg.dns);
+  const alerts: EmittedAlert[] = [];
+  const storms: OpenedStorm[] = [];
+  const host: DetectorHost = {
+    emit: (alert) => { alerts.push(structuredClone(alert)); },
+    openStorm: (alert, rules, untilTs) => { storms.push({ alert: structuredClone(alert), rules, untilTs }); },
+    devices,
+    dns,
+    local: devices.local,
+  };
+  return { host, alerts, storms, devices, dns, local: devices.local };
+}
