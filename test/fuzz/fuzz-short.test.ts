@@ -26,7 +26,7 @@ describe('npm run fuzz', () => {
     const dir = join(out, 'clean');
     // Generous bounds: a hang (an endless loop) is a finding on any machine, a slow input only
     // when measured on a quiet one (`npm run fuzz` keeps the 250 ms default).
-    const { status, summary } = fuzz('--iterations', '20000', '--seed', '7', '--out', dir, '--bound-ms', '5000', '--hang-ms', '30000');
+    const { status, summary } = fuzz('--iterations', String(2000 * FUZZ_TARGETS.length), '--seed', '7', '--out', dir, '--bound-ms', '5000', '--hang-ms', '30000');
     expect(summary.findings.list).toEqual([]);
     expect(status).toBe(0);
     expect(summary.targets.map((t) => t.name)).toEqual(FUZZ_TARGETS.map((t) => t.name));
