@@ -339,7 +339,7 @@ export class LiveSource implements FrameSource {
 
   /** A snapshot of the counters so far (frames, bytes captured, dropped, warnings). */
   stats(): SourceStats {
-    return { frames: this.st.frames, bytes: this.st.bytes, dropped: this.st.dropped, warnings: [...this.st.warnings] };
+    return { frames: this.st.frames, bytes: this.st.bytes, dropped: this.st.dropped, sinkErrors: this.st.sinkErrors ?? 0, warnings: [...this.st.warnings] };
   }
 
   private settle(err: unknown): void {
