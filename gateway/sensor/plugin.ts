@@ -6,6 +6,7 @@
 import type { AlertInput } from '../alerts/alert.js';
 import type { RuleId } from '../alerts/rules.js';
 import type { AppRecord } from '../app/app-record.js';
+import type { DecodeCounters } from '../common/events.js';
 import type { PacketView } from '../decode/packet-view.js';
 import type { Device } from '../track/device.js';
 import type { DeviceInventory } from '../track/device-inventory.js';
@@ -26,6 +27,8 @@ export interface PluginHost {
   readonly dns: DnsCache;
   /** The LAN-side prefixes (private ranges plus configured ones). */
   readonly local: LocalNetworks;
+  /** The sensor's named-event counters (common/events.ts): a plug-in counts its table caps here. */
+  readonly events: DecodeCounters;
 }
 
 /** A running plug-in. Every hook is optional; `ts` and `now` are packet time in µs. */

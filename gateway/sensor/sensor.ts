@@ -50,7 +50,7 @@ export class Sensor {
     this.host = {
       emit: (a) => void alerts.raise(a),
       openStorm: (a, rules, untilTs) => void alerts.openStorm(a, rules, untilTs),
-      devices: p.devices, dns: p.dns, local: p.devices.local,
+      devices: p.devices, dns: p.dns, local: p.devices.local, events: p.decodeCounters,
     };
     for (const f of opts.plugins) this.bus.add(f.name, f.rules, f.create(this.host));
     this.pluginNames = this.bus.entries.map((e) => e.name);

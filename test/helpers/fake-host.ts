@@ -10,6 +10,7 @@
 //
 // The host contract is imported here and only here: when it moves, this import is the one line to
 // change, and the types below follow it.
+import { DecodeCounters } from '../../gateway/common/events.js';
 import type { Plugin, PluginHost as Host } from '../../gateway/sensor/plugin.js';
 import { pipelineConfig, type Overrides, type PipelineConfig } from '../../gateway/sensor/sensor-config.js';
 import { DeviceInventory } from '../../gateway/track/device-inventory.js';
@@ -46,6 +47,8 @@ export interface FakeHost {
   devices: DeviceInventory;
   dns: DnsCache;
   local: LocalNetworks;
+  /** The named-event counters the host hands out (table caps land here). */
+  events: DecodeCounters;
 }
 
 /** A host for one detector under test; add the devices it should already know through `devices`. */
@@ -55,12 +58,14 @@ export function fakeHost(opts: FakeHostOptions = {}): FakeHost {
   const dns = new DnsCache(cfg.dns);
   const alerts: EmittedAlert[] = [];
   const storms: OpenedStorm[] = [];
+  const events = new DecodeCounters();
   const host: DetectorHost = {
     emit: (alert) => { alerts.push(structuredClone(alert)); },
     openStorm: (alert, rules, untilTs) => { storms.push({ alert: structuredClone(alert), rules, untilTs }); },
     devices,
     dns,
     local: devices.local,
+    events,
   };
-  return { host, alerts, storms, devices, dns, local: devices.local };
+  return { host, alerts, storms, devices, dns, local: devices.local, events };
 }
