@@ -1,111 +1,113 @@
-// Feeds transport payloads to the application parsers and turns what they say into device and
-// flow facts (hostnames, MUD URLs, fingerprints, SNI, HTTP host) and DNS cache entries.
-// Parsers run only on the few packets that carry these protocols; the bulk path skips this file.
-import { parseMac } from '../common/address-text.js';
+// The app stage of the sensor: UDP datagrams go to the dispatch table (gateway/app/app-dispatch.ts);
+// TCP segments go through the reassembler (gateway/stream/) and the in-order bytes of each
+// direction to the module the dispatch table found for the connection. Every record the modules
+// emit becomes device and flow facts here (hostnames, MUD URLs, fingerprints, SNI, HTTP host, DNS
+// cache) and then goes to the plug-ins' onApp. A connection whose protocol is unknown or whose
+// module is done stops costing anything: its stream is closed and its segments skipped.
+import { AppDispatch, AppFlow } from '../app/app-dispatch.js';
+import type { AppRecord } from '../app/app-record.js';
+import type { DhcpMessage } from '../app/dhcp/dhcp-message.js';
 import type { DnsMessage } from '../app/dns/dns-message.js';
-import { parseDhcp } from '../app/dhcp/parse-dhcp.js';
-import { parseDhcpv6 } from '../app/dhcpv6/parse-dhcpv6.js';
-import { parseDns } from '../app/dns/parse-dns.js';
-import { parseHttpRequest } from '../app/http/parse-http-request.js';
 import { parseLldp } from '../app/lldp/parse-lldp.js';
-import { parseSsdp } from '../app/ssdp/parse-ssdp.js';
-import { parseClientHello } from '../app/tls/parse-client-hello.js';
-import { UDP_APP_BY_PORT, UdpApp } from '../decode/dispatch.js';
-import { ev, type DecodeCounters } from '../common/events.js';
+import { parseMac } from '../common/address-text.js';
+import type { DecodeCounters } from '../common/events.js';
 import type { PacketView } from '../decode/packet-view.js';
+import { TCP_SYN } from '../decode/transport/tcp.js';
 import { parseNdp } from '../decode/transport/icmpv6.js';
+import { TcpReassembler, TcpStream } from '../stream/tcp-reassembler.js';
+import type { StreamConfig } from '../stream/stream-config.js';
 import type { Device } from '../track/device.js';
 import type { DeviceInventory } from '../track/device-inventory.js';
 import type { DnsCache } from '../track/dns-cache.js';
 import type { Flow } from '../track/flow.js';
 import type { PluginBus } from './plugin-bus.js';
 
-const E_TLS_INCOMPLETE = -ev('decoder.tls.incomplete');
-const E_HTTP_INCOMPLETE = -ev('decoder.http.incomplete');
 /** DHCPv6 message types sent by clients (RFC 8415 §7.3). */
 const DHCPV6_CLIENT_TYPES = new Set([1, 3, 4, 5, 6, 8, 9, 11]);
+/** AppFlow states at and past which a connection is no longer fed (app-dispatch.ts: Unknown, Done, Error). */
+const APP_FINISHED = 2;
+const EMPTY = Buffer.alloc(0);
 
 /** The application-layer stage. */
 export class AppLayer {
+  private readonly dispatch: AppDispatch;
+  private readonly reasm: TcpReassembler<Flow>;
+  /** The packet, flow, direction and sender device the records being emitted belong to. */
+  private pv: PacketView | null = null;
+  private flow: Flow | null = null;
+  private dir = 0;
+  private dev: Device | null = null;
+  /** Bound once: handed to the modules as their RecordSink. */
+  private readonly sink = (rec: AppRecord): void => this.record(rec);
+
   constructor(
     private readonly devices: DeviceInventory,
     private readonly dns: DnsCache,
     private readonly counters: DecodeCounters,
-    private readonly maxDnsRecords: number,
-    private readonly reassemblyBytes: number,
+    maxDnsRecords: number,
+    stream: Readonly<StreamConfig>,
     private readonly bus: PluginBus | null,
-  ) {}
-
-  /** A UDP datagram with payload. */
-  udp(pv: PacketView, flow: Flow | null, dev: Device | null): void {
-    let app: number = UDP_APP_BY_PORT[pv.dstPort]!;
-    if (app === UdpApp.None) app = UDP_APP_BY_PORT[pv.srcPort]!;
-    if (app === UdpApp.None) return;
-    const b = pv.buf, o = pv.payloadOff, end = o + pv.payloadLen;
-    switch (app) {
-      case UdpApp.Dns:
-      case UdpApp.Mdns: {
-        const m = parseDns(b, o, end, this.maxDnsRecords);
-        if (typeof m === 'number') { this.counters.add(m); return; }
-        if (app === UdpApp.Dns) this.dns.onMessage(m, pv.ts);
-        else if (dev !== null) this.mdnsNames(m, dev);
-        this.bus?.app({ kind: 'dns', ts: pv.ts, transport: 'udp', flavor: app === UdpApp.Dns ? 'dns' : 'mdns', msg: m }, pv, flow, flow === null ? 0 : flowDir(flow, pv));
-        return;
-      }
-      case UdpApp.DhcpV4: return this.dhcp(pv, b, o, end);
-      case UdpApp.DhcpV6: {
-        const m = parseDhcpv6(b, o, end);
-        if (typeof m === 'number') { this.counters.add(m); return; }
-        if (dev === null || !DHCPV6_CLIENT_TYPES.has(m.msgType)) return;
-        if (m.mudUrl !== null) { this.devices.set(dev, 'mudUrlSource', 'dhcpv6'); this.devices.set(dev, 'mudUrl', m.mudUrl); }
-        if (m.fqdn !== null && (dev.hostnameSource === null || dev.hostnameSource === 'mdns')) {
-          this.devices.set(dev, 'hostname', m.fqdn);
-          this.devices.set(dev, 'hostnameSource', 'dhcpv6');
-        }
-        return;
-      }
-      case UdpApp.Ssdp: {
-        const m = parseSsdp(b, o, end);
-        if (typeof m === 'number') { this.counters.add(m); return; }
-        if (dev !== null && m.server !== null && m.kind !== 'M-SEARCH') this.devices.set(dev, 'ssdpServer', m.server);
-        return;
-      }
-    }
+  ) {
+    this.dispatch = new AppDispatch(counters, { maxDnsRecords });
+    this.reasm = new TcpReassembler<Flow>(stream, counters, {
+      data: (f, dir, b, off, end, ts) => {
+        this.dir = dir;
+        this.dispatch.tcpData(f.app!, dir, b, off, end, ts, this.sink);
+      },
+      gap: (f, dir, bytes) => this.dispatch.tcpGap(f.app!, dir, bytes),
+    });
   }
 
-  /** A TCP segment with payload: the first client bytes of the flow go to TLS or HTTP. */
+  /** Out-of-order bytes the reassembler holds now (with its overlap windows). */
+  get streamBytes(): number {
+    return this.reasm.heldBytes + this.reasm.windowBytes;
+  }
+
+  /** A UDP datagram with payload. */
+  udp(pv: PacketView, flow: Flow | null, dir: number, dev: Device | null): void {
+    this.pv = pv; this.flow = flow; this.dir = dir; this.dev = dev;
+    const r = this.dispatch.udp(pv.buf, pv.payloadOff, pv.payloadOff + pv.payloadLen, pv.srcPort, pv.dstPort, pv.ts, dir, this.sink);
+    if (r < 0) this.counters.add(r);
+  }
+
+  /**
+   * A TCP segment of `flow` in direction `dir`. A SYN's sequence number is remembered on the flow
+   * (no allocation); the stream and the app side are made at the first payload byte.
+   */
   tcp(pv: PacketView, flow: Flow, dir: number): void {
-    if (flow.appState === 2 || dir !== 0) return;
-    let b = pv.buf, o = pv.payloadOff, end = o + pv.payloadLen;
-    if (flow.appState === 1 && flow.appBuf !== null) {
-      // Continue a head split over segments (in order only; a gateway copy, capped).
-      const room = this.reassemblyBytes - flow.appBuf.length;
-      flow.appBuf = Buffer.concat([flow.appBuf, b.subarray(o, o + Math.min(room, pv.payloadLen))]);
-      b = flow.appBuf; o = 0; end = b.length;
-    }
-    const first = b[o]!;
-    if (first === 0x16) {
-      const r = parseClientHello(b, o, end);
-      if (r.status === 'ok') { flow.sni = r.value.sni; this.done(flow); }
-      else if (r.status === 'error') { this.counters.add(r.event); this.done(flow); }
-      else this.hold(flow, b, o, end, E_TLS_INCOMPLETE);
+    const app = flow.app;
+    if (app !== null && app.st >= APP_FINISHED) return;
+    const len = pv.payloadLen;
+    if (len === 0 && app === null) {
+      if ((pv.tcpFlags & TCP_SYN) !== 0) {
+        if (dir === 0) flow.synSeqA = pv.tcpSeq; else flow.synSeqB = pv.tcpSeq;
+      }
       return;
     }
-    // HTTP on any port: the head must start with a method token (RFC 9110 §9.1). Only a known
-    // method followed by a space makes a parse failure a malformed request; SSH or a binary protocol
-    // on port 8000 is another protocol, not a decode error.
-    if (first >= 0x41 && first <= 0x5a) {
-      const r = parseHttpRequest(b, o, end);
-      if (r.status === 'ok') {
-        flow.httpMethod = r.value.method; flow.httpUri = r.value.uri; flow.httpHost = r.value.host; flow.httpUserAgent = r.value.userAgent;
-        this.done(flow);
-      } else if (r.status === 'error') {
-        if (startsWithMethod(b, o, end)) this.counters.add(r.event);
-        this.done(flow);
-      } else this.hold(flow, b, o, end, E_HTTP_INCOMPLETE);
-      return;
+    let s = flow.stream;
+    if (s === null) {
+      s = flow.stream = new TcpStream<Flow>(flow);
+      flow.app = new AppFlow(flow.bPort);
+      // The handshake came before the first byte: give the reassembler the initial sequence numbers.
+      if (flow.synSeqA >= 0) this.reasm.segment(s, 0, flow.synSeqA, TCP_SYN, EMPTY, 0, 0, pv.ts);
+      if (flow.synSeqB >= 0) this.reasm.segment(s, 1, flow.synSeqB, TCP_SYN, EMPTY, 0, 0, pv.ts);
     }
-    this.done(flow);
+    this.pv = pv; this.flow = flow; this.dev = null;
+    this.reasm.segment(s, dir, pv.tcpSeq, pv.tcpFlags, pv.buf, pv.payloadOff, len, pv.ts);
+    const af = flow.app!;
+    if (af.st >= APP_FINISHED) this.release(flow);
+    else this.facts(flow, af);
+  }
+
+  /** A flow ended: what is held is delivered (with gaps), the module reports what is pending. */
+  end(flow: Flow, pv: PacketView): void {
+    const af = flow.app;
+    if (af === null) return;
+    this.pv = pv; this.flow = flow; this.dev = null;
+    if (flow.stream !== null) this.reasm.close(flow.stream);
+    this.dispatch.tcpEnd(af, flow.lastTs, this.sink);
+    this.facts(flow, af);
+    flow.stream = null;
   }
 
   /** An ICMPv6 message: Neighbor Discovery says which MAC owns which IPv6 address. */
@@ -127,16 +129,69 @@ export class AppLayer {
   lldp(pv: PacketView, dev: Device | null): void {
     const r = parseLldp(pv.buf, pv.l3Off, pv.frameOff + pv.capLen);
     if (typeof r === 'number') { this.counters.add(r); return; }
-    if (dev === null) return;
-    if (r.systemName !== null) this.devices.set(dev, 'lldpSystemName', r.systemName);
-    if (r.mudUrl !== null) { this.devices.set(dev, 'mudUrlSource', 'lldp'); this.devices.set(dev, 'mudUrl', r.mudUrl); }
+    if (dev !== null) {
+      if (r.systemName !== null) this.devices.set(dev, 'lldpSystemName', r.systemName);
+      if (r.mudUrl !== null) { this.devices.set(dev, 'mudUrlSource', 'lldp'); this.devices.set(dev, 'mudUrl', r.mudUrl); }
+    }
+    this.bus?.app({ kind: 'lldp', ts: pv.ts, info: r }, pv, null, 0);
   }
 
-  private dhcp(pv: PacketView, b: Buffer, o: number, end: number): void {
-    const m = parseDhcp(b, o, end);
-    if (typeof m === 'number') { this.counters.add(m); return; }
+  /** Stops feeding a connection whose module is finished: frees the stream's held bytes. */
+  private release(flow: Flow): void {
+    this.facts(flow, flow.app!);
+    if (flow.stream !== null) {
+      this.reasm.close(flow.stream);
+      flow.stream = null;
+    }
+  }
+
+  /** What the dispatch table found: the protocol on the flow, and whether its port says otherwise. */
+  private facts(flow: Flow, af: AppFlow): void {
+    if (flow.appProto === null && af.proto !== null) {
+      flow.appProto = af.proto;
+      flow.appPortMismatch = af.portMismatch;
+    }
+  }
+
+  /** One record: device, DNS and flow facts first, then the plug-ins. */
+  private record(rec: AppRecord): void {
+    const pv = this.pv!, flow = this.flow;
+    switch (rec.kind) {
+      case 'dns':
+        if (rec.flavor !== 'mdns') this.dns.onMessage(rec.msg, rec.ts);
+        else if (this.dev !== null) this.mdnsNames(rec.msg, this.dev);
+        break;
+      case 'dhcp': this.dhcp(rec.msg, rec.ts); break;
+      case 'dhcpv6': {
+        const dev = this.dev, m = rec.msg;
+        if (dev === null || !DHCPV6_CLIENT_TYPES.has(m.msgType)) break;
+        if (m.mudUrl !== null) { this.devices.set(dev, 'mudUrlSource', 'dhcpv6'); this.devices.set(dev, 'mudUrl', m.mudUrl); }
+        if (m.fqdn !== null && (dev.hostnameSource === null || dev.hostnameSource === 'mdns')) {
+          this.devices.set(dev, 'hostname', m.fqdn);
+          this.devices.set(dev, 'hostnameSource', 'dhcpv6');
+        }
+        break;
+      }
+      case 'ssdp':
+        if (this.dev !== null && rec.msg.server !== null && rec.msg.kind !== 'M-SEARCH') this.devices.set(this.dev, 'ssdpServer', rec.msg.server);
+        break;
+      case 'tls.client_hello':
+        if (flow !== null && flow.ja4 === null) { flow.sni = rec.sni; flow.ja4 = rec.ja4; }
+        break;
+      case 'http.request':
+        if (flow !== null && flow.httpMethod === null) {
+          flow.httpMethod = rec.method; flow.httpUri = rec.uri; flow.httpHost = rec.host; flow.httpUserAgent = rec.userAgent;
+        }
+        break;
+      default:
+        break;
+    }
+    this.bus?.app(rec, pv, flow, rec.kind === 'ssh.banner' ? rec.dir : this.dir);
+  }
+
+  private dhcp(m: DhcpMessage, ts: number): void {
     if (m.chaddr === null) return;
-    const dev = this.devices.ensure(parseMac(m.chaddr), pv.ts);
+    const dev = this.devices.ensure(parseMac(m.chaddr), ts);
     if (dev === null) return;
     if (m.op === 1) {
       // RFC 2132 §9.14, §9.13, §9.8 and RFC 8520 §10: what the client says about itself.
@@ -162,35 +217,4 @@ export class AppLayer {
       }
     }
   }
-
-  private hold(flow: Flow, b: Buffer, o: number, end: number, incompleteEvent: number): void {
-    if (end - o >= this.reassemblyBytes) {
-      this.counters.add(incompleteEvent);
-      this.done(flow);
-      return;
-    }
-    if (flow.appState === 0) flow.appBuf = Buffer.from(b.subarray(o, end));
-    flow.appState = 1;
-  }
-
-  private done(flow: Flow): void {
-    flow.appState = 2;
-    flow.appBuf = null;
-  }
-}
-
-/** Request methods of RFC 9110 §9 and the WebDAV/UPnP ones IoT devices use. */
-const HTTP_METHODS = ['GET', 'POST', 'HEAD', 'PUT', 'DELETE', 'OPTIONS', 'CONNECT', 'PATCH', 'TRACE', 'PROPFIND', 'SUBSCRIBE', 'UNSUBSCRIBE', 'NOTIFY', 'M-SEARCH'].map(
-  (m) => Buffer.from(m + ' ', 'latin1'),
-);
-
-/** True when the bytes start with a known method and a space. */
-function startsWithMethod(b: Buffer, o: number, end: number): boolean {
-  for (const m of HTTP_METHODS) if (end - o >= m.length && b.compare(m, 0, m.length, o, o + m.length) === 0) return true;
-  return false;
-}
-
-/** Direction of `pv` in `flow`: 0 when its source is the flow's side A. */
-function flowDir(f: Flow, pv: PacketView): number {
-  return f.a0 === pv.src0 && f.aPort === (pv.srcPort < 0 ? 0 : pv.srcPort) && f.a1 === pv.src1 && f.a2 === pv.src2 && f.a3 === pv.src3 ? 0 : 1;
 }

@@ -40,7 +40,9 @@ export class Pipeline {
     this.devices = new DeviceInventory(cfg.devices);
     this.dns = new DnsCache(cfg.dns);
     this.flows = new FlowTable(cfg.flows);
-    this.app = new AppLayer(this.devices, this.dns, this.decodeCounters, cfg.decode.maxDnsRecords, cfg.flows.reassemblyBytes, bus);
+    this.app = new AppLayer(this.devices, this.dns, this.decodeCounters, cfg.decode.maxDnsRecords, cfg.stream, bus);
+    // Before the plug-ins hear of a flow's end: what its modules still held (a body cut short) comes first.
+    this.flows.addListener({ onFlowEnd: (f) => { if (f.app !== null) this.app.end(f, this.pv); } });
     if (bus !== null) {
       this.flows.addListener({ onFlowStart: (f) => bus.flowStart(f), onFlowEnd: (f) => bus.flowEnd(f) });
       this.devices.addListener({ onDeviceNew: (d) => bus.deviceNew(d, d.firstSeen) });
@@ -78,9 +80,9 @@ export class Pipeline {
         flow = this.flows.update(pv);
         dir = this.flows.dir;
         // A fragment carries part of a message: the app parsers would only see a truncated one.
-        if (flow !== null && pv.payloadLen > 0 && !pv.isFragment) {
-          if (pv.ipProto === IPPROTO.UDP) this.app.udp(pv, flow, dev);
-          else if (pv.ipProto === IPPROTO.TCP) this.app.tcp(pv, flow, dir);
+        if (flow !== null && !pv.isFragment) {
+          if (pv.ipProto === IPPROTO.TCP) { if (pv.srcPort >= 0) this.app.tcp(pv, flow, dir); }
+          else if (pv.ipProto === IPPROTO.UDP && pv.payloadLen > 0) this.app.udp(pv, flow, dir, dev);
         }
         if (pv.ipProto === IPPROTO.ICMPV6 && pv.icmpType >= 133 && pv.icmpType <= 137) this.app.icmpv6(pv, dev);
       }

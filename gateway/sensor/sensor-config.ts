@@ -2,6 +2,7 @@
 // with units in the comments; each part's owner declares its own keys. Times are packet time. All
 // keys are fixed at start; none change at run time.
 import type { DeviceConfig, DnsConfig, FlowConfig } from '../track/track-config.js';
+import { STREAM_DEFAULTS, type StreamConfig } from '../stream/stream-config.js';
 import { BUS_DEFAULTS, type BusConfig } from './plugin-bus.js';
 
 export type { DeviceConfig, DnsConfig, FlowConfig };
@@ -12,6 +13,8 @@ export interface PipelineConfig {
   flows: FlowConfig;
   devices: DeviceConfig;
   dns: DnsConfig;
+  /** TCP stream reassembly: depth and out-of-order caps (gateway/stream/stream-config.ts). */
+  stream: StreamConfig;
   /** The plug-in bus: fault boundary and cost sampling. */
   sensor: BusConfig;
 }
@@ -27,10 +30,10 @@ export const PIPELINE_DEFAULTS: Readonly<PipelineConfig> = deepFreeze({
     udpTimeout: 60,
     otherTimeout: 60,
     activeTimeout: 3600,
-    reassemblyBytes: 8192,
   },
   devices: { maxDevices: 8192, maxAddressesPerDevice: 16, localNetworks: [] },
   dns: { maxNames: 65536, maxAddressesPerName: 64, ttlGraceSeconds: 60 },
+  stream: { ...STREAM_DEFAULTS },
   sensor: { ...BUS_DEFAULTS },
 });
 
@@ -45,6 +48,7 @@ export function pipelineConfig(over: Overrides<PipelineConfig> = {}): Readonly<P
     flows: { ...d.flows, ...over.flows },
     devices: { ...d.devices, ...over.devices, localNetworks: [...(over.devices?.localNetworks ?? d.devices.localNetworks)] },
     dns: { ...d.dns, ...over.dns },
+    stream: { ...d.stream, ...over.stream },
     sensor: { ...d.sensor, ...over.sensor },
   });
 }

@@ -1,6 +1,8 @@
 // Device inventory keyed by MAC: every unicast source MAC on the LAN becomes a device, enriched by
 // ARP, NDP, DHCP, DHCPv6, LLDP, mDNS and SSDP as they pass. Capped, least recently seen evicted.
 import { ipv4ToString, ipv6ToString, macToString } from '../common/address-text.js';
+import { BoundedTable } from '../common/bounded-table.js';
+import type { DecodeCounters } from '../common/events.js';
 import type { DeviceConfig } from './track-config.js';
 import type { Device } from './device.js';
 import { DEFAULT_LOCAL_NETWORKS, LocalNetworks } from './local-networks.js';
@@ -22,17 +24,28 @@ export function isDeviceMac(mac: number): boolean {
 
 /** The inventory. */
 export class DeviceInventory {
-  /** Devices by MAC; Map order is least recently seen first (refreshed on touch). */
-  private readonly byMac = new Map<number, Device>();
+  /** Devices by MAC, least recently seen first (refreshed on touch); capped at maxDevices (`device.table_full`). */
+  private readonly byMac: BoundedTable<number, Device>;
   readonly local: LocalNetworks;
-  /** Devices evicted at the cap. */
-  evicted = 0;
   private lastMac = -2;
   private lastDev: Device | null = null;
   private readonly listeners: DeviceListener[] = [];
 
-  constructor(private readonly cfg: DeviceConfig) {
+  /** `counters`: the sensor's named-event counters, where `device.table_full` is counted. */
+  constructor(private readonly cfg: DeviceConfig, counters?: DecodeCounters) {
     this.local = new LocalNetworks([...DEFAULT_LOCAL_NETWORKS, ...cfg.localNetworks]);
+    this.byMac = new BoundedTable<number, Device>({
+      name: 'devices.maxDevices', capacity: cfg.maxDevices, order: 'lru', counters, event: 'device.table_full',
+      onEvict: (_mac, oldest) => {
+        if (this.lastDev === oldest) { this.lastMac = -2; this.lastDev = null; }
+        for (const l of this.listeners) l.onDeviceEvicted?.(oldest);
+      },
+    });
+  }
+
+  /** Devices evicted at the cap. */
+  get evicted(): number {
+    return this.byMac.evicted;
   }
 
   addListener(l: DeviceListener): void {
@@ -49,7 +62,7 @@ export class DeviceInventory {
   }
 
   get(mac: number): Device | undefined {
-    return this.byMac.get(mac);
+    return this.byMac.peek(mac);
   }
 
   /**
@@ -61,13 +74,10 @@ export class DeviceInventory {
     if (mac === this.lastMac) d = this.lastDev;
     else {
       if (!isDeviceMac(mac)) return null;
-      d = this.byMac.get(mac);
+      d = this.byMac.peek(mac);
       if (d === undefined) d = this.create(mac, ts);
-      else if (ts - d.lastSeen > 1e6) {
-        // Refresh the LRU position at most once per second of packet time per device.
-        this.byMac.delete(mac);
-        this.byMac.set(mac, d);
-      }
+      // Refresh the LRU position at most once per second of packet time per device.
+      else if (ts - d.lastSeen > 1e6) this.byMac.touch(mac, d);
       this.lastMac = mac;
       this.lastDev = d;
     }
@@ -81,7 +91,7 @@ export class DeviceInventory {
   /** Finds or creates the device for a MAC learned from a protocol field (DHCP chaddr, ARP). */
   ensure(mac: number, ts: number): Device | null {
     if (!isDeviceMac(mac)) return null;
-    return this.byMac.get(mac) ?? this.create(mac, ts);
+    return this.byMac.peek(mac) ?? this.create(mac, ts);
   }
 
   /** Adds an IPv4 address to a device if it is on the LAN side. */
@@ -117,20 +127,14 @@ export class DeviceInventory {
     for (const l of this.listeners) l.onDeviceChange?.(d, 'ips');
   }
 
+  /** A new device; at the cap the least recently seen is evicted first (onEvict above). */
   private create(mac: number, ts: number): Device {
-    if (this.byMac.size >= this.cfg.maxDevices) {
-      const oldest = this.byMac.values().next().value as Device;
-      this.byMac.delete(oldest.macNum);
-      this.evicted++;
-      if (this.lastDev === oldest) { this.lastMac = -2; this.lastDev = null; }
-      for (const l of this.listeners) l.onDeviceEvicted?.(oldest);
-    }
     const d: Device = {
       mac: macToString(mac), macNum: mac, ips: [], vendor: vendorForMac(mac), hostname: null, hostnameSource: null,
       dhcpFingerprint: null, dhcpVendorClass: null, mudUrl: null, mudUrlSource: null, profile: null,
       ssdpServer: null, lldpSystemName: null, firstSeen: ts, lastSeen: ts, packets: 0, bytes: 0, lastIpv4: -1, lastIpv6w0: -1, lastIpv6w3: -1,
     };
-    this.byMac.set(mac, d);
+    this.byMac.add(mac, d);
     for (const l of this.listeners) l.onDeviceNew?.(d);
     return d;
   }

@@ -1,6 +1,8 @@
 // The gateway's view of DNS: which names resolved to which addresses, until when (packet time).
 // MUD `dst-dnsname` ACEs match through it, so CNAME chains count: an address answered for
 // cdn.example.net after "api.vendor.com CNAME cdn.example.net" belongs to both names.
+import { BoundedTable } from '../common/bounded-table.js';
+import type { DecodeCounters } from '../common/events.js';
 import type { DnsConfig } from './track-config.js';
 import { DnsType, type DnsMessage } from '../app/dns/dns-message.js';
 
@@ -15,17 +17,29 @@ const MAX_CHAIN = 16;
 
 /** The cache. Both maps are capped through `maxNames` and `maxAddressesPerName`. */
 export class DnsCache {
-  /** name → address → expiry (µs). Map order is least recently answered first. */
-  private readonly byName = new Map<string, Map<AddrKey, number>>();
-  /** address → name → expiry (µs). */
+  /**
+   * name → address → expiry (µs), least recently answered first; capped at maxNames
+   * (`dns.table_full`), an evicted name's addresses unlinked from byAddr.
+   */
+  private readonly byName: BoundedTable<string, Map<AddrKey, number>>;
+  /** address → name → expiry (µs). Bounded through byName: every entry is one of its (name, address) pairs. */
   private readonly byAddr = new Map<AddrKey, Map<string, number>>();
   private readonly listeners: DnsAnswerListener[] = [];
-  /** Names evicted at the cap. */
-  evicted = 0;
   /** Answers taken in. */
   answers = 0;
 
-  constructor(private readonly cfg: DnsConfig) {}
+  /** `counters`: the sensor's named-event counters, where `dns.table_full` is counted. */
+  constructor(private readonly cfg: DnsConfig, counters?: DecodeCounters) {
+    this.byName = new BoundedTable<string, Map<AddrKey, number>>({
+      name: 'dns.maxNames', capacity: cfg.maxNames, order: 'lru', counters, event: 'dns.table_full',
+      onEvict: (name, addrs) => { for (const a of addrs.keys()) this.unlink(a, name); },
+    });
+  }
+
+  /** Names evicted at the cap. */
+  get evicted(): number {
+    return this.byName.evicted;
+  }
 
   addListener(l: DnsAnswerListener): void {
     this.listeners.push(l);
@@ -79,7 +93,7 @@ export class DnsCache {
 
   /** Addresses `name` resolved to that have not expired at `ts`. */
   addressesFor(name: string, ts: number): AddrKey[] {
-    const m = this.byName.get(name);
+    const m = this.byName.peek(name);
     if (!m) return [];
     const out: AddrKey[] = [];
     for (const [a, exp] of m) if (exp > ts) out.push(a);
@@ -88,7 +102,7 @@ export class DnsCache {
 
   /** Addresses `name` resolved to, with their expiry (µs), not expired at `ts`. */
   entriesFor(name: string, ts: number): [AddrKey, number][] {
-    const m = this.byName.get(name);
+    const m = this.byName.peek(name);
     if (!m) return [];
     const out: [AddrKey, number][] = [];
     for (const [a, exp] of m) if (exp > ts) out.push([a, exp]);
@@ -104,14 +118,13 @@ export class DnsCache {
   }
 
   private put(name: string, addr: AddrKey, family: 4 | 6, expires: number, ts: number): void {
-    let addrs = this.byName.get(name);
+    let addrs = this.byName.peek(name);
     if (addrs) {
-      this.byName.delete(name); // re-insert: most recently answered last
+      this.byName.touch(name, addrs); // most recently answered last
     } else {
-      if (this.byName.size >= this.cfg.maxNames) this.evictOldest();
       addrs = new Map();
+      this.byName.add(name, addrs); // at the cap the least recently answered name goes first
     }
-    this.byName.set(name, addrs);
     const prev = addrs.get(addr);
     if (prev === undefined && addrs.size >= this.cfg.maxAddressesPerName) {
       const [oldA] = addrs.keys();
@@ -123,13 +136,6 @@ export class DnsCache {
     if (!names) this.byAddr.set(addr, (names = new Map()));
     if ((names.get(name) ?? 0) < expires) names.set(name, expires);
     for (const l of this.listeners) l(name, addr, family, expires, ts);
-  }
-
-  private evictOldest(): void {
-    const [name, addrs] = this.byName.entries().next().value as [string, Map<AddrKey, number>];
-    this.byName.delete(name);
-    for (const a of addrs.keys()) this.unlink(a, name);
-    this.evicted++;
   }
 
   private unlink(addr: AddrKey, name: string): void {

@@ -249,7 +249,6 @@ export class FlowTable {
     else if (reason === 'active') c.endedActive++;
     else if (reason === 'evicted') c.evicted++;
     else c.endedShutdown++;
-    f.appBuf = null;
     for (const l of this.listeners) l.onFlowEnd?.(f);
   }
 

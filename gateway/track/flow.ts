@@ -2,6 +2,9 @@
 // counters each way, TCP state, and what the application parsers learned. Objects are created
 // only for new flows; every field is set in the constructor so all flows share one shape.
 
+import type { AppFlow } from '../app/app-dispatch.js';
+import type { TcpStream } from '../stream/tcp-stream.js';
+
 /** TCP connection state, as far as the gateway saw it. */
 export const enum TcpState {
   /** Not TCP, or TCP picked up mid-stream with no handshake seen. */
@@ -68,16 +71,24 @@ export class Flow {
   endReason: FlowEndReason | null = null;
 
   // ---- application layer (copied strings: they outlive the packet)
-  /** TLS server name from the ClientHello. */
+  /** TLS server name and JA4 client fingerprint from the first ClientHello. */
   sni: string | null = null;
+  ja4: string | null = null;
   /** HTTP request head of the first request. */
   httpMethod: string | null = null;
   httpHost: string | null = null;
   httpUri: string | null = null;
   httpUserAgent: string | null = null;
-  /** 0: first client payload not yet parsed; 1: parsing (bytes held in appBuf); 2: done. */
-  appState = 0;
-  appBuf: Buffer | null = null;
+  /** App protocol the dispatch table found by content ("http", "tls", "ssh"…), or null. */
+  appProto: string | null = null;
+  /** The protocol found is not one its server port hints (SSH on 902, HTTP on 7080). */
+  appPortMismatch = false;
+  /** Sequence number of each side's SYN (uint32), or -1: the reassembler's start when data comes. */
+  synSeqA = -1;
+  synSeqB = -1;
+  /** TCP reassembly and app-module state, made at the first payload byte (sensor/app-layer.ts). */
+  stream: TcpStream<Flow> | null = null;
+  app: AppFlow | null = null;
 
   /** Slots for later layers (policy verdict, detector marks), typed by their owners. */
   verdict: unknown = null;

@@ -17,8 +17,6 @@ export interface FlowConfig {
   otherTimeout: number;
   /** A flow older than this is ended and a new record started, seconds (0: never). Default 3600. */
   activeTimeout: number;
-  /** Client bytes kept per flow to finish parsing a split TLS ClientHello or HTTP head. Default 8192. */
-  reassemblyBytes: number;
 }
 
 /** Device inventory settings. */

@@ -52,11 +52,18 @@ describe('built cases through the pipeline', () => {
 
   it('a ClientHello split over two TCP segments still gives the SNI; an HTTP request gives Host and User-Agent', async () => {
     const hello = samples.tls.clientHello;
-    const seg = (t: number, sport: number, dport: number, flags: string, payload?: Buffer, fromDev = true) => ({
-      t,
-      data: frame(ether({ dst: fromDev ? GW : DEV, src: fromDev ? DEV : GW, type: 0x0800 }),
-        ip4(fromDev ? '192.168.1.23' : '93.184.216.34', fromDev ? '93.184.216.34' : '192.168.1.23', PROTO.TCP, tcp({ sport, dport, flags, payload }))),
-    });
+    // Sequence numbers kept straight per sender (the reassembler orders bytes by them): SYN at 0, data from 1.
+    const next = new Map<string, number>();
+    const seg = (t: number, sport: number, dport: number, flags: string, payload?: Buffer, fromDev = true) => {
+      const key = `${sport}>${dport}`;
+      const seq = next.get(key) ?? 0;
+      next.set(key, seq + (payload?.length ?? 0) + (flags.includes('S') ? 1 : 0));
+      return {
+        t,
+        data: frame(ether({ dst: fromDev ? GW : DEV, src: fromDev ? DEV : GW, type: 0x0800 }),
+          ip4(fromDev ? '192.168.1.23' : '93.184.216.34', fromDev ? '93.184.216.34' : '192.168.1.23', PROTO.TCP, tcp({ sport, dport, flags, seq, payload }))),
+      };
+    };
     const { summary } = await replayFrames([
       seg(0, 40000, 443, 'S'), seg(0.01, 443, 40000, 'SA', undefined, false), seg(0.02, 40000, 443, 'A'),
       seg(0.03, 40000, 443, 'PA', hello.subarray(0, 60)), seg(0.04, 40000, 443, 'PA', hello.subarray(60)),
