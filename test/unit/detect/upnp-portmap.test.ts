@@ -1,6 +1,9 @@
 // upnp.portmap: NAT-PMP and PCP requests and UPnP IGD SOAP calls read on their own, the detector
 // with hand-made packets and flows (LAN side only, deletions, a SOAP call split over segments,
 // caps), then nDPI's natpmp.pcap and upnp.pcap and one built case per protocol through the pipeline.
+import { AppDispatch, AppFlow } from '../../../gateway/app/app-dispatch.js';
+import { DecodeCounters } from '../../../gateway/common/events.js';
+import type { PacketView } from '../../../gateway/decode/packet-view.js';
 import { describe, expect, it } from 'vitest';
 import { pipelineConfig } from '../../../gateway/sensor/sensor-config.js';
 import { parseIpv4, parseMac } from '../../../gateway/common/address-text.js';
@@ -160,13 +163,14 @@ function setup(over: Partial<UpnpPortmapConfig> = {}) {
   devices.touch(parseMac(DEV_MAC), T, 60);
   const d = upnpPortmap.create(host, { ...UPNP_PORTMAP_DEFAULTS, ...over }) as UpnpPortmapDetector;
   let nextId = 1;
+  const dispatch = new AppDispatch(new DecodeCounters());
 
   function udpTo5351(t: number, payload: Buffer, src = DEV_IP): void {
     const { pv } = decodeBytes(frame(ether({ src: DEV_MAC, dst: GW_MAC, type: ETHER_IPV4 }), ipv4({ src, dst: GW_IP, proto: PROTO.UDP, payload: udp({ sport: 40000, dport: 5351, payload }) })));
     pv.ts = T + Math.round(t * S);
     const f = new Flow(nextId++, 0, 4, PROTO.UDP, pv.ts);
     f.pktsAB = 1; f.payloadAB = payload.length;
-    d.onPacket!(pv, f, 0, null);
+    dispatch.udp(pv.buf, pv.payloadOff, pv.payloadOff + pv.payloadLen, pv.srcPort, pv.dstPort, pv.ts, 0, (rec) => d.onApp(rec, pv, f));
   }
 
   function post(o: { fromOutside?: boolean } = {}) {
@@ -179,9 +183,13 @@ function setup(over: Partial<UpnpPortmapConfig> = {}) {
         ipv4({ src: dir === 0 ? aIp : GW_IP, dst: dir === 0 ? GW_IP : aIp, proto: PROTO.TCP, payload: tcp({ sport: dir === 0 ? f.aPort : 5000, dport: dir === 0 ? 5000 : f.aPort, flags: 'PA', payload }) })));
       pv.ts = T + Math.round(t * S);
       if (dir === 0) { f.pktsAB++; f.payloadAB += payload.length; } else { f.pktsBA++; f.payloadBA += payload.length; }
-      d.onPacket!(pv, f, dir, null);
+      // What the sensor's app stage does: in-order bytes to the HTTP module, its records to onApp.
+      last = pv;
+      dispatch.tcpData(af, dir, payload, 0, payload.length, pv.ts, (rec) => d.onApp(rec, pv, f));
     }
-    return { f, send, end: () => d.onFlowEnd!(f) };
+    let last: PacketView | null = null;
+    const af = new AppFlow(f.bPort);
+    return { f, send, end: () => dispatch.tcpEnd(af, f.lastTs, (rec) => d.onApp(rec, last!, f)) };
   }
   return { d, alerts, udpTo5351, post };
 }
@@ -215,66 +223,42 @@ describe('upnp.portmap: the detector by hand', () => {
   });
 
   it('an AddPortMapping split in head and body: decided when the body is whole, one alert', () => {
-    const { alerts, d, post } = setup();
+    const { alerts, post } = setup();
     const c = post();
     const r = soapRequest('AddPortMapping');
     c.send(0, 1, r.head);
-    expect(d.stateSize()).toBe(1);
     c.send(0, 1.01, r.body.subarray(0, 100));
     expect(alerts).toHaveLength(0);
     c.send(0, 1.02, r.body.subarray(100));
-    expect(d.stateSize()).toBe(0);
     expect(alerts).toHaveLength(1);
+    // At the time the call was whole (its last segment).
     expect(alerts[0]).toMatchObject({
-      rule: 'upnp.portmap', ts: T + S, device: DEV_MAC, src: DEV_IP, dst: GW_IP, dport: 5000, proto: 'tcp',
+      rule: 'upnp.portmap', ts: T + 1.02 * S, device: DEV_MAC, src: DEV_IP, dst: GW_IP, dport: 5000, proto: 'tcp',
       evidence: { protocol: 'upnp', internalPort: 23, externalPort: 2323, lifetime: 0, proto: 'tcp', action: 'AddPortMapping', internalClient: '192.168.1.12' },
     });
-    c.send(1, 1.1, Buffer.from('HTTP/1.1 200 OK\r\n\r\n'));
+    c.send(1, 1.1, Buffer.from('HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n'));
     c.end();
     expect(alerts).toHaveLength(1);
   });
 
-  it('a call without Content-Length is decided by the router\'s answer or the end of the flow', () => {
+  it('two calls over one keep-alive connection: both read', () => {
     const { alerts, post } = setup();
-    const body = soapBody('AddPortMapping');
-    const head = `POST /upnp/control/WANIPConn1 HTTP/1.1\r\nHost: ${GW_IP}\r\nSOAPACTION: "urn:schemas-upnp-org:service:WANIPConnection:1#AddPortMapping"\r\n\r\n`;
-    const a = post();
-    a.send(0, 1, Buffer.from(head + body));
-    expect(alerts).toHaveLength(0);
-    a.send(1, 1.1, Buffer.from('HTTP/1.1 200 OK\r\n\r\n'));
-    expect(alerts).toHaveLength(1);
-    const b = post();
-    b.send(0, 2, Buffer.from(head + body));
-    b.end();
-    expect(alerts).toHaveLength(2);
+    const c = post();
+    const r = soapRequest('AddPortMapping');
+    c.send(0, 1, Buffer.concat([r.head, r.body]));
+    c.send(1, 1.1, Buffer.from('HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n'));
+    c.send(0, 2, Buffer.concat([r.head, r.body]));
+    expect(alerts.map((a) => a.ts)).toEqual([T + S, T + 2 * S]);
   });
 
-  it('ordinary POSTs, a call from outside and a GetExternalIPAddress raise nothing; state is freed', () => {
-    const { alerts, d, post } = setup();
+  it('ordinary POSTs, a call from outside and a GetExternalIPAddress raise nothing', () => {
+    const { alerts, post } = setup();
     post().send(0, 1, Buffer.from('POST /api/telemetry HTTP/1.1\r\nHost: cloud.example\r\nContent-Length: 2\r\n\r\n{}'));
     const r = soapRequest('AddPortMapping');
     post({ fromOutside: true }).send(0, 2, Buffer.concat([r.head, r.body]));
     const g = soapRequest('GetExternalIPAddress');
     post().send(0, 3, Buffer.concat([g.head, g.body]));
     expect(alerts).toHaveLength(0);
-    expect(d.stateSize()).toBe(0);
-  });
-
-  it('stops after maxClientPackets and holds at most maxFlows POSTs (the oldest decided early, counted)', () => {
-    const { alerts, d, post } = setup({ maxClientPackets: 2, maxFlows: 1 });
-    const r = soapRequest('AddPortMapping');
-    const a = post();
-    a.send(0, 1, r.head.subarray(0, 20));
-    a.send(0, 1.1, r.head.subarray(20));
-    a.send(0, 1.2, r.body);
-    expect(alerts).toHaveLength(1); // decided after two packets: the head names the action, no arguments yet
-    expect(alerts[0]!.evidence).toMatchObject({ action: 'AddPortMapping', internalPort: null, externalPort: null });
-    const b = post();
-    b.send(0, 2, r.head);
-    post().send(0, 3, Buffer.from('POST / HTTP/1.1\r\n'));
-    expect(d.evicted).toBe(1);
-    expect(alerts).toHaveLength(2);
-    expect(d.stateSize()).toBe(1);
   });
 });
 
