@@ -1,6 +1,7 @@
 // The one closed list of named decode anomalies (after Suricata's decode-events.h). A decoder that
 // meets bad input returns the negated code of one of these; the pipeline counts it by name. Codes
-// are positions in this list: append new names at the end, never reuse or rename one.
+// are positions in this list, assigned at load: they never leave the process (counters are read and
+// exported by name), so a new name goes in its section. Names are never reused or renamed.
 
 /** Every decode event: name, then why it exists. */
 export const DECODE_EVENT_LIST = [
@@ -72,6 +73,30 @@ export const DECODE_EVENT_LIST = [
   ['stream.flow_memcap', 'out-of-order bytes of one flow passed stream.maxOutOfOrderPerFlow (a gap is taken)'],
   ['stream.memcap', 'out-of-order bytes of all flows passed stream.maxOutOfOrderTotal (a gap is taken)'],
   ['stream.seq_out_of_window', 'a segment too far ahead of the expected sequence number to hold (ignored)'],
+  // table caps (common/bounded-table.ts): an entry evicted at a table's cap
+  ['flow.table_full', 'a flow evicted at flows.maxFlows (the least recently seen ends as "evicted")'],
+  ['device.table_full', 'a device evicted at devices.maxDevices (the least recently seen is forgotten)'],
+  ['dns.table_full', 'a name evicted at dns.maxNames (the least recently answered; MUD dst-dnsname may miss it)'],
+  ['alert.dedup_table_full', 'an open deduplication entry closed at alerts.maxOpen (its next occurrence is a new alert)'],
+  ['auth.limiter_table_full', 'a client forgotten by the failed-authentication limiter at its maxClients (its failures restart)'],
+  ['edge_log.limiter_table_full', 'a device forgotten by the edge-log rate limiter at edgeLogs.maxDevices (its bucket restarts full)'],
+  ['meter.table_full', 'a device evicted from the traffic meter at metrics.maxMeteredDevices (its counters restart)'],
+  ['explain.denial_table_full', 'a denied flow\'s decision-time explanation forgotten at the denial recorder\'s maxEntries (default 20,000)'],
+  ['detect.scanPort.table_full', 'a (source, destination) pair evicted at detect.scanPort.maxTracked (its probes are forgotten)'],
+  ['detect.scanPort.findings_table_full', 'an open port-scan finding closed early at detect.scanPort.maxFindings'],
+  ['detect.scanHost.table_full', 'a (source, port) key evicted at detect.scanHost.maxTracked (its attempts are forgotten)'],
+  ['detect.scanHost.findings_table_full', 'an open host-sweep finding closed early at detect.scanHost.maxFindings'],
+  ['detect.beacon.table_full', 'a (device, destination, port) pair evicted at detect.beacon.maxPairs (its connections are forgotten)'],
+  ['detect.dnsTunnel.table_full', 'a (device, domain) window evicted at detect.dnsTunnel.maxDomains'],
+  ['detect.dnsExfiltration.table_full', 'a (device, domain) window evicted at detect.dnsExfiltration.maxDomains'],
+  ['detect.floodSyn.table_full', 'a SYN or SYN-ACK target evicted at detect.floodSyn.maxVictims (one not in a flood first)'],
+  ['detect.floodUdp.table_full', 'a UDP target evicted at detect.floodUdp.maxVictims (one not in a flood first)'],
+  ['detect.floodAmplification.table_full', 'a reflection target evicted at detect.floodAmplification.maxVictims (one not in a flood first)'],
+  ['detect.intel.table_full', 'a blocklist entry not loaded because detect.intel.maxEntries was reached (counted at every load)'],
+  ['detect.stormReconnect.table_full', 'a device\'s last-seen time forgotten at detect.stormReconnect.maxDevices'],
+  ['detect.deviceNew.table_full', 'a reported MAC forgotten at detect.deviceNew.maxRemembered (it may be reported again)'],
+  ['detect.deviceNew.held_table_full', 'a device.new alert raised early at detect.deviceNew.maxHeld (a storm may not fold it)'],
+  ['detect.baseline.table_full', 'a device\'s baseline dropped at detect.baseline.maxDevices (it learns afresh if it returns)'],
   // sensor (gateway/sensor/): the plug-in fault boundary
   ['sensor.plugin_fault', 'a plug-in hook threw; contained and counted, capture goes on'],
   ['sensor.plugin_disabled', 'a plug-in passed sensor.faultLimit faults within sensor.faultWindowSeconds and was switched off'],
@@ -81,7 +106,7 @@ export const DECODE_EVENT_LIST = [
   ['decoder.http.bad_content_length', 'a Content-Length that is not a decimal number, or repeated with different values (RFC 9112 §6.3)'],
   ['decoder.http.bad_transfer_encoding', 'a request whose Transfer-Encoding does not end in chunked: its length is unknowable (RFC 9112 §6.3)'],
   ['decoder.http.bad_chunk', 'a chunk-size line that is not hex or too long, or chunk data not followed by CRLF (RFC 9112 §7.1)'],
-  ['decoder.tls.unexpected_message', 'the first handshake message of a direction is not a ClientHello (client) or ServerHello (server)'],
+  ['decoder.tls.unexpected_message', 'the first record or handshake message of a direction is not its hello: most often a connection picked up after its handshake (counted, not an input error)'],
   ['decoder.tls.hello_too_long', 'a hello message longer than the TLS module cap (64 KiB)'],
   ['decoder.ssh.banner_malformed', 'an identification line that is not SSH-protoversion-softwareversion (RFC 4253 §4.2)'],
   ['decoder.ssh.banner_too_long', 'no identification line within 255 bytes, or server lines before it past the cap (RFC 4253 §4.2)'],
@@ -133,5 +158,7 @@ export class DecodeCounters {
 // are facts about the traffic or the gateway, not malformed input.
 const INFORMATIONAL = new Set([
   ev('decoder.ethertype.unknown'), ev('decoder.ipproto.unknown'), ev('decoder.link.unsupported'),
+  // A TLS connection met after its hellos (capture started mid-connection) is normal traffic.
+  ev('decoder.tls.unexpected_message'),
   ...DECODE_EVENT_LIST.map(([n], i) => (n.startsWith('decoder.') ? -1 : i)).filter((i) => i >= 0),
 ]);
