@@ -23,6 +23,11 @@ export interface FlowRecord {
   state: string | null;
   endReason: string | null;
   sni?: string;
+  /** JA4 client fingerprint of the TLS ClientHello (FoxIO JA4). */
+  ja4?: string;
+  /** App protocol found by content ("http", "tls", "ssh", "dns", "telnet", "stratum"…), and whether its port says otherwise. */
+  app?: string;
+  appPortMismatch?: true;
   http?: { method: string | null; host: string | null; uri: string | null; userAgent: string | null };
   /** MUD verdicts, one per profiled device on the flow: the ACE that allowed it, or the ACL that denied it and why. */
   mud?: readonly { device: string; direction: string; allowed: boolean; acl: string | null; ace: string | null; reason: string | null }[];
@@ -74,6 +79,11 @@ export function flowRecord(f: Flow): FlowRecord {
     endReason: f.endReason,
   };
   if (f.sni !== null) r.sni = f.sni;
+  if (f.ja4 !== null) r.ja4 = f.ja4;
+  if (f.appProto !== null) {
+    r.app = f.appProto;
+    if (f.appPortMismatch) r.appPortMismatch = true;
+  }
   if (f.httpMethod !== null) r.http = { method: f.httpMethod, host: f.httpHost, uri: f.httpUri, userAgent: f.httpUserAgent };
   if (Array.isArray(f.verdict)) r.mud = f.verdict as NonNullable<FlowRecord['mud']>;
   return r;

@@ -4,10 +4,11 @@
 //
 // Sessions are counted when their flow ends: a TCP flow the source opened to a telnet or SSH port,
 // that the server answered (SYN-ACK or data), and that lasted less than `shortSessionSeconds` or
-// was closed with FIN or RST. Failed logins are counted as they pass: the first `inspectBytes` of
-// each telnet server's replies are searched, case-insensitively, for `failurePatterns` (a
-// streaming match, so a word split across segments still counts). SSH is encrypted: sessions only.
+// was closed with FIN or RST. Failed logins are counted as they pass: the telnet module
+// (gateway/app/telnet/) reads each server's replies and emits a `login-failure` record for each
+// failed login; this detector reads records and parses no payload. SSH is encrypted: sessions only.
 import type { AlertInput } from '../../alerts/alert.js';
+import type { AppRecord } from '../../app/app-record.js';
 import type { RuleId } from '../../alerts/rules.js';
 import { ipv4ToString, ipv6ToString } from '../../common/address-text.js';
 import { IPPROTO } from '../../decode/dispatch.js';
@@ -38,14 +39,8 @@ export interface BruteforceConfig {
    * util-linux and BusyBox allow 3), so ten in a minute is more than two sessions of mistakes.
    */
   failures: number;
-  /** Words in a telnet server's reply that mark a failed login, matched case-insensitively. Default ['incorrect', 'failed', 'denied']. */
-  failurePatterns: string[];
-  /** Server-to-client payload bytes searched per telnet flow. Default 4096. */
-  inspectBytes: number;
   /** Cap on (source, server, port) keys tracked; the least recently active is evicted. Default 4096. */
   maxTracked: number;
-  /** Cap on telnet flows being searched at once; the oldest is dropped. Default 4096. */
-  maxInspected: number;
 }
 
 /** Defaults of `detect.bruteforce` (units and reasons in BruteforceConfig). */
@@ -56,37 +51,10 @@ export const BRUTEFORCE_DEFAULTS: Readonly<BruteforceConfig> = Object.freeze({
   sessions: 10,
   shortSessionSeconds: 30,
   failures: 10,
-  failurePatterns: Object.freeze(['incorrect', 'failed', 'denied']) as string[],
-  inspectBytes: 4096,
   maxTracked: 4096,
-  maxInspected: 4096,
 });
 
 const TELNET = 1, SSH = 2;
-
-/** A compiled pattern: lower-case bytes and the KMP failure table. */
-interface Pattern {
-  bytes: Uint8Array;
-  fail: Int32Array;
-}
-
-function compile(word: string): Pattern {
-  const bytes = Uint8Array.from(Buffer.from(word.toLowerCase(), 'latin1'));
-  const fail = new Int32Array(bytes.length);
-  for (let i = 1, k = 0; i < bytes.length; i++) {
-    while (k > 0 && bytes[i] !== bytes[k]) k = fail[k - 1]!;
-    if (bytes[i] === bytes[k]) k++;
-    fail[i] = k;
-  }
-  return { bytes, fail };
-}
-
-/** Search state of one telnet flow. */
-interface Inspect {
-  seen: number;
-  /** Matched prefix length per pattern. */
-  state: Int32Array;
-}
 
 type Trigger = 'sessions' | 'failures';
 
@@ -123,10 +91,6 @@ interface Entry {
 export interface BruteforceDetector extends Plugin {
   /** Keys evicted at `maxTracked`. */
   readonly evicted: number;
-  /** Telnet flows dropped from the search at `maxInspected`. */
-  readonly inspectEvicted: number;
-  /** Telnet flows being searched. */
-  readonly inspecting: number;
 }
 
 function keyOf(f: Flow): string {
@@ -160,12 +124,9 @@ export const bruteforce = plugin<BruteforceConfig>({
     const service = new Uint8Array(65536);
     for (const p of cfg.telnetPorts) if (p >= 0 && p < 65536) service[p] = TELNET;
     for (const p of cfg.sshPorts) if (p >= 0 && p < 65536) service[p] = SSH;
-    const patterns = cfg.failurePatterns.filter((w) => w.length > 0).map(compile);
     const entries = new Map<string, Entry>();
-    const inspecting = new Map<Flow, Inspect>();
     const open = new Set<Entry>();
     let evicted = 0;
-    let inspectEvicted = 0;
     let closing = false;
     /** Packet time of the latest tick, µs. */
     let now = 0;
@@ -249,49 +210,13 @@ export const bruteforce = plugin<BruteforceConfig>({
       }
     }
 
-    /** Searches server bytes of a telnet flow for failure words; counts each match. */
-    function inspect(pv: PacketView, flow: Flow): void {
-      let st = inspecting.get(flow);
-      if (st === undefined) {
-        if (inspecting.size >= cfg.maxInspected) {
-          const oldest = inspecting.keys().next().value as Flow;
-          inspecting.delete(oldest);
-          inspectEvicted++;
-        }
-        st = { seen: 0, state: new Int32Array(patterns.length) };
-        inspecting.set(flow, st);
-      }
-      if (st.seen >= cfg.inspectBytes) return;
-      const buf = pv.buf;
-      const start = pv.payloadOff;
-      const n = Math.min(pv.payloadLen, cfg.inspectBytes - st.seen, buf.length - start);
-      st.seen += n;
-      let found = 0;
-      for (let k = 0; k < patterns.length; k++) {
-        const { bytes, fail } = patterns[k]!;
-        let q = st.state[k]!;
-        for (let i = start; i < start + n; i++) {
-          let c = buf[i]!;
-          if (c >= 0x41 && c <= 0x5a) c |= 0x20; // ASCII lower case
-          while (q > 0 && c !== bytes[q]) q = fail[q - 1]!;
-          if (c === bytes[q]) q++;
-          if (q === bytes.length) { found++; q = fail[q - 1]!; }
-        }
-        st.state[k] = q;
-      }
-      // One failure per reply that names it, however many of the words it holds ("Login incorrect: authentication failed").
-      if (found > 0) activity(entryFor(flow, TELNET, pv.ts, pv.ts), flow, 'failures', pv.ts);
-    }
-
     return {
       get evicted() { return evicted; },
-      get inspectEvicted() { return inspectEvicted; },
-      get inspecting() { return inspecting.size; },
 
-      onPacket(pv: PacketView, flow: Flow | null, dir: number): void {
-        // Server (B) to client (A) data on a telnet port.
-        if (dir !== 1 || pv.payloadLen <= 0 || flow === null || flow.proto !== IPPROTO.TCP || service[flow.bPort] !== TELNET) return;
-        if (patterns.length > 0) inspect(pv, flow);
+      onApp(rec: AppRecord, _pv: PacketView, flow: Flow | null): void {
+        // A failed login the telnet module read in the server's replies, on a telnet port.
+        if (rec.kind !== 'telnet' || rec.event !== 'login-failure' || flow === null || service[flow.bPort] !== TELNET) return;
+        activity(entryFor(flow, TELNET, rec.ts, rec.ts), flow, 'failures', rec.ts);
       },
 
       onFlowEnd(flow: Flow): void {
@@ -299,7 +224,6 @@ export const bruteforce = plugin<BruteforceConfig>({
         if (flow.proto !== IPPROTO.TCP) return;
         const kind = service[flow.bPort]!;
         if (kind === 0) return;
-        if (kind === TELNET) inspecting.delete(flow);
         // A session: opened by A, answered by the server, short or closed.
         if ((flow.flagsAB & TCP_SYN) === 0) return;
         const answered = (flow.flagsBA & (TCP_SYN | TCP_ACK)) === (TCP_SYN | TCP_ACK) || flow.payloadBA > 0;
@@ -325,7 +249,7 @@ export const bruteforce = plugin<BruteforceConfig>({
       },
 
       stateSize(): number {
-        return entries.size + inspecting.size;
+        return entries.size;
       },
     };
   },

@@ -1,6 +1,8 @@
 // bruteforce.telnet / bruteforce.ssh: the detector driven directly with finished flows and server
 // replies at chosen packet times (session and failure thresholds, window edges, the streaming
 // match, reports, caps), then the pipeline over built telnet and SSH attacks and a normal session.
+import { AppDispatch, AppFlow } from '../../../gateway/app/app-dispatch.js';
+import { DecodeCounters } from '../../../gateway/common/events.js';
 import { describe, expect, it } from 'vitest';
 import { pipelineConfig } from '../../../gateway/sensor/sensor-config.js';
 import { parseIpv4, parseMac } from '../../../gateway/common/address-text.js';
@@ -42,6 +44,7 @@ function setup(over: Partial<BruteforceConfig> = {}) {
   devices.touch(parseMac(SERVER_MAC), T, 60);
   const d = bruteforce.create(host, { ...BRUTEFORCE_DEFAULTS, ...over }) as BruteforceDetector;
   let id = 1;
+  const dispatch = new AppDispatch(new DecodeCounters());
   const pv = new PacketView();
   /** A live TCP flow src → dst:port opened at `t` (seconds after T). */
   function open(t: number, o: SessionOptions = {}): Flow {
@@ -68,14 +71,17 @@ function setup(over: Partial<BruteforceConfig> = {}) {
     end(f, o);
     return f;
   }
-  /** The server's reply `text` on flow `f` at time `t`. */
+  /** The server's reply `text` on flow `f` at time `t`, through the app dispatch table as the sensor feeds it. */
+  const apps = new Map<Flow, AppFlow>();
   function reply(f: Flow, t: number, text: string): void {
     const b = Buffer.from(text, 'latin1');
     pv.reset();
     pv.buf = b; pv.ts = T + Math.round(t * S); pv.family = 4; pv.ipProto = TCP; pv.src0 = f.b0; pv.dst0 = f.a0;
     pv.srcPort = f.bPort; pv.dstPort = f.aPort; pv.tcpFlags = PSH | ACK; pv.payloadOff = 0; pv.payloadLen = b.length;
     f.payloadBA += b.length;
-    d.onPacket!(pv, f, 1, null);
+    let af = apps.get(f);
+    if (af === undefined) apps.set(f, (af = new AppFlow(f.bPort)));
+    dispatch.tcpData(af, 1, b, 0, b.length, pv.ts, (rec) => d.onApp!(rec, pv, f, 1));
   }
   const tick = (t: number): void => d.onTick!(T + Math.round(t * S));
   return { d, alerts, session, open, end, reply, tick };
@@ -147,42 +153,24 @@ describe('bruteforce: failed telnet logins', () => {
     expect(alerts[0]!.ts).toBe(T + 45 * S);
   });
 
-  it('matches any case, every pattern, and words split across segments; one count per reply', () => {
+  it('counts the telnet module\'s login-failure records: any case, several daemons\' wording, split replies; not SSH', () => {
     const { alerts, open, reply } = setup();
     const f = open(0);
-    reply(f, 1, 'LOGIN INCORRECT');
-    reply(f, 2, 'Authentication Failed.');
-    reply(f, 3, '% Access denied');
+    reply(f, 1, 'LOGIN INCORRECT\r\n');
+    reply(f, 2, 'Authentication Failed.\r\n');
+    reply(f, 3, '% Access denied\r\n');
     reply(f, 4, 'Login inc');
     reply(f, 4.1, 'orrect\r\n');
-    reply(f, 5, 'Login incorrect: authentication failed'); // two words, one failure
-    reply(f, 6, 'iincorrect'); // the KMP fallback: a partial match restarting inside itself
+    reply(f, 5, 'Login incorrect: authentication failed\r\n'); // one line, one failure
     reply(f, 7, 'Password: ');
-    reply(f, 8, 'Welcome to BusyBox');
+    reply(f, 8, 'Welcome to BusyBox\r\n');
     expect(alerts).toHaveLength(0);
-    for (let i = 0; i < 4; i++) reply(f, 9 + i, 'incorrect');
+    for (let i = 0; i < 5; i++) reply(f, 9 + i, 'Login incorrect\r\n');
     expect(alerts).toHaveLength(1);
     expect(alerts[0]!.evidence.failures).toBe(10);
-  });
-
-  it('searches only the first inspectBytes of server data in a flow, and not SSH', () => {
-    const { alerts, open, reply } = setup({ inspectBytes: 64 });
-    const f = open(0);
-    reply(f, 0, 'x'.repeat(60));
-    for (let i = 0; i < 20; i++) reply(f, 1 + i, 'Login incorrect\r\n');
     const ssh = open(0, { port: 22 });
     for (let i = 0; i < 20; i++) reply(ssh, 1 + i, 'Login incorrect\r\n');
-    expect(alerts).toHaveLength(0);
-  });
-
-  it('drops a flow\'s search state when it ends, and the oldest at maxInspected', () => {
-    const { d, open, end, reply } = setup({ maxInspected: 2 });
-    const flows = [open(0), open(0), open(0)];
-    flows.forEach((f, i) => reply(f, i, 'login: '));
-    expect(d.inspecting).toBe(2);
-    expect(d.inspectEvicted).toBe(1);
-    end(flows[2]!);
-    expect(d.inspecting).toBe(1);
+    expect(alerts).toHaveLength(1);
   });
 });
 
