@@ -2,6 +2,8 @@
 // count and first/last time, folds per-device alerts into a storm alert while one is open,
 // persists every new alert before anyone else sees it, then tells the listeners.
 import { createHash } from 'node:crypto';
+import { BoundedTable } from '../common/bounded-table.js';
+import type { DecodeCounters } from '../common/events.js';
 import type { Alert, AlertInput } from './alert.js';
 import type { AlertStore } from './alert-store.js';
 import { RULES, type RuleId, type Severity } from './rules.js';
@@ -37,20 +39,36 @@ interface Storm {
 const MAX_FOLDED_LIST = 100;
 
 export class AlertManager {
-  private readonly open = new Map<string, Open>();
+  /**
+   * Open deduplication entries by key, oldest opened first; at maxOpen the oldest is closed (its
+   * pending count written first; counted, `alert.dedup_table_full`).
+   */
+  private readonly open: BoundedTable<string, Open>;
   private readonly listeners: AlertListener[] = [];
   private readonly raised: Alert[] = [];
   /** Alerts created in this run (the raised list is kept only when asked). */
   private created = 0;
   private storm: Storm | null = null;
-  /** Alerts closed at the maxOpen cap. */
-  closedAtCap = 0;
 
   /**
    * `keepRaised`: remember every alert for all() (a replay's summary). A daemon runs for months and
-   * reads its alerts from the store instead, so it passes false.
+   * reads its alerts from the store instead, so it passes false. `counters`: the named-event
+   * counters where `alert.dedup_table_full` is counted.
    */
-  constructor(private readonly cfg: Readonly<AlertsConfig>, private readonly store: AlertStore | null = null, private readonly keepRaised = true) {}
+  constructor(
+    private readonly cfg: Readonly<AlertsConfig>, private readonly store: AlertStore | null = null, private readonly keepRaised = true,
+    counters?: DecodeCounters,
+  ) {
+    this.open = new BoundedTable<string, Open>({
+      name: 'alerts.maxOpen', capacity: cfg.maxOpen, order: 'fifo', counters, event: 'alert.dedup_table_full',
+      onEvict: (_key, old) => { if (old.dirty) this.store?.update(old.alert); },
+    });
+  }
+
+  /** Alerts closed at the maxOpen cap. */
+  get closedAtCap(): number {
+    return this.open.evicted;
+  }
 
   addListener(l: AlertListener): void {
     this.listeners.push(l);
@@ -81,7 +99,7 @@ export class AlertManager {
     }
     const peer = input.peer ?? input.dst;
     const key = `${input.rule}|${input.device ?? ''}|${peer}`;
-    const o = this.open.get(key);
+    const o = this.open.peek(key);
     if (o !== undefined && input.ts - o.lastTs <= this.cfg.dedupWindowSeconds * 1e6) {
       Object.assign(o.alert.evidence, structuredClone(input.evidence));
       this.bump(o, input.ts, n);
@@ -132,12 +150,8 @@ export class AlertManager {
   }
 
   private create(key: string, input: AlertInput, n: number): Open {
-    if (this.open.size >= this.cfg.maxOpen) {
-      const [oldKey, old] = this.open.entries().next().value as [string, Open];
-      if (old.dirty) this.store?.update(old.alert);
-      this.open.delete(oldKey);
-      this.closedAtCap++;
-    }
+    // At the cap the oldest open entry is closed first, its pending count written (onEvict above).
+    this.open.reserve();
     const t = iso(input.ts);
     // Same capture, same alerts: the id depends only on what the alert is and when it began.
     const id = createHash('sha256').update(`${key}|${input.ts}|${this.created++}`).digest('hex').slice(0, 16);

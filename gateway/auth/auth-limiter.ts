@@ -1,6 +1,9 @@
 // Failed-authentication limiter: after `maxFailures` failures from one client within `windowMs`, that
 // client is refused (429 with Retry-After) for `blockMs`. Shared by the REST API and the WebSocket
-// upgrade; bounded in memory; time is injected so tests use a fake clock.
+// upgrade; bounded in memory (`auth.limiter_table_full` at the cap); time is injected so tests use
+// a fake clock.
+import { BoundedTable } from '../common/bounded-table.js';
+import type { DecodeCounters } from '../common/events.js';
 import { clientKey } from './client-key.js';
 
 /** Limiter settings. */
@@ -32,18 +35,25 @@ interface Entry {
 /** Counts failed authentications per client address. */
 export class AuthLimiter {
   private readonly opts: AuthLimiterOptions;
-  private readonly entries = new Map<string, Entry>();
-  private evictedCount = 0;
+  /**
+   * Clients by key, least recently failing first: under a flood of new addresses the quiet ones go
+   * (counted, `auth.limiter_table_full`).
+   */
+  private readonly entries: BoundedTable<string, Entry>;
   private blockedCount = 0;
 
-  constructor(options: Partial<AuthLimiterOptions> = {}) {
+  /** `counters`: the named-event counters where `auth.limiter_table_full` is counted. */
+  constructor(options: Partial<AuthLimiterOptions> = {}, counters?: DecodeCounters) {
     this.opts = { ...AUTH_LIMITER_DEFAULTS, now: Date.now, ...options };
     if (!(this.opts.maxFailures >= 1 && this.opts.maxClients >= 1)) throw new RangeError('maxFailures and maxClients must be at least 1');
+    this.entries = new BoundedTable<string, Entry>({
+      name: 'auth limiter maxClients', capacity: this.opts.maxClients, order: 'lru', counters, event: 'auth.limiter_table_full',
+    });
   }
 
   /** Whether `ip` is refused now, and for how long. Call before checking a credential. */
   check(ip: string): LimitState {
-    const e = this.entries.get(clientKey(ip));
+    const e = this.entries.peek(clientKey(ip));
     if (e === undefined) return { blocked: false };
     const now = this.opts.now();
     if (e.blockedUntil > now) return { blocked: true, retryAfterMs: e.blockedUntil - now };
@@ -56,14 +66,13 @@ export class AuthLimiter {
   fail(ip: string): LimitState {
     const key = clientKey(ip);
     const now = this.opts.now();
-    let e = this.entries.get(key);
+    let e = this.entries.peek(key);
     if (e === undefined) {
       e = { failures: [], blockedUntil: 0 };
-      if (this.entries.size >= this.opts.maxClients) this.evictOldest();
+      this.entries.add(key, e); // at the cap the least recently failing client is forgotten
     } else {
-      this.entries.delete(key); // re-inserted below: Map order is least recently failing first
+      this.entries.touch(key, e); // least recently failing first
     }
-    this.entries.set(key, e);
     const from = now - this.opts.windowMs;
     while (e.failures.length > 0 && e.failures[0]! <= from) e.failures.shift();
     e.failures.push(now);
@@ -78,15 +87,6 @@ export class AuthLimiter {
 
   /** Clients tracked, clients forgotten to stay under maxClients, blocks imposed. */
   stats(): { tracked: number; evicted: number; blocks: number } {
-    return { tracked: this.entries.size, evicted: this.evictedCount, blocks: this.blockedCount };
-  }
-
-  private evictOldest(): void {
-    // Map order is least recently failing first: under a flood of new addresses the quiet ones go.
-    const first = this.entries.keys().next();
-    if (!first.done) {
-      this.entries.delete(first.value);
-      this.evictedCount++;
-    }
+    return { tracked: this.entries.size, evicted: this.entries.evicted, blocks: this.blockedCount };
   }
 }

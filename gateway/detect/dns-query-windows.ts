@@ -2,6 +2,7 @@
 // registrable domain, and a capped table of per-(device, domain) state that starts afresh every
 // window and forgets pairs idle for a whole window (least recently queried first).
 import type { DnsMessage, DnsQuestion } from '../app/dns/dns-message.js';
+import { BoundedTable, type TableCapLabel } from '../common/bounded-table.js';
 import type { PacketView } from '../decode/packet-view.js';
 import { packetFields } from '../sensor/alert-fields.js';
 import type { PluginHost } from '../sensor/plugin.js';
@@ -38,28 +39,34 @@ export interface DomainWindow {
   alerted: boolean;
 }
 
-/** Per-(device, domain) windows, capped at `max` pairs. */
+/** Per-(device, domain) windows, capped at `max` pairs (least recently queried evicted, counted). */
 export class DomainWindows<S extends DomainWindow> {
-  private readonly pairs = new Map<string, S>();
-  /** Pairs evicted at the cap. */
-  evicted = 0;
+  private readonly pairs: BoundedTable<string, S>;
 
-  constructor(private readonly windowUs: number, private readonly max: number, private readonly fresh: (key: string, domain: string, ts: number) => S) {}
+  /** `cap`: the config key of `max` (e.g. `detect.dnsTunnel.maxDomains`), the detector's table event and the host's counters. */
+  constructor(private readonly windowUs: number, max: number, private readonly fresh: (key: string, domain: string, ts: number) => S, cap: TableCapLabel) {
+    this.pairs = new BoundedTable<string, S>({ ...cap, capacity: max, order: 'lru' });
+  }
+
+  /** Pairs evicted at the cap. */
+  get evicted(): number {
+    return this.pairs.evicted;
+  }
 
   /** The state of the query sender's pair for `domain`, opened or rolled over at `ts`, moved to the LRU tail. */
   get(where: QueryWhere, domain: string, ts: number): S {
     const key = `${where.device ?? where.src}|${domain}`;
-    let st = this.pairs.get(key);
-    if (st !== undefined) {
-      this.pairs.delete(key);
-      if (ts - st.windowStart > this.windowUs) st = undefined;
-    } else if (this.pairs.size >= this.max) {
-      this.pairs.delete(this.pairs.keys().next().value as string);
-      this.evicted++;
+    let st = this.pairs.peek(key);
+    if (st === undefined) {
+      st = this.fresh(key, domain, ts);
+      this.pairs.add(key, st); // at the cap the least recently queried pair goes first
+    } else if (ts - st.windowStart > this.windowUs) {
+      st = this.fresh(key, domain, ts); // the window rolled over: a new one, most recent
+      this.pairs.set(key, st);
+    } else {
+      this.pairs.touch(key, st);
     }
-    st ??= this.fresh(key, domain, ts);
     if (ts > st.lastTs) st.lastTs = ts;
-    this.pairs.set(key, st);
     return st;
   }
 

@@ -3,6 +3,7 @@
 // of distinct sources and ports, and the hot-second episodes that make one alert per flood.
 import type { AlertInput } from '../alerts/alert.js';
 import { ipv4ToString, ipv6ToString, macToString } from '../common/address-text.js';
+import { TableCap, type TableCapLabel } from '../common/bounded-table.js';
 import type { PacketView } from '../decode/packet-view.js';
 import { isoTime } from '../track/flow-record.js';
 import type { LocalNetworks } from '../track/local-networks.js';
@@ -134,7 +135,8 @@ export interface FloodWindow {
  * IPv4 address is its own key; IPv6 hashes, colliding entries chained), and entries live in a
  * fixed array of `maxVictims` slots whose objects are reused, so counting a packet allocates
  * nothing, even when a sweep over many targets churns the table. At the cap a clock hand looks at
- * a few slots and evicts the one that matters least (counted).
+ * a few slots and evicts the one that matters least (counted by a TableCap, with the detector's
+ * `detect.<name>.table_full` event).
  *
  * An episode's alert is raised once (count 1, by the detector through `raise`); reports with count
  * 0 refresh its evidence every `refreshSeconds` while the flood goes on and once more when it ends
@@ -149,17 +151,25 @@ export class FloodTable<E extends FloodEntry> {
   private readonly free: number[] = [];
   private hand = 0;
   private count = 0;
-  /** Entries evicted at the cap. */
-  evicted = 0;
+  /** The maxVictims cap: evictions and the detector's table event. */
+  readonly cap: TableCap;
 
+  /** `cap`: the config key of maxVictims, the detector's table event and the host's counters. */
   constructor(
     private readonly make: () => E,
     private readonly win: Readonly<FloodWindow>,
     private readonly local: LocalNetworks,
     private readonly reporter: FloodReporter<E>,
+    cap: TableCapLabel = { name: 'maxVictims' },
   ) {
     if (!Number.isInteger(win.maxVictims) || win.maxVictims < 1) throw new RangeError(`maxVictims must be a whole number ≥ 1 (got ${win.maxVictims})`);
     if (!(win.minSeconds >= 1)) throw new RangeError(`minSeconds must be ≥ 1 (got ${win.minSeconds})`);
+    this.cap = new TableCap({ ...cap, capacity: win.maxVictims });
+  }
+
+  /** Entries evicted at the cap. */
+  get evicted(): number {
+    return this.cap.evicted;
   }
 
   /** Entries held. */
@@ -266,7 +276,7 @@ export class FloodTable<E extends FloodEntry> {
   private create(family: number, w0: number, w1: number, w2: number, w3: number, sec: number): E {
     let slot: number;
     if (this.free.length > 0) slot = this.free.pop()!;
-    else if (this.slots.length < this.win.maxVictims) { slot = this.slots.length; this.slots.push(this.make()); }
+    else if (!this.cap.full(this.slots.length)) { slot = this.slots.length; this.slots.push(this.make()); }
     else slot = this.evictSlot();
     const e = this.slots[slot]!;
     e.resetEpisode();
@@ -299,7 +309,7 @@ export class FloodTable<E extends FloodEntry> {
     this.hand = (this.hand + EVICT_SCAN) % slots.length;
     if (slots[pick]!.hot > 0) this.end(slots[pick]!);
     this.unlink(slots[pick]!);
-    this.evicted++;
+    this.cap.evict();
     return pick;
   }
 

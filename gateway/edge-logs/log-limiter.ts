@@ -1,5 +1,8 @@
 // Per-device rate limit of edge logs: a token bucket per key (device MAC, else source address),
-// a bounded number of keys, drop counts; time is passed in (ms) so tests drive a fake clock.
+// a bounded number of keys (`edge_log.limiter_table_full` at the cap), drop counts; time is passed
+// in (ms) so tests drive a fake clock.
+import { BoundedTable } from '../common/bounded-table.js';
+import type { DecodeCounters } from '../common/events.js';
 
 /** Settings of the limiter. */
 export interface LogLimiterConfig {
@@ -7,7 +10,7 @@ export interface LogLimiterConfig {
   ratePerSecond: number;
   /** Bucket size: lines a quiet device may send at once. Below 1 nothing passes. */
   burst: number;
-  /** Keys tracked; at the cap the least recently seen is forgotten (counted in `evicted`). */
+  /** Keys tracked, a positive integer; at the cap the least recently seen is forgotten (counted in `evicted`). */
   maxKeys: number;
   /** Ms between two reports of one key's drops (see `dueReport`). */
   reportIntervalMs: number;
@@ -26,30 +29,33 @@ interface Bucket {
 
 /** Token buckets keyed by device, least recently seen first. */
 export class LogLimiter {
-  private readonly buckets = new Map<string, Bucket>();
+  /** Buckets by key, least recently seen first; capped at maxKeys (`edge_log.limiter_table_full`). */
+  private readonly buckets: BoundedTable<string, Bucket>;
   /** Key of the last `take`: repeated lines of one device skip the recency update. */
   private lastKey: string | null = null;
   /** Lines refused, all keys, ever (survives eviction). */
   droppedTotal = 0;
-  /** Keys forgotten at `maxKeys`. */
-  evicted = 0;
 
-  constructor(private readonly cfg: Readonly<LogLimiterConfig>) {}
+  /** `counters`: the named-event counters where `edge_log.limiter_table_full` is counted. */
+  constructor(private readonly cfg: Readonly<LogLimiterConfig>, counters?: DecodeCounters) {
+    this.buckets = new BoundedTable<string, Bucket>({
+      name: 'edgeLogs.maxDevices', capacity: cfg.maxKeys, order: 'lru', counters, event: 'edge_log.limiter_table_full',
+    });
+  }
+
+  /** Keys forgotten at `maxKeys`. */
+  get evicted(): number {
+    return this.buckets.evicted;
+  }
 
   /** Takes a token for one line of `key` at time `nowMs`; false when the line must be dropped (and counts it). */
   take(key: string, nowMs: number): boolean {
-    let b = this.buckets.get(key);
+    let b = this.buckets.peek(key);
     if (b === undefined) {
-      if (this.buckets.size >= this.cfg.maxKeys && this.cfg.maxKeys > 0) {
-        const oldest = this.buckets.keys().next().value as string;
-        this.buckets.delete(oldest);
-        this.evicted++;
-      }
       b = { tokens: this.cfg.burst, last: nowMs, dropped: 0, unreported: 0, reportedAt: -Infinity };
-      this.buckets.set(key, b);
+      this.buckets.add(key, b); // at the cap the least recently seen key is forgotten
     } else if (key !== this.lastKey) {
-      this.buckets.delete(key); // Map order is insertion order: re-insert to mark it recent
-      this.buckets.set(key, b);
+      this.buckets.touch(key, b); // mark it recent
     }
     this.lastKey = key;
     if (nowMs > b.last) {
@@ -72,7 +78,7 @@ export class LogLimiter {
    * gives one log event per key per interval, not one per line.
    */
   dueReport(key: string, nowMs: number): number {
-    const b = this.buckets.get(key);
+    const b = this.buckets.peek(key);
     if (b === undefined || b.unreported === 0 || nowMs - b.reportedAt < this.cfg.reportIntervalMs) return 0;
     const n = b.unreported;
     b.unreported = 0;
@@ -82,7 +88,7 @@ export class LogLimiter {
 
   /** Lines of `key` dropped while it was tracked (0 for an unknown or evicted key). */
   dropped(key: string): number {
-    return this.buckets.get(key)?.dropped ?? 0;
+    return this.buckets.peek(key)?.dropped ?? 0;
   }
 
   /** Keys tracked. */

@@ -3,6 +3,7 @@
 // make the explanation say the name matched). Runs as a detector right after the MUD policy layer.
 import { parseMac } from '../../policies/index.js';
 import { ipv6ToString } from '../common/address-text.js';
+import { BoundedTable } from '../common/bounded-table.js';
 import type { PacketView } from '../decode/packet-view.js';
 import type { Plugin, PluginHost } from '../sensor/plugin.js';
 import type { FlowVerdict, MudPolicy } from '../policy/mud-policy.js';
@@ -12,7 +13,10 @@ import { queryFromPacket } from '../policy/packet-query.js';
 
 /** Settings of the recorder. */
 export interface DenialRecorderOptions {
-  /** Denied flows remembered; past it the oldest is forgotten (and counted in `evicted`). Default 20,000. */
+  /**
+   * Denied flows remembered; past it the oldest is forgotten (counted in `evicted` and as
+   * `explain.denial_table_full`). Default 20,000; below 1 counts as 1.
+   */
   maxEntries?: number;
 }
 
@@ -34,13 +38,19 @@ export interface DenialLookup {
  * the policy has just put on the flow.
  */
 export class DenialRecorder implements Plugin, DenialLookup {
-  private readonly byKey = new Map<string, DenialDetail>();
-  private readonly max: number;
-  /** Details forgotten at the cap. */
-  evicted = 0;
+  /** Details by "flow id/device", first recorded first (a later verdict for a key keeps its place). */
+  private readonly byKey: BoundedTable<string, DenialDetail>;
 
   constructor(private readonly host: PluginHost, private readonly policy: MudPolicy, opts: DenialRecorderOptions = {}) {
-    this.max = Math.max(1, opts.maxEntries ?? DENIAL_RECORDER_DEFAULTS.maxEntries);
+    this.byKey = new BoundedTable<string, DenialDetail>({
+      name: 'denialRecorder.maxEntries', capacity: Math.max(1, opts.maxEntries ?? DENIAL_RECORDER_DEFAULTS.maxEntries),
+      order: 'fifo', counters: host.events, event: 'explain.denial_table_full',
+    });
+  }
+
+  /** Details forgotten at the cap. */
+  get evicted(): number {
+    return this.byKey.evicted;
   }
 
   onPacket(pv: PacketView, flow: Flow | null, dir: number): void {
@@ -52,17 +62,12 @@ export class DenialRecorder implements Plugin, DenialLookup {
       const q = queryFromPacket(pv, flow, dir, fv.direction);
       const addr = q.family === 4 ? q.peer0 : ipv6ToString(q.peer0, q.peer1, q.peer2, q.peer3);
       const d = explainDenial(cp, q, fv.acl, fv.ace, this.host.dns.namesFor(addr, pv.ts));
-      const key = `${flow.id}/${fv.device}`;
-      if (!this.byKey.has(key) && this.byKey.size >= this.max) {
-        this.byKey.delete(this.byKey.keys().next().value as string);
-        this.evicted++;
-      }
-      this.byKey.set(key, d);
+      this.byKey.set(`${flow.id}/${fv.device}`, d);
     }
   }
 
   get(id: number, device: string, firstTsMs: number): DenialDetail | undefined {
-    const d = this.byKey.get(`${id}/${device}`);
+    const d = this.byKey.peek(`${id}/${device}`);
     return d !== undefined && Math.floor(d.ts / 1000) === firstTsMs ? d : undefined;
   }
 

@@ -1,6 +1,8 @@
 // Per-device traffic counters on the packet path: frames and bytes each device sent (source MAC)
 // and received (destination MAC), in a capped table keyed by the 48-bit MAC number.
 import { macToString } from '../common/address-text.js';
+import { BoundedTable } from '../common/bounded-table.js';
+import type { DecodeCounters } from '../common/events.js';
 import type { PacketView } from '../decode/packet-view.js';
 import type { EventLog } from '../common/event-log.js';
 import type { Plugin } from '../sensor/plugin.js';
@@ -34,13 +36,11 @@ const NO_MAC = -2;
  * Counts every frame for its sender and its receiver. A known device costs two Map lookups (or
  * none: the last source and destination are cached) and no allocation; a new MAC allocates its
  * row. At `maxDevices` the least recently active device is evicted (its counters restart if it
- * comes back, a counter reset InfluxDB and Prometheus both read as one).
+ * comes back, a counter reset InfluxDB and Prometheus both read as one; counted, `meter.table_full`).
  */
 export class TrafficMeter implements Plugin {
-  /** Rows by MAC; Map order is least recently active first (refreshed at most once a second of packet time). */
-  private readonly byMac = new Map<number, Entry>();
-  /** Devices evicted at the cap. */
-  evicted = 0;
+  /** Rows by MAC, least recently active first (refreshed at most once a second of packet time). */
+  private readonly byMac: BoundedTable<number, Entry>;
   private srcMac = NO_MAC;
   private srcEntry: Entry | null = null;
   private dstMac = NO_MAC;
@@ -49,9 +49,19 @@ export class TrafficMeter implements Plugin {
   /**
    * @param maxDevices rows held at most (config metrics.maxMeteredDevices, default 8192).
    * @param log told once, at the first eviction, that the cap is reached.
+   * @param counters the named-event counters where `meter.table_full` is counted (the host's `events`).
    */
-  constructor(readonly maxDevices: number, private readonly log?: EventLog) {
+  constructor(readonly maxDevices: number, private readonly log?: EventLog, counters?: DecodeCounters) {
     if (!Number.isInteger(maxDevices) || maxDevices < 1) throw new MetricsError('metrics.bad_options', 'metrics.maxMeteredDevices must be a positive integer');
+    this.byMac = new BoundedTable<number, Entry>({
+      name: 'metrics.maxMeteredDevices', capacity: maxDevices, order: 'lru', counters, event: 'meter.table_full',
+      onEvict: (mac) => this.onRowEvicted(mac),
+    });
+  }
+
+  /** Devices evicted at the cap. */
+  get evicted(): number {
+    return this.byMac.evicted;
   }
 
   /** Devices counted now. */
@@ -99,33 +109,26 @@ export class TrafficMeter implements Plugin {
 
   /** Moves a row to the recent end of the order, at most once a second of packet time. */
   private touch(e: Entry, mac: number, ts: number): void {
-    if (ts - e.lastTs > REFRESH_US) {
-      this.byMac.delete(mac);
-      this.byMac.set(mac, e);
-    }
+    if (ts - e.lastTs > REFRESH_US) this.byMac.touch(mac, e);
     if (ts > e.lastTs) e.lastTs = ts;
   }
 
   /** The row of `mac`, created on first sight; null for a MAC no device owns (broadcast, multicast, zero). */
   private find(mac: number, ts: number): Entry | null {
-    const e = this.byMac.get(mac);
+    const e = this.byMac.peek(mac);
     if (e !== undefined) return e;
     if (!isDeviceMac(mac)) return null;
-    if (this.byMac.size >= this.maxDevices) this.evictOldest();
     const row: Entry = { mac: macToString(mac), txPackets: 0, txBytes: 0, rxPackets: 0, rxBytes: 0, lastTs: ts };
-    this.byMac.set(mac, row);
+    this.byMac.add(mac, row); // at the cap the least recently active row goes first (onRowEvicted)
     return row;
   }
 
-  private evictOldest(): void {
-    const oldest = this.byMac.keys().next();
-    if (oldest.done === true) return;
-    this.byMac.delete(oldest.value);
+  /** The row of `mac` left the table at the cap (already counted). */
+  private onRowEvicted(mac: number): void {
     // A cached row must not keep counting after it left the table.
-    if (oldest.value === this.srcMac) { this.srcMac = NO_MAC; this.srcEntry = null; }
-    if (oldest.value === this.dstMac) { this.dstMac = NO_MAC; this.dstEntry = null; }
-    if (this.evicted === 0) this.log?.('metrics.meter_full', { maxDevices: this.maxDevices });
-    this.evicted++;
+    if (mac === this.srcMac) { this.srcMac = NO_MAC; this.srcEntry = null; }
+    if (mac === this.dstMac) { this.dstMac = NO_MAC; this.dstEntry = null; }
+    if (this.byMac.evicted === 1) this.log?.('metrics.meter_full', { maxDevices: this.maxDevices });
   }
 }
 

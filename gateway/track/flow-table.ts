@@ -1,6 +1,9 @@
 // Bidirectional flow table: a symmetric hash of the 5-tuple into chained buckets, so both
 // directions of a conversation find the same Flow without building a key; one LRU list per timeout
-// class, so idle expiry pops from the heads; a hard cap that evicts the least recently seen flow.
+// class, so idle expiry pops from the heads; a hard cap that evicts the least recently seen flow
+// (its accounting, `flow.table_full`, is a common/bounded-table.ts TableCap).
+import { TableCap } from '../common/bounded-table.js';
+import type { DecodeCounters } from '../common/events.js';
 import type { FlowConfig } from './track-config.js';
 import { IPPROTO } from '../decode/dispatch.js';
 import type { PacketView } from '../decode/packet-view.js';
@@ -15,8 +18,8 @@ export interface FlowCounters {
   total: number; tcp: number; udp: number; icmp: number; other: number;
   /** Flows ended by each reason. */
   endedIdle: number; endedClosed: number; endedActive: number; endedShutdown: number;
-  /** Flows evicted at the cap (the `flow.table_full` event). */
-  evicted: number;
+  /** Flows evicted at the cap (the `flow.table_full` event; read from the table's cap). */
+  readonly evicted: number;
   /** Most flows live at once. */
   peak: number;
 }
@@ -48,11 +51,18 @@ export class FlowTable {
   dir = 0;
   /** True when the last `update` created the flow. */
   created = false;
-  readonly counters: FlowCounters = {
-    total: 0, tcp: 0, udp: 0, icmp: 0, other: 0, endedIdle: 0, endedClosed: 0, endedActive: 0, endedShutdown: 0, evicted: 0, peak: 0,
-  };
+  /** The maxFlows cap: its evictions and the `flow.table_full` event. */
+  readonly cap: TableCap;
+  readonly counters: FlowCounters;
 
-  constructor(readonly cfg: FlowConfig) {
+  /** `counters`: the sensor's named-event counters, where `flow.table_full` is counted. */
+  constructor(readonly cfg: FlowConfig, counters?: DecodeCounters) {
+    const cap = (this.cap = new TableCap({ name: 'flows.maxFlows', capacity: cfg.maxFlows, counters, event: 'flow.table_full' }));
+    this.counters = {
+      total: 0, tcp: 0, udp: 0, icmp: 0, other: 0, endedIdle: 0, endedClosed: 0, endedActive: 0, endedShutdown: 0,
+      get evicted() { return cap.evicted; },
+      peak: 0,
+    };
     let size = 1024;
     while (size < cfg.maxFlows) size <<= 1;
     this.buckets = new Array(size).fill(null);
@@ -151,7 +161,7 @@ export class FlowTable {
   }
 
   private create(pv: PacketView, h: number, sp: number, dp: number): Flow {
-    if (this.live >= this.cfg.maxFlows) this.evictOldest();
+    if (this.cap.full(this.live)) this.evictOldest();
     const proto = pv.ipProto;
     const f = new Flow(this.nextId++, h, pv.family, proto, pv.ts);
     // Orientation: A is the initiator. A SYN names it; a SYN-ACK names the other side; otherwise the
@@ -228,7 +238,10 @@ export class FlowTable {
       const h = this.heads[c];
       if (h !== null && (oldest === null || h.lastTs < oldest.lastTs)) oldest = h;
     }
-    if (oldest !== null) this.end(oldest, 'evicted');
+    if (oldest !== null) {
+      this.cap.evict();
+      this.end(oldest, 'evicted');
+    }
   }
 
   private end(f: Flow, reason: FlowEndReason): void {
@@ -247,8 +260,7 @@ export class FlowTable {
     if (reason === 'idle') c.endedIdle++;
     else if (reason === 'closed') c.endedClosed++;
     else if (reason === 'active') c.endedActive++;
-    else if (reason === 'evicted') c.evicted++;
-    else c.endedShutdown++;
+    else if (reason !== 'evicted') c.endedShutdown++; // evictions are counted by the cap
     for (const l of this.listeners) l.onFlowEnd?.(f);
   }
 

@@ -2,6 +2,7 @@
 // learning window from its first sighting, then report destinations it never used while learning.
 // Without a manufacturer's profile, the device's own first day is the best statement of its job.
 import { iso } from '../../alerts/alert-manager.js';
+import { BoundedTable } from '../../common/bounded-table.js';
 import { IPPROTO } from '../../decode/dispatch.js';
 import type { PacketView } from '../../decode/packet-view.js';
 import { flowAddr, protoName } from '../../track/flow-record.js';
@@ -16,7 +17,7 @@ export interface BaselineConfig {
   learningSeconds: number;
   /** Destinations kept per device; past it the device stops learning (counted) and alerts still come. Default 256. */
   maxDestinationsPerDevice: number;
-  /** Devices with a baseline kept; at the cap the least recently active is dropped (counted). Default 4096. */
+  /** Devices with a baseline kept; at the cap the least recently active is dropped (counted, `detect.baseline.table_full`). Default 4096. */
   maxDevices: number;
 }
 
@@ -41,14 +42,21 @@ interface Baseline {
 
 /** The running detector. */
 export class BaselineDetector implements Plugin {
-  /** macNum → baseline; Map order is least recently active first. */
-  private readonly byDevice = new Map<number, Baseline>();
-  /** Baselines dropped at the `maxDevices` cap. */
-  evicted = 0;
+  /** macNum → baseline, least recently active first. */
+  private readonly byDevice: BoundedTable<number, Baseline>;
   /** Destinations met while learning but not learned because a device's set was full (all devices). */
   unlearned = 0;
 
-  constructor(private readonly host: PluginHost, private readonly cfg: Readonly<BaselineConfig>) {}
+  constructor(private readonly host: PluginHost, private readonly cfg: Readonly<BaselineConfig>) {
+    this.byDevice = new BoundedTable<number, Baseline>({
+      name: 'detect.baseline.maxDevices', capacity: cfg.maxDevices, order: 'lru', counters: host.events, event: 'detect.baseline.table_full',
+    });
+  }
+
+  /** Baselines dropped at the `maxDevices` cap. */
+  get evicted(): number {
+    return this.byDevice.evicted;
+  }
 
   onPacket(pv: PacketView, flow: Flow | null, dir: number, _device: Device | null): void {
     // Work only on a flow's first packet (the flow table calls onFlowStart before it has set the
@@ -74,20 +82,15 @@ export class BaselineDetector implements Plugin {
   }
 
   private onInitiated(flow: Flow, dev: Device, ts: number): void {
+    // Refreshes its place: the least recently active is evicted first.
     let b = this.byDevice.get(dev.macNum);
     if (b === undefined) {
-      if (this.byDevice.size >= this.cfg.maxDevices) {
-        this.byDevice.delete(this.byDevice.keys().next().value as number);
-        this.evicted++;
-      }
       // Learning runs from the first sighting; a device first heard initiating after its window
       // (or re-added after eviction) learns afresh from now rather than alerting on everything.
       const window = this.cfg.learningSeconds * 1e6;
       b = { learnEnd: ts < dev.firstSeen + window ? dev.firstSeen + window : ts + window, known: new Set(), unlearned: 0 };
-    } else {
-      this.byDevice.delete(dev.macNum); // refresh its place: least recently active is evicted first
+      this.byDevice.add(dev.macNum, b);
     }
-    this.byDevice.set(dev.macNum, b);
 
     const ported = flow.proto === IPPROTO.TCP || flow.proto === IPPROTO.UDP;
     const suffix = ported ? ` ${flow.bPort}/${protoName(flow.proto)}` : ` ${protoName(flow.proto)}`;

@@ -20,6 +20,7 @@
 // Calibration (seeded simulations, constant sizes): a 60 s beacon scores ≥ 0.96 with ±1 s jitter
 // and ≥ 0.81 with ±30 s; connections at random (exponential gaps, mean 60 s) score 0.70 at the
 // median and reach 0.8 in about 3 of 500 one-hour runs.
+import { BoundedTable } from '../../common/bounded-table.js';
 import { IPPROTO } from '../../decode/dispatch.js';
 import type { Flow } from '../../track/flow.js';
 import { flowFields } from '../../sensor/alert-fields.js';
@@ -36,7 +37,7 @@ export interface BeaconConfig {
    * judged over the span its kept connections cover instead of the whole window. Default 512.
    */
   maxConnectionsPerPair: number;
-  /** Pairs tracked; at the cap the least recently updated pair is evicted (and counted). Default 16384. */
+  /** Pairs tracked; at the cap the least recently updated pair is evicted (counted, `detect.beacon.table_full`). Default 16384. */
   maxPairs: number;
   /** Score (0–1) at or above which `beacon.c2` is raised, once per pair per window. Default 0.8. */
   threshold: number;
@@ -222,11 +223,10 @@ interface Pair {
 
 /** The running detector; counters are public for metrics and tests. */
 export class BeaconDetector implements Plugin {
-  private readonly pairs = new Map<string, Pair>();
+  /** Pairs by key, least recently updated first. */
+  private readonly pairs: BoundedTable<string, Pair>;
   private readonly ignore: ReadonlySet<number>;
   private readonly windowUs: number;
-  /** Pairs evicted at `maxPairs`. */
-  evictedPairs = 0;
   /** Connections dropped at `maxConnectionsPerPair`. */
   droppedConnections = 0;
   /** Pairs scored (for metrics: the work done). */
@@ -238,6 +238,14 @@ export class BeaconDetector implements Plugin {
     if (bad.length > 0) throw new RangeError(`detect.beacon: ${bad.join('; ')}`);
     this.ignore = new Set(cfg.ignorePorts);
     this.windowUs = cfg.windowSeconds * 1e6;
+    this.pairs = new BoundedTable<string, Pair>({
+      name: 'detect.beacon.maxPairs', capacity: cfg.maxPairs, order: 'lru', counters: host.events, event: 'detect.beacon.table_full',
+    });
+  }
+
+  /** Pairs evicted at `maxPairs`. */
+  get evictedPairs(): number {
+    return this.pairs.evicted;
   }
 
   onFlowEnd(f: Flow): void {
@@ -289,16 +297,11 @@ export class BeaconDetector implements Plugin {
   /** The pair of `key`, created (evicting at the cap) and moved to the LRU tail. */
   private pair(key: string, ts: number): Pair {
     let p = this.pairs.get(key);
-    if (p !== undefined) this.pairs.delete(key);
-    else {
-      if (this.pairs.size >= this.cfg.maxPairs) {
-        this.pairs.delete(this.pairs.keys().next().value as string);
-        this.evictedPairs++;
-      }
+    if (p === undefined) {
       p = { key, starts: [], sizes: [], touched: ts, alertedUntil: -Infinity };
+      this.pairs.add(key, p);
     }
     if (ts > p.touched) p.touched = ts;
-    this.pairs.set(key, p);
     return p;
   }
 

@@ -3,6 +3,7 @@
 // that when many devices appear at once (power restored) the reconnect storm alert, opened by
 // stormReconnect meanwhile, folds them instead of the SOC getting one alert per device.
 import { iso } from '../../alerts/alert-manager.js';
+import { BoundedTable } from '../../common/bounded-table.js';
 import type { Device } from '../../track/device.js';
 import { plugin, type Plugin, type PluginHost } from '../../sensor/plugin.js';
 
@@ -13,9 +14,12 @@ export interface DeviceNewConfig {
    * meanwhile folds it. Keep it at least `stormReconnect.windowSeconds`; 0 raises at once. Default 10.
    */
   holdSeconds: number;
-  /** Alerts held at once; at the cap the oldest is raised early. Default 10000. */
+  /** Alerts held at once; at the cap the oldest is raised early (`detect.deviceNew.held_table_full`). Default 10000. */
   maxHeld: number;
-  /** Devices remembered as reported (one alert per device, even if the inventory evicts and re-adds it); at the cap the oldest is forgotten. Default 65536. */
+  /**
+   * Devices remembered as reported (one alert per device, even if the inventory evicts and re-adds
+   * it); at the cap the oldest is forgotten (`detect.deviceNew.table_full`). Default 65536.
+   */
   maxRemembered: number;
 }
 
@@ -25,36 +29,50 @@ export const DEVICE_NEW_DEFAULTS: Readonly<DeviceNewConfig> = Object.freeze({
   maxRemembered: 65536,
 });
 
+/** A device waiting for its alert. */
+interface Held {
+  device: Device;
+  ts: number;
+}
+
 /** The running detector. */
 export class DeviceNewDetector implements Plugin {
-  /** Devices waiting for their alert, oldest first (a FIFO: `held[head…]`). */
-  private held: { device: Device; ts: number }[] = [];
-  private head = 0;
-  /** MACs already reported; Set order is oldest first. */
-  private readonly reported = new Set<number>();
+  /**
+   * Devices waiting for their alert, by arrival number, oldest first; at maxHeld the oldest is
+   * raised early (onEvict).
+   */
+  private readonly held: BoundedTable<number, Held>;
+  private nextHeld = 0;
+  /** MACs already reported (the value is unused), oldest first. */
+  private readonly reported: BoundedTable<number, true>;
   /** Set at the end of input: nothing is held back any longer. */
   private finishing = false;
-  /** Alerts raised early at the `maxHeld` cap. */
-  raisedEarly = 0;
-  /** MACs forgotten at the `maxRemembered` cap. */
-  forgotten = 0;
 
-  constructor(private readonly host: PluginHost, private readonly cfg: Readonly<DeviceNewConfig>) {}
+  constructor(private readonly host: PluginHost, private readonly cfg: Readonly<DeviceNewConfig>) {
+    this.held = new BoundedTable<number, Held>({
+      name: 'detect.deviceNew.maxHeld', capacity: cfg.maxHeld, order: 'fifo', counters: host.events, event: 'detect.deviceNew.held_table_full',
+      onEvict: (_n, first) => this.raise(first.device, first.ts),
+    });
+    this.reported = new BoundedTable<number, true>({
+      name: 'detect.deviceNew.maxRemembered', capacity: cfg.maxRemembered, order: 'fifo', counters: host.events, event: 'detect.deviceNew.table_full',
+    });
+  }
+
+  /** Alerts raised early at the `maxHeld` cap. */
+  get raisedEarly(): number {
+    return this.held.evicted;
+  }
+
+  /** MACs forgotten at the `maxRemembered` cap. */
+  get forgotten(): number {
+    return this.reported.evicted;
+  }
 
   onDeviceNew(device: Device, ts: number): void {
     if (this.reported.has(device.macNum)) return;
-    if (this.reported.size >= this.cfg.maxRemembered) {
-      this.reported.delete(this.reported.values().next().value as number);
-      this.forgotten++;
-    }
-    this.reported.add(device.macNum);
+    this.reported.add(device.macNum, true);
     if (this.cfg.holdSeconds <= 0) { this.raise(device, ts); return; }
-    if (this.held.length - this.head >= this.cfg.maxHeld) {
-      const first = this.held[this.head++]!;
-      this.raisedEarly++;
-      this.raise(first.device, first.ts);
-    }
-    this.held.push({ device, ts });
+    this.held.add(this.nextHeld++, { device, ts });
   }
 
   onFinish(): void {
@@ -64,17 +82,15 @@ export class DeviceNewDetector implements Plugin {
   onTick(now: number): void {
     const last = this.finishing;
     const hold = this.cfg.holdSeconds * 1e6;
-    const q = this.held;
-    while (this.head < q.length && (last || now - q[this.head]!.ts >= hold)) {
-      const h = q[this.head++]!;
+    for (const [n, h] of this.held) {
+      if (!last && now - h.ts < hold) break;
+      this.held.delete(n);
       this.raise(h.device, h.ts);
     }
-    if (this.head === q.length) { this.held = []; this.head = 0; }
-    else if (this.head > 1024 && this.head * 2 > q.length) { this.held = q.slice(this.head); this.head = 0; }
   }
 
   stateSize(): number {
-    return this.held.length - this.head + this.reported.size;
+    return this.held.size + this.reported.size;
   }
 
   /** Raised at the device's first-seen time, so a storm open at that time folds it. */

@@ -23,7 +23,7 @@ export interface DnsExfiltrationConfig {
   longQueryChars: number;
   /** Unique long queries within the window that fire the rule on their own. Default 100. */
   minLongQueries: number;
-  /** (device, domain) pairs tracked; the least recently queried is evicted. Default 4096. */
+  /** (device, domain) pairs tracked; the least recently queried is evicted (`detect.dnsExfiltration.table_full`). Default 4096. */
   maxDomains: number;
   /** Subdomain hashes remembered per pair; past it every name counts as new. Default 2048. */
   maxUniquePerDomain: number;
@@ -82,7 +82,9 @@ export class DnsExfiltrationDetector implements Plugin {
   constructor(private readonly host: PluginHost, private readonly cfg: Readonly<DnsExfiltrationConfig>) {
     const bad = dnsExfiltrationConfigErrors(cfg);
     if (bad.length > 0) throw new RangeError(`detect.dnsExfiltration: ${bad.join('; ')}`);
-    this.windows = new DomainWindows<DomainState>(cfg.windowSeconds * 1e6, cfg.maxDomains, fresh);
+    this.windows = new DomainWindows<DomainState>(cfg.windowSeconds * 1e6, cfg.maxDomains, fresh, {
+      name: 'detect.dnsExfiltration.maxDomains', event: 'detect.dnsExfiltration.table_full', counters: host.events,
+    });
   }
 
   /** Pairs evicted at `maxDomains`. */

@@ -34,7 +34,7 @@ export interface DnsTunnelConfig {
   minShapedShare: number;
   /** Share (0–1) of the queries of TXT, NULL, CNAME or MX type that suffices instead. Default 0.5. */
   minTxtShare: number;
-  /** (device, domain) pairs tracked; the least recently queried is evicted. Default 4096. */
+  /** (device, domain) pairs tracked; the least recently queried is evicted (`detect.dnsTunnel.table_full`). Default 4096. */
   maxDomains: number;
   /** Subdomain hashes remembered per pair; past it every new-looking name counts as unique. Default 1024. */
   maxUniquePerDomain: number;
@@ -129,7 +129,9 @@ export class DnsTunnelDetector implements Plugin {
   constructor(private readonly host: PluginHost, private readonly cfg: Readonly<DnsTunnelConfig>) {
     const bad = dnsTunnelConfigErrors(cfg);
     if (bad.length > 0) throw new RangeError(`detect.dnsTunnel: ${bad.join('; ')}`);
-    this.windows = new DomainWindows<DomainState>(cfg.windowSeconds * 1e6, cfg.maxDomains, fresh);
+    this.windows = new DomainWindows<DomainState>(cfg.windowSeconds * 1e6, cfg.maxDomains, fresh, {
+      name: 'detect.dnsTunnel.maxDomains', event: 'detect.dnsTunnel.table_full', counters: host.events,
+    });
   }
 
   /** Pairs evicted at `maxDomains`. */

@@ -56,7 +56,7 @@ export interface FloodAmplificationConfig {
   maxGapSeconds: number;
   /** While a flood goes on its alert's evidence is refreshed (count unchanged) at most every this many seconds. Default 10. */
   refreshSeconds: number;
-  /** Addresses followed at most; entries not in a flood are evicted first. Default 4096. */
+  /** Addresses followed at most; entries not in a flood are evicted first. Counted as `detect.floodAmplification.table_full`. Default 4096. */
   maxVictims: number;
 }
 
@@ -117,7 +117,9 @@ export const floodAmplification = plugin<FloodAmplificationConfig>({
         thresholdPerSecond: cfg.packetsPerSecond, thresholdBitsPerSecond: cfg.bitsPerSecond,
       };
     };
-    const table = new FloodTable(() => new AmpTarget(), win, host.local, { emit: host.emit, evidence });
+    const table = new FloodTable(() => new AmpTarget(), win, host.local, { emit: host.emit, evidence }, {
+      name: 'detect.floodAmplification.maxVictims', event: 'detect.floodAmplification.table_full', counters: host.events,
+    });
     const bytesPerSecond = cfg.bitsPerSecond / 8;
     /** Set when flows end for shutdown: the next tick ends every episode with its last numbers. */
 

@@ -46,7 +46,7 @@ export interface FloodSynConfig {
   maxGapSeconds: number;
   /** While a flood goes on its alert's evidence is refreshed (count unchanged) at most every this many seconds. Default 10. */
   refreshSeconds: number;
-  /** Addresses followed at most, per kind (SYN, SYN-ACK); entries not in a flood are evicted first. Default 4096. */
+  /** Addresses followed at most, per kind (SYN, SYN-ACK); entries not in a flood are evicted first. Counted as `detect.floodSyn.table_full`. Default 4096. */
   maxVictims: number;
 }
 
@@ -75,7 +75,9 @@ export const floodSyn = plugin<FloodSynConfig>({
     const evidence = (e: FloodEntry, kind: Kind) => ({
       kind, ...episodeEvidence(e), thresholdPerSecond: kind === 'syn' ? cfg.synPerSecond : cfg.synAckPerSecond, distinctSourcePorts: hllCount(e.ports),
     });
-    const table = (kind: Kind) => new FloodTable(() => new FloodEntry(), win, host.local, { emit: host.emit, evidence: (e) => evidence(e, kind) });
+    // Both tables count their evictions as detect.floodSyn.table_full (one cap, maxVictims per kind).
+    const cap = { name: 'detect.floodSyn.maxVictims', event: 'detect.floodSyn.table_full', counters: host.events } as const;
+    const table = (kind: Kind) => new FloodTable(() => new FloodEntry(), win, host.local, { emit: host.emit, evidence: (e) => evidence(e, kind) }, cap);
     const syns = table('syn');
     const synAcks = table('synack');
     /** Set when flows end for shutdown: the next tick ends every episode with its last numbers. */

@@ -4,6 +4,7 @@
 import type { AppRecord } from '../../app/app-record.js';
 import { readFileSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
+import { TableCap } from '../../common/bounded-table.js';
 import { maskWord, parsePrefix, type IpPrefix } from '../../../policies/net/ip-address.js';
 import type { Flow } from '../../track/flow.js';
 import type { PacketView } from '../../decode/packet-view.js';
@@ -25,7 +26,10 @@ export interface IntelConfig {
    * changed, every list is read again. 0: never (only reload(), e.g. on SIGHUP). Default 60.
    */
   reloadSeconds: number;
-  /** Entries held over all lists; entries past it are counted as dropped. Default 1,000,000. */
+  /**
+   * Entries held over all lists; entries past it are not loaded, counted as dropped in status() and
+   * as `detect.intel.table_full` (at every load). Default 1,000,000.
+   */
   maxEntries: number;
 }
 
@@ -178,8 +182,8 @@ export function normalizeDomain(text: string): string | null {
   return s;
 }
 
-/** Parses one list file's text into `idx`, counting what it finds. */
-function parseList(file: string, text: string, idx: IntelIndex, maxEntries: number, mtimeMs: number, size: number): IntelListStatus {
+/** Parses one list file's text into `idx`, counting what it finds; `cap` counts the entries it has no room for. */
+function parseList(file: string, text: string, idx: IntelIndex, cap: TableCap, mtimeMs: number, size: number): IntelListStatus {
   const st: IntelListStatus = {
     file, addresses: 0, networks: 0, domains: 0, invalid: 0, invalidLines: [], duplicates: 0, dropped: 0, mtimeMs, size, error: null,
   };
@@ -203,7 +207,8 @@ function parseList(file: string, text: string, idx: IntelIndex, maxEntries: numb
       if (st.invalidLines.length < MAX_INVALID_LINES) st.invalidLines.push(n + 1);
       continue;
     }
-    if (idx.size >= maxEntries) { st.dropped++; continue; }
+    // The lists' first entries stay: one past the cap is refused, not swapped for an earlier one.
+    if (cap.full(idx.size)) { st.dropped++; cap.evict(); continue; }
     if (prefix !== null) {
       const host = prefix.length === (prefix.family === 4 ? 32 : 128);
       const entry: IntelEntry = { list: file, line: n + 1, text: s, kind: host ? 'address' : 'network' };
@@ -227,6 +232,7 @@ export const intel = plugin<IntelConfig>({
     let index = new IntelIndex();
     let status: IntelListStatus[] = [];
     let nextCheck = -1;
+    const cap = new TableCap({ name: 'detect.intel.maxEntries', capacity: cfg.maxEntries, counters: host.events, event: 'detect.intel.table_full' });
 
     /** Reads every list into a new index and swaps it in. `strict`: a read error throws (start). */
     const readAll = (strict: boolean): void => {
@@ -246,7 +252,7 @@ export const intel = plugin<IntelConfig>({
           for (const s of status) if (s.file === file) s.error = why;
           return;
         }
-        next.push(parseList(file, text, idx, cfg.maxEntries, mtimeMs, size));
+        next.push(parseList(file, text, idx, cap, mtimeMs, size));
       }
       index = idx;
       status = next;

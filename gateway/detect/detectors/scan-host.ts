@@ -11,6 +11,7 @@
 // destinations the DNS cache knows a name for (a scanner picks addresses, not names).
 import type { AlertInput } from '../../alerts/alert.js';
 import { ipv4ToString, ipv6ToString, macToString } from '../../common/address-text.js';
+import { TableCap } from '../../common/bounded-table.js';
 import { IPPROTO } from '../../decode/dispatch.js';
 import { TCP_ACK, TCP_RST, TCP_SYN } from '../../decode/transport/tcp.js';
 import type { Flow } from '../../track/flow.js';
@@ -42,9 +43,9 @@ export interface ScanHostConfig {
   ignoreTcpPorts: number[];
   /** Skip destinations the DNS cache holds a name for at the time of the attempt. Default true. */
   ignoreResolved: boolean;
-  /** Cap on (source, protocol, port) keys tracked; the least recently active is evicted. Default 4096. */
+  /** Cap on (source, protocol, port) keys tracked; the least recently active is evicted (`detect.scanHost.table_full`). Default 4096. */
   maxTracked: number;
-  /** Cap on open findings; the longest quiet is closed. Default 32. */
+  /** Cap on open findings; the longest quiet is closed (`detect.scanHost.findings_table_full`). Default 32. */
   maxFindings: number;
   /**
    * Distinct hosts remembered per finding. Past it, every further failed attempt counts as a new
@@ -185,8 +186,10 @@ export const scanHost = plugin<ScanHostConfig>({
     let oldest: Entry | null = null, newest: Entry | null = null;
     let tracked = 0;
     const open = new Set<Entry>();
-    let evicted = 0;
-    let findingsEvicted = 0;
+    const entryCap = new TableCap({ name: 'detect.scanHost.maxTracked', capacity: cfg.maxTracked, counters: host.events, event: 'detect.scanHost.table_full' });
+    const findingCap = new TableCap({
+      name: 'detect.scanHost.maxFindings', capacity: cfg.maxFindings, counters: host.events, event: 'detect.scanHost.findings_table_full',
+    });
     let now = 0;
     let closing = false;
 
@@ -194,7 +197,7 @@ export const scanHost = plugin<ScanHostConfig>({
       const sample = [...f.hosts].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0)).slice(0, SAMPLE).map(hostText);
       return {
         port: f.base.dport, hosts: f.count, sample, windowSeconds: f.windowUs / 1e6, trigger: f.trigger, probes: f.probes,
-        hostsExact: f.exact, evicted,
+        hostsExact: f.exact, evicted: entryCap.evicted,
       };
     }
 
@@ -226,10 +229,10 @@ export const scanHost = plugin<ScanHostConfig>({
     }
 
     function openFinding(e: Entry, flow: Flow, trigger: Trigger, windowUs: number, proto: string): void {
-      if (open.size >= cfg.maxFindings) {
+      if (findingCap.full(open.size)) {
         let quiet: Entry | null = null;
         for (const q of open) if (quiet === null || q.finding!.lastArrival < quiet.finding!.lastArrival) quiet = q;
-        if (quiet !== null) { closeFinding(quiet); findingsEvicted++; }
+        if (quiet !== null) { closeFinding(quiet); findingCap.evict(); }
       }
       const aLocal = flow.family === 4 ? host.local.hasV4(flow.a0) : host.local.hasV6(flow.a0, flow.a1, flow.a2, flow.a3);
       const device = aLocal && flow.aMac >= 0 && host.devices.get(flow.aMac) ? macToString(flow.aMac) : null;
@@ -354,10 +357,10 @@ export const scanHost = plugin<ScanHostConfig>({
       let e = typeof key === 'number' ? findV4(key, src, k) : entries.get(key);
       if (e === undefined) {
         let reuse: Entry | null = null;
-        if (tracked >= cfg.maxTracked && oldest !== null) {
+        if (entryCap.full(tracked) && oldest !== null) {
           reuse = oldest;
           dropEntry(reuse);
-          evicted++;
+          entryCap.evict();
         }
         e = reuse ?? {
           key, src, k, chain: null, older: null, newer: null, hosts: [], times: [], probes: 0, maxTs: ts, lastArrival: arrival, finding: null,
@@ -409,8 +412,8 @@ export const scanHost = plugin<ScanHostConfig>({
     }
 
     return {
-      get evicted() { return evicted; },
-      get findingsEvicted() { return findingsEvicted; },
+      get evicted() { return entryCap.evicted; },
+      get findingsEvicted() { return findingCap.evicted; },
       get findings() { return open.size; },
 
       onFlowEnd(flow: Flow): void {

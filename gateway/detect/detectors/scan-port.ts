@@ -8,6 +8,7 @@
 // finding that raises one alert and keeps counting (port bitmaps) until the pair goes quiet.
 import type { AlertInput } from '../../alerts/alert.js';
 import { ipv4ToString, ipv6ToString } from '../../common/address-text.js';
+import { TableCap } from '../../common/bounded-table.js';
 import { IPPROTO } from '../../decode/dispatch.js';
 import type { PacketView } from '../../decode/packet-view.js';
 import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from '../../decode/transport/tcp.js';
@@ -48,9 +49,9 @@ export interface ScanPortConfig {
    * from these ports to each asker's fresh ephemeral port. Default those ten.
    */
   ignoreUdpPorts: number[];
-  /** Cap on (source, destination) pairs tracked; the least recently probed is evicted. Default 4096. */
+  /** Cap on (source, destination) pairs tracked; the least recently probed is evicted (`detect.scanPort.table_full`). Default 4096. */
   maxTracked: number;
-  /** Cap on open findings (two 8 KiB port bitmaps each); the longest quiet is closed. Default 128. */
+  /** Cap on open findings (two 8 KiB port bitmaps each); the longest quiet is closed (`detect.scanPort.findings_table_full`). Default 128. */
   maxFindings: number;
 }
 
@@ -197,6 +198,10 @@ export const scanPort = plugin<ScanPortConfig>({
     const cap = Math.max(cfg.fastPorts, cfg.slowPorts, cfg.stealthPorts, 1);
     const ignoreUdp = new Uint8Array(65536);
     for (const p of cfg.ignoreUdpPorts) if (p >= 0 && p < 65536) ignoreUdp[p] = 1;
+    const pairCap = new TableCap({ name: 'detect.scanPort.maxTracked', capacity: cfg.maxTracked, counters: host.events, event: 'detect.scanPort.table_full' });
+    const findingCap = new TableCap({
+      name: 'detect.scanPort.maxFindings', capacity: cfg.maxFindings, counters: host.events, event: 'detect.scanPort.findings_table_full',
+    });
     // Tracked pairs: a map to find them (IPv4 by a 30-bit hash, a Smi, with the pairs sharing it
     // chained; IPv6 by text) and a list by last probe, least recent first, for eviction at the cap
     // and the idle sweep. No strings for IPv4; an evicted pair's record is reused for the next one.
@@ -239,15 +244,13 @@ export const scanPort = plugin<ScanPortConfig>({
     }
 
     const open = new Set<Pair>();
-    let evicted = 0;
-    let findingsEvicted = 0;
     /** Set when flows end for shutdown: the next tick closes every finding with its last counts. */
     let closing = false;
 
     function evidence(f: Finding): Record<string, unknown> {
       return {
         ports: f.ports, sample: lowest(f.probed, SAMPLE), windowSeconds: f.windowUs / 1e6, openPorts: f.openPorts,
-        openSample: lowest(f.open, SAMPLE), trigger: f.trigger, probes: f.probes, stealthProbes: f.stealthProbes, evicted,
+        openSample: lowest(f.open, SAMPLE), trigger: f.trigger, probes: f.probes, stealthProbes: f.stealthProbes, evicted: pairCap.evicted,
       };
     }
 
@@ -313,10 +316,10 @@ export const scanPort = plugin<ScanPortConfig>({
     }
 
     function openFinding(p: Pair, flow: Flow, ts: number, trigger: Trigger, windowUs: number, proto: string): void {
-      if (open.size >= cfg.maxFindings) {
+      if (findingCap.full(open.size)) {
         let quiet: Pair | null = null;
         for (const q of open) if (quiet === null || q.finding!.lastProbeTs < quiet.finding!.lastProbeTs) quiet = q;
-        if (quiet !== null) { closeFinding(quiet); findingsEvicted++; }
+        if (quiet !== null) { closeFinding(quiet); findingCap.evict(); }
       }
       const src = flow.family === 4 ? ipv4ToString(flow.a0) : ipv6ToString(flow.a0, flow.a1, flow.a2, flow.a3);
       const dst = flow.family === 4 ? ipv4ToString(flow.b0) : ipv6ToString(flow.b0, flow.b1, flow.b2, flow.b3);
@@ -351,10 +354,10 @@ export const scanPort = plugin<ScanPortConfig>({
       let p = typeof key === 'number' ? findV4(key, a, b) : pairs.get(key);
       if (p === undefined) {
         let reuse: Pair | null = null;
-        if (tracked >= cfg.maxTracked && oldest !== null) {
+        if (pairCap.full(tracked) && oldest !== null) {
           reuse = oldest;
           removePair(reuse);
-          evicted++;
+          pairCap.evict();
         }
         p = reuse ?? { key, a, b, chain: null, older: null, newer: null, ports: [], times: [], marks: [], lastTs: ts, probes: 0, stealthProbes: 0, finding: null };
         p.key = key; p.a = a; p.b = b; p.lastTs = ts;
@@ -416,8 +419,8 @@ export const scanPort = plugin<ScanPortConfig>({
     }
 
     return {
-      get evicted() { return evicted; },
-      get findingsEvicted() { return findingsEvicted; },
+      get evicted() { return pairCap.evicted; },
+      get findingsEvicted() { return findingCap.evicted; },
       get findings() { return open.size; },
 
       onPacket(pv: PacketView, flow: Flow | null, dir: number): void {

@@ -9,6 +9,7 @@
 // alone, and so does the device.new of a device first seen within deviceNew.holdSeconds of the
 // storm's end (it is raised after the storm has closed).
 import type { RuleId } from '../../alerts/rules.js';
+import { BoundedTable } from '../../common/bounded-table.js';
 import type { PacketView } from '../../decode/packet-view.js';
 import type { Device } from '../../track/device.js';
 import type { Flow } from '../../track/flow.js';
@@ -28,7 +29,7 @@ export interface StormReconnectConfig {
   minDevices: number;
   /** Seconds after the end of the window during which the storm keeps folding per-device alerts. Default 60. */
   holdSeconds: number;
-  /** Devices whose last frame time is kept; at the cap the least recently seen is forgotten. Default 65536. */
+  /** Devices whose last frame time is kept; at the cap the least recently seen is forgotten (`detect.stormReconnect.table_full`). Default 65536. */
   maxDevices: number;
 }
 
@@ -61,33 +62,36 @@ interface Storm {
 
 /** The running detector. */
 export class StormReconnectDetector implements Plugin {
-  /** macNum → packet time of its last frame (µs, refreshed once a second); Map order is least recently refreshed first. */
-  private readonly seen = new Map<number, number>();
+  /** macNum → packet time of its last frame (µs, refreshed once a second), least recently refreshed first. */
+  private readonly seen: BoundedTable<number, number>;
   /** Reappearances inside the current window, oldest first. */
   private recent: { ts: number; mac: string; isNew: boolean }[] = [];
   private storm: Storm | null = null;
   private firstTs = -1;
-  /** Devices forgotten at the `maxDevices` cap. */
-  evicted = 0;
   /** Storms opened. */
   storms = 0;
 
-  constructor(private readonly host: PluginHost, private readonly cfg: Readonly<StormReconnectConfig>) {}
+  constructor(private readonly host: PluginHost, private readonly cfg: Readonly<StormReconnectConfig>) {
+    this.seen = new BoundedTable<number, number>({
+      name: 'detect.stormReconnect.maxDevices', capacity: cfg.maxDevices, order: 'lru', counters: host.events, event: 'detect.stormReconnect.table_full',
+    });
+  }
+
+  /** Devices forgotten at the `maxDevices` cap. */
+  get evicted(): number {
+    return this.seen.evicted;
+  }
 
   onPacket(pv: PacketView, _flow: Flow | null, _dir: number, device: Device | null): void {
     if (device === null) return;
     const ts = pv.ts;
     const mac = device.macNum;
-    const last = this.seen.get(mac);
+    const last = this.seen.peek(mac);
     // The cheap path: the device was heard less than a second ago.
     if (last !== undefined && ts - last < REFRESH_MICROS) return;
     if (this.firstTs < 0) this.firstTs = ts;
-    if (last !== undefined) this.seen.delete(mac);
-    else if (this.seen.size >= this.cfg.maxDevices) {
-      this.seen.delete(this.seen.keys().next().value as number);
-      this.evicted++;
-    }
-    this.seen.set(mac, ts);
+    if (last !== undefined) this.seen.set(mac, ts); // most recently refreshed last
+    else this.seen.add(mac, ts); // at the cap the least recently seen device is forgotten
     const silence = this.cfg.silenceSeconds * 1e6;
     if (last !== undefined) {
       if (ts - last >= silence) this.reappeared(ts, device.mac, false);
