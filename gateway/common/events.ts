@@ -96,6 +96,10 @@ export const DECODE_EVENT_LIST = [
   ['detect.stormReconnect.table_full', 'a device\'s last-seen time forgotten at detect.stormReconnect.maxDevices'],
   ['detect.deviceNew.table_full', 'a reported MAC forgotten at detect.deviceNew.maxRemembered (it may be reported again)'],
   ['detect.deviceNew.held_table_full', 'a device.new alert raised early at detect.deviceNew.maxHeld (a storm may not fold it)'],
+  ['detect.malwareDownload.table_full', 'a connection with unanswered loader requests decided early at detect.malwareDownload.maxFlows'],
+  ['detect.malwareMining.table_full', 'a reported connection forgotten at detect.malwareMining.maxFlows (a later call on it is reported again)'],
+  ['detect.bruteforce.table_full', 'a (source, server, port) key dropped at detect.bruteforce.maxTracked (its open finding is closed)'],
+  ['detect.cleartextTelnet.table_full', 'a decided telnet flow forgotten at detect.cleartextTelnet.maxTracked (it may be counted again)'],
   ['detect.baseline.table_full', 'a device\'s baseline dropped at detect.baseline.maxDevices (it learns afresh if it returns)'],
   // sensor (gateway/sensor/): the plug-in fault boundary
   ['sensor.plugin_fault', 'a plug-in hook threw; contained and counted, capture goes on'],

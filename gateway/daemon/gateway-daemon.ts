@@ -3,6 +3,7 @@
 // uploaded profiles in one SQLite file; the REST API, the WebSocket stream and the dashboard on
 // one HTTP server; the syslog receiver; Prometheus and InfluxDB metrics; in enforce mode the
 // policies applied to nftables. start() and stop().
+import { DecodeCounters } from '../common/events.js';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -76,6 +77,8 @@ export class GatewayDaemon implements DaemonParts {
   readonly edgeLogs: EdgeLogService;
   readonly meter: TrafficMeter;
   readonly counters = new EventCounters();
+  /** Every named event of this gateway (decode, stream, table caps, plug-in faults), one counter array. */
+  readonly events = new DecodeCounters();
   /** Per-device traffic of the last hour, sampled every 10 s, for the dashboard's chart. */
   readonly trafficHistory = new TrafficHistory(10, 360);
   readonly prometheus: PrometheusExporter;
@@ -103,10 +106,10 @@ export class GatewayDaemon implements DaemonParts {
     this.flowStore = new FlowStore(this.db, cfg.storage.flowsKept);
     this.journal = new StreamJournal(this.db);
     this.tokens = new TokenStore(this.db);
-    this.limiter = new AuthLimiter({ maxFailures: cfg.server.authFailures, windowMs: cfg.server.authWindowSeconds * 1000, blockMs: cfg.server.authBlockSeconds * 1000 });
+    this.limiter = new AuthLimiter({ maxFailures: cfg.server.authFailures, windowMs: cfg.server.authWindowSeconds * 1000, blockMs: cfg.server.authBlockSeconds * 1000 }, this.events);
     this.eve = cfg.storage.eve ? new EveWriter(cfg.storage.eve) : null;
     // A daemon runs for months: its alerts are read back from SQLite, not kept in memory.
-    this.alerts = new AlertManager(cfg.alerts, this.alertStore, false);
+    this.alerts = new AlertManager(cfg.alerts, this.alertStore, false, this.events);
     this.stream = new StreamServer({
       journal: this.journal, authenticate: (t) => this.tokens.verify(t), limiter: this.limiter, log,
       // A token revoked from the CLI (another process) ends its open stream at the next check.
@@ -153,7 +156,7 @@ export class GatewayDaemon implements DaemonParts {
     const policyCfg = this.sourceKind === 'demo' ? demoPolicy(cfg) : cfg.policy;
     // Profiles arrive at run time too (uploads, fetches): the daemon's policy runs even with none yet.
     this.sensor = buildSensor({
-      config: cfg.pipeline, alerts: this.alerts, log,
+      config: cfg.pipeline, alerts: this.alerts, log, counters: this.events,
       plugins: standardPlugins({
         detect: cfg.detect, maxMeteredDevices: cfg.metrics.maxMeteredDevices, log,
         policy: { config: policyCfg, store: this.profiles, enforcement: cfg.policy.mode === 'enforce' ? this.enforcement : null, fetcher: this.fetcher() },
@@ -184,7 +187,7 @@ export class GatewayDaemon implements DaemonParts {
     });
     this.edgeLogs = new EdgeLogService(this.db, cfg.edgeLogs, {
       resolveDevice: (ip) => this.deviceByAddress(ip),
-      raise: (a) => this.alerts.raise(a),
+      raise: (a) => this.alerts.raise(a), counters: this.events,
       publish: (r) => { this.counters.countLog(r.severity ?? 'unknown'); this.stream.publish('log', r); },
       log,
     });

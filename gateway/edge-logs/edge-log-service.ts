@@ -1,5 +1,6 @@
 // The edge log subsystem as the daemon runs it: store, ingest and syslog receiver built from the
 // `edgeLogs` config over the gateway's database, with what the API and metrics ask of it.
+import type { DecodeCounters } from '../common/events.js';
 import type { AlertInput } from '../alerts/alert.js';
 import type { EventLog } from '../common/event-log.js';
 import type { Db } from '../store/database.js';
@@ -21,6 +22,8 @@ export interface EdgeLogDeps {
   log?: EventLog;
   /** Clock, epoch ms. Default Date.now. */
   now?: () => number;
+  /** Named-event counters (`edge_log.limiter_table_full`). */
+  counters?: DecodeCounters;
 }
 
 /** A page of `logs`: newest first; `next` is the `before` of the following page, null at the end. */
@@ -65,7 +68,7 @@ export class EdgeLogService {
     this.ingest = new LogIngest({
       store: this.store,
       limiter: { ratePerSecond: cfg.ratePerSecond, burst: cfg.burst, maxKeys: cfg.maxDevices, reportIntervalMs: cfg.rateLimitReportSeconds * 1000 },
-      resolveDevice: deps.resolveDevice, onRecord: deps.publish, raiseAlert: deps.raise, log: deps.log, now: deps.now,
+      counters: deps.counters, resolveDevice: deps.resolveDevice, onRecord: deps.publish, raiseAlert: deps.raise, log: deps.log, now: deps.now,
       maxLineBytes: cfg.maxLineBytes, alertSeverityAtMost: cfg.alertSeverityAtMost, alerts: cfg.alerts,
       maxClockSkewSeconds: cfg.maxClockSkewSeconds, kernelDrops: () => this.receiver?.kernelDrops() ?? null,
     });

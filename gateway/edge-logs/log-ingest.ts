@@ -1,5 +1,6 @@
 // The edge log path from a received line or posted record to storage: device by source address,
 // per-device rate limit, parse, store, stream, and `edge.error` for error-or-worse severities.
+import type { DecodeCounters } from '../common/events.js';
 import type { AlertInput } from '../alerts/alert.js';
 import type { EventLog } from '../common/event-log.js';
 import { SYSLOG_PARSE_FAILURE_LIST, type SyslogParseFailure } from './edge-log-events.js';
@@ -14,6 +15,8 @@ const ALERT_MESSAGE_CHARS = 200;
 /** What the ingest is given. */
 export interface LogIngestOptions {
   store: LogStore;
+  /** Named-event counters (`edge_log.limiter_table_full`). */
+  counters?: DecodeCounters;
   /** Per-device token bucket (edgeLogs ratePerSecond, burst, maxDevices, rateLimitReportSeconds × 1000). */
   limiter: LogLimiterConfig;
   /** The device (MAC) holding an address now, or null. */
@@ -81,7 +84,7 @@ export class LogIngest {
   private readonly failures: Record<SyslogParseFailure, number>;
 
   constructor(private readonly opts: LogIngestOptions) {
-    this.limiter = new LogLimiter(opts.limiter);
+    this.limiter = new LogLimiter(opts.limiter, opts.counters);
     this.now = opts.now ?? Date.now;
     this.maxLine = opts.maxLineBytes ?? 65536;
     this.alertAtMost = opts.alerts === false ? -1 : opts.alertSeverityAtMost ?? 3;

@@ -58,6 +58,6 @@ export function standardPlugins(o: StandardPluginOptions = {}): PluginFactory[] 
   if (learn !== null && (learn.devices?.length ?? 0) > 0) {
     list.push({ name: 'profileLearner', rules: [], create: (host) => new ProfileLearner(host, learn) });
   }
-  list.push({ name: 'trafficMeter', rules: [], create: () => new TrafficMeter(o.maxMeteredDevices ?? 8192, o.log) });
+  list.push({ name: 'trafficMeter', rules: [], create: (host) => new TrafficMeter(o.maxMeteredDevices ?? 8192, o.log, host.events) });
   return list;
 }

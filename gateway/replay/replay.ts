@@ -1,6 +1,7 @@
 // Runs a capture file through the sensor (built by the one builder, with the product's plug-ins)
 // from start to end and builds the summary. Used by `edgeward replay`, `bench`, `mud learn`,
 // `mud explain` and the tests.
+import { DecodeCounters } from '../common/events.js';
 import { ALERTS_DEFAULTS, AlertManager, type AlertsConfig } from '../alerts/alert-manager.js';
 import { AlertStore } from '../alerts/alert-store.js';
 import { EveWriter } from '../alerts/eve-writer.js';
@@ -60,7 +61,8 @@ export async function replayCapture(file: string, opts: ReplayOptions): Promise<
   const det = opts.detect === false ? null : (opts.detect ?? {});
   const store = det?.dbPath ? new AlertStore(det.dbPath) : null;
   const eve = det?.evePath ? new EveWriter(det.evePath) : null;
-  const alerts = new AlertManager({ ...ALERTS_DEFAULTS, ...det?.alerts }, store);
+  const counters = new DecodeCounters();
+  const alerts = new AlertManager({ ...ALERTS_DEFAULTS, ...det?.alerts }, store, true, counters);
   const written = new Map<string, number>();
   if (eve) {
     alerts.addListener((a, isNew) => {
@@ -70,7 +72,7 @@ export async function replayCapture(file: string, opts: ReplayOptions): Promise<
     });
   }
   const plugins = det === null ? [] : [...standardPlugins({ detect: det.config, detectors: det.detectors, policy: det.policy, learn: det.learn }), ...(det.extraPlugins ?? [])];
-  const sensor = buildSensor({ config: opts.config, plugins, alerts });
+  const sensor = buildSensor({ config: opts.config, plugins, alerts, counters });
   const pipeline = sensor.pipeline;
   pipeline.flows.addListener({ onFlowEnd: (f) => top.offer(f) });
   opts.setup?.(pipeline, sensor, alerts);

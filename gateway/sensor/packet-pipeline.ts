@@ -37,9 +37,9 @@ export class Pipeline {
    */
   constructor(readonly cfg: Readonly<PipelineConfig>, readonly bus: PluginBus | null = null, readonly decodeCounters = new DecodeCounters()) {
     this.limits = { maxVlanDepth: cfg.decode.maxVlanDepth, maxIpv6ExtHeaders: cfg.decode.maxIpv6ExtHeaders };
-    this.devices = new DeviceInventory(cfg.devices);
-    this.dns = new DnsCache(cfg.dns);
-    this.flows = new FlowTable(cfg.flows);
+    this.devices = new DeviceInventory(cfg.devices, this.decodeCounters);
+    this.dns = new DnsCache(cfg.dns, this.decodeCounters);
+    this.flows = new FlowTable(cfg.flows, this.decodeCounters);
     this.app = new AppLayer(this.devices, this.dns, this.decodeCounters, cfg.decode.maxDnsRecords, cfg.stream, bus);
     // Before the plug-ins hear of a flow's end: what its modules still held (a body cut short) comes first.
     this.flows.addListener({ onFlowEnd: (f) => { if (f.app !== null) this.app.end(f, this.pv); } });

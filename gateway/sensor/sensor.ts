@@ -20,6 +20,11 @@ export interface SensorOptions {
   alerts: AlertManager;
   /** The daemon's log (plug-in faults are logged there); default: none. */
   log?: EventLog;
+  /**
+   * The named-event counters, when the caller shares them with parts built before the sensor
+   * (the alert manager's dedup table, the auth and log limiters); default: the sensor's own.
+   */
+  counters?: DecodeCounters;
 }
 
 /** Health of the sensor's plug-ins, for /api/v1/health. */
@@ -42,7 +47,7 @@ export class Sensor {
     this.alerts = opts.alerts;
     const cfg = opts.config;
     // One counter array for every named event: decode, stream, tables and plug-in faults.
-    const counters = new DecodeCounters();
+    const counters = opts.counters ?? new DecodeCounters();
     this.bus = new PluginBus(cfg.sensor, counters, (e, hook, err, ts, disabled) => this.onFault(e, hook, err, ts, disabled));
     this.pipeline = new Pipeline(cfg, this.bus, counters);
     const alerts = opts.alerts;

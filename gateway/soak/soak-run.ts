@@ -3,6 +3,7 @@
 // SQLite file, keepRaised off) fed by the synthetic
 // LAN at a fixed rate paced by the wall clock, with the daemon's once-a-second housekeeping, sampled
 // every interval. Packet time is the wall clock, as on a live interface.
+import { DecodeCounters } from '../common/events.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -150,13 +151,15 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
   const dir = mkdtempSync(join(tmpdir(), 'edgeward-soak-'));
   const store = new AlertStore(join(dir, 'alerts.sqlite'));
   // As the daemon does: a daemon runs for months and reads its alerts back from SQLite.
-  const alerts = new AlertManager(ALERTS_DEFAULTS, store, false);
+  const counters = new DecodeCounters();
+  const alerts = new AlertManager(ALERTS_DEFAULTS, store, false, counters);
   let alertsTotal = 0;
   alerts.addListener((_a, isNew) => { if (isNew) alertsTotal++; });
   // The daemon's sensor: every detector, the MUD policy over the bundled profiles, the meter.
   const profiles = new ProfileStore();
   profiles.loadDir(join(packageRoot(), 'policies', 'profiles'));
   const sensor = buildSensor({
+    counters,
     config: cfg, alerts,
     plugins: standardPlugins({ detect: opts.detect ?? {}, policy: { config: POLICY_DEFAULTS, store: profiles } }),
   });

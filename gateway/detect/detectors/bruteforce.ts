@@ -7,6 +7,7 @@
 // was closed with FIN or RST. Failed logins are counted as they pass: the telnet module
 // (gateway/app/telnet/) reads each server's replies and emits a `login-failure` record for each
 // failed login; this detector reads records and parses no payload. SSH is encrypted: sessions only.
+import { BoundedTable } from '../../common/bounded-table.js';
 import type { AlertInput } from '../../alerts/alert.js';
 import type { AppRecord } from '../../app/app-record.js';
 import type { RuleId } from '../../alerts/rules.js';
@@ -124,9 +125,11 @@ export const bruteforce = plugin<BruteforceConfig>({
     const service = new Uint8Array(65536);
     for (const p of cfg.telnetPorts) if (p >= 0 && p < 65536) service[p] = TELNET;
     for (const p of cfg.sshPorts) if (p >= 0 && p < 65536) service[p] = SSH;
-    const entries = new Map<string, Entry>();
+    const entries: BoundedTable<string, Entry> = new BoundedTable<string, Entry>({
+      name: 'detect.bruteforce.maxTracked', capacity: cfg.maxTracked, order: 'lru', counters: host.events, event: 'detect.bruteforce.table_full',
+      onEvict: (_key, e) => closeFinding(e),
+    });
     const open = new Set<Entry>();
-    let evicted = 0;
     let closing = false;
     /** Packet time of the latest tick, µs. */
     let now = 0;
@@ -134,7 +137,7 @@ export const bruteforce = plugin<BruteforceConfig>({
     function evidence(f: Finding): Record<string, unknown> {
       return {
         service: f.base.rule === 'bruteforce.ssh' ? 'ssh' : 'telnet', sessions: f.sessions, failures: f.failures,
-        windowSeconds: cfg.windowSeconds, trigger: f.trigger, evicted,
+        windowSeconds: cfg.windowSeconds, trigger: f.trigger, evicted: entries.evicted,
       };
     }
 
@@ -155,19 +158,13 @@ export const bruteforce = plugin<BruteforceConfig>({
 
     function entryFor(flow: Flow, kind: number, ts: number, arrival: number): Entry {
       const key = keyOf(flow);
-      let e = entries.get(key);
+      let e = entries.peek(key);
       if (e === undefined) {
-        if (entries.size >= cfg.maxTracked) {
-          const oldest = entries.values().next().value as Entry;
-          closeFinding(oldest);
-          entries.delete(oldest.key);
-          evicted++;
-        }
         e = { key, rule: kind === SSH ? 'bruteforce.ssh' : 'bruteforce.telnet', sessionTimes: [], failureTimes: [], sessions: 0, failures: 0, lastTs: ts, lastArrival: arrival, finding: null };
+        entries.add(key, e);
       } else {
-        entries.delete(key); // re-insert: most recently active last
+        entries.touch(key, e); // most recently active last
       }
-      entries.set(key, e);
       if (ts > e.lastTs) e.lastTs = ts;
       if (arrival > e.lastArrival) e.lastArrival = arrival;
       return e;
@@ -211,7 +208,7 @@ export const bruteforce = plugin<BruteforceConfig>({
     }
 
     return {
-      get evicted() { return evicted; },
+      get evicted() { return entries.evicted; },
 
       onApp(rec: AppRecord, _pv: PacketView, flow: Flow | null): void {
         // A failed login the telnet module read in the server's replies, on a telnet port.

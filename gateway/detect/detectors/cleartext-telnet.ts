@@ -5,6 +5,7 @@
 // A session is a TCP flow on a telnet port in which the server answered: a SYN-ACK or any payload
 // from the server's side. The device is the server when it is on the LAN (an open telnet port is
 // the finding), else the LAN client (a device speaking telnet out). Payload is never kept.
+import { BoundedTable } from '../../common/bounded-table.js';
 import { ipv4ToString, ipv6ToString, macToString } from '../../common/address-text.js';
 import { IPPROTO } from '../../decode/dispatch.js';
 import type { PacketView } from '../../decode/packet-view.js';
@@ -48,8 +49,9 @@ export const cleartextTelnet = plugin<CleartextTelnetConfig>({
     const telnet = new Uint8Array(65536);
     for (const p of cfg.ports) if (p >= 0 && p < 65536) telnet[p] = 1;
     /** Live telnet flows already decided (reported, or found to involve no LAN device), oldest first. */
-    const reported = new Set<Flow>();
-    let evicted = 0;
+    const reported = new BoundedTable<Flow, true>({
+      name: 'detect.cleartextTelnet.maxTracked', capacity: cfg.maxTracked, order: 'fifo', counters: host.events, event: 'detect.cleartextTelnet.table_full',
+    });
 
     function local(f: Flow, side: 'a' | 'b'): boolean {
       if (side === 'a') return f.family === 4 ? host.local.hasV4(f.a0) : host.local.hasV6(f.a0, f.a1, f.a2, f.a3);
@@ -63,11 +65,7 @@ export const cleartextTelnet = plugin<CleartextTelnetConfig>({
 
     function raise(pv: PacketView, flow: Flow, serverSide: 'a' | 'b', trigger: 'syn-ack' | 'payload'): void {
       // Decided once per flow, alert or not.
-      if (reported.size >= cfg.maxTracked) {
-        reported.delete(reported.values().next().value as Flow);
-        evicted++;
-      }
-      reported.add(flow);
+      reported.add(flow, true);
       const clientSide = serverSide === 'a' ? 'b' : 'a';
       let deviceSide: 'a' | 'b';
       if (local(flow, serverSide)) deviceSide = serverSide;
@@ -91,7 +89,7 @@ export const cleartextTelnet = plugin<CleartextTelnetConfig>({
     }
 
     return {
-      get evicted() { return evicted; },
+      get evicted() { return reported.evicted; },
 
       onPacket(pv: PacketView, flow: Flow | null, dir: number): void {
         if (flow === null || flow.proto !== IPPROTO.TCP) return;

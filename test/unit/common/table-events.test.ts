@@ -14,6 +14,10 @@ import type { TableEventName } from '../../../gateway/common/bounded-table.js';
 import { DECODE_EVENT_LIST, DecodeCounters, ev, type DecodeEventName } from '../../../gateway/common/events.js';
 import { PacketView } from '../../../gateway/decode/packet-view.js';
 import { baseline, BASELINE_DEFAULTS } from '../../../gateway/detect/detectors/baseline.js';
+import { bruteforce, BRUTEFORCE_DEFAULTS } from '../../../gateway/detect/detectors/bruteforce.js';
+import { cleartextTelnet, CLEARTEXT_TELNET_DEFAULTS } from '../../../gateway/detect/detectors/cleartext-telnet.js';
+import { malwareDownload, MALWARE_DOWNLOAD_DEFAULTS } from '../../../gateway/detect/detectors/malware-download.js';
+import { malwareMining, MALWARE_MINING_DEFAULTS } from '../../../gateway/detect/detectors/malware-mining.js';
 import { beacon, BEACON_DEFAULTS } from '../../../gateway/detect/detectors/beacon.js';
 import { deviceNew, DEVICE_NEW_DEFAULTS } from '../../../gateway/detect/detectors/device-new.js';
 import { dnsExfiltration, DNS_EXFILTRATION_DEFAULTS } from '../../../gateway/detect/detectors/dns-exfiltration.js';
@@ -265,6 +269,38 @@ const DRIVERS: Record<TableEventName, () => DecodeCounters> = {
     const { d, events, devices, alerts } = detector(deviceNew, DEVICE_NEW_DEFAULTS, { maxHeld: CAP });
     for (let i = 0; i < N; i++) d.onDeviceNew!(devices.touch(parseMac(mac(i + 1)), T + i, 60)!, T + i);
     expect(alerts.map((a) => a.device)).toEqual([mac(1)]); // raised early, by onEvict
+    return events;
+  },
+  'detect.malwareDownload.table_full': () => {
+    const { d, events } = detector(malwareDownload, MALWARE_DOWNLOAD_DEFAULTS, { maxFlows: CAP });
+    for (let i = 0; i < N; i++) {
+      const rec = {
+        kind: 'http.request', ts: T + i * S, index: 0, method: 'GET', uri: '/bins/mirai.arm', host: null, userAgent: null, contentType: null,
+        contentLength: null, soapAction: null, head: null, magic: null, elfArch: null, bodyLen: 0, truncated: false,
+      } as const;
+      d.onApp!(rec, packet({ proto: TCP, dst: '203.0.113.7', dport: 80 }), flow({ dst: '203.0.113.7', dport: 80 }), 0);
+    }
+    return events;
+  },
+  'detect.malwareMining.table_full': () => {
+    const { d, events } = detector(malwareMining, MALWARE_MINING_DEFAULTS, { maxFlows: CAP });
+    for (let i = 0; i < N; i++) d.onApp!({ kind: 'stratum', ts: T + i * S, method: 'mining.subscribe', agent: null }, packet({ proto: TCP, dst: '203.0.113.8', dport: 3333 }), flow({ dst: '203.0.113.8', dport: 3333 }), 0);
+    return events;
+  },
+  'detect.bruteforce.table_full': () => {
+    const { d, events } = detector(bruteforce, BRUTEFORCE_DEFAULTS, { maxTracked: CAP });
+    for (let i = 0; i < N; i++) {
+      const f = flow({ src: `203.0.113.${20 + i}`, dst: LAN_IP, dport: 23 });
+      d.onApp!({ kind: 'telnet', ts: T + i * S, event: 'login-failure' }, packet({ proto: TCP, src: LAN_IP, dst: `203.0.113.${20 + i}`, sport: 23 }), f, 1);
+    }
+    return events;
+  },
+  'detect.cleartextTelnet.table_full': () => {
+    const { d, events } = detector(cleartextTelnet, CLEARTEXT_TELNET_DEFAULTS, { maxTracked: CAP });
+    for (let i = 0; i < N; i++) {
+      const f = flow({ src: `203.0.113.${30 + i}`, dst: LAN_IP, dport: 23 });
+      d.onPacket!(packet({ proto: TCP, src: LAN_IP, dst: `203.0.113.${30 + i}`, sport: 23, dport: 40000, flags: 0x12 }), f, 1, null);
+    }
     return events;
   },
   'detect.baseline.table_full': () => {
