@@ -41,11 +41,17 @@ export class Pipeline {
     this.dns = new DnsCache(cfg.dns, this.decodeCounters);
     this.flows = new FlowTable(cfg.flows, this.decodeCounters);
     this.app = new AppLayer(this.devices, this.dns, this.decodeCounters, cfg.decode.maxDnsRecords, cfg.stream, bus);
-    // Before the plug-ins hear of a flow's end: what its modules still held (a body cut short) comes first.
-    this.flows.addListener({ onFlowEnd: (f) => { if (f.app !== null) this.app.end(f, this.pv); } });
+    // One listener for both (this runs for every flow): what a flow's modules still held (a body cut
+    // short) comes out before the plug-ins hear of its end.
+    const app = this.app;
     if (bus !== null) {
-      this.flows.addListener({ onFlowStart: (f) => bus.flowStart(f), onFlowEnd: (f) => bus.flowEnd(f) });
+      this.flows.addListener({
+        onFlowStart: (f) => bus.flowStart(f),
+        onFlowEnd: (f) => { if (f.app !== null) app.end(f, this.pv); bus.flowEnd(f); },
+      });
       this.devices.addListener({ onDeviceNew: (d) => bus.deviceNew(d, d.firstSeen) });
+    } else {
+      this.flows.addListener({ onFlowEnd: (f) => { if (f.app !== null) app.end(f, this.pv); } });
     }
   }
 

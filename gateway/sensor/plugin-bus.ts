@@ -186,6 +186,7 @@ export class PluginBus {
   }
 
   private flowHook(list: BusEntry[], hook: 'onFlowStart' | 'onFlowEnd', f: Flow): void {
+    if (list.length === 0) return;
     const timed = (++this.nFlow & this.mask) === 0;
     for (let i = 0; i < list.length; i++) {
       const e = list[i]!;

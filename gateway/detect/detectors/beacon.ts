@@ -256,8 +256,8 @@ export class BeaconDetector implements Plugin {
     // Multicast and broadcast: 224.0.0.0/4 and up (RFC 5771, 255.255.255.255), ff00::/8 (RFC 4291).
     if (v4 ? f.b0 >>> 28 >= 14 : f.b0 >>> 24 === 0xff) return;
     if (!this.cfg.includeLanDestinations && (v4 ? local.hasV4(f.b0) : local.hasV6(f.b0, f.b1, f.b2, f.b3))) return;
-    const where = flowFields(this.host, f);
-    const key = `${where.src}|${where.dst}|${f.proto}|${f.bPort}`;
+    // A numeric key: address text is made only when an alert is raised (this runs at every flow end).
+    const key = v4 ? `${f.a0}|${f.b0}|${f.proto}|${f.bPort}` : `${f.a0},${f.a1},${f.a2},${f.a3}|${f.b0},${f.b1},${f.b2},${f.b3}|${f.proto}|${f.bPort}`;
     const p = this.pair(key, f.lastTs);
     if (!this.add(p, f.firstTs, f.bytesAB)) return;
     const newest = p.starts[p.starts.length - 1]!;
@@ -269,6 +269,7 @@ export class BeaconDetector implements Plugin {
     const s = scoreBeacon(p.starts, p.sizes, full ? newest - p.starts[0]! : this.windowUs, this.cfg);
     if (s === null || s.connections < this.cfg.minConnections || s.score < this.cfg.threshold) return;
     p.alertedUntil = newest + this.windowUs;
+    const where = flowFields(this.host, f);
     this.host.emit({
       rule: 'beacon.c2', ts: f.lastTs, ...where, peer: `${where.dst}/${where.proto}/${f.bPort}`,
       message: `${where.src} connects to ${where.dst}:${f.bPort} every ${Math.round(s.periodSeconds)} s (${s.connections} connections, beacon score ${r3(s.score)})`,
