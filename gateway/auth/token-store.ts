@@ -111,6 +111,7 @@ export class TokenStore {
     let name: string | null = null;
     if (spec.name !== undefined) {
       name = spec.name.trim();
+      // eslint-disable-next-line no-control-regex -- matching control characters is the point: names must have none
       if (name.length < 1 || name.length > 100 || /[\u0000-\u001f\u007f]/.test(name)) throw new AuthError('token.bad-name');
     }
     const token = generateToken();

@@ -45,12 +45,12 @@ export async function interfaceInfo(probe: ProbeRunner, name: string): Promise<I
   }
   try {
     const links: unknown = JSON.parse(out.stdout || '[]');
-    const link = Array.isArray(links) ? links.find((l) => isObj(l) && l.ifname === name) : undefined;
+    const link: unknown = Array.isArray(links) ? links.find((l) => isObj(l) && l.ifname === name) : undefined;
     if (!isObj(link)) return { ok: false, name, why: `no interface ${name} in ${probe.where}` };
     const addresses: InterfaceAddress[] = [];
     for (const a of Array.isArray(link.addr_info) ? link.addr_info : []) {
       if (!isObj(a) || typeof a.local !== 'string') continue;
-      addresses.push({ family: a.family === 'inet6' ? 6 : 4, address: a.local, prefixLength: Number(a.prefixlen), scope: String(a.scope ?? 'global') });
+      addresses.push({ family: a.family === 'inet6' ? 6 : 4, address: a.local, prefixLength: Number(a.prefixlen), scope: typeof a.scope === 'string' ? a.scope : 'global' });
     }
     const flags = Array.isArray(link.flags) ? link.flags : [];
     return { ok: true, name, addresses, up: flags.includes('UP') };

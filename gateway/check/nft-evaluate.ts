@@ -141,7 +141,8 @@ class Walker {
       case 'continue': return this.chain(c, i + 1, k, depth);
       case 'masquerade': case 'snat': return [{ end: 'nat', by: quote, assumed: k.assumed, opaque: k.opaque }];
       case 'jump': case 'goto': {
-        const target = isObj(v[key]) ? String((v[key] as Record<string, unknown>).target) : '';
+        const jump = v[key];
+        const target = isObj(jump) ? String(jump.target) : '';
         const t = this.rs.chains.find((x) => objKey(x.family, x.table, x.name) === objKey(c.family, c.table, target));
         if (t === undefined) return [{ end: 'unknown', by: `${quote}: no chain ${target}`, assumed: k.assumed, opaque: k.opaque }];
         const sub = this.chain(t, 0, k, depth + 1);
@@ -166,7 +167,7 @@ class Walker {
     const out: ChainPath[] = [];
     let notMatched = k;
     for (const [key, verdict] of pairs) {
-      const t = keyHolds(m.key, key, this.p, scope);
+      const t = keyHolds(m.key, key, this.p);
       if (t === 'no' || !isObj(verdict)) continue;
       const label = `${quote} [${JSON.stringify(key)}]`;
       if (t === 'yes') return [...out, ...this.apply(verdict, c, i, quote, notMatched, depth)];

@@ -187,7 +187,7 @@ function holds(right: unknown, v: string | number, scope: MatchScope, dynamicEmp
 }
 
 /** Does the packet's value of `key` (a vmap's key expression) equal the map element `el`? */
-export function keyHolds(key: unknown, el: unknown, p: ProbePacket, scope: MatchScope): Tri {
+export function keyHolds(key: unknown, el: unknown, p: ProbePacket): Tri {
   const f = field(key, p);
   if (f.k === 'absent') return 'no';
   if (f.k === 'unknown') return 'maybe';

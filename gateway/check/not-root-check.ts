@@ -14,7 +14,7 @@ export function checkNotRoot(ctx: CheckContext): CheckResult {
   const id = 'edgeward.not-root';
   const evidence: string[] = [];
   let pid = process.pid;
-  let whose = 'this process (pass --pid to check the daemon)';
+  let whose: string;
   const want = ctx.opts.pid;
   if (typeof want === 'number') {
     pid = want;

@@ -29,7 +29,7 @@ export function processIdentity(pid: number): ProcessIdentity | null {
   const line = (k: string): string => new RegExp(`^${k}:\\s*(.*)$`, 'm').exec(text)?.[1] ?? '';
   const uids = line('Uid').split(/\s+/).map(Number);
   if (uids.length < 4 || uids.some((u) => !Number.isInteger(u))) return null;
-  let capEff = 0n;
+  let capEff: bigint;
   try {
     capEff = BigInt(`0x${line('CapEff') || '0'}`);
   } catch {

@@ -93,8 +93,8 @@ function dnsmasq(probe: ProbeRunner, pid: number | null): ResolverFinding {
   const queue: string[] = optionValues(argv, 'conf-file', 'C');
   if (queue.length === 0) queue.push('/etc/dnsmasq.conf');
   for (const d of optionValues(argv, 'conf-dir', '7')) {
-    const [dir, ...exts] = d.split(',');
-    queue.push(...filesOf(probe, dir!, exts.filter((e) => e.startsWith('*')).map((e) => e.slice(1))));
+    const [dir = '', ...exts] = d.split(',');
+    queue.push(...filesOf(probe, dir, exts.filter((e) => e.startsWith('*')).map((e) => e.slice(1))));
   }
   const hostsFiles = [...optionValues(argv, 'addn-hosts', 'H'), ...optionValues(argv, 'hostsdir', '')];
   const lines: string[] = [...optionValues(argv, 'address', 'A').map((v) => `address=${v}`)];
@@ -107,8 +107,8 @@ function dnsmasq(probe: ProbeRunner, pid: number | null): ResolverFinding {
       const val = eq < 0 ? '' : line.slice(eq + 1).trim();
       if (key === 'conf-file') queue.push(val);
       else if (key === 'conf-dir') {
-        const [dir, ...exts] = val.split(',');
-        queue.push(...filesOf(probe, dir!, exts.filter((e) => e.startsWith('*')).map((e) => e.slice(1))));
+        const [dir = '', ...exts] = val.split(',');
+        queue.push(...filesOf(probe, dir, exts.filter((e) => e.startsWith('*')).map((e) => e.slice(1))));
       } else if (key === 'addn-hosts' || key === 'hostsdir') hostsFiles.push(val);
       else if (key === 'address') lines.push(line);
     }

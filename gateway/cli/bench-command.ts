@@ -71,7 +71,7 @@ export async function runBench(argv: string[], io: CliIo): Promise<number> {
     let devices: { mac: string; packets: number }[] = [];
     for (let i = 0; i < runs; i++) {
       const t0 = process.hrtime.bigint();
-      const { summary, sensor } = await replayCapture(file!, { config: PIPELINE_DEFAULTS, topFlows: 10, detect: detect ? { policy } : false });
+      const { summary, sensor } = await replayCapture(file, { config: PIPELINE_DEFAULTS, topFlows: 10, detect: detect ? { policy } : false });
       const secs = Number(process.hrtime.bigint() - t0) / 1e9;
       pkts = summary.packets; flows = summary.flows.total; alerts = summary.alerts.length; devices = summary.devices;
       if (secs < best) { best = secs; costs = sensor.costs(); }

@@ -67,7 +67,7 @@ export async function runMudLearn(argv: string[], io: CliIo): Promise<number> {
   const { summary, sensor } = await replayCapture(file, {
     config: gw.pipeline,
     topFlows: 0,
-    detect: { config: gw.detect, alerts: gw.alerts, learn: { devices: [values.device!], windowSeconds, policy: gw.policy } },
+    detect: { config: gw.detect, alerts: gw.alerts, learn: { devices: [values.device], windowSeconds, policy: gw.policy } },
   });
   const learner = sensor.plugin<ProfileLearner>('profileLearner');
   for (const w of summary.capture.warnings) io.stderr(`warning: ${file}: ${w}\n`);

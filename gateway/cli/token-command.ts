@@ -12,6 +12,8 @@ export const TOKEN_USAGE = `edgeward token create --role admin|analyst|vendor|de
   edgeward token list [--config FILE]
   edgeward token revoke ID [--config FILE]`;
 
+// Async like the other subcommands (main awaits each), though nothing here waits.
+// eslint-disable-next-line @typescript-eslint/require-await -- the subcommands' common signature
 export async function runToken(argv: string[], io: CliIo): Promise<number> {
   const [sub, ...rest] = argv;
   const { values, positionals } = parseArgs({

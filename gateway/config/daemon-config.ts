@@ -93,7 +93,7 @@ export interface DemoConfig {
 export const CAPTURE_DEFAULTS: Readonly<CaptureConfig> = Object.freeze({ interface: '', filter: '', snaplen: 65535, bufferSize: 10 * 1024 * 1024 });
 export const FETCH_DEFAULTS: Readonly<FetchConfig> = Object.freeze({
   enabled: true, cacheDir: '', trustAnchors: Object.freeze([]) as unknown as string[], extraCa: '', requireSignature: true, timeoutMs: 10000,
-}) as Readonly<FetchConfig>;
+});
 export const ENFORCE_DEFAULTS: Readonly<EnforceConfig> = Object.freeze({ failMode: 'open', aliveTimeoutSeconds: 3, heartbeatSeconds: 1 });
 export const STORAGE_DEFAULTS: Readonly<StorageConfig> = Object.freeze({ dataDir: './data', database: 'edgeward.sqlite', eve: '', flowsKept: 200000, streamKept: 1000000 });
 export const SERVER_DEFAULTS: Readonly<ServerConfig> = Object.freeze({

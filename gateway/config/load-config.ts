@@ -71,7 +71,7 @@ export function validateConfig(raw: unknown, source = 'config'): Readonly<Gatewa
   const daemon: Record<string, Record<string, unknown>> = {};
   for (const [name, d] of Object.entries(DAEMON_SECTIONS)) {
     const v = raw[name];
-    if (v === undefined) { daemon[name] = d as Record<string, unknown>; continue; }
+    if (v === undefined) { daemon[name] = d; continue; }
     if (!isObj(v)) { problems.push(`${name}: must be an object`); continue; }
     for (const [key, x] of Object.entries(v)) {
       const dv = (d as Record<string, unknown>)[key];
@@ -112,7 +112,7 @@ export function validateConfig(raw: unknown, source = 'config'): Readonly<Gatewa
           const p = typeProblem(`detect.${name}.${key}`, d[key], v);
           if (p) problems.push(p);
         }
-        detect[name] = value as DetectConfig[string];
+        detect[name] = value;
       }
     }
   }

@@ -78,7 +78,8 @@ export class PacedReplay implements FrameSource {
   private started = false;
   private stopped = false;
   private timer: NodeJS.Timeout | null = null;
-  private settle: ((e?: unknown) => void) | null = null;
+  /** Ends run(): resolves it on null, rejects it with the error otherwise. */
+  private settle: ((failure: { error: unknown } | null) => void) | null = null;
 
   /** Throws a RangeError on a bad option. */
   constructor(private readonly opts: PacedReplayOptions) {
@@ -115,7 +116,7 @@ export class PacedReplay implements FrameSource {
     if (this.list.length > 0 && !this.stopped) {
       this.wallStart = this.clock();
       await new Promise<void>((resolve, reject) => {
-        this.settle = (e) => (e === undefined ? resolve() : reject(e));
+        this.settle = (failure) => (failure === null ? resolve() : reject(failure.error));
         this.wake(sink, onProgress);
       });
     }
@@ -133,7 +134,7 @@ export class PacedReplay implements FrameSource {
     this.timer = null;
     const settle = this.settle;
     this.settle = null;
-    settle?.(error);
+    settle?.(error === undefined ? null : { error });
   }
 
   /** Reads a capture file into memory, copying each frame out of the reader's chunk buffer. */

@@ -1,7 +1,7 @@
 // Records a device posts as JSON (`POST /api/v1/logs`): one object or an array of them, checked
 // field by field (every fault reported with its JSON Pointer) and normalized to the edge log schema.
 import type { JsonLogErrorCode } from './edge-log-events.js';
-import { capText, SYSLOG_SEVERITIES, type EdgeLogRecord, type StructuredData, type SyslogSeverity } from './log-record.js';
+import { capText, SYSLOG_SEVERITIES, type EdgeLogRecord, type StructuredData } from './log-record.js';
 import { isoOrNull, parseRfc3339 } from './syslog-time.js';
 
 /** One refused field: where (JSON Pointer, RFC 6901), the stable code, and a human text. */
@@ -122,7 +122,7 @@ export function normalizeJsonLog(body: unknown, sourceIp: string, receivedAt: Da
     const raw = capText(JSON.stringify(item), limits.maxLineBytes);
     records.push({
       ts, receivedAt: receivedIso, device: null, sourceIp, host: text.host, app: text.app, procId: text.procId, msgId: text.msgId,
-      facility: null, severity: severityCode === null ? null : (SYSLOG_SEVERITIES[severityCode] as SyslogSeverity), severityCode,
+      facility: null, severity: severityCode === null ? null : SYSLOG_SEVERITIES[severityCode]!, severityCode,
       message: cut.text, structuredData: sd, format: 'json', transport: 'http', raw: raw.text, truncated: cut.truncated,
     });
   });

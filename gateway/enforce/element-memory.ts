@@ -37,7 +37,7 @@ export class ElementMemory {
     }
     if (this.count >= this.max) this.prune(now);
     if (this.count >= this.max) return 'full';
-    if (!bySet) this.sets.set(set, (bySet = new Map()));
+    if (!bySet) this.sets.set(set, (bySet = new Map<string, number>()));
     bySet.set(address, expires);
     this.count++;
     return 'added';

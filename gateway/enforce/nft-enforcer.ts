@@ -282,8 +282,8 @@ export class NftEnforcer {
    */
   async stop(): Promise<void> {
     if (this.heartbeatTimer !== null) { clearInterval(this.heartbeatTimer); this.heartbeatTimer = null; }
-    let first: unknown = null;
-    await this.flush().catch((e: unknown) => { first ??= e; });
+    const errors: unknown[] = [];
+    await this.flush().catch((e: unknown) => { errors.push(e); });
     const t = `inet ${this.table}`;
     const last = this.enqueue(async () => {
       if (this.cfg.failMode === 'open') {
@@ -294,8 +294,8 @@ export class NftEnforcer {
         await this.runGroups([{ lines: [`flush set ${t} ${NFT_ALIVE_SET}`, `add element ${t} ${NFT_ALIVE_SET} { ${ALIVE_ELEMENT} }`] }]);
       }
     });
-    await last.catch((e: unknown) => { first ??= e; });
-    if (first !== null) throw first;
+    await last.catch((e: unknown) => { errors.push(e); });
+    if (errors.length > 0) throw errors[0];
   }
 
   /** Addresses remembered for re-applies (device and DNS, expired ones included until pruned). */

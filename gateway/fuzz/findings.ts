@@ -36,7 +36,16 @@ export const MAX_WRITTEN_PER_SIGNATURE = 3;
 /** The error of a thrown value, as `Name: message` and its stack. */
 export function describeError(e: unknown): { error: string; stack: string | null } {
   if (e instanceof Error) return { error: `${e.name}: ${e.message}`, stack: e.stack ?? null };
-  return { error: `thrown non-Error: ${typeof e === 'object' ? JSON.stringify(e)?.slice(0, 500) : String(e)}`, stack: null };
+  return { error: `thrown non-Error: ${thrownText(e)}`, stack: null };
+}
+
+/** A thrown non-Error as text: an object (or null) as its JSON, at most 500 characters; else String(). */
+function thrownText(e: unknown): string {
+  switch (typeof e) {
+    case 'object': return `${JSON.stringify(e)?.slice(0, 500)}`;
+    case 'function': return e.toString();
+    default: return String(e);
+  }
 }
 
 /** What makes two findings the same bug: kind, error text with numbers blanked, first stack frame. */

@@ -30,7 +30,7 @@ export interface FuzzTarget {
   /** Starts a session. */
   open(corpus: Corpus, ctx: SessionContext): TargetSession | Promise<TargetSession>;
   /** True for an error that is the documented outcome of bad input (a CaptureError, an ApiError). Default: none is. */
-  documented?(err: unknown): boolean;
+  documented?: (err: unknown) => boolean;
 }
 
 /** A contract the target checks after a run was broken (a view past the frame, output that depends on bytes past the end). */

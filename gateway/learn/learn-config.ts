@@ -40,7 +40,7 @@ export interface ProfileOptions {
 
 /** Defaults of {@link LearnerOptions}. */
 export const LEARNER_DEFAULTS: Readonly<LearnerOptions> = Object.freeze({
-  devices: Object.freeze([]) as readonly string[],
+  devices: Object.freeze([]),
   windowSeconds: 0,
   maxDestinations: 512,
   maxRules: 2048,

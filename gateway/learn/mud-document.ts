@@ -32,7 +32,7 @@ export function aclName(dir: Dir, family: 4 | 6, slug: string): string {
 
 /** A short ACL-name tag from the MUD URL's last path segment ("tapo-p115"), or "device". */
 export function urlSlug(mudUrl: string): string {
-  let seg = '';
+  let seg: string;
   try {
     seg = new URL(mudUrl).pathname.split('/').filter((s) => s !== '').at(-1) ?? '';
   } catch {

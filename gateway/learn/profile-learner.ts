@@ -9,7 +9,7 @@ import { normaliseHost } from '../../policies/mud/json-read.js';
 import { ipv4ToString, ipv6ToString, macToString, parseMac } from '../common/address-text.js';
 import { DnsType } from '../app/dns/dns-message.js';
 import { IPPROTO } from '../decode/dispatch.js';
-import type { PacketView } from '../decode/packet-view.js';
+import { Family, type PacketView } from '../decode/packet-view.js';
 import type { Plugin, PluginHost } from '../sensor/plugin.js';
 import { ipv4Key, type AddrKey } from '../track/dns-cache.js';
 import type { Flow } from '../track/flow.js';
@@ -224,8 +224,8 @@ export class ProfileLearner implements Plugin {
     if (sp !== PORT_DNS && sp !== PORT_DHCP_SERVER && sp !== PORT_NTP) return;
     if (sp === PORT_DHCP_SERVER ? pv.dstPort !== PORT_DHCP_CLIENT : pv.dstMac < 0 || !this.byMac.has(pv.dstMac)) return;
     const family = pv.family;
-    if (family === 0 || !this.lan.has(family as 4 | 6, pv.src0, pv.src1, pv.src2, pv.src3) || (family === 4 && pv.src0 === 0)) return;
-    const address = family === 4 ? ipv4ToString(pv.src0) : ipv6ToString(pv.src0, pv.src1, pv.src2, pv.src3);
+    if (family === Family.None || !this.lan.has(family, pv.src0, pv.src1, pv.src2, pv.src3) || (family === Family.V4 && pv.src0 === 0)) return;
+    const address = family === Family.V4 ? ipv4ToString(pv.src0) : ipv6ToString(pv.src0, pv.src1, pv.src2, pv.src3);
     this.services.saw(sp === PORT_DNS ? 'dns' : sp === PORT_NTP ? 'ntp' : 'dhcp', address);
   }
 }
@@ -244,5 +244,5 @@ function prefixOf(text: string): IpPrefix {
  */
 function isLinkControl(pv: PacketView): boolean {
   if (pv.ipProto === IPPROTO.ICMPV6) return (pv.icmpType >= 130 && pv.icmpType <= 137) || pv.icmpType === 143;
-  return pv.ipProto === IPPROTO.IGMP && pv.family === 4;
+  return pv.ipProto === IPPROTO.IGMP && pv.family === Family.V4;
 }

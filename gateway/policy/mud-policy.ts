@@ -5,7 +5,7 @@
 // in the kernel before the packet leaves; the verdict here is the alert and the explanation.
 import { compileProfile, type CompiledPolicy, type FetchResult, type FlowQuery, type PolicyContext, type Verdict } from '../../policies/index.js';
 import { ipv4ToString, ipv6ToString, parseIpv6 } from '../common/address-text.js';
-import type { PacketView } from '../decode/packet-view.js';
+import { Family, type PacketView } from '../decode/packet-view.js';
 import { flowFields } from '../sensor/alert-fields.js';
 import type { Plugin, PluginHost } from '../sensor/plugin.js';
 import { queryFromPacket } from './packet-query.js';
@@ -337,5 +337,5 @@ export class MudPolicy implements Plugin {
  */
 function isLinkControl(pv: PacketView): boolean {
   if (pv.ipProto === 58) return (pv.icmpType >= 130 && pv.icmpType <= 137) || pv.icmpType === 143;
-  return pv.ipProto === 2 && pv.family === 4;
+  return pv.ipProto === 2 && pv.family === Family.V4;
 }

@@ -14,7 +14,7 @@ export function queryFromPacket(pv: PacketView, flow: Flow, dir: number, directi
   const deviceIsA = fromDevice ? dir === 0 : dir === 1;
   const q: FlowQuery = {
     direction,
-    family: pv.family as 4 | 6,
+    family: pv.family,
     peer0: fromDevice ? pv.dst0 : pv.src0, peer1: fromDevice ? pv.dst1 : pv.src1,
     peer2: fromDevice ? pv.dst2 : pv.src2, peer3: fromDevice ? pv.dst3 : pv.src3,
     device0: fromDevice ? pv.src0 : pv.dst0, device1: fromDevice ? pv.src1 : pv.dst1,

@@ -42,4 +42,4 @@ export const POLICY_DEFAULTS: Readonly<PolicyConfig> = Object.freeze({
   myControllers: Object.freeze({}) as Record<string, string[]>,
   emergency: Object.freeze([]) as unknown as string[],
   learn: Object.freeze([]) as unknown as string[],
-}) as Readonly<PolicyConfig>;
+});

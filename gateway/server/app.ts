@@ -72,7 +72,7 @@ export function createApp(ctx: ApiContext, opts: AppOptions): express.Express {
     if (r.body) handlers.push(json, raw, requireBody(r));
     app[r.method](r.path, ...handlers, async (req: Request, res: Response) => {
       const areq: ApiRequest = {
-        params: req.params as Record<string, string>, query: (req.query ?? {}) as Record<string, unknown>,
+        params: req.params as Record<string, string>, query: req.query ?? {},
         body: Buffer.isBuffer(req.body) ? null : req.body, raw: Buffer.isBuffer(req.body) ? req.body : null,
         contentType: req.headers['content-type'] ?? '', headers: req.headers, auth: req.auth ?? null, ip: clientIp(req),
       };

@@ -136,7 +136,7 @@ export function parseClientMessage(text: string): ParsedClientMessage {
       let topics: Topic[] = [...TOPICS];
       if (m.topics !== undefined) {
         if (!Array.isArray(m.topics) || m.topics.length === 0 || !m.topics.every(isTopic)) return { ok: false, code: 'stream.unknown-topic' };
-        topics = [...new Set(m.topics as Topic[])];
+        topics = [...new Set(m.topics)];
       }
       let since: number | null = null;
       if (m.since !== undefined && m.since !== null) {

@@ -36,7 +36,7 @@ function num(v: string | undefined, name: string): number | undefined {
 /** Runs the soak from command-line arguments; returns the exit code. */
 export async function soakMain(argv: string[], out: (s: string) => void, err: (s: string) => void): Promise<number> {
   let opts: SoakOptions;
-  let json = false;
+  let json: boolean;
   try {
     const { values } = parseArgs({
       args: argv,

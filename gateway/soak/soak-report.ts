@@ -53,7 +53,7 @@ export function soakSummary(r: SoakResult): string {
   } else {
     const pct = (v.rssRatio - 1) * 100;
     lines.push(
-      `RSS at sample ${r.options.referenceSample} ${f1(v.referenceRssMiB!)} MiB, at sample ${last!.index} ${f1(v.lastRssMiB)} MiB: ` +
+      `RSS at sample ${r.options.referenceSample} ${f1(v.referenceRssMiB!)} MiB, at sample ${last.index} ${f1(v.lastRssMiB)} MiB: ` +
         `${pct >= 0 ? '+' : ''}${pct.toFixed(1)} % → ${v.memoryLevelsOff ? 'memory levels off' : `memory does NOT level off (more than ${RSS_TOLERANCE * 100} % above)`}`,
     );
   }

@@ -161,7 +161,7 @@ export class MudFetcher {
       }
     }
     if (problems.length > 0) {
-      throw Object.assign(new Error(`invalid MudFetcher options: ${problems.join('; ')}`), { code: 'fetch.config-invalid' as FetchErrorCode });
+      throw Object.assign(new Error(`invalid MudFetcher options: ${problems.join('; ')}`), { code: 'fetch.config-invalid' });
     }
     this.opts = opts;
     this.http = { ca, maxBytes: opts.maxBytes, timeoutMs: opts.timeoutMs, maxRedirects: MUD_FETCHER_DEFAULTS.maxRedirects };

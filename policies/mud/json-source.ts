@@ -42,8 +42,10 @@ export type JsonSourceResult =
 /** Defaults of {@link JsonSourceOptions}. */
 export const JSON_SOURCE_DEFAULTS = Object.freeze({ maxBytes: 1 << 20, maxDepth: 64 });
 
-class JsonFault {
-  constructor(readonly kind: 'syntax' | 'too-deep', readonly message: string, readonly offset: number) {}
+class JsonFault extends Error {
+  constructor(readonly kind: 'syntax' | 'too-deep', message: string, readonly offset: number) {
+    super(message);
+  }
 }
 
 /** 1-based line and column of `offset` in `text` (lines end at LF; CR LF counts as one break). */

@@ -31,9 +31,9 @@ export interface VerifyMudSignatureOptions {
 
 // pkijs does no cryptography itself; it runs on Node's WebCrypto. An explicit engine, passed to
 // every call, keeps us off pkijs's process-wide engine that other modules could replace.
-// (Node's webcrypto types differ only nominally from the DOM Crypto that pkijs's typings name.)
-type EngineCrypto = ConstructorParameters<typeof pkijs.CryptoEngine>[0]['crypto'];
-const engine = new pkijs.CryptoEngine({ name: 'edgeward-node-webcrypto', crypto: webcrypto as unknown as EngineCrypto });
+// (pkijs's typings name the DOM Crypto, which this DOM-less project does not declare, so the
+// parameter is unchecked; Node's webcrypto is that interface at run time.)
+const engine = new pkijs.CryptoEngine({ name: 'edgeward-node-webcrypto', crypto: webcrypto });
 
 const OID_DATA = '1.2.840.113549.1.7.1'; // RFC 5652 §4 id-data
 const OID_SIGNED_DATA = '1.2.840.113549.1.7.2'; // RFC 5652 §5.1 id-signedData
@@ -249,8 +249,11 @@ function signerMismatch(cert: pkijs.Certificate, expected: VerifyMudSignatureOpt
 }
 
 function algorithmName(oid: string): string | undefined {
-  const algorithm = engine.getAlgorithmByOID(oid);
-  return 'name' in algorithm && typeof algorithm.name === 'string' ? algorithm.name.toUpperCase() : undefined;
+  // Typed with the DOM Algorithm, which is not declared here: check the shape instead.
+  const algorithm: unknown = engine.getAlgorithmByOID(oid);
+  return typeof algorithm === 'object' && algorithm !== null && 'name' in algorithm && typeof algorithm.name === 'string'
+    ? algorithm.name.toUpperCase()
+    : undefined;
 }
 
 function errorText(err: unknown): string {

@@ -63,7 +63,7 @@ describe('devices', () => {
 
 describe('explain', () => {
   it('explains the bound device: its one flow denied, with the nearest ACE and what differed', async () => {
-    const r = await get<Record<string, any>>(`/api/v1/devices/${bound}/explain`);
+    const r = await get<Record<string, unknown>>(`/api/v1/devices/${bound}/explain`);
     expect(r.totals).toBeDefined();
     const denied = r.denied as { acl: string; nearestAce: { ace: string } | null; differences: { code: string }[] }[];
     expect(denied).toHaveLength(1);
@@ -107,16 +107,16 @@ describe('alerts', () => {
   });
 
   it('acknowledges and resolves with who and when; resolving the violation makes the device compliant', async () => {
-    const [v] = (await get<{ items: Alert[] }>(`/api/v1/alerts?rule=mud.violation&device=${bound}`)).items;
-    const ack = await t.api(`/api/v1/alerts/${v!.id}/acknowledge`, { method: 'POST', token: t.tokens.analyst });
+    const v = (await get<{ items: Alert[] }>(`/api/v1/alerts?rule=mud.violation&device=${bound}`)).items[0]!;
+    const ack = await t.api(`/api/v1/alerts/${v.id}/acknowledge`, { method: 'POST', token: t.tokens.analyst });
     expect(ack.status).toBe(200);
-    expect(await ack.json()).toMatchObject({ status: 'acknowledged', acknowledgedBy: expect.stringContaining('test analyst') });
-    const res = await t.api(`/api/v1/alerts/${v!.id}/resolve`, { method: 'POST', token: t.tokens.admin });
+    expect(await ack.json()).toMatchObject({ status: 'acknowledged', acknowledgedBy: expect.stringContaining('test analyst') as unknown });
+    const res = await t.api(`/api/v1/alerts/${v.id}/resolve`, { method: 'POST', token: t.tokens.admin });
     const r = (await res.json()) as Alert;
     expect(r.status).toBe('resolved');
     expect(r.acknowledgedBy).toContain('test analyst');
     expect(Date.parse(r.resolvedAt!)).toBeGreaterThan(0);
-    expect((await get<{ items: Alert[] }>('/api/v1/alerts?status=resolved')).items.map((a) => a.id)).toEqual([v!.id]);
+    expect((await get<{ items: Alert[] }>('/api/v1/alerts?status=resolved')).items.map((a) => a.id)).toEqual([v.id]);
     const d = await get<{ compliance: string }>(`/api/v1/devices/${bound}`);
     expect(d.compliance).toBe('compliant');
   });

@@ -10,6 +10,12 @@ import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
 
 const BASE = JSON.parse(readFileSync(fixture('mud/mud-visualizer/tester_domain.json'), 'utf8')) as Record<string, Record<string, unknown>>;
 
+/** The members of a MUD document these tests read or change. */
+interface MudJson {
+  'ietf-mud:mud': Record<string, unknown>;
+  'ietf-access-control-list:acls': { acl: { aces: { ace: { matches: Record<string, unknown> }[] } }[] };
+}
+
 /** tester_domain.json under another MUD URL, optionally with a changed cache-validity. */
 function mudText(url: string, cacheValidity = 48): string {
   const d = structuredClone(BASE);
@@ -52,7 +58,7 @@ describe('vendor upload', () => {
     const r = await upload(t.tokens.vendor, await signed(mudText(OWN, 24)));
     expect(r.status).toBe(200);
     const got = (await (await t.api(`/api/v1/profiles/${enc(OWN)}`, { token: t.tokens.vendor })).json()) as { content: string };
-    expect(JSON.parse(got.content)['ietf-mud:mud']['cache-validity']).toBe(24);
+    expect((JSON.parse(got.content) as MudJson)['ietf-mud:mud']['cache-validity']).toBe(24);
   });
 
   it('refuses a profile of another domain with 403, even a lookalike one', async () => {
@@ -66,8 +72,8 @@ describe('vendor upload', () => {
   });
 
   it('refuses an invalid profile with 422 and the JSON path, and the previous profile stays', async () => {
-    const bad = JSON.parse(mudText(OWN, 12)) as Record<string, any>;
-    bad['ietf-access-control-list:acls'].acl[1].aces.ace[0].matches.tcp = { 'destination-port': { operator: 'eq', port: 70000 } };
+    const bad = JSON.parse(mudText(OWN, 12)) as MudJson;
+    bad['ietf-access-control-list:acls'].acl[1]!.aces.ace[0]!.matches.tcp = { 'destination-port': { operator: 'eq', port: 70000 } };
     const text = JSON.stringify(bad);
     const r = await upload(t.tokens.vendor, await signed(text));
     expect(r.status).toBe(422);
@@ -75,7 +81,7 @@ describe('vendor upload', () => {
     const paths = (r.body.details as { path: string }[]).map((d) => d.path);
     expect(paths.some((p) => p.startsWith('/ietf-access-control-list:acls/acl/1/aces/ace/0/matches/tcp'))).toBe(true);
     const got = (await (await t.api(`/api/v1/profiles/${enc(OWN)}`, { token: t.tokens.vendor })).json()) as { content: string };
-    expect(JSON.parse(got.content)['ietf-mud:mud']['cache-validity']).toBe(24);
+    expect((JSON.parse(got.content) as MudJson)['ietf-mud:mud']['cache-validity']).toBe(24);
   });
 
   it('refuses malformed JSON with the line and column', async () => {
@@ -119,7 +125,7 @@ describe('vendor upload', () => {
     expect(((await again.json()) as { code: string }).code).toBe('profile.not-found');
   });
 
-  it('stores the uploads in the SQLite file', async () => {
+  it('stores the uploads in the SQLite file', () => {
     const rows = t.daemon.db.prepare('SELECT mud_url FROM mud_uploads ORDER BY mud_url').all() as { mud_url: string }[];
     expect(rows.map((r) => r.mud_url)).toEqual(['https://devices.example.net/x.json', 'https://mud.example.com/edgeward-test/unsigned.json']);
   });

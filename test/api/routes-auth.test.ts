@@ -95,7 +95,7 @@ describe('routes and roles', () => {
     for (const r of ROUTES) {
       const op = doc.paths[r.path.replace(/:([A-Za-z]+)/g, '{$1}')]?.[r.method];
       expect(op, `${r.method} ${r.path}`).toBeDefined();
-      expect(op!['x-permission']).toBe(r.permission ?? undefined);
+      expect(op?.['x-permission']).toBe(r.permission ?? undefined);
     }
     expect(Object.keys(doc['x-error-codes']).sort()).toEqual(Object.keys(API_ERRORS).sort());
   });

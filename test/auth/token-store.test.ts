@@ -1,6 +1,9 @@
 // The token store: only the hash is kept (read back from the SQLite row), verification, revocation,
 // scope validation with stable codes, and last_used_at written at most once a minute.
 import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { AuthError } from '../../gateway/auth/auth-errors.js';
 import { TokenStore } from '../../gateway/auth/token-store.js';
@@ -87,10 +90,7 @@ describe('TokenStore', () => {
     expect(lastUsed()).toBe('2026-01-01T00:01:01.000Z');
   });
 
-  it('keeps tokens across reopening the database file', async () => {
-    const { mkdtempSync, rmSync } = await import('node:fs');
-    const { join } = await import('node:path');
-    const { tmpdir } = await import('node:os');
+  it('keeps tokens across reopening the database file', () => {
     const dir = mkdtempSync(join(tmpdir(), 'edgeward-tokens-'));
     try {
       const file = join(dir, 'gw.sqlite');

@@ -5,7 +5,7 @@
 import type { Request } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StoredAlert } from '../../gateway/alerts/alert-store.js';
-import { browserSuiteTitle, browserTestsSkipReason, byTestId, isPng, launchBrowser, screenshot, signIn, waitConnState, type TestBrowser } from '../helpers/browser.js';
+import { browserSuiteTitle, browserTestsSkipReason, byTestId, isPng, launchBrowser, screenshot, signIn, waitConnState, type PageElement, type TestBrowser } from '../helpers/browser.js';
 import type { TestDaemon } from '../helpers/daemon.js';
 import { deviceMac } from '../helpers/device-capture.js';
 import { ingestDemo, newDevicesCapture, startDemoDaemon } from './demo-daemon.js';
@@ -48,7 +48,7 @@ describe.skipIf(skip !== null)(browserSuiteTitle('dashboard: alert feed'), () =>
     const stored = await alerts();
     expect(stored.length).toBeGreaterThan(10);
     await rows().first().waitFor();
-    const shown = await rows().evaluateAll((els) => els.map((e) => ({
+    const shown = await rows().evaluateAll((els: PageElement[]) => els.map((e) => ({
       id: e.getAttribute('data-alert-id'), rule: e.getAttribute('data-rule'), severity: e.getAttribute('data-severity'),
       status: e.getAttribute('data-status'), device: e.getAttribute('data-device') || null,
     })));
@@ -74,7 +74,7 @@ describe.skipIf(skip !== null)(browserSuiteTitle('dashboard: alert feed'), () =>
     expect(ofRule.length).toBeGreaterThan(0);
     await byTestId(b.page, 'filter-rule').selectOption(rule);
     await expect.poll(() => byTestId(b.page, 'feed-total').textContent()).toBe(String(ofRule.length));
-    const filtered = await rows().evaluateAll((els) => els.map((e) => [e.getAttribute('data-alert-id'), e.getAttribute('data-rule')]));
+    const filtered = await rows().evaluateAll((els: PageElement[]) => els.map((e) => [e.getAttribute('data-alert-id'), e.getAttribute('data-rule')]));
     expect(filtered.sort()).toEqual(ofRule.map((a) => [a.id, a.rule]).sort());
     await byTestId(b.page, 'filter-rule').selectOption('all');
     await expect.poll(() => byTestId(b.page, 'feed-total').textContent()).toBe(String(stored.length));

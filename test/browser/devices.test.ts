@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_HOSTS } from '../../gateway/demo/demo-devices.js';
 import type { FlowRecord } from '../../gateway/track/flow-record.js';
-import { browserSuiteTitle, browserTestsSkipReason, byTestId, isPng, screenshot, type TestBrowser } from '../helpers/browser.js';
+import { browserSuiteTitle, browserTestsSkipReason, byTestId, isPng, screenshot, type PageElement, type TestBrowser } from '../helpers/browser.js';
 import type { TestDaemon } from '../helpers/daemon.js';
 import { CAMERA_DENIED, DEMO_COMPLIANCE, openDemoDashboard } from './demo-daemon.js';
 
@@ -31,7 +31,7 @@ describe.skipIf(skip !== null)(browserSuiteTitle('dashboard: devices'), () => {
     await expect.poll(() => page.url()).toMatch(/#\/devices$/);
     const rows = byTestId(page, 'device-row');
     await expect.poll(() => rows.count()).toBe(Object.keys(DEMO_COMPLIANCE).length);
-    const shown = Object.fromEntries(await rows.evaluateAll((els) => els.map((e) => [e.getAttribute('data-mac'), e.getAttribute('data-compliance')])));
+    const shown = Object.fromEntries(await rows.evaluateAll((els: PageElement[]) => els.map((e) => [String(e.getAttribute('data-mac')), e.getAttribute('data-compliance')] as const)));
     expect(shown).toEqual(DEMO_COMPLIANCE);
     // The API agrees (the page shows the server's state, not its own idea of it).
     const api = (await (await t.api('/api/v1/devices', { token: t.tokens.analyst })).json()) as { items: { mac: string; compliance: string }[] };
@@ -68,7 +68,7 @@ describe.skipIf(skip !== null)(browserSuiteTitle('dashboard: devices'), () => {
     expect(allowedTexts.every((x) => [...allowedAces].some((ace) => x.includes(ace))), allowedTexts.join('\n')).toBe(true);
 
     // The profile's ACEs, each with the number of flows it matched, as the API counts them.
-    const aceRows = await byTestId(page, 'ace-row').evaluateAll((els) => els.map((e) => ({ acl: e.getAttribute('data-acl'), ace: e.getAttribute('data-ace'), flows: e.getAttribute('data-flows') })));
+    const aceRows = await byTestId(page, 'ace-row').evaluateAll((els: PageElement[]) => els.map((e) => ({ acl: e.getAttribute('data-acl'), ace: e.getAttribute('data-ace'), flows: e.getAttribute('data-flows') })));
     for (const a of api.aces.filter((x) => x.ace !== null)) {
       expect(aceRows.find((r) => r.acl === a.acl && r.ace === a.ace), `${a.acl}/${a.ace}`).toMatchObject({ flows: String(a.flows) });
     }

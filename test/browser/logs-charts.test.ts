@@ -1,7 +1,7 @@
 // The edge-log stream with its severity filter, and the charts page, in Chromium: records a
 // device posts appear, the filter keeps "this severity and worse", and the three uPlot charts draw.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { browserSuiteTitle, browserTestsSkipReason, byTestId, isPng, screenshot, type TestBrowser } from '../helpers/browser.js';
+import { browserSuiteTitle, browserTestsSkipReason, byTestId, isPng, screenshot, type PageElement, type TestBrowser } from '../helpers/browser.js';
 import type { TestDaemon } from '../helpers/daemon.js';
 import { openDemoDashboard } from './demo-daemon.js';
 
@@ -36,7 +36,7 @@ describe.skipIf(skip !== null)(browserSuiteTitle('dashboard: edge logs and chart
     // Arrive over the stream, without a reload.
     await expect.poll(() => rows.count(), { timeout: 5000 }).toBe(3);
     await byTestId(page, 'log-severity').selectOption('error');
-    await expect.poll(async () => (await rows.evaluateAll((els) => els.map((e) => e.getAttribute('data-severity')))).sort()).toEqual(['critical', 'error']);
+    await expect.poll(async () => (await rows.evaluateAll((els: PageElement[]) => els.map((e) => e.getAttribute('data-severity')))).sort()).toEqual(['critical', 'error']);
     expect(isPng(await screenshot(page, 'logs'))).toBe(true);
   });
 

@@ -3,7 +3,7 @@
 // (unsigned, which the admin allows with the checkbox) is taken and appears in the list.
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { browserSuiteTitle, browserTestsSkipReason, byTestId, isPng, launchBrowser, screenshot, signIn, type TestBrowser } from '../helpers/browser.js';
+import { browserSuiteTitle, browserTestsSkipReason, byTestId, isPng, launchBrowser, screenshot, signIn, type PageElement, type TestBrowser } from '../helpers/browser.js';
 import type { TestDaemon } from '../helpers/daemon.js';
 import { fixture } from '../helpers/fixtures.js';
 import { startDemoDaemon } from './demo-daemon.js';
@@ -15,11 +15,17 @@ const MUD_URL = 'https://mud.example.com/edgeward-test/browser-upload.json';
 /** Where the bad port sits in the invalid file (test/api/profile-upload.test.ts). */
 const BAD_PORT_PATH = '/ietf-access-control-list:acls/acl/1/aces/ace/0/matches/tcp';
 
+/** The members of a MUD document these tests read or change. */
+interface MudJson {
+  'ietf-mud:mud': Record<string, unknown>;
+  'ietf-access-control-list:acls': { acl: { aces: { ace: { matches: Record<string, unknown> }[] } }[] };
+}
+
 /** tester_domain.json under MUD_URL; `bad`: with destination port 70000 in an ACE. */
 function mudFile(bad: boolean): string {
-  const d = JSON.parse(readFileSync(fixture('mud/mud-visualizer/tester_domain.json'), 'utf8')) as Record<string, any>;
+  const d = JSON.parse(readFileSync(fixture('mud/mud-visualizer/tester_domain.json'), 'utf8')) as MudJson;
   d['ietf-mud:mud']['mud-url'] = MUD_URL;
-  if (bad) d['ietf-access-control-list:acls'].acl[1].aces.ace[0].matches.tcp = { 'destination-port': { operator: 'eq', port: 70000 } };
+  if (bad) d['ietf-access-control-list:acls'].acl[1]!.aces.ace[0]!.matches.tcp = { 'destination-port': { operator: 'eq', port: 70000 } };
   return JSON.stringify(d, null, 2);
 }
 
@@ -49,7 +55,7 @@ describe.skipIf(skip !== null)(browserSuiteTitle('dashboard: profiles'), () => {
     const listed = await profiles();
     expect(listed.length).toBe(4);
     await expect.poll(() => byTestId(b.page, 'profile-row').count()).toBe(listed.length);
-    const urls = await byTestId(b.page, 'profile-row').evaluateAll((els) => els.map((e) => e.getAttribute('data-mud-url')));
+    const urls = await byTestId(b.page, 'profile-row').evaluateAll((els: PageElement[]) => els.map((e) => e.getAttribute('data-mud-url')));
     expect(urls.sort()).toEqual(listed.map((p) => p.mudUrl).sort());
   });
 

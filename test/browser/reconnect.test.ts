@@ -3,7 +3,7 @@
 // meanwhile and after, once each, without a reload.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StoredAlert } from '../../gateway/alerts/alert-store.js';
-import { browserSuiteTitle, browserTestsSkipReason, byTestId, launchBrowser, signIn, waitConnState, type TestBrowser } from '../helpers/browser.js';
+import { browserSuiteTitle, browserTestsSkipReason, byTestId, launchBrowser, signIn, waitConnState, type PageElement, type TestBrowser } from '../helpers/browser.js';
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { deviceMac } from '../helpers/device-capture.js';
 import { newDevicesCapture } from './demo-daemon.js';
@@ -57,7 +57,7 @@ describe.skipIf(skip !== null)(browserSuiteTitle('dashboard: stream reconnect'),
     for (const i of [1, 2, 3, 4, 5]) expect(await rowOf(i).count(), deviceMac(i)).toBe(1);
     const all = await stored();
     expect(all).toHaveLength(5);
-    const ids = await byTestId(page, 'alert-row').evaluateAll((els) => els.map((e) => e.getAttribute('data-alert-id')));
+    const ids = await byTestId(page, 'alert-row').evaluateAll((els: PageElement[]) => els.map((e) => e.getAttribute('data-alert-id')));
     expect(ids.sort()).toEqual(all.map((a) => a.id).sort());
     expect(b.pageErrors.map((e) => e.message)).toEqual([]);
   });

@@ -111,7 +111,7 @@ describe('Tapo P115 against the profile generated from its own traffic', () => {
   const cli = join(ROOT, 'dist/gateway/cli/main.js');
   const replay = (...extra: string[]): ReplaySummary => JSON.parse(execFileSync(process.execPath, [cli, 'replay', fixture('mud-pairs/tapo-p115/G06-tapo-p115.pcap'),
     '--bind', `40:ae:30:46:6e:a8=${fixture('mud-pairs/tapo-p115/G06-tapo-p115.mud')}`, '--json', '--no-progress', ...extra], { encoding: 'utf8' })) as ReplaySummary;
-  const violations = (s: ReplaySummary) => s.alerts.filter((a) => a.rule === 'mud.violation').map((a) => `${a.evidence.direction} ${a.src}:${a.sport} ${a.dst}:${a.dport} x${a.count}`);
+  const violations = (s: ReplaySummary) => s.alerts.filter((a) => a.rule === 'mud.violation').map((a) => `${String(a.evidence.direction)} ${a.src}:${a.sport} ${a.dst}:${a.dport} x${a.count}`);
 
   it('gives the plug its profile; with the gateway mapped, four violations remain, each explained', () => {
     const cfg = join(dir, 'tapo.json');

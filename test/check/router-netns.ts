@@ -69,11 +69,11 @@ export class RouterNetns {
       let out = '';
       let err = '';
       const timer = setTimeout(() => reject(new Error(`listener not ready: ${err}`)), 10_000);
-      p.stdout!.on('data', (d: Buffer) => {
+      p.stdout.on('data', (d: Buffer) => {
         out += d.toString();
         if (out.includes('ready')) { clearTimeout(timer); resolve(p); }
       });
-      p.stderr!.on('data', (d: Buffer) => { err += d.toString(); });
+      p.stderr.on('data', (d: Buffer) => { err += d.toString(); });
       p.once('exit', (code) => { clearTimeout(timer); reject(new Error(`listener exited ${code}: ${err}`)); });
     });
   }

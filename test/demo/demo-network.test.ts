@@ -84,7 +84,7 @@ describe('the demo capture', () => {
     // summed, so how the policy layer keys its dedup does not change the picture.
     const counts: Record<string, number> = {};
     for (const a of v) {
-      const k = `${a.device} ${a.evidence.direction} ${a.evidence.acl} ${a.src} -> ${a.dst}${a.evidence.direction === 'from-device' ? `:${a.dport}` : ''}`;
+      const k = `${a.device} ${String(a.evidence.direction)} ${String(a.evidence.acl)} ${a.src} -> ${a.dst}${a.evidence.direction === 'from-device' ? `:${a.dport}` : ''}`;
       counts[k] = (counts[k] ?? 0) + a.count;
     }
     // Counts are flows: one per C&C check-in, per telnet session, per closed port probed (the

@@ -30,7 +30,7 @@ const built = existsSync(join(ROOT, 'dist', 'gateway', 'cli', 'main.js'));
 describe.skipIf(!built)('npm start', () => {
   let proc: ChildProcess | null = null;
   const dataDir = mkdtempSync(join(tmpdir(), 'edgeward-start-'));
-  afterAll(async () => {
+  afterAll(() => {
     if (proc && proc.exitCode === null) {
       process.kill(-proc.pid!, 'SIGKILL');
     }

@@ -2,6 +2,7 @@
 // subscribe with the last id it holds, and every message recorded in arrival order, so a test can
 // compare what a client saw with what the daemon journaled.
 import WebSocket from 'ws';
+import { messageText } from '../helpers/ws-text.js';
 
 /** An `event` message of the stream. */
 export interface EventMessage {
@@ -31,7 +32,7 @@ export class StreamRecorder {
 
   private constructor(readonly ws: WebSocket) {
     ws.on('message', (raw) => {
-      const m = JSON.parse(raw.toString()) as StreamMessage;
+      const m = JSON.parse(messageText(raw)) as StreamMessage;
       this.messages.push(m);
       if (m.type !== 'event') return;
       const ev = m as unknown as EventMessage;

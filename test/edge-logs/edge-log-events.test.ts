@@ -9,7 +9,7 @@ import { parseSyslog } from '../../gateway/edge-logs/parse-syslog.js';
 const AT = new Date('2026-03-01T12:00:00Z');
 
 /** One line per failure name. */
-const REACH: Record<string, string> = {
+const REACH: Partial<Record<string, string>> = {
   'syslog.empty': '  \r\n',
   'syslog.bad_pri': '<200>x',
   'rfc5424.bad_version': '<14>2 - - - - - -',

@@ -61,7 +61,7 @@ describe.skipIf(skipWhy !== '')(`nftables enforcer in network namespaces${skipWh
     servers.push(p);
     await new Promise<void>((resolve, reject) => {
       const t = setTimeout(() => reject(new Error(`server in ${name} not ready`)), 5000);
-      p.stdout!.on('data', (d: Buffer) => { if (d.toString().includes('ready')) { clearTimeout(t); resolve(); } });
+      p.stdout.on('data', (d: Buffer) => { if (d.toString().includes('ready')) { clearTimeout(t); resolve(); } });
     });
   }
 

@@ -32,53 +32,76 @@ async function run(...argv: string[]): Promise<{ code: number; out: string; err:
 const bind = `${TAPO_MAC}=${TAPO_MUD}`;
 const keys = (o: object) => Object.keys(o).sort();
 
+/** What these tests read of the `--json` report (its whole shape is checked key by key). */
+interface ExplainJson {
+  capture: string;
+  window: { from: string | null; to: string | null };
+  span: { first: string };
+  devices: DeviceJson[];
+}
+interface DeviceJson {
+  mac: string;
+  totals: { flows: number; denied: { flows: number } };
+  aces: object[];
+  unused: { ace: string }[];
+  denied: { peer: string; peerPort: number; flow: object; differences: { code: string }[] }[];
+  deniedOmitted: number;
+  unjudged: object;
+}
+/** The `--json` output of a run that failed. */
+interface ErrorJson {
+  error: { code: string; issues?: unknown[] };
+}
+const report = (out: string) => JSON.parse(out) as ExplainJson;
+const failure = (out: string) => JSON.parse(out) as ErrorJson;
+
 describe('edgeward mud explain --json', () => {
   it('prints one object: capture, window, span, and per device totals, ACEs, unused, denied, unjudged', async () => {
     const { code, out, err } = await run(TAPO, '--bind', bind, '--config', GW_CONFIG, '--json');
     expect(code).toBe(0);
     expect(err).toBe('');
-    const r = JSON.parse(out);
+    const r = report(out);
     expect(keys(r)).toEqual(['capture', 'devices', 'span', 'window']);
     expect(r.capture).toBe(TAPO);
     expect(r.window).toEqual({ from: null, to: null });
     expect(r.span.first).toMatch(/^2024-06-16T12:42:23\.\d{3}Z$/);
     expect(r.devices).toHaveLength(1);
-    const d = r.devices[0];
+    const d = r.devices[0]!;
     expect(keys(d)).toEqual(['aces', 'denied', 'deniedOmitted', 'file', 'mac', 'profile', 'seen', 'totals', 'unjudged', 'unused']);
     expect(d).toMatchObject({ mac: TAPO_MAC, profile: 'https://tapo-p115.com/tapo-p115', file: TAPO_MUD, seen: true, deniedOmitted: 0 });
     expect(d.totals).toEqual({ flows: 14, bytes: 65433, allowed: { flows: 6, bytes: 62211 }, denied: { flows: 8, bytes: 3222 }, unjudged: { flows: 0, bytes: 0 } });
     expect(d.aces).toHaveLength(11);
-    expect(keys(d.aces[0])).toEqual(['ace', 'acl', 'action', 'bytes', 'deniedFlows', 'direction', 'enabled', 'flows', 'inProfile', 'text']);
+    expect(keys(d.aces[0]!)).toEqual(['ace', 'acl', 'action', 'bytes', 'deniedFlows', 'direction', 'enabled', 'flows', 'inProfile', 'text']);
     expect(d.unused.map((u: { ace: string }) => u.ace)).toEqual(['to-ipv4-tapo-p115-0', 'to-ipv4-tapo-p115-1', 'to-ipv4-tapo-p115-2', 'to-ipv4-tapo-p115-3', 'to-ipv4-tapo-p115-5']);
-    expect(keys(d.denied[0])).toEqual(['acl', 'deniedBy', 'differences', 'direction', 'evidenceAt', 'flow', 'nearest', 'peer', 'peerNames', 'peerPort', 'reason']);
-    expect(keys(d.denied[0].flow)).toEqual(['bytes', 'dport', 'dst', 'firstTs', 'id', 'lastTs', 'packets', 'proto', 'sport', 'src']);
-    expect(keys(d.denied[0].differences[0])).toEqual(['code', 'have', 'text', 'want']);
+    expect(keys(d.denied[0]!)).toEqual(['acl', 'deniedBy', 'differences', 'direction', 'evidenceAt', 'flow', 'nearest', 'peer', 'peerNames', 'peerPort', 'reason']);
+    expect(keys(d.denied[0]!.flow)).toEqual(['bytes', 'dport', 'dst', 'firstTs', 'id', 'lastTs', 'packets', 'proto', 'sport', 'src']);
+    expect(keys(d.denied[0]!.differences[0]!)).toEqual(['code', 'have', 'text', 'want']);
     expect(keys(d.unjudged)).toEqual(['byReason', 'sample']);
     // DNS to the gateway: the profile has no ACE for it (five flows, nearest the NTP ACE).
     const dns = d.denied.filter((f: { peer: string; peerPort: number }) => f.peer === '10.42.0.1' && f.peerPort === 53);
     expect(dns).toHaveLength(5);
-    expect(dns[0].differences.map((x: { code: string }) => x.code)).toEqual(['peer-port', 'peer-name']);
+    expect(dns[0]!.differences.map((x: { code: string }) => x.code)).toEqual(['peer-port', 'peer-name']);
   });
 
   it('--window counts the flows that began in it; --max-denied lists that many and counts the rest', async () => {
-    const w = JSON.parse((await run(TAPO, '--bind', bind, '--window', '10s', '--json')).out);
-    expect(Date.parse(w.window.to) - Date.parse(w.window.from)).toBe(10_000);
-    expect(w.devices[0].totals.flows).toBeLessThan(14);
-    expect(w.devices[0].totals.flows).toBeGreaterThan(0);
-    const m = JSON.parse((await run(TAPO, '--bind', bind, '--max-denied', '2', '--json')).out);
-    expect(m.devices[0].denied).toHaveLength(2);
-    expect(m.devices[0].deniedOmitted).toBe(m.devices[0].totals.denied.flows - 2);
+    const w = report((await run(TAPO, '--bind', bind, '--window', '10s', '--json')).out);
+    expect(Date.parse(w.window.to!) - Date.parse(w.window.from!)).toBe(10_000);
+    expect(w.devices[0]!.totals.flows).toBeLessThan(14);
+    expect(w.devices[0]!.totals.flows).toBeGreaterThan(0);
+    const m = report((await run(TAPO, '--bind', bind, '--max-denied', '2', '--json')).out);
+    expect(m.devices[0]!.denied).toHaveLength(2);
+    expect(m.devices[0]!.deniedOmitted).toBe(m.devices[0]!.totals.denied.flows - 2);
   });
 
   it('explains a bound MAC the capture never shows: every ACE unused', async () => {
-    const r = JSON.parse((await run(TAPO, '--bind', bind, '--bind', `02:00:00:00:00:99=${TAPO_MUD}`, '--json')).out);
+    const r = report((await run(TAPO, '--bind', bind, '--bind', `02:00:00:00:00:99=${TAPO_MUD}`, '--json')).out);
     const ghost = r.devices.find((d: { mac: string }) => d.mac === '02:00:00:00:00:99');
     expect(ghost).toMatchObject({ seen: false, totals: { flows: 0 } });
-    expect(ghost.unused).toHaveLength(ghost.aces.length);
+    expect(ghost!.unused).toHaveLength(ghost!.aces.length);
   });
 
   it('--profiles DIR explains each device by the MUD URL it announces', async () => {
-    const r = JSON.parse((await run(DEMO, '--profiles', join(ROOT, 'policies/profiles'), '--json')).out);
+    const r = report((await run(DEMO, '--profiles', join(ROOT, 'policies/profiles'), '--json')).out);
     const { camera, plug, bulb, speaker } = DEMO_HOSTS;
     expect(r.devices.map((d: { mac: string }) => d.mac)).toEqual([camera.mac, plug.mac, bulb.mac, speaker.mac].sort());
   });
@@ -132,20 +155,20 @@ describe('edgeward mud explain exit codes', () => {
     expect(text.err).toContain(path);
     const json = await run(TAPO, '--bind', `${TAPO_MAC}=${bad}`, '--json');
     expect(json.code).toBe(1);
-    const e = JSON.parse(json.out).error;
+    const e = failure(json.out).error;
     expect(e).toMatchObject({ code: 'mud.refused', file: bad });
-    expect(e.issues).toEqual([{ code: 'value.wrong-type', path, message: expect.any(String) }]);
+    expect(e.issues).toEqual([{ code: 'value.wrong-type', path, message: expect.any(String) as unknown }]);
   });
 
   it('1 for a MUD file or capture that cannot be read, with a stable code', async () => {
     const missing = await run(TAPO, '--bind', `${TAPO_MAC}=${join(dir, 'nope.json')}`, '--json');
     expect(missing.code).toBe(1);
-    expect(JSON.parse(missing.out).error.code).toBe('input.unreadable');
+    expect(failure(missing.out).error.code).toBe('input.unreadable');
     const junk = join(dir, 'junk.pcap');
     writeFileSync(junk, 'not a capture at all, just text');
     const bad = await run(junk, '--bind', bind, '--json');
     expect(bad.code).toBe(1);
-    expect(JSON.parse(bad.out).error).toMatchObject({ code: 'capture.error', captureCode: 'capture.bad_magic' });
+    expect(failure(bad.out).error).toMatchObject({ code: 'capture.error', captureCode: 'capture.bad_magic' });
     for (const code of ['input.unreadable', 'capture.error', 'mud.refused']) expect(code in MUD_EXPLAIN_ERRORS).toBe(true);
   });
 });

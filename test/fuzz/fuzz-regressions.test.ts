@@ -27,7 +27,7 @@ function uploadRequest(body: unknown): ApiRequest {
   };
 }
 
-async function refusal(p: Promise<unknown> | unknown): Promise<ApiError> {
+async function refusal(p: unknown): Promise<ApiError> {
   try {
     await p;
   } catch (e) {

@@ -34,7 +34,7 @@ describe('fuzz mutators', () => {
     let parsed = 0;
     for (let i = 0; i < 500; i++) {
       const g = mutateJson(seed, iterationRandom(9, 'j', i), [], { gentle: true }).toString('utf8');
-      expect(() => JSON.parse(g)).not.toThrow();
+      expect(() => JSON.parse(g) as unknown).not.toThrow();
       try { JSON.parse(mutateJson(seed, iterationRandom(9, 'k', i)).toString('utf8')); parsed++; } catch { /* raw damage */ }
     }
     expect(parsed).toBeGreaterThan(250);

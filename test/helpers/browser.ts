@@ -47,6 +47,14 @@ export function browserSuiteTitle(title: string): string {
   return why === null ? title : `${title} (skipped: ${why})`;
 }
 
+/**
+ * An element as the page functions passed to `locator.evaluateAll` use it. The tests compile
+ * without the DOM lib, so Playwright's element types do not resolve: annotate with this instead.
+ */
+export interface PageElement {
+  getAttribute(name: string): string | null;
+}
+
 export interface TestBrowser {
   context: BrowserContext;
   /** The context's first page. */

@@ -136,8 +136,8 @@ bind-address = "127.0.0.1:${this.rpcPort}"
     process.once('exit', reap);
     p.once('exit', () => process.removeListener('exit', reap));
     const keep = (b: Buffer): void => { this.output = (this.output + b.toString()).slice(-OUTPUT_KEPT); };
-    p.stdout!.on('data', keep);
-    p.stderr!.on('data', keep);
+    p.stdout.on('data', keep);
+    p.stderr.on('data', keep);
     let exited = false;
     p.once('exit', () => { exited = true; });
     p.once('error', (e) => { exited = true; keep(Buffer.from(String(e))); });

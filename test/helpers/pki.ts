@@ -4,10 +4,9 @@ import { createHash, webcrypto } from 'node:crypto';
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 
-type EngineCrypto = ConstructorParameters<typeof pkijs.CryptoEngine>[0]['crypto'];
-const engine = new pkijs.CryptoEngine({ name: 'test-pki', crypto: webcrypto as unknown as EngineCrypto });
-// pkijs's typings name the DOM CryptoKey; Node's webcrypto key is the same thing at run time.
-type PkiKey = Parameters<pkijs.Certificate['sign']>[0];
+// pkijs's typings name the DOM Crypto and CryptoKey, which the tests (no DOM lib) do not declare,
+// so those parameters are unchecked; Node's webcrypto and its keys are those at run time.
+const engine = new pkijs.CryptoEngine({ name: 'test-pki', crypto: webcrypto });
 
 /** Fixed dates so that tests never depend on the wall clock (TLS aside, which uses the real one). */
 export const VALID_FROM = new Date('2020-01-01T00:00:00Z');
@@ -58,7 +57,7 @@ async function generateKeys(kind: KeyKind): Promise<webcrypto.CryptoKeyPair> {
     kind === 'rsa'
       ? { name: 'RSASSA-PKCS1-v1_5', modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' }
       : { name: 'ECDSA', namedCurve: 'P-256' };
-  return (await webcrypto.subtle.generateKey(algorithm, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
+  return await webcrypto.subtle.generateKey(algorithm, true, ['sign', 'verify']);
 }
 
 function name(cn: string, org?: string): pkijs.RelativeDistinguishedNames {
@@ -95,7 +94,7 @@ export async function issue(opts: CertOptions, issuer?: Issued): Promise<Issued>
   cert.issuer = issuer ? issuer.cert.subject : cert.subject;
   cert.notBefore.value = opts.notBefore ?? VALID_FROM;
   cert.notAfter.value = opts.notAfter ?? VALID_UNTIL;
-  await cert.subjectPublicKeyInfo.importKey(keys.publicKey as unknown as PkiKey, engine);
+  await cert.subjectPublicKeyInfo.importKey(keys.publicKey, engine);
   const ski = new Uint8Array(createHash('sha1').update(cert.subjectPublicKeyInfo.subjectPublicKey.valueBlock.valueHexView).digest());
 
   const extensions: pkijs.Extension[] = [];
@@ -120,7 +119,7 @@ export async function issue(opts: CertOptions, issuer?: Issued): Promise<Issued>
   }
   cert.extensions = extensions;
 
-  await cert.sign((issuer?.privateKey ?? keys.privateKey) as unknown as PkiKey, 'SHA-256', engine);
+  await cert.sign(issuer?.privateKey ?? keys.privateKey, 'SHA-256', engine);
   const der = Buffer.from(cert.toSchema(true).toBER(false));
   const pkcs8 = Buffer.from(await webcrypto.subtle.exportKey('pkcs8', keys.privateKey));
   // Re-parse so that the object carries its encoded form, as a received certificate would.
@@ -167,7 +166,7 @@ export async function signDetached(content: Uint8Array, signer: Issued, opts: Si
     certificates: [...(opts.omitSignerCert ? [] : [signer.cert]), ...(opts.extraCerts ?? []).map((c) => c.cert)],
   });
   const data = new Uint8Array(content);
-  await signedData.sign(signer.privateKey as unknown as PkiKey, 0, hash, data, engine);
+  await signedData.sign(signer.privateKey, 0, hash, data, engine);
   const contentInfo = new pkijs.ContentInfo({ contentType: '1.2.840.113549.1.7.2', content: signedData.toSchema(true) });
   return Buffer.from(contentInfo.toSchema().toBER(false));
 }

@@ -19,12 +19,25 @@ import {
   DEV_IP, DEV_IP6, DEV_MAC, GW_IP, PHONE_IP, PHONE_MAC, dnsAnswer, learnFrames, packet, ping, replayBound, tcpMidstream, tcpSession, udpExchange, writeCase,
 } from './learn-case.js';
 
-type Json = Record<string, any>;
+/** A JSON object of a learned document. */
+type Json = Record<string, unknown>;
+
+/** An ACE of a learned document, as these tests read it: `matches` by kind (ipv4, tcp, …). */
+interface Ace {
+  name: string;
+  matches: Record<string, Record<string, unknown>>;
+  actions: Record<string, unknown>;
+}
+
+/** The ACLs of a learned document. */
+function aclsOf(mud: LearnedProfile['mud']): { name: string; type: string; aces: { ace: Ace[] } }[] {
+  return (mud['ietf-access-control-list:acls'] as { acl: { name: string; type: string; aces: { ace: Ace[] } }[] }).acl;
+}
 
 /** Every ACE of the document by name, with its ACL's name. */
-function aces(mud: Json): Map<string, Json & { acl: string }> {
-  const out = new Map<string, Json & { acl: string }>();
-  for (const acl of mud['ietf-access-control-list:acls'].acl) for (const a of acl.aces.ace) out.set(a.name, { ...a, acl: acl.name });
+function aces(mud: LearnedProfile['mud']): Map<string, Ace & { acl: string }> {
+  const out = new Map<string, Ace & { acl: string }>();
+  for (const acl of aclsOf(mud)) for (const a of acl.aces.ace) out.set(a.name, { ...a, acl: acl.name });
   return out;
 }
 
@@ -92,7 +105,7 @@ describe('profile learner: internet peers', () => {
 
   it('IPv6 peers go to ipv6-acl-type ACLs with /128 networks', async () => {
     const p = await learnChecked([...tcpSession(1, DEV_IP6, 50003, '2001:db8:ffff::1', 443)]);
-    const acls = (p.mud['ietf-access-control-list:acls'] as Json).acl as Json[];
+    const acls = aclsOf(p.mud);
     expect(acls.map((x) => [x.name, x.type])).toEqual([['from-ipv6-02-00-00-00-00-50', 'ipv6-acl-type'], ['to-ipv6-02-00-00-00-00-50', 'ipv6-acl-type']]);
     expect(aces(p.mud).get('cl0-frdev')!.matches.ipv6).toEqual({ protocol: 6, 'destination-ipv6-network': '2001:db8:ffff::1/128' });
   });

@@ -56,7 +56,7 @@ describe('LiveSource options', () => {
     expect(codeOf(() => new LiveSource({ device: 'lo' }))).toBeNull();
   });
 
-  it('says when an option cannot be honoured by cap', async () => {
+  it('says when an option cannot be honoured by cap', () => {
     const src = new LiveSource({ device: 'lo', snaplen: 262144, promiscuous: false });
     expect(src.stats().warnings).toHaveLength(2);
     expect(src.label).toBe('lo');

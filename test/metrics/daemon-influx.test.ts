@@ -12,10 +12,17 @@ const skipReason = influxdUnavailable();
 const DB = 'edgeward_daemon_test';
 
 /** Polls `check` until it returns true (or fails after `ms`). */
-async function until(check: () => Promise<boolean>, ms = 10_000): Promise<void> {
+async function until(check: () => boolean | Promise<boolean>, ms = 10_000): Promise<void> {
   const end = Date.now() + ms;
   // The database appears with the daemon's first write: a query before it fails, which is "not yet".
-  while (!(await check().catch(() => false))) {
+  const met = async (): Promise<boolean> => {
+    try {
+      return await check();
+    } catch {
+      return false;
+    }
+  };
+  while (!(await met())) {
     if (Date.now() > end) throw new Error('condition not met in time');
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -65,7 +72,7 @@ describe.skipIf(skipReason !== null)(`daemon metrics in InfluxDB${skipReason ? `
     // buffer (none can leave it): wait until it grew three times, not for a time three should fit in.
     let grew = 0;
     let buffered = t.daemon.influxStats()!.buffered;
-    await until(async () => {
+    await until(() => {
       const now = t.daemon.influxStats()!.buffered;
       if (now > buffered) grew++;
       buffered = now;

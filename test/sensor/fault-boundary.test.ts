@@ -69,7 +69,7 @@ describe('fault boundary in replay', () => {
     expect(faulty.sensor.costs().find((c) => c.name === 'planted')).toMatchObject({ enabled: false, faults: limit });
   });
 
-  it('faults spread wider than the window never switch a plug-in off', async () => {
+  it('faults spread wider than the window never switch a plug-in off', () => {
     const cfg = pipelineConfig({ sensor: { faultLimit: 3, faultWindowSeconds: 1 } });
     let calls = 0;
     const alerts = new AlertManager(ALERTS_DEFAULTS, null);

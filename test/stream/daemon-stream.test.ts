@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { deviceMac, writeDeviceCapture } from '../helpers/device-capture.js';
+import { messageText } from '../helpers/ws-text.js';
 import { join } from 'node:path';
 
 interface EventMsg { type: 'event'; id: number; topic: string; data: { change: string; alert: { rule: string; device: string } } }
@@ -39,7 +40,7 @@ function connect(since?: number): Promise<{ ws: WebSocket; events: EventMsg[]; n
   let live: () => void = () => {};
   const isLive = new Promise<void>((resolve) => { live = resolve; });
   ws.on('message', (raw) => {
-    const m = JSON.parse(raw.toString()) as { type: string };
+    const m = JSON.parse(messageText(raw)) as { type: string };
     if (m.type === 'live') live();
     if (m.type !== 'event') return;
     events.push(m as EventMsg);

@@ -10,6 +10,7 @@ import { openDatabase, type Db } from '../../gateway/store/database.js';
 import { StreamJournal, type StreamJournalOptions } from '../../gateway/store/stream-journal.js';
 import { StreamServer, type StreamServerOptions } from '../../gateway/server/stream-server.js';
 import type { EventMessage } from '../../gateway/server/stream-protocol.js';
+import { messageText } from '../helpers/ws-text.js';
 
 /** A server message as the client parsed it. */
 export type Msg = { type: string; [k: string]: unknown };
@@ -71,7 +72,7 @@ export class TestClient {
 
   constructor(readonly ws: WebSocket) {
     ws.on('message', (data) => {
-      this.messages.push(JSON.parse(data.toString()) as Msg);
+      this.messages.push(JSON.parse(messageText(data)) as Msg);
       this.wake();
     });
     this.closed = new Promise((resolve) => ws.on('close', (code, reason) => {

@@ -20,8 +20,8 @@ describe('stream publish and replay', () => {
     await c.until(() => c.events().length === 2);
     expect(b).toBeGreaterThan(a);
     expect(c.events()).toEqual([
-      { type: 'event', id: a, topic: 'alert', at: expect.any(String), data: { rule: 'scan.port', device: 'aa:bb:cc:dd:ee:01' } },
-      { type: 'event', id: b, topic: 'alert', at: expect.any(String), data: { rule: 'bruteforce.telnet', device: null } },
+      { type: 'event', id: a, topic: 'alert', at: expect.any(String) as unknown, data: { rule: 'scan.port', device: 'aa:bb:cc:dd:ee:01' } },
+      { type: 'event', id: b, topic: 'alert', at: expect.any(String) as unknown, data: { rule: 'bruteforce.telnet', device: null } },
     ]);
     expect(h.stream.stats()).toMatchObject({ clients: 1, replayed: 0 });
     await c.close();

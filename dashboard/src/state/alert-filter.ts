@@ -10,7 +10,8 @@ export type StatusFilter = 'all' | 'open' | 'unresolved' | 'acknowledged' | 'res
 export interface AlertFilter {
   /** This severity and higher. */
   minSeverity: Severity | 'all';
-  rule: string | 'all';
+  /** A rule name, or 'all'. */
+  rule: string;
   /** Part of a MAC or hostname. */
   device: string;
   since: SinceWindow;

@@ -4,17 +4,24 @@
 export type Child = Node | string | number | null | undefined | false | readonly Child[];
 
 /** Attributes: `class`, `on<event>` handlers, DOM properties (value, checked, disabled, hidden), else attributes. */
-export type Attrs = Record<string, unknown>;
+export type Attrs = Record<string, AttrValue>;
+/** An attribute or property value (null, undefined and false leave it unset), or an event handler. */
+export type AttrValue = string | number | boolean | null | undefined | ((event: never) => unknown);
 
 const PROPS = new Set(['value', 'checked', 'disabled', 'hidden', 'selected', 'multiple', 'htmlFor', 'title', 'tabIndex']);
 
 export function append(parent: Node, child: Child): void {
   if (child === null || child === undefined || child === false) return;
-  if (Array.isArray(child)) {
-    for (const c of child as readonly Child[]) append(parent, c);
+  if (isChildList(child)) {
+    for (const c of child) append(parent, c);
     return;
   }
   parent.appendChild(child instanceof Node ? child : document.createTextNode(String(child)));
+}
+
+// Array.isArray does not narrow a union with a readonly array type; this does.
+function isChildList(child: Child): child is readonly Child[] {
+  return Array.isArray(child);
 }
 
 export function h<K extends keyof HTMLElementTagNameMap>(tag: K, attrs?: Attrs | null, ...children: Child[]): HTMLElementTagNameMap[K] {

@@ -10,7 +10,7 @@ export interface VirtualListOptions<T> {
   /** Paints `item` into `row`; called only when the row shows another item or a newer version. */
   paintRow(row: HTMLElement, item: T, index: number): void;
   /** A number that changes whenever the item must be repainted (default: never). */
-  version?(item: T): number;
+  version?: (item: T) => number;
   /** Rows rendered beyond each edge of the view (default 6). */
   overscan?: number;
   /** After every scroll, once the rows are painted. */

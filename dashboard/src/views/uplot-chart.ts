@@ -7,6 +7,9 @@ import { h } from '../ui/element';
 /** Plot height (CSS px). */
 const CHART_HEIGHT = 220;
 
+/** A series as the charts draw it: always a text label and a CSS colour (together, the plot's key). */
+export type ChartSeries = uPlot.Series & { label: string; stroke: string };
+
 export class UplotChart {
   readonly el: HTMLElement;
   readonly note = h('span', { class: 'muted small' });
@@ -25,8 +28,8 @@ export class UplotChart {
   }
 
   /** Draws `data`; the plot is rebuilt only when the series change. */
-  draw(series: uPlot.Series[], data: AlignedData, yValue: (v: number) => string): void {
-    const key = series.map((s) => `${String(s.label)}:${String(s.stroke)}`).join('|');
+  draw(series: ChartSeries[], data: AlignedData, yValue: (v: number) => string): void {
+    const key = series.map((s) => `${s.label}:${s.stroke}`).join('|');
     if (this.plot !== null && key === this.seriesKey) {
       this.plot.setData(data);
       return;

@@ -54,7 +54,7 @@ function appSeeds(corpus: Corpus): { parser: number; data: Buffer }[] {
     else if (pv.ipProto === IPPROTO.ICMPV6 && pv.icmpType >= 133 && pv.icmpType <= 137) out.push({ parser: ID.ndp!, data: f.data.subarray(pv.l4Off, pv.l4End) });
     else if (pv.payloadLen <= 0) continue;
     else if (pv.ipProto === IPPROTO.UDP) {
-      const app = UDP_APP_BY_PORT[pv.dstPort] || UDP_APP_BY_PORT[pv.srcPort];
+      const app: UdpApp = UDP_APP_BY_PORT[pv.dstPort] || UDP_APP_BY_PORT[pv.srcPort];
       const parser = app === UdpApp.Dns || app === UdpApp.Mdns ? ID.dns : app === UdpApp.DhcpV4 ? ID.dhcp : app === UdpApp.DhcpV6 ? ID.dhcpv6 : app === UdpApp.Ssdp ? ID.ssdp : undefined;
       if (parser !== undefined) out.push({ parser, data: payload() });
     } else if (pv.ipProto === IPPROTO.TCP) {

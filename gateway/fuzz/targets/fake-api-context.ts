@@ -27,7 +27,7 @@ export function fakeApiContext(): { ctx: ApiContext; db: Db } {
     devices: () => [],
     device: () => null,
     learnedProfile: () => null,
-    check: async () => ({ items: [] }),
+    check: () => Promise.resolve({ items: [] }),
     explain: () => 'no-device',
     alerts: (f) => alerts.query(f),
     alert: (id) => alerts.get(id),
@@ -63,7 +63,7 @@ export function fakeApiContext(): { ctx: ApiContext; db: Db } {
     logSeries: () => [],
     trafficSeries: () => ({ intervalSeconds: 60, samples: [] }),
     health: () => ({ status: 'ok' }),
-    metrics: async () => ({ contentType: 'text/plain', text: '' }),
+    metrics: () => Promise.resolve({ contentType: 'text/plain', text: '' }),
   };
   return { ctx, db };
 }

@@ -61,7 +61,7 @@ function restSeeds(corpus: Corpus): string[] {
       out.push(JSON.stringify({ ...base, auth: { role: 'vendor', vendor: 'example.com' }, raw: mud, contentType: 'application/mud+json' }));
       out.push(JSON.stringify({ ...base, body: { mud, signature: Buffer.from('3082010a02820101', 'hex').toString('base64') } }));
     } else if (r.path === '/api/v1/logs' && r.method === 'post') {
-      out.push(JSON.stringify({ ...base, auth: { role: 'device', device: '02:00:00:00:00:0a' }, body: JSON.parse(JSON_LOG_SEEDS[1]!) }));
+      out.push(JSON.stringify({ ...base, auth: { role: 'device', device: '02:00:00:00:00:0a' }, body: JSON.parse(JSON_LOG_SEEDS[1]!) as unknown }));
     } else out.push(JSON.stringify(base));
   }
   return out;

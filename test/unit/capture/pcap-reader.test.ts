@@ -81,7 +81,7 @@ describe('PcapReader: the link-type field', () => {
     expect(frames.map((f) => f.linkType)).toEqual([LINKTYPE_ETHERNET]);
   });
 
-  it('reads a link type above 255 unchanged', async () => {
+  it('reads a link type above 255 unchanged', () => {
     const p = join(dir, 'lt-276.pcap');
     writeClassicPcap(p, { linkType: 276 }, [{ ts: T0, data: frame(0, 40) }]);
     expect(new PcapReader(p).linkType).toBe(276);

@@ -36,7 +36,7 @@ function setup(over: Partial<BaselineConfig> = {}) {
     pv.reset();
     pv.ts = ts; pv.family = 4; pv.ipProto = proto; pv.src0 = f.a0; pv.dst0 = f.b0; pv.srcPort = 40000; pv.dstPort = port;
     pv.srcMac = m; pv.dstMac = parseMac(o.inbound ? DEV : GW);
-    d.onPacket!(pv, f, 0, null);
+    d.onPacket(pv, f, 0, null);
     return f;
   }
   /** A DNS answer name → addr seen at `ts`. */
@@ -103,7 +103,7 @@ describe('baseline.new-destination by hand', () => {
     const f = open(T + 5 * S, '198.51.100.3', 443);
     expect(alerts).toHaveLength(1); // the third, learning long over
     f.pktsAB = 2;
-    d.onPacket!(new PacketView(), f, 0, null);
+    d.onPacket(new PacketView(), f, 0, null);
     expect(alerts).toHaveLength(1);
     dev.mudUrl = 'https://vendor.example/thermo.json';
     open(T + 6 * S, '198.51.100.4', 443);

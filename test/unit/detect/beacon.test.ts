@@ -81,8 +81,8 @@ function harness(over: Partial<BeaconConfig> = {}): Harness {
     feed(starts, o = {}) {
       for (const s of starts) {
         const f = flow({ ...o, start: s });
-        d.onTick!(f.lastTs);
-        d.onFlowEnd!(f);
+        d.onTick(f.lastTs);
+        d.onFlowEnd(f);
       }
     },
   };
@@ -207,7 +207,7 @@ describe('beacon detector', () => {
     const starts = periodic(60, 1, HOUR);
     // Every fourth flow is long-lived and ends after the next three have ended.
     const order = starts.map((t, i) => ({ t, end: i % 4 === 0 ? t + 200 : t + 0.2 })).sort((a, b) => a.end - b.end);
-    for (const o of order) h.d.onFlowEnd!(flow({ start: o.t, dur: o.end - o.t }));
+    for (const o of order) h.d.onFlowEnd(flow({ start: o.t, dur: o.end - o.t }));
     expect(h.alerts).toHaveLength(1);
     expect(h.alerts[0]!.evidence.periodSeconds).toBeGreaterThan(59);
     expect(h.alerts[0]!.evidence.periodSeconds).toBeLessThan(61);
@@ -262,7 +262,7 @@ describe('beacon detector', () => {
     h.feed(periodic(60, 0, 540).map((t) => 2060 + t)); // 10 more: still 11 in the window at most
     expect(h.alerts).toEqual([]);
     expect(h.d.stateSize()).toBe(1);
-    h.d.onTick!((2600 + 600 + 1) * S);
+    h.d.onTick((2600 + 600 + 1) * S);
     expect(h.d.stateSize()).toBe(0);
   });
 });
@@ -306,12 +306,12 @@ describe('beacon over built captures', () => {
     expect(a.evidence.score).toBeGreaterThanOrEqual(0.8);
     expect(a.evidence.periodSeconds).toBeGreaterThan(59);
     expect(a.evidence.periodSeconds).toBeLessThan(61);
-    expect(a.evidence).toMatchObject({ windowSeconds: 3600, intervalSkew: expect.any(Number), intervalMadm: expect.any(Number), sizeSkew: 0, sizeMadm: 0 });
+    expect(a.evidence).toMatchObject({ windowSeconds: 3600, intervalSkew: expect.any(Number) as unknown, intervalMadm: expect.any(Number) as unknown, sizeSkew: 0, sizeMadm: 0 });
   });
 
   it('stays quiet for the same device calling at random (exponential, mean 60 s) gaps', async () => {
     const { summary, sensor: engine } = await replayFrames(sessions(poisson(60, HOUR, 42)), { detect: { detectors: [beacon] } });
     expect(summary.alerts).toEqual([]);
-    expect(engine!.stateSizes()).toEqual({ beacon: 1 });
+    expect(engine.stateSizes()).toEqual({ beacon: 1 });
   });
 });

@@ -17,9 +17,9 @@ function setup(over: Partial<DeviceNewConfig> = {}) {
   const { host, alerts, devices } = fakeHost();
   const d = deviceNew.create(host, { ...DEVICE_NEW_DEFAULTS, ...over }) as DeviceNewDetector;
   // The inventory tells the detector, as the engine wires it.
-  devices.addListener({ onDeviceNew: (dev: Device) => d.onDeviceNew!(dev, dev.firstSeen) });
+  devices.addListener({ onDeviceNew: (dev: Device) => d.onDeviceNew(dev, dev.firstSeen) });
   const see = (mac: string, t: number) => devices.touch(parseMac(mac), T + Math.round(t * S), 60)!;
-  const tick = (t: number) => d.onTick!(T + Math.round(t * S));
+  const tick = (t: number) => d.onTick(T + Math.round(t * S));
   // End of input, called through the contract the engine calls it by.
   const hooks: Detector = d;
   const finish = (t: number) => hooks.onFinish!(T + Math.round(t * S));
@@ -47,8 +47,8 @@ describe('device.new by hand', () => {
     const { alerts, d, see, tick } = setup({ holdSeconds: 0 });
     see('02:00:00:00:00:01', 0);
     see('02:00:00:00:00:01', 1);
-    d.onDeviceNew!({ ...see('02:00:00:00:00:02', 2) }, T + 2 * S);
-    d.onDeviceNew!({ ...see('02:00:00:00:00:02', 3) }, T + 3 * S);
+    d.onDeviceNew({ ...see('02:00:00:00:00:02', 2) }, T + 2 * S);
+    d.onDeviceNew({ ...see('02:00:00:00:00:02', 3) }, T + 3 * S);
     tick(5);
     expect(alerts.map((a) => a.device)).toEqual(['02:00:00:00:00:01', '02:00:00:00:00:02']);
   });

@@ -149,9 +149,9 @@ describe('dnsExfiltration detector', () => {
     for (let i = 0; i < 10; i++) h.query(i, `www.site${i}.org`);
     expect(h.d.stateSize()).toBe(4);
     expect(h.d.evicted).toBe(6);
-    h.d.onTick!(607.5 * S); // site6..9 queried at 6..9 s: 8 and 9 remain
+    h.d.onTick(607.5 * S); // site6..9 queried at 6..9 s: 8 and 9 remain
     expect(h.d.stateSize()).toBe(2);
-    h.d.onTick!(700 * S);
+    h.d.onTick(700 * S);
     expect(h.d.stateSize()).toBe(0);
   });
 });

@@ -256,7 +256,7 @@ describe('floodSyn through the pipeline', () => {
     });
     expect(a.evidence.distinctSources).toBeGreaterThan(30000);
     expect(a.evidence.distinctSources).toBeLessThan(45000);
-    expect(engine!.stateSizes().floodSyn).toBeLessThanOrEqual(2 * FLOOD_SYN_DEFAULTS.maxVictims);
+    expect(engine.stateSizes().floodSyn).toBeLessThanOrEqual(2 * FLOOD_SYN_DEFAULTS.maxVictims);
   });
 });
 
@@ -286,7 +286,7 @@ describe('flood and intel detectors together on benign IoT captures', () => {
       detect: { detectors: [floodSyn, floodUdp, floodAmplification, intel], config: { intel: { lists: [list] } } },
     });
     expect(summary.alerts.filter((a) => OURS.has(a.rule))).toEqual([]);
-    const sizes = engine!.stateSizes();
+    const sizes = engine.stateSizes();
     expect(sizes.intel).toBe(4);
     expect(sizes.floodSyn! + sizes.floodUdp! + sizes.floodAmplification!).toBeLessThan(100);
   });

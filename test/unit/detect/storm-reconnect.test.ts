@@ -26,9 +26,9 @@ function setup(over: Partial<StormReconnectConfig> = {}) {
     const ts = T + Math.round(t * S);
     const dev = devices.touch(parseMac(mac(i)), ts, 60)!;
     pv.ts = ts;
-    d.onPacket!(pv, null, 0, dev);
+    d.onPacket(pv, null, 0, dev);
   };
-  const tick = (t: number) => d.onTick!(T + Math.round(t * S));
+  const tick = (t: number) => d.onTick(T + Math.round(t * S));
   return { d, alerts, storms, send, tick };
 }
 

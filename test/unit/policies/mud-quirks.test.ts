@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { MUD_ISSUES, parseMud, type MudIssueCode, type MudProfile } from '../../../policies/index.js';
 import { compileProfile } from '../../../policies/index.js';
-import { acePtr, DELETE, text, validDoc, withMember, type Doc } from './helpers/mud-doc.js';
+import { acePtr, aclsOf, DELETE, text, validDoc, withMember, type Doc } from './helpers/mud-doc.js';
 
 const ACE0 = acePtr(0, 0);
 const ACL0 = '/ietf-access-control-list:acls/acl/0';
@@ -78,7 +78,7 @@ describe('MUD parser quirks and warnings', () => {
 
   it('reads the draft-era names of osMUD files', () => {
     const d = validDoc();
-    const acl = (d['ietf-access-control-list:acls'] as any).acl[0];
+    const acl = aclsOf(d)[0]!;
     const draft = draftRoot(withMember(d, ACL0, {
       'acl-name': acl.name, 'acl-type': 'ipv6-acl', 'access-list-entries': { ace: [{ 'rule-name': 'r0', matches: { 'ietf-mud:mud-acl': { 'my-controller': [null] } }, actions: { forwarding: 'accept' } }] },
     }));

@@ -2,7 +2,7 @@
 // message text). A last test checks that every refusal code of the registry is exercised here.
 import { describe, expect, it } from 'vitest';
 import { MUD_ISSUES, parseMud, type MudIssueCode } from '../../../policies/index.js';
-import { acePtr, DELETE, text, validDoc, withMember, type Doc } from './helpers/mud-doc.js';
+import { acePtr, aclsOf, DELETE, text, validDoc, withMember, type Doc } from './helpers/mud-doc.js';
 
 const ACE0 = acePtr(0, 0); // to-device ACE: ipv6 src-dnsname, tcp source-port 443
 const ACE1 = acePtr(1, 0); // from-device ACE
@@ -42,7 +42,7 @@ const CASES: [MudIssueCode, () => string, { maxBytes?: number; maxDepth?: number
   ['ace.missing-name', () => text(withMember(validDoc(), `${ACE0}/name`, DELETE)), undefined, ACE0],
   ['ace.duplicate-name', () => {
     const d = validDoc();
-    const ace = (d['ietf-access-control-list:acls'] as any).acl[0].aces.ace[0];
+    const ace = aclsOf(d)[0]!.aces.ace[0]!;
     return text(withMember(d, acePtr(0, 1), ace));
   }, undefined, `${acePtr(0, 1)}/name`],
   ['ace.missing-actions', () => text(withMember(validDoc(), `${ACE0}/actions`, DELETE)), undefined, ACE0],

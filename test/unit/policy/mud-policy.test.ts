@@ -26,7 +26,10 @@ function setup(cfg: Partial<PolicyConfig>) {
   const { host, alerts, devices, dns } = fakeHost();
   const calls: string[] = [];
   const enforcement: Enforcement = {
-    apply: async (policies, quarantined) => void calls.push(`apply ${policies.map((p) => p.context.deviceMac).join(',')} q=${quarantined.map((m) => m.toString(16)).join(',')}`),
+    apply: (policies, quarantined) => {
+      calls.push(`apply ${policies.map((p) => p.context.deviceMac).join(',')} q=${quarantined.map((m) => m.toString(16)).join(',')}`);
+      return Promise.resolve();
+    },
     addDeviceAddress: (mac, family, a) => void calls.push(`addr ${mac.toString(16)} ${a}`),
     addDnsAddress: (name, family, a, ttl) => void calls.push(`dns ${name} ${a} ${ttl}`),
   };

@@ -50,7 +50,7 @@ function call(t: Target, buf: Buffer, off: number, end: number, what: string): u
   try {
     return t.parse(buf, off, end);
   } catch (err) {
-    throw new Error(`${t.name} threw on ${what}: ${String(err)}`);
+    throw new Error(`${t.name} threw on ${what}: ${String(err)}`, { cause: err });
   }
 }
 

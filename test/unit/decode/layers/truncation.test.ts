@@ -156,7 +156,7 @@ function decodeAt(s: Sample, buf: Buffer, off: number, n: number, what: string):
   try {
     code = decodeFrame(pv, buf, off, n, n, 0, s.linkType, 0, DEFAULT_DECODE_LIMITS);
   } catch (err) {
-    throw new Error(`decodeFrame threw on ${what}: ${String(err)}`);
+    throw new Error(`decodeFrame threw on ${what}: ${String(err)}`, { cause: err });
   }
   const problem = boundsProblem(pv, code, off, n);
   if (problem !== null) expect.fail(`${what}: ${problem}`);
@@ -195,7 +195,7 @@ function ndpAt(buf: Buffer, o: number, end: number, what: string): unknown {
   try {
     r = parseNdp(buf, o, end);
   } catch (err) {
-    throw new Error(`parseNdp threw on ${what}: ${String(err)}`);
+    throw new Error(`parseNdp threw on ${what}: ${String(err)}`, { cause: err });
   }
   if (typeof r === 'number' && (!Number.isInteger(r) || r > -1 || r < -(DECODE_EVENT_COUNT - 1))) expect.fail(`${what}: parseNdp returned ${r}`);
   return r;

@@ -52,14 +52,26 @@ export function validDoc(): Doc {
   };
 }
 
+/** An ACL of a document such as {@link validDoc}'s, as the tests read it. */
+export interface DocAcl {
+  name: string;
+  aces: { ace: Doc[] };
+}
+
+/** The ACLs of `doc` (`ietf-access-control-list:acls`/`acl`). */
+export function aclsOf(doc: Doc): DocAcl[] {
+  return (doc['ietf-access-control-list:acls'] as { acl: DocAcl[] }).acl;
+}
+
 const unescape = (t: string): string => t.replace(/~1/g, '/').replace(/~0/g, '~');
 
 /** Returns a deep copy of `doc` with the member at `pointer` set to `value` (or removed when `value` is `DELETE`). */
 export function withMember(doc: Doc, pointer: string, value: unknown): Doc {
-  const copy = structuredClone(doc) as Doc;
+  const copy = structuredClone(doc);
   const tokens = pointer.split('/').slice(1).map(unescape);
-  let node: any = copy;
-  for (const t of tokens.slice(0, -1)) node = node[t];
+  // Objects and arrays alike are indexed by the pointer's tokens (an array by its index as text).
+  let node = copy;
+  for (const t of tokens.slice(0, -1)) node = node[t] as Doc;
   const last = tokens[tokens.length - 1]!;
   if (value === DELETE) {
     if (Array.isArray(node)) node.splice(Number(last), 1);
