@@ -74,7 +74,7 @@ export function udpAppTable(maxDnsRecords = DEFAULT_MAX_DNS_RECORDS): readonly U
 }
 
 /** Where an AppFlow is. Ordered so that one comparison sends the finished kinds away. */
-const enum St {
+export const enum St {
   Undecided = 0,
   Active = 1,
   /** Every direction that spoke was probed and nothing matched. */
@@ -93,7 +93,7 @@ export class AppFlow {
   /** The protocol found is not one the server port hints (SSH on 902, HTTP on 7080). */
   portMismatch = false;
   /** @internal Where the flow is (St). */
-  st: number = St.Undecided;
+  st: St = St.Undecided;
   /** @internal The decided module and its per-connection state. */
   mod: TcpAppModule<StreamState> | null = null;
   ms: StreamState | null = null;
@@ -161,12 +161,12 @@ export class AppDispatch {
       for (const p of m.ports) if (p >= 0 && p < 65536 && this.udpByPort[p] === 0) this.udpByPort[p] = i + 1;
     });
     this.udpProbes = this.udpMods.filter((m) => m.probe !== undefined);
-    this.defaultOrder = this.tcp.map((entry) => ({ entry, probe: entry.mod.probe }));
+    this.defaultOrder = this.tcp.map((entry) => ({ entry, probe: (b, o, e, d) => entry.mod.probe(b, o, e, d) }));
     const ports = new Set(this.tcp.flatMap((e) => e.mod.ports));
     for (const port of ports) {
       const hinted = this.tcp.filter((e) => e.mod.ports.includes(port));
       const others = this.tcp.filter((e) => !e.mod.ports.includes(port));
-      const order: Candidate[] = [...hinted, ...others].map((entry) => ({ entry, probe: entry.mod.probe }));
+      const order: Candidate[] = [...hinted, ...others].map((entry) => ({ entry, probe: (b, o, e, d) => entry.mod.probe(b, o, e, d) }));
       for (const entry of hinted) if (entry.portProbe !== undefined) order.push({ entry, probe: entry.portProbe });
       this.orderByPort.set(port, order);
     }

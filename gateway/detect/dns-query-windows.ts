@@ -1,6 +1,7 @@
 // What the DNS detectors share: walking the unicast queries LAN devices send, with each name's
 // registrable domain, and a capped table of per-(device, domain) state that starts afresh every
 // window and forgets pairs idle for a whole window (least recently queried first).
+import { Family } from '../decode/packet-view.js';
 import type { DnsMessage, DnsQuestion } from '../app/dns/dns-message.js';
 import { BoundedTable, type TableCapLabel } from '../common/bounded-table.js';
 import type { PacketView } from '../decode/packet-view.js';
@@ -20,7 +21,7 @@ export type QueryWhere = ReturnType<typeof packetFields>;
 export function forEachLanQuery(host: PluginHost, msg: DnsMessage, pv: PacketView, fn: (q: DnsQuestion, qn: QueryName, where: QueryWhere) => void): void {
   if (msg.qr || pv.dstPort !== DNS_PORT) return;
   const local = host.local;
-  if (pv.family === 4 ? !local.hasV4(pv.src0) : !local.hasV6(pv.src0, pv.src1, pv.src2, pv.src3)) return;
+  if (pv.family === Family.V4 ? !local.hasV4(pv.src0) : !local.hasV6(pv.src0, pv.src1, pv.src2, pv.src3)) return;
   let where: QueryWhere | null = null;
   for (const q of msg.questions) {
     const qn = queryDomain(q.name);

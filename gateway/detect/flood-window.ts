@@ -1,6 +1,7 @@
 // Per-target, per-second counting shared by the flood detectors (flood-syn, flood-udp,
 // flood-amplification): a fixed table of reused slots keyed by address hash, HyperLogLog sketches
 // of distinct sources and ports, and the hot-second episodes that make one alert per flood.
+import { Family } from '../decode/packet-view.js';
 import type { AlertInput } from '../alerts/alert.js';
 import { ipv4ToString, ipv6ToString, macToString } from '../common/address-text.js';
 import { TableCap, type TableCapLabel } from '../common/bounded-table.js';
@@ -347,7 +348,7 @@ export function entryAddress(e: FloodEntry): string {
 
 /** Text of the packet's source address. */
 export function sourceAddress(pv: PacketView): string {
-  return pv.family === 4 ? ipv4ToString(pv.src0) : ipv6ToString(pv.src0, pv.src1, pv.src2, pv.src3);
+  return pv.family === Family.V4 ? ipv4ToString(pv.src0) : ipv6ToString(pv.src0, pv.src1, pv.src2, pv.src3);
 }
 
 /** The device concerned: the LAN target's MAC for an inbound flood, the sender's for an outbound one. */
@@ -358,7 +359,7 @@ export function floodDevice(host: PluginHost, e: FloodEntry, pv: PacketView): st
 
 /** True for a destination that is not one host: IP multicast or broadcast, or an Ethernet group address. */
 export function isGroupDestination(pv: PacketView): boolean {
-  if (pv.family === 4 ? pv.dst0 >>> 28 === 0xe || pv.dst0 === 0xffffffff : pv.dst0 >>> 24 === 0xff) return true;
+  if (pv.family === Family.V4 ? pv.dst0 >>> 28 === 0xe || pv.dst0 === 0xffffffff : pv.dst0 >>> 24 === 0xff) return true;
   // I/G bit: the least significant bit of the first octet (IEEE 802 §8.2).
   return pv.dstMac >= 0 && (Math.floor(pv.dstMac / 0x10000000000) & 1) === 1;
 }

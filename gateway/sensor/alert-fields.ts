@@ -1,5 +1,6 @@
 // Builds the address part of an alert from a flow or a packet, so every detector fills src, dst,
 // ports, protocol and device the same way.
+import { Family } from '../decode/packet-view.js';
 import type { AlertInput } from '../alerts/alert.js';
 import { ipv4ToString, ipv6ToString, macToString } from '../common/address-text.js';
 import { IPPROTO } from '../decode/dispatch.js';
@@ -31,7 +32,7 @@ export function flowDevice(host: PluginHost, f: Flow): string | null {
 
 /** src/dst/ports of the current packet; the device is the sender if it is a known device, else the receiver. */
 export function packetFields(host: PluginHost, pv: PacketView): Where {
-  const v4 = pv.family === 4;
+  const v4 = pv.family === Family.V4;
   const ported = pv.srcPort >= 0;
   let device: string | null = null;
   if (pv.srcMac >= 0 && host.devices.get(pv.srcMac) && (v4 ? host.local.hasV4(pv.src0) : host.local.hasV6(pv.src0, pv.src1, pv.src2, pv.src3))) device = macToString(pv.srcMac);

@@ -4,7 +4,7 @@
 // emit becomes device and flow facts here (hostnames, MUD URLs, fingerprints, SNI, HTTP host, DNS
 // cache) and then goes to the plug-ins' onApp. A connection whose protocol is unknown or whose
 // module is done stops costing anything: its stream is closed and its segments skipped.
-import { AppDispatch, AppFlow } from '../app/app-dispatch.js';
+import { AppDispatch, AppFlow, St } from '../app/app-dispatch.js';
 import type { AppRecord } from '../app/app-record.js';
 import type { DhcpMessage } from '../app/dhcp/dhcp-message.js';
 import type { DnsMessage } from '../app/dns/dns-message.js';
@@ -24,8 +24,6 @@ import type { PluginBus } from './plugin-bus.js';
 
 /** DHCPv6 message types sent by clients (RFC 8415 §7.3). */
 const DHCPV6_CLIENT_TYPES = new Set([1, 3, 4, 5, 6, 8, 9, 11]);
-/** AppFlow states at and past which a connection is no longer fed (app-dispatch.ts: Unknown, Done, Error). */
-const APP_FINISHED = 2;
 const EMPTY = Buffer.alloc(0);
 
 /** The application-layer stage. */
@@ -76,7 +74,7 @@ export class AppLayer {
    */
   tcp(pv: PacketView, flow: Flow, dir: number): void {
     const app = flow.app;
-    if (app !== null && app.st >= APP_FINISHED) return;
+    if (app !== null && app.st >= St.Unknown) return;
     const len = pv.payloadLen;
     if (len === 0 && app === null) {
       if ((pv.tcpFlags & TCP_SYN) !== 0) {
@@ -95,7 +93,7 @@ export class AppLayer {
     this.pv = pv; this.flow = flow; this.dev = null;
     this.reasm.segment(s, dir, pv.tcpSeq, pv.tcpFlags, pv.buf, pv.payloadOff, len, pv.ts);
     const af = flow.app!;
-    if (af.st >= APP_FINISHED) this.release(flow);
+    if (af.st >= St.Unknown) this.release(flow);
     else this.facts(flow, af);
   }
 

@@ -1,6 +1,7 @@
 // The packet path: frame → decode → devices, flows, DNS → app-protocol modules → plug-in bus.
 // One instance per capture or interface, inside a Sensor (sensor/sensor.ts). Time is packet time
 // throughout, so a replay gives the same result at any speed.
+import { Family } from '../decode/packet-view.js';
 import type { FrameSink } from '../capture/frame-source.js';
 import type { PipelineConfig } from './sensor-config.js';
 import { decodeFrame, type DecodeLimits } from '../decode/decode-frame.js';
@@ -74,13 +75,13 @@ export class Pipeline {
     if (pv.srcMac >= 0) {
       dev = devices.touch(pv.srcMac, ts, origLen);
       if (dev !== null) {
-        if (pv.family === 4) devices.learnIpv4(dev, pv.src0);
-        else if (pv.family === 6) devices.learnIpv6(dev, pv.src0, pv.src1, pv.src2, pv.src3);
+        if (pv.family === Family.V4) devices.learnIpv4(dev, pv.src0);
+        else if (pv.family === Family.V6) devices.learnIpv6(dev, pv.src0, pv.src1, pv.src2, pv.src3);
       }
     }
     let flow: Flow | null = null;
     let dir = 0;
-    if (pv.family !== 0) {
+    if (pv.family !== Family.None) {
       // A frame whose transport header is malformed is counted but makes no flow: its ports are unknown.
       if (r === 0 || r === E_IPPROTO_UNKNOWN) {
         flow = this.flows.update(pv);

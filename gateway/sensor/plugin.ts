@@ -104,7 +104,7 @@ export function specFactories(specs: readonly PluginSpec<object>[], cfg: PluginC
   for (const spec of specs) {
     const c = specConfig(spec, cfg[spec.name]);
     if (c.enabled === false) continue;
-    out.push({ name: spec.name, rules: spec.rules, create: (host) => spec.create(host, c as never) });
+    out.push({ name: spec.name, rules: spec.rules, create: (host) => spec.create(host, c) });
   }
   return out;
 }

@@ -128,12 +128,12 @@ export class DnsCache {
     const prev = addrs.get(addr);
     if (prev === undefined && addrs.size >= this.cfg.maxAddressesPerName) {
       const [oldA] = addrs.keys();
-      addrs.delete(oldA!);
-      this.unlink(oldA!, name);
+      addrs.delete(oldA);
+      this.unlink(oldA, name);
     }
     if (prev === undefined || expires > prev) addrs.set(addr, expires);
     let names = this.byAddr.get(addr);
-    if (!names) this.byAddr.set(addr, (names = new Map()));
+    if (!names) this.byAddr.set(addr, (names = new Map<string, number>()));
     if ((names.get(name) ?? 0) < expires) names.set(name, expires);
     for (const l of this.listeners) l(name, addr, family, expires, ts);
   }

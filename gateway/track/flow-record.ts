@@ -1,7 +1,7 @@
 // The exported form of a flow (JSON summary, API, EVE): addresses as text, times as ISO-8601.
 import { ipv4ToString, ipv6ToString, macToString } from '../common/address-text.js';
 import { IPPROTO } from '../decode/dispatch.js';
-import { TcpState, type Flow } from './flow.js';
+import type { Flow } from './flow.js';
 
 /** A flow as JSON. "src" is the initiator (side A) when `initiatorKnown`, else the first sender. */
 export interface FlowRecord {
@@ -75,7 +75,7 @@ export function flowRecord(f: Flow): FlowRecord {
     srcBytes: f.bytesAB,
     dstPackets: f.pktsBA,
     dstBytes: f.bytesBA,
-    state: f.proto === IPPROTO.TCP ? TCP_STATE_NAMES[f.tcpState as TcpState]! : null,
+    state: f.proto === IPPROTO.TCP ? TCP_STATE_NAMES[f.tcpState]! : null,
     endReason: f.endReason,
   };
   if (f.sni !== null) r.sni = f.sni;

@@ -2,6 +2,7 @@
 // directions of a conversation find the same Flow without building a key; one LRU list per timeout
 // class, so idle expiry pops from the heads; a hard cap that evicts the least recently seen flow
 // (its accounting, `flow.table_full`, is a common/bounded-table.ts TableCap).
+import { Family } from '../decode/packet-view.js';
 import { TableCap } from '../common/bounded-table.js';
 import type { DecodeCounters } from '../common/events.js';
 import type { FlowConfig } from './track-config.js';
@@ -36,8 +37,8 @@ function fmix(h: number): number {
 export class FlowTable {
   private readonly buckets: (Flow | null)[];
   private readonly mask: number;
-  private readonly heads: (Flow | null)[] = new Array(CLASSES).fill(null);
-  private readonly tails: (Flow | null)[] = new Array(CLASSES).fill(null);
+  private readonly heads: (Flow | null)[] = new Array<Flow | null>(CLASSES).fill(null);
+  private readonly tails: (Flow | null)[] = new Array<Flow | null>(CLASSES).fill(null);
   /** Idle timeout per class, µs. */
   private readonly timeouts: number[];
   private readonly activeTimeout: number;
@@ -65,7 +66,7 @@ export class FlowTable {
     };
     let size = 1024;
     while (size < cfg.maxFlows) size <<= 1;
-    this.buckets = new Array(size).fill(null);
+    this.buckets = new Array<Flow | null>(size).fill(null);
     this.mask = size - 1;
     const s = 1e6;
     this.timeouts = [cfg.tcpNewTimeout * s, cfg.tcpEstablishedTimeout * s, cfg.tcpClosedTimeout * s, cfg.udpTimeout * s, cfg.otherTimeout * s];
@@ -91,7 +92,7 @@ export class FlowTable {
    * Sets `dir` and `created`. Returns null for frames without IP.
    */
   update(pv: PacketView): Flow | null {
-    if (pv.family === 0) return null;
+    if (pv.family === Family.None) return null;
     const ts = pv.ts;
     if (ts > this.now) this.now = ts;
     if (this.now >= this.nextSweep) this.expire(this.now);
@@ -105,7 +106,7 @@ export class FlowTable {
     let f: Flow | null = this.buckets[h & this.mask];
     let dir = -1;
     for (; f !== null; f = f.chain) {
-      if (f.hash !== h || f.proto !== proto || f.family !== pv.family) continue;
+      if (f.hash !== h || f.proto !== proto || f.family !== (pv.family as number)) continue;
       if (f.a0 === pv.src0 && f.b0 === pv.dst0 && f.aPort === sp && f.bPort === dp &&
           f.a1 === pv.src1 && f.a2 === pv.src2 && f.a3 === pv.src3 && f.b1 === pv.dst1 && f.b2 === pv.dst2 && f.b3 === pv.dst3) { dir = 0; break; }
       if (f.a0 === pv.dst0 && f.b0 === pv.src0 && f.aPort === dp && f.bPort === sp &&
@@ -144,7 +145,7 @@ export class FlowTable {
       let f: Flow | null = this.heads[c];
       while (f !== null && f.lastTs <= limit) {
         const next: Flow | null = f.lruNext;
-        this.end(f, c === TimeoutClass.TcpClosed ? 'closed' : 'idle');
+        this.end(f, (c as TimeoutClass) === TimeoutClass.TcpClosed ? 'closed' : 'idle');
         f = next;
       }
     }

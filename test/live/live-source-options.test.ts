@@ -69,7 +69,7 @@ describe('LiveSource options', () => {
     src.stop();
     src.stop();
     const stats = await src.run(() => {});
-    expect(stats).toEqual({ frames: 0, bytes: 0, dropped: 0, warnings: [] });
+    expect(stats).toEqual({ frames: 0, bytes: 0, dropped: 0, sinkErrors: 0, warnings: [] });
     await expect(src.open()).rejects.toMatchObject({ code: 'capture.open_failed' });
   });
 

@@ -2,6 +2,7 @@
 // from many servers of amplifying services (NTP monlist, DNS ANY, SSDP, memcached…), and a LAN
 // device used as a reflector, answering forged requests with much larger responses to one outside
 // address (IoT cameras and DVRs answering WS-Discovery or DHDiscover from the internet).
+import { Family } from '../../decode/packet-view.js';
 import type { Flow } from '../../track/flow.js';
 import type { PacketView } from '../../decode/packet-view.js';
 import { IPPROTO } from '../../decode/dispatch.js';
@@ -117,7 +118,7 @@ export const floodAmplification = plugin<FloodAmplificationConfig>({
         thresholdPerSecond: cfg.packetsPerSecond, thresholdBitsPerSecond: cfg.bitsPerSecond,
       };
     };
-    const table = new FloodTable(() => new AmpTarget(), win, host.local, { emit: host.emit, evidence }, {
+    const table = new FloodTable(() => new AmpTarget(), win, host.local, { emit: (a) => host.emit(a), evidence }, {
       name: 'detect.floodAmplification.maxVictims', event: 'detect.floodAmplification.table_full', counters: host.events,
     });
     const bytesPerSecond = cfg.bitsPerSecond / 8;
@@ -137,7 +138,7 @@ export const floodAmplification = plugin<FloodAmplificationConfig>({
         // A response. If its receiver sent on this flow it asked: normal for a LAN device, while an
         // outside receiver may be the victim whose forged requests reached a LAN reflector.
         if (flow !== null && (dir === 1 ? flow.pktsAB : flow.pktsBA) > 0) {
-          if (pv.family === 4 ? host.local.hasV4(pv.dst0) : host.local.hasV6(pv.dst0, pv.dst1, pv.dst2, pv.dst3)) return;
+          if (pv.family === Family.V4 ? host.local.hasV4(pv.dst0) : host.local.hasV6(pv.dst0, pv.dst1, pv.dst2, pv.dst3)) return;
         }
         const e = table.get(pv.family, pv.dst0, pv.dst1, pv.dst2, pv.dst3, Math.floor(pv.ts / US));
         table.add(e, pv);

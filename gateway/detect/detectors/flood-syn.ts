@@ -77,7 +77,7 @@ export const floodSyn = plugin<FloodSynConfig>({
     });
     // Both tables count their evictions as detect.floodSyn.table_full (one cap, maxVictims per kind).
     const cap = { name: 'detect.floodSyn.maxVictims', event: 'detect.floodSyn.table_full', counters: host.events } as const;
-    const table = (kind: Kind) => new FloodTable(() => new FloodEntry(), win, host.local, { emit: host.emit, evidence: (e) => evidence(e, kind) }, cap);
+    const table = (kind: Kind) => new FloodTable(() => new FloodEntry(), win, host.local, { emit: (a) => host.emit(a), evidence: (e) => evidence(e, kind) }, cap);
     const syns = table('syn');
     const synAcks = table('synack');
     /** Set when flows end for shutdown: the next tick ends every episode with its last numbers. */

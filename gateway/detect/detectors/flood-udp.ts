@@ -68,7 +68,7 @@ export const floodUdp = plugin<FloodUdpConfig>({
       ...episodeEvidence(e), distinctSourcePorts: hllCount(e.ports),
       thresholdPerSecond: cfg.packetsPerSecond, thresholdBitsPerSecond: cfg.bitsPerSecond,
     });
-    const table = new FloodTable(() => new FloodEntry(), win, host.local, { emit: host.emit, evidence }, {
+    const table = new FloodTable(() => new FloodEntry(), win, host.local, { emit: (a) => host.emit(a), evidence }, {
       name: 'detect.floodUdp.maxVictims', event: 'detect.floodUdp.table_full', counters: host.events,
     });
     const bytesPerSecond = cfg.bitsPerSecond / 8;

@@ -6,6 +6,7 @@
 // SYN+FIN, SYN+RST: nmap -sN/-sF/-sX; RFC 9293 §3.10.7), or a UDP datagram. Distinct destination
 // ports are counted per (source, destination) in a sliding window; crossing a threshold opens a
 // finding that raises one alert and keeps counting (port bitmaps) until the pair goes quiet.
+import { Family } from '../../decode/packet-view.js';
 import type { AlertInput } from '../../alerts/alert.js';
 import { ipv4ToString, ipv6ToString } from '../../common/address-text.js';
 import { TableCap } from '../../common/bounded-table.js';
@@ -155,7 +156,7 @@ function pairHash(a: number, b: number): number {
 /** True for a destination that is not one host: IPv4 multicast/limited broadcast, IPv6 multicast, or a group MAC. */
 function groupDestination(pv: PacketView): boolean {
   if (pv.dstMac >= 0 && (Math.floor(pv.dstMac / 0x10000000000) & 1) === 1) return true; // I/G bit
-  if (pv.family === 4) return (pv.dst0 >>> 28) === 0xe || pv.dst0 === 0xffffffff || pv.dst0 === 0;
+  if (pv.family === Family.V4) return (pv.dst0 >>> 28) === 0xe || pv.dst0 === 0xffffffff || pv.dst0 === 0;
   return (pv.dst0 >>> 24) === 0xff;
 }
 

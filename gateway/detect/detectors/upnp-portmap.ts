@@ -2,6 +2,7 @@
 // IGD AddPortMapping SOAP call, a NAT-PMP mapping request or a PCP MAP/PEER request. Bots open
 // doors this way, and the MIC home-router checklist says UPnP should be off. It reads `portmap`
 // records (gateway/app/upnp/ over the HTTP module, gateway/app/natpmp/); it parses no payload.
+import { Family } from '../../decode/packet-view.js';
 import type { AppRecord, PortMapping } from '../../app/app-record.js';
 import { NATPMP_PORT, parseNatPmpOrPcp } from '../../app/natpmp/parse-natpmp.js';
 import { parseSoapPortMapping } from '../../app/upnp/parse-soap-portmap.js';
@@ -43,7 +44,7 @@ export class UpnpPortmapDetector implements Plugin {
     }
     // NAT-PMP and PCP: one datagram to the router's port 5351 from a LAN device (not from the internet side).
     if (pv.dstPort !== NATPMP_PORT) return;
-    if (!(pv.family === 4 ? this.host.local.hasV4(pv.src0) : this.host.local.hasV6(pv.src0, pv.src1, pv.src2, pv.src3))) return;
+    if (!(pv.family === Family.V4 ? this.host.local.hasV4(pv.src0) : this.host.local.hasV6(pv.src0, pv.src1, pv.src2, pv.src3))) return;
     this.raise(rec, pv.ts, packetFields(this.host, pv));
   }
 
