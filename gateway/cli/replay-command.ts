@@ -96,6 +96,7 @@ function textReport(s: ReplaySummary, secs: number): string {
   const lines = [
     `${s.capture.file}: ${s.packets} packets, ${s.bytes} bytes, ${s.firstTs ?? '-'} .. ${s.lastTs ?? '-'} (${secs.toFixed(2)} s)`,
     `decode errors: ${s.decodeErrors}${Object.keys(s.decodeEvents).length ? '  ' + JSON.stringify(s.decodeEvents) : ''}`,
+    ...(Object.keys(s.events).length ? [`events: ${JSON.stringify(s.events)}`] : []),
     `flows: ${s.flows.total} (tcp ${s.flows.tcp}, udp ${s.flows.udp}, icmp ${s.flows.icmp}, other ${s.flows.other}), evicted ${s.flows.evicted}`,
     `devices: ${s.devices.length}`,
     ...s.devices.map((d) => `  ${d.mac}  ${d.ips.join(',') || '-'}  ${d.vendor ?? '-'}  ${d.hostname ?? '-'}${d.mudUrl ? '  mud=' + d.mudUrl : ''}`),

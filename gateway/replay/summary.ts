@@ -36,7 +36,10 @@ export interface ReplaySummary {
   devices: DeviceRecord[];
   flows: { total: number; tcp: number; udp: number; icmp: number; other: number; evicted: number; peak: number; top: FlowRecord[] };
   alerts: Alert[];
+  /** Malformed input by named event (`decoder.*`). */
   decodeEvents: Record<string, number>;
+  /** Every other named event met: stream reassembly (`stream.*`), table caps (`*.table_full`), plug-in faults (`sensor.*`). */
+  events: Record<string, number>;
   dns: { names: number; answers: number; evicted: number };
   capture: { file: string; frames: number; warnings: string[] };
 }
@@ -62,8 +65,15 @@ export function buildSummary(p: Pipeline, file: string, stats: SourceStats, top:
     devices,
     flows: { total: c.total, tcp: c.tcp, udp: c.udp, icmp: c.icmp, other: c.other, evicted: c.evicted, peak: c.peak, top },
     alerts,
-    decodeEvents: p.decodeCounters.toJSON(),
+    ...splitEvents(p.decodeCounters.toJSON()),
     dns: { names: p.dns.size, answers: p.dns.answers, evicted: p.dns.evicted },
     capture: { file, frames: stats.frames, warnings: stats.warnings },
   };
+}
+
+/** The registry's counts split into malformed input (`decoder.*`) and the rest. */
+function splitEvents(all: Record<string, number>): { decodeEvents: Record<string, number>; events: Record<string, number> } {
+  const decodeEvents: Record<string, number> = {}, events: Record<string, number> = {};
+  for (const [name, n] of Object.entries(all)) (name.startsWith('decoder.') ? decodeEvents : events)[name] = n;
+  return { decodeEvents, events };
 }

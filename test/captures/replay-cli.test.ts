@@ -28,6 +28,9 @@ describe('edgeward replay --json', () => {
     });
     // The other five frames declare an IPv4 total length beyond the frame (Wireshark says the same).
     expect(s.decodeEvents).toEqual({ 'decoder.ipv4.trunc_pkt': 5 });
+    // One server segment is sent twice in this capture (tshark: tcp.analysis.retransmission); the telnet session is read once.
+    expect(s.events).toEqual({ 'stream.retransmission': 1 });
+    expect(f!.app).toBe('telnet');
     expect(s.decodeErrors).toBe(5);
     expect(s.firstTs).toBe('1999-11-28T02:12:38.387Z');
     // The open maintenance port MIC's NOTICE survey hunts for: the telnet server is the LAN device.
