@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import { CheckError } from '../check/check-result.js';
 import { renderCheckTable } from '../check/check-table.js';
 import { checkGateway } from '../check/run-checks.js';
-import { loadConfig } from '../config/load-config.js';
+import { loadConfig } from '../plugins/gateway-config.js';
 import { UsageError, type CliIo } from './cli-io.js';
 
 export const CHECK_USAGE = `edgeward check [--wan IFACE] [--lan IFACE] [--netns NAME] [--config FILE] [--intel LISTFILE]... [--pid PID] [--json]`;

@@ -3,7 +3,8 @@
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { mudUrlAuthority } from '../../policies/index.js';
-import { GATEWAY_DEFAULTS, loadConfigFile } from '../config/load-config.js';
+import { GATEWAY_DEFAULTS } from '../config/load-config.js';
+import { loadConfigFile } from '../plugins/gateway-config.js';
 import { parseMac } from '../common/address-text.js';
 import { parseDuration } from '../learn/duration.js';
 import { reportText } from '../learn/learn-report.js';

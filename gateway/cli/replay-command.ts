@@ -1,7 +1,8 @@
 // `edgeward replay FILE`: a capture through the whole pipeline; the JSON summary on stdout with
 // --json, a short text report otherwise; progress on stderr when it is a terminal.
 import { parseArgs } from 'node:util';
-import { GATEWAY_DEFAULTS, loadConfigFile } from '../config/load-config.js';
+import { GATEWAY_DEFAULTS } from '../config/load-config.js';
+import { loadConfigFile } from '../plugins/gateway-config.js';
 import { pipelineConfig } from '../sensor/sensor-config.js';
 import type { IntelDetector } from '../detect/detectors/intel-blocklist.js';
 import { replayCapture } from '../replay/replay.js';

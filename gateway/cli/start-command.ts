@@ -3,7 +3,7 @@
 // loop). The API and dashboard listen on server.host:server.port (127.0.0.1:8080). Its log is JSON
 // lines on stdout; the first start prints the admin token once, on stderr, never in the log.
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../config/load-config.js';
+import { loadConfig } from '../plugins/gateway-config.js';
 import { jsonLinesLog } from '../common/event-log.js';
 import { GatewayDaemon } from '../daemon/gateway-daemon.js';
 import type { CliIo } from './cli-io.js';

@@ -4,7 +4,7 @@ import { join, isAbsolute } from 'node:path';
 import { parseArgs } from 'node:util';
 import { AuthError } from '../auth/auth-errors.js';
 import { TokenStore } from '../auth/token-store.js';
-import { loadConfig } from '../config/load-config.js';
+import { loadConfig } from '../plugins/gateway-config.js';
 import { openDatabase } from '../store/database.js';
 import { UsageError, type CliIo } from './cli-io.js';
 

@@ -8,7 +8,7 @@ import { ALERTS_DEFAULTS, type AlertsConfig } from '../alerts/alert-manager.js';
 import { isRuleId, SEVERITIES, type RuleId, type Severity } from '../alerts/rules.js';
 import type { PluginConfig as DetectConfig } from '../sensor/plugin.js';
 import { parseMac } from '../common/address-text.js';
-import { DETECTORS } from '../detect/registry.js';
+import type { PluginSpec } from '../sensor/plugin.js';
 import type { EdgeLogsConfig } from '../edge-logs/edge-logs-config.js';
 import type { MetricsConfig } from '../metrics/metrics-config.js';
 import { POLICY_DEFAULTS, type PolicyConfig } from '../policy/policy-config.js';
@@ -60,8 +60,15 @@ function typeProblem(path: string, dv: unknown, v: unknown): string | null {
   return null;
 }
 
-/** Checks a parsed config object; returns the merged, frozen config or throws ConfigError. */
-export function validateConfig(raw: unknown, source = 'config'): Readonly<GatewayConfig> {
+/**
+ * The plug-in kinds whose `detect.<name>` sections a config may hold. This folder knows no
+ * detector: the composition root (gateway/plugins/gateway-config.ts) hands the registry in.
+ */
+export type DetectSpecs = readonly PluginSpec<object>[];
+
+/** Checks a parsed config object against `specs` for `detect`; returns the merged, frozen config or throws ConfigError. */
+export function validateConfigWith(specs: DetectSpecs, raw: unknown, source = 'config'): Readonly<GatewayConfig> {
+  const DETECTORS = specs;
   if (!isObj(raw)) throw new ConfigError([`${source}: must be a JSON object`]);
   const problems: string[] = [];
   const pipelineRaw: Record<string, unknown> = {};
@@ -253,7 +260,7 @@ export function applyEnv(raw: Record<string, unknown>, env: NodeJS.ProcessEnv = 
  * The configuration of a run: the file (if any), then the environment over it, validated together
  * so that every problem of both is reported at once.
  */
-export function loadConfig(path: string | undefined, env: NodeJS.ProcessEnv = process.env): Readonly<GatewayConfig> {
+export function loadConfigWith(specs: DetectSpecs, path: string | undefined, env: NodeJS.ProcessEnv = process.env): Readonly<GatewayConfig> {
   let raw: unknown = {};
   const problems: string[] = [];
   if (path !== undefined) {
@@ -273,7 +280,7 @@ export function loadConfig(path: string | undefined, env: NodeJS.ProcessEnv = pr
   }
   let cfg: Readonly<GatewayConfig> | null = null;
   try {
-    cfg = validateConfig(isObj(raw) ? merged : raw, path ?? 'config');
+    cfg = validateConfigWith(specs, isObj(raw) ? merged : raw, path ?? 'config');
   } catch (e) {
     if (!(e instanceof ConfigError)) throw e;
     problems.push(...e.problems);
@@ -293,6 +300,6 @@ function readConfigRaw(path: string): unknown {
 }
 
 /** Loads and validates a config file (YAML or JSON), without the environment. */
-export function loadConfigFile(path: string): Readonly<GatewayConfig> {
-  return validateConfig(readConfigRaw(path), path);
+export function loadConfigFileWith(specs: DetectSpecs, path: string): Readonly<GatewayConfig> {
+  return validateConfigWith(specs, readConfigRaw(path), path);
 }

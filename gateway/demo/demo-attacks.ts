@@ -4,9 +4,9 @@
 // camera, and the speaker tunnelling data out through DNS TXT queries.
 import { ATTACKERS, DEMO_HOSTS, DEMO_LOOP_SECONDS } from './demo-devices.js';
 import { hostEnd, internetEnd, routerEnd, type Scene } from './demo-steps.js';
-import { DNS_TYPE, dnsAnswer, dnsQuery } from './dns-payload.js';
-import { TcpConversation } from './tcp-conversation.js';
-import { udpFrame } from './timeline.js';
+import { DNS_TYPE, dnsAnswer, dnsQuery } from '../synth/dns-payload.js';
+import { TcpConversation } from '../synth/tcp-conversation.js';
+import { udpFrame } from '../synth/timeline.js';
 
 /** When each attack starts in a loop, seconds. */
 export const ATTACK_TIMES = Object.freeze({ tunnel: 3, loader: 4, beacon: 5, bruteforce: 6, scan: 8 });

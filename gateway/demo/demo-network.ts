@@ -7,13 +7,13 @@ import { PcapWriter } from '../capture/pcap-writer.js';
 import { writeAttacks } from './demo-attacks.js';
 import { DEMO_EPOCH_US, DEMO_HOSTS, DEMO_LOOP_SECONDS, ROUTER } from './demo-devices.js';
 import { CLOUD_RTT, cloudAddress, dhcpJoin, hostEnd, internetEnd, lookup, ntpSync, routerEnd, tlsConnect, type Scene } from './demo-steps.js';
-import { DNS_FLAGS, DNS_TYPE, dnsPayload } from './dns-payload.js';
-import { arp, ETHER_ARP, ether, frame, padTo } from './frame-builders.js';
-import { SeededRandom } from './seeded-random.js';
-import { COAP, coapMessage, ssdpSearch } from './service-payloads.js';
-import type { TcpConversation } from './tcp-conversation.js';
-import { Timeline, udpFrame, type TimedFrame } from './timeline.js';
-import { tlsAppData } from './tls-payload.js';
+import { DNS_FLAGS, DNS_TYPE, dnsPayload } from '../synth/dns-payload.js';
+import { arp, ETHER_ARP, ether, frame, padTo } from '../synth/frame-builders.js';
+import { SeededRandom } from '../synth/seeded-random.js';
+import { COAP, coapMessage, ssdpSearch } from '../synth/service-payloads.js';
+import type { TcpConversation } from '../synth/tcp-conversation.js';
+import { Timeline, udpFrame, type TimedFrame } from '../synth/timeline.js';
+import { tlsAppData } from '../synth/tls-payload.js';
 
 /** Seed of the generator: change it and every random byte, port and jitter changes. */
 const SEED = 20260101;

@@ -1,15 +1,15 @@
 // The steps the demo's scripts are made of: a host joining the LAN (DHCP, ARP), a DNS lookup
 // through the router, an NTP exchange, a TLS connection to a named cloud. Each writes its frames
 // into the scene's timeline and returns the time (s) it ends.
-import { arp, ETHER_ARP, ether, frame, padTo } from './frame-builders.js';
+import { arp, ETHER_ARP, ether, frame, padTo } from '../synth/frame-builders.js';
 import { ROUTER, LAN, CLOUD, type DemoHost } from './demo-devices.js';
-import { DHCP, dhcpClientMessage, dhcpServerMessage } from './dhcp-payload.js';
-import { DNS_TYPE, dnsAnswer, dnsQuery, type DnsRecord } from './dns-payload.js';
-import type { SeededRandom } from './seeded-random.js';
-import { ntpPacket } from './service-payloads.js';
-import { TcpConversation, type TcpTiming } from './tcp-conversation.js';
-import { udpFrame, type Endpoint, type Timeline } from './timeline.js';
-import { tlsClientFinished, tlsClientHello, tlsServerFlight } from './tls-payload.js';
+import { DHCP, dhcpClientMessage, dhcpServerMessage } from '../synth/dhcp-payload.js';
+import { DNS_TYPE, dnsAnswer, dnsQuery, type DnsRecord } from '../synth/dns-payload.js';
+import type { SeededRandom } from '../synth/seeded-random.js';
+import { ntpPacket } from '../synth/service-payloads.js';
+import { TcpConversation, type TcpTiming } from '../synth/tcp-conversation.js';
+import { udpFrame, type Endpoint, type Timeline } from '../synth/timeline.js';
+import { tlsClientFinished, tlsClientHello, tlsServerFlight } from '../synth/tls-payload.js';
 
 /** What every script writes into and draws from. */
 export interface Scene {

@@ -1,7 +1,7 @@
 // Havoc-style byte mutations (after AFL's): bit flips, interesting values, length-field smashing,
 // truncation, insertion, deletion, duplication, splicing with another seed, dictionary tokens.
 // Several are stacked per input; every choice comes from the input's own random stream.
-import type { SeededRandom } from '../demo/seeded-random.js';
+import type { SeededRandom } from '../synth/seeded-random.js';
 import { chance, pick } from './iteration-random.js';
 
 /** Options of {@link mutateBytes}. */

@@ -4,7 +4,7 @@ import { LINKTYPE_ETHERNET } from '../capture/link-types.js';
 import { DEFAULT_DECODE_LIMITS, decodeFrame } from '../decode/decode-frame.js';
 import { Family, PacketView } from '../decode/packet-view.js';
 import { IPPROTO } from '../decode/dispatch.js';
-import type { SeededRandom } from '../demo/seeded-random.js';
+import type { SeededRandom } from '../synth/seeded-random.js';
 import { mutateBytes } from './byte-mutator.js';
 import type { Corpus } from './corpus.js';
 import { frameGenerator, splitFrameInput } from './frame-input.js';

@@ -1,7 +1,7 @@
 // The input of the frame targets (decodeFrame, the pipeline): two bytes of link type (big-endian)
 // then the frame. Seeds are corpus frames, sometimes re-wrapped into another link type, mutated.
 import { LINKTYPE_ETHERNET, LINKTYPE_IPV4, LINKTYPE_IPV6, LINKTYPE_LINUX_SLL, LINKTYPE_LINUX_SLL2, LINKTYPE_LOOP, LINKTYPE_NULL, LINKTYPE_RAW, DLT_RAW_BSD_12, DLT_RAW_BSD_14 } from '../capture/link-types.js';
-import type { SeededRandom } from '../demo/seeded-random.js';
+import type { SeededRandom } from '../synth/seeded-random.js';
 import { mutateBytes, randomBytes } from './byte-mutator.js';
 import type { Corpus } from './corpus.js';
 import { chance, pick } from './iteration-random.js';

@@ -1,6 +1,6 @@
 // What a fuzz target is: an input generator over the corpus, and a session that runs one input at a
 // time. An exception that is not the documented outcome, a broken invariant or a slow input is a finding.
-import type { SeededRandom } from '../demo/seeded-random.js';
+import type { SeededRandom } from '../synth/seeded-random.js';
 import type { Corpus } from './corpus.js';
 
 /** A running target (one per worker): state such as a pipeline lives here across inputs. */

@@ -1,6 +1,6 @@
 // One independent random stream per (seed, target, iteration), so that any single input of a run
 // can be generated again on its own: after a hang, to write the reproducer, or to replay one input.
-import { SeededRandom } from '../demo/seeded-random.js';
+import { SeededRandom } from '../synth/seeded-random.js';
 
 /** FNV-1a of a name: a target's stream number. */
 export function nameHash(name: string): number {

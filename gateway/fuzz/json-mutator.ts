@@ -1,7 +1,7 @@
 // JSON-aware mutations for inputs that are JSON documents (MUD files, API bodies, stream
 // messages): change a value's type, drop or add members, huge and odd numbers, hostile strings,
 // deep nesting, duplicate members, many copies of a list entry; then sometimes raw byte damage.
-import type { SeededRandom } from '../demo/seeded-random.js';
+import type { SeededRandom } from '../synth/seeded-random.js';
 import { mutateBytes } from './byte-mutator.js';
 import { chance, pick } from './iteration-random.js';
 

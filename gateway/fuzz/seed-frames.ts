@@ -2,13 +2,13 @@
 // option 112, VLAN stacks, IPv6 extension headers, fragments, NDP, DNS over TCP, HTTP, TLS), and
 // the re-wrapping of Ethernet frames into the other link types the decoder reads.
 import { LINKTYPE_ETHERNET, LINKTYPE_IPV4, LINKTYPE_IPV6, LINKTYPE_LINUX_SLL, LINKTYPE_LINUX_SLL2, LINKTYPE_LOOP, LINKTYPE_NULL, LINKTYPE_RAW } from '../capture/link-types.js';
-import { dnsQuery } from '../demo/dns-payload.js';
+import { dnsQuery } from '../synth/dns-payload.js';
 import {
   arp, ETHER_ARP, ETHER_IPV4, ETHER_IPV6, ETHER_QINQ, ether, fragmentExt, frame, icmpv6, ipv4, IPV4_MF, ipv6, loopback,
   neighborAdvert, ndpOption, NDP_OPT, PROTO, sll, sll2, tcp, udp,
-} from '../demo/frame-builders.js';
-import { SeededRandom } from '../demo/seeded-random.js';
-import { tlsClientHello } from '../demo/tls-payload.js';
+} from '../synth/frame-builders.js';
+import { SeededRandom } from '../synth/seeded-random.js';
+import { tlsClientHello } from '../synth/tls-payload.js';
 
 /** A frame of the corpus with the link type it is read with. */
 export interface SeedFrame {

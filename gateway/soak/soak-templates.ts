@@ -1,12 +1,12 @@
 // The frames of the soak traffic, built once with the demo's frame builders and then patched per
 // packet: TCP segments of HTTPS, HTTP and bulk streams, DNS queries and answers per domain, NTP,
 // QUIC-sized UDP, ICMP echo and the four DHCP messages of a device joining, for a few device kinds.
-import { dhcpClientMessage, dhcpServerMessage, DHCP, type DhcpClient, type DhcpLease } from '../demo/dhcp-payload.js';
-import { DNS_FLAGS, DNS_TYPE, dnsQuery } from '../demo/dns-payload.js';
-import { echoBody, ETHER_IPV4, ether, icmp, ipv4, ipv4Bytes, macBytes, padTo, PROTO, tcp, udp } from '../demo/frame-builders.js';
-import { SeededRandom } from '../demo/seeded-random.js';
-import { ntpPacket } from '../demo/service-payloads.js';
-import { tlsAppData, tlsClientHello, tlsServerFlight } from '../demo/tls-payload.js';
+import { dhcpClientMessage, dhcpServerMessage, DHCP, type DhcpClient, type DhcpLease } from '../synth/dhcp-payload.js';
+import { DNS_FLAGS, DNS_TYPE, dnsQuery } from '../synth/dns-payload.js';
+import { echoBody, ETHER_IPV4, ether, icmp, ipv4, ipv4Bytes, macBytes, padTo, PROTO, tcp, udp } from '../synth/frame-builders.js';
+import { SeededRandom } from '../synth/seeded-random.js';
+import { ntpPacket } from '../synth/service-payloads.js';
+import { tlsAppData, tlsClientHello, tlsServerFlight } from '../synth/tls-payload.js';
 import { AT, FrameTemplate } from './frame-template.js';
 
 /** The gateway's LAN side: router, DHCP server and DNS resolver in one (a home router). */

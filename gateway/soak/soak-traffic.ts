@@ -2,7 +2,7 @@
 // opening HTTPS and HTTP sessions (handshake to FIN), looking up ever-new DNS names, talking NTP,
 // QUIC-sized UDP and ping, under a few hundred long bulk streams. Deterministic for a seed; frames
 // are pre-built templates patched in place, so making a packet allocates nothing.
-import { SeededRandom } from '../demo/seeded-random.js';
+import { SeededRandom } from '../synth/seeded-random.js';
 import { AT } from './frame-template.js';
 import { buildSoakTemplates, HOST_DIGIT_COUNT, LABEL_DIGITS, ROUTER_IP, type DhcpKind, type Segment, type SoakTemplates } from './soak-templates.js';
 

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHECK_IDS, CheckError, type CheckResult, type CheckStatus } from '../../gateway/check/check-result.js';
 import { checkGateway, runChecks } from '../../gateway/check/run-checks.js';
 import { runCheck } from '../../gateway/cli/check-command.js';
-import { loadConfig } from '../../gateway/config/load-config.js';
+import { loadConfig } from '../../gateway/plugins/gateway-config.js';
 import { netnsUnavailable, run, stopProcess, tryRun } from '../helpers/netns.js';
 import { RouterNetns } from './router-netns.js';
 

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compileProfile, parseMud, renderNft } from '../../policies/index.js';
-import { SeededRandom } from '../../gateway/demo/seeded-random.js';
+import { SeededRandom } from '../../gateway/synth/seeded-random.js';
 import { fakeApiContext } from '../../gateway/fuzz/targets/fake-api-context.js';
 import { restTarget } from '../../gateway/fuzz/targets/rest-target.js';
 import { ApiError } from '../../gateway/server/api-errors.js';

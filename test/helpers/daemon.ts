@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Role } from '../../gateway/auth/roles.js';
-import { validateConfig } from '../../gateway/config/load-config.js';
+import { validateConfig } from '../../gateway/plugins/gateway-config.js';
 import type { EventLog } from '../../gateway/common/event-log.js';
 import { GatewayDaemon, type DaemonOptions } from '../../gateway/daemon/gateway-daemon.js';
 

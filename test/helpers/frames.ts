@@ -1,4 +1,4 @@
-// Frame builders for tests: the builders of gateway/demo/frame-builders.ts (one header each,
+// Frame builders for tests: the builders of gateway/synth/frame-builders.ts (one header each,
 // addresses as text, lengths and checksums computed; the demo capture is built with the same ones),
 // plus decodeBytes() to decode the result. Concatenate layers with frame():
 //
@@ -14,9 +14,9 @@
 
 import { decodeFrame, DEFAULT_DECODE_LIMITS, type DecodeLimits } from '../../gateway/decode/decode-frame.js';
 import { PacketView } from '../../gateway/decode/packet-view.js';
-import { LINK } from '../../gateway/demo/frame-builders.js';
+import { LINK } from '../../gateway/synth/frame-builders.js';
 
-export * from '../../gateway/demo/frame-builders.js';
+export * from '../../gateway/synth/frame-builders.js';
 
 /** Options of decodeBytes(). */
 export interface DecodeBytesOptions {

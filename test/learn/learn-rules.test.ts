@@ -12,7 +12,7 @@ import { ProfileLearner } from '../../gateway/learn/profile-learner.js';
 import { formatDuration, parseDuration } from '../../gateway/learn/duration.js';
 import type { LearnedProfile } from '../../gateway/learn/learned-profile.js';
 import { LEARN_ERRORS, LearnError } from '../../gateway/learn/learn-errors.js';
-import { dhcpClientMessage } from '../../gateway/demo/dhcp-payload.js';
+import { dhcpClientMessage } from '../../gateway/synth/dhcp-payload.js';
 import { PROTO, udp } from '../helpers/frames.js';
 import { T0, type TimedFrame } from '../helpers/replay-frames.js';
 import {

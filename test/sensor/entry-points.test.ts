@@ -5,7 +5,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { validateConfig } from '../../gateway/config/load-config.js';
+import { validateConfig } from '../../gateway/plugins/gateway-config.js';
 import { GatewayDaemon } from '../../gateway/daemon/gateway-daemon.js';
 import { standardPlugins } from '../../gateway/plugins/standard-plugins.js';
 import { POLICY_DEFAULTS } from '../../gateway/policy/policy-config.js';

@@ -1,8 +1,8 @@
 // FrameTemplate: a frame patched in place must be byte for byte the frame the builders make with
 // the new values, checksums included (RFC 1624 incremental updates), whatever the word alignment.
 import { describe, expect, it } from 'vitest';
-import { dnsQuery } from '../../gateway/demo/dns-payload.js';
-import { echoBody, ETHER_IPV4, ether, icmp, ipv4, padTo, PROTO, tcp, udp } from '../../gateway/demo/frame-builders.js';
+import { dnsQuery } from '../../gateway/synth/dns-payload.js';
+import { echoBody, ETHER_IPV4, ether, icmp, ipv4, padTo, PROTO, tcp, udp } from '../../gateway/synth/frame-builders.js';
 import { AT, FrameTemplate } from '../../gateway/soak/frame-template.js';
 
 interface TcpValues { srcMac: string; src: string; dst: string; sport: number; dport: number; seq: number; ack: number }

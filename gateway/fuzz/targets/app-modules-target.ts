@@ -8,7 +8,7 @@ import { DECODE_EVENT_LIST, DecodeCounters } from '../../common/events.js';
 import { DEFAULT_DECODE_LIMITS, decodeFrame } from '../../decode/decode-frame.js';
 import { IPPROTO } from '../../decode/dispatch.js';
 import { PacketView } from '../../decode/packet-view.js';
-import type { SeededRandom } from '../../demo/seeded-random.js';
+import type { SeededRandom } from '../../synth/seeded-random.js';
 import { mutateBytes, randomBytes } from '../byte-mutator.js';
 import type { Corpus } from '../corpus.js';
 import { FuzzInvariantError, type FuzzTarget } from '../fuzz-target.js';

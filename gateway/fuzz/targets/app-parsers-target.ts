@@ -11,7 +11,7 @@ import { DEFAULT_DECODE_LIMITS, decodeFrame } from '../../decode/decode-frame.js
 import { ETHERTYPE, IPPROTO, UDP_APP_BY_PORT, UdpApp } from '../../decode/dispatch.js';
 import { PacketView } from '../../decode/packet-view.js';
 import { parseNdp } from '../../decode/transport/icmpv6.js';
-import type { SeededRandom } from '../../demo/seeded-random.js';
+import type { SeededRandom } from '../../synth/seeded-random.js';
 import { mutateBytes, randomBytes } from '../byte-mutator.js';
 import type { Corpus } from '../corpus.js';
 import { FuzzInvariantError, type FuzzTarget } from '../fuzz-target.js';

@@ -3,7 +3,7 @@
 // after the frame (the frame is a view into a larger capture chunk: reading past its end is a bug).
 import { DEFAULT_DECODE_LIMITS, decodeFrame } from '../../decode/decode-frame.js';
 import { PacketView } from '../../decode/packet-view.js';
-import type { SeededRandom } from '../../demo/seeded-random.js';
+import type { SeededRandom } from '../../synth/seeded-random.js';
 import { frameGenerator, splitFrameInput } from '../frame-input.js';
 import { FuzzInvariantError, type FuzzTarget } from '../fuzz-target.js';
 import { chance } from '../iteration-random.js';

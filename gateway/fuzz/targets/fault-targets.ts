@@ -1,7 +1,7 @@
 // Deliberately broken targets, never in the default set: they prove that the fuzzer reports what it
 // is meant to (a thrown exception, an input that never returns, a slow input) with a reproducer.
 // About one input in fifty starts with the trigger byte 0x2a; those break the target.
-import type { SeededRandom } from '../../demo/seeded-random.js';
+import type { SeededRandom } from '../../synth/seeded-random.js';
 import type { FuzzTarget } from '../fuzz-target.js';
 import { chance } from '../iteration-random.js';
 

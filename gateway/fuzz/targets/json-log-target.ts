@@ -2,7 +2,7 @@
 // express.json parses them. Contract: it never throws; it answers records or at most 100 errors,
 // each with a JSON Pointer path, and every record has an ISO-8601 time.
 import { normalizeJsonLog } from '../../edge-logs/json-log.js';
-import type { SeededRandom } from '../../demo/seeded-random.js';
+import type { SeededRandom } from '../../synth/seeded-random.js';
 import { FuzzInvariantError, type FuzzTarget } from '../fuzz-target.js';
 import { chance, pick } from '../iteration-random.js';
 import { mutateJson } from '../json-mutator.js';

@@ -1,7 +1,7 @@
 // The MUD engine on mutated MUD files: parseMud, then for accepted profiles compile, nftables
 // render, ACE text and verdicts. Contract: none of these throws on file content.
 import { compileProfile, describeAce, parseMud, renderNft, type FlowQuery } from '../../../policies/index.js';
-import type { SeededRandom } from '../../demo/seeded-random.js';
+import type { SeededRandom } from '../../synth/seeded-random.js';
 import { mutateBytes } from '../byte-mutator.js';
 import type { FuzzTarget } from '../fuzz-target.js';
 import { chance, pick } from '../iteration-random.js';

@@ -5,7 +5,7 @@ import { ALERTS_DEFAULTS, AlertManager } from '../../alerts/alert-manager.js';
 import { pipelineConfig } from '../../sensor/sensor-config.js';
 import { packageRoot } from '../../common/package-root.js';
 import { DEMO_GATEWAY_ADDRESSES } from '../../demo/demo-network.js';
-import type { SeededRandom } from '../../demo/seeded-random.js';
+import type { SeededRandom } from '../../synth/seeded-random.js';
 import { standardPlugins } from '../../plugins/standard-plugins.js';
 import { buildSensor } from '../../sensor/sensor.js';
 import { POLICY_DEFAULTS } from '../../policy/policy-config.js';

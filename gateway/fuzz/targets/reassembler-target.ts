@@ -3,7 +3,7 @@
 // gaps that cover only bytes never received, never past the depth or the FIN; caps never passed;
 // after close every byte received (within depth and FIN) was delivered and nothing is held.
 import { DecodeCounters, ev } from '../../common/events.js';
-import type { SeededRandom } from '../../demo/seeded-random.js';
+import type { SeededRandom } from '../../synth/seeded-random.js';
 import { HELD_SEGMENT_OVERHEAD, MAX_SEQ_WINDOW, streamConfig, type StreamConfig } from '../../stream/stream-config.js';
 import { TCP_FIN, TCP_RST, TCP_SYN, TcpReassembler, TcpStream } from '../../stream/tcp-reassembler.js';
 import { mutateBytes } from '../byte-mutator.js';

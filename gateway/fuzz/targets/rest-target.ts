@@ -2,7 +2,7 @@
 // against a fake ApiContext. Contract: only ApiError/AuthError escape; response bodies serialize.
 import { AuthError } from '../../auth/auth-errors.js';
 import { isRole } from '../../auth/roles.js';
-import type { SeededRandom } from '../../demo/seeded-random.js';
+import type { SeededRandom } from '../../synth/seeded-random.js';
 import { ApiError } from '../../server/api-errors.js';
 import type { ApiRequest, Route } from '../../server/route.js';
 import { ROUTES } from '../../server/route-table.js';

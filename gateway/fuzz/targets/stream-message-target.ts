@@ -2,7 +2,7 @@
 // never throws; it answers a well-formed message or one of the stream error codes.
 import { parseClientMessage, STREAM_ERRORS } from '../../server/stream-protocol.js';
 import { isTopic } from '../../store/stream-journal.js';
-import type { SeededRandom } from '../../demo/seeded-random.js';
+import type { SeededRandom } from '../../synth/seeded-random.js';
 import { mutateBytes } from '../byte-mutator.js';
 import { FuzzInvariantError, type FuzzTarget } from '../fuzz-target.js';
 import { chance, pick } from '../iteration-random.js';

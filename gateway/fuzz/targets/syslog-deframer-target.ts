@@ -2,7 +2,7 @@
 // mixed), pushed in random chunks. Contract: it never throws, never delivers an empty frame or one
 // longer than its maximum, and counts every frame it delivers.
 import { SyslogDeframer } from '../../edge-logs/syslog-framing.js';
-import type { SeededRandom } from '../../demo/seeded-random.js';
+import type { SeededRandom } from '../../synth/seeded-random.js';
 import { mutateBytes } from '../byte-mutator.js';
 import { FuzzInvariantError, type FuzzTarget } from '../fuzz-target.js';
 import { chance, pick } from '../iteration-random.js';

@@ -5,7 +5,7 @@ import { parseRfc3164 } from '../../edge-logs/parse-rfc3164.js';
 import { parseRfc5424 } from '../../edge-logs/parse-rfc5424.js';
 import { parseSyslog, trimLineEnd } from '../../edge-logs/parse-syslog.js';
 import type { SyslogParseResult } from '../../edge-logs/parsed-syslog.js';
-import type { SeededRandom } from '../../demo/seeded-random.js';
+import type { SeededRandom } from '../../synth/seeded-random.js';
 import { mutateBytes, randomBytes } from '../byte-mutator.js';
 import { FuzzInvariantError, type FuzzTarget } from '../fuzz-target.js';
 import { chance, pick } from '../iteration-random.js';

@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, GATEWAY_DEFAULTS, loadConfig, validateConfig } from '../../../gateway/config/load-config.js';
+import { ConfigError, GATEWAY_DEFAULTS } from '../../../gateway/config/load-config.js';
+import { loadConfig, validateConfig } from '../../../gateway/plugins/gateway-config.js';
 import { DETECTORS } from '../../../gateway/detect/registry.js';
 
 function problems(raw: unknown): string[] {

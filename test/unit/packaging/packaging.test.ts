@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../../gateway/config/load-config.js';
+import { loadConfig } from '../../../gateway/plugins/gateway-config.js';
 import { ROOT } from '../../helpers/fixtures.js';
 
 const dockerfile = readFileSync(join(ROOT, 'Dockerfile'), 'utf8');
