@@ -1,7 +1,7 @@
 // Full TLS hello parsers for fingerprints (RFC 8446 §4.1.2-§4.1.3, RFC 5246 §7.4.1.2-§7.4.1.3): every
 // cipher suite, extension, signature algorithm and group of a ClientHello; what a ServerHello picked.
 import { ev } from '../../common/events.js';
-import { readAlpn, readServerName } from './parse-client-hello.js';
+import { readAlpn, readServerName } from './tls-extensions.js';
 
 /** A ClientHello as sent: lists in wire order, GREASE values included (RFC 8701). */
 export interface ClientHelloInfo {

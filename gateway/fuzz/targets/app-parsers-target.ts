@@ -1,4 +1,4 @@
-// The application parsers alone (DNS, DNS/TCP, DHCP, DHCPv6, LLDP, TLS, HTTP, SSDP, NDP) on mutated
+// The application parsers alone (DNS, DNS/TCP, DHCP, DHCPv6, LLDP, HTTP, SSDP, NDP; TLS is in app-modules) on mutated
 // payloads cut from the corpus frames. Contract: never throw, blind to the bytes past `end`.
 import { parseDhcp } from '../../app/dhcp/parse-dhcp.js';
 import { parseDhcpv6 } from '../../app/dhcpv6/parse-dhcpv6.js';
@@ -6,7 +6,6 @@ import { parseDns, parseDnsOverTcp } from '../../app/dns/parse-dns.js';
 import { parseHttpRequest } from '../../app/http/parse-http-request.js';
 import { parseLldp } from '../../app/lldp/parse-lldp.js';
 import { parseSsdp } from '../../app/ssdp/parse-ssdp.js';
-import { parseClientHello } from '../../app/tls/parse-client-hello.js';
 import { DEFAULT_DECODE_LIMITS, decodeFrame } from '../../decode/decode-frame.js';
 import { ETHERTYPE, IPPROTO, UDP_APP_BY_PORT, UdpApp } from '../../decode/dispatch.js';
 import { PacketView } from '../../decode/packet-view.js';
@@ -26,7 +25,6 @@ export const APP_PARSERS: readonly { name: string; parse: Parser }[] = [
   { name: 'dhcp', parse: parseDhcp },
   { name: 'dhcpv6', parse: parseDhcpv6 },
   { name: 'lldp', parse: parseLldp },
-  { name: 'tls', parse: parseClientHello },
   { name: 'http', parse: parseHttpRequest },
   { name: 'ssdp', parse: parseSsdp },
   { name: 'ndp', parse: parseNdp },
@@ -60,7 +58,6 @@ function appSeeds(corpus: Corpus): { parser: number; data: Buffer }[] {
     } else if (pv.ipProto === IPPROTO.TCP) {
       const p = payload();
       if (pv.dstPort === 53 || pv.srcPort === 53) out.push({ parser: ID['dns-tcp']!, data: p });
-      else if (p[0] === 0x16) out.push({ parser: ID.tls!, data: p });
       else if (/^[A-Z]{3,7} /.test(p.toString('latin1', 0, 8))) out.push({ parser: ID.http!, data: p });
     }
   }
@@ -75,7 +72,7 @@ function answerText(v: unknown): string {
 /** Input: one byte naming the parser (APP_PARSERS, modulo), then the payload. */
 export const appParsersTarget: FuzzTarget = {
   name: 'app-parsers',
-  description: 'DNS, DNS/TCP, DHCP, DHCPv6, LLDP, TLS ClientHello, HTTP, SSDP and NDP parsers on mutated payloads: never throw, blind to bytes past the end',
+  description: 'DNS, DNS/TCP, DHCP, DHCPv6, LLDP, HTTP, SSDP and NDP parsers on mutated payloads: never throw, blind to bytes past the end',
   ext: 'bin',
   generator(corpus) {
     const seeds = appSeeds(corpus);

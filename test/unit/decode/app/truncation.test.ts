@@ -11,7 +11,6 @@ import { parseDns, parseDnsOverTcp } from '../../../../gateway/app/dns/parse-dns
 import { parseDhcp } from '../../../../gateway/app/dhcp/parse-dhcp.js';
 import { parseDhcpv6 } from '../../../../gateway/app/dhcpv6/parse-dhcpv6.js';
 import { parseLldp } from '../../../../gateway/app/lldp/parse-lldp.js';
-import { parseClientHello } from '../../../../gateway/app/tls/parse-client-hello.js';
 import { parseHttpRequest } from '../../../../gateway/app/http/parse-http-request.js';
 import { parseSsdp } from '../../../../gateway/app/ssdp/parse-ssdp.js';
 import type { StreamParse } from '../../../../gateway/app/parse-result.js';
@@ -34,7 +33,6 @@ const TARGETS: Target[] = [
   { name: 'dhcp', kind: 'datagram', parse: parseDhcp, samples: samples.dhcp },
   { name: 'dhcpv6', kind: 'datagram', parse: parseDhcpv6, samples: samples.dhcpv6 },
   { name: 'lldp', kind: 'datagram', parse: parseLldp, samples: samples.lldp },
-  { name: 'tls', kind: 'stream', parse: parseClientHello, samples: samples.tls },
   { name: 'http', kind: 'stream', parse: parseHttpRequest, samples: samples.http },
   { name: 'ssdp', kind: 'datagram', parse: parseSsdp, samples: samples.ssdp },
 ];
