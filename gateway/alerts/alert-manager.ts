@@ -7,6 +7,7 @@ import type { DecodeCounters } from '../common/events.js';
 import type { Alert, AlertInput } from './alert.js';
 import type { AlertStore } from './alert-store.js';
 import { RULES, type RuleId, type Severity } from './rules.js';
+import { iso } from '../common/packet-time.js';
 
 /** Alert settings (config `alerts.*`). */
 export interface AlertsConfig {
@@ -170,9 +171,3 @@ export class AlertManager {
   }
 }
 
-/** ISO-8601 with microseconds of a packet time in µs. */
-export function iso(tsMicros: number): string {
-  const ms = Math.floor(tsMicros / 1000);
-  const us = Math.floor(tsMicros % 1000);
-  return new Date(ms).toISOString().replace('Z', `${String(us).padStart(3, '0')}Z`);
-}

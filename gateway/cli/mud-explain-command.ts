@@ -9,7 +9,7 @@ import { ConfigError, GATEWAY_DEFAULTS } from '../config/load-config.js';
 import { loadConfigFile } from '../plugins/gateway-config.js';
 import { explainCapture } from './explain-capture.js';
 import { explainText } from '../explain/explain-text.js';
-import { parseDuration } from '../explain/parse-duration.js';
+import { parseDuration } from '../common/duration.js';
 import { ProfileStore } from '../policy/profile-store.js';
 import type { CliIo } from './cli-io.js';
 

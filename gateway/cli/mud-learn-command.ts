@@ -6,7 +6,7 @@ import { mudUrlAuthority } from '../../policies/index.js';
 import { GATEWAY_DEFAULTS } from '../config/load-config.js';
 import { loadConfigFile } from '../plugins/gateway-config.js';
 import { parseMac } from '../common/address-text.js';
-import { parseDuration } from '../learn/duration.js';
+import { parseDuration } from '../common/duration.js';
 import { reportText } from '../learn/learn-report.js';
 import { ProfileLearner } from '../learn/profile-learner.js';
 import { replayCapture } from '../replay/replay.js';

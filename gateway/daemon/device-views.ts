@@ -2,7 +2,8 @@
 // detail of one device (the profile's ACEs in words, flows, alerts, edge logs).
 import { describeAce } from '../../policies/index.js';
 import { macToString } from '../common/address-text.js';
-import { flowRecord, isoTime, type FlowRecord } from '../track/flow-record.js';
+import { flowRecord, type FlowRecord } from '../track/flow-record.js';
+import { isoTime } from '../common/packet-time.js';
 import type { AceView, Compliance, DeviceDetail, DeviceView } from '../server/api-context.js';
 import type { Device } from '../track/device.js';
 import type { DaemonParts } from './daemon-parts.js';

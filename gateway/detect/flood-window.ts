@@ -6,7 +6,7 @@ import type { AlertInput } from '../alerts/alert.js';
 import { ipv4ToString, ipv6ToString, macToString } from '../common/address-text.js';
 import { TableCap, type TableCapLabel } from '../common/bounded-table.js';
 import type { PacketView } from '../decode/packet-view.js';
-import { isoTime } from '../track/flow-record.js';
+import { isoTime } from '../common/packet-time.js';
 import type { LocalNetworks } from '../track/local-networks.js';
 import type { Plugin, PluginHost } from '../sensor/plugin.js';
 

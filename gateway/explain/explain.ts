@@ -1,6 +1,7 @@
 // The verdict explainer: from the flow records of a window (each carrying the MUD verdicts it got)
 // and each device's compiled policy, per device the flows and bytes every ACE allowed, the ACEs
 // never used, and for every denied flow the nearest ACE and what differed. One pass over the records.
+import { isoTime } from '../common/packet-time.js';
 import {
   describeAce, differenceText, EMERGENCY_ACE, EMERGENCY_ACL, findAcl, type CompiledPolicy, type RuleSpec,
 } from '../../policies/index.js';
@@ -187,6 +188,6 @@ export function explain(input: ExplainInput): ExplainReport {
     st.out.denied.length = Math.min(st.out.denied.length, maxDenied);
     devices.push(st.out);
   }
-  const iso = (us: number | null): string | null => (us === null ? null : new Date(Math.floor(us / 1000)).toISOString());
+  const iso = (us: number | null): string | null => (us === null ? null : isoTime(us));
   return { window: { from: iso(from), to: iso(to) }, span: { first, last }, devices };
 }

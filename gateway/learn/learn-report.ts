@@ -2,7 +2,7 @@
 // flows and bytes, the internet peers kept as bare addresses, the rare destinations left out, and
 // the addresses the IANA URNs stand for. JSON for tools, text for the operator's terminal.
 import type { LearnedEntry, RareDestination } from './learned-entries.js';
-import { formatDuration } from './duration.js';
+import { formatDuration } from '../common/duration.js';
 
 /** One rule of the profile in the report: the entry's figures, with its ACE names and text. */
 export type ReportEntry = Pick<LearnedEntry, 'family' | 'flows' | 'bytes' | 'midstream' | 'addresses' | 'serverName' | 'rare'> & {

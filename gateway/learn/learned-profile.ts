@@ -2,10 +2,10 @@
 // tail apart, writes the RFC 8520 document, checks it with the project's own parser (it must be
 // accepted without a warning), and says which addresses its URN rules stand for.
 import { describeAce, formatIssue, mudUrlAuthority, parseMud, type MudProfile } from '../../policies/index.js';
-import { isoTime } from '../track/flow-record.js';
+import { isoTime } from '../common/packet-time.js';
 import type { Device } from '../track/device.js';
 import type { DeviceEvidence } from './device-evidence.js';
-import { formatDuration } from './duration.js';
+import { formatDuration } from '../common/duration.js';
 import { TAIL_DEFAULTS, type LearnerOptions, type ProfileOptions } from './learn-config.js';
 import type { LearnReport, ReportEntry, UnnamedPeer } from './learn-report.js';
 import { learnedEntries, nameEntries, serviceText, type LearnedEntry } from './learned-entries.js';

@@ -3,7 +3,8 @@
 import type { Alert } from '../alerts/alert.js';
 import type { SourceStats } from '../capture/frame-source.js';
 import type { Device } from '../track/device.js';
-import { isoTime, type FlowRecord } from '../track/flow-record.js';
+import { type FlowRecord } from '../track/flow-record.js';
+import { isoTime } from '../common/packet-time.js';
 import type { Pipeline } from '../sensor/packet-pipeline.js';
 
 /** A device as JSON. */

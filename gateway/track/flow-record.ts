@@ -2,6 +2,7 @@
 import { ipv4ToString, ipv6ToString, macToString } from '../common/address-text.js';
 import { IPPROTO } from '../decode/dispatch.js';
 import type { Flow } from './flow.js';
+import { isoTime } from '../common/packet-time.js';
 
 /** A flow as JSON. "src" is the initiator (side A) when `initiatorKnown`, else the first sender. */
 export interface FlowRecord {
@@ -46,10 +47,6 @@ export function protoName(p: number): string {
   }
 }
 
-/** ISO-8601 of a packet time in µs. */
-export function isoTime(tsMicros: number): string {
-  return new Date(Math.floor(tsMicros / 1000)).toISOString();
-}
 
 /** Text of side A's or B's address. */
 export function flowAddr(f: Flow, side: 'a' | 'b'): string {

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { parseMud } from '../../policies/index.js';
 import { LINKTYPE_ETHERNET } from '../../gateway/capture/link-types.js';
 import { ProfileLearner } from '../../gateway/learn/profile-learner.js';
-import { formatDuration, parseDuration } from '../../gateway/learn/duration.js';
+import { formatDuration, parseDuration } from '../../gateway/common/duration.js';
 import type { LearnedProfile } from '../../gateway/learn/learned-profile.js';
 import { LEARN_ERRORS, LearnError } from '../../gateway/learn/learn-errors.js';
 import { dhcpClientMessage } from '../../gateway/synth/dhcp-payload.js';

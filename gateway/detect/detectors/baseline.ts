@@ -1,7 +1,7 @@
 // baseline.new-destination: for a device without a MUD profile, learn where it connects during a
 // learning window from its first sighting, then report destinations it never used while learning.
 // Without a manufacturer's profile, the device's own first day is the best statement of its job.
-import { iso } from '../../alerts/alert-manager.js';
+import { iso } from '../../common/packet-time.js';
 import { BoundedTable } from '../../common/bounded-table.js';
 import { IPPROTO } from '../../decode/dispatch.js';
 import type { PacketView } from '../../decode/packet-view.js';

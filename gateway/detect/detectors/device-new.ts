@@ -2,7 +2,7 @@
 // what joined the network. Alerts are held a few seconds of packet time before they are raised, so
 // that when many devices appear at once (power restored) the reconnect storm alert, opened by
 // stormReconnect meanwhile, folds them instead of the SOC getting one alert per device.
-import { iso } from '../../alerts/alert-manager.js';
+import { iso } from '../../common/packet-time.js';
 import { BoundedTable } from '../../common/bounded-table.js';
 import type { Device } from '../../track/device.js';
 import { plugin, type Plugin, type PluginHost } from '../../sensor/plugin.js';

@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AlertInput } from '../../../gateway/alerts/alert.js';
-import { ALERTS_DEFAULTS, AlertManager, iso } from '../../../gateway/alerts/alert-manager.js';
+import { ALERTS_DEFAULTS, AlertManager } from '../../../gateway/alerts/alert-manager.js';
+import { iso } from '../../../gateway/common/packet-time.js';
 import { AlertStore } from '../../../gateway/alerts/alert-store.js';
 
 const S = 1e6;

@@ -1,7 +1,7 @@
 // baseline.new-destination: the detector with a fake host and clock (learning window, names from
 // the DNS cache, profiled devices skipped, which flows count, caps), then a built capture.
 import { describe, expect, it } from 'vitest';
-import { iso } from '../../../gateway/alerts/alert-manager.js';
+import { iso } from '../../../gateway/common/packet-time.js';
 import { parseIpv4, parseMac } from '../../../gateway/common/address-text.js';
 import { PacketView } from '../../../gateway/decode/packet-view.js';
 import { baseline, BASELINE_DEFAULTS, type BaselineConfig, type BaselineDetector } from '../../../gateway/detect/detectors/baseline.js';

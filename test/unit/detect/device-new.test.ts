@@ -2,7 +2,7 @@
 // fold it, released at the end of input (onFinish); caps on what is held and
 // remembered; then a capture through the pipeline.
 import { describe, expect, it } from 'vitest';
-import { iso } from '../../../gateway/alerts/alert-manager.js';
+import { iso } from '../../../gateway/common/packet-time.js';
 import { parseMac } from '../../../gateway/common/address-text.js';
 import { deviceNew, DEVICE_NEW_DEFAULTS, type DeviceNewConfig, type DeviceNewDetector } from '../../../gateway/detect/detectors/device-new.js';
 import type { Device } from '../../../gateway/track/device.js';
