@@ -14,8 +14,8 @@ describe('alert persistence', () => {
     const dir = mkdtempSync(join(tmpdir(), 'edgeward-kill-'));
     const db = join(dir, 'alerts.sqlite');
     try {
-      const replay = pathToFileURL(join(ROOT, 'dist/gateway/pipeline/replay.js')).href;
-      const cfg = pathToFileURL(join(ROOT, 'dist/gateway/config/pipeline-config.js')).href;
+      const replay = pathToFileURL(join(ROOT, 'dist/gateway/replay/replay.js')).href;
+      const cfg = pathToFileURL(join(ROOT, 'dist/gateway/sensor/sensor-config.js')).href;
       const script = `
         const { replayCapture } = await import(${JSON.stringify(replay)});
         const { PIPELINE_DEFAULTS } = await import(${JSON.stringify(cfg)});
