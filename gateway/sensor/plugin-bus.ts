@@ -68,7 +68,9 @@ export interface PluginCost {
 
 export class PluginBus {
   readonly entries: BusEntry[] = [];
-  private onPacketList: BusEntry[] = [];
+  /** onPacket subscribers by IP protocol (0-255), and for frames without IP. */
+  private onPacketByProto: BusEntry[][] = [];
+  private onPacketNonIp: BusEntry[] = [];
   private onFlowStartList: BusEntry[] = [];
   private onFlowEndList: BusEntry[] = [];
   private onAppList: BusEntry[] = [];
@@ -95,6 +97,7 @@ export class PluginBus {
     this.mask = every - 1;
     this.scale = every * 1e6;
     this.timerMs = timerCost();
+    this.relist();
   }
 
   /** Adds a running plug-in; hooks are called in the order plug-ins were added. */
@@ -113,7 +116,9 @@ export class PluginBus {
   packet(pv: PacketView, flow: Flow | null, dir: number, dev: Device | null): void {
     this.packets++;
     if (pv.ts > this.now) this.now = pv.ts;
-    const list = this.onPacketList;
+    const proto = pv.ipProto;
+    const list = proto >= 0 && proto < 256 ? this.onPacketByProto[proto]! : this.onPacketNonIp;
+    if (list.length === 0) return;
     if ((++this.nPacket & this.mask) !== 0) {
       for (let i = 0; i < list.length; i++) {
         const e = list[i]!;
@@ -224,7 +229,9 @@ export class PluginBus {
   /** Rebuilds the hook lists from the enabled plug-ins (new arrays: a loop under way keeps its own). */
   private relist(): void {
     const on = this.entries.filter((e) => e.enabled);
-    this.onPacketList = on.filter((e) => e.p.onPacket !== undefined);
+    const packet = on.filter((e) => e.p.onPacket !== undefined);
+    this.onPacketByProto = Array.from({ length: 256 }, (_, p) => packet.filter((e) => e.p.ipProtos === undefined || e.p.ipProtos.includes(p)));
+    this.onPacketNonIp = packet.filter((e) => e.p.ipProtos === undefined);
     this.onFlowStartList = on.filter((e) => e.p.onFlowStart !== undefined);
     this.onFlowEndList = on.filter((e) => e.p.onFlowEnd !== undefined);
     this.onAppList = on.filter((e) => e.p.onApp !== undefined);

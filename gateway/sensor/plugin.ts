@@ -35,6 +35,11 @@ export interface PluginHost {
 export interface Plugin {
   /** Every decoded packet, after tracking. Keep it cheap: it runs on the hot path. */
   onPacket?(pv: PacketView, flow: Flow | null, dir: number, device: Device | null): void;
+  /**
+   * The IP protocols (IANA numbers) onPacket wants; the bus then skips the call for every other
+   * packet, non-IP frames included. Absent: every packet. Read once, when the plug-in is added.
+   */
+  readonly ipProtos?: readonly number[];
   onFlowStart?(flow: Flow): void;
   /** A flow ended (idle, closed, evicted, end of capture); counters and app fields are final. */
   onFlowEnd?(flow: Flow): void;

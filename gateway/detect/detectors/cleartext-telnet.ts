@@ -89,6 +89,7 @@ export const cleartextTelnet = plugin<CleartextTelnetConfig>({
     }
 
     return {
+      ipProtos: [IPPROTO.TCP],
       get evicted() { return reported.evicted; },
 
       onPacket(pv: PacketView, flow: Flow | null, dir: number): void {

@@ -125,6 +125,7 @@ export const floodAmplification = plugin<FloodAmplificationConfig>({
     /** Set when flows end for shutdown: the next tick ends every episode with its last numbers. */
 
     return Object.assign(floodHooks(table), {
+      ipProtos: [IPPROTO.UDP],
       onPacket(pv: PacketView, flow: Flow | null, dir: number): void {
         if (pv.ipProto !== IPPROTO.UDP || pv.srcPort < 0) return;
         if (portIndex[pv.dstPort]! >= 0) {

@@ -100,6 +100,7 @@ export const floodSyn = plugin<FloodSynConfig>({
     };
 
     return Object.assign(floodHooks(syns, synAcks), {
+      ipProtos: [IPPROTO.TCP],
       onPacket(pv: PacketView, flow: Flow | null, dir: number): void {
         if (pv.ipProto !== IPPROTO.TCP || pv.srcPort < 0) return;
         const fl = pv.tcpFlags & (TCP_SYN | TCP_ACK | TCP_RST);

@@ -75,6 +75,7 @@ export const floodUdp = plugin<FloodUdpConfig>({
     /** Set when flows end for shutdown: the next tick ends every episode with its last numbers. */
 
     return Object.assign(floodHooks(table), {
+      ipProtos: [IPPROTO.UDP],
       onPacket(pv: PacketView, flow: Flow | null, dir: number): void {
         // Every UDP datagram and fragment (later fragments have no ports but carry the bytes).
         if (pv.ipProto !== IPPROTO.UDP || isGroupDestination(pv)) return;
