@@ -28,6 +28,34 @@ const incomplete: StreamParse<HttpRequest> = Object.freeze({ status: 'incomplete
 /** One header field line `buf[nameStart, lineEnd)` whose colon is at `colon` (no line end included). */
 export type HeaderFieldVisitor = (buf: Buffer, nameStart: number, colon: number, lineEnd: number) => void;
 
+/** readHeaderFields: the blank line did not come before `limit`. */
+export const HEAD_INCOMPLETE = -1;
+/** readHeaderFields: a field line without a valid name and colon. */
+export const HEAD_MALFORMED = -2;
+
+/**
+ * Reads the header fields that start at `buf[p]`, one a line, up to the empty line that ends them
+ * (RFC 9112 §5; a lone LF ends a line too, §2.2), telling `onField` of each (`buf[lineStart, colon)`
+ * is the name, the value runs to `lineEnd`); obs-fold continuation lines (§5.2) are skipped. Returns
+ * the offset after the empty line, HEAD_INCOMPLETE, or HEAD_MALFORMED. Requests and responses share it.
+ */
+export function readHeaderFields(buf: Buffer, p: number, limit: number, onField: HeaderFieldVisitor): number {
+  for (;;) {
+    const lineStart = p;
+    while (p < limit && buf[p] !== LF) p++;
+    if (p === limit) return HEAD_INCOMPLETE;
+    const lf = p;
+    p++;
+    const lineEnd = lf > lineStart && buf[lf - 1] === CR ? lf - 1 : lf;
+    if (lineEnd === lineStart) return p;
+    const first = buf[lineStart]!;
+    if (first === SP || first === HT) continue;
+    const colon = headerField(buf, lineStart, lineEnd);
+    if (colon < 0) return HEAD_MALFORMED;
+    onField(buf, lineStart, colon, lineEnd);
+  }
+}
+
 /**
  * Parse the request head that starts at `buf[off]` and ends before `end`.
  * - ok: `end` is the offset just after the blank line that ends the head (the body, if any, follows);
@@ -78,24 +106,14 @@ export function parseHttpRequest(buf: Buffer, off: number, end: number, onField?
 
   let host: string | null = null;
   let userAgent: string | null = null;
-  // Header fields, one a line, until an empty line (RFC 9112 §5). Bounded by `limit`.
-  for (;;) {
-    const lineStart = p;
-    while (p < limit && buf[p] !== LF) p++;
-    if (p === limit) return outOfBytes();
-    const lf = p;
-    p++;
-    const lineEnd = lf > lineStart && buf[lf - 1] === CR ? lf - 1 : lf;
-    if (lineEnd === lineStart) break;
-    const first = buf[lineStart]!;
-    // RFC 9112 §5.2: obs-fold continuation line; the gateway does not need folded values.
-    if (first === SP || first === HT) continue;
-    const h = headerField(buf, lineStart, lineEnd);
-    if (h < 0) return malformed();
-    if (onField !== undefined) onField(buf, lineStart, h, lineEnd);
-    if (host === null && headerNameIs(buf, lineStart, h, 'host')) host = fieldValue(buf, h + 1, lineEnd);
-    else if (userAgent === null && headerNameIs(buf, lineStart, h, 'user-agent')) userAgent = fieldValue(buf, h + 1, lineEnd);
-  }
+  const r = readHeaderFields(buf, p, limit, (b, lineStart, colon, lineEnd) => {
+    onField?.(b, lineStart, colon, lineEnd);
+    if (host === null && headerNameIs(b, lineStart, colon, 'host')) host = fieldValue(b, colon + 1, lineEnd);
+    else if (userAgent === null && headerNameIs(b, lineStart, colon, 'user-agent')) userAgent = fieldValue(b, colon + 1, lineEnd);
+  });
+  if (r === HEAD_INCOMPLETE) return outOfBytes();
+  if (r === HEAD_MALFORMED) return malformed();
+  p = r;
   return {
     status: 'ok',
     value: {

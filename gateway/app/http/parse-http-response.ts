@@ -2,7 +2,7 @@
 // header field. Scans in place and copies only the version text; ok / incomplete / error.
 import { ev } from '../../common/events.js';
 import type { StreamParse } from '../parse-result.js';
-import { headerField, type HeaderFieldVisitor } from './parse-http-request.js';
+import { HEAD_INCOMPLETE, HEAD_MALFORMED, readHeaderFields, type HeaderFieldVisitor } from './parse-http-request.js';
 
 /** A response's status line. */
 export interface HttpResponseHead {
@@ -13,7 +13,6 @@ export interface HttpResponseHead {
 }
 
 const SP = 0x20;
-const HT = 0x09;
 const CR = 0x0d;
 const LF = 0x0a;
 /** "HTTP/1." then one digit: the status line of an HTTP/1.x response (RFC 9112 §2.3). */
@@ -60,21 +59,10 @@ export function parseHttpResponse(buf: Buffer, off: number, end: number, onField
   if (p === end) return incomplete;
   p++;
 
-  // Header fields, one a line, until an empty line (RFC 9112 §5).
-  for (;;) {
-    const lineStart = p;
-    while (p < end && buf[p] !== LF) p++;
-    if (p === end) return incomplete;
-    const lf = p;
-    p++;
-    const lineEnd = lf > lineStart && buf[lf - 1] === CR ? lf - 1 : lf;
-    if (lineEnd === lineStart) break;
-    const first = buf[lineStart]!;
-    if (first === SP || first === HT) continue;
-    const colon = headerField(buf, lineStart, lineEnd);
-    if (colon < 0) return malformed();
-    if (onField !== undefined) onField(buf, lineStart, colon, lineEnd);
-  }
+  const r = readHeaderFields(buf, p, end, onField ?? noField);
+  if (r === HEAD_INCOMPLETE) return incomplete;
+  if (r === HEAD_MALFORMED) return malformed();
+  p = r;
   return { status: 'ok', value: { version: buf.toString('latin1', off, off + VERSION_LEN), status }, end: p };
 }
 
@@ -85,3 +73,5 @@ function isDigit(c: number): boolean {
 function malformed(): StreamParse<HttpResponseHead> {
   return { status: 'error', event: -ev('decoder.http.response_malformed') };
 }
+
+function noField(): void {}
