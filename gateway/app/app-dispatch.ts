@@ -73,6 +73,13 @@ export function udpAppTable(maxDnsRecords = DEFAULT_MAX_DNS_RECORDS): readonly U
   ];
 }
 
+const DEFAULT_UDP_TABLE = udpAppTable();
+
+/** The UDP module the table gives a datagram by its ports (destination first), or undefined: for tools that classify frames. */
+export function udpModuleFor(srcPort: number, dstPort: number): UdpAppModule | undefined {
+  return DEFAULT_UDP_TABLE.find((m) => m.ports.includes(dstPort)) ?? DEFAULT_UDP_TABLE.find((m) => m.ports.includes(srcPort));
+}
+
 /** Where an AppFlow is. Ordered so that one comparison sends the finished kinds away. */
 export const enum St {
   Undecided = 0,

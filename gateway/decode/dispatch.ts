@@ -34,26 +34,4 @@ export const IPPROTO = {
   EXP2: 254,
 } as const;
 
-/** Application parsers selected by UDP port (IANA "Service Name and Transport Protocol Port Number Registry"). */
-export const enum UdpApp {
-  None = 0,
-  Dns = 1,
-  Mdns = 2,
-  DhcpV4 = 3,
-  DhcpV6 = 4,
-  Ssdp = 5,
-}
 
-/** UDP port → application parser, as a flat table indexed by port (no hashing on the hot path). */
-export const UDP_APP_BY_PORT: Uint8Array = (() => {
-  const t = new Uint8Array(65536);
-  t[53] = UdpApp.Dns; // domain
-  t[5353] = UdpApp.Mdns; // mdns, RFC 6762
-  t[5355] = UdpApp.Dns; // LLMNR, RFC 4795, same wire format
-  t[67] = UdpApp.DhcpV4; // bootps
-  t[68] = UdpApp.DhcpV4; // bootpc
-  t[546] = UdpApp.DhcpV6; // dhcpv6-client
-  t[547] = UdpApp.DhcpV6; // dhcpv6-server
-  t[1900] = UdpApp.Ssdp; // ssdp
-  return t;
-})();

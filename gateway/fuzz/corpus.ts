@@ -5,7 +5,8 @@ import { join, relative, resolve } from 'node:path';
 import { detectFormat, openCapture } from '../capture/open-capture.js';
 import { packageRoot } from '../common/package-root.js';
 import { decodeFrame, DEFAULT_DECODE_LIMITS } from '../decode/decode-frame.js';
-import { IPPROTO, UDP_APP_BY_PORT } from '../decode/dispatch.js';
+import { udpModuleFor } from '../app/app-dispatch.js';
+import { IPPROTO } from '../decode/dispatch.js';
 import { PacketView } from '../decode/packet-view.js';
 import { demoFrames } from '../demo/demo-network.js';
 import { builtCaptures } from './seed-captures.js';
@@ -57,7 +58,7 @@ export function defaultFixturesDir(): string {
 /** What a frame is, coarsely: frames of one kind add little to each other as seeds. */
 function frameKind(pv: PacketView, linkType: number, r: number): string {
   let app = '';
-  if (pv.ipProto === IPPROTO.UDP && pv.srcPort >= 0) app = String(UDP_APP_BY_PORT[pv.dstPort] || UDP_APP_BY_PORT[pv.srcPort] || 'udp');
+  if (pv.ipProto === IPPROTO.UDP && pv.srcPort >= 0) app = udpModuleFor(pv.srcPort, pv.dstPort)?.name ?? 'udp';
   else if (pv.ipProto === IPPROTO.TCP && pv.srcPort >= 0) {
     const port = TCP_APP_PORTS.has(pv.dstPort) ? pv.dstPort : TCP_APP_PORTS.has(pv.srcPort) ? pv.srcPort : 0;
     app = `${port}/${pv.payloadLen > 0 ? 'data' : pv.tcpFlags}`;

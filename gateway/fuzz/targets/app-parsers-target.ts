@@ -7,7 +7,8 @@ import { parseHttpRequest } from '../../app/http/parse-http-request.js';
 import { parseLldp } from '../../app/lldp/parse-lldp.js';
 import { parseSsdp } from '../../app/ssdp/parse-ssdp.js';
 import { DEFAULT_DECODE_LIMITS, decodeFrame } from '../../decode/decode-frame.js';
-import { ETHERTYPE, IPPROTO, UDP_APP_BY_PORT, UdpApp } from '../../decode/dispatch.js';
+import { udpModuleFor } from '../../app/app-dispatch.js';
+import { ETHERTYPE, IPPROTO } from '../../decode/dispatch.js';
 import { PacketView } from '../../decode/packet-view.js';
 import { parseNdp } from '../../decode/transport/icmpv6.js';
 import type { SeededRandom } from '../../synth/seeded-random.js';
@@ -52,8 +53,9 @@ function appSeeds(corpus: Corpus): { parser: number; data: Buffer }[] {
     else if (pv.ipProto === IPPROTO.ICMPV6 && pv.icmpType >= 133 && pv.icmpType <= 137) out.push({ parser: ID.ndp!, data: f.data.subarray(pv.l4Off, pv.l4End) });
     else if (pv.payloadLen <= 0) continue;
     else if (pv.ipProto === IPPROTO.UDP) {
-      const app: UdpApp = UDP_APP_BY_PORT[pv.dstPort] || UDP_APP_BY_PORT[pv.srcPort];
-      const parser = app === UdpApp.Dns || app === UdpApp.Mdns ? ID.dns : app === UdpApp.DhcpV4 ? ID.dhcp : app === UdpApp.DhcpV6 ? ID.dhcpv6 : app === UdpApp.Ssdp ? ID.ssdp : undefined;
+      // The module the sensor's dispatch table picks for these ports, then its parser here.
+      const app = udpModuleFor(pv.srcPort, pv.dstPort)?.name;
+      const parser = app === 'dns' || app === 'mdns' || app === 'llmnr' ? ID.dns : app === 'dhcp' ? ID.dhcp : app === 'dhcpv6' ? ID.dhcpv6 : app === 'ssdp' ? ID.ssdp : undefined;
       if (parser !== undefined) out.push({ parser, data: payload() });
     } else if (pv.ipProto === IPPROTO.TCP) {
       const p = payload();
