@@ -1,9 +1,11 @@
 // ESLint flat config: @eslint/js recommended + typescript-eslint recommendedTypeChecked, run by
-// `npm run lint` (and so by `npm test`'s pretest) with --max-warnings 0.
+// `npm run lint` (`eslint -c test/eslint.config.js .`, and so by `npm test`'s pretest) with
+// --max-warnings 0. It sits in test/ because the project's top level is fixed.
 //
 // Type information comes from the project service: each file is checked against the nearest
 // tsconfig.json, i.e. the root one for gateway/ and policies/, test/tsconfig.json for test/, and
 // dashboard/tsconfig.json (DOM lib, Bundler resolution) for dashboard/src/.
+import { resolve } from 'node:path';
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import { defineConfig } from 'eslint/config';
@@ -81,7 +83,8 @@ export default defineConfig(
           // tsconfig includes only src/). It gets the default project.
           allowDefaultProject: ['dashboard/vite.config.ts'],
         },
-        tsconfigRootDir: import.meta.dirname,
+        // This file lives in test/ (the project's top level is fixed); the projects are the root's.
+        tsconfigRootDir: resolve(import.meta.dirname, '..'),
       },
     },
     plugins: {
