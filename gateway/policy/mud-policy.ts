@@ -79,13 +79,17 @@ export class MudPolicy implements Plugin {
     private readonly fetcher: ProfileFetcher | null = null,
     private readonly log: PolicyLog = () => {},
   ) {
-    host.devices.addListener({
-      onDeviceChange: (d, field) => {
-        if (field === 'mudUrl') this.bindDevice(d, d.lastSeen);
-        else if (field === 'ips') this.deviceAddresses(d);
-      },
-    });
-    host.dns.addListener((name, addr, family, expires, ts) => this.dnsAnswer(name, addr, family, expires, ts));
+  }
+
+  /** A device announced a MUD URL (bind its profile) or got an address (tell the enforcer). */
+  onDeviceChange(d: Device, field: keyof Device): void {
+    if (field === 'mudUrl') this.bindDevice(d, d.lastSeen);
+    else if (field === 'ips') this.deviceAddresses(d);
+  }
+
+  /** A DNS answer: names in the profiles' ACLs learn their addresses. */
+  onDnsAnswer(name: string, addr: AddrKey, family: 4 | 6, expires: number, ts: number): void {
+    this.dnsAnswer(name, addr, family, expires, ts);
   }
 
   /** The compiled policy of a device, if it has one. */

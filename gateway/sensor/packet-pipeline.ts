@@ -50,7 +50,8 @@ export class Pipeline {
         onFlowStart: (f) => bus.flowStart(f),
         onFlowEnd: (f) => { if (f.app !== null) app.end(f, this.pv); bus.flowEnd(f); },
       });
-      this.devices.addListener({ onDeviceNew: (d) => bus.deviceNew(d, d.firstSeen) });
+      this.devices.addListener({ onDeviceNew: (d) => bus.deviceNew(d, d.firstSeen), onDeviceChange: (d, field) => bus.deviceChange(d, field) });
+      this.dns.addListener((name, addr, family, expires, ts) => bus.dnsAnswer(name, addr, family, expires, ts));
     } else {
       this.flows.addListener({ onFlowEnd: (f) => { if (f.app !== null) app.end(f, this.pv); } });
     }

@@ -2,6 +2,7 @@
 // a fault boundary (Suricata's exception policy: a plug-in that throws is counted and, past a limit,
 // switched off; capture, decoding and every other plug-in go on), and samples the time each
 // plug-in takes so `edgeward bench` and /metrics can say what every plug-in costs.
+import type { AddrKey } from '../track/dns-cache.js';
 import type { RuleId } from '../alerts/rules.js';
 import type { AppRecord } from '../app/app-record.js';
 import { ev, type DecodeCounters } from '../common/events.js';
@@ -25,7 +26,7 @@ export interface BusConfig {
 export const BUS_DEFAULTS: Readonly<BusConfig> = Object.freeze({ faultLimit: 10, faultWindowSeconds: 60, faultAlertSeconds: 60, costSampleEvery: 64 });
 
 /** Which hook a fault came from. */
-export type HookName = 'onPacket' | 'onFlowStart' | 'onFlowEnd' | 'onApp' | 'onDeviceNew' | 'onTick' | 'onFinish';
+export type HookName = 'onPacket' | 'onFlowStart' | 'onFlowEnd' | 'onApp' | 'onDeviceNew' | 'onDeviceChange' | 'onDnsAnswer' | 'onTick' | 'onFinish';
 
 /** One plug-in on the bus, with its fault and cost counters. */
 export class BusEntry {
@@ -75,6 +76,8 @@ export class PluginBus {
   private onFlowEndList: BusEntry[] = [];
   private onAppList: BusEntry[] = [];
   private onDeviceNewList: BusEntry[] = [];
+  private onDeviceChangeList: BusEntry[] = [];
+  private onDnsAnswerList: BusEntry[] = [];
   private onTickList: BusEntry[] = [];
   private onFinishList: BusEntry[] = [];
   private readonly mask: number;
@@ -159,6 +162,18 @@ export class PluginBus {
     }
   }
 
+  deviceChange(d: Device, field: keyof Device): void {
+    for (const e of this.onDeviceChangeList) {
+      try { e.p.onDeviceChange!(d, field); } catch (err) { this.fault(e, 'onDeviceChange', err); }
+    }
+  }
+
+  dnsAnswer(name: string, addr: AddrKey, family: 4 | 6, expiresTs: number, ts: number): void {
+    for (const e of this.onDnsAnswerList) {
+      try { e.p.onDnsAnswer!(name, addr, family, expiresTs, ts); } catch (err) { this.fault(e, 'onDnsAnswer', err); }
+    }
+  }
+
   /** Once a second of packet time (a capture with long gaps makes many): sampled like the others. */
   tick(now: number): void {
     if (now > this.now) this.now = now;
@@ -236,6 +251,8 @@ export class PluginBus {
     this.onFlowEndList = on.filter((e) => e.p.onFlowEnd !== undefined);
     this.onAppList = on.filter((e) => e.p.onApp !== undefined);
     this.onDeviceNewList = on.filter((e) => e.p.onDeviceNew !== undefined);
+    this.onDeviceChangeList = on.filter((e) => e.p.onDeviceChange !== undefined);
+    this.onDnsAnswerList = on.filter((e) => e.p.onDnsAnswer !== undefined);
     this.onTickList = on.filter((e) => e.p.onTick !== undefined);
     this.onFinishList = on.filter((e) => e.p.onFinish !== undefined);
   }

@@ -10,7 +10,7 @@ import type { DecodeCounters } from '../common/events.js';
 import type { PacketView } from '../decode/packet-view.js';
 import type { Device } from '../track/device.js';
 import type { DeviceInventory } from '../track/device-inventory.js';
-import type { DnsCache } from '../track/dns-cache.js';
+import type { AddrKey, DnsCache } from '../track/dns-cache.js';
 import type { Flow } from '../track/flow.js';
 import type { LocalNetworks } from '../track/local-networks.js';
 
@@ -52,6 +52,10 @@ export interface Plugin {
   onApp?(rec: AppRecord, pv: PacketView, flow: Flow | null, dir: number): void;
   /** A device seen for the first time. */
   onDeviceNew?(device: Device, ts: number): void;
+  /** A device's field changed (its MUD URL announced, an address learned: `field` says which). */
+  onDeviceChange?(device: Device, field: keyof Device): void;
+  /** The DNS cache took in an answer: `name` resolved to `addr` until `expiresTs` (packet time, µs). */
+  onDnsAnswer?(name: string, addr: AddrKey, family: 4 | 6, expiresTs: number, ts: number): void;
   /** Once per second of packet time: expire state, close windows. */
   onTick?(now: number): void;
   /**

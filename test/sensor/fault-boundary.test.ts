@@ -69,6 +69,25 @@ describe('fault boundary in replay', () => {
     expect(faulty.sensor.costs().find((c) => c.name === 'planted')).toMatchObject({ enabled: false, faults: limit });
   });
 
+  it('device-change and DNS-answer hooks are inside the boundary too', async () => {
+    const file = '../shared/fixtures/pcap/iot-sentinel/HueBridge/Setup-A-1-STA.pcap';
+    const clean = await replayCapture(file, { config: PIPELINE_DEFAULTS, topFlows: 0 });
+    const seen = { dns: 0, change: 0 };
+    const thrower: PluginFactory = {
+      name: 'thrower', rules: [],
+      create: () => ({
+        onDnsAnswer() { seen.dns++; throw new Error('dns'); },
+        onDeviceChange() { seen.change++; throw new Error('change'); },
+      }),
+    };
+    const r = await replayCapture(file, { config: pipelineConfig({ sensor: { faultLimit: 1_000_000 } }), topFlows: 0, detect: { extraPlugins: [thrower] } });
+    expect(seen.dns).toBeGreaterThan(0);
+    expect(seen.change).toBeGreaterThan(0);
+    expect(r.sensor.bus.entries.find((e) => e.name === 'thrower')!.faults).toBe(seen.dns + seen.change);
+    expect(r.summary.packets).toBe(clean.summary.packets);
+    expect(rows(r.summary.alerts)).toEqual(rows(clean.summary.alerts));
+  });
+
   it('faults spread wider than the window never switch a plug-in off', () => {
     const cfg = pipelineConfig({ sensor: { faultLimit: 3, faultWindowSeconds: 1 } });
     let calls = 0;

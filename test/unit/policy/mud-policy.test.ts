@@ -36,6 +36,9 @@ function setup(cfg: Partial<PolicyConfig>) {
   const store = new ProfileStore();
   store.bind(BOUND, fixture('mud/nist-mud/mudfile-dns-test.json'));
   const policy = new MudPolicy(host, { ...POLICY_DEFAULTS, mode: 'enforce', ...cfg }, store, enforcement);
+  // What the sensor's bus does: device changes and DNS answers reach the plug-in's hooks.
+  devices.addListener({ onDeviceChange: (d, field) => policy.onDeviceChange(d, field) });
+  dns.addListener((name, addr, family, expires, ts) => policy.onDnsAnswer(name, addr, family, expires, ts));
   return { devices, dns, alerts, calls, policy };
 }
 
