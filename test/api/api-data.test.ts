@@ -170,13 +170,18 @@ describe('stats for the charts', () => {
 describe('health and metrics', () => {
   it('answers health without a token and Prometheus text with one', async () => {
     const h = (await (await t.api('/api/v1/health')).json()) as { status: string; packets: number };
-    expect(h).toMatchObject({ status: 'ok', packets: 9 });
+    expect(h).toMatchObject({ status: 'ok', packets: 9, sensor: { status: 'ok', disabled: [], faults: 0 } });
     const res = await t.api('/metrics', { token: t.tokens.analyst });
     expect(res.status).toBe(200);
     const text = await res.text();
     expect(text).toMatch(/^edgeward_packets_total 9$/m);
     expect(text).toMatch(new RegExp(`^edgeward_device_packets_total\\{mac="${bound}",direction="tx"\\} 3$`, 'm'));
     expect(text).toMatch(/^edgeward_alerts_total\{rule="device.new",severity="low"\} 3$/m);
+    // Every plug-in of the sensor, with its faults, on/off state, time and state held.
+    expect(text).toMatch(/^edgeward_plugin_faults_total\{plugin="scanPort"\} 0$/m);
+    expect(text).toMatch(/^edgeward_plugin_enabled\{plugin="mudPolicy"\} 1$/m);
+    expect(text).toMatch(/^edgeward_plugin_state_entries\{plugin="deviceNew"\} \d+$/m);
+    expect(text).toMatch(/^edgeward_plugin_seconds_total\{plugin="trafficMeter"\} [\d.e-]+$/m);
     expect((await t.api('/metrics')).status).toBe(401);
   });
 });
