@@ -237,12 +237,8 @@ export function differenceText(d: AceDifference): string {
  * held for the peer address at the flow's time (the same answers the policy's name sets are fed).
  */
 export function policyAddressTest(policy: CompiledPolicy, peerNames: readonly string[] = [], deviceNames: readonly string[] = []): AddressTest {
-  const sets = new Map<AddressRef, PrefixSet>();
-  const setOf = (ref: AddressRef): PrefixSet => {
-    let s = sets.get(ref);
-    if (s === undefined) sets.set(ref, (s = new PrefixSet(policy.classPrefixes(ref))));
-    return s;
-  };
+  // The policy's own cached sets: this runs for every denied flow the recorder explains.
+  const setOf = (ref: Exclude<AddressRef, { kind: 'dns' }>): PrefixSet => policy.classSet(ref);
   const norm = (n: string): string => (n.endsWith('.') ? n.slice(0, -1) : n).toLowerCase();
   const peerSet = new Set(peerNames.map(norm));
   const devSet = new Set(deviceNames.map(norm));

@@ -95,6 +95,14 @@ export class CompiledPolicy {
       }
       return set;
     }
+    return this.classSet(ref);
+  }
+
+  /**
+   * The prefix set a non-DNS address condition stands for, built once and kept current as the
+   * context's peers change (the explainer asks for it at every denied flow: no re-parsing).
+   */
+  classSet(ref: Exclude<AddressRef, { kind: 'dns' }>): PrefixSet {
     const key = classKey(ref, this.authority, this.mudUrl);
     let set = this.classSets.get(key);
     if (!set) {
