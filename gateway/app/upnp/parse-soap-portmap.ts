@@ -113,12 +113,3 @@ export function parseSoapPortMapping(b: Buffer): PortMapping | null {
   const named = h.action !== null && h.service !== null ? { action: h.action, service: h.service } : null;
   return soapPortMapping(body, named, r.value.uri);
 }
-
-/** Whether a request held in `b` is complete: its head parsed and Content-Length body bytes held (or it is not HTTP). */
-export function soapRequestComplete(b: Buffer): boolean {
-  const r = parseHttpRequest(b, 0, b.length);
-  if (r.status === 'error') return true;
-  if (r.status === 'incomplete') return false;
-  const h = soapHead(b, r.end);
-  return h.contentLength < 0 ? false : b.length >= r.end + h.contentLength;
-}

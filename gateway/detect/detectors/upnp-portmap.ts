@@ -4,8 +4,7 @@
 // records (gateway/app/upnp/ over the HTTP module, gateway/app/natpmp/); it parses no payload.
 import { Family } from '../../decode/packet-view.js';
 import type { AppRecord, PortMapping } from '../../app/app-record.js';
-import { NATPMP_PORT, parseNatPmpOrPcp } from '../../app/natpmp/parse-natpmp.js';
-import { parseSoapPortMapping } from '../../app/upnp/parse-soap-portmap.js';
+import { NATPMP_PORT } from '../../app/natpmp/parse-natpmp.js';
 import type { PacketView } from '../../decode/packet-view.js';
 import type { Flow } from '../../track/flow.js';
 import { flowFields, packetFields } from '../../sensor/alert-fields.js';
@@ -24,9 +23,6 @@ export const UPNP_PORTMAP_DEFAULTS: Readonly<UpnpPortmapConfig> = Object.freeze(
   reportDeletes: false,
 });
 
-// The parsers live in gateway/app/natpmp/ and gateway/app/upnp/; re-exported for existing importers.
-export { NATPMP_PORT, parseNatPmpOrPcp, parseSoapPortMapping };
-export type { PortMapping };
 
 // ---------------------------------------------------------------- the detector
 

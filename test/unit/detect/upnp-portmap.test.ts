@@ -7,8 +7,10 @@ import type { PacketView } from '../../../gateway/decode/packet-view.js';
 import { describe, expect, it } from 'vitest';
 import { pipelineConfig } from '../../../gateway/sensor/sensor-config.js';
 import { parseIpv4, parseMac } from '../../../gateway/common/address-text.js';
+import { parseNatPmpOrPcp } from '../../../gateway/app/natpmp/parse-natpmp.js';
+import { parseSoapPortMapping } from '../../../gateway/app/upnp/parse-soap-portmap.js';
 import {
-  parseNatPmpOrPcp, parseSoapPortMapping, upnpPortmap, UPNP_PORTMAP_DEFAULTS, type UpnpPortmapConfig, type UpnpPortmapDetector,
+  upnpPortmap, UPNP_PORTMAP_DEFAULTS, type UpnpPortmapConfig, type UpnpPortmapDetector,
 } from '../../../gateway/detect/detectors/upnp-portmap.js';
 import { replayCapture } from '../../../gateway/replay/replay.js';
 import { Flow } from '../../../gateway/track/flow.js';
