@@ -72,22 +72,10 @@ export function readClientHello(buf: Buffer, s: number, e: number): ClientHelloI
   const cmLen = buf[p++]!;
   if (cmLen < 1 || e - p < cmLen) return bad;
   p += cmLen;
-  // RFC 5246 §7.4.1.2: no extensions at all, or a block that fills the rest exactly.
-  if (p === e) return h;
-  if (e - p < 2 || u16(buf, p) !== e - p - 2) return bad;
-  p += 2;
   let seenSni = false, seenAlpn = false, seenVersions = false, seenSigs = false, seenGroups = false;
-  // Bounded: every pass consumes at least the 4-byte extension header. RFC 8446 §4.2: an extension
-  // appears at most once; when one repeats the first counts (and both are listed).
-  while (p < e) {
-    if (e - p < 4) return bad;
-    const type = u16(buf, p);
-    const len = u16(buf, p + 2);
-    const v = p + 4;
-    const ve = v + len;
-    if (ve > e) return bad;
-    h.extensions.push(type);
-    let r = 0;
+  // RFC 8446 §4.2: an extension appears at most once; when one repeats the first counts (and both are listed).
+  const r = readExtensions(buf, p, e, h.extensions, (type, v, ve) => {
+    const len = ve - v;
     if (type === TlsExt.SERVER_NAME && !seenSni) {
       seenSni = true;
       const sni = readServerName(buf, v, ve);
@@ -95,7 +83,7 @@ export function readClientHello(buf: Buffer, s: number, e: number): ClientHelloI
       h.sni = sni;
     } else if (type === TlsExt.ALPN && !seenAlpn) {
       seenAlpn = true;
-      r = readAlpn(buf, v, ve, h.alpn);
+      return readAlpn(buf, v, ve, h.alpn);
     } else if (type === TlsExt.SUPPORTED_VERSIONS && !seenVersions) {
       seenVersions = true;
       // ClientHello form: versions<2..254>, one length byte.
@@ -103,15 +91,14 @@ export function readClientHello(buf: Buffer, s: number, e: number): ClientHelloI
       for (let i = v + 1; i < ve; i += 2) h.supportedVersions.push(u16(buf, i));
     } else if (type === TlsExt.SIGNATURE_ALGORITHMS && !seenSigs) {
       seenSigs = true;
-      r = readU16List(buf, v, ve, h.signatureAlgorithms);
+      return readU16List(buf, v, ve, h.signatureAlgorithms);
     } else if (type === TlsExt.SUPPORTED_GROUPS && !seenGroups) {
       seenGroups = true;
-      r = readU16List(buf, v, ve, h.groups);
+      return readU16List(buf, v, ve, h.groups);
     }
-    if (r < 0) return r;
-    p = ve;
-  }
-  return h;
+    return 0;
+  });
+  return r < 0 ? r : h;
 }
 
 /**
@@ -129,17 +116,8 @@ export function readServerHello(buf: Buffer, s: number, e: number): ServerHelloI
   p += sidLen;
   const h: ServerHelloInfo = { legacyVersion: u16(buf, s), selectedVersion: null, cipher: u16(buf, p), extensions: [], alpn: null };
   p += 3; // cipher_suite, legacy_compression_method
-  if (p === e) return h;
-  if (e - p < 2 || u16(buf, p) !== e - p - 2) return bad;
-  p += 2;
-  while (p < e) {
-    if (e - p < 4) return bad;
-    const type = u16(buf, p);
-    const len = u16(buf, p + 2);
-    const v = p + 4;
-    const ve = v + len;
-    if (ve > e) return bad;
-    h.extensions.push(type);
+  const r = readExtensions(buf, p, e, h.extensions, (type, v, ve) => {
+    const len = ve - v;
     if (type === TlsExt.SUPPORTED_VERSIONS && h.selectedVersion === null) {
       // ServerHello form: one selected_version (RFC 8446 §4.2.1).
       if (len !== 2) return bad;
@@ -147,13 +125,38 @@ export function readServerHello(buf: Buffer, s: number, e: number): ServerHelloI
     } else if (type === TlsExt.ALPN && h.alpn === null) {
       // RFC 7301 §3.1: the server's list holds exactly one name; the first is taken.
       const names: string[] = [];
-      const r = readAlpn(buf, v, ve, names);
-      if (r < 0) return r;
+      const a = readAlpn(buf, v, ve, names);
+      if (a < 0) return a;
       h.alpn = names[0] ?? null;
     }
+    return 0;
+  });
+  return r < 0 ? r : h;
+}
+
+/**
+ * Walks a hello's extensions block from `p` to `e` (RFC 5246 §7.4.1.2, RFC 8446 §4.2: no block at
+ * all, or one that fills the rest exactly), listing each type in `types` and handing its body
+ * `[v, ve)` to `each`. Bounded: every step consumes at least the 4-byte extension header. Returns 0,
+ * the first negated event `each` returns, or `decoder.tls.malformed`.
+ */
+function readExtensions(buf: Buffer, p: number, e: number, types: number[], each: (type: number, v: number, ve: number) => number): number {
+  const bad = -ev('decoder.tls.malformed');
+  if (p === e) return 0;
+  if (e - p < 2 || u16(buf, p) !== e - p - 2) return bad;
+  p += 2;
+  while (p < e) {
+    if (e - p < 4) return bad;
+    const type = u16(buf, p);
+    const v = p + 4;
+    const ve = v + u16(buf, p + 2);
+    if (ve > e) return bad;
+    types.push(type);
+    const r = each(type, v, ve);
+    if (r < 0) return r;
     p = ve;
   }
-  return h;
+  return 0;
 }
 
 /** A list of 2-byte values with a 2-byte length (signature algorithms, groups). Returns 0 or a decode event. */
