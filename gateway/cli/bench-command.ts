@@ -129,6 +129,7 @@ function benchPolicy(devices: readonly { mac: string; packets: number }[], bind:
   store.loadDir(dir);
   const busiest = [...devices].sort((a, b) => b.packets - a.packets);
   const files = store.profiles().map((p) => p.file);
+  if (bind > 0 && files.length === 0) throw new UsageError(`--bind-busiest: no MUD profiles in ${dir}`);
   for (let i = 0; i < Math.min(bind, busiest.length); i++) store.bind(busiest[i]!.mac, files[i % files.length]!);
   return { config: POLICY_DEFAULTS, store };
 }

@@ -62,7 +62,8 @@ export interface PluginCost {
   lastError: string | null;
   /** Estimated nanoseconds per packet the sensor has seen (all hooks together). */
   nsPerPacket: number;
-  /** Entries its state holds, and approximate bytes. */
+  /** Whether it says what its state holds (stateSize); then the entries, and approximate bytes. */
+  tracksState: boolean;
   stateEntries: number;
   stateBytes: number;
 }
@@ -204,7 +205,7 @@ export class PluginBus {
       } catch (err) {
         this.fault(e, 'onTick', err);
       }
-      return { name: e.name, enabled: e.enabled, faults: e.faults, lastError: e.lastError, nsPerPacket: e.ns / pk, stateEntries: entries, stateBytes: bytes };
+      return { name: e.name, enabled: e.enabled, faults: e.faults, lastError: e.lastError, nsPerPacket: e.ns / pk, tracksState: e.p.stateSize !== undefined, stateEntries: entries, stateBytes: bytes };
     });
   }
 

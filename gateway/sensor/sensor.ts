@@ -39,6 +39,7 @@ export class Sensor {
   readonly pipeline: Pipeline;
   readonly bus: PluginBus;
   readonly host: PluginHost;
+  readonly alerts: AlertManager;
   /** The plug-in names in bus order (what the entry-point test compares). */
   readonly pluginNames: readonly string[];
   private nextTick = 0;
@@ -60,8 +61,6 @@ export class Sensor {
     for (const f of opts.plugins) this.bus.add(f.name, f.rules, f.create(this.host));
     this.pluginNames = this.bus.entries.map((e) => e.name);
   }
-
-  readonly alerts: AlertManager;
 
   /** The FrameSink to hand to a source. */
   readonly sink: FrameSink = (buf, off, capLen, origLen, ts, linkType, ifIndex) => {
@@ -98,7 +97,7 @@ export class Sensor {
   /** Entries held by each plug-in that says (bounded by their caps). */
   stateSizes(): Record<string, number> {
     const out: Record<string, number> = {};
-    for (const c of this.bus.costs()) if (c.stateEntries > 0 || this.bus.get(c.name)?.stateSize) out[c.name] = c.stateEntries;
+    for (const c of this.bus.costs()) if (c.tracksState) out[c.name] = c.stateEntries;
     return out;
   }
 
