@@ -10,6 +10,7 @@ import type { PacketView } from '../decode/packet-view.js';
 import type { Device } from '../track/device.js';
 import type { Flow } from '../track/flow.js';
 import type { Plugin } from './plugin.js';
+import { compileHookCalls, type CompiledHook, type HookClock } from './hook-calls.js';
 
 /** Fault boundary and cost sampling settings (config `sensor`). Fixed at start. */
 export interface BusConfig {
@@ -27,6 +28,12 @@ export const BUS_DEFAULTS: Readonly<BusConfig> = Object.freeze({ faultLimit: 10,
 
 /** Which hook a fault came from. */
 export type HookName = 'onPacket' | 'onFlowStart' | 'onFlowEnd' | 'onApp' | 'onDeviceNew' | 'onDeviceChange' | 'onDnsAnswer' | 'onTick' | 'onFinish';
+
+type PacketCalls = (pv: PacketView, flow: Flow | null, dir: number, dev: Device | null) => void;
+type FlowCalls = (f: Flow) => void;
+type AppCalls = (rec: AppRecord, pv: PacketView, flow: Flow | null, dir: number) => void;
+/** One hook's compiled calls: every call, and the sampled round that times each. */
+interface Calls<F> { readonly run: F; readonly timed: F }
 
 /** One plug-in on the bus, with its fault and cost counters. */
 export class BusEntry {
@@ -70,17 +77,23 @@ export interface PluginCost {
 
 export class PluginBus {
   readonly entries: BusEntry[] = [];
-  /** onPacket subscribers by IP protocol (0-255), and for frames without IP. */
-  private onPacketByProto: BusEntry[][] = [];
-  private onPacketNonIp: BusEntry[] = [];
-  private onFlowStartList: BusEntry[] = [];
-  private onFlowEndList: BusEntry[] = [];
-  private onAppList: BusEntry[] = [];
   private onDeviceNewList: BusEntry[] = [];
   private onDeviceChangeList: BusEntry[] = [];
   private onDnsAnswerList: BusEntry[] = [];
   private onTickList: BusEntry[] = [];
   private onFinishList: BusEntry[] = [];
+  /**
+   * The calls of the hot hooks, compiled (hook-calls.ts), untimed and timed; null where no enabled
+   * plug-in has the hook. onPacket by IP protocol (0-255: a plug-in may name the protocols it
+   * wants) and for frames without IP.
+   */
+  private packetByProto: (Calls<PacketCalls> | null)[] = [];
+  private packetNonIp: Calls<PacketCalls> | null = null;
+  private flowStartCalls: Calls<FlowCalls> | null = null;
+  private flowEndCalls: Calls<FlowCalls> | null = null;
+  private appCalls: Calls<AppCalls> | null = null;
+  /** The compiled calls are out of date (a plug-in added or switched off): compiled again before the next call. */
+  private stale = true;
   private readonly mask: number;
   private readonly scale: number;
   /** What one pair of performance.now() calls costs here, ms: taken off every timed call, or the timer itself would be billed ×sampleEvery. */
@@ -118,43 +131,38 @@ export class PluginBus {
   }
 
   packet(pv: PacketView, flow: Flow | null, dir: number, dev: Device | null): void {
+    if (this.stale) this.compile();
     this.packets++;
     if (pv.ts > this.now) this.now = pv.ts;
     const proto = pv.ipProto;
-    const list = proto >= 0 && proto < 256 ? this.onPacketByProto[proto]! : this.onPacketNonIp;
-    if (list.length === 0) return;
-    if ((++this.nPacket & this.mask) !== 0) {
-      for (let i = 0; i < list.length; i++) {
-        const e = list[i]!;
-        try { e.p.onPacket!(pv, flow, dir, dev); } catch (err) { this.fault(e, 'onPacket', err); }
-      }
-      return;
-    }
-    for (let i = 0; i < list.length; i++) {
-      const e = list[i]!;
-      const t0 = performance.now();
-      try { e.p.onPacket!(pv, flow, dir, dev); } catch (err) { this.fault(e, 'onPacket', err); }
-      e.ns += Math.max(0, performance.now() - t0 - this.timerMs) * this.scale;
-    }
+    const c = proto >= 0 && proto < 256 ? this.packetByProto[proto]! : this.packetNonIp;
+    if (c === null) return;
+    if ((++this.nPacket & this.mask) !== 0) c.run(pv, flow, dir, dev);
+    else c.timed(pv, flow, dir, dev);
   }
 
   flowStart(f: Flow): void {
-    this.flowHook(this.onFlowStartList, 'onFlowStart', f);
+    if (this.stale) this.compile();
+    const c = this.flowStartCalls;
+    if (c === null) return;
+    if ((++this.nFlow & this.mask) !== 0) c.run(f);
+    else c.timed(f);
   }
 
   flowEnd(f: Flow): void {
-    this.flowHook(this.onFlowEndList, 'onFlowEnd', f);
+    if (this.stale) this.compile();
+    const c = this.flowEndCalls;
+    if (c === null) return;
+    if ((++this.nFlow & this.mask) !== 0) c.run(f);
+    else c.timed(f);
   }
 
   app(rec: AppRecord, pv: PacketView, flow: Flow | null, dir: number): void {
-    const list = this.onAppList;
-    const timed = (++this.nApp & this.mask) === 0;
-    for (let i = 0; i < list.length; i++) {
-      const e = list[i]!;
-      const t0 = timed ? performance.now() : 0;
-      try { e.p.onApp!(rec, pv, flow, dir); } catch (err) { this.fault(e, 'onApp', err); }
-      if (timed) e.ns += Math.max(0, performance.now() - t0 - this.timerMs) * this.scale;
-    }
+    if (this.stale) this.compile();
+    const c = this.appCalls;
+    if (c === null) return;
+    if ((++this.nApp & this.mask) !== 0) c.run(rec, pv, flow, dir);
+    else c.timed(rec, pv, flow, dir);
   }
 
   deviceNew(d: Device, ts: number): void {
@@ -209,17 +217,6 @@ export class PluginBus {
     });
   }
 
-  private flowHook(list: BusEntry[], hook: 'onFlowStart' | 'onFlowEnd', f: Flow): void {
-    if (list.length === 0) return;
-    const timed = (++this.nFlow & this.mask) === 0;
-    for (let i = 0; i < list.length; i++) {
-      const e = list[i]!;
-      const t0 = timed ? performance.now() : 0;
-      try { e.p[hook]!(f); } catch (err) { this.fault(e, hook, err); }
-      if (timed) e.ns += Math.max(0, performance.now() - t0 - this.timerMs) * this.scale;
-    }
-  }
-
   /** Counts a fault; past the limit within the window, switches the plug-in off. */
   private fault(e: BusEntry, hook: HookName, err: unknown): void {
     const ts = this.now;
@@ -245,17 +242,38 @@ export class PluginBus {
   /** Rebuilds the hook lists from the enabled plug-ins (new arrays: a loop under way keeps its own). */
   private relist(): void {
     const on = this.entries.filter((e) => e.enabled);
-    const packet = on.filter((e) => e.p.onPacket !== undefined);
-    this.onPacketByProto = Array.from({ length: 256 }, (_, p) => packet.filter((e) => e.p.ipProtos === undefined || e.p.ipProtos.includes(p)));
-    this.onPacketNonIp = packet.filter((e) => e.p.ipProtos === undefined);
-    this.onFlowStartList = on.filter((e) => e.p.onFlowStart !== undefined);
-    this.onFlowEndList = on.filter((e) => e.p.onFlowEnd !== undefined);
-    this.onAppList = on.filter((e) => e.p.onApp !== undefined);
     this.onDeviceNewList = on.filter((e) => e.p.onDeviceNew !== undefined);
     this.onDeviceChangeList = on.filter((e) => e.p.onDeviceChange !== undefined);
     this.onDnsAnswerList = on.filter((e) => e.p.onDnsAnswer !== undefined);
     this.onTickList = on.filter((e) => e.p.onTick !== undefined);
     this.onFinishList = on.filter((e) => e.p.onFinish !== undefined);
+    this.stale = true;
+  }
+
+  /** Compiles the hot hooks' calls from the enabled plug-ins (the first packet after a change of the list). */
+  private compile(): void {
+    this.stale = false;
+    const on = this.entries.filter((e) => e.enabled);
+    const packet = on.filter((e) => e.p.onPacket !== undefined);
+    const fault = (e: BusEntry, hook: HookName, err: unknown) => this.fault(e, hook, err);
+    const clock: HookClock = { timerMs: this.timerMs, scale: this.scale };
+    const calls = <F>(hook: CompiledHook, list: BusEntry[]): Calls<F> | null => {
+      const run = compileHookCalls(hook, list, fault), timed = compileHookCalls(hook, list, fault, clock);
+      return run === null || timed === null ? null : { run: run as F, timed: timed as F };
+    };
+    // Compiled once per distinct list: most IP protocols share the list of plug-ins that take every packet.
+    const byNames = new Map<string, Calls<PacketCalls> | null>();
+    const packetCalls = (list: BusEntry[]): Calls<PacketCalls> | null => {
+      const key = list.map((e) => this.entries.indexOf(e)).join(' ');
+      let c = byNames.get(key);
+      if (c === undefined) byNames.set(key, (c = calls<PacketCalls>('onPacket', list)));
+      return c;
+    };
+    this.packetByProto = Array.from({ length: 256 }, (_, p) => packetCalls(packet.filter((e) => e.p.ipProtos === undefined || e.p.ipProtos.includes(p))));
+    this.packetNonIp = packetCalls(packet.filter((e) => e.p.ipProtos === undefined));
+    this.flowStartCalls = calls<FlowCalls>('onFlowStart', on.filter((e) => e.p.onFlowStart !== undefined));
+    this.flowEndCalls = calls<FlowCalls>('onFlowEnd', on.filter((e) => e.p.onFlowEnd !== undefined));
+    this.appCalls = calls<AppCalls>('onApp', on.filter((e) => e.p.onApp !== undefined));
   }
 }
 
