@@ -80,6 +80,13 @@ export class AlertManager {
     return this.open.size;
   }
 
+  /** The alerts open for deduplication now whose device is `device` (a detector grading a finding by what came before). */
+  openFor(device: string): Alert[] {
+    const out: Alert[] = [];
+    for (const o of this.open.values()) if (o.alert.device === device) out.push(o.alert);
+    return out;
+  }
+
   /** Every alert raised in this run, in the order raised (kept for summaries; bounded by the run; empty unless keepRaised). */
   all(): readonly Alert[] {
     return this.raised;

@@ -29,6 +29,12 @@ export const RULES = {
   'storm.reconnect': ['medium', 'Not Suspicious Traffic', 'many devices reappearing at once (power restored)'],
   'edge.error': ['medium', 'Not Suspicious Traffic', 'an error log from an edge device'],
   'sensor.fault': ['high', 'Not Suspicious Traffic', 'a plug-in of the sensor threw (contained; switched off past the fault limit)'],
+  // Added with issue 16 (signature ids follow this order: new rules go last).
+  'scan.icmp': ['high', 'Attempted Information Leak', 'one source sweeping many hosts with ICMP echo, timestamp or address-mask requests'],
+  'scan.arp': ['medium', 'Attempted Information Leak', 'one LAN host asking ARP for many addresses of its subnet'],
+  'exploit.http': ['critical', 'Attempted Administrator Privilege Gain', 'an exploit payload in an HTTP request (JNDI lookup, command injection into a device\'s web interface)'],
+  'c2.http': ['medium', 'A Network Trojan was Detected', 'HTTP with several marks of malware command and control (bare-IP host, odd port, forged or random user agent, random path)'],
+  'icmp.tunnel': ['high', 'Potential Corporate Privacy Violation', 'ICMP echo traffic carrying a tunnel (inner IP packets, or sustained large varying payloads)'],
 } as const satisfies Record<string, readonly [Severity, string, string]>;
 
 export type RuleId = keyof typeof RULES;

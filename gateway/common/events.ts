@@ -100,6 +100,11 @@ export const DECODE_EVENT_LIST = [
   ['detect.malwareMining.table_full', 'a reported connection forgotten at detect.malwareMining.maxFlows (a later call on it is reported again)'],
   ['detect.bruteforce.table_full', 'a (source, server, port) key dropped at detect.bruteforce.maxTracked (its open finding is closed)'],
   ['detect.cleartextTelnet.table_full', 'a decided telnet flow forgotten at detect.cleartextTelnet.maxTracked (it may be counted again)'],
+  ['detect.scanIcmp.table_full', 'a (source, ICMP kind) sweep evicted at detect.scanIcmp.maxTracked (its probes are forgotten)'],
+  ['detect.scanArp.table_full', 'an ARP asker evicted at detect.scanArp.maxTracked (its requests are forgotten)'],
+  ['detect.icmpTunnel.table_full', 'an ICMP echo pair evicted at detect.icmpTunnel.maxPairs (its counts are forgotten)'],
+  ['detect.exploitHttp.table_full', 'a reported (source, target, signature) forgotten at detect.exploitHttp.maxTracked (it may be reported again)'],
+  ['detect.c2Http.table_full', 'a (device, server) pair evicted at detect.c2Http.maxTracked (its marks are forgotten)'],
   ['detect.baseline.table_full', 'a device\'s baseline dropped at detect.baseline.maxDevices (it learns afresh if it returns)'],
   // sensor (gateway/sensor/): the plug-in fault boundary
   ['sensor.plugin_fault', 'a plug-in hook threw; contained and counted, capture goes on'],

@@ -3,7 +3,7 @@
 // reads time only from the packets (the `ts` it is given), takes its thresholds from config with
 // documented defaults, and reports through `host.emit`. The bus calls only the hooks a plug-in
 // defines, each inside the fault boundary (sensor/plugin-bus.ts): a throw is counted, never fatal.
-import type { AlertInput } from '../alerts/alert.js';
+import type { Alert, AlertInput } from '../alerts/alert.js';
 import type { RuleId } from '../alerts/rules.js';
 import type { AppRecord } from '../app/app-record.js';
 import type { DecodeCounters } from '../common/events.js';
@@ -23,6 +23,12 @@ export interface PluginHost {
    * letting each stand alone (count and evidence.folded grow).
    */
   openStorm(alert: AlertInput, rules: readonly RuleId[], untilTs: number): void;
+  /**
+   * The alerts still open (inside the deduplication window) for the LAN device `mac` (text): a
+   * detector may grade its finding by what came before (a download after a brute force). Not for
+   * the hot path: it walks the open alerts.
+   */
+  alertsFor(mac: string): readonly Alert[];
   readonly devices: DeviceInventory;
   readonly dns: DnsCache;
   /** The LAN-side prefixes (private ranges plus configured ones). */

@@ -56,6 +56,7 @@ export class Sensor {
     this.host = {
       emit: (a) => void alerts.raise(a),
       openStorm: (a, rules, untilTs) => void alerts.openStorm(a, rules, untilTs),
+      alertsFor: (mac) => alerts.openFor(mac),
       devices: p.devices, dns: p.dns, local: p.devices.local, events: p.decodeCounters,
     };
     for (const f of opts.plugins) this.bus.add(f.name, f.rules, f.create(this.host));

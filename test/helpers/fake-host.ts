@@ -10,6 +10,7 @@
 //
 // The host contract is imported here and only here: when it moves, this import is the one line to
 // change, and the types below follow it.
+import type { Alert } from '../../gateway/alerts/alert.js';
 import { DecodeCounters } from '../../gateway/common/events.js';
 import type { Plugin, PluginHost as Host } from '../../gateway/sensor/plugin.js';
 import { pipelineConfig, type Overrides, type PipelineConfig } from '../../gateway/sensor/sensor-config.js';
@@ -35,6 +36,8 @@ export interface OpenedStorm {
 export interface FakeHostOptions {
   /** Overrides of the pipeline config the inventory and the DNS cache are built from (default: the defaults). */
   pipeline?: Overrides<PipelineConfig>;
+  /** Alerts the host reports open (alertsFor filters them by device); default none. */
+  openAlerts?: Alert[];
 }
 
 /** What fakeHost() returns: the host, what the detector raised through it, and the host's parts. */
@@ -66,6 +69,7 @@ export function fakeHost(opts: FakeHostOptions = {}): FakeHost {
     dns,
     local: devices.local,
     events,
+    alertsFor: (mac) => (opts.openAlerts ?? []).filter((a) => a.device === mac),
   };
   return { host, alerts, storms, devices, dns, local: devices.local, events };
 }

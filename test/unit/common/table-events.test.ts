@@ -303,6 +303,12 @@ const DRIVERS: Record<TableEventName, () => DecodeCounters> = {
     }
     return events;
   },
+  // Placeholders: each is replaced by a driver of its detector's table.
+  'detect.scanIcmp.table_full': () => { throw new Error('detect.scanIcmp.table_full: no driver yet'); },
+  'detect.scanArp.table_full': () => { throw new Error('detect.scanArp.table_full: no driver yet'); },
+  'detect.icmpTunnel.table_full': () => { throw new Error('detect.icmpTunnel.table_full: no driver yet'); },
+  'detect.exploitHttp.table_full': () => { throw new Error('detect.exploitHttp.table_full: no driver yet'); },
+  'detect.c2Http.table_full': () => { throw new Error('detect.c2Http.table_full: no driver yet'); },
   'detect.baseline.table_full': () => {
     const { d, events, devices } = detector(baseline, BASELINE_DEFAULTS, { maxDevices: CAP });
     for (let i = 0; i < N; i++) {
