@@ -166,7 +166,7 @@ export class AlertManager {
     const alert: Alert = {
       id, ts: t, rule: input.rule, severity: input.severity ?? this.cfg.severity[input.rule] ?? RULES[input.rule][0],
       device: input.device, src: input.src, dst: input.dst, proto: input.proto, sport: input.sport, dport: input.dport,
-      count: n, message: input.message, evidence: structuredClone(input.evidence), firstTs: t, lastTs: t,
+      communityId: input.communityId ?? null, count: n, message: input.message, evidence: structuredClone(input.evidence), firstTs: t, lastTs: t,
     };
     // Persisted before anything else sees it (DESIGN: alerts are persisted before they are sent).
     this.store?.insert(alert);

@@ -19,6 +19,7 @@ CREATE TABLE IF NOT EXISTS alerts (
   proto      TEXT NOT NULL,
   sport      INTEGER,
   dport      INTEGER,
+  community_id TEXT,
   count      INTEGER NOT NULL,
   message    TEXT NOT NULL,
   evidence   TEXT NOT NULL,
@@ -34,9 +35,25 @@ CREATE INDEX IF NOT EXISTS alerts_device ON alerts(device);
 CREATE INDEX IF NOT EXISTS alerts_first_ts ON alerts(first_ts);
 `;
 
+/**
+ * Columns added after the first release, each with its type, for a file an older edgeward made: the
+ * table exists there without them, and CREATE TABLE IF NOT EXISTS leaves it as it is. Added once,
+ * in order; never removed or renamed (an older binary reading a newer file ignores them).
+ */
+const ADDED_COLUMNS: readonly (readonly [name: string, type: string])[] = [
+  // Community ID v1 of the alert's flow (issue 16).
+  ['community_id', 'TEXT'],
+];
+
+/** Brings an existing alerts table up to the current columns. */
+function migrate(db: Db): void {
+  const have = new Set((db.prepare('PRAGMA table_info(alerts)').all() as { name: string }[]).map((c) => c.name));
+  for (const [name, type] of ADDED_COLUMNS) if (!have.has(name)) db.exec(`ALTER TABLE alerts ADD COLUMN ${name} ${type}`);
+}
+
 interface Row {
   seq: number; id: string; rule: string; severity: string; device: string | null; src: string; dst: string; proto: string;
-  sport: number | null; dport: number | null; count: number; message: string; evidence: string; first_ts: string; last_ts: string;
+  sport: number | null; dport: number | null; community_id: string | null; count: number; message: string; evidence: string; first_ts: string; last_ts: string;
   acked_by: string | null; acked_at: string | null; resolved_by: string | null; resolved_at: string | null;
 }
 
@@ -64,7 +81,7 @@ export interface AlertFilter {
   status?: AlertStatus[];
   since?: string;
   until?: string;
-  /** Case-insensitive text in message, src, dst or rule. */
+  /** Case-insensitive text in message, src, dst or rule, or exactly the Community ID (an analyst pasting one from Zeek or Suricata). */
   q?: string;
   /** Page: alerts with seq below this (newest first). */
   before?: number;
@@ -85,7 +102,7 @@ export interface AlertPage {
 function fromRow(r: Row): StoredAlert {
   return {
     seq: r.seq, id: r.id, ts: r.first_ts, rule: r.rule as Alert['rule'], severity: r.severity as Alert['severity'], device: r.device,
-    src: r.src, dst: r.dst, proto: r.proto, sport: r.sport, dport: r.dport, count: r.count, message: r.message,
+    src: r.src, dst: r.dst, proto: r.proto, sport: r.sport, dport: r.dport, communityId: r.community_id, count: r.count, message: r.message,
     evidence: JSON.parse(r.evidence) as Record<string, unknown>, firstTs: r.first_ts, lastTs: r.last_ts,
     status: r.resolved_at !== null ? 'resolved' : r.acked_at !== null ? 'acknowledged' : 'open',
     acknowledgedBy: r.acked_by, acknowledgedAt: r.acked_at, resolvedBy: r.resolved_by, resolvedAt: r.resolved_at,
@@ -105,16 +122,18 @@ export class AlertStore {
     this.ownDb = typeof db === 'string';
     this.db = typeof db === 'string' ? openDatabase(db) : db;
     this.db.exec(SCHEMA);
+    migrate(this.db);
     // Idempotent: replaying the same capture into the same file gives the same ids and rows.
-    this.insertStmt = this.db.prepare(`INSERT INTO alerts (id, rule, severity, device, src, dst, proto, sport, dport, count, message, evidence, first_ts, last_ts)
-      VALUES (@id, @rule, @severity, @device, @src, @dst, @proto, @sport, @dport, @count, @message, @evidence, @firstTs, @lastTs)
+    this.insertStmt = this.db.prepare(`INSERT INTO alerts (id, rule, severity, device, src, dst, proto, sport, dport, community_id, count, message, evidence, first_ts, last_ts)
+      VALUES (@id, @rule, @severity, @device, @src, @dst, @proto, @sport, @dport, @communityId, @count, @message, @evidence, @firstTs, @lastTs)
       ON CONFLICT(id) DO UPDATE SET count = excluded.count, evidence = excluded.evidence, last_ts = excluded.last_ts`);
     this.updateStmt = this.db.prepare('UPDATE alerts SET count = @count, evidence = @evidence, last_ts = @lastTs WHERE id = @id');
     this.getStmt = this.db.prepare('SELECT * FROM alerts WHERE id = ?');
   }
 
   insert(a: Alert): void {
-    this.insertStmt.run({ ...a, evidence: JSON.stringify(a.evidence) });
+    // `?? null`: an alert made by older code (or a test double) may lack the field; SQLite wants a value per name.
+    this.insertStmt.run({ ...a, communityId: a.communityId ?? null, evidence: JSON.stringify(a.evidence) });
   }
 
   update(a: Alert): void {
@@ -153,8 +172,8 @@ export class AlertStore {
     if (f.q) {
       // LIKE with the wildcards of the search text escaped, so "100%" means the text "100%".
       const like = `%${f.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-      where.push("(message LIKE ? ESCAPE '\\' OR src LIKE ? ESCAPE '\\' OR dst LIKE ? ESCAPE '\\' OR rule LIKE ? ESCAPE '\\')");
-      args.push(like, like, like, like);
+      where.push("(message LIKE ? ESCAPE '\\' OR src LIKE ? ESCAPE '\\' OR dst LIKE ? ESCAPE '\\' OR rule LIKE ? ESCAPE '\\' OR community_id = ?)");
+      args.push(like, like, like, like, f.q.trim());
     }
     const filter = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
     const total = (this.db.prepare(`SELECT count(*) AS n FROM alerts ${filter}`).get(...args) as { n: number }).n;

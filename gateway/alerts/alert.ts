@@ -15,6 +15,8 @@ export interface AlertInput {
   dport: number | null;
   message: string;
   evidence: Record<string, unknown>;
+  /** Community ID v1 of the flow or packet concerned (filled by `sensor/alert-fields.ts`); absent or null when none. */
+  communityId?: string | null;
   /** Deduplication peer (default `dst`): alerts with the same rule, device and peer fold into one. */
   peer?: string;
   /** Overrides the rule's configured severity (rare: a detector that grades its own finding). */
@@ -36,6 +38,12 @@ export interface Alert {
   proto: string;
   sport: number | null;
   dport: number | null;
+  /**
+   * Community ID v1 (https://github.com/corelight/community-id-spec) of the flow or packet of the
+   * first occurrence, so the alert joins Zeek and Suricata logs of the same flow; null when the
+   * alert is about no one flow (a scan, a storm) or the tuple gives none.
+   */
+  communityId: string | null;
   /** Occurrences folded into this alert. */
   count: number;
   message: string;

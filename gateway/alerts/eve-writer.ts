@@ -1,5 +1,5 @@
 // Suricata EVE-compatible JSON lines (https://docs.suricata.io/en/latest/output/eve/eve-json-format.html):
-// `event_type: "alert"` with src_ip/dest_ip/proto and an `alert` object, plus edgeward's own fields
+// `event_type: "alert"` with src_ip/dest_ip/proto, community_id and an `alert` object, plus edgeward's own fields
 // under `edgeward`, so SIEM shippers that ingest Suricata ingest these as they are.
 import { closeSync, openSync, writeSync } from 'node:fs';
 import type { Alert } from './alert.js';
@@ -19,6 +19,9 @@ export function eveRecord(a: Alert): Record<string, unknown> {
   };
   if (a.sport !== null) rec.src_port = a.sport;
   if (a.dport !== null) rec.dest_port = a.dport;
+  // Suricata (output-json.c, community-id: yes) writes `community_id` after the tuple and omits the
+  // key when it has no value; a SIEM joins EVE, Zeek and edgeward records of one flow on it.
+  if (a.communityId) rec.community_id = a.communityId;
   rec.alert = {
     action: 'allowed',
     gid: 1,

@@ -22,7 +22,7 @@ export const RULES = {
   'flood.amplification': ['high', 'Attempted Denial of Service', 'reflection traffic from UDP service ports'],
   'intel.blocklist': ['high', 'Known Bad Destination', 'traffic to or a DNS query for a listed address or domain'],
   'malware.download': ['critical', 'A Network Trojan was Detected', 'a LAN device fetching an executable or loader script'],
-  'malware.mining': ['high', 'Crypto Currency Mining Activity Detected', 'a LAN device speaking a mining protocol'],
+  'malware.mining': ['high', 'Crypto Currency Mining Activity Detected', 'a LAN device (or, seen in transit, any host) speaking a mining protocol'],
   'upnp.portmap': ['medium', 'Potentially Bad Traffic', 'a UPnP, NAT-PMP or PCP port-mapping request'],
   'baseline.new-destination': ['low', 'Not Suspicious Traffic', 'a device without a profile reaching a destination not seen while learning'],
   'device.new': ['low', 'Not Suspicious Traffic', 'a device seen for the first time'],

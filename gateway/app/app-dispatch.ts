@@ -1,7 +1,9 @@
 // The one dispatch table of app protocols and the per-connection probing that uses it (after
 // Suricata's app-layer-detect-proto.c): ports hint, probes decide, a decided module gets the stream.
+// A direction no module claims still shows its first bytes once (tcp.stream-head), for file magic.
 import type { DecodeCounters } from '../common/events.js';
 import { Probe, type RecordSink, type TcpAppModule, type UdpAppModule } from './app-module.js';
+import { STREAM_HEAD_BYTES } from './app-record.js';
 import { dhcpModule } from './dhcp/dhcp-module.js';
 import { dhcpv6Module } from './dhcpv6/dhcpv6-module.js';
 import { dnsTcpModule, dnsUdpModule, probeDnsTcpOnPort } from './dns/dns-module.js';
@@ -115,6 +117,16 @@ export class AppFlow {
   lost1 = 0;
   /** @internal The direction that spoke first, or -1. */
   firstDir = -1;
+  /** @internal Directions whose tcp.stream-head record was emitted (bit 1 << dir). */
+  headsSent = 0;
+  /**
+   * @internal The first bytes of a failed direction that sent fewer than STREAM_HEAD_BYTES when its
+   * probing failed (a stager's 4-byte length comes alone), topped up by what follows.
+   */
+  short0: Buffer | null = null;
+  short1: Buffer | null = null;
+  shortLen0 = 0;
+  shortLen1 = 0;
 
   /** @param serverPort the responder's port (direction 0 is initiator to responder): the port hint. */
   constructor(readonly serverPort: number) {}
@@ -128,6 +140,8 @@ export class AppFlow {
   release(): void {
     this.held0 = this.held1 = null;
     this.heldLen0 = this.heldLen1 = 0;
+    this.short0 = this.short1 = null;
+    this.shortLen0 = this.shortLen1 = 0;
     this.ms = null;
   }
 }
@@ -238,12 +252,17 @@ export class AppDispatch {
     this.failDir(af, d, bytes);
   }
 
-  /** The connection ended: the module reports what is pending. */
+  /** The connection ended: the module reports what is pending; bytes held undecided show as stream heads. */
   tcpEnd(af: AppFlow, ts: number, out: RecordSink): void {
     if (af.st === St.Active) {
       af.mod!.end?.(af.ms!, ts, out);
       this.finish(af, St.Done);
     } else if (af.st === St.Undecided) {
+      for (const d of [0, 1] as const) {
+        const held = d === 0 ? af.held0 : af.held1, n = d === 0 ? af.heldLen0 : af.heldLen1;
+        if (n > 0) streamHead(af, d, held!, 0, n, ts, out, true);
+        else flushShortHead(af, d, ts, out);
+      }
       this.finish(af, St.Unknown);
     }
   }
@@ -275,6 +294,7 @@ export class AppDispatch {
       // This direction was not recognised; wait for the other one, remembering what was missed.
       if (d === 0) af.lost0 += end - off;
       else af.lost1 += end - off;
+      if ((d === 0 ? af.short0 : af.short1) !== null) streamHead(af, d, b, off, end, ts, out, false);
       return;
     }
     if (af.firstDir < 0) af.firstDir = d;
@@ -317,6 +337,12 @@ export class AppDispatch {
       }
       return;
     }
+    // No module wants this direction: its first bytes go out once, for file-type checks (all of
+    // them now when the other side failed too: the connection is then fed no more).
+    const last = (af.failed | (1 << d)) === 3;
+    if (heldLen > 0) streamHead(af, d, held!, 0, heldLen, ts, out, last);
+    else streamHead(af, d, b, off, end, ts, out, last);
+    if (last) flushShortHead(af, d === 0 ? 1 : 0, ts, out);
     this.failDir(af, d, heldLen > 0 ? end - off - taken : end - off);
   }
 
@@ -357,6 +383,48 @@ export class AppDispatch {
     if (d === 0) { af.held0 = null; af.heldLen0 = 0; } else { af.held1 = null; af.heldLen1 = 0; }
     return this.feed(af, d, held, 0, n, ts, out);
   }
+}
+
+/**
+ * Bytes `b[s, e)` at the start of direction `d` (no gap before them) for its tcp.stream-head record:
+ * emitted at once when STREAM_HEAD_BYTES are in (or `final`: the connection ends), else kept in a
+ * small buffer and topped up by the next bytes. Once per direction; at most STREAM_HEAD_BYTES copied.
+ */
+function streamHead(af: AppFlow, d: 0 | 1, b: Buffer, s: number, e: number, ts: number, out: RecordSink, final: boolean): void {
+  const bit = 1 << d;
+  if ((af.headsSent & bit) !== 0) return;
+  let buf = d === 0 ? af.short0 : af.short1;
+  let n = d === 0 ? af.shortLen0 : af.shortLen1;
+  if (buf === null && (e - s >= STREAM_HEAD_BYTES || final)) {
+    // The common case: enough in one piece.
+    if (e <= s) return;
+    af.headsSent |= bit;
+    const head = Buffer.allocUnsafe(Math.min(e - s, STREAM_HEAD_BYTES));
+    b.copy(head, 0, s, s + head.length);
+    out({ kind: 'tcp.stream-head', ts, dir: d, head });
+    return;
+  }
+  if (buf === null) buf = Buffer.allocUnsafe(STREAM_HEAD_BYTES);
+  const k = Math.min(e - s, STREAM_HEAD_BYTES - n);
+  if (k > 0) b.copy(buf, n, s, s + k);
+  n += k;
+  if (n >= STREAM_HEAD_BYTES || final) {
+    af.headsSent |= bit;
+    if (d === 0) { af.short0 = null; af.shortLen0 = 0; } else { af.short1 = null; af.shortLen1 = 0; }
+    if (n > 0) out({ kind: 'tcp.stream-head', ts, dir: d, head: buf.subarray(0, n) });
+    return;
+  }
+  if (d === 0) { af.short0 = buf; af.shortLen0 = n; } else { af.short1 = buf; af.shortLen1 = n; }
+}
+
+/** Emits the short stream head kept for direction `d`, if any (the connection ends or is given up). */
+function flushShortHead(af: AppFlow, d: 0 | 1, ts: number, out: RecordSink): void {
+  const buf = d === 0 ? af.short0 : af.short1;
+  const n = d === 0 ? af.shortLen0 : af.shortLen1;
+  if (buf === null) return;
+  if (d === 0) { af.short0 = null; af.shortLen0 = 0; } else { af.short1 = null; af.shortLen1 = 0; }
+  af.headsSent |= 1 << d;
+  if (n > 0) out({ kind: 'tcp.stream-head', ts, dir: d, head: buf.subarray(0, n) });
 }
 
 /**

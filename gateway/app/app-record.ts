@@ -10,8 +10,12 @@ import type { SsdpMessage } from './ssdp/ssdp-message.js';
 /** Bytes of each HTTP body kept for magic-number checks. */
 export const BODY_HEAD_BYTES = 64;
 
-/** What a body's first bytes say it is (gateway/app/http/body-magic.ts). */
-export type BodyMagic = 'elf' | 'pe' | 'macho' | 'shell' | 'powershell' | null;
+/**
+ * What a body's first bytes say it is (gateway/app/http/body-magic.ts): an ELF, a PE image ('pe',
+ * or 'pe-dll' when its COFF header says IMAGE_FILE_DLL), a Mach-O, a Java class file, or a script:
+ * a shell dropper, a PowerShell cradle, a Python program.
+ */
+export type BodyMagic = 'elf' | 'pe' | 'pe-dll' | 'macho' | 'java' | 'shell' | 'powershell' | 'python' | null;
 
 /** One HTTP request of a connection (every one of a keep-alive or pipelined connection). */
 export interface HttpRequestRecord {
@@ -28,6 +32,13 @@ export interface HttpRequestRecord {
   contentLength: number | null;
   /** SOAPAction header (UPnP), quotes removed, or null. */
   soapAction: string | null;
+  /**
+   * The header field lines as sent (latin1, CRLFs kept), at most HEADER_TEXT_BYTES: exploits ride in
+   * any field (Log4Shell scanners fill Referer, X-Api-Version, Cookie…). Absent from records not made by the HTTP module.
+   */
+  headerText?: string;
+  /** The body's first REQUEST_BODY_TEXT_BYTES as latin1 text: injections sit past the 64-byte head (GPON dest_host, HG532 NewStatusURL). */
+  bodyText?: string;
   /** First bytes of the body (copied), or null when there is none. */
   head: Buffer | null;
   magic: BodyMagic;
@@ -59,6 +70,43 @@ export interface HttpResponseRecord {
   bodyLen: number;
   /** True when the connection ended or the stream gapped before the body was complete. */
   truncated: boolean;
+}
+
+/** Bytes of a request's header section kept in `headerText`. */
+export const HEADER_TEXT_BYTES = 2048;
+/** Bytes of a request body kept in `bodyText`. */
+export const REQUEST_BODY_TEXT_BYTES = 1024;
+
+/**
+ * The first bytes of an HTTP response body, as soon as they are in: BODY_HEAD_BYTES (up to the COFF
+ * header of a PE image), or the whole body when it is shorter or cut. A download is judged while it
+ * runs, and a capture that ends mid-body still shows it. One per response with a body, before that
+ * response's http.response record. `msg` is that record, still being read: its head, magic and
+ * elfArch are final; bodyLen (bytes so far), truncated and ts are not yet.
+ */
+export interface HttpBodyHeadRecord {
+  kind: 'http.body-head';
+  ts: number;
+  /** Always 1: responder to initiator. */
+  dir: number;
+  msg: HttpResponseRecord;
+}
+
+/** Bytes of an unrecognised TCP stream kept in a `tcp.stream-head` record. */
+export const STREAM_HEAD_BYTES = 64;
+
+/**
+ * The first bytes of one direction of a TCP connection no app module claimed (gateway/app/app-dispatch.ts),
+ * at most once per direction, when its probing fails or the connection ends: a file pushed over a
+ * bare socket (a Metasploit stage on 4444) is checked by magic like an HTTP body.
+ */
+export interface TcpStreamHeadRecord {
+  kind: 'tcp.stream-head';
+  ts: number;
+  /** 0 initiator to responder, 1 the other way. */
+  dir: number;
+  /** The direction's first bytes (copied), at most STREAM_HEAD_BYTES. */
+  head: Buffer;
 }
 
 /** A TLS ClientHello (RFC 8446 §4.1.2), with what fingerprints need. */
@@ -125,7 +173,7 @@ export interface TelnetRecord {
   event: 'login-prompt' | 'password-prompt' | 'login-failure' | 'login-success';
 }
 
-/** A Stratum (mining pool JSON-RPC) request from the client. */
+/** A Stratum JSON-RPC message from either side (the miner's calls and the pool's pushes). */
 export interface StratumRecord {
   kind: 'stratum';
   ts: number;
@@ -153,7 +201,7 @@ export type PortMapping = Omit<PortMapRecord, 'kind' | 'ts'>;
 
 /** Every record kind. */
 export type AppRecord =
-  | HttpRequestRecord | HttpResponseRecord | TlsClientHelloRecord | TlsServerHelloRecord | DnsRecord | DhcpRecord | Dhcpv6Record
+  | HttpRequestRecord | HttpResponseRecord | HttpBodyHeadRecord | TcpStreamHeadRecord | TlsClientHelloRecord | TlsServerHelloRecord | DnsRecord | DhcpRecord | Dhcpv6Record
   | SsdpRecord | LldpRecord | SshBannerRecord | TelnetRecord | StratumRecord | PortMapRecord;
 
 /** The `kind` strings. */

@@ -81,6 +81,13 @@ export class PacketView {
   /** 0, or the code of the decode event that stopped decoding this frame. */
   event = 0;
 
+  // ---- ICMP query messages (echo, timestamp, address mask, information: RFC 792, RFC 950; ICMPv6
+  // echo: RFC 4443 §4), whose second word is an identifier and a sequence number. -1 otherwise.
+  /** Identifier of an ICMP/ICMPv6 query or its reply, or -1. */
+  icmpId = -1;
+  /** Sequence number of an ICMP/ICMPv6 query or its reply, or -1. */
+  icmpSeq = -1;
+
   /**
    * Clears the per-packet fields whose value says whether a layer is present (-1, 0 or false), so
    * that nothing of the previous frame shows through. Fields read only once their layer decoded
@@ -97,5 +104,6 @@ export class PacketView {
     this.srcPort = -1; this.dstPort = -1; this.tcpFlags = 0; this.icmpType = -1; this.icmpCode = -1;
     this.payloadOff = -1; this.payloadLen = 0;
     this.event = 0;
+    this.icmpId = -1; this.icmpSeq = -1;
   }
 }

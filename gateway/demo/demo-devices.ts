@@ -9,10 +9,10 @@ export const DEMO_EPOCH_US = Date.UTC(2026, 0, 1) * 1000;
 /**
  * Length of one loop of the demo, seconds: the capture's traffic fits in it and a replay starts the
  * next loop this long after the previous one. Four minutes, so that a benign device opening one
- * connection to a cloud per loop makes 15 an hour, fewer than the 20 the beacon detector needs
- * before it scores a pair (detect.beacon.minConnections): only the C&C check-ins, every 10 s, are
- * regular and frequent enough to be called a beacon — and 240 s is a whole number of their periods,
- * so they stay regular across the loop boundary.
+ * connection to a cloud per loop makes 15 an hour; the beacon detector calls periodic traffic to a
+ * named cloud on a usual port no alert at all, so only the C&C check-ins (every 10 s, to a bare
+ * address on an odd port) and the loader's fetch from the C&C host are beacons — and 240 s is a
+ * whole number of the check-ins' periods, so they stay regular across the loop boundary.
  */
 export const DEMO_LOOP_SECONDS = 240;
 

@@ -44,8 +44,12 @@ export interface DomainWindow {
 export class DomainWindows<S extends DomainWindow> {
   private readonly pairs: BoundedTable<string, S>;
 
-  /** `cap`: the config key of `max` (e.g. `detect.dnsTunnel.maxDomains`), the detector's table event and the host's counters. */
-  constructor(private readonly windowUs: number, max: number, private readonly fresh: (key: string, domain: string, ts: number) => S, cap: TableCapLabel) {
+  /**
+   * `fresh` opens a window; `prev` is the pair's window that just rolled over (undefined for a
+   * pair not held), so a detector can carry what the last window concluded.
+   * `cap`: the config key of `max` (e.g. `detect.dnsTunnel.maxDomains`), the detector's table event and the host's counters.
+   */
+  constructor(private readonly windowUs: number, max: number, private readonly fresh: (key: string, domain: string, ts: number, prev: S | undefined) => S, cap: TableCapLabel) {
     this.pairs = new BoundedTable<string, S>({ ...cap, capacity: max, order: 'lru' });
   }
 
@@ -59,10 +63,10 @@ export class DomainWindows<S extends DomainWindow> {
     const key = `${where.device ?? where.src}|${domain}`;
     let st = this.pairs.peek(key);
     if (st === undefined) {
-      st = this.fresh(key, domain, ts);
+      st = this.fresh(key, domain, ts, undefined);
       this.pairs.add(key, st); // at the cap the least recently queried pair goes first
     } else if (ts - st.windowStart > this.windowUs) {
-      st = this.fresh(key, domain, ts); // the window rolled over: a new one, most recent
+      st = this.fresh(key, domain, ts, st); // the window rolled over: a new one, most recent
       this.pairs.set(key, st);
     } else {
       this.pairs.touch(key, st);

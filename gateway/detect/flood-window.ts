@@ -1,6 +1,7 @@
 // Per-target, per-second counting shared by the flood detectors (flood-syn, flood-udp,
 // flood-amplification): a fixed table of reused slots keyed by address hash, HyperLogLog sketches
-// of distinct sources and ports, and the hot-second episodes that make one alert per flood.
+// of distinct sources and ports, the hot-second episodes that make one alert per flood, and the
+// sub-second buckets that see a flood shorter than a second (a burst).
 import { Family } from '../decode/packet-view.js';
 import type { AlertInput } from '../alerts/alert.js';
 import { ipv4ToString, ipv6ToString, macToString } from '../common/address-text.js';
@@ -91,6 +92,29 @@ export class FloodEntry {
   lastTs = 0;
   /** Destination port while every packet went to one; -1 none yet, -2 several. */
   dport = -1;
+  /**
+   * The sub-second bucket being counted (packet time / the table's burst width, floored), its
+   * packets and bytes, and how many times the detector judged it: at the bar, then at twice, four
+   * times… the bar (a bucket far over it does not build evidence on every packet, and a burst
+   * whose first packets came from few senders is judged again as it grows).
+   */
+  bucket = -1;
+  bucketPkts = 0;
+  bucketBytes = 0;
+  bucketChecks = 0;
+  /** Packet time of the bucket's first packet, µs. */
+  bucketFirstTs = 0;
+  /** Most packets and bytes in one bucket of the episode, and µs from that bucket's first packet to its last. */
+  peakBucketPkts = 0;
+  peakBucketBytes = 0;
+  peakBucketSpan = 0;
+  /** What raised the episode's alert ('sustained', 'burst', …; a constant string), '' before. */
+  trigger = '';
+  /**
+   * Second of packet time until which tick keeps the entry even with nothing counted (a detector
+   * that follows a target over a window of seconds sets it); -1: no hold.
+   */
+  keepUntil = -1;
   /** Distinct senders, sender ports and destination ports (HyperLogLog sketches). */
   readonly sources = newSketch();
   readonly ports = newSketch();
@@ -100,10 +124,14 @@ export class FloodEntry {
   resetEpisode(): void {
     this.hot = 0; this.firstHot = 0; this.lastHot = 0; this.peakPkts = 0; this.peakBytes = 0;
     this.totalPkts = 0; this.totalBytes = 0; this.alert = null; this.lastReport = -1; this.dport = -1;
+    this.peakBucketPkts = 0; this.peakBucketBytes = 0; this.peakBucketSpan = 0; this.trigger = '';
     this.sources.fill(0);
     this.ports.fill(0);
     this.dports.fill(0);
   }
+
+  /** Forgets what a subclass keeps across episodes (its slot is reused for another address). */
+  forget(): void {}
 }
 
 /** A running flood detector, with its eviction counter. */
@@ -116,6 +144,12 @@ export interface FloodDetector extends Plugin {
 export interface FloodReporter<E extends FloodEntry> {
   emit(alert: AlertInput): void;
   evidence(e: E): Record<string, unknown>;
+  /**
+   * Called when a hot second of `e` closes (its counts final: late answers subtracted), before
+   * the next one starts, and for the last hot second at the end of input: a detector that judges
+   * whole seconds (flood.syn's spoofed-source pattern) may raise here with `raise`.
+   */
+  closeSecond?(e: E): void;
 }
 
 /** Episode settings of a flood table. */
@@ -128,6 +162,8 @@ export interface FloodWindow {
   refreshSeconds: number;
   /** Addresses held at most. */
   maxVictims: number;
+  /** Width of the sub-second buckets, ms (a divisor of 1000, so buckets nest in seconds). */
+  burstMs: number;
 }
 
 /**
@@ -165,8 +201,13 @@ export class FloodTable<E extends FloodEntry> {
   ) {
     if (!Number.isInteger(win.maxVictims) || win.maxVictims < 1) throw new RangeError(`maxVictims must be a whole number ≥ 1 (got ${win.maxVictims})`);
     if (!(win.minSeconds >= 1)) throw new RangeError(`minSeconds must be ≥ 1 (got ${win.minSeconds})`);
+    if (!Number.isInteger(win.burstMs) || win.burstMs < 1 || 1000 % win.burstMs !== 0) throw new RangeError(`burstMs must divide 1000 (got ${win.burstMs})`);
     this.cap = new TableCap({ ...cap, capacity: win.maxVictims });
+    this.burstUs = win.burstMs * 1000;
   }
+
+  /** Width of a sub-second bucket, µs. */
+  readonly burstUs: number;
 
   /** Entries evicted at the cap. */
   get evicted(): number {
@@ -206,6 +247,13 @@ export class FloodTable<E extends FloodEntry> {
     e.totalPkts++;
     e.totalBytes += len;
     e.lastTs = pv.ts;
+    // The sub-second bucket: a packet a little out of order counts in the current one.
+    const b = Math.floor(pv.ts / this.burstUs);
+    if (b > e.bucket) { e.bucket = b; e.bucketPkts = 0; e.bucketBytes = 0; e.bucketChecks = 0; e.bucketFirstTs = pv.ts; }
+    e.bucketPkts++;
+    e.bucketBytes += len;
+    if (e.bucketPkts > e.peakBucketPkts) { e.peakBucketPkts = e.bucketPkts; e.peakBucketSpan = pv.ts - e.bucketFirstTs; }
+    if (e.bucketBytes > e.peakBucketBytes) e.peakBucketBytes = e.bucketBytes;
     hllAdd(e.sources, hashWords(pv.src0, pv.src1, pv.src2, pv.src3));
     hllAdd(e.ports, hashWords(pv.srcPort, 0, 0, 0));
     hllAdd(e.dports, hashWords(pv.dstPort, 0, 0, 0));
@@ -228,17 +276,39 @@ export class FloodTable<E extends FloodEntry> {
     return e.hot >= this.win.minSeconds;
   }
 
-  /** Raises the episode's alert (count 1); `alert.evidence` should be the reporter's. */
-  raise(e: E, alert: AlertInput): void {
+  /**
+   * True when the episode has no alert yet and the current bucket reaches `pkts` packets or
+   * `bytes` bytes, then twice that, four times… (at most a few times a bucket): the detector then
+   * judges a burst. A burst marks its second hot (it holds a hot second's worth of packets) so the
+   * episode has a start.
+   */
+  burstDue(e: E, pkts: number, bytes: number): boolean {
+    if (e.alert !== null) return false;
+    const scale = 2 ** e.bucketChecks;
+    if (e.bucketPkts < pkts * scale && e.bucketBytes < bytes * scale) return false;
+    e.bucketChecks++;
+    if (!e.secHot) this.markHot(e);
+    return true;
+  }
+
+  /** Raises the episode's alert (count 1); `alert.evidence` should be the reporter's. `trigger` says what raised it. */
+  raise(e: E, alert: AlertInput, trigger = 'sustained'): void {
+    e.trigger = trigger;
     e.alert = alert;
     e.lastReport = e.sec;
     this.reporter.emit(alert);
+  }
+
+  /** Calls `fn` for every entry held. */
+  each(fn: (e: E) => void): void {
+    for (const e of this.slots) if (e.live) fn(e);
   }
 
   /** Ends every episode with a last refresh of its alert (end of input). */
   closeAll(): void {
     for (const e of this.slots) {
       if (!e.live || e.hot === 0) continue;
+      if (e.secHot) this.reporter.closeSecond?.(e);
       this.end(e);
       e.resetEpisode();
     }
@@ -252,7 +322,7 @@ export class FloodTable<E extends FloodEntry> {
       const e = slots[i]!;
       if (!e.live) continue;
       if (sec > e.sec) this.roll(e, sec);
-      if (e.hot === 0 && e.pkts === 0) {
+      if (e.hot === 0 && e.pkts === 0 && e.keepUntil < sec) {
         this.unlink(e);
         this.free.push(i);
       }
@@ -262,6 +332,7 @@ export class FloodTable<E extends FloodEntry> {
   /** Closes the entry's second and starts second `sec`; ends the episode after too long a gap. */
   private roll(e: E, sec: number): void {
     if (e.secHot) {
+      this.reporter.closeSecond?.(e);
       if (e.pkts > e.peakPkts) e.peakPkts = e.pkts;
       if (e.bytes > e.peakBytes) e.peakBytes = e.bytes;
     }
@@ -281,9 +352,11 @@ export class FloodTable<E extends FloodEntry> {
     else slot = this.evictSlot();
     const e = this.slots[slot]!;
     e.resetEpisode();
+    e.forget();
     e.family = family; e.w0 = w0; e.w1 = w1; e.w2 = w2; e.w3 = w3;
     e.local = family === 4 ? this.local.hasV4(w0) : this.local.hasV6(w0, w1, w2, w3);
     e.sec = sec; e.pkts = 0; e.bytes = 0; e.secHot = false;
+    e.bucket = -1; e.bucketPkts = 0; e.bucketBytes = 0; e.bucketChecks = 0; e.keepUntil = -1;
     e.key = family === 4 ? w0 | 0 : hashWords(w0, w1, w2, w3);
     e.next = this.map.get(e.key) ?? null;
     e.live = true;
@@ -304,7 +377,7 @@ export class FloodTable<E extends FloodEntry> {
     for (let k = 0; k < EVICT_SCAN; k++) {
       const i = (this.hand + k) % slots.length;
       const e = slots[i]!;
-      const score = (e.hot > 0 ? 1e12 : 0) + e.pkts;
+      const score = (e.hot > 0 ? 1e12 : 0) + (e.keepUntil >= e.sec ? 1e9 : 0) + e.pkts;
       if (score < best) { best = score; pick = i; }
     }
     this.hand = (this.hand + EVICT_SCAN) % slots.length;
@@ -382,10 +455,23 @@ export interface EpisodeEvidence {
   /** Estimated distinct sender addresses and destination ports (HyperLogLog, about ±9 %). */
   distinctSources: number;
   distinctDestinationPorts: number;
+  /**
+   * What raised the alert: 'sustained' (minSeconds hot seconds), 'burst' (one sub-second bucket
+   * far over the rate), or a detector's own ('spoofed-sources', 'reflectors').
+   */
+  trigger: string;
+  /** Width of the sub-second buckets, ms, and the most packets and bytes in one of them. */
+  burstWindowMs: number;
+  peakBurstPackets: number;
+  peakBurstBytes: number;
+  /** That busiest bucket scaled to a second (packets × 1000 / burstWindowMs). */
+  peakBurstPerSecond: number;
+  /** Milliseconds from the busiest bucket's first packet to the one that made its peak (a burst can be far shorter than a bucket). */
+  peakBurstSpanMs: number;
 }
 
-/** The evidence of the entry's episode. */
-export function episodeEvidence(e: FloodEntry): EpisodeEvidence {
+/** The evidence of the entry's episode; `burstUs`: the table's bucket width. */
+export function episodeEvidence(e: FloodEntry, burstUs: number): EpisodeEvidence {
   return {
     direction: e.local ? 'inbound' : 'outbound',
     peakPerSecond: Math.max(e.peakPkts, e.pkts),
@@ -397,11 +483,17 @@ export function episodeEvidence(e: FloodEntry): EpisodeEvidence {
     bytes: e.totalBytes,
     distinctSources: hllCount(e.sources),
     distinctDestinationPorts: hllCount(e.dports),
+    trigger: e.trigger,
+    burstWindowMs: burstUs / 1000,
+    peakBurstPackets: e.peakBucketPkts,
+    peakBurstBytes: e.peakBucketBytes,
+    peakBurstPerSecond: Math.round((e.peakBucketPkts * US) / burstUs),
+    peakBurstSpanMs: Math.round(e.peakBucketSpan / 100) / 10,
   };
 }
 
-/** What floodHooks needs of a table. */
-interface TickingTable {
+/** What floodHooks needs of a table (or of other state a detector closes the same way). */
+export interface TickingTable {
   tick(now: number): void;
   closeAll(): void;
   readonly size: number;

@@ -20,6 +20,15 @@ export const NO_PUBLIC_TLD = '(no-public-tld)';
 /** Longest ASCII TLD in the IANA root zone is 18 letters ("travelersinsurance"); 24 leaves room. */
 const MAX_TLD_LETTERS = 24;
 
+/**
+ * An underscore label naming a service or a purpose: DNS-SD `_http._tcp` (RFC 6763 §7; service
+ * names have at most 15 characters, RFC 6335 §5.1), `_dmarc`, `_domainkey`, `_acme-challenge`,
+ * `_mta-sts`, TLSA `_443`. At most 15 letters, digits and hyphens after the underscore, so a
+ * base64url data label that happens to start with "_" (one in 64 of DNSExfiltrator's 63-octet
+ * labels) is not taken for one and its name is still judged.
+ */
+const SERVICE_LABEL = /^_[a-z0-9][a-z0-9-]{0,14}$/;
+
 /** A query name split for the DNS detectors. */
 export interface QueryName {
   /** The registrable domain (lower case, as the parser gives it), or NO_PUBLIC_TLD. */
@@ -89,8 +98,8 @@ export function registrableDomain(name: string): string | null {
 /**
  * Domain and subdomain labels of a query name worth watching, or null for the names the DNS
  * detectors leave alone: single labels, mDNS (".local", RFC 6762), reverse lookups and other
- * infrastructure names (".arpa": in-addr.arpa, ip6.arpa, home.arpa), DNS-SD service names (a
- * label starting with "_", RFC 6763 §7), and IPv4 literals some devices send as names.
+ * infrastructure names (".arpa": in-addr.arpa, ip6.arpa, home.arpa), DNS-SD and other service
+ * names (a SERVICE_LABEL such as "_tcp" or "_dmarc"), and IPv4 literals some devices send as names.
  */
 export function queryDomain(name: string): QueryName | null {
   const s = normalize(name);
@@ -99,7 +108,7 @@ export function queryDomain(name: string): QueryName | null {
   const labels = splitLabels(s);
   const n = labels.length;
   if (n < 2) return null;
-  for (const l of labels) if (l.startsWith('_')) return null;
+  for (const l of labels) if (SERVICE_LABEL.test(l)) return null;
   if (!isPlausibleTld(labels[n - 1]!)) return { domain: NO_PUBLIC_TLD, sub: labels };
   const keep = n >= 3 && labels[n - 1]!.length === 2 && COMMON_SECOND_LEVEL.has(labels[n - 2]!) ? 3 : 2;
   return { domain: labels.slice(n - keep).join('.'), sub: labels.slice(0, n - keep) };

@@ -184,7 +184,9 @@ export class AppLayer {
       default:
         break;
     }
-    this.bus?.app(rec, pv, flow, rec.kind === 'ssh.banner' ? rec.dir : this.dir);
+    // Records that carry their direction (sent from the end of a connection, or either side) say it themselves.
+    const dir = rec.kind === 'ssh.banner' || rec.kind === 'tcp.stream-head' || rec.kind === 'http.body-head' ? rec.dir : this.dir;
+    this.bus?.app(rec, pv, flow, dir);
   }
 
   private dhcp(m: DhcpMessage, ts: number): void {

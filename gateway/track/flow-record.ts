@@ -1,5 +1,6 @@
 // The exported form of a flow (JSON summary, API, EVE): addresses as text, times as ISO-8601.
 import { ipv4ToString, ipv6ToString, macToString } from '../common/address-text.js';
+import { communityId } from '../common/community-id.js';
 import { IPPROTO } from '../decode/dispatch.js';
 import type { Flow } from './flow.js';
 import { isoTime } from '../common/packet-time.js';
@@ -23,6 +24,12 @@ export interface FlowRecord {
   dstBytes: number;
   state: string | null;
   endReason: string | null;
+  /**
+   * Community ID v1 of the flow (seed 0; https://github.com/corelight/community-id-spec), the same
+   * value Zeek and Suricata log for it; null when the spec's tuple is not known (an SCTP flow, whose
+   * ports are not decoded; an ICMP flow whose first packet had no type).
+   */
+  communityId: string | null;
   sni?: string;
   /** JA4 client fingerprint of the TLS ClientHello (FoxIO JA4). */
   ja4?: string;
@@ -54,6 +61,23 @@ export function flowAddr(f: Flow, side: 'a' | 'b'): string {
   return f.family === 4 ? ipv4ToString(f.b0) : ipv6ToString(f.b0, f.b1, f.b2, f.b3);
 }
 
+/** SCTP (RFC 9260): the spec hashes its ports, which the decoder does not read. */
+const IPPROTO_SCTP = 132;
+
+/**
+ * Community ID v1 of a flow, from the initiator (side A) to the responder. ICMP flows hash the type
+ * and code of their first packet (the flow table keys ICMP by addresses only, so an echo and its
+ * reply are one flow, and the spec pairs them the same way). Computed when a record is built,
+ * never per packet.
+ */
+export function flowCommunityId(f: Flow): string | null {
+  const src = [f.a0, f.a1, f.a2, f.a3], dst = [f.b0, f.b1, f.b2, f.b3];
+  if (f.proto === IPPROTO.ICMP || f.proto === IPPROTO.ICMPV6) return communityId(f.family, f.proto, src, dst, f.icmpType, f.icmpCode);
+  // Ports the decoder did not read are 0 in the flow, so SCTP would hash as ports 0 and 0: no value is better than a wrong one.
+  if (f.proto === IPPROTO_SCTP) return null;
+  return communityId(f.family, f.proto, src, dst, f.aPort, f.bPort);
+}
+
 export function flowRecord(f: Flow): FlowRecord {
   const ported = f.proto === IPPROTO.TCP || f.proto === IPPROTO.UDP;
   const r: FlowRecord = {
@@ -74,6 +98,7 @@ export function flowRecord(f: Flow): FlowRecord {
     dstBytes: f.bytesBA,
     state: f.proto === IPPROTO.TCP ? TCP_STATE_NAMES[f.tcpState]! : null,
     endReason: f.endReason,
+    communityId: flowCommunityId(f),
   };
   if (f.sni !== null) r.sni = f.sni;
   if (f.ja4 !== null) r.ja4 = f.ja4;

@@ -84,7 +84,11 @@ describe('TCP dispatch', () => {
     const { af, recs, counters } = dispatch(9999, [[0, Buffer.from([0, 1, 2, 3])], [1, Buffer.from([4, 5, 6])], [0, request('GET', '/')]]);
     expect(af.status).toBe('unknown');
     expect(af.proto).toBeNull();
-    expect(recs).toEqual([]);
+    // Each side's first bytes, once, when the connection is given up: the client's 4 held bytes with
+    // the request that made the probes give up (64 bytes at most), then the server's 3 bytes, kept
+    // meanwhile for more to come.
+    const client = Buffer.concat([Buffer.from([0, 1, 2, 3]), request('GET', '/')]).subarray(0, 64);
+    expect(recs.map((r) => r.kind === 'tcp.stream-head' && [r.dir, r.head])).toEqual([[0, client], [1, Buffer.from([4, 5, 6])]]);
     expect(counters.errors()).toBe(0);
   });
 

@@ -2,6 +2,7 @@
 // negotiation interleaved, and Stratum mining requests.
 import { describe, expect, it } from 'vitest';
 import { parseSshBanner, sshModule } from '../../gateway/app/ssh/ssh-module.js';
+import { Probe } from '../../gateway/app/app-module.js';
 import { stratumModule } from '../../gateway/app/stratum/stratum-module.js';
 import { MAX_TELNET_SERVER_BYTES, telnetModule } from '../../gateway/app/telnet/telnet-module.js';
 import { ev } from '../../gateway/common/events.js';
@@ -98,7 +99,7 @@ describe('telnet module', () => {
 });
 
 describe('stratum module', () => {
-  it('mining.subscribe, authorize and submit; XMRig login with its agent; other JSON is ignored', () => {
+  it('mining.subscribe, authorize and submit; XMRig keepalived and login with its agent; other JSON is ignored', () => {
     const lines = [
       '{"id":1,"method":"mining.subscribe","params":["cpuminer/2.5.1"]}\n',
       '{"id":2,"method":"mining.authorize","params":["wallet.worker","x"]}\n',
@@ -110,8 +111,34 @@ describe('stratum module', () => {
     const { recs, rets } = runTcp(stratumModule, [...splitAt(wire, 30, 200).map((b) => [0, b] as [number, Buffer]), [1, s('{"id":1,"result":true}\n')]]);
     expect(rets.every((r) => r === 0)).toBe(true);
     expect(ofKind(recs, 'stratum').map((r) => [r.method, r.agent])).toEqual([
-      ['mining.subscribe', 'cpuminer/2.5.1'], ['mining.authorize', null], ['mining.submit', null], ['login', 'XMRig/6.21.0 (Linux x86_64) libuv/1.44.2 gcc/11.4.0'],
+      ['mining.subscribe', 'cpuminer/2.5.1'], ['mining.authorize', null], ['keepalived', null], ['mining.submit', null], ['login', 'XMRig/6.21.0 (Linux x86_64) libuv/1.44.2 gcc/11.4.0'],
     ]);
+  });
+
+  it('the pool\'s pushes are read too (mining.notify, a CryptoNote job); its answers and a long pool line emit nothing', () => {
+    const pool = [
+      '{"id":1,"result":[null,"e66c0000"],"error":null}\n',
+      '{"id":null,"method":"mining.notify","params":["1484582181","04000000","225f","04b9","00","25ed7c58","83837b1c",true]}\n',
+      `{"id":9,"result":"${'z'.repeat(5000)}"}\n`,
+      '{"jsonrpc":"2.0","method":"job","params":{"blob":"0405","job_id":"6775","target":"69ba0000"}}\n',
+    ];
+    const { recs, rets } = runTcp(stratumModule, [[0, s('{"id":1,"method":"mining.subscribe","params":["m"]}\n')], ...pool.map((l) => [1, s(l)] as [number, Buffer])]);
+    expect(rets.every((r) => r === 0)).toBe(true);
+    // The 5000-byte answer ends the reading of the pool's side: the job after it is not read.
+    expect(ofKind(recs, 'stratum').map((r) => r.method)).toEqual(['mining.subscribe', 'mining.notify']);
+    const job = runTcp(stratumModule, [[1, s(pool[3]!)]]);
+    expect(ofKind(job.recs, 'stratum').map((r) => r.method)).toEqual(['job']);
+  });
+
+  it('probes: any JSON-RPC call from the initiator; from the responder only a whole mining line (a pool pushing first)', () => {
+    const probe = (dir: number, text: string) => { const b = s(text); return stratumModule.probe(b, 0, b.length, dir); };
+    expect(probe(0, '{"id":1,"method":"status"}\n')).toBe(Probe.Yes);
+    expect(probe(1, '{"jsonrpc":"2.0","method":"job","params":{"blob":"04","job_id":"1"}}\n')).toBe(Probe.Yes);
+    expect(probe(1, '{"id":null,"method":"mining.notify","params":["1"]}\n')).toBe(Probe.Yes);
+    expect(probe(1, '{"jsonrpc":"2.0","method":"Player.OnPlay","params":{}}\n')).toBe(Probe.No);
+    expect(probe(1, '{"id":1,"result":true}\n')).toBe(Probe.No);
+    expect(probe(1, '{"id":null,"method":"mining.no')).toBe(Probe.NeedMore);
+    expect(probe(1, 'HTTP/1.1 200 OK\r\n')).toBe(Probe.No);
   });
 
   it('eth_submitLogin; a line past the cap is a named event', () => {

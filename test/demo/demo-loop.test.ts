@@ -1,7 +1,8 @@
 // The demo as `npm start` runs it: the capture looped by PacedReplay into the pipeline, detectors
 // and MUD policy. After the first loop the benign traffic raises nothing new (the loops only add to
-// the counts of the same alerts), and the camera's C&C check-ins, regular across loop boundaries,
-// become beacon.c2 once they have persisted long enough for the beacon score.
+// the counts of the same alerts) but one beacon: the camera's C&C check-ins every 10 s are a beacon
+// within the first loop, and its loader fetch, once a loop to the same C&C host, becomes one once
+// enough loops have made it periodic.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ALERTS_DEFAULTS, AlertManager } from '../../gateway/alerts/alert-manager.js';
 import type { Alert } from '../../gateway/alerts/alert.js';
@@ -61,14 +62,16 @@ describe('the demo in a loop', () => {
     expect(count('mud.no-profile')).toBe(1);
   });
 
-  it("the camera's C&C check-ins become beacon.c2 after persisting for half an hour or more", () => {
+  it("the camera's C&C check-ins are a beacon in the first loop; its once-a-loop loader fetch one after eight loops", () => {
     const b = raised.filter((r) => r.alert.rule === 'beacon.c2');
-    expect(b).toHaveLength(1);
-    const { loop, alert } = b[0]!;
-    expect(alert).toMatchObject({ device: DEMO_HOSTS.camera.mac, src: DEMO_HOSTS.camera.ip, dst: ATTACKERS.c2, dport: ATTACKERS.c2Port });
-    expect(alert.evidence.periodSeconds as number).toBeCloseTo(BEACON_PERIOD, 0);
-    // Regular timing and sizes are not enough: the score wants the pair spread over the hour window.
-    expect(loop).toBeGreaterThanOrEqual(5);
-    expect(loop).toBeLessThan(12);
+    expect(b).toHaveLength(2);
+    const [checkIns, fetches] = b;
+    expect(checkIns!.loop).toBe(0);
+    expect(checkIns!.alert).toMatchObject({ device: DEMO_HOSTS.camera.mac, src: DEMO_HOSTS.camera.ip, dst: ATTACKERS.c2, dport: ATTACKERS.c2Port, severity: 'high' });
+    expect(checkIns!.alert.evidence.medianSeconds as number).toBeCloseTo(BEACON_PERIOD, 0);
+    // One fetch a loop (240 s): at least minEvents (8) of them before it can be called periodic.
+    expect(fetches!.alert).toMatchObject({ device: DEMO_HOSTS.camera.mac, dst: ATTACKERS.c2, dport: 80, severity: 'high' });
+    expect(fetches!.loop).toBeGreaterThanOrEqual(7);
+    expect(fetches!.alert.evidence.medianSeconds as number).toBeCloseTo(240, 0);
   });
 });

@@ -21,6 +21,8 @@ export interface Alert {
   seq?: number;
   ts: string;
   rule: string;
+  /** Community ID v1 of the alert's flow (null: no single flow). */
+  communityId?: string | null;
   severity: Severity;
   device: string | null;
   src: string;
@@ -87,6 +89,8 @@ export interface MudVerdict {
 
 export interface FlowRecord {
   id?: number;
+  /** Community ID v1 (absent in records stored before it was added). */
+  communityId?: string | null;
   proto: string;
   src: string;
   sport: number | null;

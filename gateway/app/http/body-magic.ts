@@ -1,5 +1,6 @@
 // One file-type check for a body seen in any protocol (after Zeek's files framework): ELF with its
-// CPU, PE, Mach-O, shell droppers and PowerShell download cradles, from the body's first bytes.
+// CPU, PE (EXE or DLL), Mach-O, Java class files, shell droppers, PowerShell download cradles and
+// Python programs, from the body's first bytes.
 import type { BodyMagic } from '../app-record.js';
 
 // ---------------------------------------------------------------- ELF
@@ -40,12 +41,34 @@ const DOS_HEADER_LEN = 0x40;
 const E_LFANEW = 0x3c;
 const PE_SIGNATURE = 0x50450000;
 
+/**
+ * COFF file header after "PE\0\0" (PE/COFF specification §3.3): Machine, NumberOfSections,
+ * TimeDateStamp, PointerToSymbolTable, NumberOfSymbols, SizeOfOptionalHeader, then Characteristics
+ * at +18 from the COFF header, +22 from the signature.
+ */
+const PE_CHARACTERISTICS = 22;
+/** Bytes from the "PE\0\0" signature through Characteristics. */
+export const PE_HEADER_BYTES = PE_CHARACTERISTICS + 2;
+/** IMAGE_FILE_DLL (PE/COFF specification §3.3.2): the image is a dynamic-link library. */
+const IMAGE_FILE_DLL = 0x2000;
+/**
+ * Farthest e_lfanew followed to read the COFF header of a body. Linkers put it at 0x80 (MinGW) to
+ * about 0x120 (MSVC, after the Rich header); 1 KiB leaves room and bounds what a reader waits for.
+ */
+export const MAX_PE_LFANEW = 1024;
+
 /** Mach-O magics as read big-endian: MH_MAGIC, MH_MAGIC_64 and their byte-swapped forms (<mach-o/loader.h>). */
 const MACHO_MAGICS: ReadonlySet<number> = new Set([0xfeedface, 0xfeedfacf, 0xcefaedfe, 0xcffaedfe]);
 /** FAT_MAGIC (<mach-o/fat.h>), shared with Java class files. */
 const FAT_MAGIC = 0xcafebabe;
 /** A fat header's nfat_arch is small; a class file has its major version (45+) there. file(1) draws the line at 20. */
 const MAX_FAT_ARCHS = 20;
+/**
+ * Class-file major versions (JVM specification §4.1): 45 (JDK 1.0.2) to 70 (Java 26), with room
+ * for a few releases to come. A fat Mach-O's nfat_arch (under 20) can never fall in this range.
+ */
+const JAVA_MAJOR_MIN = 45;
+const JAVA_MAJOR_MAX = 72;
 
 // ---------------------------------------------------------------- scripts
 
@@ -57,8 +80,15 @@ const SHELLS: ReadonlySet<string> = new Set(['sh', 'bash', 'ash', 'dash', 'busyb
  * non-blank line, ASCII case-insensitively.
  */
 const DROPPER_STARTS: readonly string[] = [
-  'cd /tmp', 'cd /var/', 'cd /dev/shm', 'wget ', 'curl ', 'tftp ', 'busybox ', '/bin/busybox ', 'chmod +x', 'chmod 777',
+  'cd /tmp', 'cd /var/', 'cd /dev/shm', 'cd /mnt', 'wget ', 'curl ', 'tftp ', 'ftpget ', 'busybox ', '/bin/busybox ', 'chmod +x', 'chmod 777',
 ];
+/** Interpreters of a "#!" line that make a Python program ("python", "python3", "python3.8"). */
+const PYTHON_SHEBANG = /^python[\d.]*$/;
+/**
+ * A Python program's first statement: `import os, subprocess` or `from x import y`. Strict enough to
+ * leave out JavaScript modules (`import x from "y";`), Java (`import a.b;`) and Go (`import "fmt"`).
+ */
+const PYTHON_START = /^(?:import [A-Za-z_][\w.]*(?: as \w+)?(?:\s*,\s*[A-Za-z_][\w.]*(?: as \w+)?)*[ \t]*(?:#[^\n]*)?(?:\r?\n|$)|from \.*[A-Za-z_][\w.]* import [\w*(])/;
 /**
  * PowerShell download cradles (MITRE ATT&CK T1059.001): an encoded command line, Invoke-Expression
  * and its IEX alias, a WebClient and its DownloadString. Searched anywhere in the head.
@@ -80,20 +110,51 @@ export function bodyMagic(b: Buffer, off: number, end: number): BodyMagic {
     if (m === ELF_MAGIC) return 'elf';
     if (MACHO_MAGICS.has(m)) return 'macho';
     if (m === FAT_MAGIC && n >= 8) {
+      // Shared magic: a class file has minor_version, major_version (u16 each) where a fat header has nfat_arch.
+      const major = (b[off + 6]! << 8) | b[off + 7]!;
+      if (major >= JAVA_MAJOR_MIN && major <= JAVA_MAJOR_MAX) return 'java';
       const archs = u32(b, off + 4);
       if (archs > 0 && archs < MAX_FAT_ARCHS) return 'macho';
     }
   }
-  if (((b[off]! << 8) | b[off + 1]!) === MZ && n >= DOS_HEADER_LEN) {
-    const q = off + E_LFANEW;
-    const lfanew = (b[q]! | (b[q + 1]! << 8) | (b[q + 2]! << 16)) + b[q + 3]! * 0x1000000; // little-endian, unsigned
+  const lfanew = peHeaderOffset(b, off, end);
+  if (lfanew >= 0) {
     // The signature can be checked only when the head holds it; otherwise the DOS header alone counts.
-    if (lfanew > n - 4 || u32(b, off + lfanew) === PE_SIGNATURE) return 'pe';
+    if (lfanew > n - 4) return 'pe';
+    return peKind(b, off + lfanew, end) ?? scriptMagic(b, off, end);
   }
   return scriptMagic(b, off, end);
 }
 
-/** 'shell', 'powershell' or null for a text head. */
+/**
+ * e_lfanew of a DOS header "MZ…" held whole in `b[off, end)` (offset of "PE\0\0" from `off`), or -1
+ * when the bytes are not one.
+ */
+export function peHeaderOffset(b: Buffer, off: number, end: number): number {
+  if (end > b.length) end = b.length;
+  if (off < 0 || end - off < DOS_HEADER_LEN || ((b[off]! << 8) | b[off + 1]!) !== MZ) return -1;
+  const q = off + E_LFANEW;
+  return (b[q]! | (b[q + 1]! << 8) | (b[q + 2]! << 16)) + b[q + 3]! * 0x1000000; // little-endian, unsigned
+}
+
+/**
+ * What the bytes at a PE signature `b[p, end)` say: 'pe-dll' when Characteristics has
+ * IMAGE_FILE_DLL, 'pe' when it does not or is not in the bytes given, null when "PE\0\0" is not there.
+ */
+export function peKind(b: Buffer, p: number, end: number): 'pe' | 'pe-dll' | null {
+  if (end > b.length) end = b.length;
+  if (p < 0 || end - p < 4 || u32(b, p) !== PE_SIGNATURE) return null;
+  if (end - p < PE_HEADER_BYTES) return 'pe';
+  const c = b[p + PE_CHARACTERISTICS]! | (b[p + PE_CHARACTERISTICS + 1]! << 8);
+  return (c & IMAGE_FILE_DLL) !== 0 ? 'pe-dll' : 'pe';
+}
+
+/** Whether a magic names a program a machine runs as it is (not a script): ELF, PE, Mach-O, Java class. */
+export function isBinaryExecutable(m: BodyMagic): boolean {
+  return m === 'elf' || m === 'pe' || m === 'pe-dll' || m === 'macho' || m === 'java';
+}
+
+/** 'shell', 'python', 'powershell' or null for a text head. */
 function scriptMagic(b: Buffer, off: number, end: number): BodyMagic {
   // Text only: a NUL or most control bytes mean binary data.
   for (let i = off; i < end; i++) {
@@ -104,23 +165,26 @@ function scriptMagic(b: Buffer, off: number, end: number): BodyMagic {
   let s = 0;
   while (s < text.length && (text.charCodeAt(s) <= 0x20)) s++;
   if (text.startsWith('#!', s)) {
-    if (shebangIsShell(text, s + 2)) return 'shell';
+    const prog = shebangProgram(text, s + 2);
+    if (SHELLS.has(prog)) return 'shell';
+    if (PYTHON_SHEBANG.test(prog)) return 'python';
   } else {
     const line = text.slice(s, s + 16).toLowerCase();
     for (const d of DROPPER_STARTS) if (line.startsWith(d)) return 'shell';
+    if (PYTHON_START.test(text.slice(s))) return 'python';
   }
   return POWERSHELL.test(text) ? 'powershell' : null;
 }
 
-/** Whether the "#!" line at `p` names a shell: "/bin/sh", "/bin/busybox sh", "/usr/bin/env bash". */
-function shebangIsShell(text: string, p: number): boolean {
+/** The program a "#!" line at `p` runs: "sh" for "/bin/sh", "bash" for "/usr/bin/env bash", "busybox" for "/bin/busybox sh". */
+function shebangProgram(text: string, p: number): string {
   let e = text.indexOf('\n', p);
   if (e < 0) e = text.length;
   const words = text.slice(p, e).trim().split(/[ \t]+/);
   let prog = words[0] ?? '';
   prog = prog.slice(prog.lastIndexOf('/') + 1);
   if (prog === 'env' && words.length > 1) prog = words[1]!;
-  return SHELLS.has(prog);
+  return prog;
 }
 
 function u32(b: Buffer, p: number): number {

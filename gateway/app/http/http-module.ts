@@ -1,11 +1,12 @@
 // HTTP/1.x over TCP as an app module: every request and response of a keep-alive or pipelined
-// connection, bodies framed by RFC 9112 §6.3 and skipped by counting, their first bytes checked by magic.
+// connection, bodies framed by RFC 9112 §6.3 and skipped by counting, their first bytes checked by
+// magic and reported as soon as they are in (http.body-head), not only when the body ends.
 import { ev } from '../../common/events.js';
 import type { RecordSink, TcpAppModule } from '../app-module.js';
-import { BODY_HEAD_BYTES, type HttpRequestRecord, type HttpResponseRecord } from '../app-record.js';
+import { BODY_HEAD_BYTES, HEADER_TEXT_BYTES, REQUEST_BODY_TEXT_BYTES, type HttpRequestRecord, type HttpResponseRecord } from '../app-record.js';
 import type { StreamState } from '../stream-state.js';
 import { soapPortMapAction, soapPortMapping, type SoapPortMapAction } from '../upnp/parse-soap-portmap.js';
-import { bodyMagic, ELF_ARCH_BYTES, elfArch } from './body-magic.js';
+import { bodyMagic, ELF_ARCH_BYTES, elfArch, MAX_PE_LFANEW, PE_HEADER_BYTES, peHeaderOffset, peKind } from './body-magic.js';
 import { CL_INVALID, headFieldsReader, resetHeadFields, type HttpHeadFields } from './http-head-fields.js';
 import { isTchar, parseHttpRequest, type HeaderFieldVisitor } from './parse-http-request.js';
 import { probeHttp } from './probe-http.js';
@@ -83,6 +84,16 @@ interface Side {
   msg: HttpRequestRecord | HttpResponseRecord | null;
   /** First body bytes (BODY_HEAD_BYTES, copied), allocated with the first body byte. */
   bodyHead: Buffer | null;
+  /** Body bytes wanted before the http.body-head record: BODY_HEAD_BYTES, or through a PE image's COFF header. */
+  headNeed: number;
+  /** The http.body-head record of the current message was emitted. */
+  headSent: boolean;
+  /** Body offset of a PE image's "PE\0\0" past the head (-1: none), and its COFF header bytes kept. */
+  peAt: number;
+  peBuf: Buffer | null;
+  /** A request body's first REQUEST_BODY_TEXT_BYTES (copied), and how many. */
+  reqBody: Buffer | null;
+  reqBodyLen: number;
   /** UPnP: the AddPortMapping action named by SOAPAction, and its body bytes kept. */
   soap: SoapPortMapAction | null;
   soapBuf: Buffer | null;
@@ -106,7 +117,8 @@ function newSide(): Side {
   const { fields, visit } = headFieldsReader();
   return {
     phase: Phase.Head, headBuf: null, headLen: 0, begun: false, atLineStart: false, startTs: 0, remaining: 0, chunkSize: 0,
-    chunkDigits: 0, lineLen: 0, crSeen: false, msg: null, bodyHead: null, soap: null, soapBuf: null, soapLen: 0, fields, visit,
+    chunkDigits: 0, lineLen: 0, crSeen: false, msg: null, bodyHead: null, headNeed: BODY_HEAD_BYTES, headSent: false, peAt: -1, peBuf: null,
+    reqBody: null, reqBodyLen: 0, soap: null, soapBuf: null, soapLen: 0, fields, visit,
   };
 }
 
@@ -120,9 +132,10 @@ const E_RESPONSE = -ev('decoder.http.response_malformed');
 // ---------------------------------------------------------------- the module
 
 /**
- * The HTTP/1.x module. Emits an `http.request` when a request's body is complete (or at once when it
- * has none), an `http.response` when a response's body is complete, the connection ends or a gap
- * cuts it (`truncated`), and a `portmap` record after a UPnP AddPortMapping request. Interim 1xx
+ * The HTTP/1.x module. Emits an `http.body-head` as soon as a response body's first bytes are in, an
+ * `http.request` when a request's body is complete (or at once when it has none), an `http.response`
+ * when a response's body is complete, the connection ends or a gap cuts it (`truncated`), and a
+ * `portmap` record after a UPnP AddPortMapping request. Interim 1xx
  * responses other than 101 emit nothing (RFC 9110 §15.2). After 101 Switching Protocols or a 2xx
  * answer to CONNECT the connection is no longer HTTP and the module is done.
  */
@@ -146,9 +159,9 @@ export const httpModule: TcpAppModule<HttpState> = {
       let r: number;
       switch (side.phase) {
         case Phase.Head: r = readHead(st, side, d, b, p, end, ts, out); break;
-        case Phase.Length: r = readLength(st, side, b, p, end, ts, out); break;
-        case Phase.ChunkData: r = readChunkData(side, b, p, end); break;
-        case Phase.Close: body(side, b, p, end); r = end; break;
+        case Phase.Length: r = readLength(side, b, p, end, ts, out); break;
+        case Phase.ChunkData: r = readChunkData(side, b, p, end, ts, out); break;
+        case Phase.Close: body(side, b, p, end, ts, out); r = end; break;
         case Phase.Dead: return 0;
         default: r = readChunkFraming(st, side, b, p, end, ts, out); break;
       }
@@ -166,6 +179,9 @@ export const httpModule: TcpAppModule<HttpState> = {
       // Still inside the body: count the hole out and go on (the record says truncated).
       side.remaining -= bytes;
       msg!.truncated = true;
+      // Body offsets past the hole are unknown: stop waiting for a PE header there.
+      side.peAt = -1;
+      side.headNeed = BODY_HEAD_BYTES;
       return;
     }
     if (side.phase === Phase.Close) {
@@ -276,10 +292,13 @@ function startRequest(st: HttpState, side: Side, hb: Buffer, hs: number, he: num
   const r = parseHttpRequest(hb, hs, he, side.visit);
   if (r.status !== 'ok') return r.status === 'error' ? r.event : E_REQUEST;
   const v = r.value;
+  // The header lines after the request line, for detectors that look at every field.
+  const lf = hb.indexOf(LF, hs);
+  const fs = lf < 0 || lf >= he ? he : lf + 1;
   const rec: HttpRequestRecord = {
     kind: 'http.request', ts, index: st.reqIndex++, method: v.method, uri: v.uri, host: v.host, userAgent: v.userAgent,
     contentType: f.contentType, contentLength: !f.transferEncoding && f.contentLength >= 0 ? f.contentLength : null, soapAction: f.soapAction,
-    head: null, magic: null, elfArch: null, bodyLen: 0, truncated: false,
+    headerText: hb.toString('latin1', fs, Math.min(he, fs + HEADER_TEXT_BYTES)), head: null, magic: null, elfArch: null, bodyLen: 0, truncated: false,
   };
   if (st.pending.length >= MAX_PENDING_REQUESTS) {
     st.pending.shift();
@@ -365,13 +384,38 @@ function beginChunked(side: Side): void {
   side.lineLen = 0;
 }
 
-/** Counts body bytes `b[s, e)`; copies the first BODY_HEAD_BYTES, and a SOAP body up to its cap. */
-function body(side: Side, b: Buffer, s: number, e: number): void {
+/**
+ * Counts body bytes `b[s, e)`; copies the first BODY_HEAD_BYTES (and a PE image's COFF header past
+ * them), and a SOAP body up to its cap; emits the http.body-head record once enough is in.
+ */
+function body(side: Side, b: Buffer, s: number, e: number, ts: number, out: RecordSink): void {
   const msg = side.msg!;
   const seen = msg.bodyLen;
   if (seen < BODY_HEAD_BYTES) {
     if (side.bodyHead === null) side.bodyHead = Buffer.alloc(BODY_HEAD_BYTES);
     b.copy(side.bodyHead, seen, s, Math.min(e, s + BODY_HEAD_BYTES - seen));
+    if (seen + (e - s) >= BODY_HEAD_BYTES) {
+      // An MZ head whose PE signature lies past it: wait for the COFF header (EXE or DLL), within MAX_PE_LFANEW.
+      const lfanew = peHeaderOffset(side.bodyHead, 0, BODY_HEAD_BYTES);
+      if (lfanew + PE_HEADER_BYTES > BODY_HEAD_BYTES && lfanew <= MAX_PE_LFANEW) {
+        side.peAt = lfanew;
+        side.headNeed = lfanew + PE_HEADER_BYTES;
+      }
+    }
+  }
+  if (side.peAt >= 0) {
+    // The part of [peAt, peAt + PE_HEADER_BYTES) inside this piece of the body.
+    const from = Math.max(seen, side.peAt), to = Math.min(seen + (e - s), side.peAt + PE_HEADER_BYTES);
+    if (from < to) {
+      if (side.peBuf === null) side.peBuf = Buffer.alloc(PE_HEADER_BYTES);
+      b.copy(side.peBuf, from - side.peAt, s + (from - seen), s + (to - seen));
+    }
+  }
+  if (msg.kind === 'http.request' && side.reqBodyLen < REQUEST_BODY_TEXT_BYTES) {
+    if (side.reqBody === null) side.reqBody = Buffer.alloc(Math.min(REQUEST_BODY_TEXT_BYTES, msg.contentLength ?? REQUEST_BODY_TEXT_BYTES));
+    const n = Math.min(e - s, side.reqBody.length - side.reqBodyLen);
+    b.copy(side.reqBody, side.reqBodyLen, s, s + n);
+    side.reqBodyLen += n;
   }
   if (side.soap !== null && side.soapLen < MAX_SOAP_BODY_BYTES) {
     if (side.soapBuf === null) side.soapBuf = Buffer.alloc(MAX_SOAP_BODY_BYTES);
@@ -380,19 +424,20 @@ function body(side: Side, b: Buffer, s: number, e: number): void {
     side.soapLen += n;
   }
   msg.bodyLen = seen + (e - s);
+  if (!side.headSent && msg.bodyLen >= side.headNeed) bodyHead(side, ts, out);
 }
 
-function readLength(st: HttpState, side: Side, b: Buffer, p: number, end: number, ts: number, out: RecordSink): number {
+function readLength(side: Side, b: Buffer, p: number, end: number, ts: number, out: RecordSink): number {
   const n = Math.min(side.remaining, end - p);
-  body(side, b, p, p + n);
+  body(side, b, p, p + n, ts, out);
   side.remaining -= n;
   if (side.remaining === 0) complete(side, ts, out);
   return p + n;
 }
 
-function readChunkData(side: Side, b: Buffer, p: number, end: number): number {
+function readChunkData(side: Side, b: Buffer, p: number, end: number, ts: number, out: RecordSink): number {
   const n = Math.min(side.remaining, end - p);
-  body(side, b, p, p + n);
+  body(side, b, p, p + n, ts, out);
   side.remaining -= n;
   if (side.remaining === 0) {
     side.phase = Phase.ChunkDataEnd;
@@ -481,18 +526,33 @@ function hexValue(c: number): number {
 
 // ---------------------------------------------------------------- records
 
+/**
+ * The body's first bytes are in (or the body ended first): fill in head, magic and arch, and emit
+ * the http.body-head record of a response, once per message.
+ */
+function bodyHead(side: Side, ts: number, out: RecordSink): void {
+  const msg = side.msg!;
+  side.headSent = true;
+  const n = Math.min(msg.bodyLen, BODY_HEAD_BYTES);
+  if (side.bodyHead === null || n === 0) return;
+  const head = side.bodyHead.subarray(0, n);
+  let magic = bodyMagic(head, 0, n);
+  // The COFF header read past the head says EXE or DLL, or that "PE\0\0" is not there after all.
+  if (magic === 'pe' && side.peAt >= 0 && msg.bodyLen >= side.headNeed) magic = peKind(side.peBuf!, 0, PE_HEADER_BYTES);
+  msg.head = head;
+  msg.magic = magic;
+  msg.elfArch = magic === 'elf' && n >= ELF_ARCH_BYTES ? elfArch(head) : null;
+  // Only responses: a request body is short or is an upload, and its record comes when it ends.
+  if (msg.kind === 'http.response') out({ kind: 'http.body-head', ts, dir: 1, msg });
+}
+
 /** The message of `side` is whole (or given up on): fill in its body facts and emit it. */
 function complete(side: Side, ts: number, out: RecordSink): void {
   const msg = side.msg;
   if (msg === null) return;
-  const n = Math.min(msg.bodyLen, BODY_HEAD_BYTES);
-  if (side.bodyHead !== null && n > 0) {
-    const head = side.bodyHead.subarray(0, n);
-    msg.head = head;
-    msg.magic = bodyMagic(head, 0, n);
-    msg.elfArch = msg.magic === 'elf' && n >= ELF_ARCH_BYTES ? elfArch(head) : null;
-  }
+  if (!side.headSent) bodyHead(side, ts, out);
   if (msg.kind === 'http.response') msg.ts = ts;
+  else if (side.reqBody !== null) msg.bodyText = side.reqBody.toString('latin1', 0, side.reqBodyLen);
   out(msg);
   if (side.soap !== null) {
     const m = soapPortMapping(side.soapBuf === null ? '' : side.soapBuf.toString('latin1', 0, side.soapLen), side.soap, (msg as HttpRequestRecord).uri);
@@ -500,6 +560,12 @@ function complete(side: Side, ts: number, out: RecordSink): void {
   }
   side.msg = null;
   side.bodyHead = null;
+  side.headNeed = BODY_HEAD_BYTES;
+  side.headSent = false;
+  side.peAt = -1;
+  side.peBuf = null;
+  side.reqBody = null;
+  side.reqBodyLen = 0;
   side.soap = null;
   side.soapBuf = null;
   side.soapLen = 0;

@@ -14,9 +14,13 @@ export interface Ja4Input {
   signatureAlgorithms: readonly number[];
 }
 
-/** Version codes of part a (the spec's table); anything else is "00". */
+/**
+ * Version codes of part a: the spec's table (JA4.md "TLS and DTLS Version", and FoxIO's reference
+ * `TlsVersion`), where SSL 2.0 is 0x0002 as SSLv2 writes it; anything else is "00".
+ */
 const VERSION_CODES: ReadonlyMap<number, string> = new Map([
-  [0x0304, '13'], [0x0303, '12'], [0x0302, '11'], [0x0301, '10'], [0x0300, 's3'], [0x0200, 's2'], [0x0100, 's1'],
+  [0x0304, '13'], [0x0303, '12'], [0x0302, '11'], [0x0301, '10'], [0x0300, 's3'], [0x0002, 's2'],
+  [0xfeff, 'd1'], [0xfefd, 'd2'], [0xfefc, 'd3'],
 ]);
 /** Truncated SHA-256 length, hex characters. */
 const HASH_CHARS = 12;
@@ -26,7 +30,8 @@ const EMPTY_HASH = '0'.repeat(HASH_CHARS);
 /**
  * JA4 of a ClientHello. `transport` is "t" (TLS over TCP) or "q" (QUIC).
  * - a: transport, version (highest supported_versions value, else legacy_version), "d" when the
- *   SNI extension is present else "i", cipher and extension counts (2 digits, capped at 99, SNI and
+ *   SNI extension is present else "i" (whatever the name holds: the spec and FoxIO's reference
+ *   look at the extension only; nDPI writes "i" for an IP literal there, see test/app/ja4-ndpi.test.ts), cipher and extension counts (2 digits, capped at 99, SNI and
  *   ALPN included), first and last character of the first ALPN value ("00" without one; the first
  *   and last hex digit of its bytes when either end is not alphanumeric);
  * - b: SHA-256 of the sorted cipher list (4-digit lower-case hex, comma-separated), first 12 chars;

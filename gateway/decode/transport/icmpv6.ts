@@ -10,13 +10,24 @@ const E_NDP = -ev('decoder.icmpv6.ndp_malformed');
 /** NDP message types. */
 export const NDP_ROUTER_SOLICIT = 133, NDP_ROUTER_ADVERT = 134, NDP_NEIGHBOR_SOLICIT = 135, NDP_NEIGHBOR_ADVERT = 136, NDP_REDIRECT = 137;
 
-/** Decodes type and code; returns the offset after the 4-byte header or a negated event. */
+/** ICMPv6 echo request and reply (RFC 4443 §4.1, §4.2). */
+export const ICMPV6_ECHO = 128, ICMPV6_ECHO_REPLY = 129;
+
+/**
+ * Decodes type and code (and, for an echo request or reply with its 8-byte header captured, the
+ * identifier and sequence number); returns the offset after the 4-byte header or a negated event.
+ */
 export function decodeIcmpv6(b: Buffer, off: number, end: number, pv: PacketView): number {
   if (end - off < 4) return E_SMALL;
-  pv.icmpType = b[off]!;
+  const type = b[off]!;
+  pv.icmpType = type;
   pv.icmpCode = b[off + 1]!;
   pv.payloadOff = off + 4;
   pv.payloadLen = end - off - 4;
+  if ((type === ICMPV6_ECHO || type === ICMPV6_ECHO_REPLY) && end - off >= 8) {
+    pv.icmpId = (b[off + 4]! << 8) | b[off + 5]!;
+    pv.icmpSeq = (b[off + 6]! << 8) | b[off + 7]!;
+  }
   return off + 4;
 }
 

@@ -1,244 +1,138 @@
-// Detects command-and-control beaconing: a LAN device opening connections to one outside host and
-// port at regular intervals with regular sizes, persistently, scored like RITA's beacon analysis
-// (activecm/rita, pkg/beacon/analyzer.go). Rule `beacon.c2`.
+// Detects command-and-control beaconing: a LAN device checking in with one server at regular
+// intervals, with regular sizes. Rule `beacon.c2`.
 //
-// Per (device address, destination address, protocol, destination port) the detector keeps the
-// start time and the bytes the device sent (RITA's orig_ip_bytes) of every flow the device
-// initiated within a sliding window, and scores the pair whenever a flow of it ends:
-//   interval score  (1 − |Bowley skew| + max(0, 1 − MADM / median)) / 2 of the gaps between starts
-//   size score      (1 − |Bowley skew| + max(0, 1 − MADM / median) + (1 − mode / 65535)) / 3
-//   duration score  (last start − first start) / window: still there across most of the window
-//   histogram score 1 − coefficient of variation of the starts per window bucket (flat = regular)
-// combined by weight into [0, 1] (RITA weighs the four 0.25 each over a 24 h dataset; over a 1 h
-// window timing is the part that tells a beacon from a chatty client, so it weighs more here).
+// What counts as a check-in ("event"): every connection the device opens to an outside server
+// (its start time and the bytes it sent, RITA's orig_ip_bytes); every HTTP request it sends, so an
+// agent polling over ONE keep-alive connection (CALDERA Sandcat: 58 POST /beacon on one
+// connection) beacons as much as one opening a connection per call (Ragdoll, Cobalt Strike); and
+// every burst of a long-lived connection: the device's first packet after `burstGapSeconds` of
+// silence (Merlin polling over one QUIC flow every 15 s). Events are keyed per device by the
+// server name it used (TLS SNI, HTTP Host), as RITA keys its "sni" beacons, so a C2 behind
+// rotating addresses (CDN fronting, DNS round robin) stays one pair; without a name, by
+// destination address, protocol and port (RITA's "ip" beacons).
 //
-// Left out as normal: flows the device did not initiate, destinations on the LAN (hub polling,
-// DNS and NTP to the gateway), multicast and broadcast (mDNS, SSDP, vendor discovery such as the
-// TP-Link port 9999 broadcast every 60 s), and the infrastructure ports of `ignorePorts` (DNS, DHCP,
-// NTP, NetBIOS, SSDP, mDNS, LLMNR) even to outside servers: NTP polling is periodic by design.
-// Periods longer than windowSeconds / minConnections (3 min by default) need a longer window.
-// Calibration (seeded simulations, constant sizes): a 60 s beacon scores ≥ 0.96 with ±1 s jitter
-// and ≥ 0.81 with ±30 s; connections at random (exponential gaps, mean 60 s) score 0.70 at the
-// median and reach 0.8 in about 3 of 500 one-hour runs.
+// Scoring (gateway/detect/beacon-score.ts): RITA's timing and data-size scores (Bowley skew and
+// median absolute deviation of the intervals and of the sizes), over the span the pair's last
+// `maxEventsPerPair` check-ins cover: no fixed hour, so a 2 s beacon is judged within a minute.
+// What keeps random timing out is the dispersion of the intervals (MAD / median: 0.69 for random
+// gaps), held to `maxDispersionPlain` with `minEventsPlain` check-ins when timing is all there is,
+// and to the looser `maxDispersion` with `minEvents` when the HTTP requests show a tool agent or
+// POST check-ins. Pairs are scored at checkpoints (events ×1.5, at most a ring apart), not at
+// every event, so random timing does not get a new chance with every connection.
+//
+// Regular is not malicious: an IoT device's cloud heartbeat is as periodic as any beacon. The
+// score only says "periodic"; the severity comes from what else the traffic says (signs):
+//   bare address   no server name: no SNI, no Host name, and no DNS answer for the address
+//   unusual port   a destination port outside `usualPorts` (TrickBot's 7080, CALDERA's 8888), for
+//                  check-ins that open connections (a vendor's persistent channel, Nest's 11095,
+//                  often has a port of its own)
+//   tool agent     an HTTP User-Agent of a scripting tool or library (`toolAgents`: python-requests,
+//                  Go-http-client, curl…), rare for a device's firmware, usual for implants
+//   POST check-ins most of the pair's HTTP check-ins are POSTs (results and tasking sent up)
+//   fast           a median interval under `fastPeriodSeconds` (heartbeats are tens of seconds
+//                  or more: MQTT keep-alive 60 s, NTP ≥ 64 s; an implant polls every few seconds)
+//   undeclared     the device has a MUD profile (RFC 8520) and its profile does not allow this
+//                  destination (the policy's verdict on the flow, `flow.verdict`)
+// Strong signs (bare address, unusual port, tool agent, undeclared) weigh 1, weak ones (POST
+// check-ins, fast) 0.5: a weight of 2 → high; any strong sign → medium; weak signs alone →
+// medium, or `setupSeverity` (default no alert) on a pair that began in the device's first
+// `setupSeconds` (vendor setup chatter); none → `plainSeverity` (default no alert: periodic
+// traffic to a named server on a usual port is what every cloud-connected device does). To a LAN
+// destination only the tool-agent sign lets it alert at all. A MUD profile that allows the
+// destination is a prior that it is expected: `declaredSeverity` (default no alert).
+//
+// Left out: flows the device did not initiate, multicast and broadcast destinations, the
+// `ignorePorts` (DNS, DHCP, NTP, NetBIOS, SSDP, mDNS, LLMNR: periodic by design), and LAN
+// destinations except for HTTP requests (hub polling and discovery are periodic; an HTTP C2
+// inside the LAN, as in CALDERA's test network, still shows its requests).
+import type { Severity } from '../../alerts/rules.js';
+import type { AppRecord, HttpRequestRecord } from '../../app/app-record.js';
+import { ipv4ToString, ipv6ToString } from '../../common/address-text.js';
 import { BoundedTable } from '../../common/bounded-table.js';
 import { IPPROTO } from '../../decode/dispatch.js';
-import type { Flow } from '../../track/flow.js';
+import type { PacketView } from '../../decode/packet-view.js';
 import { flowFields } from '../../sensor/alert-fields.js';
 import { plugin, type Plugin, type PluginHost } from '../../sensor/plugin.js';
+import type { Flow } from '../../track/flow.js';
+import { BeaconPair, hostNameLength, key53, mix, mixName } from '../beacon-pair.js';
+import { beaconConfigErrors, type BeaconConfig, BEACON_DEFAULTS } from '../beacon-config.js';
+import { scoreBeacon, type BeaconScore } from '../beacon-score.js';
 
-/** Settings of `detect.beacon`. */
-export interface BeaconConfig {
-  /** Sliding window a pair's connections are scored over, seconds. Default 3600 (RITA scores a day). */
-  windowSeconds: number;
-  /** Distinct connection starts (at least 1 s apart) in the window before a pair is scored. Default 20. */
-  minConnections: number;
-  /**
-   * Connections kept per pair; beyond it the oldest is dropped (and counted), and the pair is
-   * judged over the span its kept connections cover instead of the whole window. Default 512.
-   */
-  maxConnectionsPerPair: number;
-  /** Pairs tracked; at the cap the least recently updated pair is evicted (counted, `detect.beacon.table_full`). Default 16384. */
-  maxPairs: number;
-  /** Score (0–1) at or above which `beacon.c2` is raised, once per pair per window. Default 0.8. */
-  threshold: number;
-  /** Weight of the interval score. Default 0.5. */
-  intervalWeight: number;
-  /** Weight of the size score. Default 0.15. */
-  sizeWeight: number;
-  /** Weight of the duration (persistence) score. Default 0.15. */
-  durationWeight: number;
-  /** Weight of the histogram (flat connection rate) score. Default 0.2. */
-  histogramWeight: number;
-  /** Buckets the window is cut into for the histogram score. Default 12 (5 min each over 1 h). */
-  histogramBuckets: number;
-  /** Destination ports never scored. Default 53, 67, 68, 123, 137, 138, 1900, 5353, 5355. */
-  ignorePorts: readonly number[];
-  /** Also score pairs whose destination is on the LAN. Default false. */
-  includeLanDestinations: boolean;
-}
+export { BEACON_DEFAULTS, beaconConfigErrors, type BeaconConfig, type QuietSeverity } from '../beacon-config.js';
 
-export const BEACON_DEFAULTS: Readonly<BeaconConfig> = Object.freeze({
-  windowSeconds: 3600,
-  minConnections: 20,
-  maxConnectionsPerPair: 512,
-  maxPairs: 16384,
-  threshold: 0.8,
-  intervalWeight: 0.5,
-  sizeWeight: 0.15,
-  durationWeight: 0.15,
-  histogramWeight: 0.2,
-  histogramBuckets: 12,
-  // DNS, DHCP server/client, NTP, NetBIOS name/datagram, SSDP, mDNS, LLMNR (IANA service names).
-  ignorePorts: Object.freeze([53, 67, 68, 123, 137, 138, 1900, 5353, 5355]),
-  includeLanDestinations: false,
-});
+/** The signs a periodic pair can show (see the file comment), in evidence order. */
+export type BeaconSign = 'bare-address' | 'unusual-port' | 'tool-agent' | 'post-checkins' | 'fast' | 'undeclared';
 
-/** Every problem with a beacon config (empty when it is usable). */
-export function beaconConfigErrors(c: Readonly<BeaconConfig>): string[] {
-  const bad: string[] = [];
-  const need = (ok: boolean, what: string) => { if (!ok) bad.push(what); };
-  need(c.windowSeconds > 0, 'windowSeconds must be > 0');
-  need(Number.isInteger(c.minConnections) && c.minConnections >= 3, 'minConnections must be an integer >= 3');
-  need(Number.isInteger(c.maxConnectionsPerPair) && c.maxConnectionsPerPair >= c.minConnections, 'maxConnectionsPerPair must be an integer >= minConnections');
-  need(Number.isInteger(c.maxPairs) && c.maxPairs >= 1, 'maxPairs must be an integer >= 1');
-  need(c.threshold >= 0 && c.threshold <= 1, 'threshold must be within 0..1');
-  const ws = [c.intervalWeight, c.sizeWeight, c.durationWeight, c.histogramWeight];
-  need(ws.every((x) => x >= 0) && ws.reduce((a, b) => a + b, 0) > 0, 'weights must be >= 0 with a positive sum');
-  need(Number.isInteger(c.histogramBuckets) && c.histogramBuckets >= 1, 'histogramBuckets must be an integer >= 1');
-  need(Array.isArray(c.ignorePorts) && c.ignorePorts.every((x) => Number.isInteger(x) && x >= 0 && x <= 65535), 'ignorePorts must be port numbers');
-  need(typeof c.includeLanDestinations === 'boolean', 'includeLanDestinations must be a boolean');
-  return bad;
-}
-
-/** Starts closer than this to the previous one are the same check-in (RITA drops zero intervals). */
-const MIN_INTERVAL_US = 1e6;
-/** Bowley skew is only trusted when the quartiles spread at least this far (RITA: 10 s, 10 bytes). */
-const MIN_SKEW_SPREAD_SECONDS = 10;
-const MIN_SKEW_SPREAD_BYTES = 10;
-/** RITA's smallness score: a modal size near 64 KiB scores 0. */
-const SMALLNESS_SCALE = 65535;
-
-/** What the scoring found for one pair. */
-export interface BeaconScore {
-  /** Combined score, 0–1. */
-  score: number;
-  /** Median interval between check-ins, seconds. */
-  periodSeconds: number;
-  /** Distinct check-ins (starts at least 1 s apart). */
-  connections: number;
-  /** Bowley skew of the intervals (−1…1; 0 when the quartiles are too close to tell). */
-  intervalSkew: number;
-  /** Median absolute deviation of the intervals about their median, seconds. */
-  intervalMadm: number;
-  intervalScore: number;
-  /** Bowley skew and MADM (bytes) of the sizes. */
-  sizeSkew: number;
-  sizeMadm: number;
-  /** Most frequent size, bytes. */
-  sizeMode: number;
-  sizeScore: number;
-  durationScore: number;
-  histogramScore: number;
-}
-
-/** Weights and histogram shape of the scoring. */
-export type BeaconWeights = Pick<BeaconConfig, 'intervalWeight' | 'sizeWeight' | 'durationWeight' | 'histogramWeight' | 'histogramBuckets'>;
-
-/** RITA's quantile: the element at round(q × (n − 1)) of a sorted list. */
-function quantile(sorted: Float64Array, n: number, q: number): number {
-  return sorted[Math.round(q * (n - 1))]!;
-}
-
-/** Bowley (quartile) skew of a sorted list, 0 when the quartiles are too close to tell (RITA). */
-function bowley(sorted: Float64Array, n: number, minSpread: number): number {
-  const low = quantile(sorted, n, 0.25), mid = quantile(sorted, n, 0.5), high = quantile(sorted, n, 0.75);
-  if (high - low < minSpread || mid === low || mid === high) return 0;
-  return (low + high - 2 * mid) / (high - low);
-}
-
-/** Median absolute deviation about the median of a sorted list; `devs` is scratch of at least n. */
-function madm(sorted: Float64Array, n: number, devs: Float64Array): number {
-  const mid = quantile(sorted, n, 0.5);
-  for (let i = 0; i < n; i++) devs[i] = Math.abs(sorted[i]! - mid);
-  const d = devs.subarray(0, n).sort();
-  return quantile(d, n, 0.5);
-}
-
+/** Hash seeds of the two halves of a pair key, and the kind tags mixed in. */
+const SEED_A = 0x2545f491, SEED_B = 0x6c8e9cf5;
+const TAG_NAME = 1, TAG_ADDR = 2;
 /**
- * Scores one pair: `starts` are connection start times (µs, ascending), `sizes` the bytes of each
- * connection (same order), `windowUs` the span they are judged over (ending at the last start: the
- * duration and histogram scores measure how evenly they fill it). Returns null with fewer than two
- * distinct check-ins.
+ * Weight of a strong sign (bare address, unusual port, tool agent, undeclared) and of a weak one
+ * (POST check-ins, fast), and the weight that makes a finding high. A weak sign alone is common
+ * in IoT: the Hue bridge POSTs to bridge.meethue.com every 2 s while it is being set up (IoT
+ * Sentinel HueBridge captures), so POST + fast alone is medium (nothing during setup); two strong
+ * signs, or one with both weak ones, are high (CALDERA Sandcat and Ragdoll: unusual port, tool
+ * agent, POST check-ins).
  */
-export function scoreBeacon(starts: ArrayLike<number>, sizes: ArrayLike<number>, windowUs: number, w: Readonly<BeaconWeights>): BeaconScore | null {
-  const n = starts.length;
-  if (n < 2) return null;
-  const a = new Float64Array(n), b = new Float64Array(n);
-  // Intervals between distinct check-ins, in seconds.
-  let k = 0;
-  let prev = starts[0]!;
-  for (let i = 1; i < n; i++) {
-    const d = starts[i]! - prev;
-    if (d < MIN_INTERVAL_US) continue;
-    a[k++] = d / 1e6;
-    prev = starts[i]!;
+const STRONG = 1, WEAK = 0.5, HIGH_WEIGHT = 2;
+
+/** What a MUD verdict on a flow says of its destination (policy/mud-policy.ts FlowVerdict, read by shape). */
+const enum Prior { None = 0, Declared = 1, Undeclared = 2 }
+
+/** The from-device verdict the MUD policy put on the flow, if any. */
+function priorOf(f: Flow): Prior {
+  const vs = f.verdict;
+  if (!Array.isArray(vs)) return Prior.None;
+  for (const v of vs as unknown[]) {
+    if (typeof v !== 'object' || v === null) continue;
+    const fv = v as { direction?: unknown; allowed?: unknown };
+    if (fv.direction === 'from-device') return fv.allowed === true ? Prior.Declared : Prior.Undeclared;
   }
-  if (k < 1) return null;
-  const iv = a.subarray(0, k).sort();
-  const period = quantile(iv, k, 0.5);
-  const intervalSkew = bowley(iv, k, MIN_SKEW_SPREAD_SECONDS);
-  const intervalMadm = madm(iv, k, b);
-  const intervalScore = ((1 - Math.abs(intervalSkew)) + Math.max(0, 1 - intervalMadm / period)) / 2;
-
-  for (let i = 0; i < n; i++) a[i] = sizes[i]!;
-  const sz = a.subarray(0, n).sort();
-  const sizeMid = quantile(sz, n, 0.5);
-  const sizeSkew = bowley(sz, n, MIN_SKEW_SPREAD_BYTES);
-  let sizeMode = sz[0]!, best = 0;
-  for (let i = 0, run = 0; i < n; i++) {
-    run = i > 0 && sz[i] === sz[i - 1] ? run + 1 : 1;
-    if (run > best) { best = run; sizeMode = sz[i]!; }
-  }
-  const sizeMadm = madm(sz, n, b);
-  const sizeMadmScore = sizeMid >= 1 ? Math.max(0, 1 - sizeMadm / sizeMid) : 0;
-  const smallness = Math.max(0, 1 - sizeMode / SMALLNESS_SCALE);
-  const sizeScore = ((1 - Math.abs(sizeSkew)) + sizeMadmScore + smallness) / 3;
-
-  const first = starts[0]!, last = starts[n - 1]!;
-  const durationScore = Math.min(1, (last - first) / windowUs);
-
-  const buckets = Math.max(1, Math.floor(w.histogramBuckets));
-  const counts = new Float64Array(buckets);
-  const from = last - windowUs, width = windowUs / buckets;
-  for (let i = 0; i < n; i++) {
-    const j = Math.floor((starts[i]! - from) / width);
-    counts[j < 0 ? 0 : j >= buckets ? buckets - 1 : j]!++;
-  }
-  const mean = n / buckets;
-  let v = 0;
-  for (let j = 0; j < buckets; j++) v += (counts[j]! - mean) ** 2;
-  const cv = Math.sqrt(v / buckets) / mean;
-  const histogramScore = Math.max(0, 1 - cv);
-
-  const wsum = w.intervalWeight + w.sizeWeight + w.durationWeight + w.histogramWeight;
-  const score = wsum > 0
-    ? (w.intervalWeight * intervalScore + w.sizeWeight * sizeScore + w.durationWeight * durationScore + w.histogramWeight * histogramScore) / wsum
-    : 0;
-  return {
-    score, periodSeconds: period, connections: k + 1, intervalSkew, intervalMadm, intervalScore,
-    sizeSkew, sizeMadm, sizeMode, sizeScore, durationScore, histogramScore,
-  };
-}
-
-/** Connections of one pair within the window, oldest first. */
-interface Pair {
-  key: string;
-  starts: number[];
-  sizes: number[];
-  /** Packet time of the last flow end added, µs (the LRU and expiry order). */
-  touched: number;
-  /** No new alert for this pair while its newest start is before this, µs. */
-  alertedUntil: number;
+  return Prior.None;
 }
 
 /** The running detector; counters are public for metrics and tests. */
 export class BeaconDetector implements Plugin {
-  /** Pairs by key, least recently updated first. */
-  private readonly pairs: BoundedTable<string, Pair>;
+  private readonly pairs: BoundedTable<number, BeaconPair>;
   private readonly ignore: ReadonlySet<number>;
-  private readonly windowUs: number;
-  /** Connections dropped at `maxConnectionsPerPair`. */
-  droppedConnections = 0;
-  /** Pairs scored (for metrics: the work done). */
+  private readonly usual: ReadonlySet<number>;
+  private readonly agents: readonly string[];
+  /** Scratch of the scorer: 3 × maxEventsPerPair numbers, reused for every pair. */
+  private readonly scratch: Float64Array;
+  /** Burst slots (see burstSlots): the flow id held (NaN: free), its last packet, its open burst's start and device bytes, bursts closed. */
+  private readonly slotId: Float64Array;
+  private readonly slotLast: Float64Array;
+  private readonly slotStart: Float64Array;
+  private readonly slotBytes: Float64Array;
+  private readonly slotBursts: Uint32Array;
+  private readonly slotMask: number;
+  private readonly gapUs: number;
+  /** TCP and UDP only: bursts are followed in connections. */
+  readonly ipProtos: readonly number[] = [IPPROTO.TCP, IPPROTO.UDP];
+  /** Connections not followed for bursts because their slot was held by a live one. */
+  burstSlotsBusy = 0;
+  /** Pairs scored (the work done). */
   scored = 0;
+  /** Periodic pairs left without an alert (no sign, or declared by the device's profile). */
+  quiet = 0;
 
   /** Throws a RangeError naming every bad key of `cfg`. */
   constructor(private readonly host: PluginHost, private readonly cfg: Readonly<BeaconConfig>) {
     const bad = beaconConfigErrors(cfg);
     if (bad.length > 0) throw new RangeError(`detect.beacon: ${bad.join('; ')}`);
     this.ignore = new Set(cfg.ignorePorts);
-    this.windowUs = cfg.windowSeconds * 1e6;
-    this.pairs = new BoundedTable<string, Pair>({
+    this.usual = new Set(cfg.usualPorts);
+    this.agents = cfg.toolAgents.map((a) => a.toLowerCase());
+    this.scratch = new Float64Array(3 * cfg.maxEventsPerPair);
+    const n = cfg.burstGapSeconds > 0 ? cfg.burstSlots : 1;
+    this.slotId = new Float64Array(n).fill(NaN);
+    this.slotLast = new Float64Array(n);
+    this.slotStart = new Float64Array(n);
+    this.slotBytes = new Float64Array(n);
+    this.slotBursts = new Uint32Array(n);
+    this.slotMask = n - 1;
+    this.gapUs = cfg.burstGapSeconds * 1e6;
+    this.pairs = new BoundedTable<number, BeaconPair>({
       name: 'detect.beacon.maxPairs', capacity: cfg.maxPairs, order: 'lru', counters: host.events, event: 'detect.beacon.table_full',
     });
   }
@@ -248,45 +142,72 @@ export class BeaconDetector implements Plugin {
     return this.pairs.evicted;
   }
 
+  /**
+   * Follows bursts in a connection: a packet from the device after burstGapSeconds of silence
+   * closes the burst before it (one check-in: its start and the bytes the device sent in it) and
+   * opens a new one. Typed arrays only: this runs on every TCP and UDP packet.
+   */
+  onPacket(pv: PacketView, flow: Flow | null, dir: number): void {
+    if (flow === null || this.gapUs === 0) return;
+    const i = flow.id & this.slotMask;
+    const id = this.slotId[i]!;
+    const ts = pv.ts;
+    if (id !== flow.id) {
+      // Only a flow's first packet may take a slot, and only a free one: a slot is freed when its
+      // flow ends, so a held slot is a live connection, the long-lived kind worth following.
+      if (flow.packets > 1) return;
+      if (id === id) { this.burstSlotsBusy++; return; }
+      if (!this.eligible(flow) || (!this.cfg.includeLanDestinations && this.isLanB(flow))) return;
+      this.slotId[i] = flow.id;
+      this.slotLast[i] = ts;
+      this.slotStart[i] = ts;
+      this.slotBytes[i] = dir === 0 ? pv.ipLen : 0;
+      this.slotBursts[i] = 0;
+      return;
+    }
+    const gap = ts - this.slotLast[i]!;
+    this.slotLast[i] = ts;
+    if (dir !== 0) return;
+    if (gap >= this.gapUs) {
+      // HTTP connections check in per request (onApp), not per burst.
+      if (flow.httpMethod === null) this.event(flow, this.slotStart[i]!, this.slotBytes[i]!, flow.sni, null, true);
+      this.slotBursts[i]!++;
+      this.slotStart[i] = ts;
+      this.slotBytes[i] = 0;
+    }
+    this.slotBytes[i] += pv.ipLen;
+  }
+
+  /**
+   * A connection ended: one check-in at its start, unless its HTTP requests were counted one by
+   * one, or it was cut into bursts (then its last burst is the check-in still to count).
+   */
   onFlowEnd(f: Flow): void {
-    if (!f.initiatorKnown || (f.proto !== IPPROTO.TCP && f.proto !== IPPROTO.UDP) || this.ignore.has(f.bPort)) return;
-    const local = this.host.local;
-    const v4 = f.family === 4;
-    if (v4 ? !local.hasV4(f.a0) : !local.hasV6(f.a0, f.a1, f.a2, f.a3)) return;
-    // Multicast and broadcast: 224.0.0.0/4 and up (RFC 5771, 255.255.255.255), ff00::/8 (RFC 4291).
-    if (v4 ? f.b0 >>> 28 >= 14 : f.b0 >>> 24 === 0xff) return;
-    if (!this.cfg.includeLanDestinations && (v4 ? local.hasV4(f.b0) : local.hasV6(f.b0, f.b1, f.b2, f.b3))) return;
-    // A numeric key: address text is made only when an alert is raised (this runs at every flow end).
-    const key = v4 ? `${f.a0}|${f.b0}|${f.proto}|${f.bPort}` : `${f.a0},${f.a1},${f.a2},${f.a3}|${f.b0},${f.b1},${f.b2},${f.b3}|${f.proto}|${f.bPort}`;
-    const p = this.pair(key, f.lastTs);
-    if (!this.add(p, f.firstTs, f.bytesAB)) return;
-    const newest = p.starts[p.starts.length - 1]!;
-    if (newest < p.alertedUntil || p.starts.length < this.cfg.minConnections) return;
-    this.scored++;
-    // A pair that fills its list is judged over the span the kept connections cover: having more
-    // connections in the window than the list holds is persistence enough.
-    const full = p.starts.length >= this.cfg.maxConnectionsPerPair && newest > p.starts[0]!;
-    const s = scoreBeacon(p.starts, p.sizes, full ? newest - p.starts[0]! : this.windowUs, this.cfg);
-    if (s === null || s.connections < this.cfg.minConnections || s.score < this.cfg.threshold) return;
-    p.alertedUntil = newest + this.windowUs;
-    const where = flowFields(this.host, f);
-    this.host.emit({
-      rule: 'beacon.c2', ts: f.lastTs, ...where, peer: `${where.dst}/${where.proto}/${f.bPort}`,
-      message: `${where.src} connects to ${where.dst}:${f.bPort} every ${Math.round(s.periodSeconds)} s (${s.connections} connections, beacon score ${r3(s.score)})`,
-      evidence: {
-        score: r3(s.score), periodSeconds: r3(s.periodSeconds), connections: s.connections, flows: p.starts.length,
-        intervalSkew: r3(s.intervalSkew), intervalMadm: r3(s.intervalMadm), sizeSkew: r3(s.sizeSkew), sizeMadm: r3(s.sizeMadm),
-        sizeMode: s.sizeMode, intervalScore: r3(s.intervalScore), sizeScore: r3(s.sizeScore),
-        durationScore: r3(s.durationScore), histogramScore: r3(s.histogramScore), windowSeconds: this.cfg.windowSeconds,
-      },
-    });
+    const i = f.id & this.slotMask;
+    let bursts = 0, start = 0, bytes = 0;
+    if (this.slotId[i] === f.id) {
+      bursts = this.slotBursts[i]!;
+      start = this.slotStart[i]!;
+      bytes = this.slotBytes[i]!;
+      this.slotId[i] = NaN;
+    }
+    if (f.httpMethod !== null || !this.eligible(f)) return;
+    if (!this.cfg.includeLanDestinations && this.isLanB(f)) return;
+    if (bursts > 0) this.event(f, start, bytes, f.sni, null, true);
+    else this.event(f, f.firstTs, f.bytesAB, f.sni, null, false);
+  }
+
+  /** Every HTTP request the device sends is a check-in (keep-alive agents send many per connection). */
+  onApp(rec: AppRecord, _pv: PacketView, flow: Flow | null, dir: number): void {
+    if (rec.kind !== 'http.request' || flow === null || dir !== 0 || !this.eligible(flow)) return;
+    this.event(flow, rec.ts, rec.contentLength ?? rec.bodyLen, rec.host ?? flow.sni, rec, false);
   }
 
   onTick(now: number): void {
-    // Map order is least recently updated first: drop pairs with nothing new for a whole window.
-    const limit = now - this.windowUs;
+    // LRU order: least recently updated first. Drop pairs idle for idleSeconds.
+    const limit = now - this.cfg.idleSeconds * 1e6;
     for (const p of this.pairs.values()) {
-      if (p.touched >= limit) break;
+      if (p.lastTs >= limit) break;
       this.pairs.delete(p.key);
     }
   }
@@ -295,37 +216,136 @@ export class BeaconDetector implements Plugin {
     return this.pairs.size;
   }
 
-  /** The pair of `key`, created (evicting at the cap) and moved to the LRU tail. */
-  private pair(key: string, ts: number): Pair {
-    let p = this.pairs.get(key);
-    if (p === undefined) {
-      p = { key, starts: [], sizes: [], touched: ts, alertedUntil: -Infinity };
-      this.pairs.add(key, p);
-    }
-    if (ts > p.touched) p.touched = ts;
-    return p;
+  stateBytes(): number {
+    let b = 0;
+    for (const p of this.pairs.values()) b += 160 + 16 * p.times.length;
+    return b;
   }
 
-  /** Inserts a connection in start order, ages out starts older than the window; false if it was too old to keep. */
-  private add(p: Pair, start: number, size: number): boolean {
-    const st = p.starts, sz = p.sizes;
-    const newest = st.length > 0 ? Math.max(st[st.length - 1]!, start) : start;
-    if (start < newest - this.windowUs) return false;
-    // Flows end out of start order (a long flow ends late): insert from the back.
-    let i = st.length;
-    while (i > 0 && st[i - 1]! > start) i--;
-    st.splice(i, 0, start);
-    sz.splice(i, 0, size);
-    let old = 0;
-    while (st[old]! < newest - this.windowUs) old++;
-    if (st.length - old > this.cfg.maxConnectionsPerPair) {
-      const extra = st.length - old - this.cfg.maxConnectionsPerPair;
-      this.droppedConnections += extra;
-      old += extra;
-    }
-    if (old > 0) { st.splice(0, old); sz.splice(0, old); }
-    return true;
+  /** A flow the device initiated, TCP or UDP, to a unicast destination on a port not ignored. */
+  private eligible(f: Flow): boolean {
+    if (!f.initiatorKnown || (f.proto !== IPPROTO.TCP && f.proto !== IPPROTO.UDP) || this.ignore.has(f.bPort)) return false;
+    const local = this.host.local;
+    const v4 = f.family === 4;
+    if (v4 ? !local.hasV4(f.a0) : !local.hasV6(f.a0, f.a1, f.a2, f.a3)) return false;
+    // Multicast and broadcast: 224.0.0.0/4 and up (RFC 5771, 255.255.255.255), ff00::/8 (RFC 4291).
+    return v4 ? f.b0 >>> 28 < 14 : f.b0 >>> 24 !== 0xff;
   }
+
+  private isLanB(f: Flow): boolean {
+    return f.family === 4 ? this.host.local.hasV4(f.b0) : this.host.local.hasV6(f.b0, f.b1, f.b2, f.b3);
+  }
+
+  /** Adds one check-in of `f` at `ts` and judges its pair. */
+  private event(f: Flow, ts: number, size: number, name: string | null, req: HttpRequestRecord | null, burst: boolean): void {
+    const nameLen = name === null ? 0 : hostNameLength(name);
+    // The device: its MAC when the link has one, else its address.
+    const dev = f.aMac >= 0 ? f.aMac : f.a0;
+    const devHi = f.aMac >= 0 ? Math.floor(f.aMac / 0x100000000) : f.a3;
+    let h1 = mix(mix(SEED_A, dev), devHi), h2 = mix(mix(SEED_B, dev), devHi);
+    if (nameLen > 0) {
+      h1 = mixName(mix(h1, TAG_NAME), name!, nameLen);
+      h2 = mixName(mix(h2, TAG_NAME), name!, nameLen);
+    } else {
+      const pp = f.proto << 16 | f.bPort;
+      h1 = mix(mix(mix(mix(mix(mix(h1, TAG_ADDR), f.b0), f.b1), f.b2), f.b3), pp);
+      h2 = mix(mix(mix(mix(mix(mix(h2, TAG_ADDR), f.b3), f.b2), f.b1), f.b0), pp);
+    }
+    const key = key53(h1, h2);
+    let p = this.pairs.get(key);
+    if (p === undefined) {
+      // The name is copied once per pair (a Host header's ":port" left out), never per event.
+      p = new BeaconPair(key, nameLen > 0 ? 'name' : 'address', nameLen > 0 ? name!.slice(0, nameLen).toLowerCase() : null, this.cfg.maxEventsPerPair);
+      p.nextScore = this.cfg.minEvents;
+      this.pairs.set(key, p);
+    }
+    p.add(ts, size);
+    if (burst) p.bursts++;
+    if (req !== null) {
+      p.http++;
+      if (req.method === 'POST') p.posts++;
+      if (req.userAgent !== null) {
+        p.agent = req.userAgent;
+        if (!p.toolAgent) p.toolAgent = this.isTool(req.userAgent);
+      }
+    }
+    const prior = priorOf(f);
+    if (prior === Prior.Declared) p.declared++;
+    else if (prior === Prior.Undeclared) p.undeclared++;
+
+    // Scored at checkpoints, not at every event: each score is a test random timing can pass by
+    // chance, and overlapping windows tested again and again would add those chances up. The
+    // next checkpoint is half as many events again, at most a whole ring later (disjoint windows).
+    if (ts < p.quietUntil || p.events < p.nextScore) return;
+    p.nextScore = p.events + Math.min(this.cfg.maxEventsPerPair, Math.max(2, Math.ceil(p.events / 2)));
+    this.scored++;
+    const s = scoreBeacon(p.times, p.sizes, p.n, this.scratch, this.cfg);
+    if (s === null || s.spanSeconds < this.cfg.minSpanSeconds) return;
+    const content = p.toolAgent || (p.http > 0 && p.posts * 2 > p.http);
+    if (s.checkins < (content ? this.cfg.minEvents : this.cfg.minEventsPlain)) return;
+    const dispersion = content ? this.cfg.maxDispersion : this.cfg.maxDispersionPlain;
+    if (s.timingScore < this.cfg.minTimingScore || s.score < this.cfg.threshold || s.madSeconds > dispersion * s.medianSeconds) return;
+    this.judge(p, s, f, ts);
+  }
+
+  /** A periodic pair: its signs and prior decide whether, and how loud, it alerts. */
+  private judge(p: BeaconPair, s: BeaconScore, f: Flow, ts: number): void {
+    p.quietUntil = ts + this.cfg.realertSeconds * 1e6;
+    const v4 = f.family === 4;
+    const lan = this.isLanB(f);
+    // Names the device resolved for the address (asked only here: a pair that scored is rare).
+    const names = p.kind === 'address' && !lan ? this.host.dns.namesFor(v4 ? f.b0 : ipv6ToString(f.b0, f.b1, f.b2, f.b3), ts) : [];
+    const signs: BeaconSign[] = [];
+    if (p.kind === 'address' && !lan && names.length === 0) signs.push('bare-address');
+    // A vendor's persistent channel often has a port of its own (Nest's 11095): the port is a sign
+    // only for check-ins that open connections (TrickBot's 7080), not for bursts in one.
+    if (!this.usual.has(f.bPort) && p.bursts * 2 <= p.events) signs.push('unusual-port');
+    if (p.toolAgent) signs.push('tool-agent');
+    if (p.http > 0 && p.posts * 2 > p.http) signs.push('post-checkins');
+    if (s.medianSeconds < this.cfg.fastPeriodSeconds) signs.push('fast');
+    // The profile's word on the pair: the majority of its verdicts.
+    const declared = p.declared > 0 && p.declared >= p.undeclared;
+    if (!declared && p.undeclared > 0) signs.push('undeclared');
+    let weight = 0, strong = 0;
+    for (const x of signs) {
+      const weak = x === 'post-checkins' || x === 'fast';
+      weight += weak ? WEAK : STRONG;
+      if (!weak) strong++;
+    }
+    const firstSeen = f.aMac >= 0 ? this.host.devices.get(f.aMac)?.firstSeen : undefined;
+    const setup = firstSeen !== undefined && p.firstTs - firstSeen <= this.cfg.setupSeconds * 1e6;
+    // Inside the LAN only a tool's agent tells an implant from an app polling its hub.
+    const severity: Severity | 'none' = declared ? this.cfg.declaredSeverity
+      : lan && !p.toolAgent ? 'none'
+        : weight >= HIGH_WEIGHT ? 'high' : strong > 0 ? 'medium' : weight > 0 ? (setup ? this.cfg.setupSeverity : 'medium') : this.cfg.plainSeverity;
+    if (severity === 'none') { this.quiet++; return; }
+
+    const where = flowFields(this.host, f);
+    const dst = v4 ? ipv4ToString(f.b0) : ipv6ToString(f.b0, f.b1, f.b2, f.b3);
+    const target = p.kind === 'name' ? p.name! : `${dst}:${f.bPort}`;
+    this.host.emit({
+      rule: 'beacon.c2', ts, ...where, severity,
+      peer: p.kind === 'name' ? `name/${p.name!}` : `${dst}/${where.proto}/${f.bPort}`,
+      message: `${where.src} checks in with ${target} every ${r1(s.medianSeconds)} s ± ${r1(s.madSeconds)} s (${s.checkins} check-ins over ${Math.round(s.spanSeconds)} s, score ${r3(s.score)}${signs.length > 0 ? `; ${signs.join(', ')}` : ''})`,
+      evidence: {
+        keyKind: p.kind, serverName: p.name, names: names.slice(0, 5), checkins: s.checkins, events: p.events,
+        spanSeconds: r1(s.spanSeconds), medianSeconds: r3(s.medianSeconds), madSeconds: r3(s.madSeconds), intervalSkew: r3(s.intervalSkew),
+        timingScore: r3(s.timingScore), sizeMedian: s.sizeMedian, sizeMad: s.sizeMad, sizeSkew: r3(s.sizeSkew), sizeMode: s.sizeMode,
+        sizeScore: r3(s.sizeScore), score: r3(s.score), signs, weight, setup, profile: declared ? 'declared' : p.undeclared > 0 ? 'undeclared' : 'none',
+        httpRequests: p.http, posts: p.posts, bursts: p.bursts, userAgent: p.agent,
+      },
+    });
+  }
+
+  private isTool(agent: string): boolean {
+    const a = agent.toLowerCase();
+    for (const t of this.agents) if (a.includes(t)) return true;
+    return false;
+  }
+}
+
+function r1(x: number): number {
+  return Math.round(x * 10) / 10;
 }
 
 function r3(x: number): number {

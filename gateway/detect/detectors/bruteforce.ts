@@ -1,12 +1,18 @@
 // Password guessing against telnet (`bruteforce.telnet`) and SSH (`bruteforce.ssh`): many short
 // sessions from one source to one service, or, in cleartext telnet, many "Login incorrect" replies.
-// Mirai and its kin log in to telnet with a list of default credentials, one or a few per session.
+// Mirai and its kin log in to telnet with a list of default credentials, one or a few per session;
+// Hydra, Medusa and nmap's ssh-brute open one SSH connection per guess or few (banners, key
+// exchange, an encrypted auth attempt, close), on whatever port the service listens (902, 2222…).
 //
-// Sessions are counted when their flow ends: a TCP flow the source opened to a telnet or SSH port,
-// that the server answered (SYN-ACK or data), and that lasted less than `shortSessionSeconds` or
-// was closed with FIN or RST. Failed logins are counted as they pass: the telnet module
-// (gateway/app/telnet/) reads each server's replies and emits a `login-failure` record for each
-// failed login; this detector reads records and parses no payload. SSH is encrypted: sessions only.
+// The service is the protocol the app layer found by content (gateway/app/app-dispatch.ts:
+// `flow.appProto` "ssh" or "telnet", on any port); a flow whose content stayed unknown or that
+// carried none (a handshake, then a reset) falls back to the configured ports. Sessions are counted
+// when their flow ends: a TCP flow the source opened, that the server answered (SYN-ACK or data),
+// and that lasted less than `shortSessionSeconds` or was closed with FIN or RST; an SSH session in
+// which the server sent more than `sshMaxServerBytes` did work after a login and is no guess.
+// Failed logins are counted as they pass: the telnet module (gateway/app/telnet/) reads each
+// server's replies and emits a `login-failure` record for each failed login, on any port it found
+// telnet; this detector reads records and parses no payload. SSH is encrypted: sessions only.
 import { BoundedTable } from '../../common/bounded-table.js';
 import type { AlertInput } from '../../alerts/alert.js';
 import type { AppRecord } from '../../app/app-record.js';
@@ -21,9 +27,12 @@ import { plugin, type Plugin, type PluginHost } from '../../sensor/plugin.js';
 
 /** Settings of `detect.bruteforce`. All are read at start. */
 export interface BruteforceConfig {
-  /** Telnet ports (IANA 23; 2323 is Mirai's second target). Default [23, 2323]. */
+  /**
+   * Telnet ports (IANA 23; 2323 is Mirai's second target), for flows whose content did not name
+   * a protocol. Default [23, 2323].
+   */
   telnetPorts: number[];
-  /** SSH ports (IANA 22). Default [22]. */
+  /** SSH ports (IANA 22), for flows whose content did not name a protocol. Default [22]. */
   sshPorts: number[];
   /** Window both thresholds count in, seconds. Default 60. */
   windowSeconds: number;
@@ -40,6 +49,13 @@ export interface BruteforceConfig {
    * util-linux and BusyBox allow 3), so ten in a minute is more than two sessions of mistakes.
    */
   failures: number;
+  /**
+   * Payload bytes from the server above which an SSH session is not counted as a guess, bytes.
+   * Default 16384: a guess carries the server's banner, KEXINIT, key exchange reply and a few
+   * authentication failures, 3-6 KB (3.3-3.7 KB in Zeek's sshguess.pcap; a post-quantum hybrid key
+   * exchange adds about 1 KB); a session that logged in and ran a shell or a copy sends more.
+   */
+  sshMaxServerBytes: number;
   /** Cap on (source, server, port) keys tracked; the least recently active is evicted. Default 4096. */
   maxTracked: number;
 }
@@ -52,6 +68,7 @@ export const BRUTEFORCE_DEFAULTS: Readonly<BruteforceConfig> = Object.freeze({
   sessions: 10,
   shortSessionSeconds: 30,
   failures: 10,
+  sshMaxServerBytes: 16_384,
   maxTracked: 4096,
 });
 
@@ -69,6 +86,9 @@ interface Finding {
   /** sessions + failures that trigger the next progress report (doubling). */
   nextReport: number;
   dirty: boolean;
+  /** The protocol the content showed on the flow that opened the finding (null: by port), and whether its port says otherwise. */
+  app: string | null;
+  portMismatch: boolean;
   base: Omit<AlertInput, 'ts' | 'evidence' | 'count'>;
 }
 
@@ -137,7 +157,7 @@ export const bruteforce = plugin<BruteforceConfig>({
     function evidence(f: Finding): Record<string, unknown> {
       return {
         service: f.base.rule === 'bruteforce.ssh' ? 'ssh' : 'telnet', sessions: f.sessions, failures: f.failures,
-        windowSeconds: cfg.windowSeconds, trigger: f.trigger, evicted: entries.evicted,
+        windowSeconds: cfg.windowSeconds, trigger: f.trigger, app: f.app, portMismatch: f.portMismatch, evicted: entries.evicted,
       };
     }
 
@@ -181,6 +201,7 @@ export const bruteforce = plugin<BruteforceConfig>({
       const what = trigger === 'sessions' ? `${cfg.sessions}+ short sessions` : `${cfg.failures}+ failed logins`;
       const f: Finding = {
         sessions: e.sessions, failures: e.failures, trigger, lastTs: e.lastTs, lastArrival: e.lastArrival, nextReport: 0, dirty: false,
+        app: flow.appProto ?? flow.app?.proto ?? null, portMismatch: flow.appPortMismatch || (flow.app?.portMismatch ?? false),
         base: {
           rule: e.rule, device, src: where.src, dst: where.dst, proto: 'tcp', sport: null, dport: flow.bPort, peer,
           message: `${where.src} made ${what} to ${e.rule === 'bruteforce.ssh' ? 'SSH' : 'telnet'} on ${where.dst} port ${flow.bPort} within ${cfg.windowSeconds} s`,
@@ -211,16 +232,19 @@ export const bruteforce = plugin<BruteforceConfig>({
       get evicted() { return entries.evicted; },
 
       onApp(rec: AppRecord, _pv: PacketView, flow: Flow | null): void {
-        // A failed login the telnet module read in the server's replies, on a telnet port.
-        if (rec.kind !== 'telnet' || rec.event !== 'login-failure' || flow === null || service[flow.bPort] !== TELNET) return;
+        // A failed login the telnet module read in the server's replies, on whatever port it found telnet.
+        if (rec.kind !== 'telnet' || rec.event !== 'login-failure' || flow === null) return;
         activity(entryFor(flow, TELNET, rec.ts, rec.ts), flow, 'failures', rec.ts);
       },
 
       onFlowEnd(flow: Flow): void {
         if (flow.endReason === 'shutdown') closing = true;
         if (flow.proto !== IPPROTO.TCP) return;
-        const kind = service[flow.bPort]!;
+        // The protocol the content showed, else the port's.
+        const app = flow.appProto;
+        const kind = app === null ? service[flow.bPort]! : app === 'ssh' ? SSH : app === 'telnet' ? TELNET : 0;
         if (kind === 0) return;
+        if (kind === SSH && flow.payloadBA > cfg.sshMaxServerBytes) return;
         // A session: opened by A, answered by the server, short or closed.
         if ((flow.flagsAB & TCP_SYN) === 0) return;
         const answered = (flow.flagsBA & (TCP_SYN | TCP_ACK)) === (TCP_SYN | TCP_ACK) || flow.payloadBA > 0;

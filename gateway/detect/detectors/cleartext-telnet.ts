@@ -2,9 +2,12 @@
 // maintenance port that MIC's NOTICE survey hunts for and Mirai logs in through, with passwords on
 // the wire in the clear. One alert per (device, peer), its count the number of sessions.
 //
-// A session is a TCP flow on a telnet port in which the server answered: a SYN-ACK or any payload
-// from the server's side. The device is the server when it is on the LAN (an open telnet port is
-// the finding), else the LAN client (a device speaking telnet out). Payload is never kept.
+// A session is a TCP flow in which a telnet server answered: on a telnet port, a SYN-ACK or any
+// payload from the server's side; on any port, server bytes the app layer found to be telnet by
+// content (option negotiation, gateway/app/telnet/: Mirai's kin open telnetd on odd ports too).
+// A telnet port whose content the app layer found to be another protocol (SSH on 2323) is no
+// telnet once that is known. The device is the server when it is on the LAN (an open telnet port
+// is the finding), else the LAN client (a device speaking telnet out). Payload is never kept.
 import { BoundedTable } from '../../common/bounded-table.js';
 import { ipv4ToString, ipv6ToString, macToString } from '../../common/address-text.js';
 import { IPPROTO } from '../../decode/dispatch.js';
@@ -15,7 +18,10 @@ import { plugin, type Plugin, type PluginHost } from '../../sensor/plugin.js';
 
 /** Settings of `detect.cleartextTelnet`. All are read at start. */
 export interface CleartextTelnetConfig {
-  /** Telnet server ports: IANA 23, and 2323 that Mirai also tries (and many devices open). Default [23, 2323]. */
+  /**
+   * Telnet server ports: IANA 23, and 2323 that Mirai also tries (and many devices open). Default
+   * [23, 2323]. Telnet on any other port is found by content.
+   */
   ports: number[];
   /**
    * Cap on live telnet flows remembered as already reported (dropped when they end); at the cap
@@ -36,10 +42,14 @@ export interface CleartextTelnetDetector extends Plugin {
   readonly evicted: number;
 }
 
+/** How a session was found: the server's SYN-ACK or payload on a telnet port, or telnet content on any port. */
+type Trigger = 'syn-ack' | 'payload' | 'content';
+
 /**
  * The `cleartextTelnet` detector. Alert: src = client, dst = server (ports likewise), device = the
  * LAN server, else the LAN client; dedup peer = the device's far end. Evidence: `role` (server,
- * client: what the device is), `server`, `client`, `port`, `trigger` (syn-ack, payload).
+ * client: what the device is), `server`, `client`, `port`, `trigger` (syn-ack, payload, content);
+ * with content, also `portMismatch` (telnet on a port that is not a telnet port).
  */
 export const cleartextTelnet = plugin<CleartextTelnetConfig>({
   name: 'cleartextTelnet',
@@ -63,7 +73,7 @@ export const cleartextTelnet = plugin<CleartextTelnetConfig>({
       return f.family === 4 ? ipv4ToString(f.b0) : ipv6ToString(f.b0, f.b1, f.b2, f.b3);
     }
 
-    function raise(pv: PacketView, flow: Flow, serverSide: 'a' | 'b', trigger: 'syn-ack' | 'payload'): void {
+    function raise(pv: PacketView, flow: Flow, serverSide: 'a' | 'b', trigger: Trigger): void {
       // Decided once per flow, alert or not.
       reported.add(flow, true);
       const clientSide = serverSide === 'a' ? 'b' : 'a';
@@ -84,7 +94,7 @@ export const cleartextTelnet = plugin<CleartextTelnetConfig>({
         message: role === 'server'
           ? `telnet server open on ${server} port ${serverPort}, session from ${client}`
           : `${client} opened a telnet session to ${server} port ${serverPort}`,
-        evidence: { role, server, client, port: serverPort, trigger },
+        evidence: trigger === 'content' ? { role, server, client, port: serverPort, trigger, portMismatch: telnet[serverPort] !== 1 } : { role, server, client, port: serverPort, trigger },
       });
     }
 
@@ -94,17 +104,21 @@ export const cleartextTelnet = plugin<CleartextTelnetConfig>({
 
       onPacket(pv: PacketView, flow: Flow | null, dir: number): void {
         if (flow === null || flow.proto !== IPPROTO.TCP) return;
+        // What the app layer found by content so far (null while undecided or unknown).
+        const app = flow.app !== null ? flow.app.proto : flow.appProto;
         // The server is B (the responder) on a telnet port; or A, when the flow was picked up
         // mid-stream from a server on a high port (2323) that spoke first.
         let serverDir: number;
         if (telnet[flow.bPort] === 1) serverDir = 1;
         else if (telnet[flow.aPort] === 1 && !flow.initiatorKnown) serverDir = 0;
+        else if (app === 'telnet') serverDir = 1; // the telnet module reads the responder as the server
         else return;
-        if (dir !== serverDir) return;
+        if (dir !== serverDir || (app !== null && app !== 'telnet')) return;
         const synAck = (pv.tcpFlags & (TCP_SYN | TCP_ACK)) === (TCP_SYN | TCP_ACK);
         if (!synAck && pv.payloadLen <= 0) return;
         if (reported.has(flow)) return;
-        raise(pv, flow, serverDir === 1 ? 'b' : 'a', synAck ? 'syn-ack' : 'payload');
+        const trigger: Trigger = telnet[serverDir === 1 ? flow.bPort : flow.aPort] !== 1 ? 'content' : synAck ? 'syn-ack' : 'payload';
+        raise(pv, flow, serverDir === 1 ? 'b' : 'a', trigger);
       },
 
       onFlowEnd(flow: Flow): void {

@@ -1,13 +1,21 @@
-// Raises intel.blocklist when a flow starts to or from a listed address or network, or a device
-// asks DNS for a listed domain or a subdomain of one: known C&C servers, malware hosts, scanners,
-// from threat-intelligence lists the operator provides (`edgeward replay --intel LIST`).
+// Raises intel.blocklist when traffic touches a listed address, network or domain: known C&C
+// servers, malware hosts, scanners, from threat-intelligence lists the operator provides
+// (`edgeward replay --intel LIST`). Where a listed name shows (Zeek's Intel framework looks in the
+// same places: DNS, TLS SNI, HTTP Host): a flow to or from a listed address or network; a DNS query
+// for a listed domain or a subdomain of one; a TLS ClientHello whose server name is listed; an HTTP
+// request whose Host is listed; a DNS answer whose CNAME chain passes through a listed name (the
+// alias a resolver hides a C&C domain behind). The A/AAAA addresses a listed name's answer gives
+// then count as listed for the device that asked, for `resolvedSeconds`: its next connection there
+// is the listed name's too, even when neither SNI nor Host names it.
 import type { AppRecord } from '../../app/app-record.js';
+import type { DnsMessage } from '../../app/dns/dns-message.js';
 import { readFileSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
-import { TableCap } from '../../common/bounded-table.js';
-import { maskWord, parsePrefix, type IpPrefix } from '../../../policies/net/ip-address.js';
+import { BoundedTable, TableCap } from '../../common/bounded-table.js';
+import { macToString } from '../../common/address-text.js';
+import { maskWord, parseIpAddress, parsePrefix, type IpPrefix } from '../../../policies/net/ip-address.js';
 import type { Flow } from '../../track/flow.js';
-import type { PacketView } from '../../decode/packet-view.js';
+import { Family, type PacketView } from '../../decode/packet-view.js';
 import { flowFields, packetFields } from '../../sensor/alert-fields.js';
 import { plugin, type Plugin, type PluginHost } from '../../sensor/plugin.js';
 
@@ -31,6 +39,18 @@ export interface IntelConfig {
    * as `detect.intel.table_full` (at every load). Default 1,000,000.
    */
   maxEntries: number;
+  /**
+   * Seconds of packet time an address a listed name resolved to counts as listed for the device
+   * that asked (at least the answer's TTL). Default 3600: devices and malware keep a resolved
+   * address past a short TTL and reconnect to it for as long as they run.
+   */
+  resolvedSeconds: number;
+  /**
+   * (device, address) pairs resolved from listed names held; at the cap the least recently
+   * answered is forgotten (counted as `detect.intel.table_full`). Default 4096: each needs a
+   * device asking for a listed name, a few per infected device.
+   */
+  maxResolved: number;
 }
 
 /** The defaults, frozen. */
@@ -38,7 +58,19 @@ export const INTEL_DEFAULTS: Readonly<IntelConfig> = Object.freeze({
   lists: Object.freeze([]),
   reloadSeconds: 60,
   maxEntries: 1_000_000,
+  resolvedSeconds: 3600,
+  maxResolved: 4096,
 });
+
+/**
+ * Where a listed name or address showed: a flow's address (listed, or resolved from a listed name
+ * for the device: evidence `resolvedFrom`), a DNS query's name, a name in a DNS answer's CNAME
+ * chain, a TLS ClientHello's server name, an HTTP request's Host.
+ */
+export type IntelWhere = 'address' | 'dns-query' | 'dns-cname' | 'sni' | 'http-host';
+
+/** Longest CNAME chain followed in one answer (RFC 1034 §3.6.2 forbids loops; resolvers stop near 8-16). */
+const MAX_CHAIN = 16;
 
 /** What an entry is, and so how it matched. */
 export type IntelMatch = 'address' | 'network' | 'domain';
@@ -224,6 +256,60 @@ function parseList(file: string, text: string, idx: IntelIndex, cap: TableCap, m
   return st;
 }
 
+/** An address a listed name resolved to, for one device. */
+interface Resolved {
+  entry: IntelEntry;
+  /** The listed name in the chain, and the chain from the question to the address's owner. */
+  name: string;
+  chain: string[];
+  /** Packet time until which it counts, µs. */
+  untilTs: number;
+}
+
+/** Key of a (client, address) pair: the family, then each's words as unsigned numbers. */
+function pairKey(family: number, c0: number, c1: number, c2: number, c3: number, w: readonly number[]): string {
+  return family === 4 ? `${c0 >>> 0}>${w[0]! >>> 0}` : `${c0 >>> 0},${c1 >>> 0},${c2 >>> 0},${c3 >>> 0}>${w[0]! >>> 0},${w[1]! >>> 0},${w[2]! >>> 0},${w[3]! >>> 0}`;
+}
+
+/** A server name as sent (SNI, Host without its port), in list form; null for an address literal or no name. */
+export function hostName(text: string | null): string | null {
+  if (text === null) return null;
+  let h = text.trim().toLowerCase();
+  if (h.startsWith('[')) return null; // an IPv6 literal (RFC 3986 §3.2.2)
+  const colon = h.indexOf(':');
+  if (colon >= 0) {
+    if (h.indexOf(':', colon + 1) >= 0) return null; // a bare IPv6 address
+    h = h.slice(0, colon);
+  }
+  if (h.endsWith('.')) h = h.slice(0, -1);
+  if (h.length === 0 || LOOKS_NUMERIC.test(h)) return null;
+  return h;
+}
+
+/**
+ * The names a DNS answer leads through from its question: the question, then each CNAME target in
+ * turn (RFC 1034 §3.6.2), at most MAX_CHAIN long; and the A/AAAA records of any of them.
+ */
+function cnameChain(msg: DnsMessage): { chain: string[]; addrs: { name: string; data: string; ttl: number }[] } {
+  const q = msg.questions[0]!.name;
+  const chain = [q];
+  const next = new Map<string, string>();
+  const addrs: { name: string; data: string; ttl: number }[] = [];
+  for (const r of msg.answers) {
+    if (r.type === 5 && r.data !== null) next.set(r.name, r.data); // CNAME
+    else if ((r.type === 1 || r.type === 28) && r.data !== null) addrs.push({ name: r.name, data: r.data, ttl: r.ttl }); // A, AAAA
+  }
+  for (let n = next.get(q); n !== undefined && chain.length < MAX_CHAIN && !chain.includes(n); n = next.get(n)) chain.push(n);
+  return { chain, addrs: addrs.filter((a) => chain.includes(a.name)) };
+}
+
+/**
+ * The `intel` detector. Alert: rule intel.blocklist, dedup peer = the list entry (so one alert per
+ * (device, entry), however many places it shows). Evidence: `list`, `line`, `entry`, `match` (what
+ * the entry is: address, network, domain), `where` (IntelWhere), and per place: `address` and
+ * `side` (flows), `name` (the name that matched), `qtype` (queries), `chain` (CNAME answers and
+ * resolved addresses), `resolvedFrom` (an address resolved from a listed name).
+ */
 export const intel = plugin<IntelConfig>({
   name: 'intel',
   rules: ['intel.blocklist'],
@@ -233,7 +319,11 @@ export const intel = plugin<IntelConfig>({
     let status: IntelListStatus[] = [];
     let nextCheck = -1;
     const cap = new TableCap({ name: 'detect.intel.maxEntries', capacity: cfg.maxEntries, counters: host.events, event: 'detect.intel.table_full' });
-
+    const resolvedUs = cfg.resolvedSeconds * 1e6;
+    /** (client, address) → the listed name it came from; least recently answered first. */
+    const resolved = new BoundedTable<string, Resolved>({
+      name: 'detect.intel.maxResolved', capacity: cfg.maxResolved, order: 'lru', counters: host.events, event: 'detect.intel.table_full',
+    });
     /** Reads every list into a new index and swaps it in. `strict`: a read error throws (start). */
     const readAll = (strict: boolean): void => {
       const idx = new IntelIndex();
@@ -278,35 +368,112 @@ export const intel = plugin<IntelConfig>({
 
     readAll(true);
 
+    /** A listed name seen in a flow's TLS or HTTP: one alert, the flow's fields. */
+    const nameOnFlow = (f: Flow, name: string, hit: IntelEntry, where: 'sni' | 'http-host', ts: number): void => {
+      const w = flowFields(host, f);
+      const what = where === 'sni' ? 'TLS server name' : 'HTTP Host';
+      host.emit({
+        rule: 'intel.blocklist', ts, ...w, peer: hit.text,
+        message: `${what} ${name} (to ${w.dst}) is on blocklist ${basename(hit.list)} (domain ${hit.text})`,
+        evidence: { list: hit.list, line: hit.line, entry: hit.text, match: hit.kind, where, name, address: w.dst },
+      });
+    };
+
+    /** A DNS answer: a listed name in its CNAME chain is a finding; a listed chain's addresses count as listed for the asker. */
+    const answer = (msg: DnsMessage, pv: PacketView): void => {
+      if (msg.rcode !== 0 || msg.questions.length === 0 || msg.answers.length === 0) return;
+      const { chain, addrs } = cnameChain(msg);
+      let hit: IntelEntry | undefined;
+      let at = -1;
+      for (let i = 0; i < chain.length && hit === undefined; i++) { hit = index.matchName(chain[i]!); at = i; }
+      if (hit === undefined) return;
+      const name = chain[at]!;
+      // The asker is the answer's receiver.
+      const v4 = pv.family === Family.V4;
+      const fields = packetFields(host, pv);
+      const local = v4 ? host.local.hasV4(pv.dst0) : host.local.hasV6(pv.dst0, pv.dst1, pv.dst2, pv.dst3);
+      const device = local && pv.dstMac >= 0 && host.devices.get(pv.dstMac) ? macToString(pv.dstMac) : null;
+      // The question itself was reported with the query; a name further down the chain is news.
+      if (at > 0) {
+        host.emit({
+          rule: 'intel.blocklist', ts: pv.ts, ...fields, device, peer: hit.text,
+          message: `DNS answer for ${chain[0]} is an alias of ${name}, on blocklist ${basename(hit.list)} (domain ${hit.text})`,
+          evidence: { list: hit.list, line: hit.line, entry: hit.text, match: hit.kind, where: 'dns-cname', name, chain, addresses: addrs.map((x) => x.data) },
+        });
+      }
+      for (const x of addrs) {
+        const ip = parseIpAddress(x.data);
+        if (ip === null) continue;
+        const key = pairKey(ip.family, pv.dst0, pv.dst1, pv.dst2, pv.dst3, ip.words);
+        const r: Resolved = { entry: hit, name, chain, untilTs: pv.ts + Math.max(resolvedUs, x.ttl * 1e6) };
+        if (resolved.peek(key) !== undefined) resolved.set(key, r);
+        else resolved.add(key, r);
+      }
+    };
+
     return {
       onFlowStart(f): void {
-        if (index.size === index.domains.size || (f.family !== 4 && f.family !== 6)) return;
+        if (f.family !== 4 && f.family !== 6) return;
         // The responder first: most often the listed side is the one a device reached out to.
         let side: 'a' | 'b' = 'b';
-        let hit = matchSide(f, 'b');
-        if (hit === undefined) { side = 'a'; hit = matchSide(f, 'a'); }
+        let hit: IntelEntry | undefined;
+        if (index.size !== index.domains.size) {
+          hit = matchSide(f, 'b');
+          if (hit === undefined) { side = 'a'; hit = matchSide(f, 'a'); }
+        }
+        let from: Resolved | undefined;
+        if (hit === undefined && resolved.size > 0) {
+          const key = pairKey(f.family, f.a0, f.a1, f.a2, f.a3, [f.b0, f.b1, f.b2, f.b3]);
+          from = resolved.peek(key);
+          if (from !== undefined && f.firstTs > from.untilTs) { resolved.delete(key); from = undefined; }
+          if (from !== undefined) { side = 'b'; hit = from.entry; }
+        }
         if (hit === undefined) return;
         const where = flowFields(host, f);
         const address = side === 'a' ? where.src : where.dst;
         host.emit({
           rule: 'intel.blocklist', ts: f.firstTs, ...where, peer: hit.text,
-          message: `${address} is on blocklist ${basename(hit.list)} (${hit.kind} ${hit.text})`,
-          evidence: { list: hit.list, line: hit.line, entry: hit.text, match: hit.kind, address, side: side === 'a' ? 'initiator' : 'responder' },
+          message: from === undefined
+            ? `${address} is on blocklist ${basename(hit.list)} (${hit.kind} ${hit.text})`
+            : `${address} is what ${from.name} resolved to for ${where.src}, on blocklist ${basename(hit.list)} (domain ${hit.text})`,
+          evidence: from === undefined
+            ? { list: hit.list, line: hit.line, entry: hit.text, match: hit.kind, where: 'address', address, side: side === 'a' ? 'initiator' : 'responder' }
+            : { list: hit.list, line: hit.line, entry: hit.text, match: hit.kind, where: 'address', address, side: 'responder', resolvedFrom: from.name, chain: from.chain },
         });
       },
-      onApp(rec: AppRecord, pv: PacketView): void {
-        if (rec.kind !== 'dns') return;
+      onApp(rec: AppRecord, pv: PacketView, flow: Flow | null): void {
+        if (index.domains.size === 0) return;
+        switch (rec.kind) {
+          case 'tls.client_hello': {
+            const name = hostName(rec.sni);
+            const hit = name === null ? undefined : index.matchName(name);
+            if (hit !== undefined && flow !== null) nameOnFlow(flow, name!, hit, 'sni', rec.ts);
+            return;
+          }
+          case 'http.request': {
+            // Once per connection and Host: the requests after the first repeat it.
+            if (flow === null || (rec.index > 0 && rec.host === flow.httpHost)) return;
+            const name = hostName(rec.host);
+            const hit = name === null ? undefined : index.matchName(name);
+            if (hit !== undefined) nameOnFlow(flow, name!, hit, 'http-host', rec.ts);
+            return;
+          }
+          case 'dns':
+            break;
+          default:
+            return;
+        }
         const msg = rec.msg;
-        if (msg.qr || index.domains.size === 0) return;
         // mDNS names are link-local (RFC 6762): no blocklist concerns them.
-        if (pv.srcPort === 5353 || pv.dstPort === 5353) return;
+        if (rec.flavor === 'mdns' || pv.srcPort === 5353 || pv.dstPort === 5353) return;
+        if (msg.qr) { answer(msg, pv); return; }
         for (const q of msg.questions) {
           const hit = index.matchName(q.name);
           if (hit === undefined) continue;
           host.emit({
             rule: 'intel.blocklist', ts: pv.ts, ...packetFields(host, pv), peer: hit.text,
             message: `DNS query for ${q.name}, on blocklist ${basename(hit.list)} (domain ${hit.text})`,
-            evidence: { list: hit.list, line: hit.line, entry: hit.text, match: hit.kind, name: q.name, qtype: q.type },
+            evidence: { list: hit.list, line: hit.line, entry: hit.text, match: hit.kind, where: 'dns-query', name: q.name, qtype: q.type },
           });
         }
       },
@@ -318,7 +485,7 @@ export const intel = plugin<IntelConfig>({
         if (changed()) readAll(false);
       },
       stateSize(): number {
-        return index.size;
+        return index.size + resolved.size;
       },
       reload(): readonly IntelListStatus[] {
         readAll(false);

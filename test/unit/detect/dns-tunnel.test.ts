@@ -17,6 +17,7 @@ import { fakeHost } from '../../helpers/fake-host.js';
 import { fixture } from '../../helpers/fixtures.js';
 import { replayFrames, type TimedFrame } from '../../helpers/replay-frames.js';
 import { prng } from '../../helpers/prng.js';
+import { BENIGN_LOOKALIKES, toolNames } from './dns-tool-names.js';
 
 const CLIENT_MAC = '02:00:00:00:00:10';
 const CLIENT_IP = '192.168.1.10';
@@ -87,6 +88,7 @@ describe('dnsTunnel detector', () => {
   it('accepts its defaults and rejects a bad config, naming every bad key', () => {
     expect(dnsTunnelConfigErrors(DNS_TUNNEL_DEFAULTS)).toEqual([]);
     expect(dnsTunnelConfigErrors({ ...DNS_TUNNEL_DEFAULTS, windowSeconds: -1, minTxtShare: 2, maxDomains: 0 })).toHaveLength(3);
+    expect(dnsTunnelConfigErrors({ ...DNS_TUNNEL_DEFAULTS, rareQueryTypes: [10, 70000], privateQueryTypes: 0 as unknown as boolean, querySeverity: 'x' as 'low' })).toHaveLength(3);
     expect(() => harness({ minUniqueSubdomains: 0 })).toThrow(RangeError);
   });
 
@@ -143,8 +145,9 @@ describe('dnsTunnel detector', () => {
     const types = [DnsType.TXT, DnsType.NULL, DnsType.CNAME, DnsType.MX];
     const h = harness();
     for (let i = 0; i < 50; i++) h.query(i, `s${i}.example.org`, { type: types[i % 4] });
-    expect(h.alerts).toHaveLength(1);
-    expect(h.alerts[0]!.evidence).toMatchObject({ domain: 'example.org', txtShare: 1, shapedShare: 0 });
+    // The first NULL query (s1) is a one-query finding at medium; the volume alert follows at high.
+    expect(h.alerts.map((a) => [a.severity, a.ts])).toEqual([['medium', 1 * S], [undefined, 49 * S]]);
+    expect(h.alerts[1]!.evidence).toMatchObject({ mode: 'volume', domain: 'example.org', txtShare: 1, shapedShare: 0 });
   });
 
   it('stays quiet for many unique short names of ordinary types, or too few data-type queries', () => {
@@ -211,6 +214,80 @@ describe('dnsTunnel detector', () => {
     names.forEach((n, i) => h.query(i, n));
     expect(h.alerts).toHaveLength(1);
     expect(h.alerts[0]!.evidence.uniqueSubdomains).toBe(50);
+  });
+});
+
+describe('dnsTunnel: one query of a type only tunnels ask for', () => {
+  it('raises one medium alert for a single NULL query, with the name and its labels', () => {
+    const h = harness();
+    h.query(2, 'vaaaakaxj2u.t1.biillpi.com', { type: DnsType.NULL });
+    expect(h.alerts).toHaveLength(1);
+    const a = h.alerts[0]!;
+    expect(a).toMatchObject({
+      rule: 'dns.tunnel', severity: 'medium', ts: 2 * S, device: CLIENT_MAC, src: CLIENT_IP, dst: RESOLVER_IP, proto: 'udp', dport: 53,
+      peer: 'biillpi.com (one query)',
+    });
+    expect(a.evidence).toMatchObject({
+      mode: 'query', domain: 'biillpi.com', name: 'vaaaakaxj2u.t1.biillpi.com', qtype: 10, qtypeName: 'NULL', labelLengths: [11, 2],
+      encoding: 'none', payloadBits: 0, windowSeconds: 300,
+    });
+    expect(a.evidence.entropy).toBeGreaterThan(2);
+    expect(a.message).toContain('NULL');
+  });
+
+  it('raises it for a private-use type (iodine PRIVATE = 65399), unless privateQueryTypes is off', () => {
+    const h = harness();
+    h.query(0, 'paaaa.t.example.com', { type: 65399 });
+    expect(h.alerts.map((a) => [a.severity, a.evidence.qtypeName])).toEqual([['medium', 'TYPE65399']]);
+    const off = harness({ privateQueryTypes: false });
+    off.query(0, 'paaaa.t.example.com', { type: 65399 });
+    off.query(0, 'paaaa.t.example.com', { type: 65535 }); // reserved, not private use
+    expect(off.alerts).toEqual([]);
+  });
+
+  it('follows rareQueryTypes and querySeverity', () => {
+    const none = harness({ rareQueryTypes: [] });
+    none.query(0, 'a.example.com', { type: DnsType.NULL });
+    expect(none.alerts).toEqual([]);
+    const hinfo = harness({ rareQueryTypes: [13], querySeverity: 'high' });
+    hinfo.query(0, 'a.example.com', { type: 13 });
+    expect(hinfo.alerts.map((a) => a.severity)).toEqual(['high']);
+  });
+
+  it('raises it once per (device, domain) and window, and not for a name with nothing in front of the domain', () => {
+    const h = harness();
+    h.query(0, 'example.com', { type: DnsType.NULL });
+    expect(h.alerts).toEqual([]);
+    for (let i = 0; i < 10; i++) h.query(1 + i, `q${i}.example.com`, { type: DnsType.NULL });
+    h.query(20, 'q.example.net', { type: DnsType.NULL });
+    expect(h.alerts.map((a) => a.evidence.domain)).toEqual(['example.com', 'example.net']);
+    h.query(301.5, 'q99.example.com', { type: DnsType.NULL }); // the window opened at 0 s has rolled over
+    expect(h.alerts).toHaveLength(3);
+  });
+
+  it('leaves encoded names of ordinary types to dns.exfiltration: no one-query dns.tunnel', () => {
+    const h = harness();
+    for (const [i, name] of Object.values(toolNames(2)).entries()) {
+      for (const type of [DnsType.A, DnsType.AAAA, DnsType.TXT, DnsType.CNAME, DnsType.MX, DnsType.HTTPS]) h.query(i, name, { type });
+    }
+    expect(h.alerts).toEqual([]);
+  });
+
+  it('keeps the high volume alert after the medium one, and raises no medium in the next window', () => {
+    const h = harness();
+    const names = hexNames(120, 50, 't.example.com');
+    names.slice(0, 60).forEach((n, i) => h.query(i, n, { type: DnsType.NULL }));
+    expect(h.alerts.map((a) => [a.severity, a.evidence.mode, a.ts])).toEqual([['medium', 'query', 0], [undefined, 'volume', 49 * S]]);
+    names.slice(60, 70).forEach((n, i) => h.query(301 + i, n, { type: DnsType.NULL }));
+    expect(h.alerts).toHaveLength(2);
+  });
+
+  it('stays quiet for benign look-alikes of ordinary types', () => {
+    const h = harness();
+    BENIGN_LOOKALIKES.forEach((n, i) => {
+      for (const type of [DnsType.A, DnsType.AAAA, DnsType.TXT, DnsType.HTTPS, DnsType.SRV, DnsType.PTR]) h.query(i, n, { type });
+    });
+    expect(h.alerts).toEqual([]);
   });
 });
 

@@ -67,9 +67,16 @@ describe('floodAmplification unit', () => {
     const few = make();
     reflect(few.feed, 5, 100, 4, 123, '192.168.1.20'); // 500/s but from 5 servers
     expect(few.alerts).toHaveLength(0);
-    const slow = make();
-    reflect(slow.feed, 50, 3, 6, 123, '192.168.1.20'); // 150/s, 0.6 Mbit/s
+    // 150/s, 0.6 Mbit/s: under both rate bars. Since the low-rate reflection window (issue 16) this
+    // many unsolicited monlist answers from 50 reflectors is reported by that window instead; with
+    // the window's bars out of reach it stays quiet as before.
+    const slow = make({ reflectionMinReflectors: 1000 });
+    reflect(slow.feed, 50, 3, 6, 123, '192.168.1.20');
     expect(slow.alerts).toHaveLength(0);
+    const windowed = make();
+    reflect(windowed.feed, 50, 3, 6, 123, '192.168.1.20');
+    expect(windowed.alerts).toHaveLength(1);
+    expect(windowed.alerts[0]!.evidence).toMatchObject({ trigger: 'reflectors', servicePorts: [123] });
     const big = make({ packetsPerSecond: 1_000_000 });
     reflect(big.feed, 100, 10, 3, 11211, '192.168.1.20', { len: 1442 }); // memcached: 1,000 × 1,442 B = 11.5 Mbit/s
     expect(big.alerts).toHaveLength(1);

@@ -85,6 +85,9 @@ describe('queryDomain', () => {
     expect(queryDomain('_dhnap._tcp.local')).toBeNull();
     expect(queryDomain('b._dns-sd._udp.example.com')).toBeNull();
     expect(queryDomain('_sip._tcp.example.com')).toBeNull();
+    expect(queryDomain('_acme-challenge.www.example.com')).toBeNull();
+    // A base64url data label that happens to start with "_" is not a service label.
+    expect(queryDomain('_q9xkz_81b-aq.example.com')).toEqual({ domain: 'example.com', sub: ['_q9xkz_81b-aq'] });
     expect(queryDomain('192.168.1.1')).toBeNull();
     expect(queryDomain('wpad')).toBeNull();
   });
