@@ -38,6 +38,8 @@ interface Storm {
 
 /** Highest number of folded devices or items an alert's evidence lists. */
 const MAX_FOLDED_LIST = 100;
+/** Packet time between two sweeps of stale deduplication entries, µs. */
+const EXPIRE_EVERY_US = 60e6;
 
 export class AlertManager {
   /**
@@ -50,6 +52,10 @@ export class AlertManager {
   /** Alerts created in this run (the raised list is kept only when asked). */
   private created = 0;
   private storm: Storm | null = null;
+  /** Open entries bumped since the last flush, each once. */
+  private dirtyList: Open[] = [];
+  /** Packet time (µs) of the next sweep of stale entries. */
+  private nextExpire = 0;
 
   /**
    * `keepRaised`: remember every alert for all() (a replay's summary). A daemon runs for months and
@@ -133,7 +139,11 @@ export class AlertManager {
 
   /** Writes pending count changes to the store and tells listeners. Call about once a second. */
   flush(): void {
-    for (const o of this.open.values()) {
+    if (this.dirtyList.length === 0) return;
+    // Only the entries bumped since the last flush (not every open one: this runs once a second).
+    const list = this.dirtyList;
+    this.dirtyList = [];
+    for (const o of list) {
       if (!o.dirty) continue;
       o.dirty = false;
       this.store?.update(o.alert);
@@ -143,9 +153,13 @@ export class AlertManager {
 
   /** Closes entries idle for longer than the window at packet time `now` (µs). */
   expire(now: number): void {
+    if (this.storm !== null && now > this.storm.untilTs) this.storm = null;
+    // A stale entry is already treated as closed by raise(); removing it is only to free memory, so
+    // once a minute of packet time is enough (each sweep walks every open entry).
+    if (now < this.nextExpire) return;
+    this.nextExpire = now + EXPIRE_EVERY_US;
     const limit = now - this.cfg.dedupWindowSeconds * 1e6;
     for (const [k, o] of this.open) if (o.lastTs < limit && !o.dirty) this.open.delete(k);
-    if (this.storm !== null && now > this.storm.untilTs) this.storm = null;
   }
 
   private bump(o: Open, ts: number, n: number): void {
@@ -154,6 +168,7 @@ export class AlertManager {
       o.lastTs = ts;
       o.alert.lastTs = iso(ts);
     }
+    if (!o.dirty) this.dirtyList.push(o);
     o.dirty = true;
   }
 

@@ -89,8 +89,9 @@ export interface BeaconConfig {
   burstGapSeconds: number;
   /**
    * Connections followed for bursts at once: a direct-mapped slot array indexed by flow id, a new
-   * flow whose slot a live one holds is not followed (counted in burstSlotsBusy). Default 65536
-   * (about 2.3 MB; flows 65,536 ids apart share a slot).
+   * flow whose slot a live one holds is not followed (counted in burstSlotsBusy). Default 8192
+   * (320 KiB; flows 8,192 ids apart share a slot): a home network's live outbound connections
+   * fit, and a table that stays in the cache matters because every TCP and UDP packet reads it.
    */
   burstSlots: number;
   /** Destination ports never scored. Default 53, 67, 68, 123, 137, 138, 1900, 5353, 5355. */
@@ -125,7 +126,7 @@ export const BEACON_DEFAULTS: Readonly<BeaconConfig> = Object.freeze({
   setupSeverity: 'none',
   realertSeconds: 3600,
   burstGapSeconds: 5,
-  burstSlots: 65536,
+  burstSlots: 8192,
   // DNS, DHCP server/client, NTP, NetBIOS name/datagram, SSDP, mDNS, LLMNR (IANA service names).
   ignorePorts: Object.freeze([53, 67, 68, 123, 137, 138, 1900, 5353, 5355]),
   includeLanDestinations: false,

@@ -18,10 +18,13 @@ type Where = Pick<AlertInput, 'src' | 'dst' | 'proto' | 'sport' | 'dport' | 'dev
  */
 export function flowFields(host: PluginHost, f: Flow): Where {
   const ported = f.proto === IPPROTO.TCP || f.proto === IPPROTO.UDP;
+  let id: string | null | undefined;
   return {
     src: flowAddr(f, 'a'), dst: flowAddr(f, 'b'), proto: protoName(f.proto),
     sport: ported ? f.aPort : null, dport: ported ? f.bPort : null,
-    device: flowDevice(host, f), communityId: flowCommunityId(f),
+    device: flowDevice(host, f),
+    // Hashed when an alert is built from these fields, not when a detector only looks at them.
+    get communityId() { return (id ??= flowCommunityId(f)); },
   };
 }
 

@@ -270,7 +270,7 @@ export class PluginBus {
       return c;
     };
     this.packetByProto = Array.from({ length: 256 }, (_, p) => packetCalls(packet.filter((e) => e.p.ipProtos === undefined || e.p.ipProtos.includes(p))));
-    this.packetNonIp = packetCalls(packet.filter((e) => e.p.ipProtos === undefined));
+    this.packetNonIp = packetCalls(packet.filter((e) => e.p.ipProtos === undefined || e.p.nonIpFrames === true));
     this.flowStartCalls = calls<FlowCalls>('onFlowStart', on.filter((e) => e.p.onFlowStart !== undefined));
     this.flowEndCalls = calls<FlowCalls>('onFlowEnd', on.filter((e) => e.p.onFlowEnd !== undefined));
     this.appCalls = calls<AppCalls>('onApp', on.filter((e) => e.p.onApp !== undefined));

@@ -46,6 +46,11 @@ export interface Plugin {
    * packet, non-IP frames included. Absent: every packet. Read once, when the plug-in is added.
    */
   readonly ipProtos?: readonly number[];
+  /**
+   * With `ipProtos` given, whether onPacket also gets frames without IP (ARP, LLDP). A plug-in that
+   * wants only those says `ipProtos: []` and `nonIpFrames: true`. Without `ipProtos`: every frame.
+   */
+  readonly nonIpFrames?: boolean;
   onFlowStart?(flow: Flow): void;
   /** A flow ended (idle, closed, evicted, end of capture); counters and app fields are final. */
   onFlowEnd?(flow: Flow): void;

@@ -75,6 +75,11 @@ const TAG_NAME = 1, TAG_ADDR = 2;
  * agent, POST check-ins).
  */
 const STRONG = 1, WEAK = 0.5, HIGH_WEIGHT = 2;
+/** Numbers per burst slot (40 bytes: a slot sits in one cache line or two) and their offsets. */
+const FIRST = 4, F_KEY = 0, F_TS = 1, F_SIZE = 2, F_FLAGS = 3;
+/** Slots of the first-check-in table (2^14: 512 KiB). */
+const FIRST_SLOTS = 1 << 14;
+const SLOT = 5, S_ID = 0, S_LAST = 1, S_START = 2, S_BYTES = 3, S_BURSTS = 4;
 
 /** What a MUD verdict on a flow says of its destination (policy/mud-policy.ts FlowVerdict, read by shape). */
 const enum Prior { None = 0, Declared = 1, Undeclared = 2 }
@@ -99,18 +104,23 @@ export class BeaconDetector implements Plugin {
   private readonly agents: readonly string[];
   /** Scratch of the scorer: 3 × maxEventsPerPair numbers, reused for every pair. */
   private readonly scratch: Float64Array;
-  /** Burst slots (see burstSlots): the flow id held (NaN: free), its last packet, its open burst's start and device bytes, bursts closed. */
-  private readonly slotId: Float64Array;
-  private readonly slotLast: Float64Array;
-  private readonly slotStart: Float64Array;
-  private readonly slotBytes: Float64Array;
-  private readonly slotBursts: Uint32Array;
+  /**
+   * Burst slots (see burstSlots), SLOT numbers each side by side, so one packet touches one cache
+   * line: the flow id held (NaN: free), its last packet, its open burst's start and device bytes,
+   * bursts closed.
+   */
+  private readonly slots: Float64Array;
   private readonly slotMask: number;
+  /** First check-ins of pairs not yet made (FIRST numbers a slot: key (NaN: free), time, size, flags), by key hash. */
+  private readonly first = new Float64Array(FIRST_SLOTS * FIRST).fill(NaN);
+  private readonly firstMask = FIRST_SLOTS - 1;
   private readonly gapUs: number;
   /** TCP and UDP only: bursts are followed in connections. */
   readonly ipProtos: readonly number[] = [IPPROTO.TCP, IPPROTO.UDP];
   /** Connections not followed for bursts because their slot was held by a live one. */
   burstSlotsBusy = 0;
+  /** Packet time (µs) of the next idle sweep. */
+  private nextSweep = 0;
   /** Pairs scored (the work done). */
   scored = 0;
   /** Periodic pairs left without an alert (no sign, or declared by the device's profile). */
@@ -125,11 +135,8 @@ export class BeaconDetector implements Plugin {
     this.agents = cfg.toolAgents.map((a) => a.toLowerCase());
     this.scratch = new Float64Array(3 * cfg.maxEventsPerPair);
     const n = cfg.burstGapSeconds > 0 ? cfg.burstSlots : 1;
-    this.slotId = new Float64Array(n).fill(NaN);
-    this.slotLast = new Float64Array(n);
-    this.slotStart = new Float64Array(n);
-    this.slotBytes = new Float64Array(n);
-    this.slotBursts = new Uint32Array(n);
+    this.slots = new Float64Array(n * SLOT);
+    for (let o = S_ID; o < this.slots.length; o += SLOT) this.slots[o] = NaN;
     this.slotMask = n - 1;
     this.gapUs = cfg.burstGapSeconds * 1e6;
     this.pairs = new BoundedTable<number, BeaconPair>({
@@ -149,8 +156,9 @@ export class BeaconDetector implements Plugin {
    */
   onPacket(pv: PacketView, flow: Flow | null, dir: number): void {
     if (flow === null || this.gapUs === 0) return;
-    const i = flow.id & this.slotMask;
-    const id = this.slotId[i]!;
+    const sl = this.slots;
+    const i = (flow.id & this.slotMask) * SLOT;
+    const id = sl[i + S_ID]!;
     const ts = pv.ts;
     if (id !== flow.id) {
       // Only a flow's first packet may take a slot, and only a free one: a slot is freed when its
@@ -158,24 +166,24 @@ export class BeaconDetector implements Plugin {
       if (flow.packets > 1) return;
       if (id === id) { this.burstSlotsBusy++; return; }
       if (!this.eligible(flow) || (!this.cfg.includeLanDestinations && this.isLanB(flow))) return;
-      this.slotId[i] = flow.id;
-      this.slotLast[i] = ts;
-      this.slotStart[i] = ts;
-      this.slotBytes[i] = dir === 0 ? pv.ipLen : 0;
-      this.slotBursts[i] = 0;
+      sl[i + S_ID] = flow.id;
+      sl[i + S_LAST] = ts;
+      sl[i + S_START] = ts;
+      sl[i + S_BYTES] = dir === 0 ? pv.ipLen : 0;
+      sl[i + S_BURSTS] = 0;
       return;
     }
-    const gap = ts - this.slotLast[i]!;
-    this.slotLast[i] = ts;
+    const gap = ts - sl[i + S_LAST]!;
+    sl[i + S_LAST] = ts;
     if (dir !== 0) return;
     if (gap >= this.gapUs) {
       // HTTP connections check in per request (onApp), not per burst.
-      if (flow.httpMethod === null) this.event(flow, this.slotStart[i]!, this.slotBytes[i]!, flow.sni, null, true);
-      this.slotBursts[i]!++;
-      this.slotStart[i] = ts;
-      this.slotBytes[i] = 0;
+      if (flow.httpMethod === null) this.event(flow, sl[i + S_START]!, sl[i + S_BYTES]!, flow.sni, null, true);
+      sl[i + S_BURSTS]!++;
+      sl[i + S_START] = ts;
+      sl[i + S_BYTES] = 0;
     }
-    this.slotBytes[i] += pv.ipLen;
+    sl[i + S_BYTES] += pv.ipLen;
   }
 
   /**
@@ -183,13 +191,14 @@ export class BeaconDetector implements Plugin {
    * one, or it was cut into bursts (then its last burst is the check-in still to count).
    */
   onFlowEnd(f: Flow): void {
-    const i = f.id & this.slotMask;
+    const sl = this.slots;
+    const i = (f.id & this.slotMask) * SLOT;
     let bursts = 0, start = 0, bytes = 0;
-    if (this.slotId[i] === f.id) {
-      bursts = this.slotBursts[i]!;
-      start = this.slotStart[i]!;
-      bytes = this.slotBytes[i]!;
-      this.slotId[i] = NaN;
+    if (sl[i + S_ID] === f.id) {
+      bursts = sl[i + S_BURSTS]!;
+      start = sl[i + S_START]!;
+      bytes = sl[i + S_BYTES]!;
+      sl[i + S_ID] = NaN;
     }
     if (f.httpMethod !== null || !this.eligible(f)) return;
     if (!this.cfg.includeLanDestinations && this.isLanB(f)) return;
@@ -204,7 +213,11 @@ export class BeaconDetector implements Plugin {
   }
 
   onTick(now: number): void {
-    // LRU order: least recently updated first. Drop pairs idle for idleSeconds.
+    // LRU order: least recently updated first. Drop pairs idle for idleSeconds, once a minute of
+    // packet time: a fresh iterator walks every hole the refreshes left in the Map, so a sweep a
+    // second cost more than the pairs' own work on a busy link; an hour's idle limit can wait a minute.
+    if (now < this.nextSweep) return;
+    this.nextSweep = now + 60e6;
     const limit = now - this.cfg.idleSeconds * 1e6;
     for (const p of this.pairs.values()) {
       if (p.lastTs >= limit) break;
@@ -252,12 +265,34 @@ export class BeaconDetector implements Plugin {
       h2 = mix(mix(mix(mix(mix(mix(h2, TAG_ADDR), f.b3), f.b2), f.b1), f.b0), pp);
     }
     const key = key53(h1, h2);
+    const prior = priorOf(f);
     let p = this.pairs.get(key);
     if (p === undefined) {
+      // A connection's first check-in (no HTTP detail to keep) waits in a fixed slot table: most
+      // pairs never see a second one (a page, an update check, a scanner's target), and a pair
+      // object, a table entry and an eviction for each cost more than the pair's whole scoring.
+      let held = false;
+      const fs = this.first, o = (h1 & this.firstMask) * FIRST;
+      if (req === null) {
+        if (fs[o + F_KEY] !== key) {
+          fs[o + F_KEY] = key; fs[o + F_TS] = ts; fs[o + F_SIZE] = size; fs[o + F_FLAGS] = (burst ? 1 : 0) | (prior << 1);
+          return;
+        }
+        held = true;
+      }
       // The name is copied once per pair (a Host header's ":port" left out), never per event.
       p = new BeaconPair(key, nameLen > 0 ? 'name' : 'address', nameLen > 0 ? name!.slice(0, nameLen).toLowerCase() : null, this.cfg.maxEventsPerPair);
       p.nextScore = this.cfg.minEvents;
       this.pairs.set(key, p);
+      if (held || fs[o + F_KEY] === key) {
+        const flags = fs[o + F_FLAGS]!;
+        fs[o + F_KEY] = NaN;
+        p.add(fs[o + F_TS]!, fs[o + F_SIZE]!);
+        if ((flags & 1) !== 0) p.bursts++;
+        const pr = (flags >> 1) as Prior;
+        if (pr === Prior.Declared) p.declared++;
+        else if (pr === Prior.Undeclared) p.undeclared++;
+      }
     }
     p.add(ts, size);
     if (burst) p.bursts++;
@@ -269,7 +304,6 @@ export class BeaconDetector implements Plugin {
         if (!p.toolAgent) p.toolAgent = this.isTool(req.userAgent);
       }
     }
-    const prior = priorOf(f);
     if (prior === Prior.Declared) p.declared++;
     else if (prior === Prior.Undeclared) p.undeclared++;
 

@@ -212,6 +212,7 @@ export function scoreRequest(rec: HttpRequestRecord, port: number, http: Readonl
 
 /** One (device, server) pair. */
 interface Pair {
+  /** Requests with at least one mark. */
   requests: number;
   scored: number;
 }
@@ -226,8 +227,8 @@ export interface C2HttpDetector extends Plugin {
  * The `c2Http` detector. Alert: src = the client, dst = the server, device = the LAN client, dedup
  * peer = the server, so one alert per (device, server), folded once per scoring request. Evidence:
  * `score`, `threshold`, `marks` (each with its weight and value), `method`, `path` (the URI without
- * its query, at most 200 characters), `host`, `userAgent`, `requests` (to this server so far, on
- * any connection), `scored` (those that reached the threshold).
+ * its query, at most 200 characters), `host`, `userAgent`, `requests` (to this server so far that
+ * carried at least one mark, on any connection), `scored` (those that reached the threshold).
  */
 export const c2Http = plugin<C2HttpConfig>({
   name: 'c2Http',
@@ -254,14 +255,16 @@ export const c2Http = plugin<C2HttpConfig>({
         // The server is the receiver of the request; C&C is outside the LAN.
         const server: 'a' | 'b' = dir === 0 ? 'b' : 'a';
         if (local(flow, server)) return;
+        const serverPort = server === 'b' ? flow.bPort : flow.aPort;
+        // Scored first: most requests carry no mark, and they then cost no text and no table entry.
+        const s = scoreRequest(rec, serverPort, http, alt);
+        if (s.marks.length === 0) return;
         const w = flowFields(host, flow);
         const client = server === 'b' ? w.src : w.dst, serverIp = server === 'b' ? w.dst : w.src;
-        const serverPort = server === 'b' ? flow.bPort : flow.aPort;
         const key = `${client}>${serverIp}`;
         let p = pairs.get(key);
         if (p === undefined) pairs.add(key, (p = { requests: 0, scored: 0 }));
         p.requests++;
-        const s = scoreRequest(rec, serverPort, http, alt);
         if (s.score < cfg.threshold || s.marks.length < cfg.minMarks) return;
         p.scored++;
         const q = rec.uri.indexOf('?');

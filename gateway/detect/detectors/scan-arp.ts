@@ -260,6 +260,10 @@ export const scanArp = plugin<ScanArpConfig>({
       get evicted() { return table.evicted; },
       get findings() { return open.size; },
 
+      // Frames without IP only: ARP is not carried over IP, and the bus then skips every IP packet.
+      ipProtos: [],
+      nonIpFrames: true,
+
       onPacket(pv: PacketView): void {
         if (pv.etherType !== ETHERTYPE.ARP || pv.arpOp === 0) return; // decoded ARP only (RFC 826)
         const op = pv.arpOp;

@@ -424,6 +424,9 @@ export const scanPort = plugin<ScanPortConfig>({
       get findingsEvicted() { return findingCap.evicted; },
       get findings() { return open.size; },
 
+      // Probes are TCP segments and UDP datagrams: the bus skips every other packet.
+      ipProtos: [IPPROTO.TCP, IPPROTO.UDP],
+
       onPacket(pv: PacketView, flow: Flow | null, dir: number): void {
         // Only the first packet of a flow, sent by its initiator.
         if (flow === null || dir !== 0 || flow.pktsAB !== 1 || flow.pktsBA !== 0 || pv.srcPort < 0) return;

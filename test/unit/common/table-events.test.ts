@@ -225,7 +225,8 @@ const DRIVERS: Record<TableEventName, () => DecodeCounters> = {
   },
   'detect.beacon.table_full': () => {
     const { d, events } = detector(beacon, BEACON_DEFAULTS, { maxPairs: CAP });
-    for (let i = 0; i < N; i++) d.onFlowEnd!(flow({ ts: T + i * S, dst: `203.0.113.${i + 1}` }));
+    // Two connections each: a pair is made at its second check-in.
+    for (let i = 0; i < N; i++) for (const k of [0, 1]) d.onFlowEnd!(flow({ ts: T + i * S + k, dst: `203.0.113.${i + 1}` }));
     return events;
   },
   'detect.dnsTunnel.table_full': () => {
@@ -355,7 +356,7 @@ const DRIVERS: Record<TableEventName, () => DecodeCounters> = {
     const { d, events } = detector(c2Http, C2_HTTP_DEFAULTS, { maxTracked: CAP });
     for (let i = 0; i < N; i++) {
       const rec = {
-        kind: 'http.request', ts: T + i * S, index: 0, method: 'GET', uri: '/', host: 'api.example.com', userAgent: 'agent/1.0', contentType: null,
+        kind: 'http.request', ts: T + i * S, index: 0, method: 'GET', uri: '/', host: `203.0.113.${40 + i}`, userAgent: 'agent/1.0', contentType: null,
         contentLength: null, soapAction: null, head: null, magic: null, elfArch: null, bodyLen: 0, truncated: false,
       } as const;
       d.onApp!(rec, packet({ proto: TCP, dst: `203.0.113.${40 + i}`, dport: 80 }), flow({ dst: `203.0.113.${40 + i}`, dport: 80 }), 0);

@@ -394,7 +394,10 @@ describe('beacon detector', () => {
 
   it('keeps at most maxPairs pairs and maxEventsPerPair check-ins each, and forgets idle pairs', () => {
     const h = harness({ maxPairs: 2, maxEventsPerPair: 10, minEvents: 8, minEventsPlain: 10 });
-    for (let i = 0; i < 5; i++) h.feed([i], { dst: `203.0.113.${20 + i}` });
+    // One check-in per destination makes no pair (it waits in the first-check-in table).
+    for (let i = 0; i < 5; i++) h.feed([i], { dst: `198.51.100.${20 + i}` });
+    expect(h.d.stateSize()).toBe(0);
+    for (let i = 0; i < 5; i++) h.feed([i, i + 0.5], { dst: `203.0.113.${20 + i}` });
     expect(h.d.stateSize()).toBe(2);
     expect(h.d.evictedPairs).toBe(3);
     h.feed(periodic(60, 0, 3000), { dport: 7080 });
@@ -474,6 +477,7 @@ describe('beacon over built captures', () => {
     // The same exchange every 2 s for three minutes: gaps under burstGapSeconds, one connection.
     const { summary, sensor } = await replayFrames(udpBursts(periodic(2, 0, 180)), { detect: { detectors: [beacon] } });
     expect(summary.alerts).toEqual([]);
-    expect(sensor.stateSizes()).toEqual({ beacon: 1 });
+    // One check-in: it waits in the first-check-in table, no pair is made.
+    expect(sensor.stateSizes()).toEqual({ beacon: 0 });
   });
 });

@@ -137,9 +137,11 @@ describe('c2.http: combinations', () => {
     expect(loose.alerts).toHaveLength(1);
   });
 
-  it('caps the (device, server) pairs, counting evictions', () => {
+  it('caps the (device, server) pairs, counting evictions (only requests with a mark take one)', () => {
     const { d, send } = setup({ maxTracked: 2 });
     for (let i = 0; i < 3; i++) send(`203.0.113.${20 + i}`, 80, {}, i);
+    expect(d.stateSize!()).toBe(0);
+    for (let i = 0; i < 3; i++) send(`203.0.113.${20 + i}`, 80, { host: `203.0.113.${20 + i}` }, i);
     expect(d.stateSize!()).toBe(2);
     expect(d.evicted).toBe(1);
   });
