@@ -65,8 +65,8 @@ export function packetFields(host: PluginHost, pv: PacketView): Where {
 function packetCommunityId(pv: PacketView): { readonly value: string | null } {
   const icmp = pv.ipProto === IPPROTO.ICMP || pv.ipProto === IPPROTO.ICMPV6;
   const family = pv.family, proto = pv.ipProto;
-  const src = [pv.src0, pv.src1, pv.src2, pv.src3], dst = [pv.dst0, pv.dst1, pv.dst2, pv.dst3];
+  const s0 = pv.src0, s1 = pv.src1, s2 = pv.src2, s3 = pv.src3, d0 = pv.dst0, d1 = pv.dst1, d2 = pv.dst2, d3 = pv.dst3;
   const sp = icmp ? pv.icmpType : pv.srcPort, dp = icmp ? pv.icmpCode : pv.dstPort;
   let id: string | null | undefined;
-  return { get value() { return (id ??= communityId(family, proto, src, dst, sp, dp)); } };
+  return { get value() { return (id ??= communityId(family, proto, [s0, s1, s2, s3], [d0, d1, d2, d3], sp, dp)); } };
 }

@@ -99,7 +99,8 @@ function priorOf(f: Flow): Prior {
 /** The running detector; counters are public for metrics and tests. */
 export class BeaconDetector implements Plugin {
   private readonly pairs: BoundedTable<number, BeaconPair>;
-  private readonly ignore: ReadonlySet<number>;
+  /** Ports never scored, one byte a port (read for every flow: an array index, not a hash). */
+  private readonly ignore = new Uint8Array(65536);
   private readonly usual: ReadonlySet<number>;
   private readonly agents: readonly string[];
   /** Scratch of the scorer: 3 × maxEventsPerPair numbers, reused for every pair. */
@@ -130,7 +131,7 @@ export class BeaconDetector implements Plugin {
   constructor(private readonly host: PluginHost, private readonly cfg: Readonly<BeaconConfig>) {
     const bad = beaconConfigErrors(cfg);
     if (bad.length > 0) throw new RangeError(`detect.beacon: ${bad.join('; ')}`);
-    this.ignore = new Set(cfg.ignorePorts);
+    for (const port of cfg.ignorePorts) this.ignore[port] = 1;
     this.usual = new Set(cfg.usualPorts);
     this.agents = cfg.toolAgents.map((a) => a.toLowerCase());
     this.scratch = new Float64Array(3 * cfg.maxEventsPerPair);
@@ -237,7 +238,7 @@ export class BeaconDetector implements Plugin {
 
   /** A flow the device initiated, TCP or UDP, to a unicast destination on a port not ignored. */
   private eligible(f: Flow): boolean {
-    if (!f.initiatorKnown || (f.proto !== IPPROTO.TCP && f.proto !== IPPROTO.UDP) || this.ignore.has(f.bPort)) return false;
+    if (!f.initiatorKnown || (f.proto !== IPPROTO.TCP && f.proto !== IPPROTO.UDP) || this.ignore[f.bPort] === 1) return false;
     const local = this.host.local;
     const v4 = f.family === 4;
     if (v4 ? !local.hasV4(f.a0) : !local.hasV6(f.a0, f.a1, f.a2, f.a3)) return false;

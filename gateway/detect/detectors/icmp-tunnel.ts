@@ -267,7 +267,8 @@ export const icmpTunnel = plugin<IcmpTunnelConfig>({
 
       onTick(now: number): void {
         // Pairs quiet for the window are done: an alerted one reports its last numbers.
-        for (const [k, p] of table) {
+        // An iterator is an allocation: none for an empty table (the usual case, every second).
+        if (table.size > 0) for (const [k, p] of table) {
           if (now - p.lastTs <= windowUs) break;
           close(p);
           table.delete(k);
