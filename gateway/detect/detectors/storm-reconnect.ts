@@ -68,6 +68,9 @@ export class StormReconnectDetector implements Plugin {
   private recent: { ts: number; mac: string; isNew: boolean }[] = [];
   private storm: Storm | null = null;
   private firstTs = -1;
+  /** The device of the last packet whose refresh was looked up, and that refresh's time (µs). */
+  private lastDevice: Device | null = null;
+  private lastRefresh = 0;
   /** Storms opened. */
   storms = 0;
 
@@ -85,10 +88,15 @@ export class StormReconnectDetector implements Plugin {
   onPacket(pv: PacketView, _flow: Flow | null, _dir: number, device: Device | null): void {
     if (device === null) return;
     const ts = pv.ts;
+    // The cheapest path: the same device as the last packet, refreshed less than a second ago (runs
+    // of one device's packets are the rule on a link): no table lookup at all.
+    if (device === this.lastDevice && ts - this.lastRefresh < REFRESH_MICROS) return;
     const mac = device.macNum;
     const last = this.seen.peek(mac);
     // The cheap path: the device was heard less than a second ago.
-    if (last !== undefined && ts - last < REFRESH_MICROS) return;
+    if (last !== undefined && ts - last < REFRESH_MICROS) { this.lastDevice = device; this.lastRefresh = last; return; }
+    this.lastDevice = device;
+    this.lastRefresh = ts;
     if (this.firstTs < 0) this.firstTs = ts;
     if (last !== undefined) this.seen.set(mac, ts); // most recently refreshed last
     else this.seen.add(mac, ts); // at the cap the least recently seen device is forgotten
