@@ -183,6 +183,8 @@ export class AlertManager {
       device: input.device, src: input.src, dst: input.dst, proto: input.proto, sport: input.sport, dport: input.dport,
       communityId: input.communityId ?? null, count: n, message: input.message, evidence: structuredClone(input.evidence), firstTs: t, lastTs: t,
     };
+    if (input.sni) alert.sni = input.sni;
+    if (input.ja4) alert.ja4 = input.ja4;
     // Persisted before anything else sees it (DESIGN: alerts are persisted before they are sent).
     this.store?.insert(alert);
     const o: Open = { alert, lastTs: input.ts, dirty: false };

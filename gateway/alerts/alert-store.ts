@@ -20,6 +20,8 @@ CREATE TABLE IF NOT EXISTS alerts (
   sport      INTEGER,
   dport      INTEGER,
   community_id TEXT,
+  sni        TEXT,
+  ja4        TEXT,
   count      INTEGER NOT NULL,
   message    TEXT NOT NULL,
   evidence   TEXT NOT NULL,
@@ -43,6 +45,9 @@ CREATE INDEX IF NOT EXISTS alerts_first_ts ON alerts(first_ts);
 const ADDED_COLUMNS: readonly (readonly [name: string, type: string])[] = [
   // Community ID v1 of the alert's flow (issue 16).
   ['community_id', 'TEXT'],
+  // TLS server name and JA4 of the alert's flow, when it is TLS (issue 16).
+  ['sni', 'TEXT'],
+  ['ja4', 'TEXT'],
 ];
 
 /** Brings an existing alerts table up to the current columns. */
@@ -53,7 +58,7 @@ function migrate(db: Db): void {
 
 interface Row {
   seq: number; id: string; rule: string; severity: string; device: string | null; src: string; dst: string; proto: string;
-  sport: number | null; dport: number | null; community_id: string | null; count: number; message: string; evidence: string; first_ts: string; last_ts: string;
+  sport: number | null; dport: number | null; community_id: string | null; sni: string | null; ja4: string | null; count: number; message: string; evidence: string; first_ts: string; last_ts: string;
   acked_by: string | null; acked_at: string | null; resolved_by: string | null; resolved_at: string | null;
 }
 
@@ -104,6 +109,7 @@ function fromRow(r: Row): StoredAlert {
     seq: r.seq, id: r.id, ts: r.first_ts, rule: r.rule as Alert['rule'], severity: r.severity as Alert['severity'], device: r.device,
     src: r.src, dst: r.dst, proto: r.proto, sport: r.sport, dport: r.dport, communityId: r.community_id, count: r.count, message: r.message,
     evidence: JSON.parse(r.evidence) as Record<string, unknown>, firstTs: r.first_ts, lastTs: r.last_ts,
+    ...(r.sni !== null ? { sni: r.sni } : {}), ...(r.ja4 !== null ? { ja4: r.ja4 } : {}),
     status: r.resolved_at !== null ? 'resolved' : r.acked_at !== null ? 'acknowledged' : 'open',
     acknowledgedBy: r.acked_by, acknowledgedAt: r.acked_at, resolvedBy: r.resolved_by, resolvedAt: r.resolved_at,
   };
@@ -124,8 +130,8 @@ export class AlertStore {
     this.db.exec(SCHEMA);
     migrate(this.db);
     // Idempotent: replaying the same capture into the same file gives the same ids and rows.
-    this.insertStmt = this.db.prepare(`INSERT INTO alerts (id, rule, severity, device, src, dst, proto, sport, dport, community_id, count, message, evidence, first_ts, last_ts)
-      VALUES (@id, @rule, @severity, @device, @src, @dst, @proto, @sport, @dport, @communityId, @count, @message, @evidence, @firstTs, @lastTs)
+    this.insertStmt = this.db.prepare(`INSERT INTO alerts (id, rule, severity, device, src, dst, proto, sport, dport, community_id, sni, ja4, count, message, evidence, first_ts, last_ts)
+      VALUES (@id, @rule, @severity, @device, @src, @dst, @proto, @sport, @dport, @communityId, @sni, @ja4, @count, @message, @evidence, @firstTs, @lastTs)
       ON CONFLICT(id) DO UPDATE SET count = excluded.count, evidence = excluded.evidence, last_ts = excluded.last_ts`);
     this.updateStmt = this.db.prepare('UPDATE alerts SET count = @count, evidence = @evidence, last_ts = @lastTs WHERE id = @id');
     this.getStmt = this.db.prepare('SELECT * FROM alerts WHERE id = ?');
@@ -133,7 +139,7 @@ export class AlertStore {
 
   insert(a: Alert): void {
     // `?? null`: an alert made by older code (or a test double) may lack the field; SQLite wants a value per name.
-    this.insertStmt.run({ ...a, communityId: a.communityId ?? null, evidence: JSON.stringify(a.evidence) });
+    this.insertStmt.run({ ...a, communityId: a.communityId ?? null, sni: a.sni ?? null, ja4: a.ja4 ?? null, evidence: JSON.stringify(a.evidence) });
   }
 
   update(a: Alert): void {

@@ -17,6 +17,9 @@ export interface AlertInput {
   evidence: Record<string, unknown>;
   /** Community ID v1 of the flow or packet concerned (filled by `sensor/alert-fields.ts`); absent or null when none. */
   communityId?: string | null;
+  /** TLS server name and JA4 client fingerprint of the flow concerned, when it is TLS (alert-fields.ts). */
+  sni?: string | null;
+  ja4?: string | null;
   /** Deduplication peer (default `dst`): alerts with the same rule, device and peer fold into one. */
   peer?: string;
   /** Overrides the rule's configured severity (rare: a detector that grades its own finding). */
@@ -44,6 +47,9 @@ export interface Alert {
    * alert is about no one flow (a scan, a storm) or the tuple gives none.
    */
   communityId: string | null;
+  /** TLS server name and JA4 client fingerprint (FoxIO) of the first occurrence's flow; absent when it is not TLS. */
+  sni?: string;
+  ja4?: string;
   /** Occurrences folded into this alert. */
   count: number;
   message: string;

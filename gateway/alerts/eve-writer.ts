@@ -22,6 +22,8 @@ export function eveRecord(a: Alert): Record<string, unknown> {
   // Suricata (output-json.c, community-id: yes) writes `community_id` after the tuple and omits the
   // key when it has no value; a SIEM joins EVE, Zeek and edgeward records of one flow on it.
   if (a.communityId) rec.community_id = a.communityId;
+  // Suricata's alert events carry the flow's TLS metadata in a `tls` object (`sni`, `ja4` since 7.0).
+  if (a.sni !== undefined || a.ja4 !== undefined) rec.tls = { ...(a.sni !== undefined ? { sni: a.sni } : {}), ...(a.ja4 !== undefined ? { ja4: a.ja4 } : {}) };
   rec.alert = {
     action: 'allowed',
     gid: 1,

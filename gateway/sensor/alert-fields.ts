@@ -10,7 +10,7 @@ import { flowAddr, flowCommunityId, protoName } from '../track/flow-record.js';
 import type { Flow } from '../track/flow.js';
 import type { PluginHost } from './plugin.js';
 
-type Where = Pick<AlertInput, 'src' | 'dst' | 'proto' | 'sport' | 'dport' | 'device'> & { communityId: string | null };
+type Where = Pick<AlertInput, 'src' | 'dst' | 'proto' | 'sport' | 'dport' | 'device' | 'sni' | 'ja4'> & { communityId: string | null };
 
 /**
  * src/dst/ports of a flow oriented initiator → responder; the device is the LAN side's MAC; the
@@ -22,7 +22,7 @@ export function flowFields(host: PluginHost, f: Flow): Where {
   return {
     src: flowAddr(f, 'a'), dst: flowAddr(f, 'b'), proto: protoName(f.proto),
     sport: ported ? f.aPort : null, dport: ported ? f.bPort : null,
-    device: flowDevice(host, f),
+    device: flowDevice(host, f), sni: f.sni, ja4: f.ja4,
     // Hashed when an alert is built from these fields, not when a detector only looks at them.
     get communityId() { return (id ??= flowCommunityId(f)); },
   };

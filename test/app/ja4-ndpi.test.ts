@@ -3,20 +3,13 @@
 // and our JA4 must be nDPI's. The result files are read as they are, so a capture whose `.out`
 // gains JA4 lines is compared without editing this test.
 //
-// One known, by-design difference, applied only where its cause is seen in the record:
 // nDPI's ndpi_compute_ja4 (src/lib/protocols/tls.c) writes "i" in JA4_a when the SNI holds an IP
-// address ("SNI contains IP address": the NDPI_NUMERIC_IP_HOST risk that processClientServerHello
-// sets when ndpi_check_is_numeric_ip(sni) and no sub-protocol matched the name). The JA4
-// specification (FoxIO JA4.md, "SNI": "If the SNI extension (0x0000) exists, then the destination
-// of the connection is a domain, or “d”") and FoxIO's reference implementation (rust/ja4/src/tls.rs,
-// `exts.contains(&TLS_EXT_SERVER_NAME)`) look only at whether the extension is there, and so do we:
-// JA4 databases are made with FoxIO's tools. So where our record's SNI is an IP literal and nDPI
-// printed "i", the 4th character is compared as "d"; everything else (version, counts, ALPN, both
-// hashes) must be equal character for character.
+// address, and so do we: the specification's "d" means "the destination of the connection is a
+// domain", and RFC 6066 §3 forbids IP literals as a HostName. FoxIO's reference code
+// (rust/ja4/src/tls.rs) looks at the extension only; the rule test below pins our reading.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { isIP } from 'node:net';
 import { ja4 } from '../../gateway/app/tls/ja4.js';
 import { replayCapture } from '../../gateway/replay/replay.js';
 import { PIPELINE_DEFAULTS } from '../../gateway/sensor/sensor-config.js';
@@ -71,15 +64,6 @@ function ndpiJa4s(): NdpiJa4[] {
 const EXPECTED = ndpiJa4s();
 const CAPTURES = [...new Set(EXPECTED.map((e) => e.capture))];
 
-/**
- * nDPI's JA4 as the specification gives it for the same ClientHello: "i" → "d" at the SNI position
- * when our record shows the SNI extension was there and held an IP literal (see the top comment).
- */
-function asSpec(ndpi: string, rec: FlowRecord | undefined): string {
-  if (rec?.sni !== undefined && isIP(rec.sni) !== 0 && ndpi[3] === 'i') return `${ndpi.slice(0, 3)}d${ndpi.slice(4)}`;
-  return ndpi;
-}
-
 /** Our record of nDPI's flow: the same 5-tuple in either orientation (nDPI prints the client first, as we do). */
 function findRecord(records: readonly FlowRecord[], e: NdpiJa4): FlowRecord[] {
   return records.filter((r) => r.proto === e.proto && (
@@ -102,26 +86,24 @@ describe('JA4 against nDPI result files', () => {
     const name = (e: NdpiJa4) => `${e.proto} ${e.a}:${e.aPort} <-> ${e.b}:${e.bPort}`;
     const got = want.map((e, i) => ({ flow: name(e), records: found[i]!.length, ja4: found[i]!.map((f) => f.ja4 ?? null) }));
     // One record each (a flow split in two would be a tracking fault of its own), with nDPI's JA4.
-    expect(got).toEqual(want.map((e, i) => ({ flow: name(e), records: 1, ja4: [asSpec(e.ja4, found[i]![0])] })));
+    expect(got).toEqual(want.map((e) => ({ flow: name(e), records: 1, ja4: [e.ja4] })));
   });
 });
 
 describe('the JA4 rules this comparison leans on', () => {
   const base = { legacyVersion: 0x0303, supportedVersions: null, ciphers: [0x009c], extensions: [0x000d], alpn: [], signatureAlgorithms: [0x0401] };
 
-  it('the SNI character follows the extension, not what the name holds (FoxIO JA4.md "SNI")', () => {
-    // ja4() is never told the name: an IP literal in the SNI gives "d" as a host name does.
+  it('the SNI character is "d" for a domain, "i" without the extension or with an IP literal in it (RFC 6066 §3)', () => {
+    expect(ja4({ ...base, extensions: [0x0000, 0x000d], sni: 'api.example.com' })[3]).toBe('d');
     expect(ja4({ ...base, extensions: [0x0000, 0x000d] })[3]).toBe('d');
     expect(ja4(base)[3]).toBe('i');
+    expect(ja4({ ...base, extensions: [0x0000, 0x000d], sni: '192.168.1.70' })[3]).toBe('i');
+    expect(ja4({ ...base, extensions: [0x0000, 0x000d], sni: '2001:db8::1' })[3]).toBe('i');
   });
 
-  it('the Sonos flow differs from nDPI only there: nDPI t12i… vs ours t12d…, same counts and hashes', () => {
+  it('the Sonos flow (SNI 192.168.1.70) is nDPI\'s value character for character', () => {
     const sonos = EXPECTED.find((e) => e.capture.endsWith('sonos.pcapng'));
     expect(sonos?.ja4).toBe('t12i130700_88f5d26691c7_cdbdbcd6f742');
-    expect(asSpec(sonos!.ja4, { sni: '192.168.1.70' } as FlowRecord)).toBe('t12d130700_88f5d26691c7_cdbdbcd6f742');
-    // A host name in the SNI would leave nDPI's value as it is: the adjustment cannot hide a real mismatch.
-    expect(asSpec(sonos!.ja4, { sni: 'sonos.local' } as FlowRecord)).toBe(sonos!.ja4);
-    expect(asSpec(sonos!.ja4, undefined)).toBe(sonos!.ja4);
   });
 
   it('version codes are the spec\'s table: SSL 2.0 is 0x0002, DTLS d1/d2/d3, anything else 00', () => {

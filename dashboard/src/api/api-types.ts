@@ -23,6 +23,9 @@ export interface Alert {
   rule: string;
   /** Community ID v1 of the alert's flow (null: no single flow). */
   communityId?: string | null;
+  /** TLS server name and JA4 of the alert's flow, when it is TLS. */
+  sni?: string;
+  ja4?: string;
   severity: Severity;
   device: string | null;
   src: string;

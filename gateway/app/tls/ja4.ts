@@ -1,6 +1,7 @@
 // The JA4 TLS client fingerprint (FoxIO JA4 specification, technical_details/JA4.md), e.g.
 // "t13d1516h2_8daaf6152771_e5627efa2ab1": a readable part a, a hash of the ciphers, a hash of the extensions.
 import { createHash } from 'node:crypto';
+import { isIP } from 'node:net';
 import { TlsExt } from './parse-hello.js';
 
 /** What JA4 reads from a ClientHello, GREASE already removed (RFC 8701; the spec ignores it everywhere). */
@@ -12,6 +13,8 @@ export interface Ja4Input {
   extensions: readonly number[];
   alpn: readonly string[];
   signatureAlgorithms: readonly number[];
+  /** The server name the SNI extension held, or null (no extension, or no host_name entry). */
+  sni?: string | null;
 }
 
 /**
@@ -30,8 +33,11 @@ const EMPTY_HASH = '0'.repeat(HASH_CHARS);
 /**
  * JA4 of a ClientHello. `transport` is "t" (TLS over TCP) or "q" (QUIC).
  * - a: transport, version (highest supported_versions value, else legacy_version), "d" when the
- *   SNI extension is present else "i" (whatever the name holds: the spec and FoxIO's reference
- *   look at the extension only; nDPI writes "i" for an IP literal there, see test/app/ja4-ndpi.test.ts), cipher and extension counts (2 digits, capped at 99, SNI and
+ *   SNI names a domain, else "i" — the spec's reading ("the destination of the connection is a
+ *   domain"): no SNI extension, or one holding an IP literal, which RFC 6066 §3 forbids there and
+ *   which names no domain, gives "i" (nDPI does the same; FoxIO's reference code looks at the
+ *   extension only, so a non-compliant client's IP-literal SNI is the one case where they part:
+ *   see test/app/ja4-ndpi.test.ts), cipher and extension counts (2 digits, capped at 99, SNI and
  *   ALPN included), first and last character of the first ALPN value ("00" without one; the first
  *   and last hex digit of its bytes when either end is not alphanumeric);
  * - b: SHA-256 of the sorted cipher list (4-digit lower-case hex, comma-separated), first 12 chars;
@@ -41,7 +47,7 @@ const EMPTY_HASH = '0'.repeat(HASH_CHARS);
 export function ja4(h: Ja4Input, transport: 't' | 'q' = 't'): string {
   let version = h.legacyVersion;
   if (h.supportedVersions !== null && h.supportedVersions.length > 0) version = Math.max(...h.supportedVersions);
-  const sni = h.extensions.includes(TlsExt.SERVER_NAME) ? 'd' : 'i';
+  const sni = h.extensions.includes(TlsExt.SERVER_NAME) && !(h.sni != null && isIP(h.sni) !== 0) ? 'd' : 'i';
   const a = transport + (VERSION_CODES.get(version) ?? '00') + sni + count(h.ciphers.length) + count(h.extensions.length) + alpnCode(h.alpn[0]);
   const ciphers = [...h.ciphers].sort((x, y) => x - y).map(hex4).join(',');
   const exts = h.extensions.filter((e) => e !== TlsExt.SERVER_NAME && e !== TlsExt.ALPN).sort((x, y) => x - y).map(hex4).join(',');

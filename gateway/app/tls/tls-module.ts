@@ -224,7 +224,7 @@ function hello(side: TlsSide, d: number, b: Buffer, s: number, e: number, ts: nu
       signatureAlgorithms, groups: withoutGrease(h.groups),
       ja4: ja4({
         legacyVersion: h.legacyVersion, supportedVersions: extensions.includes(TlsExt.SUPPORTED_VERSIONS) ? supportedVersions : null,
-        ciphers, extensions, alpn: h.alpn, signatureAlgorithms,
+        ciphers, extensions, alpn: h.alpn, signatureAlgorithms, sni: h.sni,
       }),
     });
     return 0;

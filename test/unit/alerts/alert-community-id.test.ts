@@ -1,5 +1,6 @@
 // The Community ID on alerts: copied from the detector's input (null when it gave none), stored in
 // its own column, found by the free-text search, and added to a database an older edgeward made.
+// The same for a TLS flow's server name and JA4, which EVE writes as Suricata does (tls.sni, tls.ja4).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +9,12 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { AlertInput } from '../../../gateway/alerts/alert.js';
 import { ALERTS_DEFAULTS, AlertManager } from '../../../gateway/alerts/alert-manager.js';
 import { AlertStore } from '../../../gateway/alerts/alert-store.js';
+import { eveRecord } from '../../../gateway/alerts/eve-writer.js';
+import { flowFields } from '../../../gateway/sensor/alert-fields.js';
+import type { PluginHost } from '../../../gateway/sensor/plugin.js';
+import { pipelineConfig } from '../../../gateway/sensor/sensor-config.js';
+import { DeviceInventory } from '../../../gateway/track/device-inventory.js';
+import { Flow } from '../../../gateway/track/flow.js';
 
 const T = Date.UTC(2026, 0, 1) * 1000;
 // community-id-spec baseline/README.md, TCP 1.2.3.4:1122 → 5.6.7.8:3344.
@@ -77,5 +84,31 @@ describe('communityId on alerts', () => {
     const again = new AlertStore(path);
     expect(again.count()).toBe(2);
     again.close();
+  });
+});
+
+describe('TLS server name and JA4 on alerts', () => {
+  // FoxIO's JA4 README example value; the flow fields give whatever the TLS module put on the flow.
+  const JA4 = 't13d1516h2_8daaf6152771_b186095e22b6';
+
+  it('come from the flow through flowFields, are stored (columns added to an older file) and appear in EVE as tls.sni / tls.ja4', () => {
+    const devices = new DeviceInventory(pipelineConfig().devices);
+    const host = { devices, local: devices.local } as unknown as PluginHost;
+    const f = new Flow(1, 0, 4, 6, T);
+    f.a0 = 0xc0a80114; f.b0 = 0x5db8d822; f.aPort = 50000; f.bPort = 443; f.sni = 'c2.example.net'; f.ja4 = JA4;
+    const plain = new Flow(2, 0, 4, 6, T);
+    plain.a0 = 0xc0a80114; plain.b0 = 0x5db8d823; plain.aPort = 50001; plain.bPort = 80;
+
+    const store = new AlertStore(':memory:');
+    const m = new AlertManager(ALERTS_DEFAULTS, store);
+    const tls = m.raise({ ...input(), ...flowFields(host, f), rule: 'beacon.c2' })!;
+    const http = m.raise({ ...input(), ...flowFields(host, plain), rule: 'c2.http' })!;
+    expect(tls).toMatchObject({ sni: 'c2.example.net', ja4: JA4, dport: 443 });
+    expect('ja4' in http || 'sni' in http).toBe(false);
+    expect(store.get(tls.id)).toMatchObject({ sni: 'c2.example.net', ja4: JA4 });
+    expect('ja4' in store.get(http.id)!).toBe(false);
+    expect(eveRecord(tls).tls).toEqual({ sni: 'c2.example.net', ja4: JA4 });
+    expect(eveRecord(http).tls).toBeUndefined();
+    store.close();
   });
 });
