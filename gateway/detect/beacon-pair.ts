@@ -39,6 +39,8 @@ export class BeaconPair {
   toolAgent = false;
   /** Events that were bursts inside one long connection rather than connections of their own. */
   bursts = 0;
+  /** Events that were connections of their own that the server answered. */
+  answeredConnections = 0;
   /** Events whose flow the device's MUD profile allowed (declared) or denied (undeclared). */
   declared = 0;
   undeclared = 0;

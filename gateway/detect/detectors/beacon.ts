@@ -31,11 +31,14 @@
 //   POST check-ins most of the pair's HTTP check-ins are POSTs (results and tasking sent up)
 //   fast           a median interval under `fastPeriodSeconds` (heartbeats are tens of seconds
 //                  or more: MQTT keep-alive 60 s, NTP ≥ 64 s; an implant polls every few seconds)
+//   reconnecting   fast, and most check-ins are new connections the server answered (strong: a
+//                  device keeps its channel open; an implant that polls every few seconds opens one
+//                  connection a poll — HTTPS C2 every 2 s for minutes)
 //   undeclared     the device has a MUD profile (RFC 8520) and its profile does not allow this
 //                  destination (the policy's verdict on the flow, `flow.verdict`)
-// Strong signs (bare address, unusual port, tool agent, undeclared) weigh 1, weak ones (POST
-// check-ins, fast) 0.5: a weight of 2 → high; any strong sign → medium; weak signs alone →
-// medium, or `setupSeverity` (default no alert) on a pair that began in the device's first
+// Strong signs (bare address, unusual port, tool agent, reconnecting, undeclared) weigh 1, weak
+// ones (POST check-ins, fast) 0.5: a weight of 2 → high; any strong sign → medium; weak signs
+// alone → medium, or `setupSeverity` (default no alert) while the device is in its first
 // `setupSeconds` (vendor setup chatter); none → `plainSeverity` (default no alert: periodic
 // traffic to a named server on a usual port is what every cloud-connected device does). To a LAN
 // destination only the tool-agent sign lets it alert at all. A MUD profile that allows the
@@ -61,7 +64,7 @@ import { scoreBeacon, type BeaconScore } from '../beacon-score.js';
 export { BEACON_DEFAULTS, beaconConfigErrors, type BeaconConfig, type QuietSeverity } from '../beacon-config.js';
 
 /** The signs a periodic pair can show (see the file comment), in evidence order. */
-export type BeaconSign = 'bare-address' | 'unusual-port' | 'tool-agent' | 'post-checkins' | 'fast' | 'undeclared';
+export type BeaconSign = 'bare-address' | 'unusual-port' | 'tool-agent' | 'post-checkins' | 'fast' | 'reconnecting' | 'undeclared';
 
 /** Hash seeds of the two halves of a pair key, and the kind tags mixed in. */
 const SEED_A = 0x2545f491, SEED_B = 0x6c8e9cf5;
@@ -276,7 +279,7 @@ export class BeaconDetector implements Plugin {
       const fs = this.first, o = (h1 & this.firstMask) * FIRST;
       if (req === null) {
         if (fs[o + F_KEY] !== key) {
-          fs[o + F_KEY] = key; fs[o + F_TS] = ts; fs[o + F_SIZE] = size; fs[o + F_FLAGS] = (burst ? 1 : 0) | (prior << 1);
+          fs[o + F_KEY] = key; fs[o + F_TS] = ts; fs[o + F_SIZE] = size; fs[o + F_FLAGS] = (burst ? 1 : 0) | (prior << 1) | (!burst && f.pktsBA > 0 ? 8 : 0);
           return;
         }
         held = true;
@@ -290,13 +293,16 @@ export class BeaconDetector implements Plugin {
         fs[o + F_KEY] = NaN;
         p.add(fs[o + F_TS]!, fs[o + F_SIZE]!);
         if ((flags & 1) !== 0) p.bursts++;
-        const pr = (flags >> 1) as Prior;
+        else if ((flags & 8) !== 0) p.answeredConnections++;
+        const pr = ((flags >> 1) & 3) as Prior;
         if (pr === Prior.Declared) p.declared++;
         else if (pr === Prior.Undeclared) p.undeclared++;
       }
     }
     p.add(ts, size);
     if (burst) p.bursts++;
+    // A connection of its own, answered by the server: with a fast period, the implant's poll.
+    else if (req === null && f.pktsBA > 0) p.answeredConnections++;
     if (req !== null) {
       p.http++;
       if (req.method === 'POST') p.posts++;
@@ -325,7 +331,6 @@ export class BeaconDetector implements Plugin {
 
   /** A periodic pair: its signs and prior decide whether, and how loud, it alerts. */
   private judge(p: BeaconPair, s: BeaconScore, f: Flow, ts: number): void {
-    p.quietUntil = ts + this.cfg.realertSeconds * 1e6;
     const v4 = f.family === 4;
     const lan = this.isLanB(f);
     // Names the device resolved for the address (asked only here: a pair that scored is rare).
@@ -337,7 +342,11 @@ export class BeaconDetector implements Plugin {
     if (!this.usual.has(f.bPort) && p.bursts * 2 <= p.events) signs.push('unusual-port');
     if (p.toolAgent) signs.push('tool-agent');
     if (p.http > 0 && p.posts * 2 > p.http) signs.push('post-checkins');
-    if (s.medianSeconds < this.cfg.fastPeriodSeconds) signs.push('fast');
+    if (s.medianSeconds < this.cfg.fastPeriodSeconds) {
+      // A new, answered connection every few seconds is an implant polling; a device keeps its
+      // channel open (MQTT, a keep-alive HTTPS session) or sends requests or bursts on it.
+      signs.push(p.answeredConnections * 2 > p.events ? 'reconnecting' : 'fast');
+    }
     // The profile's word on the pair: the majority of its verdicts.
     const declared = p.declared > 0 && p.declared >= p.undeclared;
     if (!declared && p.undeclared > 0) signs.push('undeclared');
@@ -348,12 +357,15 @@ export class BeaconDetector implements Plugin {
       if (!weak) strong++;
     }
     const firstSeen = f.aMac >= 0 ? this.host.devices.get(f.aMac)?.firstSeen : undefined;
-    const setup = firstSeen !== undefined && p.firstTs - firstSeen <= this.cfg.setupSeconds * 1e6;
+    // Setup is the device's first minutes at the time of judging: a pair that keeps polling past
+    // them is judged again at its next checkpoint (a suppressed judgement sets no quiet time).
+    const setup = firstSeen !== undefined && ts - firstSeen <= this.cfg.setupSeconds * 1e6;
     // Inside the LAN only a tool's agent tells an implant from an app polling its hub.
     const severity: Severity | 'none' = declared ? this.cfg.declaredSeverity
       : lan && !p.toolAgent ? 'none'
         : weight >= HIGH_WEIGHT ? 'high' : strong > 0 ? 'medium' : weight > 0 ? (setup ? this.cfg.setupSeverity : 'medium') : this.cfg.plainSeverity;
     if (severity === 'none') { this.quiet++; return; }
+    p.quietUntil = ts + this.cfg.realertSeconds * 1e6;
 
     const where = flowFields(this.host, f);
     const dst = v4 ? ipv4ToString(f.b0) : ipv6ToString(f.b0, f.b1, f.b2, f.b3);
