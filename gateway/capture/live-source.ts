@@ -18,7 +18,7 @@ import {
 
 /** What an operator must do when `cap` is missing; part of every "unavailable" message. */
 export const CAP_FIX_HINT =
-  'live capture needs the optional native module `cap`: apt-get install libpcap-dev && npm rebuild cap';
+  'live capture needs the optional native module `cap`: apt-get install libpcap-dev && npm install --no-save cap@0.2.1 && npm rebuild cap';
 
 /** 802.11 plus radiotap header (LINKTYPE_IEEE802_11_RADIOTAP); edgeward does not decode it. */
 const LINKTYPE_IEEE802_11_RADIOTAP = 127;

@@ -125,7 +125,7 @@ function ensureCap() {
   const first = capLoads();
   if (first.ok) return;
   if (!existsSync(PCAP_HEADER)) {
-    say(`cap does not load and ${PCAP_HEADER} is missing: live capture tests will skip (fix: apt-get install libpcap-dev && npm rebuild cap)`);
+    say(`cap does not load and ${PCAP_HEADER} is missing: live capture tests will skip (fix: apt-get install libpcap-dev && npm install --no-save cap@0.2.1 && npm rebuild cap)`);
     return;
   }
   const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
