@@ -215,6 +215,26 @@ export class BoundedTable<K, V> implements Iterable<[K, V]> {
     return this.map.delete(key);
   }
 
+  /**
+   * Removes entries from the oldest end while `stale(value)` holds, calling `onRemove` on each first
+   * (expiry, not the cap: not counted, onEvict not called); stops at the first live one, so on an
+   * `lru` table whose values hold their last use it drops exactly the idle ones. Returns how many.
+   * Free when the table is empty (no iterator is made: this runs every second of packet time).
+   */
+  dropOldestWhile(stale: (value: V) => boolean, onRemove?: (value: V, key: K) => void): number {
+    const m = this.map;
+    if (m.size === 0) return 0;
+    let n = 0;
+    for (const [k, v] of m) {
+      if (!stale(v)) break;
+      onRemove?.(v, k);
+      m.delete(k);
+      n++;
+    }
+    if (n > 0) this.wrote();
+    return n;
+  }
+
   /** Removes every entry (not counted). */
   clear(): void {
     this.map.clear();

@@ -78,10 +78,7 @@ export class DomainWindows<S extends DomainWindow> {
   /** Forgets pairs idle for a whole window at `now`. */
   expire(now: number): void {
     const limit = now - this.windowUs;
-    for (const st of this.pairs.values()) {
-      if (st.lastTs >= limit) break;
-      this.pairs.delete(st.key);
-    }
+    this.pairs.dropOldestWhile((st) => st.lastTs < limit);
   }
 
   get size(): number {

@@ -223,10 +223,7 @@ export class BeaconDetector implements Plugin {
     if (now < this.nextSweep) return;
     this.nextSweep = now + 60e6;
     const limit = now - this.cfg.idleSeconds * 1e6;
-    for (const p of this.pairs.values()) {
-      if (p.lastTs >= limit) break;
-      this.pairs.delete(p.key);
-    }
+    this.pairs.dropOldestWhile((p) => p.lastTs < limit);
   }
 
   stateSize(): number {

@@ -262,11 +262,7 @@ export const bruteforce = plugin<BruteforceConfig>({
           for (const e of [...open]) if (shut || t - e.finding!.lastArrival > windowUs) closeFinding(e);
         }
         closing = false;
-        for (const e of entries.values()) {
-          if (t - e.lastArrival <= windowUs) break;
-          closeFinding(e);
-          entries.delete(e.key);
-        }
+        entries.dropOldestWhile((e) => t - e.lastArrival > windowUs, closeFinding);
       },
 
       stateSize(): number {

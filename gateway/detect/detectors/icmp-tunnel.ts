@@ -267,12 +267,7 @@ export const icmpTunnel = plugin<IcmpTunnelConfig>({
 
       onTick(now: number): void {
         // Pairs quiet for the window are done: an alerted one reports its last numbers.
-        // An iterator is an allocation: none for an empty table (the usual case, every second).
-        if (table.size > 0) for (const [k, p] of table) {
-          if (now - p.lastTs <= windowUs) break;
-          close(p);
-          table.delete(k);
-        }
+        table.dropOldestWhile((p) => now - p.lastTs > windowUs, close);
       },
 
       onFinish(): void {

@@ -281,12 +281,7 @@ export const scanArp = plugin<ScanArpConfig>({
       onTick(now: number): void {
         if (open.size > 0) for (const e of [...open]) if (now - e.finding!.lastTs > windowUs) closeFinding(e);
         // Senders idle for the window hold nothing that still counts (oldest first).
-        // An iterator is an allocation: none for an empty table (the usual case, every second).
-        if (table.size > 0) for (const [k, e] of table) {
-          if (now - e.lastTs <= windowUs) break;
-          closeFinding(e);
-          table.delete(k);
-        }
+        table.dropOldestWhile((e) => now - e.lastTs > windowUs, closeFinding);
       },
 
       onFinish(): void {

@@ -343,12 +343,7 @@ export const scanIcmp = plugin<ScanIcmpConfig>({
         // A finding closes once its source has been quiet for the window that raised it.
         if (open.size > 0) for (const e of [...open]) if (now - e.finding!.lastTs > e.finding!.windowUs) closeFinding(e);
         // Sources idle for the slow window hold nothing that still counts (oldest first: stop at the first active one).
-        // An iterator is an allocation: none for an empty table (the usual case, every second).
-        if (table.size > 0) for (const [k, e] of table) {
-          if (now - e.lastTs <= slowUs) break;
-          closeFinding(e);
-          table.delete(k);
-        }
+        table.dropOldestWhile((e) => now - e.lastTs > slowUs, closeFinding);
       },
 
       onFinish(): void {

@@ -134,6 +134,18 @@ describe('BoundedTable, lru', () => {
     expect([...t.values()]).toEqual([1, 3, 5, 7, 9]);
   });
 
+  it('dropOldestWhile removes idle entries from the oldest end, stops at the first live one, counts no eviction', () => {
+    const t = new BoundedTable<string, number>({ name: 't', capacity: 10 });
+    for (const [k, v] of [['a', 1], ['b', 2], ['c', 9], ['d', 3]] as const) t.set(k, v);
+    t.get('a'); // refreshed: now the newest, though its value is old
+    const gone: string[] = [];
+    expect(t.dropOldestWhile((v) => v < 5, (v, k) => gone.push(`${k}=${v}`))).toBe(1);
+    expect(gone).toEqual(['b=2']);
+    expect([...t.keys()]).toEqual(['c', 'd', 'a']);
+    expect(t.evicted).toBe(0);
+    expect(new BoundedTable<string, number>({ name: 'e', capacity: 1 }).dropOldestWhile(() => true)).toBe(0);
+  });
+
   it('stays at its cap under churn, counting every eviction', () => {
     const { t, counters } = table({ capacity: 3, onEvict: undefined });
     for (let i = 0; i < 1000; i++) t.add(`k${i}`, i);
