@@ -430,13 +430,6 @@ export function floodDevice(host: PluginHost, e: FloodEntry, pv: PacketView): st
   return mac >= 0 && host.devices.get(mac) !== undefined ? macToString(mac) : null;
 }
 
-/** True for a destination that is not one host: IP multicast or broadcast, or an Ethernet group address. */
-export function isGroupDestination(pv: PacketView): boolean {
-  if (pv.family === Family.V4 ? pv.dst0 >>> 28 === 0xe || pv.dst0 === 0xffffffff : pv.dst0 >>> 24 === 0xff) return true;
-  // I/G bit: the least significant bit of the first octet (IEEE 802 §8.2).
-  return pv.dstMac >= 0 && (Math.floor(pv.dstMac / 0x10000000000) & 1) === 1;
-}
-
 /** Evidence every flood alert carries. */
 export interface EpisodeEvidence {
   /** inbound: the target is on the LAN side (whoever sends); outbound: it is not, so a LAN sender floods out. */

@@ -3,6 +3,7 @@
 // class, so idle expiry pops from the heads; a hard cap that evicts the least recently seen flow
 // (its accounting, `flow.table_full`, is a common/bounded-table.ts TableCap).
 import { Family } from '../decode/packet-view.js';
+import { isGroupMac } from '../decode/group-address.js';
 import { TableCap } from '../common/bounded-table.js';
 import type { DecodeCounters } from '../common/events.js';
 import type { FlowConfig } from './track-config.js';
@@ -194,7 +195,7 @@ export class FlowTable {
     // the receiver's, when the frame went to one station (group bit clear): a flow the receiver
     // never answers (a DHCP offer, a blocked probe) still belongs to that device.
     const dm = pv.dstMac;
-    const rx = dm >= 0 && Math.floor(dm / 0x10000000000) % 2 === 0 ? dm : -1;
+    const rx = dm >= 0 && !isGroupMac(dm) ? dm : -1;
     if (this.dir === 0) { f.aMac = pv.srcMac; f.bMac = rx; } else { f.bMac = pv.srcMac; f.aMac = rx; }
     f.tclass = proto === IPPROTO.TCP ? TimeoutClass.TcpNew : proto === IPPROTO.UDP ? TimeoutClass.Udp : TimeoutClass.Other;
     const i = h & this.mask;

@@ -3,6 +3,7 @@
 // seconds, in a sub-second burst, or at a low rate from many reflectors over a window of seconds;
 // and a LAN device used as a reflector, answering forged requests with much larger responses to one
 // outside address (IoT cameras and DVRs answering WS-Discovery or DHDiscover from the internet).
+import { isGroupDestination } from '../../decode/group-address.js';
 import { Family } from '../../decode/packet-view.js';
 import type { Flow } from '../../track/flow.js';
 import type { PacketView } from '../../decode/packet-view.js';
@@ -12,7 +13,7 @@ import { isoTime } from '../../common/packet-time.js';
 import { plugin, type PluginHost } from '../../sensor/plugin.js';
 // The per-target, one-second counting the three flood detectors share lives in flood-syn.ts.
 import {
-  entryAddress, episodeEvidence, floodDevice, FloodEntry, FloodTable, hashWords, hllAdd, hllCount, isGroupDestination, newSketch, sourceAddress,
+  entryAddress, episodeEvidence, floodDevice, FloodEntry, FloodTable, hashWords, hllAdd, hllCount, newSketch, sourceAddress,
   type FloodDetector, type FloodWindow, type TickingTable, floodHooks
 } from '../flood-window.js';
 

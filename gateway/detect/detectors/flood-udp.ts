@@ -2,6 +2,7 @@
 // or edge network carries, for several seconds or in a sub-second burst ten times over that rate,
 // into the LAN or out of it (a device in a botnet).
 // Traffic the receiver asked for (it opened the flow) or answers is a conversation, not a flood.
+import { isGroupDestination } from '../../decode/group-address.js';
 import type { Flow } from '../../track/flow.js';
 import type { PacketView } from '../../decode/packet-view.js';
 import { IPPROTO } from '../../decode/dispatch.js';
@@ -9,7 +10,7 @@ import { plugin, type PluginHost } from '../../sensor/plugin.js';
 import { AMPLIFICATION_PORTS } from './flood-amplification.js';
 // The per-target, one-second counting the three flood detectors share lives in flood-syn.ts.
 import {
-  entryAddress, episodeEvidence, floodDevice, FloodEntry, FloodTable, hllCount, isGroupDestination, sourceAddress,
+  entryAddress, episodeEvidence, floodDevice, FloodEntry, FloodTable, hllCount, sourceAddress,
   type FloodDetector, type FloodWindow, floodHooks
 } from '../flood-window.js';
 

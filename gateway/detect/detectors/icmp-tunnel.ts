@@ -13,6 +13,7 @@
 // by its payload entropy; the ICMP covert-channel literature adds volume and size variety, which
 // ordinary ping never has. A flow-less check: tunnels change echo identifiers (hans -i), so the key
 // is the pair, not the identifier.
+import { hash30 } from '../../common/hash30.js';
 import type { AlertInput } from '../../alerts/alert.js';
 import { ipv4ToString, ipv6ToString, macToString } from '../../common/address-text.js';
 import { BoundedTable } from '../../common/bounded-table.js';
@@ -105,15 +106,6 @@ export interface IcmpTunnelDetector extends Plugin {
   readonly evicted: number;
   /** Pairs alerted and still tracked. */
   readonly findings: number;
-}
-
-/** A 30-bit hash of an IPv4 (requester, responder) pair: an unboxed map key. */
-function pairHash(a: number, b: number): number {
-  let h = (a ^ Math.imul(b, 0x9e3779b1)) | 0;
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  return h & 0x3fffffff;
 }
 
 function resetCounts(p: Pair, ts: number): void {
@@ -214,7 +206,7 @@ export const icmpTunnel = plugin<IcmpTunnelConfig>({
         if (v4) {
           a = (request ? pv.src0 : pv.dst0) >>> 0;
           b = (request ? pv.dst0 : pv.src0) >>> 0;
-          key = pairHash(a, b);
+          key = hash30(a, b);
         } else {
           key = request
             ? `${pv.src0},${pv.src1},${pv.src2},${pv.src3}>${pv.dst0},${pv.dst1},${pv.dst2},${pv.dst3}`

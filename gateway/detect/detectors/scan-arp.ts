@@ -13,6 +13,7 @@
 // host probes the one address it wants (three probes), and IPv4 link-local autoconfiguration tries
 // at most ten addresses before slowing down (RFC 3927 §2.2.1, MAX_CONFLICTS), far below a scan; a
 // scanner hiding its address (arp-scan --arpspa=0.0.0.0) asks for the whole range and is counted.
+import { isGroupMac } from '../../decode/group-address.js';
 import type { AlertInput } from '../../alerts/alert.js';
 import { ipv4ToString, macToString, parseIpv4, parseMac } from '../../common/address-text.js';
 import { BoundedTable } from '../../common/bounded-table.js';
@@ -101,11 +102,6 @@ export interface ScanArpDetector extends Plugin {
   readonly evicted: number;
   /** Open findings. */
   readonly findings: number;
-}
-
-/** True when a 48-bit MAC has the group (I/G) bit: broadcast or multicast. */
-function groupMac(mac: number): boolean {
-  return (Math.floor(mac / 0x10000000000) & 1) === 1;
 }
 
 /**
@@ -272,7 +268,7 @@ export const scanArp = plugin<ScanArpConfig>({
         if (op !== ARP_REQUEST) return;
         // RFC 5227 §2.3: an announcement (sender = target) is about the sender itself.
         if (sender === target || target === 0) return;
-        if (!cfg.unicastRequests && pv.dstMac >= 0 && !groupMac(pv.dstMac)) return;
+        if (!cfg.unicastRequests && pv.dstMac >= 0 && !isGroupMac(pv.dstMac)) return;
         const mac = pv.arpSenderMac;
         if (mac < 0 || ignoreMacs.has(mac) || ignoreIps.has(sender)) return;
         request(mac, sender, target, pv.ts);

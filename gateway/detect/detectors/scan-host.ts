@@ -9,6 +9,7 @@
 // DNS answers (DoH). Not counted either: multicast and broadcast destinations, the UDP ports of
 // normal fan-out (DNS, DHCP, NTP, NetBIOS, SSDP, WS-Discovery, mDNS, LLMNR) and TCP 53, and
 // destinations the DNS cache knows a name for (a scanner picks addresses, not names).
+import { hash30 } from '../../common/hash30.js';
 import type { AlertInput } from '../../alerts/alert.js';
 import { ipv4ToString, ipv6ToString, macToString } from '../../common/address-text.js';
 import { TableCap } from '../../common/bounded-table.js';
@@ -133,15 +134,6 @@ const FIRST_MASK = (1 << 16) - 1;
 const SLOT_WORDS = 8;
 const W_SRC = 0, W_KEY = 1, W_HOST = 2, W_PROMOTED = 3;
 const F_TS = 2, F_ARRIVAL = 3;
-
-/** A 30-bit hash of an IPv4 source and a protocol/port: an unboxed map key. */
-function attemptHash(src: number, protoPort: number): number {
-  let h = (src ^ Math.imul(protoPort, 0x9e3779b1)) | 0;
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  return h & 0x3fffffff;
-}
 
 function hostText(h: HostKey): string {
   return typeof h === 'number' ? ipv4ToString(h) : h;
@@ -329,7 +321,7 @@ export const scanHost = plugin<ScanHostConfig>({
         return;
       }
       const k = (flow.proto << 16) | flow.bPort, src = flow.a0 | 0, dst = flow.b0 | 0;
-      const hash = attemptHash(src, k);
+      const hash = hash30(src, k);
       const o = (hash & FIRST_MASK) * SLOT_WORDS, t = o >>> 1;
       // Skip the slot only when a tracked entry has this hash.
       if (first[o + W_PROMOTED] === 0 || !entries.has(hash)) {

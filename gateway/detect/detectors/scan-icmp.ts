@@ -10,6 +10,7 @@
 // sfPortscan and Suricata's ET SCAN rules flag them on sight). Multicast and broadcast destinations
 // are not hosts. One alert per source (one finding holds every kind it used); replies from targets
 // (echo, timestamp and mask replies to the source) say which hosts are alive.
+import { isGroupDestination } from '../../decode/group-address.js';
 import type { AlertInput } from '../../alerts/alert.js';
 import { ipv4ToString, ipv6ToString, macToString, parseIpv4, parseIpv6 } from '../../common/address-text.js';
 import { BoundedTable } from '../../common/bounded-table.js';
@@ -329,9 +330,7 @@ export const scanIcmp = plugin<ScanIcmpConfig>({
         const v4 = pv.family === Family.V4;
         const kind = requestKind(v4, type);
         if (kind === 0 && !isReply(v4, type)) return;
-        // Multicast and broadcast are not hosts (RFC 5771 224/4, RFC 919, RFC 4291 ff00::/8), nor a group MAC.
-        if (v4 ? (pv.dst0 >>> 28) === 0xe || pv.dst0 >>> 0 === 0xffffffff || pv.dst0 === 0 : (pv.dst0 >>> 24) === 0xff) return;
-        if (pv.dstMac >= 0 && (Math.floor(pv.dstMac / 0x10000000000) & 1) === 1) return;
+        if (isGroupDestination(pv)) return;
         const src: HostKey = v4 ? pv.src0 >>> 0 : ipv6ToString(pv.src0, pv.src1, pv.src2, pv.src3);
         const dst: HostKey = v4 ? pv.dst0 >>> 0 : ipv6ToString(pv.dst0, pv.dst1, pv.dst2, pv.dst3);
         if (kind === 0) { reply(dst, src); return; }

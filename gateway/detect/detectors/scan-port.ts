@@ -6,7 +6,8 @@
 // SYN+FIN, SYN+RST: nmap -sN/-sF/-sX; RFC 9293 §3.10.7), or a UDP datagram. Distinct destination
 // ports are counted per (source, destination) in a sliding window; crossing a threshold opens a
 // finding that raises one alert and keeps counting (port bitmaps) until the pair goes quiet.
-import { Family } from '../../decode/packet-view.js';
+import { hash30 } from '../../common/hash30.js';
+import { isGroupDestination } from '../../decode/group-address.js';
 import type { AlertInput } from '../../alerts/alert.js';
 import { ipv4ToString, ipv6ToString } from '../../common/address-text.js';
 import { TableCap } from '../../common/bounded-table.js';
@@ -144,22 +145,6 @@ const SLOT_WORDS = 8;
 const W_A = 0, W_B = 1, W_PORT = 2, W_PROMOTED = 3;
 const F_TS = 2;
 
-/** A 30-bit hash of an IPv4 (source, destination) pair: small enough to stay an unboxed map key. */
-function pairHash(a: number, b: number): number {
-  let h = (a ^ Math.imul(b, 0x9e3779b1)) | 0;
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  return h & 0x3fffffff;
-}
-
-/** True for a destination that is not one host: IPv4 multicast/limited broadcast, IPv6 multicast, or a group MAC. */
-function groupDestination(pv: PacketView): boolean {
-  if (pv.dstMac >= 0 && (Math.floor(pv.dstMac / 0x10000000000) & 1) === 1) return true; // I/G bit
-  if (pv.family === Family.V4) return (pv.dst0 >>> 28) === 0xe || pv.dst0 === 0xffffffff || pv.dst0 === 0;
-  return (pv.dst0 >>> 24) === 0xff;
-}
-
 function setBit(bm: Uint32Array, p: number): boolean {
   const w = p >>> 5, b = 1 << (p & 31);
   if ((bm[w]! & b) !== 0) return false;
@@ -293,7 +278,7 @@ export const scanPort = plugin<ScanPortConfig>({
     function probe(flow: Flow, port: number, ts: number, stealth: boolean): void {
       if (flow.family === 4) {
         const a = flow.a0 | 0, b = flow.b0 | 0;
-        const h = pairHash(a, b);
+        const h = hash30(a, b);
         if (!isPromoted(h)) {
           const o = (h & FIRST_MASK) * SLOT_WORDS, t = o >>> 1;
           const pm = first[o + W_PORT]!;
@@ -437,10 +422,10 @@ export const scanPort = plugin<ScanPortConfig>({
           // RFC 9293 §3.10.7: every segment after the SYN carries ACK; only RST may go without it.
           const stealth = (fl & (TCP_SYN | TCP_ACK | TCP_RST)) === 0 || ((fl & TCP_SYN) !== 0 && (fl & (TCP_FIN | TCP_RST)) !== 0);
           if (!syn && !stealth) return;
-          if (groupDestination(pv)) return;
+          if (isGroupDestination(pv)) return;
           probe(flow, flow.bPort, pv.ts, stealth);
         } else if (proto === IPPROTO.UDP && cfg.udp) {
-          if (ignoreUdp[flow.aPort] === 1 || ignoreUdp[flow.bPort] === 1 || groupDestination(pv)) return;
+          if (ignoreUdp[flow.aPort] === 1 || ignoreUdp[flow.bPort] === 1 || isGroupDestination(pv)) return;
           probe(flow, flow.bPort, pv.ts, false);
         }
       },
@@ -452,7 +437,7 @@ export const scanPort = plugin<ScanPortConfig>({
         let p: Pair | undefined;
         if (flow.family === 4) {
           const a = flow.a0 | 0, b = flow.b0 | 0;
-          const h = pairHash(a, b);
+          const h = hash30(a, b);
           if (!isPromoted(h)) {
             const o = (h & FIRST_MASK) * SLOT_WORDS;
             const pm = first[o + W_PORT]!;
