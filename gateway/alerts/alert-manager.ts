@@ -68,7 +68,8 @@ export class AlertManager {
   ) {
     this.open = new BoundedTable<string, Open>({
       name: 'alerts.maxOpen', capacity: cfg.maxOpen, order: 'fifo', counters, event: 'alert.dedup_table_full',
-      onEvict: (_key, old) => { if (old.dirty) this.store?.update(old.alert); },
+      // Its last count is written now; flush() then passes it over (it is still in the dirty list).
+      onEvict: (_key, old) => { if (old.dirty) { old.dirty = false; this.store?.update(old.alert); } },
     });
   }
 

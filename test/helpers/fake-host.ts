@@ -10,13 +10,16 @@
 //
 // The host contract is imported here and only here: when it moves, this import is the one line to
 // change, and the types below follow it.
+import { expect } from 'vitest';
 import type { Alert } from '../../gateway/alerts/alert.js';
+import { PacketView } from '../../gateway/decode/packet-view.js';
 import { DecodeCounters } from '../../gateway/common/events.js';
 import type { Plugin, PluginHost as Host } from '../../gateway/sensor/plugin.js';
 import { pipelineConfig, type Overrides, type PipelineConfig } from '../../gateway/sensor/sensor-config.js';
 import { DeviceInventory } from '../../gateway/track/device-inventory.js';
 import { DnsCache } from '../../gateway/track/dns-cache.js';
 import type { LocalNetworks } from '../../gateway/track/local-networks.js';
+import { decodeBytes } from './frames.js';
 
 /** The host contract detectors are created with. */
 export type DetectorHost = Host;
@@ -73,3 +76,19 @@ export function fakeHost(opts: FakeHostOptions = {}): FakeHost {
   };
   return { host, alerts, storms, devices, dns, local: devices.local, events };
 }
+
+/**
+ * Feeds a packet-level plug-in (no flow, no device: ARP and ICMP detectors) as the bus would: each
+ * frame is decoded into one reused packet view, must decode cleanly, and reaches onPacket at `t`
+ * seconds after `t0` (µs).
+ */
+export function frameFeeder(p: Plugin, t0: number): (t: number, frame: Buffer) => void {
+  const pv = new PacketView();
+  return (t, frame) => {
+    const { code } = decodeBytes(frame, { pv });
+    expect(code).toBe(0);
+    pv.ts = t0 + Math.round(t * 1e6);
+    p.onPacket!(pv, null, 0, null);
+  };
+}
+

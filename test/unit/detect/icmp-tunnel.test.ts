@@ -5,11 +5,10 @@
 // then the pipeline over a tunnel built in code.
 import { describe, expect, it } from 'vitest';
 import { parseMac } from '../../../gateway/common/address-text.js';
-import { PacketView } from '../../../gateway/decode/packet-view.js';
 import { icmpTunnel, ICMP_TUNNEL_DEFAULTS, type IcmpTunnelConfig, type IcmpTunnelDetector } from '../../../gateway/detect/detectors/icmp-tunnel.js';
 import type { PluginSpec } from '../../../gateway/sensor/plugin.js';
-import { fakeHost } from '../../helpers/fake-host.js';
-import { decodeBytes, echoBody, ether, ETHER_IPV4, ETHER_IPV6, frame, icmp, icmpv6, ipv4, ipv6, PROTO, tcp } from '../../helpers/frames.js';
+import { fakeHost, frameFeeder } from '../../helpers/fake-host.js';
+import { echoBody, ether, ETHER_IPV4, ETHER_IPV6, frame, icmp, icmpv6, ipv4, ipv6, PROTO, tcp } from '../../helpers/frames.js';
 import { replayFrames, type TimedFrame } from '../../helpers/replay-frames.js';
 
 const S = 1e6;
@@ -60,13 +59,7 @@ function setup(over: Partial<IcmpTunnelConfig> = {}) {
   const fh = fakeHost();
   fh.devices.touch(parseMac(CLIENT_MAC), T, 60);
   const d = icmpTunnel.create(fh.host, { ...ICMP_TUNNEL_DEFAULTS, ...over }) as IcmpTunnelDetector;
-  const pv = new PacketView();
-  function feed(t: number, f: Buffer): void {
-    const { code } = decodeBytes(f, { pv });
-    expect(code).toBe(0);
-    pv.ts = T + Math.round(t * S);
-    d.onPacket!(pv, null, 0, null);
-  }
+  const feed = frameFeeder(d, T);
   return { d, feed, ...fh };
 }
 

@@ -3,11 +3,10 @@
 // gateway's requests spread over time, a scan made of probes, exclusions, the cap), then the
 // pipeline over a /24 scan.
 import { describe, expect, it } from 'vitest';
-import { PacketView } from '../../../gateway/decode/packet-view.js';
 import { scanArp, SCAN_ARP_DEFAULTS, type ScanArpConfig, type ScanArpDetector } from '../../../gateway/detect/detectors/scan-arp.js';
 import type { PluginSpec } from '../../../gateway/sensor/plugin.js';
-import { fakeHost } from '../../helpers/fake-host.js';
-import { arp, decodeBytes, ether, ETHER_ARP, frame, padTo } from '../../helpers/frames.js';
+import { fakeHost, frameFeeder } from '../../helpers/fake-host.js';
+import { arp, ether, ETHER_ARP, frame, padTo } from '../../helpers/frames.js';
 import { replayFrames, type TimedFrame } from '../../helpers/replay-frames.js';
 
 const S = 1e6;
@@ -34,13 +33,7 @@ function isAt(ip: string, mac: string, to = ASKER, toMac = ASKER_MAC): Buffer {
 function setup(over: Partial<ScanArpConfig> = {}) {
   const fh = fakeHost();
   const d = scanArp.create(fh.host, { ...SCAN_ARP_DEFAULTS, ...over }) as ScanArpDetector;
-  const pv = new PacketView();
-  function feed(t: number, f: Buffer): void {
-    const { code } = decodeBytes(f, { pv });
-    expect(code).toBe(0);
-    pv.ts = T + Math.round(t * S);
-    d.onPacket!(pv, null, 0, null);
-  }
+  const feed = frameFeeder(d, T);
   return { d, feed, ...fh };
 }
 

@@ -3,11 +3,10 @@
 // over an 18-host echo sweep, and a ping monitor that must stay quiet for an hour.
 import { describe, expect, it } from 'vitest';
 import { parseMac } from '../../../gateway/common/address-text.js';
-import { PacketView } from '../../../gateway/decode/packet-view.js';
 import { scanIcmp, SCAN_ICMP_DEFAULTS, type ScanIcmpConfig, type ScanIcmpDetector } from '../../../gateway/detect/detectors/scan-icmp.js';
 import type { PluginSpec } from '../../../gateway/sensor/plugin.js';
-import { fakeHost } from '../../helpers/fake-host.js';
-import { decodeBytes, echoBody, ether, ETHER_IPV4, ETHER_IPV6, frame, icmp, icmpv6, ipv4, ipv6, padTo, PROTO } from '../../helpers/frames.js';
+import { fakeHost, frameFeeder } from '../../helpers/fake-host.js';
+import { echoBody, ether, ETHER_IPV4, ETHER_IPV6, frame, icmp, icmpv6, ipv4, ipv6, padTo, PROTO } from '../../helpers/frames.js';
 import { replayFrames, type TimedFrame } from '../../helpers/replay-frames.js';
 
 const S = 1e6;
@@ -37,14 +36,7 @@ function setup(over: Partial<ScanIcmpConfig> = {}) {
   const fh = fakeHost();
   fh.devices.touch(parseMac(SCANNER_MAC), T, 60);
   const d = scanIcmp.create(fh.host, { ...SCAN_ICMP_DEFAULTS, ...over }) as ScanIcmpDetector;
-  const pv = new PacketView();
-  /** Decodes `f` and hands it to the detector at `t` seconds after T. */
-  function feed(t: number, f: Buffer): void {
-    const { code } = decodeBytes(f, { pv });
-    expect(code).toBe(0);
-    pv.ts = T + Math.round(t * S);
-    d.onPacket!(pv, null, 0, null);
-  }
+  const feed = frameFeeder(d, T);
   return { d, feed, ...fh };
 }
 
