@@ -14,6 +14,8 @@ import { POLICY_DEFAULTS } from '../policy/policy-config.js';
 import { ProfileStore } from '../policy/profile-store.js';
 import type { PluginCost } from '../sensor/plugin-bus.js';
 import { ensureBenchCapture } from './bench-corpus.js';
+import { noopLike, timeSensor } from './bench-dispatch.js';
+import { standardPlugins } from '../plugins/standard-plugins.js';
 import { UsageError, type CliIo } from './cli-io.js';
 
 /** Project root: dist/gateway/cli → three levels up. */
@@ -46,6 +48,7 @@ export async function runBench(argv: string[], io: CliIo): Promise<number> {
       json: { type: 'boolean' },
       'no-detect': { type: 'boolean' },
       'bind-busiest': { type: 'string' },
+      dispatch: { type: 'boolean' },
     },
   });
   if (positionals.length > 1) throw new UsageError('bench takes at most one capture file');
@@ -80,7 +83,10 @@ export async function runBench(argv: string[], io: CliIo): Promise<number> {
     return { best, pkts, flows, alerts, costs, devices };
   };
   const bare = await measure(false);
-  if (!values['no-detect']) policy = benchPolicy(bare.devices, bindBusiest);
+  if (!values['no-detect'] || values.dispatch) policy = benchPolicy(bare.devices, bindBusiest);
+  // The bus alone: no-op plug-ins with the product's subscriptions (best of the same runs).
+  const noop = values.dispatch ? noopLike(PIPELINE_DEFAULTS, standardPlugins({ policy })) : null;
+  const dispatchSeconds = noop === null ? null : (await timeSensor(file, PIPELINE_DEFAULTS, noop, runs)).seconds;
   const full = values['no-detect'] ? null : await measure(true);
   const rssMiB = process.resourceUsage().maxRSS / 1024;
   const { best, pkts, flows } = bare;
@@ -93,6 +99,11 @@ export async function runBench(argv: string[], io: CliIo): Promise<number> {
     `edgeward pipeline: ${pkts} packets, ${(size / 1e6).toFixed(1)} MB, ${flows} flows in ${best.toFixed(3)} s (best of ${runs})`,
     `  ${(pps / 1e6).toFixed(3)} M packets/s, ${(size / best / 1e6).toFixed(1)} MB/s, max RSS ${rssMiB.toFixed(0)} MiB`,
   ];
+  if (noop !== null && dispatchSeconds !== null) {
+    const ns = Math.max(0, (dispatchSeconds - best) / pkts * 1e9);
+    result.dispatch = { plugins: noop.length, seconds: +dispatchSeconds.toFixed(3), packetsPerSecond: Math.round(pkts / dispatchSeconds), nsPerPacketOverBare: +ns.toFixed(1) };
+    lines.push(`  no-op plug-ins subscribed like the product's ${noop.length}: ${dispatchSeconds.toFixed(3)} s, ${(pkts / dispatchSeconds / 1e6).toFixed(3)} M packets/s (the bus: ${ns.toFixed(0)} ns/packet over bare)`);
+  }
   if (full) {
     result.withDetectors = { seconds: +full.best.toFixed(3), packetsPerSecond: Math.round(pkts / full.best), alerts: full.alerts, plugins: full.costs };
     lines.push(`  with every plug-in (MUD policy: ${policy!.store.size - policy!.store.bindingCount} profiles by URL, ${policy!.store.bindingCount} devices bound): ${full.best.toFixed(3)} s, ${(pkts / full.best / 1e6).toFixed(3)} M packets/s, ${full.alerts} alerts`);
