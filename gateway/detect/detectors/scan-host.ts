@@ -9,6 +9,7 @@
 // DNS answers (DoH). Not counted either: multicast and broadcast destinations, the UDP ports of
 // normal fan-out (DNS, DHCP, NTP, NetBIOS, SSDP, WS-Discovery, mDNS, LLMNR) and TCP 53, and
 // destinations the DNS cache knows a name for (a scanner picks addresses, not names).
+import { byHostKey, hostText, type HostKey } from '../host-key.js';
 import { hash30 } from '../../common/hash30.js';
 import type { AlertInput } from '../../alerts/alert.js';
 import { ipv4ToString, ipv6ToString, macToString } from '../../common/address-text.js';
@@ -73,9 +74,6 @@ export const SCAN_HOST_DEFAULTS: Readonly<ScanHostConfig> = Object.freeze({
 /** How many hosts an alert lists in `sample`. */
 const SAMPLE = 20;
 
-/** A host: IPv4 as its 32-bit number, IPv6 as text (the DNS cache's key form too). */
-type HostKey = number | string;
-
 type Trigger = 'fast' | 'slow';
 
 interface Finding {
@@ -135,10 +133,6 @@ const SLOT_WORDS = 8;
 const W_SRC = 0, W_KEY = 1, W_HOST = 2, W_PROMOTED = 3;
 const F_TS = 2, F_ARRIVAL = 3;
 
-function hostText(h: HostKey): string {
-  return typeof h === 'number' ? ipv4ToString(h) : h;
-}
-
 /** Most entries of a sorted time list inside any window of `w` µs (two pointers). */
 function densest(times: readonly number[], w: number): number {
   let best = 0;
@@ -186,7 +180,7 @@ export const scanHost = plugin<ScanHostConfig>({
     let closing = false;
 
     function evidence(f: Finding): Record<string, unknown> {
-      const sample = [...f.hosts].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0)).slice(0, SAMPLE).map(hostText);
+      const sample = [...f.hosts].sort(byHostKey).slice(0, SAMPLE).map(hostText);
       return {
         port: f.base.dport, hosts: f.count, sample, windowSeconds: f.windowUs / 1e6, trigger: f.trigger, probes: f.probes,
         hostsExact: f.exact, evicted: entryCap.evicted,

@@ -10,6 +10,7 @@
 // sfPortscan and Suricata's ET SCAN rules flag them on sight). Multicast and broadcast destinations
 // are not hosts. One alert per source (one finding holds every kind it used); replies from targets
 // (echo, timestamp and mask replies to the source) say which hosts are alive.
+import { byHostKey, hostText, type HostKey } from '../host-key.js';
 import { isGroupDestination } from '../../decode/group-address.js';
 import type { AlertInput } from '../../alerts/alert.js';
 import { ipv4ToString, ipv6ToString, macToString, parseIpv4, parseIpv6 } from '../../common/address-text.js';
@@ -80,9 +81,6 @@ const ECHO = 1, TIMESTAMP = 2, MASK = 4, INFO = 8, ANSWERED = 16;
 const RARE = TIMESTAMP | MASK | INFO;
 const KIND_NAMES: ReadonlyArray<[number, string]> = [[ECHO, 'echo'], [TIMESTAMP, 'timestamp'], [MASK, 'address-mask'], [INFO, 'information']];
 
-/** A host: IPv4 as its unsigned 32-bit number, IPv6 as text. */
-type HostKey = number | string;
-
 type Trigger = 'fast' | 'slow' | 'rare';
 
 interface Finding {
@@ -138,14 +136,6 @@ function isReply(v4: boolean, type: number): boolean {
   return type === ICMP_ECHO_REPLY || type === ICMP_TIMESTAMP_REPLY || type === ICMP_MASK_REPLY || type === ICMP_INFO_REPLY;
 }
 
-function hostText(h: HostKey): string {
-  return typeof h === 'number' ? ipv4ToString(h) : h;
-}
-
-function byAddress(x: HostKey, y: HostKey): number {
-  return x < y ? -1 : x > y ? 1 : 0;
-}
-
 function kindList(kinds: number): string[] {
   const out: string[] = [];
   for (const [bit, name] of KIND_NAMES) if ((kinds & bit) !== 0) out.push(name);
@@ -185,7 +175,7 @@ export const scanIcmp = plugin<ScanIcmpConfig>({
     });
 
     function evidence(f: Finding): Record<string, unknown> {
-      const all = [...f.hosts.keys()].sort(byAddress);
+      const all = [...f.hosts.keys()].sort(byHostKey);
       const answered: HostKey[] = [];
       for (const h of all) if ((f.hosts.get(h)! & ANSWERED) !== 0 && answered.length < SAMPLE) answered.push(h);
       return {
