@@ -24,8 +24,6 @@ import { DomainWindows, forEachLanQuery, type QueryWhere } from '../dns-query-wi
 import { scoreQueryName, shannonEntropy } from '../dns-query-score.js';
 import { labelOctets, nameHash } from '../registrable-domain.js';
 
-export { shannonEntropy };
-
 /** Settings of `detect.dnsTunnel`. */
 export interface DnsTunnelConfig {
   /** Length of the counting window per (device, domain), seconds. Tumbling, opened by the first query. Default 300. */
