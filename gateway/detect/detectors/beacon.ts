@@ -198,14 +198,16 @@ export class BeaconDetector implements Plugin {
     const sl = this.slots;
     const i = (f.id & this.slotMask) * SLOT;
     let bursts = 0, start = 0, bytes = 0;
-    if (sl[i + S_ID] === f.id) {
+    // A flow holding a slot passed the same tests when its first packet took it: not asked again.
+    const held = sl[i + S_ID] === f.id;
+    if (held) {
       bursts = sl[i + S_BURSTS]!;
       start = sl[i + S_START]!;
       bytes = sl[i + S_BYTES]!;
       sl[i + S_ID] = NaN;
     }
-    if (f.httpMethod !== null || !this.eligible(f)) return;
-    if (!this.cfg.includeLanDestinations && this.isLanB(f)) return;
+    if (f.httpMethod !== null) return;
+    if (!held && (!this.eligible(f) || (!this.cfg.includeLanDestinations && this.isLanB(f)))) return;
     if (bursts > 0) this.event(f, start, bytes, f.sni, null, true);
     else this.event(f, f.firstTs, f.bytesAB, f.sni, null, false);
   }
