@@ -15,7 +15,6 @@ import { ProfileStore } from '../policy/profile-store.js';
 import type { PluginCost } from '../sensor/plugin-bus.js';
 import { ensureBenchCapture } from './bench-corpus.js';
 import { noopLike, timeSensor } from './bench-dispatch.js';
-import { standardPlugins } from '../plugins/standard-plugins.js';
 import { UsageError, type CliIo } from './cli-io.js';
 
 /** Project root: dist/gateway/cli → three levels up. */
@@ -85,7 +84,7 @@ export async function runBench(argv: string[], io: CliIo): Promise<number> {
   const bare = await measure(false);
   if (!values['no-detect'] || values.dispatch) policy = benchPolicy(bare.devices, bindBusiest);
   // The bus alone: no-op plug-ins with the product's subscriptions (best of the same runs).
-  const noop = values.dispatch ? noopLike(PIPELINE_DEFAULTS, standardPlugins({ policy })) : null;
+  const noop = values.dispatch ? noopLike(PIPELINE_DEFAULTS, { policy }) : null;
   const dispatchSeconds = noop === null ? null : (await timeSensor(file, PIPELINE_DEFAULTS, noop, runs)).seconds;
   const full = values['no-detect'] ? null : await measure(true);
   const rssMiB = process.resourceUsage().maxRSS / 1024;

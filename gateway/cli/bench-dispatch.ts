@@ -3,15 +3,16 @@
 // calling the hooks and nothing else; beside the bare pipeline's time it is the bus's share.
 import { ALERTS_DEFAULTS, AlertManager } from '../alerts/alert-manager.js';
 import { openCapture } from '../capture/open-capture.js';
+import { standardPlugins, type StandardPluginOptions } from '../plugins/standard-plugins.js';
 import type { PipelineConfig } from '../sensor/sensor-config.js';
 import { buildSensor } from '../sensor/sensor.js';
 import type { Plugin, PluginFactory } from '../sensor/plugin.js';
 
 const HOOKS = ['onPacket', 'onFlowStart', 'onFlowEnd', 'onApp', 'onDeviceNew', 'onDeviceChange', 'onDnsAnswer', 'onTick', 'onFinish'] as const;
 
-/** Plug-ins that subscribe exactly as `factories` do, each with hooks that return at once. */
-export function noopLike(config: Readonly<PipelineConfig>, factories: readonly PluginFactory[]): PluginFactory[] {
-  const real = buildSensor({ config, plugins: factories, alerts: new AlertManager(ALERTS_DEFAULTS, null, false) });
+/** Plug-ins that subscribe exactly as the product's (`standardPlugins(opts)`) do, each with hooks that return at once. */
+export function noopLike(config: Readonly<PipelineConfig>, opts: StandardPluginOptions = {}): PluginFactory[] {
+  const real = buildSensor({ config, plugins: standardPlugins(opts), alerts: new AlertManager(ALERTS_DEFAULTS, null, false) });
   return real.bus.entries.map((e) => {
     const p = e.p;
     return {

@@ -21,7 +21,7 @@ describe('bench --dispatch stand-ins', () => {
     store.loadDir(`${ROOT}/policies/profiles`);
     const plugins = standardPlugins({ policy: { store, config: POLICY_DEFAULTS } });
     const build = (f: typeof plugins) => buildSensor({ config: PIPELINE_DEFAULTS, plugins: f, alerts: new AlertManager(ALERTS_DEFAULTS, null, false) }).bus.entries;
-    const real = build(plugins), stand = build(noopLike(PIPELINE_DEFAULTS, plugins));
+    const real = build(plugins), stand = build(noopLike(PIPELINE_DEFAULTS, { policy: { store, config: POLICY_DEFAULTS } }));
     expect(stand.map((e) => e.name)).toEqual(real.map((e) => e.name));
     expect(stand.map((e) => shape(e.p))).toEqual(real.map((e) => shape(e.p)));
     expect(real.some((e) => e.p.onPacket !== undefined && e.p.ipProtos !== undefined)).toBe(true);
@@ -29,7 +29,7 @@ describe('bench --dispatch stand-ins', () => {
 
   it('run every packet of a capture through the sensor and raise nothing (the real plug-ins raise an alert there)', async () => {
     const file = fixture('pcap/ndpi/telnet.pcap');
-    const stand = await timeSensor(file, PIPELINE_DEFAULTS, noopLike(PIPELINE_DEFAULTS, standardPlugins()), 1);
+    const stand = await timeSensor(file, PIPELINE_DEFAULTS, noopLike(PIPELINE_DEFAULTS), 1);
     const real = await timeSensor(file, PIPELINE_DEFAULTS, standardPlugins(), 1);
     expect(stand).toMatchObject({ packets: 92, alerts: 0 });
     expect(real.packets).toBe(92);
