@@ -357,14 +357,17 @@ export class BeaconDetector implements Plugin {
     }
     const firstSeen = f.aMac >= 0 ? this.host.devices.get(f.aMac)?.firstSeen : undefined;
     // Setup is the device's first minutes at the time of judging: a pair that keeps polling past
-    // them is judged again at its next checkpoint (a suppressed judgement sets no quiet time).
+    // them is judged again at its next checkpoint (only a judgement held back for setup sets no quiet time).
     const setup = firstSeen !== undefined && ts - firstSeen <= this.cfg.setupSeconds * 1e6;
     // Inside the LAN only a tool's agent tells an implant from an app polling its hub.
     const severity: Severity | 'none' = declared ? this.cfg.declaredSeverity
       : lan && !p.toolAgent ? 'none'
         : weight >= HIGH_WEIGHT ? 'high' : strong > 0 ? 'medium' : weight > 0 ? (setup ? this.cfg.setupSeverity : 'medium') : this.cfg.plainSeverity;
+    // Held back only for the device's setup minutes: judged again at the next checkpoint. Any
+    // other quiet verdict (declared, plain, LAN) stands for realertSeconds like an alert.
+    const heldForSetup = setup && !declared && !(lan && !p.toolAgent) && strong === 0 && weight > 0;
+    if (!heldForSetup || severity !== 'none') p.quietUntil = ts + this.cfg.realertSeconds * 1e6;
     if (severity === 'none') { this.quiet++; return; }
-    p.quietUntil = ts + this.cfg.realertSeconds * 1e6;
 
     const where = flowFields(this.host, f);
     const dst = v4 ? ipv4ToString(f.b0) : ipv6ToString(f.b0, f.b1, f.b2, f.b3);
