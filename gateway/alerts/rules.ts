@@ -35,6 +35,8 @@ export const RULES = {
   'exploit.http': ['critical', 'Attempted Administrator Privilege Gain', 'an exploit payload in an HTTP request (JNDI lookup, command injection into a device\'s web interface)'],
   'c2.http': ['medium', 'A Network Trojan was Detected', 'HTTP with several marks of malware command and control (bare-IP host, odd port, forged or random user agent, random path)'],
   'icmp.tunnel': ['high', 'Potential Corporate Privacy Violation', 'ICMP echo traffic carrying a tunnel (inner IP packets, or sustained large varying payloads)'],
+  // Added with issue 19.
+  'sensor.capture-loss': ['high', 'Not Suspicious Traffic', 'the capture lost packets (kernel, interface or capture ring drops rose): detection is blind to what was lost'],
 } as const satisfies Record<string, readonly [Severity, string, string]>;
 
 export type RuleId = keyof typeof RULES;

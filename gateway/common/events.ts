@@ -109,6 +109,9 @@ export const DECODE_EVENT_LIST = [
   // sensor (gateway/sensor/): the plug-in fault boundary
   ['sensor.plugin_fault', 'a plug-in hook threw; contained and counted, capture goes on'],
   ['sensor.plugin_disabled', 'a plug-in passed sensor.faultLimit faults within sensor.faultWindowSeconds and was switched off'],
+  // live capture (gateway/capture/): losses outside the packet path, counted where they happen
+  ['capture.ring_full', 'a captured frame dropped because the capture thread\'s ring was full (the packet path fell behind)'],
+  ['capture.worker_ring_full', 'a frame waited for a full worker ring (replay) or was dropped at it (live capture)'],
   // application-protocol modules (gateway/app/)
   ['decoder.http.response_malformed', 'a status line that is not HTTP/1.x SP 3DIGIT, or a response header line with no field name'],
   ['decoder.http.head_too_long', 'a request or response head past the HTTP module cap (8 KiB); the module stops for the connection'],
