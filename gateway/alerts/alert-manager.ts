@@ -23,6 +23,8 @@ export const ALERTS_DEFAULTS: Readonly<AlertsConfig> = Object.freeze({ dedupWind
 
 /** Told of every new alert (`isNew`) and of every later change to its count. */
 export type AlertListener = (alert: Alert, isNew: boolean) => void;
+/** An input to raise() (storm null) or to openStorm() (with its rules and end), and the alert it now counts in. */
+export type InputTap = (input: AlertInput, storm: { rules: readonly RuleId[]; untilTs: number } | null, alert: Alert | null) => void;
 
 interface Open {
   alert: Alert;
@@ -56,6 +58,8 @@ export class AlertManager {
   private dirtyList: Open[] = [];
   /** Packet time (µs) of the next sweep of stale entries. */
   private nextExpire = 0;
+  /** Hears every input as given (a sensor worker forwards them to the merging thread). */
+  private inputTap: InputTap | null = null;
 
   /**
    * `keepRaised`: remember every alert for all() (a replay's summary). A daemon runs for months and
@@ -76,6 +80,11 @@ export class AlertManager {
   /** Alerts closed at the maxOpen cap. */
   get closedAtCap(): number {
     return this.open.evicted;
+  }
+
+  /** `tap` hears every raise() and openStorm() input as given, once folded (one tap). */
+  tapInputs(tap: InputTap): void {
+    this.inputTap = tap;
   }
 
   addListener(l: AlertListener): void {
@@ -101,6 +110,12 @@ export class AlertManager {
 
   /** Raises or folds one alert. Returns the alert it now counts in (null for a count-0 update with nothing open). */
   raise(input: AlertInput): Alert | null {
+    const a = this.fold(input);
+    this.inputTap?.(input, null, a);
+    return a;
+  }
+
+  private fold(input: AlertInput): Alert | null {
     const n = input.count ?? 1;
     const storm = this.storm;
     if (storm !== null && input.ts <= storm.untilTs && storm.rules.has(input.rule)) {
@@ -135,6 +150,7 @@ export class AlertManager {
     const key = `${input.rule}|${input.device ?? ''}|${input.peer ?? input.dst}`;
     const o = this.create(key, input, input.count ?? 1);
     this.storm = { rules: new Set(rules), untilTs, open: o };
+    this.inputTap?.(input, { rules, untilTs }, o.alert);
     return o.alert;
   }
 

@@ -2,14 +2,16 @@
 // from start to end and builds the summary. Used by `edgeward replay`, `bench`, `mud learn`,
 // `mud explain` and the tests.
 import { DecodeCounters } from '../common/events.js';
-import { ALERTS_DEFAULTS, AlertManager, type AlertsConfig } from '../alerts/alert-manager.js';
+import { ALERTS_DEFAULTS, AlertManager, type AlertsConfig, type InputTap } from '../alerts/alert-manager.js';
 import { AlertStore } from '../alerts/alert-store.js';
 import { EveWriter } from '../alerts/eve-writer.js';
+import type { FrameSink } from '../capture/frame-source.js';
 import { openCapture } from '../capture/open-capture.js';
 import type { LearnerOptions } from '../learn/learn-config.js';
 import { standardPlugins, type PolicyPluginOptions } from '../plugins/standard-plugins.js';
 import type { Pipeline } from '../sensor/packet-pipeline.js';
 import type { PluginConfig, PluginFactory, PluginSpec } from '../sensor/plugin.js';
+import { SHARE_MINE, SHARE_OTHER_IP } from '../sensor/frame-dealer.js';
 import { buildSensor, type Sensor } from '../sensor/sensor.js';
 import type { PipelineConfig } from '../sensor/sensor-config.js';
 import { TopFlows } from '../track/flow-record.js';
@@ -43,6 +45,13 @@ export interface ReplayOptions {
   onProgress?: (bytesDone: number, packets: number) => void;
   /** Lets the caller attach listeners before the first packet. */
   setup?: (p: Pipeline, sensor: Sensor, alerts: AlertManager) => void;
+  /**
+   * A sensor worker's share of a capture (replay/worker-replay.ts): SHARE_MINE frames go through
+   * the sensor, the others only move its clocks (sensor/frame-dealer.ts). Default: every frame.
+   */
+  frameFilter?: (buf: Buffer, off: number, capLen: number, linkType: number) => number;
+  /** Hears every alert input before it is folded (a sensor worker forwards them). */
+  tapAlerts?: InputTap;
   /** Detection (default: on, every registered detector); false for the bare pipeline (no plug-ins). */
   detect?: DetectOptions | false;
 }
@@ -63,6 +72,7 @@ export async function replayCapture(file: string, opts: ReplayOptions): Promise<
   const eve = det?.evePath ? new EveWriter(det.evePath) : null;
   const counters = new DecodeCounters();
   const alerts = new AlertManager({ ...ALERTS_DEFAULTS, ...det?.alerts }, store, true, counters);
+  if (opts.tapAlerts) alerts.tapInputs(opts.tapAlerts);
   const written = new Map<string, number>();
   if (eve) {
     alerts.addListener((a, isNew) => {
@@ -77,8 +87,14 @@ export async function replayCapture(file: string, opts: ReplayOptions): Promise<
   pipeline.flows.addListener({ onFlowEnd: (f) => top.offer(f) });
   opts.setup?.(pipeline, sensor, alerts);
   const onProgress = opts.onProgress;
+  const filter = opts.frameFilter;
+  const sink: FrameSink = filter === undefined ? sensor.sink : (buf, off, capLen, origLen, ts, linkType, ifIndex) => {
+    const share = filter(buf, off, capLen, linkType);
+    if (share === SHARE_MINE) sensor.sink(buf, off, capLen, origLen, ts, linkType, ifIndex);
+    else sensor.pass(ts, share === SHARE_OTHER_IP);
+  };
   try {
-    const stats = await source.run(sensor.sink, onProgress ? (b) => onProgress(b, pipeline.packets) : undefined);
+    const stats = await source.run(sink, onProgress ? (b) => onProgress(b, pipeline.packets) : undefined);
     sensor.finish();
     alerts.flush();
     // A final EVE line for every alert that folded more occurrences after it was first written.

@@ -69,6 +69,16 @@ export class Sensor {
     if (ts >= this.nextTick) this.tick(ts);
   };
 
+  /**
+   * A frame at packet time `ts` that another worker handles (sensor/frame-dealer.ts): the clocks
+   * move as if this sensor had seen it (flow expiry for a frame with IP, as the flow table's own
+   * clock moves only with those; the once-a-second tick), nothing else.
+   */
+  pass(ts: number, hasIp: boolean): void {
+    if (hasIp) this.pipeline.flows.advance(ts);
+    if (ts >= this.nextTick) this.tick(ts);
+  }
+
   /** The running plug-in called `name` (typed by the caller), or undefined. */
   plugin<T extends Plugin>(name: string): T | undefined {
     return this.bus.get(name) as T | undefined;

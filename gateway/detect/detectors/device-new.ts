@@ -97,10 +97,15 @@ export class DeviceNewDetector implements Plugin {
   private raise(d: Device, ts: number): void {
     this.host.emit({
       rule: 'device.new', ts, device: d.mac, src: d.ips[0] ?? '', dst: '', proto: '', sport: null, dport: null, peer: '',
-      message: `new device ${d.mac}${d.vendor !== null ? ` (${d.vendor})` : ''}${d.hostname !== null ? ` "${d.hostname}"` : ''}`,
+      message: deviceNewMessage(d.mac, d.vendor, d.hostname),
       evidence: { mac: d.mac, vendor: d.vendor, firstSeen: iso(d.firstSeen), hostname: d.hostname, ips: d.ips.slice(0, 4) },
     });
   }
+}
+
+/** The words of a device.new alert (also used where sensor workers merge their announcements). */
+export function deviceNewMessage(mac: string, vendor: string | null, hostname: string | null): string {
+  return `new device ${mac}${vendor !== null ? ` (${vendor})` : ''}${hostname !== null ? ` "${hostname}"` : ''}`;
 }
 
 export const deviceNew = plugin<DeviceNewConfig>({
