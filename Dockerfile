@@ -1,7 +1,7 @@
 # edgeward in a container. Two stages: a build stage with the compilers the native modules need
-# (better-sqlite3, cap over libpcap), then a slim runtime with only libpcap, nftables and the built
-# files, running as an unprivileged user that holds just the two capabilities capture and nftables
-# need. Run it on the host's network so it sees the LAN:
+# (better-sqlite3, and edgeward's live capture addon over libpcap), then a slim runtime with only
+# libpcap, nftables and the built files, running as an unprivileged user that holds just the two
+# capabilities capture and nftables need. Run it on the host's network so it sees the LAN:
 #
 #   docker build -t edgeward .
 #   docker run -d --name edgeward --network host --cap-add NET_RAW --cap-add NET_ADMIN \
@@ -19,9 +19,13 @@ COPY package.json package-lock.json tsconfig.json ./
 COPY gateway gateway
 COPY policies policies
 COPY dashboard dashboard
-# npm ci builds the native modules and runs `prepare` (tsc and the dashboard's Vite build); the
-# development packages are then dropped so the runtime copies only what it runs.
-RUN npm ci && npm prune --omit=dev
+# npm ci builds the native modules (its install script builds the capture addon, which must be
+# there: a gateway image without live capture is of no use) and runs `prepare` (tsc and the
+# dashboard's Vite build); the development packages are then dropped so the runtime copies only
+# what it runs.
+RUN npm ci \
+ && test -f gateway/capture/native/build/Release/edgeward_pcap.node \
+ && npm prune --omit=dev
 
 FROM node:20-bookworm-slim AS runtime
 RUN apt-get update \
@@ -37,6 +41,7 @@ WORKDIR /opt/edgeward
 COPY --from=build /src/package.json ./
 COPY --from=build /src/node_modules node_modules
 COPY --from=build /src/dist dist
+COPY --from=build /src/gateway/capture/native/build/Release/edgeward_pcap.node gateway/capture/native/build/Release/edgeward_pcap.node
 COPY --from=build /src/dashboard/dist dashboard/dist
 COPY --from=build /src/policies/profiles policies/profiles
 ENV NODE_ENV=production \

@@ -1,157 +1,68 @@
-// Live capture from a network interface through the optional native module `cap` (libpcap, BPF
-// filter). `cap` is loaded lazily so that file replay works on machines where it did not build.
-import { createRequire } from 'node:module';
-import { performance } from 'node:perf_hooks';
+// Live capture from a network interface through edgeward's libpcap addon (pcap-binding.ts): a
+// capture thread fills a byte ring, and this source drains it in batches into one reused buffer,
+// handing each frame to the sink with libpcap's own timestamp and wire length.
 import { CaptureError, type FrameSink, type FrameSource, type SourceStats } from './frame-source.js';
+import { DLT_RAW_BSD_12, DLT_RAW_BSD_14, LINKTYPE_LOOP, LINKTYPE_RAW } from './link-types.js';
 import {
-  DLT_RAW_BSD_12,
-  DLT_RAW_BSD_14,
-  LINKTYPE_ETHERNET,
-  LINKTYPE_IPV4,
-  LINKTYPE_IPV6,
-  LINKTYPE_LINUX_SLL,
-  LINKTYPE_LINUX_SLL2,
-  LINKTYPE_LOOP,
-  LINKTYPE_NULL,
-  LINKTYPE_RAW,
-} from './link-types.js';
+  LIVE_CAPTURE_FIX_HINT,
+  RECORD_ALIGN,
+  RECORD_HEADER_BYTES,
+  captureUnavailableReason,
+  loadPcapBinding,
+  type CaptureStats,
+  type NativeCaptureStats,
+  type PcapBinding,
+  type PcapHandle,
+} from './pcap-binding.js';
 
-/** What an operator must do when `cap` is missing; part of every "unavailable" message. */
-export const CAP_FIX_HINT =
-  'live capture needs the optional native module `cap`: apt-get install libpcap-dev && npm install --no-save cap@0.2.1 && npm rebuild cap';
+export { LIVE_CAPTURE_FIX_HINT, captureUnavailableReason, type CaptureStats };
 
-/** 802.11 plus radiotap header (LINKTYPE_IEEE802_11_RADIOTAP); edgeward does not decode it. */
-const LINKTYPE_IEEE802_11_RADIOTAP = 127;
-/** cap 0.2.1 sets libpcap's snaplen to 65535 whatever it is asked; a longer buffer is never filled. */
-const CAP_FIXED_SNAPLEN = 65535;
 /** Largest snaplen libpcap accepts (MAXIMUM_SNAPLEN in pcap-int.h), bytes. */
 const MAX_SNAPLEN = 262144;
-/** cap reads bufSize as a positive int32. */
+/** pcap_set_buffer_size takes an int. */
 const MAX_BUFFER_SIZE = 0x7fffffff;
-/** How often the live clock is compared with the wall clock, ms of monotonic time. */
-const CLOCK_RESYNC_MS = 1000;
-/** A wall-clock difference larger than this (ms) moves the live clock (Date.now() has 1 ms steps). */
-const CLOCK_RESYNC_TOLERANCE_MS = 2;
-
-/** The part of a `cap` handle (an EventEmitter made by `new Cap()`) that edgeward uses. */
-export interface CapHandle {
-  /** Opens `device`; returns the link type as a name ('ETHERNET', 'NULL', …). Throws on error. */
-  open(device: string, filter: string, bufSize: number, buffer: Buffer): string;
-  /** Stops capturing; true when a capture was open. */
-  close(): boolean;
-  /** Windows (Npcap) only in cap 0.2.1. */
-  setMinBytes?(nBytes: number): void;
-  on(event: 'packet', listener: (nbytes: number, truncated: boolean) => void): unknown;
-  removeAllListeners(event?: string): unknown;
-}
-
-/** An interface as listed by `Cap.deviceList()`. */
-export interface CapDevice {
-  name: string;
-  description?: string;
-  addresses: { addr?: string; netmask?: string; broadaddr?: string; dstaddr?: string }[];
-  flags?: string;
-}
-
-/** The `cap` module's exports that edgeward uses. */
-export interface CapModule {
-  Cap: {
-    new (): CapHandle;
-    deviceList(): CapDevice[];
-    findDevice(ip?: string): string | undefined;
-  };
-}
-
-let capLoad: Promise<CapModule | null> | null = null;
-let capFailure: string | null = null;
+/** Smallest and largest user ring, bytes. */
+const MIN_RING_SIZE = 64 * 1024;
+const MAX_RING_SIZE = 2 ** 32;
+/** Largest pcap_set_timeout accepted here, ms. */
+const MAX_TIMEOUT_MS = 60_000;
+/** The buffer records are copied into; holds a whole record of the largest snaplen. */
+const READ_BUFFER_BYTES = 1024 * 1024;
+/** One drain turn hands over at most this many bytes or records, then yields to the event loop. */
+const YIELD_BYTES = 4 * 1024 * 1024;
+const YIELD_RECORDS = 16_384;
 
 /**
- * Loads `cap` (CommonJS, native) once and caches the answer. Resolves null when it is not
- * installed or does not load (not built, libpcap missing); `capUnavailableReason()` then says why.
+ * LINKTYPE_* number (the pcap file formats') for a DLT_* number (what libpcap's pcap_datalink()
+ * returns). They are the same but where a BSD gave raw IP its own number
+ * (https://www.tcpdump.org/linktypes.html): DLT 14 is raw IP, and DLT 12 is raw IP everywhere but
+ * OpenBSD, where it is DLT_LOOP. Any other value is passed on (the decoder counts what it does
+ * not know as decoder.link.unsupported).
  */
-export function loadCap(): Promise<CapModule | null> {
-  capLoad ??= Promise.resolve().then(() => {
-    try {
-      const require = createRequire(import.meta.url);
-      const mod = require('cap') as Partial<CapModule>;
-      if (typeof mod?.Cap !== 'function') {
-        capFailure = `${CAP_FIX_HINT} (the installed \`cap\` exports no Cap class)`;
-        return null;
-      }
-      return mod as CapModule;
-    } catch (e) {
-      const first = String((e as Error)?.message ?? e).split('\n')[0];
-      capFailure = `${CAP_FIX_HINT} (${first})`;
-      return null;
-    }
-  });
-  return capLoad;
-}
-
-/** Why live capture is unavailable, naming the fix; null until `loadCap()` has failed. */
-export function capUnavailableReason(): string | null {
-  return capFailure;
-}
-
-/**
- * LINKTYPE_* number for the link-type name `cap.open()` returns, or null when unknown.
- * cap 0.2.1 names DLT_NULL 'NULL', DLT_EN10MB 'ETHERNET', DLT_IEEE802_11_RADIO 'IEEE802_11_RADIO',
- * DLT_LINUX_SLL 'LINKTYPE_LINUX_SLL', DLT_RAW 'RAW', and any other 'Unknown linktype <DLT>';
- * the other names are accepted for forks and later versions.
- */
-export function capLinkType(name: string): number | null {
-  switch (name) {
-    case 'NULL':
-      return LINKTYPE_NULL;
-    case 'ETHERNET':
-      return LINKTYPE_ETHERNET;
-    case 'LINUX_SLL':
-    case 'LINKTYPE_LINUX_SLL':
-      return LINKTYPE_LINUX_SLL;
-    case 'LINUX_SLL2':
-    case 'LINKTYPE_LINUX_SLL2':
-      return LINKTYPE_LINUX_SLL2;
-    case 'RAW':
-      return LINKTYPE_RAW;
-    case 'IPV4':
-      return LINKTYPE_IPV4;
-    case 'IPV6':
-      return LINKTYPE_IPV6;
-    case 'LOOP':
-      return LINKTYPE_LOOP;
-    case 'IEEE802_11_RADIO':
-      return LINKTYPE_IEEE802_11_RADIOTAP;
-  }
-  const m = /^Unknown linktype (\d+)$/.exec(name);
-  if (m === null) return null;
-  const dlt = Number(m[1]);
-  // DLT_* and LINKTYPE_* differ only where a BSD gave raw IP its own number
-  // (https://www.tcpdump.org/linktypes.html); 12 is DLT_LOOP on OpenBSD, but cap names 12 'RAW'
-  // on every other system, so only OpenBSD can get here with it.
+export function dltToLinkType(dlt: number): number {
   if (dlt === DLT_RAW_BSD_12) return process.platform === 'openbsd' ? LINKTYPE_LOOP : LINKTYPE_RAW;
   if (dlt === DLT_RAW_BSD_14) return LINKTYPE_RAW;
   return dlt;
 }
 
-/** Options of a live capture. */
+/** Options of a live capture. Which ones can change at run time: none (a new source is opened). */
 export interface LiveSourceOptions {
   /** Interface name, e.g. 'lo', 'eth0', 'br-lan'. */
   device: string;
   /** BPF filter (pcap-filter(7)); default '' (everything). */
   filter?: string;
-  /**
-   * Bytes kept of each frame, default 65535. cap fixes libpcap's own snaplen at 65535, so this is
-   * applied by the size of the copy buffer: a smaller value truncates frames, a larger one has no
-   * effect beyond 65535 (a warning says so).
-   */
+  /** Bytes kept of each frame, 1..262144; default 65535. Longer frames keep their wire length in origLen. */
   snaplen?: number;
-  /** Kernel capture buffer, bytes; default 10 MiB. See `LiveSource` about lo's large frames. */
+  /** Kernel capture buffer (pcap_set_buffer_size), bytes; default 32 MiB. */
   bufferSize?: number;
-  /**
-   * Promiscuous mode, default true. cap 0.2.1 always opens in promiscuous mode; false is not
-   * honoured and leaves a warning.
-   */
+  /** User ring between the capture thread and JavaScript, bytes, 64 KiB..4 GiB; default 64 MiB. */
+  ringSize?: number;
+  /** How long the kernel holds a partly filled block before handing it over (pcap_set_timeout), ms, 1..60000; default 10. */
+  timeoutMs?: number;
+  /** Promiscuous mode; default true. */
   promiscuous?: boolean;
+  /** libpcap immediate mode: each frame at once, at a much higher cost per frame at high rates; default false. */
+  immediate?: boolean;
 }
 
 /** Defaults of `LiveSourceOptions`. */
@@ -159,59 +70,71 @@ export const LIVE_SOURCE_DEFAULTS = Object.freeze({
   filter: '',
   /** bytes */
   snaplen: 65535,
-  /** bytes (10 MiB) */
-  bufferSize: 10 * 1024 * 1024,
+  /** bytes (32 MiB) */
+  bufferSize: 32 * 1024 * 1024,
+  /** bytes (64 MiB) */
+  ringSize: 64 * 1024 * 1024,
+  /** ms */
+  timeoutMs: 10,
   promiscuous: true,
+  immediate: false,
 });
 
-/**
- * Cap handles that are done with, kept for the life of the process: cap 0.2.1's destructor is
- * not safe to run. After a failed open() the handle holds a pcap_t but an uninitialised libuv
- * poll handle, and close() or the destructor (on GC) calls uv_poll_stop() on it: segfault. After
- * a successful open, close() stops the poll handle but never uv_close()s it, so it stays linked
- * in the event loop's handle list, and a destructor would leave that list pointing into freed
- * memory (the pattern of node_pcap issue 270). So a failed handle is never closed, and no handle
- * is ever let go. One small object (and, after a failed open, one pcap_t) per capture session.
- */
-const retiredHandles: CapHandle[] = [];
+/** `captureStats()`: the addon's counters plus what this source did with the frames. */
+export interface LiveCaptureStats extends CaptureStats {
+  /** Frames handed to the sink. */
+  delivered: number;
+  /** Frames whose sink threw (skipped). */
+  sinkErrors: number;
+}
+
+const ZERO_STATS: Readonly<NativeCaptureStats> = Object.freeze({
+  received: 0,
+  kernelDropped: 0,
+  ifDropped: 0,
+  ringDropped: 0,
+  captured: 0,
+  capturedBytes: 0,
+  error: null,
+});
 
 type State = 'new' | 'opening' | 'open' | 'stopped';
 
 /**
- * Live frames from one interface through libpcap (`cap`). One capture session per instance:
- * `open()` (or `run()`, which opens when needed), then `stop()`; a stopped source stays stopped.
+ * Live frames from one interface through libpcap. One capture session per instance: `open()` (or
+ * `run()`, which opens when needed), then `stop()`; a stopped source stays stopped.
  *
- * - Time: cap does not pass libpcap's packet timestamp, so `tsMicros` is the time the frame was
- *   delivered to JavaScript: the wall clock at open, advanced by the monotonic clock with µs
- *   resolution, realigned with the wall clock when it moves by more than 2 ms, and never going
- *   backwards (a wall clock stepped back holds time until it catches up). Delivery lags capture
- *   by the event loop's latency, and frames of one burst may share close timestamps.
- * - Lengths: cap gives the copied length and a truncated flag, not the frame's length on the
- *   wire, so `origLen` equals `capLen` (shorter than the wire for a truncated frame).
- * - Drops: cap 0.2.1 has no binding for pcap_stats(), so `dropped` counts only frames that came
- *   between `open()` and `run()`; kernel ring overruns are not seen. On Linux with immediate mode
- *   the ring's slots are sized by the interface's MTU: on lo (MTU 65536) the default 10 MiB held
- *   only about 80 frames before the kernel dropped (measured, libpcap 1.10); an Ethernet MTU
- *   gives far more slots. Raise `bufferSize` for bursty links.
- * - Errors: a failure to open rejects with CaptureError `capture.open_failed`; a missing cap with
- *   `capture.live_unavailable`. If the sink throws, the frame is skipped and counted (`sinkErrors`), and capture goes on.
+ * - Time and lengths: `tsMicros` is libpcap's timestamp of the frame (kernel receive time, µs),
+ *   `origLen` its length on the wire, `capLen` at most `snaplen`.
+ * - Buffering: the kernel buffer (`bufferSize`) feeds a capture thread, which copies frames into
+ *   the user ring (`ringSize`); JavaScript drains the ring in batches and yields to the event loop
+ *   every 4 MiB or 16,384 frames, so a flood does not starve timers. Frames that arrive between
+ *   `open()` and `run()` wait in the ring.
+ * - Drops: `captureStats()` tells kernel (`kernelDropped`, full kernel buffer), interface
+ *   (`ifDropped`) and ring (`ringDropped`, JavaScript too slow) drops apart; `stats().dropped` is
+ *   their sum. The kernel counters are refreshed every ~100 ms.
+ * - Errors: a failure to open rejects with CaptureError `capture.open_failed`; a missing addon
+ *   with `capture.live_unavailable` (its message names {@link LIVE_CAPTURE_FIX_HINT}); an error
+ *   that ends the capture later (interface gone) rejects `run()` with `capture.open_failed`. If
+ *   the sink throws, the frame is skipped and counted (`sinkErrors`), and capture goes on.
  */
 export class LiveSource implements FrameSource {
   readonly label: string;
   readonly totalBytes: number | undefined = undefined;
   private readonly device: string;
   private readonly filter: string;
+  private readonly snaplen: number;
   private readonly bufferSize: number;
-  /**
-   * The buffer cap copies each frame into. cap keeps only a raw pointer to it (Buffer::Data),
-   * not a reference: if nothing in JavaScript held it, garbage collection would free it and the
-   * next frame would be written into freed memory, killing the process after a few hundred
-   * packets. This field holds it for the whole life of the instance, which the open cap handle
-   * keeps alive through its 'packet' listener. Never replace it. (Regression test: 100,000+
-   * live packets with forced GC in test/live/live-source.test.ts.)
-   */
-  private readonly buffer: Buffer;
-  private cap: CapHandle | null = null;
+  private readonly ringSize: number;
+  private readonly timeoutMs: number;
+  private readonly promiscuous: boolean;
+  private readonly immediate: boolean;
+  /** Records are copied here; the views read their headers (records are 8-byte aligned). */
+  private buf: Buffer | null = null;
+  private u32: Uint32Array | null = null;
+  private f64: Float64Array | null = null;
+  private binding: PcapBinding | null = null;
+  private handle: PcapHandle | null = null;
   private state: State = 'new';
   /** stop() was called (as opposed to a failed open). */
   private stopRequested = false;
@@ -219,13 +142,15 @@ export class LiveSource implements FrameSource {
   private sink: FrameSink | null = null;
   private finish: ((stats: SourceStats) => void) | null = null;
   private fail: ((err: unknown) => void) | null = null;
+  /** A drain runs or is scheduled (setImmediate): onReadable then has nothing to do. */
+  private draining = false;
   private truncatedWarned = false;
-  private readonly st: SourceStats = { frames: 0, bytes: 0, dropped: 0, sinkErrors: 0, warnings: [] };
+  private readonly st = { frames: 0, bytes: 0, warnings: [] as string[] };
+  private sinkErrorCount = 0;
   private link = -1;
-  // Live clock: tsMicros = (offsetMs + performance.now()) * 1000.
-  private clockOffsetMs = 0;
-  private nextResyncMs = 0;
-  private lastTs = 0;
+  private linkName = '';
+  /** The counters at close, kept for stats() after stop(). */
+  private finalStats: NativeCaptureStats | null = null;
 
   constructor(opts: LiveSourceOptions) {
     const o = { ...LIVE_SOURCE_DEFAULTS, ...stripUndefined(opts) };
@@ -233,23 +158,34 @@ export class LiveSource implements FrameSource {
       throw new CaptureError('capture.open_failed', 'live capture: device must be a non-empty interface name');
     }
     this.label = o.device;
-    if (typeof o.filter !== 'string') throw new CaptureError('capture.open_failed', `${o.device}: filter must be a string`);
+    const bad = (what: string) => new CaptureError('capture.open_failed', `${o.device}: ${what}`);
+    if (typeof o.filter !== 'string') throw bad('filter must be a string');
     if (!Number.isInteger(o.snaplen) || o.snaplen < 1 || o.snaplen > MAX_SNAPLEN) {
-      throw new CaptureError('capture.open_failed', `${o.device}: snaplen must be an integer in 1..${MAX_SNAPLEN}, got ${o.snaplen}`);
+      throw bad(`snaplen must be an integer in 1..${MAX_SNAPLEN}, got ${o.snaplen}`);
     }
     if (!Number.isInteger(o.bufferSize) || o.bufferSize < 1 || o.bufferSize > MAX_BUFFER_SIZE) {
-      throw new CaptureError('capture.open_failed', `${o.device}: bufferSize must be a positive integer of bytes below 2 GiB, got ${o.bufferSize}`);
+      throw bad(`bufferSize must be a positive integer of bytes below 2 GiB, got ${o.bufferSize}`);
     }
+    if (!Number.isInteger(o.ringSize) || o.ringSize < MIN_RING_SIZE || o.ringSize > MAX_RING_SIZE) {
+      throw bad(`ringSize must be an integer of bytes in ${MIN_RING_SIZE}..${MAX_RING_SIZE}, got ${o.ringSize}`);
+    }
+    if (!Number.isInteger(o.timeoutMs) || o.timeoutMs < 1 || o.timeoutMs > MAX_TIMEOUT_MS) {
+      throw bad(`timeoutMs must be an integer of ms in 1..${MAX_TIMEOUT_MS}, got ${o.timeoutMs}`);
+    }
+    if (typeof o.promiscuous !== 'boolean') throw bad('promiscuous must be a boolean');
+    if (typeof o.immediate !== 'boolean') throw bad('immediate must be a boolean');
     this.device = o.device;
     this.filter = o.filter;
+    this.snaplen = o.snaplen;
     this.bufferSize = o.bufferSize;
-    if (o.snaplen > CAP_FIXED_SNAPLEN) {
-      this.st.warnings.push(`snaplen ${o.snaplen} reduced to ${CAP_FIXED_SNAPLEN}: cap fixes libpcap's snaplen`);
+    this.ringSize = o.ringSize;
+    this.timeoutMs = o.timeoutMs;
+    this.promiscuous = o.promiscuous;
+    this.immediate = o.immediate;
+    const largestRecord = RECORD_HEADER_BYTES + alignUp(o.snaplen);
+    if (largestRecord > o.ringSize) {
+      this.st.warnings.push(`ringSize ${o.ringSize} holds no frame longer than ${o.ringSize - RECORD_HEADER_BYTES} bytes: longer ones are counted as ringDropped`);
     }
-    if (o.promiscuous === false) {
-      this.st.warnings.push('promiscuous: false is not honoured: cap always opens the interface in promiscuous mode');
-    }
-    this.buffer = Buffer.alloc(Math.min(o.snaplen, CAP_FIXED_SNAPLEN));
   }
 
   /** LINKTYPE_* of the open interface; -1 before `open()` has resolved. */
@@ -257,10 +193,15 @@ export class LiveSource implements FrameSource {
     return this.link;
   }
 
+  /** libpcap's name of the interface's DLT ('EN10MB', 'LINUX_SLL2'…); '' before `open()` has resolved. */
+  get linkTypeName(): string {
+    return this.linkName;
+  }
+
   /**
    * Opens the interface and starts capturing; resolves to its LINKTYPE_* value. Idempotent.
-   * Frames that arrive before `run()` gives a sink are counted as dropped: call `run()` right
-   * after (tests use this to know capture has started before they send).
+   * Frames wait in the ring until `run()` gives a sink (tests open first to know capture has
+   * started before they send).
    */
   open(): Promise<number> {
     if (this.opening !== null) return this.opening;
@@ -271,38 +212,44 @@ export class LiveSource implements FrameSource {
 
   private async doOpen(): Promise<number> {
     this.state = 'opening';
-    const mod = await loadCap();
-    if (mod === null) {
+    await Promise.resolve(); // open() answers asynchronously, whatever happens
+    const b = loadPcapBinding();
+    if (b === null) {
       this.state = 'stopped';
-      throw new CaptureError('capture.live_unavailable', capUnavailableReason() ?? CAP_FIX_HINT);
+      throw new CaptureError('capture.live_unavailable', captureUnavailableReason() ?? `live capture is unavailable; fix: ${LIVE_CAPTURE_FIX_HINT}`);
     }
-    // stop() may have come while cap was loading.
     if (this.stopRequested) throw new CaptureError('capture.open_failed', `${this.device}: source was stopped`);
-    const cap = new mod.Cap();
-    let name: string;
+    let opened;
     try {
-      name = cap.open(this.device, this.filter, this.bufferSize, this.buffer);
+      opened = b.open(this.device, {
+        snaplen: this.snaplen,
+        promiscuous: this.promiscuous,
+        bufferSize: this.bufferSize,
+        timeoutMs: this.timeoutMs,
+        immediate: this.immediate,
+        filter: this.filter,
+        ringBytes: this.ringSize,
+        onReadable: () => this.onReadable(),
+      });
     } catch (e) {
-      retiredHandles.push(cap); // no close(): it would segfault (see retiredHandles)
       this.state = 'stopped';
-      throw new CaptureError('capture.open_failed', `${this.device}: ${(e as Error)?.message ?? String(e)}`);
+      const err = e as Error & { code?: string };
+      let msg = String(err?.message ?? e);
+      if (!msg.startsWith(`${this.device}:`)) msg = `${this.device}: ${msg}`;
+      if (err?.code === 'PCAP_ERROR_NO_SUCH_DEVICE') msg += ` (interfaces: ${b.devices().join(', ') || 'none found'})`;
+      throw new CaptureError('capture.open_failed', msg);
     }
-    const link = capLinkType(name);
-    if (link === null) {
-      cap.close();
-      retiredHandles.push(cap);
-      this.state = 'stopped';
-      throw new CaptureError('capture.open_failed', `${this.device}: unsupported link type from cap: ${name}`);
-    }
-    this.link = link;
-    this.cap = cap;
+    this.binding = b;
+    this.handle = opened.handle;
+    this.link = dltToLinkType(opened.dlt);
+    this.linkName = opened.dltName;
+    for (const w of opened.warnings) this.st.warnings.push(w);
+    this.buf = Buffer.alloc(READ_BUFFER_BYTES);
+    this.u32 = new Uint32Array(this.buf.buffer, this.buf.byteOffset, this.buf.length >>> 2);
+    this.f64 = new Float64Array(this.buf.buffer, this.buf.byteOffset, this.buf.length >>> 3);
     this.state = 'open';
-    // Windows only in cap 0.2.1 (Npcap min-to-copy); on Linux cap sets immediate mode itself.
-    cap.setMinBytes?.(0);
-    this.clockOffsetMs = Date.now() - performance.now();
-    this.nextResyncMs = performance.now() + CLOCK_RESYNC_MS;
-    cap.on('packet', (nbytes, truncated) => this.onPacket(nbytes, truncated));
-    return link;
+    if (this.sink !== null) this.drain();
+    return this.link;
   }
 
   /**
@@ -318,28 +265,61 @@ export class LiveSource implements FrameSource {
       this.fail = reject;
     });
     // A stop() while opening makes open() reject; run() then ends normally.
-    this.open().catch((e: unknown) => this.settle(this.stopRequested ? null : e));
+    if (this.state === 'open') this.drain();
+    else this.open().catch((e: unknown) => this.settle(this.stopRequested ? null : e));
     return done;
   }
 
-  /** Closes the handle and resolves `run()`. Safe to call twice, and before `open()`. */
+  /** Closes the handle and resolves `run()`. Safe to call twice, before `open()` and from the sink. */
   stop(): void {
     if (this.stopRequested) return;
     this.stopRequested = true;
-    this.state = 'stopped';
-    const cap = this.cap;
-    if (cap !== null) {
-      // Inside a 'packet' callback cap defers pcap_close() until its dispatch loop ends.
-      cap.close();
-      cap.removeAllListeners('packet');
-      retiredHandles.push(cap);
-    }
-    if (this.opening === null || cap !== null) this.settle(null);
+    const wasOpen = this.handle !== null;
+    this.closeHandle();
+    if (this.opening === null || wasOpen) this.settle(null);
   }
 
-  /** A snapshot of the counters so far (frames, bytes captured, dropped, warnings). */
+  /** A snapshot of the counters so far (frames and bytes delivered, drops of every kind, warnings). */
   stats(): SourceStats {
-    return { frames: this.st.frames, bytes: this.st.bytes, dropped: this.st.dropped, sinkErrors: this.st.sinkErrors ?? 0, warnings: [...this.st.warnings] };
+    const n = this.nativeStats();
+    return {
+      frames: this.st.frames,
+      bytes: this.st.bytes,
+      dropped: n.kernelDropped + n.ifDropped + n.ringDropped,
+      sinkErrors: this.sinkErrorCount,
+      warnings: [...this.st.warnings],
+    };
+  }
+
+  /** Live capture counters (zeros before `open()`, the last ones after `stop()`) and the sink's. */
+  captureStats(): LiveCaptureStats {
+    const n = this.nativeStats();
+    return {
+      received: n.received,
+      kernelDropped: n.kernelDropped,
+      ifDropped: n.ifDropped,
+      ringDropped: n.ringDropped,
+      captured: n.captured,
+      capturedBytes: n.capturedBytes,
+      delivered: this.st.frames,
+      sinkErrors: this.sinkErrorCount,
+    };
+  }
+
+  private nativeStats(): NativeCaptureStats {
+    if (this.finalStats !== null) return this.finalStats;
+    if (this.binding === null || this.handle === null) return ZERO_STATS;
+    return this.binding.stats(this.handle);
+  }
+
+  private closeHandle(): void {
+    this.state = 'stopped';
+    const b = this.binding;
+    const h = this.handle;
+    if (b === null || h === null) return;
+    this.handle = null;
+    b.close(h); // safe inside onReadable and inside the sink
+    this.finalStats = b.stats(h);
   }
 
   private settle(err: unknown): void {
@@ -351,41 +331,94 @@ export class LiveSource implements FrameSource {
     else finish?.(this.stats());
   }
 
-  private onPacket(nbytes: number, truncated: boolean): void {
-    const sink = this.sink;
-    if (sink === null) {
-      this.st.dropped++;
-      return;
-    }
-    if (this.state !== 'open') return;
-    if (truncated && !this.truncatedWarned) {
-      this.truncatedWarned = true;
-      this.st.warnings.push(`frames longer than ${this.buffer.length} bytes are truncated (origLen is the captured length)`);
-    }
-    this.st.frames++;
-    this.st.bytes += nbytes;
-    // The sensor contains its plug-ins' throws (sensor/plugin-bus.ts); one that still escapes the
-    // sink is counted and the frame skipped: one bad packet never ends monitoring of the network.
-    try {
-      sink(this.buffer, 0, nbytes, nbytes, this.nowMicros(), this.link, 0);
-    } catch (e) {
-      if (this.st.sinkErrors === undefined || this.st.sinkErrors++ === 0) this.st.warnings.push(`the sink threw (frame skipped, capture goes on): ${(e as Error)?.message ?? String(e)}`);
+  /** The addon's wake-up: records arrived after `arm()`, or the capture thread ended. */
+  private onReadable(): void {
+    if (!this.draining && this.sink !== null) this.drain();
+  }
+
+  /**
+   * Copies records out of the ring and hands them to the sink until the ring is empty, then arms
+   * the wake-up and reads once more (a record that came in between is not left waiting). Yields
+   * with setImmediate after YIELD_BYTES or YIELD_RECORDS.
+   */
+  private drain(): void {
+    this.draining = false;
+    const b = this.binding;
+    const h = this.handle;
+    const buf = this.buf;
+    if (b === null || h === null || buf === null || this.state !== 'open') return;
+    let bytes = 0;
+    let records = 0;
+    let armed = false;
+    for (;;) {
+      const n = b.read(h, buf);
+      if (n > 0) {
+        armed = false;
+        records += this.deliver(n);
+        if (this.state !== 'open') return; // the sink stopped the source
+        bytes += n;
+        if (bytes >= YIELD_BYTES || records >= YIELD_RECORDS) {
+          this.draining = true;
+          setImmediate(() => this.drain());
+          return;
+        }
+        continue;
+      }
+      if (n < 0) {
+        this.ended();
+        return;
+      }
+      if (armed) return;
+      b.arm(h);
+      armed = true;
     }
   }
 
-  /** Delivery time, µs since the Unix epoch; never decreases. */
-  private nowMicros(): number {
-    const mono = performance.now();
-    if (mono >= this.nextResyncMs) {
-      this.nextResyncMs = mono + CLOCK_RESYNC_MS;
-      const offset = Date.now() - mono;
-      if (Math.abs(offset - this.clockOffsetMs) > CLOCK_RESYNC_TOLERANCE_MS) this.clockOffsetMs = offset;
+  /** Hands the `n` bytes of records in the read buffer to the sink; returns how many there were. */
+  private deliver(n: number): number {
+    const buf = this.buf!;
+    const u32 = this.u32!;
+    const f64 = this.f64!;
+    const sink = this.sink!;
+    const link = this.link;
+    let count = 0;
+    for (let p = 0; p < n; ) {
+      const capLen = u32[p >>> 2]!;
+      const origLen = u32[(p >>> 2) + 1]!;
+      const ts = f64[(p >>> 3) + 1]!;
+      const off = p + RECORD_HEADER_BYTES;
+      p = off + alignUp(capLen);
+      count++;
+      if (capLen < origLen && !this.truncatedWarned) {
+        this.truncatedWarned = true;
+        this.st.warnings.push(`frames longer than snaplen ${this.snaplen} bytes are truncated (origLen keeps their length on the wire)`);
+      }
+      this.st.frames++;
+      this.st.bytes += capLen;
+      // The sensor contains its plug-ins' throws (sensor/plugin-bus.ts); one that still escapes the
+      // sink is counted and the frame skipped: one bad packet never ends monitoring of the network.
+      try {
+        sink(buf, off, capLen, origLen, ts, link, 0);
+      } catch (e) {
+        if (this.sinkErrorCount++ === 0) this.st.warnings.push(`the sink threw (frame skipped, capture goes on): ${(e as Error)?.message ?? String(e)}`);
+      }
+      if (this.state !== 'open') break;
     }
-    let ts = Math.floor((this.clockOffsetMs + mono) * 1000);
-    if (ts < this.lastTs) ts = this.lastTs;
-    this.lastTs = ts;
-    return ts;
+    return count;
   }
+
+  /** The capture thread ended on its own: an error (the interface went away). */
+  private ended(): void {
+    if (this.state !== 'open') return;
+    const err = this.nativeStats().error ?? 'capture ended';
+    this.closeHandle();
+    this.stopRequested = true;
+    this.settle(new CaptureError('capture.open_failed', `${this.device}: capture stopped: ${err}`));
+  }
+}
+
+function alignUp(n: number): number {
+  return (n + RECORD_ALIGN - 1) & ~(RECORD_ALIGN - 1);
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {

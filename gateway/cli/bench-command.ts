@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { PIPELINE_DEFAULTS } from '../sensor/sensor-config.js';
 import { replayCapture } from '../replay/replay.js';
+import { replayCaptureWorkers } from '../replay/worker-replay.js';
 import { packageRoot } from '../common/package-root.js';
 import type { PolicyPluginOptions } from '../plugins/standard-plugins.js';
 import { POLICY_DEFAULTS } from '../policy/policy-config.js';
@@ -48,6 +49,7 @@ export async function runBench(argv: string[], io: CliIo): Promise<number> {
       'no-detect': { type: 'boolean' },
       'bind-busiest': { type: 'string' },
       dispatch: { type: 'boolean' },
+      workers: { type: 'string' },
     },
   });
   if (positionals.length > 1) throw new UsageError('bench takes at most one capture file');
@@ -56,6 +58,8 @@ export async function runBench(argv: string[], io: CliIo): Promise<number> {
   const runs = values.runs ? Number(values.runs) : 3;
   const bindBusiest = values['bind-busiest'] ? Number(values['bind-busiest']) : 0;
   if (!Number.isInteger(bindBusiest) || bindBusiest < 0) throw new UsageError('--bind-busiest takes a whole number');
+  const workerCounts = values.workers === undefined ? [] : values.workers.split(',').map(Number);
+  if (workerCounts.some((n) => !Number.isInteger(n) || n < 1 || n > 64)) throw new UsageError('--workers takes worker counts from 1 to 64, comma-separated (e.g. 1,2)');
   let file = positionals[0];
   if (file === undefined) {
     const fixtures = resolve(ROOT, '../shared/fixtures');
@@ -67,6 +71,7 @@ export async function runBench(argv: string[], io: CliIo): Promise<number> {
   // registered detector, the MUD policy with the bundled profiles bound to the busiest devices,
   // the denial recorder and the traffic meter.
   let policy: PolicyPluginOptions | undefined;
+  let binds: [string, string][] = [];
   const measure = async (detect: boolean) => {
     let best = Infinity, pkts = 0, flows = 0, alerts = 0;
     let costs: PluginCost[] = [];
@@ -82,7 +87,7 @@ export async function runBench(argv: string[], io: CliIo): Promise<number> {
     return { best, pkts, flows, alerts, costs, devices };
   };
   const bare = await measure(false);
-  if (!values['no-detect'] || values.dispatch) policy = benchPolicy(bare.devices, bindBusiest);
+  if (!values['no-detect'] || values.dispatch || workerCounts.length > 0) ({ policy, binds } = benchPolicy(bare.devices, bindBusiest));
   // The bus alone: no-op plug-ins with the product's subscriptions (best of the same runs).
   const noop = values.dispatch ? noopLike(PIPELINE_DEFAULTS, { policy }) : null;
   const dispatchSeconds = noop === null ? null : (await timeSensor(file, PIPELINE_DEFAULTS, noop, runs)).seconds;
@@ -107,6 +112,27 @@ export async function runBench(argv: string[], io: CliIo): Promise<number> {
     result.withDetectors = { seconds: +full.best.toFixed(3), packetsPerSecond: Math.round(pkts / full.best), alerts: full.alerts, plugins: full.costs };
     lines.push(`  with every plug-in (MUD policy: ${policy!.store.size - policy!.store.bindingCount} profiles by URL, ${policy!.store.bindingCount} devices bound): ${full.best.toFixed(3)} s, ${(pkts / full.best / 1e6).toFixed(3)} M packets/s, ${full.alerts} alerts`);
     lines.push(...costTable(full.costs, full.best / pkts * 1e9));
+  }
+  if (workerCounts.length > 0) {
+    // The same sensor over N worker threads (capture.workers): each reads the file and takes its
+    // share (workers/frame-dealer.ts); this thread merges. Best of the same number of runs.
+    const byWorkers: Record<string, unknown> = {};
+    for (const n of workerCounts) {
+      let bestW = Infinity, dealt: number[] = [], alertsW = 0;
+      for (let i = 0; i < runs; i++) {
+        const t0 = process.hrtime.bigint();
+        const r = await replayCaptureWorkers(file, {
+          workers: n, config: PIPELINE_DEFAULTS, topFlows: 10, bare: false, detect: {}, alerts: {}, learn: null,
+          policy: { config: POLICY_DEFAULTS, profilesDir: join(packageRoot(), 'policies', 'profiles'), binds },
+        });
+        const secs = Number(process.hrtime.bigint() - t0) / 1e9;
+        io.stderr(`${n} worker${n > 1 ? 's' : ''} run ${i + 1}: ${secs.toFixed(3)} s\n`);
+        if (secs < bestW) { bestW = secs; dealt = r.dealt; alertsW = r.summary.alerts.length; }
+      }
+      byWorkers[String(n)] = { seconds: +bestW.toFixed(3), packetsPerSecond: Math.round(pkts / bestW), alerts: alertsW, dealt };
+      lines.push(`  every plug-in over ${n} worker thread${n > 1 ? 's' : ''}: ${bestW.toFixed(3)} s, ${(pkts / bestW / 1e6).toFixed(3)} M packets/s, ${alertsW} alerts (frames dealt: ${dealt.join(' / ')})`);
+    }
+    result.workers = byWorkers;
   }
   if (!values['no-tools']) {
     const tools = [
@@ -133,15 +159,17 @@ export async function runBench(argv: string[], io: CliIo): Promise<number> {
  * capture (`--bind-busiest N`, default 0). Bound to the busiest device of the default capture (the
  * SYN-flood victim) every flow is denied and explained: the cost table shows what that costs.
  */
-function benchPolicy(devices: readonly { mac: string; packets: number }[], bind: number): PolicyPluginOptions {
+function benchPolicy(devices: readonly { mac: string; packets: number }[], bind: number): { policy: PolicyPluginOptions; binds: [string, string][] } {
   const dir = join(packageRoot(), 'policies', 'profiles');
   const store = new ProfileStore();
   store.loadDir(dir);
   const busiest = [...devices].sort((a, b) => b.packets - a.packets);
   const files = store.profiles().map((p) => p.file);
   if (bind > 0 && files.length === 0) throw new UsageError(`--bind-busiest: no MUD profiles in ${dir}`);
-  for (let i = 0; i < Math.min(bind, busiest.length); i++) store.bind(busiest[i]!.mac, files[i % files.length]!);
-  return { config: POLICY_DEFAULTS, store };
+  const binds: [string, string][] = [];
+  for (let i = 0; i < Math.min(bind, busiest.length); i++) binds.push([busiest[i]!.mac, files[i % files.length]!]);
+  for (const [mac, f] of binds) store.bind(mac, f);
+  return { policy: { config: POLICY_DEFAULTS, store }, binds };
 }
 
 /** The per-plug-in table: sampled time per packet, share of the whole sensor's time, state held. */

@@ -12,8 +12,26 @@ export interface CaptureConfig {
   filter: string;
   /** Bytes kept of each packet. Default 65535. */
   snaplen: number;
-  /** Kernel capture buffer, bytes. Default 10 MiB. */
+  /**
+   * Kernel capture buffer (libpcap's TPACKET ring), bytes: what the kernel holds while the capture
+   * thread is late. Default 32 MiB (about 250,000 small frames).
+   */
   bufferSize: number;
+  /**
+   * The capture thread's ring, bytes: frames copied out of the kernel wait here for the packet path
+   * (a GC pause, a slow tick). Default 64 MiB (about 500,000 small frames).
+   */
+  ringSize: number;
+  /** How long the kernel may hold a block of frames before handing it over, ms. Default 10. */
+  timeoutMs: number;
+  /** Promiscuous mode. Default true (a gateway watches traffic between devices too). */
+  promiscuous: boolean;
+  /**
+   * Worker threads the detectors run on (README "Workers"): 0 runs everything on the main thread;
+   * N ≥ 1 deals the frames to N workers by device, and the main thread keeps the device and flow
+   * tables, the MUD policy and the API. Default 0.
+   */
+  workers: number;
 }
 
 /** Fetching MUD files named by devices (config `fetch`). */
@@ -90,7 +108,9 @@ export interface DemoConfig {
   speed: number;
 }
 
-export const CAPTURE_DEFAULTS: Readonly<CaptureConfig> = Object.freeze({ interface: '', filter: '', snaplen: 65535, bufferSize: 10 * 1024 * 1024 });
+export const CAPTURE_DEFAULTS: Readonly<CaptureConfig> = Object.freeze({
+  interface: '', filter: '', snaplen: 65535, bufferSize: 32 * 1024 * 1024, ringSize: 64 * 1024 * 1024, timeoutMs: 10, promiscuous: true, workers: 0,
+});
 export const FETCH_DEFAULTS: Readonly<FetchConfig> = Object.freeze({
   enabled: true, cacheDir: '', trustAnchors: Object.freeze([]) as unknown as string[], extraCa: '', requireSignature: true, timeoutMs: 10000,
 });

@@ -5,7 +5,7 @@ import { SEVERITIES } from '../alerts/rules.js';
 import type { TokenInfo } from '../auth/token-store.js';
 import { SYSLOG_SEVERITIES } from '../edge-logs/log-record.js';
 import { flowRecord, type FlowRecord } from '../track/flow-record.js';
-import type { ApiContext, TokenView } from '../server/api-context.js';
+import type { ApiContext, CaptureHealth, HealthView, TokenView } from '../server/api-context.js';
 import { ApiError } from '../server/api-errors.js';
 import { CheckError } from '../check/check-result.js';
 import { checkGateway } from '../check/run-checks.js';
@@ -15,6 +15,7 @@ import { deviceCounts, deviceDetail, deviceView, liveFlowsOf } from './device-vi
 import { explainLive, storedFlowsOf } from '../explain/explain-live.js';
 import type { Device } from '../track/device.js';
 import type { DaemonParts } from './daemon-parts.js';
+import { lossPercent } from './capture-loss.js';
 
 // Field by field: whatever else a stored row may carry at run time never reaches a response.
 const tokenView = (t: TokenInfo): TokenView => ({
@@ -36,6 +37,16 @@ function liveFlows(g: DaemonParts, f: FlowFilter): FlowRecord[] {
     out.push(r);
   }
   return out.sort((x, y) => (x.lastTs < y.lastTs ? 1 : x.lastTs > y.lastTs ? -1 : 0)).slice(0, limit);
+}
+
+/** The live capture's counters now and whether its loss is rising (a live source runs on the wall clock). */
+function captureHealth(g: DaemonParts): CaptureHealth | null {
+  const s = g.captureStats();
+  if (s === null) return null;
+  return {
+    interface: g.cfg.capture.interface, received: s.received, kernelDropped: s.kernelDropped, ifDropped: s.ifDropped,
+    ringDropped: s.ringDropped, captured: s.captured, lossPercent: lossPercent(s), lossRising: g.captureLoss?.lossRising(Date.now() * 1000) ?? false,
+  };
 }
 
 /**
@@ -143,13 +154,15 @@ export function daemonApi(g: DaemonParts): ApiContext {
     logSeries: (since, bucket) => series(g, 'edge_logs', 'ts', "coalesce(severity_code, -1)", SYSLOG_SEVERITIES, since, bucket),
     trafficSeries: () => ({ intervalSeconds: g.trafficHistory.intervalSeconds, samples: g.trafficHistory.samples() }),
 
-    health() {
+    health(): HealthView {
       const influx = g.cfg.metrics.influxUrl ? (() => { const s = g.influxStats(); return s === null ? null : { connected: s.connected, buffered: s.buffered, dropped: s.dropped }; })() : null;
       const sensor = g.sensor.health();
+      const capture = captureHealth(g);
       return {
-        status: sensor.status, sensor, version: g.version, source: g.sourceKind, packets: g.pipeline.packets, devices: g.pipeline.devices.size,
+        status: sensor.status === 'degraded' || capture?.lossRising === true ? 'degraded' : 'ok', sensor, version: g.version, source: g.sourceKind,
+        packets: g.pipeline.packets, devices: g.pipeline.devices.size,
         flows: g.pipeline.flows.size, alerts: g.alertStore.count(), streamClients: g.stream.stats().clients,
-        syslog: g.edgeLogs.ports(), influx,
+        syslog: g.edgeLogs.ports(), influx, capture,
       };
     },
     async metrics() {

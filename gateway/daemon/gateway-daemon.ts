@@ -32,6 +32,8 @@ import { flowRecord } from '../track/flow-record.js';
 import type { Pipeline } from '../sensor/packet-pipeline.js';
 import { buildSensor, type Sensor } from '../sensor/sensor.js';
 import { standardPlugins } from '../plugins/standard-plugins.js';
+import { DETECTORS } from '../detect/registry.js';
+import { MAIN_THREAD_DETECTORS, SensorWorkerPool } from '../workers/worker-pool.js';
 import type { MudPolicy, Enforcement, ProfileFetcher } from '../policy/mud-policy.js';
 import { ProfileStore } from '../policy/profile-store.js';
 import { ProfileUploads } from '../policy/profile-uploads.js';
@@ -48,6 +50,7 @@ import type { EventLog } from '../common/event-log.js';
 import { EdgeLogService } from '../edge-logs/edge-log-service.js';
 import { packageRoot, packageVersion } from '../common/package-root.js';
 import { startSource, type RunningSource, type SourceKind } from './frame-sources.js';
+import { CaptureLossWatch, type CaptureStats } from './capture-loss.js';
 
 /** Options beyond the config. */
 export interface DaemonOptions {
@@ -85,10 +88,14 @@ export class GatewayDaemon implements DaemonParts {
   readonly root = packageRoot();
   readonly version = packageVersion();
   readonly sourceKind: SourceKind;
+  /** Watches the live capture's drop counters (made at its first sample); null without a live capture. */
+  captureLoss: CaptureLossWatch | null = null;
   private readonly eve: EveWriter | null;
   private influx: InfluxWriter | null = null;
   private reporter: MetricsReporter | null = null;
   private source: RunningSource | null = null;
+  /** The live sensor workers (capture.workers ≥ 1 on a live interface), else null. */
+  workerPool: SensorWorkerPool | null = null;
   private http: Server | null = null;
   private timer: NodeJS.Timeout | null = null;
   private enforcer: NftEnforcer | null = null;
@@ -155,9 +162,12 @@ export class GatewayDaemon implements DaemonParts {
     };
     const policyCfg = this.sourceKind === 'demo' ? demoPolicy(cfg) : cfg.policy;
     // Profiles arrive at run time too (uploads, fetches): the daemon's policy runs even with none yet.
+    // With live workers the detectors run there; this thread keeps those whose state spans devices.
+    const pooled = this.sourceKind === 'live' && cfg.capture.workers > 0;
     this.sensor = buildSensor({
       config: cfg.pipeline, alerts: this.alerts, log, counters: this.events,
       plugins: standardPlugins({
+        detectors: pooled ? DETECTORS.filter((d) => MAIN_THREAD_DETECTORS.includes(d.name)) : undefined,
         detect: cfg.detect, maxMeteredDevices: cfg.metrics.maxMeteredDevices, log,
         policy: { config: policyCfg, store: this.profiles, enforcement: cfg.policy.mode === 'enforce' ? this.enforcement : null, fetcher: this.fetcher() },
         learn: { devices: cfg.policy.learn, policy: policyCfg },
@@ -205,7 +215,13 @@ export class GatewayDaemon implements DaemonParts {
       streamClients: () => this.stream.stats().clients,
       plugins: () => this.sensor.costs(),
       events: () => this.pipeline.decodeCounters.toJSON(),
+      capture: () => { const s = this.captureStats(); return s === null ? null : { interface: cfg.capture.interface, stats: s }; },
     });
+  }
+
+  /** The live capture's counters now, or null (demo, no source, not started). */
+  captureStats(): CaptureStats | null {
+    return this.source?.captureStats() ?? null;
   }
 
   /** The InfluxDB writer's counters, or null when InfluxDB is off. */
@@ -332,7 +348,20 @@ export class GatewayDaemon implements DaemonParts {
       this.reporter.start();
     }
     this.timer = setInterval(() => this.housekeeping(), 1000);
-    this.source = await startSource(this.sourceKind, c, this.sensor.sink, this.log);
+    let sink = this.sensor.sink;
+    if (this.sourceKind === 'live' && c.capture.workers > 0) {
+      const pool = new SensorWorkerPool({
+        workers: c.capture.workers, ringBytes: c.capture.ringSize, config: c.pipeline, detect: c.detect, alerts: c.alerts, log: this.log,
+        raise: (a) => void this.alerts.raise(a), openStorm: (a, rules, until) => void this.alerts.openStorm(a, rules, until),
+      });
+      this.workerPool = pool;
+      const main = this.sensor.sink;
+      sink = (buf, off, capLen, origLen, ts, linkType, ifIndex) => {
+        main(buf, off, capLen, origLen, ts, linkType, ifIndex);
+        pool.sink(buf, off, capLen, origLen, ts, linkType, ifIndex);
+      };
+    }
+    this.source = await startSource(this.sourceKind, c, sink, this.log);
     this.log('started', {
       url: this.url, source: this.sourceKind, interface: c.capture.interface || null, mode: c.policy.mode, failMode: c.enforce.failMode,
       plugins: this.sensor.pluginNames, profiles: this.profiles.size, syslog: this.edgeLogs.ports(), influx: c.metrics.influxUrl !== '',
@@ -345,6 +374,8 @@ export class GatewayDaemon implements DaemonParts {
       const now = this.source.clockUs();
       this.pipeline.flows.expire(now);
       this.sensor.tick(now);
+      const cs = this.source.captureStats();
+      if (cs !== null) (this.captureLoss ??= new CaptureLossWatch({ interface: this.cfg.capture.interface, alerts: this.alerts, log: this.log })).check(cs, now, this.workerPool?.dropped ?? 0);
     }
     this.alerts.flush();
     this.flowStore.flush();
@@ -378,6 +409,7 @@ export class GatewayDaemon implements DaemonParts {
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     await this.source?.stop();
+    await this.workerPool?.stop();
     this.sensor.finish();
     this.alerts.flush();
     this.flowStore.flush();

@@ -1,10 +1,14 @@
 // Prometheus text for `/metrics`: a prom-client registry of its own whose values are all read at
 // scrape time from a MetricsSource, so nothing on the packet path touches prom-client.
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
+import type { CaptureStats } from '../capture/pcap-binding.js';
 import type { PluginCost } from '../sensor/plugin-bus.js';
 import type { AlertCount, LogCount } from './event-counters.js';
 import type { InfluxStats } from './influx-writer.js';
 import type { DeviceTraffic } from './traffic-meter.js';
+
+/** The live capture's counters since it opened that are exported. */
+export type CaptureCounters = Pick<CaptureStats, 'received' | 'kernelDropped' | 'ifDropped' | 'ringDropped' | 'captured'>;
 
 /** What the exporter reads at each scrape; the daemon implements it over its parts. */
 export interface MetricsSource {
@@ -34,6 +38,8 @@ export interface MetricsSource {
   plugins(): readonly PluginCost[];
   /** Every named event (decode, stream, tables, plug-in faults) with a non-zero count. */
   events(): Record<string, number>;
+  /** The live capture's interface and counters, or null (demo, no source: no capture series). */
+  capture(): { interface: string; stats: CaptureCounters } | null;
 }
 
 /** The exporter: its registry, the Content-Type of its text, and the text. */
@@ -140,6 +146,22 @@ export function createPrometheus(source: MetricsSource, opts: PrometheusOptions 
       for (const [event, n] of Object.entries(source.events())) this.inc({ event }, n);
     },
   });
+  // Counters of the live capture, labelled by interface: libpcap's pcap_stats and the capture ring.
+  const capture = (name: string, help: string, read: (c: CaptureCounters) => number): void => {
+    new Counter({
+      name, help, labelNames: ['interface'] as const, registers,
+      collect() {
+        this.reset();
+        const c = source.capture();
+        if (c !== null) this.inc({ interface: c.interface }, read(c.stats));
+      },
+    });
+  };
+  capture('edgeward_capture_received_total', 'Packets the kernel saw on the capture interface (pcap_stats ps_recv, kernel drops included).', (c) => c.received);
+  capture('edgeward_capture_kernel_dropped_total', 'Packets dropped with the kernel\'s capture buffer full (ps_drop): raise capture.bufferSize.', (c) => c.kernelDropped);
+  capture('edgeward_capture_if_dropped_total', 'Packets dropped by the interface or its driver (ps_ifdrop).', (c) => c.ifDropped);
+  capture('edgeward_capture_ring_dropped_total', 'Frames dropped with the capture thread\'s ring full (the packet path fell behind).', (c) => c.ringDropped);
+  capture('edgeward_capture_captured_total', 'Frames the capture handed to the sensor.', (c) => c.captured);
   if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: registry });
 
   return { registry, contentType: registry.contentType, metrics: () => registry.metrics() };

@@ -1,12 +1,12 @@
 // Entry of a replay worker thread: replays its share of a capture (the frames the dealer gives
-// it; sensor/frame-dealer.ts) through its own sensor, with the product's plug-ins, and posts the
+// it; workers/frame-dealer.ts) through its own sensor, with the product's plug-ins, and posts the
 // summary and every alert input back to the thread that merges (replay/worker-replay.ts).
 // Every worker reads the whole file and deals every frame itself: the deal depends only on the
 // frames before, so all workers agree without a dealing thread copying frames between them.
 import { parentPort, workerData } from 'node:worker_threads';
 import { DETECTORS } from '../detect/registry.js';
 import { ProfileStore } from '../policy/profile-store.js';
-import { FrameDealer } from '../sensor/frame-dealer.js';
+import { FrameDealer } from '../workers/frame-dealer.js';
 import { DEFAULT_LOCAL_NETWORKS, LocalNetworks } from '../track/local-networks.js';
 import { replayCapture } from './replay.js';
 import type { ReplayShare, ShareResult, SharedInput, SharedLearn } from './worker-share.js';

@@ -11,7 +11,7 @@ import type { LearnerOptions } from '../learn/learn-config.js';
 import { standardPlugins, type PolicyPluginOptions } from '../plugins/standard-plugins.js';
 import type { Pipeline } from '../sensor/packet-pipeline.js';
 import type { PluginConfig, PluginFactory, PluginSpec } from '../sensor/plugin.js';
-import { SHARE_MINE, SHARE_OTHER_IP } from '../sensor/frame-dealer.js';
+import { SHARE_MINE, SHARE_OTHER_IP } from '../workers/frame-dealer.js';
 import { buildSensor, type Sensor } from '../sensor/sensor.js';
 import type { PipelineConfig } from '../sensor/sensor-config.js';
 import { TopFlows } from '../track/flow-record.js';
@@ -47,7 +47,7 @@ export interface ReplayOptions {
   setup?: (p: Pipeline, sensor: Sensor, alerts: AlertManager) => void;
   /**
    * A sensor worker's share of a capture (replay/worker-replay.ts): SHARE_MINE frames go through
-   * the sensor, the others only move its clocks (sensor/frame-dealer.ts). Default: every frame.
+   * the sensor, the others only move its clocks (workers/frame-dealer.ts). Default: every frame.
    */
   frameFilter?: (buf: Buffer, off: number, capLen: number, linkType: number) => number;
   /** Hears every alert input before it is folded (a sensor worker forwards them). */

@@ -1,6 +1,6 @@
 // Replays a capture over N sensor worker threads (config `capture.workers`, `replay --workers`,
 // `bench --workers`): each worker builds the same sensor with the product's plug-ins and takes
-// its share of the frames (sensor/frame-dealer.ts: all of one device's traffic on one worker); this
+// its share of the frames (workers/frame-dealer.ts: all of one device's traffic on one worker); this
 // thread merges their summaries and raises their alert inputs again, in capture order, into one
 // alert manager (with the SQLite store and EVE file when asked), so deduplication and storms
 // fold across workers exactly as in one sensor. What cannot be exact is in README "Workers".

@@ -70,7 +70,7 @@ export class Sensor {
   };
 
   /**
-   * A frame at packet time `ts` that another worker handles (sensor/frame-dealer.ts): the clocks
+   * A frame at packet time `ts` that another worker handles (workers/frame-dealer.ts): the clocks
    * move as if this sensor had seen it (flow expiry for a frame with IP, as the flow table's own
    * clock moves only with those; the once-a-second tick), nothing else.
    */

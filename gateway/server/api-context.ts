@@ -10,6 +10,7 @@ import type { FlowRecord } from '../track/flow-record.js';
 import type { ProfileInfo, UploadInput, UploadResult } from '../policy/profile-uploads.js';
 import type { FlowFilter, StoredFlow } from '../store/flow-store.js';
 import type { TrafficSample } from '../metrics/traffic-history.js';
+import type { SensorHealth } from '../sensor/sensor.js';
 import type { ErrorDetail } from './api-errors.js';
 
 /** Who is calling: the token's public fields (never the token or its hash). */
@@ -77,6 +78,46 @@ export type LogFilter = EdgeLogFilter;
 /** A token as listed: the token store's TokenInfo, which has no secret. */
 export type TokenView = TokenInfo;
 
+/**
+ * The live capture in GET /api/v1/health: counters since the capture opened (libpcap's pcap_stats
+ * and the capture ring), and the loss as a % of the packets that reached the interface.
+ */
+export type CaptureHealth = {
+  interface: string;
+  /** Packets the kernel saw (ps_recv). */
+  received: number;
+  /** Dropped with the kernel's capture buffer full (ps_drop). */
+  kernelDropped: number;
+  /** Dropped by the interface or its driver (ps_ifdrop). */
+  ifDropped: number;
+  /** Dropped with the capture thread's ring full. */
+  ringDropped: number;
+  /** Frames handed to the sensor. */
+  captured: number;
+  /** Lost (kernel + interface + ring) as a % of received + ifDropped, two decimals. */
+  lossPercent: number;
+  /** The drops rose within the last minute (the status is then "degraded"). */
+  lossRising: boolean;
+};
+
+/** GET /api/v1/health. A type alias, so it is a Record<string, unknown> as `health()` promises. */
+export type HealthView = {
+  /** "degraded" while a plug-in is switched off or the capture is losing packets. */
+  status: 'ok' | 'degraded';
+  sensor: SensorHealth;
+  version: string;
+  source: string;
+  packets: number;
+  devices: number;
+  flows: number;
+  alerts: number;
+  streamClients: number;
+  syslog: { udp: number | null; tcp: number | null };
+  influx: { connected: boolean; buffered: number; dropped: number } | null;
+  /** The live capture, or null (demo, no source). */
+  capture: CaptureHealth | null;
+};
+
 export interface ApiContext {
   readonly server: Readonly<ServerConfig>;
   /** Token lookup and the failed-auth limiter (shared with the WebSocket upgrade). */
@@ -119,6 +160,7 @@ export interface ApiContext {
   logSeries(since: string, bucketSeconds: number): Record<string, number | string>[];
   trafficSeries(): { intervalSeconds: number; samples: TrafficSample[] };
 
+  /** The daemon answers a HealthView. */
   health(): Record<string, unknown>;
   metrics(): Promise<{ contentType: string; text: string }>;
 }

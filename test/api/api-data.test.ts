@@ -170,7 +170,8 @@ describe('stats for the charts', () => {
 describe('health and metrics', () => {
   it('answers health without a token and Prometheus text with one', async () => {
     const h = (await (await t.api('/api/v1/health')).json()) as { status: string; packets: number };
-    expect(h).toMatchObject({ status: 'ok', packets: 9, sensor: { status: 'ok', disabled: [], faults: 0 } });
+    // No live capture in this daemon (frames come from a file): no capture counters.
+    expect(h).toMatchObject({ status: 'ok', packets: 9, sensor: { status: 'ok', disabled: [], faults: 0 }, capture: null });
     const res = await t.api('/metrics', { token: t.tokens.analyst });
     expect(res.status).toBe(200);
     const text = await res.text();
@@ -182,6 +183,7 @@ describe('health and metrics', () => {
     expect(text).toMatch(/^edgeward_plugin_enabled\{plugin="mudPolicy"\} 1$/m);
     expect(text).toMatch(/^edgeward_plugin_state_entries\{plugin="deviceNew"\} \d+$/m);
     expect(text).toMatch(/^edgeward_plugin_seconds_total\{plugin="trafficMeter"\} [\d.e-]+$/m);
+    expect(text).not.toMatch(/^edgeward_capture_/m);
     expect((await t.api('/metrics')).status).toBe(401);
   });
 });

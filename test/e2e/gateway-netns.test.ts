@@ -3,28 +3,21 @@
 // TCP services, HTTPS with the signed MUD file). The device announces its MUD URL in DHCP option
 // 161; the gateway fetches and checks the profile and enforces it with nftables; DNS-name rules
 // follow the answers and their TTLs; monitor mode only alerts; fail-open and fail-closed hold after
-// SIGKILL. Needs root, ip, nft and the cap module; skipped otherwise, with the reason in its title.
+// SIGKILL. Needs root, ip, nft and the built capture addon; skipped otherwise, with the reason in
+// its title.
 import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
+import { captureUnavailableReason } from '../../gateway/capture/pcap-binding.js';
 import { ROOT } from '../helpers/fixtures.js';
 import { netnsUnavailable, nodeInNs, spawnInNs, stopProcess, Topology, tryInNs, writeNodeScript } from '../helpers/netns.js';
 import { issue, signDetached } from '../helpers/pki.js';
 
-function capUnavailable(): string | null {
-  try {
-    createRequire(import.meta.url)('cap');
-    return null;
-  } catch (e) {
-    return `the cap module does not load (${(e as Error).message.split('\n')[0]})`;
-  }
-}
-const skipReason = netnsUnavailable() ?? capUnavailable();
+const skipReason = netnsUnavailable() ?? captureUnavailableReason();
 
 const MUD_URL = 'https://10.77.2.2:8443/mud/thermo.json';
 const CLI = join(ROOT, 'dist/gateway/cli/main.js');

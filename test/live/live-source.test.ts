@@ -1,22 +1,27 @@
-// Live capture on the loopback interface through `cap`: frames and BPF filter, and the regression
-// test for cap's raw buffer pointer (100,000+ packets under forced GC). Needs root and a built cap.
+// Live capture on the loopback interface through edgeward's capture addon: exact frames under a BPF
+// filter, libpcap's own timestamps and wire lengths, a throwing sink, stop() inside the sink,
+// ring and kernel drops counted, an interface that disappears (a veth pair), and 100,000+
+// packets under forced GC.
+// Needs root and the built addon; skipped otherwise, with the reason in the title.
+import { execFileSync, spawn } from 'node:child_process';
 import dgram from 'node:dgram';
 import { performance } from 'node:perf_hooks';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { LINKTYPE_ETHERNET } from '../../gateway/capture/link-types.js';
-import { LiveSource, capUnavailableReason, loadCap } from '../../gateway/capture/live-source.js';
+import { LiveSource, captureUnavailableReason } from '../../gateway/capture/live-source.js';
 
-const cap = await loadCap();
+const unavailable = captureUnavailableReason();
 const isRoot = process.getuid?.() === 0;
-const skipReason =
-  cap === null ? capUnavailableReason() : !isRoot ? 'opening an interface needs root (CAP_NET_RAW); run the tests as root' : null;
+const skipReason = unavailable ?? (!isRoot ? 'opening an interface needs root (CAP_NET_RAW); run the tests as root' : null);
 
 const ETH_HLEN = 14;
 const ETHERTYPE_IPV4 = 0x0800;
 const IPPROTO_UDP = 17;
 const UDP_HLEN = 8;
+/** Ethernet + IPv4 (no options) + UDP headers of the datagrams sent here, bytes. */
+const HEADERS = ETH_HLEN + 20 + UDP_HLEN;
 
 /** A UDP/IPv4 datagram inside an Ethernet frame (lo on Linux is DLT_EN10MB with zero MACs), or null. */
 function udpOf(buf: Buffer, off: number, len: number): { dport: number; payload: Buffer } | null {
@@ -41,7 +46,9 @@ function send(sock: dgram.Socket, payload: Buffer, port: number): Promise<void> 
   return new Promise((resolve, reject) => sock.send(payload, port, '127.0.0.1', (e) => (e ? reject(e) : resolve())));
 }
 
-/** Turns the event loop (so cap's poll handle runs) until `cond` holds or `ms` pass. */
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Turns the event loop until `cond` holds or `ms` pass. */
 async function until(cond: () => boolean, ms: number): Promise<boolean> {
   const end = performance.now() + ms;
   while (!cond()) {
@@ -64,8 +71,25 @@ function exposeGc(): (() => void) | null {
   }
 }
 
+/** Sends `count` datagrams of `size` bytes to 127.0.0.1:`port` from a child process; resolves to how many were sent. */
+function sendFromChild(port: number, count: number, size: number): Promise<number> {
+  const script = `
+    const s = require('node:dgram').createSocket('udp4');
+    const p = Buffer.alloc(${size}, 0x5a);
+    let ok = 0, done = 0;
+    for (let i = 0; i < ${count}; i++) s.send(p, ${port}, '127.0.0.1', (e) => { if (!e) ok++; if (++done === ${count}) { process.stdout.write(String(ok)); s.close(); } });
+  `;
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.on('error', reject);
+    child.on('exit', (code) => (code === 0 ? resolve(Number(out)) : reject(new Error(`sender exited ${code}`))));
+  });
+}
+
 describe.skipIf(skipReason !== null)(`LiveSource on lo${skipReason !== null ? ` (skipped: ${skipReason})` : ''}`, () => {
-  it('delivers exactly the datagrams the BPF filter selects, as Ethernet frames with delivery time', async () => {
+  it('delivers exactly the datagrams the BPF filter selects, as Ethernet frames with capture time', async () => {
     const target = await boundSocket();
     const other = await boundSocket();
     const sender = dgram.createSocket('udp4');
@@ -74,6 +98,7 @@ describe.skipIf(skipReason !== null)(`LiveSource on lo${skipReason !== null ? ` 
       const seen: { dport: number; payload: string; capLen: number; origLen: number; ts: number; link: number; ifIndex: number }[] = [];
       let undecoded = 0;
       expect(await src.open()).toBe(LINKTYPE_ETHERNET);
+      expect(src.linkTypeName).toBe('EN10MB');
       const done = src.run((buf, off, capLen, origLen, ts, link, ifIndex) => {
         const udp = udpOf(buf, off, capLen);
         if (udp === null) {
@@ -92,19 +117,21 @@ describe.skipIf(skipReason !== null)(`LiveSource on lo${skipReason !== null ? ` 
         // Interleaved datagrams to another port: the filter must keep them out.
         if (i % 2 === 0) await send(sender, Buffer.from(`other-${nonce}-${i}`, 'latin1'), other.port);
       }
-      expect(await until(() => seen.length >= 50, 5000)).toBe(true);
-      await until(() => false, 200); // time for any stray frame to show up
       const t1 = Date.now() * 1000;
+      expect(await until(() => seen.length >= 50, 5000)).toBe(true);
+      await sleep(200); // time for any stray frame to show up
       src.stop();
       const stats = await done;
 
       expect(undecoded).toBe(0);
-      expect(seen.map((s) => s.payload).sort()).toEqual([...expected].sort());
+      expect(seen.map((s) => s.payload)).toEqual(expected); // one socket, one order
       for (const s of seen) {
         expect(s.dport).toBe(target.port);
         expect(s.link).toBe(LINKTYPE_ETHERNET);
         expect(s.ifIndex).toBe(0);
         expect(s.origLen).toBe(s.capLen);
+        expect(s.capLen).toBe(HEADERS + s.payload.length);
+        // The kernel's receive time lies within the sending loop (1 ms of Date.now() rounding).
         expect(s.ts).toBeGreaterThanOrEqual(t0 - 1000);
         expect(s.ts).toBeLessThanOrEqual(t1 + 1000);
       }
@@ -113,6 +140,8 @@ describe.skipIf(skipReason !== null)(`LiveSource on lo${skipReason !== null ? ` 
       expect(stats.bytes).toBe(seen.reduce((n, s) => n + s.capLen, 0));
       expect(stats.dropped).toBe(0);
       expect(stats.warnings).toEqual([]);
+      const cs = src.captureStats();
+      expect(cs).toMatchObject({ captured: 50, ringDropped: 0, kernelDropped: 0, delivered: 50, sinkErrors: 0, capturedBytes: stats.bytes });
     } finally {
       src.stop();
       sender.close();
@@ -121,7 +150,35 @@ describe.skipIf(skipReason !== null)(`LiveSource on lo${skipReason !== null ? ` 
     }
   });
 
-  it('cuts frames at snaplen and says so once', async () => {
+  it('stamps frames with libpcap capture time, not delivery time: a 300 ms gap shows, however late run() drains', async () => {
+    const target = await boundSocket();
+    const sender = dgram.createSocket('udp4');
+    const src = new LiveSource({ device: 'lo', filter: `udp and dst port ${target.port}` });
+    try {
+      await src.open();
+      const before = Date.now() * 1000;
+      await send(sender, Buffer.from('first'), target.port);
+      await sleep(300);
+      await send(sender, Buffer.from('second'), target.port);
+      await sleep(300); // both wait in the ring: no sink yet
+      const runAt = Date.now() * 1000;
+      const ts: number[] = [];
+      const done = src.run((_buf, _off, _capLen, _origLen, t) => ts.push(t));
+      expect(await until(() => ts.length >= 2, 5000)).toBe(true);
+      src.stop();
+      await done;
+      expect(ts).toHaveLength(2);
+      expect(ts[0]!).toBeGreaterThanOrEqual(before - 1000);
+      expect(ts[1]! - ts[0]!).toBeGreaterThanOrEqual(290_000);
+      expect(ts[1]!).toBeLessThan(runAt - 200_000); // captured well before it was delivered
+    } finally {
+      src.stop();
+      sender.close();
+      target.sock.close();
+    }
+  });
+
+  it('cuts frames at snaplen, keeps the wire length in origLen and says so once', async () => {
     const target = await boundSocket();
     const sender = dgram.createSocket('udp4');
     const src = new LiveSource({ device: 'lo', filter: `udp and dst port ${target.port}`, snaplen: 60 });
@@ -133,9 +190,31 @@ describe.skipIf(skipReason !== null)(`LiveSource on lo${skipReason !== null ? ` 
       expect(await until(() => lens.length >= 3, 5000)).toBe(true);
       src.stop();
       const stats = await done;
-      expect(lens).toEqual([[60, 60], [60, 60], [60, 60]]);
+      expect(lens).toEqual([[60, HEADERS + 200], [60, HEADERS + 200], [60, HEADERS + 200]]);
+      expect(stats.bytes).toBe(180);
       expect(stats.warnings).toHaveLength(1);
       expect(stats.warnings[0]).toContain('truncated');
+    } finally {
+      src.stop();
+      sender.close();
+      target.sock.close();
+    }
+  });
+
+  it('opens with promiscuous false and immediate true, and captures', async () => {
+    const target = await boundSocket();
+    const sender = dgram.createSocket('udp4');
+    const src = new LiveSource({ device: 'lo', filter: `udp and dst port ${target.port}`, promiscuous: false, immediate: true });
+    try {
+      let frames = 0;
+      const done = src.run(() => frames++);
+      await src.open();
+      for (let i = 0; i < 10; i++) await send(sender, Buffer.from([i]), target.port);
+      expect(await until(() => frames >= 10, 5000)).toBe(true);
+      src.stop();
+      const stats = await done;
+      expect(stats.frames).toBe(10);
+      expect(stats.warnings).toEqual([]);
     } finally {
       src.stop();
       sender.close();
@@ -160,6 +239,7 @@ describe.skipIf(skipReason !== null)(`LiveSource on lo${skipReason !== null ? ` 
       const stats = await done;
       expect(stats.frames).toBe(5);
       expect(stats.sinkErrors).toBe(5);
+      expect(src.captureStats().sinkErrors).toBe(5);
       expect(stats.warnings.filter((w) => w.includes('sink failed'))).toHaveLength(1);
     } finally {
       sender.close();
@@ -167,11 +247,136 @@ describe.skipIf(skipReason !== null)(`LiveSource on lo${skipReason !== null ? ` 
     }
   });
 
-  it('survives 100,000+ live packets under forced GC (cap holds only a raw pointer to its buffer)', async () => {
+  it('stop() inside the sink ends run(): no frame after it, stop twice is a no-op', async () => {
+    const target = await boundSocket();
+    const sender = dgram.createSocket('udp4');
+    const src = new LiveSource({ device: 'lo', filter: `udp and dst port ${target.port}` });
+    try {
+      await src.open();
+      // All ten wait in the ring, so the first drain holds them in one batch.
+      for (let i = 0; i < 10; i++) await send(sender, Buffer.from([i]), target.port);
+      await sleep(100);
+      let calls = 0;
+      const stats = await src.run(() => {
+        calls++;
+        if (calls === 3) {
+          src.stop();
+          src.stop();
+        }
+      });
+      expect(calls).toBe(3);
+      expect(stats.frames).toBe(3);
+      await sleep(50);
+      expect(calls).toBe(3);
+      expect(src.captureStats().captured).toBe(10);
+    } finally {
+      src.stop();
+      sender.close();
+      target.sock.close();
+    }
+  });
+
+  it('counts ring drops when JavaScript stalls with a small ring: captured + ringDropped = sent', async () => {
+    const target = await boundSocket();
+    target.sock.on('message', () => {});
+    const src = new LiveSource({ device: 'lo', filter: `udp and dst port ${target.port}`, ringSize: 64 * 1024, snaplen: 128 });
+    try {
+      await src.open();
+      let delivered = 0;
+      const done = src.run(() => {
+        // The first frames stall the event loop while the sender (another process) goes on.
+        if (delivered++ < 3) {
+          const end = performance.now() + 200;
+          while (performance.now() < end);
+        }
+      });
+      const sent = await sendFromChild(target.port, 5000, 32);
+      expect(sent).toBe(5000);
+      const settled = () => {
+        const c = src.captureStats();
+        return c.captured + c.ringDropped >= sent && c.delivered === c.captured;
+      };
+      expect(await until(settled, 10_000)).toBe(true);
+      await sleep(300); // the kernel counters are refreshed every ~100 ms
+      const cs = src.captureStats();
+      src.stop();
+      const stats = await done;
+      expect(cs.ringDropped).toBeGreaterThan(0);
+      expect(cs.kernelDropped).toBe(0);
+      expect(cs.captured + cs.ringDropped).toBe(sent);
+      expect(cs.delivered).toBe(cs.captured);
+      expect(delivered).toBe(cs.captured);
+      expect(cs.capturedBytes).toBe(cs.captured * (HEADERS + 32));
+      // lo passes each frame twice through the kernel filter (out and in); libpcap drops the
+      // outgoing copy itself, so the kernel saw every datagram, twice.
+      expect(cs.received).toBe(2 * sent);
+      expect(stats.dropped).toBe(cs.ringDropped);
+      expect(stats.frames).toBe(cs.captured);
+    } finally {
+      src.stop();
+      target.sock.close();
+    }
+  }, 30_000);
+
+  it('counts kernel drops: immediate mode on lo gives 64 KiB slots, so a 1 MiB kernel buffer holds ~16 frames', async () => {
+    const target = await boundSocket();
+    target.sock.on('message', () => {});
+    const src = new LiveSource({ device: 'lo', filter: `udp and dst port ${target.port}`, immediate: true, bufferSize: 1 << 20 });
+    try {
+      let delivered = 0;
+      await src.open();
+      const done = src.run(() => delivered++);
+      const sent = await sendFromChild(target.port, 5000, 32);
+      await sleep(300); // the kernel counters are refreshed every ~100 ms
+      const cs = src.captureStats();
+      src.stop();
+      const stats = await done;
+      expect(cs.kernelDropped).toBeGreaterThan(0);
+      expect(cs.received).toBe(2 * sent); // lo: out and in, dropped or not
+      expect(cs.captured).toBeLessThan(sent);
+      expect(stats.dropped).toBe(cs.kernelDropped + cs.ifDropped + cs.ringDropped);
+      expect(delivered).toBe(cs.captured);
+    } finally {
+      src.stop();
+      target.sock.close();
+    }
+  }, 30_000);
+
+  it('rejects run() with capture.open_failed when the interface disappears (a veth pair made and removed here)', async () => {
+    const a = `ewls${process.pid % 100000}a`;
+    const b = `ewls${process.pid % 100000}b`;
+    try {
+      execFileSync('ip', ['link', 'add', a, 'type', 'veth', 'peer', 'name', b], { stdio: 'pipe' });
+    } catch (e) {
+      console.log(`veth test skipped: ip link add failed (${(e as Error).message.split('\n')[0]})`);
+      return;
+    }
+    try {
+      execFileSync('ip', ['link', 'set', a, 'up'], { stdio: 'pipe' });
+      const src = new LiveSource({ device: a });
+      await src.open();
+      const done = src.run(() => {});
+      await sleep(100);
+      execFileSync('ip', ['link', 'del', a], { stdio: 'pipe' });
+      const err = await done.then(
+        () => null,
+        (e: unknown) => e,
+      );
+      expect(err).toMatchObject({ code: 'capture.open_failed' });
+      expect((err as Error).message).toMatch(new RegExp(`^${a}: capture stopped: `));
+      src.stop(); // after the failure: a no-op
+    } finally {
+      try {
+        execFileSync('ip', ['link', 'del', a], { stdio: 'pipe' });
+      } catch {
+        // already gone
+      }
+    }
+  });
+
+  it('survives 100,000+ live packets under forced GC', async () => {
     const TOTAL = 120_000;
-    // On lo (MTU 65536) the default 10 MiB kernel ring holds only ~80 frames (measured): send in
-    // bursts below that, and let the capture catch up before the next burst.
-    const BURST = 50;
+    const BURST = 500;
     const MAGIC = 0xed9e0a7d;
     const gc = exposeGc();
     const target = await boundSocket();
@@ -187,7 +392,7 @@ describe.skipIf(skipReason !== null)(`LiveSource on lo${skipReason !== null ? ` 
       await src.open();
       const done = src.run((buf, off, capLen) => {
         const udp = udpOf(buf, off, capLen);
-        // A freed capture buffer shows as bytes that are not what was sent, or as a crash.
+        // A read buffer or ring freed too early shows as bytes that are not what was sent, or as a crash.
         if (udp === null || udp.payload.length !== 8 || udp.payload.readUInt32BE(0) !== MAGIC) {
           corrupt++;
           return;
@@ -212,10 +417,9 @@ describe.skipIf(skipReason !== null)(`LiveSource on lo${skipReason !== null ? ` 
         }
         await Promise.all(sends);
         sent += n;
-        // Garbage of the capture buffer's size, so a freed buffer's memory is soon reused.
         garbage.push(Buffer.alloc(65535), new Array(256).fill({ sent }));
         if (garbage.length > 64) garbage = [];
-        if ((sent / BURST) % 100 === 0) {
+        if ((sent / BURST) % 20 === 0) {
           gc?.();
           gcs++;
         }
@@ -224,17 +428,19 @@ describe.skipIf(skipReason !== null)(`LiveSource on lo${skipReason !== null ? ` 
       await until(() => received + corrupt >= TOTAL, 2000);
       src.stop();
       const stats = await done;
+      const cs = src.captureStats();
       const ms = Math.round(performance.now() - started);
-      const dropped = TOTAL - received - corrupt;
+      const lost = TOTAL - received - corrupt;
       console.log(
-        `live lo GC regression: sent ${TOTAL}, received ${received}, kernel drops ${dropped} ` +
-          `(${((100 * dropped) / TOTAL).toFixed(2)}%), corrupt ${corrupt}, ${gcs} forced GCs ` +
+        `live lo GC regression: sent ${TOTAL}, received ${received}, lost ${lost} ` +
+          `(kernel drops ${cs.kernelDropped}, ring drops ${cs.ringDropped}), corrupt ${corrupt}, ${gcs} forced GCs ` +
           `(${gc ? 'gc exposed' : 'garbage only'}), ${ms} ms`,
       );
       expect(process.pid).toBeGreaterThan(0); // still here: the process did not die
       expect(corrupt).toBe(0);
       expect(received).toBeGreaterThanOrEqual(100_000);
       expect(stats.frames).toBe(received);
+      expect(cs.captured).toBe(received);
     } finally {
       src.stop();
       sender.close();

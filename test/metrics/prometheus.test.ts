@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { register as globalRegistry } from 'prom-client';
 import type { AlertCount, LogCount } from '../../gateway/metrics/event-counters.js';
 import type { InfluxStats } from '../../gateway/metrics/influx-writer.js';
-import { createPrometheus, type MetricsSource } from '../../gateway/metrics/prometheus.js';
+import { createPrometheus, type CaptureCounters, type MetricsSource } from '../../gateway/metrics/prometheus.js';
 import type { DeviceTraffic } from '../../gateway/metrics/traffic-meter.js';
 
 /** A source whose values the test sets. */
@@ -18,6 +18,9 @@ class FakeSource implements MetricsSource {
   alerts: AlertCount[] = [{ rule: 'scan.port', severity: 'high', count: 5 }, { rule: 'device.new', severity: 'low', count: 3 }];
   logs: LogCount[] = [{ severity: 'err', count: 11 }];
   influxStats: InfluxStats | null = { buffered: 17, written: 1000, dropped: 4, rejected: 0, failures: 2, lastError: 'metrics.influx_unreachable', connected: false };
+  captureStats: { interface: string; stats: CaptureCounters } | null = {
+    interface: 'br-lan', stats: { received: 100_000, kernelDropped: 1200, ifDropped: 3, ringDropped: 45, captured: 98_752 },
+  };
   packets = (): number => this.v.packets;
   bytes = (): number => this.v.bytes;
   decodeErrors = (): number => this.v.decodeErrors;
@@ -31,6 +34,7 @@ class FakeSource implements MetricsSource {
   streamClients = (): number => this.v.streamClients;
   plugins = (): PluginCost[] => [];
   events = (): Record<string, number> => ({});
+  capture = (): { interface: string; stats: CaptureCounters } | null => this.captureStats;
 }
 
 /** Samples of the text by `name{k="v",...}` with the labels sorted; and `# TYPE` by name. */
@@ -78,11 +82,18 @@ describe('createPrometheus', () => {
       edgeward_influx_written_points_total: 1000,
       edgeward_influx_up: 0,
       edgeward_stream_clients: 2,
+      'edgeward_capture_received_total{interface="br-lan"}': 100_000,
+      'edgeward_capture_kernel_dropped_total{interface="br-lan"}': 1200,
+      'edgeward_capture_if_dropped_total{interface="br-lan"}': 3,
+      'edgeward_capture_ring_dropped_total{interface="br-lan"}': 45,
+      'edgeward_capture_captured_total{interface="br-lan"}': 98_752,
     };
     for (const [k, v] of Object.entries(expected)) expect([k, samples.get(k)]).toEqual([k, v]);
     const ours = [...samples.keys()].filter((k) => k.startsWith('edgeward_'));
     expect(ours.sort()).toEqual(Object.keys(expected).sort());
-    for (const name of ['edgeward_packets_total', 'edgeward_device_bytes_total', 'edgeward_alerts_total', 'edgeward_influx_dropped_points_total']) {
+    for (const name of ['edgeward_packets_total', 'edgeward_device_bytes_total', 'edgeward_alerts_total', 'edgeward_influx_dropped_points_total',
+      'edgeward_capture_received_total', 'edgeward_capture_kernel_dropped_total', 'edgeward_capture_if_dropped_total',
+      'edgeward_capture_ring_dropped_total', 'edgeward_capture_captured_total']) {
       expect([name, types.get(name)]).toEqual([name, 'counter']);
     }
     for (const name of ['edgeward_flows_active', 'edgeward_devices', 'edgeward_influx_buffered_points', 'edgeward_stream_clients']) {
@@ -119,6 +130,13 @@ describe('createPrometheus', () => {
     for (const k of ['edgeward_influx_buffered_points', 'edgeward_influx_dropped_points_total', 'edgeward_influx_written_points_total', 'edgeward_influx_up']) {
       expect([k, samples.get(k)]).toEqual([k, 0]);
     }
+  });
+
+  it('has no capture series without a live capture', async () => {
+    const src = new FakeSource();
+    src.captureStats = null;
+    const { samples } = parse(await createPrometheus(src, { defaultMetrics: false }).metrics());
+    expect([...samples.keys()].filter((k) => k.startsWith('edgeward_capture_'))).toEqual([]);
   });
 
   it('keeps to its own registry: two exporters side by side, nothing in the global one', async () => {

@@ -1,13 +1,14 @@
 // The fault boundary of the sensor's plug-in bus: a planted plug-in that throws on every 1,000th
 // packet never stops capture or changes another plug-in's alerts; its faults are counted by name,
 // a sensor.fault alert names it and the rules it owns, and it is switched off at the limit.
-// Replay of a real capture, and live capture on lo (root and a built `cap` needed for that part).
+// Replay of a real capture, and live capture on lo (root and the built capture addon needed for
+// that part).
 import dgram from 'node:dgram';
 import { performance } from 'node:perf_hooks';
 import { describe, expect, it } from 'vitest';
 import { ALERTS_DEFAULTS, AlertManager } from '../../gateway/alerts/alert-manager.js';
 import type { Alert } from '../../gateway/alerts/alert.js';
-import { LiveSource, capUnavailableReason, loadCap } from '../../gateway/capture/live-source.js';
+import { LiveSource, captureUnavailableReason } from '../../gateway/capture/live-source.js';
 import { ev } from '../../gateway/common/events.js';
 import { standardPlugins } from '../../gateway/plugins/standard-plugins.js';
 import { replayCapture } from '../../gateway/replay/replay.js';
@@ -107,8 +108,7 @@ describe('fault boundary in replay', () => {
   });
 });
 
-const cap = await loadCap();
-const skipReason = cap === null ? capUnavailableReason() : process.getuid?.() !== 0 ? 'opening an interface needs root' : null;
+const skipReason = captureUnavailableReason() ?? (process.getuid?.() !== 0 ? 'opening an interface needs root' : null);
 
 describe.skipIf(skipReason !== null)(`fault boundary on live capture (lo)${skipReason ? ` (skipped: ${skipReason})` : ''}`, () => {
   it('capture runs to the end with exact packet counts; the planted plug-in is off after the limit; alerts match a clean sensor', async () => {

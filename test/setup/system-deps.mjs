@@ -1,13 +1,13 @@
 // Installs the system packages the test suite needs (npm test's pretest, and .ci/run with
-// --system-only), then makes sure the optional native module `cap` loads. Plain Node, no deps.
+// --system-only), then makes sure edgeward's live capture addon is built. Plain Node, no deps.
 //
 // As root on Debian (apt-get present): installs what is missing, non-interactively, and exits 1
 // only if apt-get install fails. Otherwise: says what is missing and how to install it, exits 0
 // (the tests that need a missing tool skip with a reason).
-//   node test/setup/system-deps.mjs                 packages, then cap
-//   node test/setup/system-deps.mjs --system-only   packages only (npm ci builds cap right after)
+//   node test/setup/system-deps.mjs                 packages, then the capture addon
+//   node test/setup/system-deps.mjs --system-only   packages only (npm ci builds the addon right after)
 import { spawnSync } from 'node:child_process';
-import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
+import { accessSync, constants, existsSync } from 'node:fs';
 import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -17,7 +17,11 @@ const PCAP_HEADER = '/usr/include/pcap/pcap.h';
 
 /** What the tests need, and the Debian package that brings it. */
 const REQUIREMENTS = [
-  { what: PCAP_HEADER, file: PCAP_HEADER, pkg: 'libpcap-dev' }, // to build `cap`
+  { what: PCAP_HEADER, file: PCAP_HEADER, pkg: 'libpcap-dev' }, // to build the capture addon (gateway/capture/native)
+  { what: 'g++', command: 'g++', pkg: 'g++' }, // node-gyp's compiler for the addon
+  { what: 'make', command: 'make', pkg: 'make' }, // node-gyp's build tool
+  { what: 'python3', command: 'python3', pkg: 'python3' }, // node-gyp runs gyp with it
+  { what: 'tcpreplay', command: 'tcpreplay', pkg: 'tcpreplay' }, // line-rate replays onto veth pairs (issue 19)
   { what: 'tcpdump', command: 'tcpdump', pkg: 'tcpdump' },
   { what: 'tshark', command: 'tshark', pkg: 'tshark' },
   { what: 'capinfos', command: 'capinfos', pkg: 'tshark' }, // in wireshark-common, a dependency of tshark
@@ -115,33 +119,36 @@ function installSystemPackages() {
   return true;
 }
 
-/** Loads `cap` in a child process (a broken native build must not take this one down). */
-function capLoads() {
-  const r = run(process.execPath, ['-e', "require('cap')"], { cwd: ROOT });
+/** The addon live capture loads (gateway/capture/pcap-binding.ts) and the script that builds it. */
+const ADDON = join(ROOT, 'gateway', 'capture', 'native', 'build', 'Release', 'edgeward_pcap.node');
+const ADDON_BUILD = join(ROOT, 'gateway', 'capture', 'native', 'build.mjs');
+
+/** Loads the addon in a child process (a broken native build must not take this one down). */
+function addonLoads() {
+  if (!existsSync(ADDON)) return { ok: false, why: `${ADDON} is missing` };
+  const r = run(process.execPath, ['-e', `require(${JSON.stringify(ADDON)})`], { cwd: ROOT });
   return { ok: r.ok, why: r.output.split('\n').find((l) => /Error|error:/.test(l))?.trim() ?? tail(r.output, 1) };
 }
 
-function ensureCap() {
-  const first = capLoads();
+/**
+ * Builds the addon when it does not load and libpcap's headers are here: `npm ci` runs its build
+ * too, but on a fresh machine that may have been before apt installed libpcap-dev.
+ */
+function ensureCaptureAddon() {
+  const first = addonLoads();
   if (first.ok) return;
   if (!existsSync(PCAP_HEADER)) {
-    say(`cap does not load and ${PCAP_HEADER} is missing: live capture tests will skip (fix: apt-get install libpcap-dev && npm install --no-save cap@0.2.1 && npm rebuild cap)`);
+    say(`the capture addon does not load (${first.why}) and ${PCAP_HEADER} is missing: live capture tests will skip (fix: apt-get install -y libpcap-dev g++ make && npm run build:capture)`);
     return;
   }
-  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
-  const range = pkg.optionalDependencies?.cap ?? pkg.dependencies?.cap ?? 'latest';
-  const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-  const args = existsSync(join(ROOT, 'node_modules', 'cap'))
-    ? ['rebuild', 'cap']
-    : ['install', '--no-save', '--no-audit', '--no-fund', `cap@${range}`];
-  say(`cap does not load (${first.why}); npm ${args.join(' ')}`);
-  const r = run(npm, args, { cwd: ROOT, input: '' });
-  const after = capLoads();
-  if (after.ok) say('cap builds and loads now: live capture tests will run');
-  else say(`cap still does not load (${after.why}); live capture tests will skip.\n${tail(r.output, 20)}`);
+  say(`the capture addon does not load (${first.why}); node gateway/capture/native/build.mjs`);
+  const r = run(process.execPath, [ADDON_BUILD], { cwd: ROOT, input: '' });
+  const after = addonLoads();
+  if (after.ok) say('the capture addon builds and loads now: live capture tests will run');
+  else say(`the capture addon still does not load (${after.why}); live capture tests will skip.\n${tail(r.output, 20)}`);
 }
 
 const before = missingNow().length;
 if (!installSystemPackages()) process.exit(1);
-if (!SYSTEM_ONLY) ensureCap();
+if (!SYSTEM_ONLY) ensureCaptureAddon();
 if (before === 0 && process.env.CI) say('all system packages present');

@@ -176,6 +176,28 @@ export interface TrafficSeries {
   samples: { t: number; devices: Record<string, { txBytes: number; rxBytes: number; txPackets: number; rxPackets: number }> }[];
 }
 
+/** GET /api/v1/health: the live capture's counters since it opened; loss in % of what reached the interface. */
+export interface CaptureHealth {
+  interface: string;
+  received: number;
+  kernelDropped: number;
+  ifDropped: number;
+  ringDropped: number;
+  captured: number;
+  lossPercent: number;
+  /** Drops rose within the last minute (status "degraded"). */
+  lossRising: boolean;
+}
+
+/** GET /api/v1/health (the fields the dashboard reads). */
+export interface Health {
+  status: 'ok' | 'degraded';
+  sensor: { status: 'ok' | 'degraded'; disabled: string[]; faults: number };
+  source: string;
+  packets: number;
+  capture: CaptureHealth | null;
+}
+
 /** One fault of an API error (`path` is a JSON Pointer). */
 export interface ErrorDetail {
   path: string;

@@ -1,10 +1,12 @@
 // Charts (uPlot): new alerts per bucket by severity, traffic per device, edge log volume by
-// severity; refreshed while the page is open.
+// severity; above them the live capture's counters and loss (from /api/v1/health); refreshed while
+// the page is open.
 import uPlot from 'uplot';
-import type { CountSeries, TrafficSeries } from '../api/api-types';
+import type { CountSeries, Health, TrafficSeries } from '../api/api-types';
 import { SEVERITIES, SYSLOG_SEVERITIES } from '../state/severity';
 import { h, replaceChildren, select } from '../ui/element';
 import { bytes, count } from '../ui/format';
+import { CaptureCard } from './capture-card';
 import { columnTotals, countColumns, trafficColumns, trafficDevices } from './chart-series';
 import { UplotChart } from './uplot-chart';
 import type { View, ViewContext } from './view';
@@ -42,6 +44,7 @@ export class ChartsView implements View {
   private readonly alerts = new UplotChart('chart-alerts', 'Alerts by severity');
   private readonly traffic = new UplotChart('chart-traffic', 'Traffic per device (sent + received)');
   private readonly logs = new UplotChart('chart-logs', 'Edge log volume by severity');
+  private readonly capture = new CaptureCard();
   private readonly range: HTMLSelectElement;
   private readonly totals = h('div', { class: 'summary' });
   private readonly timer: number;
@@ -51,6 +54,7 @@ export class ChartsView implements View {
       Object.entries(RANGES).map(([k, r]) => [k, r.label] as const), '1h');
     this.el = h('section', { class: 'page page-charts' },
       h('div', { class: 'page-head' }, h('h1', null, 'Charts'), this.totals, h('div', { class: 'spacer' }), this.range),
+      this.capture.el,
       this.alerts.el,
       h('div', { class: 'two-col' }, this.traffic.el, this.logs.el));
     // Drawn once the page is in the document, so the charts know their width.
@@ -71,11 +75,13 @@ export class ChartsView implements View {
     const from = now - r.seconds;
     const since = new Date(from * 1000).toISOString();
     const q = { since, bucket: r.bucket };
-    const [a, t, l] = await Promise.allSettled([
+    const [a, t, l, hl] = await Promise.allSettled([
       this.ctx.http.get<CountSeries>('/api/v1/stats/alerts', q),
       this.ctx.http.get<TrafficSeries>('/api/v1/stats/traffic'),
       this.ctx.http.get<CountSeries>('/api/v1/stats/logs', q),
+      this.ctx.http.get<Health>('/api/v1/health'),
     ]);
+    if (hl.status === 'fulfilled') this.capture.update(hl.value);
     const perBucket = r.bucket === 60 ? 'per minute' : `per ${r.bucket / 60} min`;
     if (a.status === 'fulfilled') {
       const data = countColumns(a.value, SEVERITIES, r.bucket, from, lastBucket(a.value, now));

@@ -5,8 +5,8 @@ import type { Route } from '../route.js';
 export const healthRoutes: Route[] = [
   {
     method: 'get', path: '/api/v1/health', permission: null, tag: 'health',
-    summary: 'Liveness and the state of each part (capture, store, InfluxDB, syslog); no token needed, nothing secret.',
-    responses: { 200: '{ status: "ok" | "degraded", ... }' },
+    summary: 'Liveness and the state of each part (capture with its kernel, interface and ring drops, sensor plug-ins, store, InfluxDB, syslog); "degraded" while a plug-in is off or capture loss is rising; no token needed, nothing secret.',
+    responses: { 200: '{ status: "ok" | "degraded", sensor, packets, devices, flows, alerts, syslog, influx, capture: { interface, received, kernelDropped, ifDropped, ringDropped, captured, lossPercent, lossRising } | null, ... }' },
     handle: (_req, ctx) => {
       const h = ctx.health();
       return { body: h };
@@ -28,7 +28,7 @@ export const healthRoutes: Route[] = [
   },
   {
     method: 'get', path: '/metrics', permission: 'metrics:read', tag: 'metrics',
-    summary: 'Prometheus text exposition (packets, flows, devices, alerts per rule, logs per severity, per-device traffic).',
+    summary: 'Prometheus text exposition (packets, flows, devices, alerts per rule, logs per severity, per-device traffic, live capture counters and drops).',
     responses: { 200: 'text/plain; version=0.0.4' },
     async handle(_req, ctx) {
       const m = await ctx.metrics();

@@ -89,8 +89,8 @@ export class FrameDealer {
   keyOf(buf: Buffer, off: number, capLen: number, linkType: number): number {
     const end = off + capLen;
     this.lastHadIp = false;
-    let l3 = -1;
-    let etherType = 0;
+    let l3: number;
+    let etherType: number;
     let srcMac = -1;
     let dstMac = -1;
     switch (linkType) {
