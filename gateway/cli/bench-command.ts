@@ -63,7 +63,7 @@ export async function runBench(argv: string[], io: CliIo): Promise<number> {
   let file = positionals[0];
   if (file === undefined) {
     const fixtures = resolve(ROOT, '../shared/fixtures');
-    file = await ensureBenchCapture(join(ROOT, '.cache/bench', `bench-${packets}.pcap`), [join(fixtures, 'pcap'), join(fixtures, 'mud-pairs')], packets, io.stderr);
+    file = await ensureBenchCapture(join(ROOT, '.cache/bench', `bench-v2-${packets}.pcap`), [join(fixtures, 'pcap'), join(fixtures, 'mud-pairs')], packets, io.stderr);
   }
   const size = statSync(file).size;
   // Best of N runs: the first warms the JIT and the page cache. The bare pipeline (decode, devices,

@@ -1,6 +1,7 @@
 // Builds the benchmark capture: the fixture captures' Ethernet frames, repeated until the file holds
 // the requested number of packets. Each round moves the IPv4 addresses to a new /24 (third octet
-// XOR round) so flows churn as on a busy LAN, and time runs on with the original gaps (capped at 1 s).
+// XOR round) and the devices to new MACs, so flows and devices churn as on a busy LAN, and time
+// runs on with the original gaps (capped at 1 s).
 import { existsSync, mkdirSync, readdirSync, renameSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { LINKTYPE_ETHERNET } from '../capture/link-types.js';
@@ -47,6 +48,26 @@ function ipv4Offset(f: Buffer): number {
 }
 
 /**
+ * Moves a frame to round `x`'s LAN (XOR, so applying it twice undoes it): the third octet of the
+ * IPv4 addresses, and the fifth octet of the unicast MACs (Ethernet header and ARP's hardware
+ * addresses), so each round is a LAN of other devices, as on a busy network, rather than the same
+ * few devices with ever new addresses.
+ */
+function rotate(d: Buffer, ip: number, x: number): void {
+  if (ip >= 0) { d[ip + 14] = d[ip + 14]! ^ x; d[ip + 18] = d[ip + 18]! ^ x; }
+  if (d.length < 14) return;
+  if ((d[0]! & 1) === 0) d[4] = d[4]! ^ x;
+  if ((d[6]! & 1) === 0) d[10] = d[10]! ^ x;
+  // ARP over Ethernet/IPv4 (RFC 826): sender MAC 22, sender IP 28, target MAC 32, target IP 38.
+  if (d.readUInt16BE(12) === 0x0806 && d.length >= 42) {
+    if ((d[22]! & 1) === 0) d[26] = d[26]! ^ x;
+    if ((d[32]! & 1) === 0 && d.readUIntBE(32, 6) !== 0) d[36] = d[36]! ^ x;
+    d[30] = d[30]! ^ x;
+    d[40] = d[40]! ^ x;
+  }
+}
+
+/**
  * Makes (or reuses) a capture of at least `packets` frames at `path` from the captures in
  * `fixtureDirs`. Returns the path. Written to a temporary name first, so a killed run leaves no
  * half file behind.
@@ -66,10 +87,10 @@ export async function ensureBenchCapture(path: string, fixtureDirs: string[], pa
     for (const fr of frames) {
       const d = fr.data;
       const ip = ipv4Offset(d);
-      if (ip >= 0 && x !== 0) { d[ip + 14] = d[ip + 14]! ^ x; d[ip + 18] = d[ip + 18]! ^ x; }
+      if (x !== 0) rotate(d, ip, x);
       ts += fr.gap;
       w.write(d, ts);
-      if (ip >= 0 && x !== 0) { d[ip + 14] = d[ip + 14]! ^ x; d[ip + 18] = d[ip + 18]! ^ x; }
+      if (x !== 0) rotate(d, ip, x);
       if (w.count >= packets) break;
     }
   }

@@ -6,6 +6,7 @@ import { loadConfigFile } from '../plugins/gateway-config.js';
 import { pipelineConfig } from '../sensor/sensor-config.js';
 import type { IntelDetector } from '../detect/detectors/intel-blocklist.js';
 import { replayCapture } from '../replay/replay.js';
+import { replayCaptureWorkers } from '../replay/worker-replay.js';
 import type { PolicyConfig } from '../policy/policy-config.js';
 import { ProfileStore } from '../policy/profile-store.js';
 import type { ReplaySummary } from '../replay/summary.js';
@@ -14,7 +15,7 @@ import { UsageError } from './cli-io.js';
 import { Progress } from './progress.js';
 
 export const REPLAY_USAGE = `edgeward replay FILE [--config FILE] [--profiles DIR] [--bind MAC=MUDFILE]... [--intel LISTFILE]...
-                     [--json] [--eve OUT.jsonl] [--db ALERTS.sqlite] [--no-progress] [--max-flows N] [--top-flows N]`;
+                     [--json] [--eve OUT.jsonl] [--db ALERTS.sqlite] [--no-progress] [--max-flows N] [--top-flows N] [--workers N]`;
 
 export async function runReplay(argv: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -32,6 +33,7 @@ export async function runReplay(argv: string[], io: CliIo): Promise<number> {
       'max-flows': { type: 'string' },
       'top-flows': { type: 'string' },
       db: { type: 'string' },
+      workers: { type: 'string' },
     },
   });
   if (positionals.length !== 1) throw new UsageError(`replay takes one capture file\nusage: ${REPLAY_USAGE}`);
@@ -69,6 +71,21 @@ export async function runReplay(argv: string[], io: CliIo): Promise<number> {
     for (const r of store.refused) io.stderr(`edgeward: refused MUD file ${r.file}:\n  ${r.errors.join('\n  ')}\n`);
     policy = { config: gw.policy, store };
   }
+  const detect = values.intel ? { ...gw.detect, intel: { ...gw.detect.intel, lists: values.intel } } : gw.detect;
+  if (values.workers !== undefined) {
+    const workers = Number(values.workers);
+    if (!Number.isInteger(workers) || workers < 1 || workers > 64) throw new UsageError('--workers takes a whole number from 1 to 64');
+    // The same sensor over worker threads (README "Workers"): each loads the profiles itself.
+    const started = process.hrtime.bigint();
+    const { summary } = await replayCaptureWorkers(file, {
+      workers, config, topFlows, bare: false, detect, alerts: gw.alerts, learn: null, dbPath: values.db, evePath: values.eve,
+      policy: policy === undefined ? null : { config: gw.policy, profilesDir: profilesDir || undefined, binds },
+    });
+    const secs = Number(process.hrtime.bigint() - started) / 1e9;
+    io.stdout(values.json ? JSON.stringify(summary, null, 2) + '\n' : textReport(summary, secs));
+    for (const w of summary.capture.warnings) io.stderr(`warning: ${file}: ${w}\n`);
+    return 0;
+  }
   const progress = new Progress(undefined, !values['no-progress'] && io.stderrIsTTY);
   const started = process.hrtime.bigint();
   const { summary, sensor } = await replayCapture(file, {
@@ -76,7 +93,7 @@ export async function runReplay(argv: string[], io: CliIo): Promise<number> {
     topFlows,
     detect: {
       evePath: values.eve, dbPath: values.db, alerts: gw.alerts, policy,
-      config: values.intel ? { ...gw.detect, intel: { ...gw.detect.intel, lists: values.intel } } : gw.detect,
+      config: detect,
     },
     onProgress: (_bytes, packets) => progress.update(_bytes, packets),
   });

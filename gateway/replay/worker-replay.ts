@@ -13,6 +13,7 @@ import type { Alert, AlertInput } from '../alerts/alert.js';
 import { EveWriter } from '../alerts/eve-writer.js';
 import { packageRoot } from '../common/package-root.js';
 import { deviceNewMessage } from '../detect/detectors/device-new.js';
+import { WORKER_HEAP } from '../workers/worker-messages.js';
 import { mergeSummaries } from './summary-merge.js';
 import type { ReplaySummary } from './summary.js';
 import type { ReplayShare, ShareResult, SharedInput } from './worker-share.js';
@@ -53,7 +54,7 @@ function stripPaths(o: WorkerReplayOptions): Omit<ReplayShare, 'file' | 'index'>
 
 function runShare(script: string, share: ReplayShare): Promise<ShareResult> {
   return new Promise((resolve, reject) => {
-    const w = new Worker(script, { workerData: share });
+    const w = new Worker(script, { workerData: share, resourceLimits: WORKER_HEAP });
     let settled = false;
     w.once('message', (m: { ok: true; result: ShareResult } | { ok: false; error: string }) => {
       settled = true;

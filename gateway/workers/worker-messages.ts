@@ -28,3 +28,9 @@ export interface WorkerPost {
   /** The worker's last post (its ring was closed and read to the end). */
   final: boolean;
 }
+
+/**
+ * A worker's heap, as `npm start` sizes the main thread's (--max-semi-space-size=32,
+ * --max-old-space-size=384): a worker does not take those flags.
+ */
+export const WORKER_HEAP = Object.freeze({ maxYoungGenerationSizeMb: 96, maxOldGenerationSizeMb: 384 });

@@ -20,7 +20,7 @@ import { FrameDealer } from './frame-dealer.js';
 import { createFrameRing, FrameRingWriter } from './frame-ring.js';
 import type { PluginConfig } from '../sensor/plugin.js';
 import type { PipelineConfig } from '../sensor/sensor-config.js';
-import type { WorkerPost, WorkerSetup } from './worker-messages.js';
+import { WORKER_HEAP, type WorkerPost, type WorkerSetup } from './worker-messages.js';
 
 /** Detectors that stay on the main thread: their state spans devices, or they read what only the main thread's policy sets (a device's profile). */
 export const MAIN_THREAD_DETECTORS: readonly string[] = ['stormReconnect', 'deviceNew', 'baseline'];
@@ -76,7 +76,7 @@ export class SensorWorkerPool {
       const ring = createFrameRing(ringBytes);
       this.writers.push(new FrameRingWriter(ring));
       const setup: WorkerSetup = { index, ring, config: opts.config, detect: opts.detect, detectors, alerts: opts.alerts };
-      const w = new Worker(script, { workerData: setup });
+      const w = new Worker(script, { workerData: setup, resourceLimits: WORKER_HEAP });
       this.threads.push(w);
       this.ended.push(new Promise<void>((resolve) => {
         w.on('message', (m: WorkerPost) => { this.take(m); if (m.final) resolve(); });
