@@ -43,7 +43,7 @@ export class DaemonChild {
     const proc = spawn(process.execPath, [...o.nodeArgs, o.cli, 'start', '--config', cfgFile], { stdio: ['ignore', 'pipe', 'pipe'], env: cleanEnv() });
     const d = new DaemonChild(proc);
     let buf = '';
-    proc.stdout!.on('data', (x: Buffer) => {
+    proc.stdout.on('data', (x: Buffer) => {
       buf += x.toString();
       for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n')) {
         const line = buf.slice(0, nl);
@@ -55,7 +55,7 @@ export class DaemonChild {
         }
       }
     });
-    proc.stderr!.on('data', (x: Buffer) => { d.stderr += x.toString(); });
+    proc.stderr.on('data', (x: Buffer) => { d.stderr += x.toString(); });
     const end = Date.now() + o.startTimeoutMs;
     for (;;) {
       const started = d.events.find((e) => e.event === 'started');

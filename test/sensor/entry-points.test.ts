@@ -51,7 +51,7 @@ describe('every entry point builds the sensor through the one builder', () => {
   it('each entry point calls buildSensor with standardPlugins, directly or through replayCapture', () => {
     const builders = callers('buildSensor(').filter((f) => f !== 'gateway/sensor/sensor.ts');
     // bench-dispatch.ts: `bench --dispatch` builds the product's list to copy its subscriptions.
-    expect(builders).toEqual(['gateway/cli/bench-dispatch.ts', 'gateway/daemon/gateway-daemon.ts', 'gateway/fuzz/targets/pipeline-target.ts', 'gateway/replay/replay.ts', 'gateway/soak/soak-run.ts']);
+    expect(builders).toEqual(['gateway/cli/bench-dispatch.ts', 'gateway/daemon/gateway-daemon.ts', 'gateway/fuzz/targets/pipeline-target.ts', 'gateway/replay/replay.ts', 'gateway/soak/soak-run.ts', 'gateway/workers/sensor-worker.ts']);
     for (const f of builders) expect(readFileSync(f, 'utf8'), f).toContain('standardPlugins(');
     for (const [name, f] of Object.entries(ENTRY_POINTS)) {
       const text = readFileSync(f, 'utf8');

@@ -69,7 +69,7 @@ describe('config', () => {
     expect(c.fetch.requireSignature).toBe(true);
     expect(problems({ capture: { interface: 3, promisc: true }, enforce: { failMode: 'ajar' }, fetch: { trustAnchors: 'ca.pem' } })).toEqual([
       'c.json: capture.interface: must be a string',
-      'c.json: capture.promisc: unknown key (known: interface, filter, snaplen, bufferSize)',
+      'c.json: capture.promisc: unknown key (known: interface, filter, snaplen, bufferSize, ringSize, timeoutMs, promiscuous, workers)',
       'c.json: fetch.trustAnchors: must be a list of strings',
       'c.json: enforce.failMode: must be open or closed',
     ]);
