@@ -7,12 +7,13 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { DETECTORS } from '../detect/registry.js';
 import { ProfileStore } from '../policy/profile-store.js';
 import { FrameDealer } from '../workers/frame-dealer.js';
-import { DEFAULT_LOCAL_NETWORKS, LocalNetworks } from '../track/local-networks.js';
+import { postedInput } from '../workers/worker-messages.js';
+import { lanNetworks } from '../track/local-networks.js';
 import { replayCapture } from './replay.js';
 import type { ReplayShare, ShareResult, SharedInput, SharedLearn } from './worker-share.js';
 
 async function main(share: ReplayShare): Promise<ShareResult> {
-  const dealer = new FrameDealer(share.workers, new LocalNetworks([...DEFAULT_LOCAL_NETWORKS, ...share.config.devices.localNetworks]));
+  const dealer = new FrameDealer(share.workers, lanNetworks(share.config.devices.localNetworks));
   let frame = 0;
   const inputs: SharedInput[] = [];
   const learned: SharedLearn[] = [];
@@ -32,10 +33,7 @@ async function main(share: ReplayShare): Promise<ShareResult> {
       return dealer.share(share.index, buf, off, capLen, linkType);
     },
     // Evidence objects may be reused by a detector after raise(): each input is copied as given.
-    tapAlerts: (input, storm, alert) => inputs.push({
-      frame, input: { ...input, evidence: structuredClone(input.evidence) },
-      storm: storm === null ? null : { rules: [...storm.rules], untilTs: storm.untilTs }, localId: alert?.id ?? null,
-    }),
+    tapAlerts: (input, storm) => inputs.push({ ...postedInput(input, storm), frame }),
     setup: (p) => p.devices.addListener({
       onDeviceChange: (d, field) => {
         if (field === 'ips') learned.push({ frame, mac: d.mac, field, value: d.ips[d.ips.length - 1]! });

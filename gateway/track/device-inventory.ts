@@ -5,7 +5,7 @@ import { BoundedTable } from '../common/bounded-table.js';
 import type { DecodeCounters } from '../common/events.js';
 import type { DeviceConfig } from './track-config.js';
 import type { Device } from './device.js';
-import { DEFAULT_LOCAL_NETWORKS, LocalNetworks } from './local-networks.js';
+import { lanNetworks, type LocalNetworks } from './local-networks.js';
 import { vendorForMac } from './oui-vendors.js';
 
 /** Change notifications, for the WebSocket stream and detectors (`device.new`). */
@@ -33,7 +33,7 @@ export class DeviceInventory {
 
   /** `counters`: the sensor's named-event counters, where `device.table_full` is counted. */
   constructor(private readonly cfg: DeviceConfig, counters?: DecodeCounters) {
-    this.local = new LocalNetworks([...DEFAULT_LOCAL_NETWORKS, ...cfg.localNetworks]);
+    this.local = lanNetworks(cfg.localNetworks);
     this.byMac = new BoundedTable<number, Device>({
       name: 'devices.maxDevices', capacity: cfg.maxDevices, order: 'lru', counters, event: 'device.table_full',
       onEvict: (_mac, oldest) => {

@@ -44,3 +44,8 @@ export class LocalNetworks {
     return false;
   }
 }
+
+/** The LAN side a sensor uses: the default ranges plus the operator's `devices.localNetworks`. */
+export function lanNetworks(configured: readonly string[]): LocalNetworks {
+  return new LocalNetworks([...DEFAULT_LOCAL_NETWORKS, ...configured]);
+}

@@ -20,22 +20,28 @@
 import {
   LINKTYPE_ETHERNET, LINKTYPE_IPV4, LINKTYPE_IPV6, LINKTYPE_LINUX_SLL, LINKTYPE_LINUX_SLL2, LINKTYPE_LOOP, LINKTYPE_NULL, LINKTYPE_RAW,
 } from '../capture/link-types.js';
+import { BoundedTable } from '../common/bounded-table.js';
+import { hash30 } from '../common/hash30.js';
+import { ETHERTYPE } from '../decode/dispatch.js';
+import { isGroupMac } from '../decode/group-address.js';
 import type { LocalNetworks } from '../track/local-networks.js';
 
 /** Devices (keys) whose worker is remembered; past it the oldest is forgotten and dealt afresh. */
 const MAX_KEYS = 1 << 18;
 /** LAN ↔ LAN flows whose initiator is remembered. */
 const MAX_LAN_FLOWS = 1 << 16;
-/** Keys that are not MACs (2^48 and up) so they never meet one. */
-const IPV4_KEY = 2 ** 48;
-const IPV6_KEY = 2 ** 49;
-
-const ETHERTYPE_IPV4 = 0x0800;
-const ETHERTYPE_IPV6 = 0x86dd;
-const ETHERTYPE_ARP = 0x0806;
+/** Second words of the key hashes, so a MAC, an IPv4 and an IPv6 address hash apart. */
+const IPV4_DOMAIN = 0x49503400;
+const IPV6_DOMAIN = 0x49503600;
 const ARP_REPLY = 2;
-const ETHERTYPE_VLAN = 0x8100;
-const ETHERTYPE_QINQ = 0x88a8;
+
+/**
+ * A device key: a 30-bit hash (a small integer, so the tables' keys are never boxed numbers). Two
+ * devices that collide share a worker; each still has all its traffic on it.
+ */
+function macKey(mac: number): number {
+  return hash30(Math.floor(mac / 0x100000000), mac >>> 0);
+}
 
 /** What a worker does with a frame (`FrameDealer.share`). */
 export const SHARE_MINE = 0;
@@ -50,9 +56,9 @@ export class FrameDealer {
   /** Frames dealt to each worker. */
   readonly dealt: Float64Array;
   /** Key (device) → worker. */
-  private readonly owner = new Map<number, number>();
+  private readonly owner = new BoundedTable<number, number>({ name: 'dealer.devices', capacity: MAX_KEYS, order: 'fifo' });
   /** Hash of a LAN ↔ LAN flow's address pair and ports → the key of its initiator. */
-  private readonly lanFlows = new Map<number, number>();
+  private readonly lanFlows = new BoundedTable<number, number>({ name: 'dealer.lanFlows', capacity: MAX_LAN_FLOWS, order: 'fifo' });
 
   constructor(readonly workers: number, private readonly local: LocalNetworks) {
     if (!Number.isInteger(workers) || workers < 1) throw new RangeError(`workers must be a whole number of at least 1, got ${workers}`);
@@ -74,12 +80,11 @@ export class FrameDealer {
   deal(buf: Buffer, off: number, capLen: number, linkType: number): number {
     if (this.workers === 1) { this.dealt[0]!++; return 0; }
     const key = this.keyOf(buf, off, capLen, linkType);
-    let w = this.owner.get(key);
+    let w = this.owner.peek(key);
     if (w === undefined) {
       w = 0;
       for (let i = 1; i < this.workers; i++) if (this.dealt[i]! < this.dealt[w]!) w = i;
-      if (this.owner.size >= MAX_KEYS) this.owner.delete(this.owner.keys().next().value!);
-      this.owner.set(key, w);
+      this.owner.add(key, w); // at the cap the oldest device is forgotten
     }
     this.dealt[w]!++;
     return w;
@@ -100,7 +105,7 @@ export class FrameDealer {
         srcMac = buf.readUIntBE(off + 6, 6);
         let o = off + 12;
         etherType = buf.readUInt16BE(o);
-        while ((etherType === ETHERTYPE_VLAN || etherType === ETHERTYPE_QINQ) && o + 6 <= end) {
+        while ((etherType === ETHERTYPE.VLAN || etherType === ETHERTYPE.QINQ || etherType === ETHERTYPE.VLAN_9100) && o + 6 <= end) {
           o += 4;
           etherType = buf.readUInt16BE(o);
         }
@@ -109,7 +114,7 @@ export class FrameDealer {
       }
       case LINKTYPE_RAW: case LINKTYPE_IPV4: case LINKTYPE_IPV6:
         l3 = off;
-        etherType = capLen > 0 && (buf[off]! >> 4) === 6 ? ETHERTYPE_IPV6 : ETHERTYPE_IPV4;
+        etherType = capLen > 0 && (buf[off]! >> 4) === 6 ? ETHERTYPE.IPV6 : ETHERTYPE.IPV4;
         break;
       case LINKTYPE_LINUX_SLL:
         if (capLen < 16) return 0;
@@ -124,41 +129,41 @@ export class FrameDealer {
       case LINKTYPE_NULL: case LINKTYPE_LOOP:
         if (capLen < 5) return 0;
         l3 = off + 4;
-        etherType = (buf[l3]! >> 4) === 6 ? ETHERTYPE_IPV6 : ETHERTYPE_IPV4;
+        etherType = (buf[l3]! >> 4) === 6 ? ETHERTYPE.IPV6 : ETHERTYPE.IPV4;
         break;
       default:
         return 0;
     }
-    if (etherType === ETHERTYPE_IPV4 && l3 + 20 <= end && (buf[l3]! >> 4) === 4) {
+    if (etherType === ETHERTYPE.IPV4 && l3 + 20 <= end && (buf[l3]! >> 4) === 4) {
       this.lastHadIp = true;
       const s = buf.readUInt32BE(l3 + 12);
       const d = buf.readUInt32BE(l3 + 16);
       const sl = this.local.hasV4(s);
       const dl = this.local.hasV4(d);
-      if (sl && !dl) return srcMac >= 0 ? srcMac : IPV4_KEY + s;
-      if (dl && !sl) return dstMac >= 0 ? dstMac : IPV4_KEY + d;
+      if (sl && !dl) return srcMac >= 0 ? macKey(srcMac) : hash30(s, IPV4_DOMAIN);
+      if (dl && !sl) return dstMac >= 0 ? macKey(dstMac) : hash30(d, IPV4_DOMAIN);
       if (sl && dl) {
         const ihl = (buf[l3]! & 15) * 4;
-        return this.initiator(s, d, this.ports(buf, l3 + ihl, end, buf[l3 + 9]!), buf[l3 + 9]!, srcMac >= 0 ? srcMac : IPV4_KEY + s);
+        return this.initiator(s, d, this.ports(buf, l3 + ihl, end, buf[l3 + 9]!), buf[l3 + 9]!, srcMac >= 0 ? macKey(srcMac) : hash30(s, IPV4_DOMAIN));
       }
-      return this.senderKey(srcMac, dstMac, IPV4_KEY + Math.min(s, d), true);
+      return this.senderKey(srcMac, dstMac, hash30(Math.min(s, d), IPV4_DOMAIN), true);
     }
-    if (etherType === ETHERTYPE_IPV6 && l3 + 40 <= end && (buf[l3]! >> 4) === 6) {
+    if (etherType === ETHERTYPE.IPV6 && l3 + 40 <= end && (buf[l3]! >> 4) === 6) {
       this.lastHadIp = true;
       const s0 = buf.readUInt32BE(l3 + 8), s1 = buf.readUInt32BE(l3 + 12), s2 = buf.readUInt32BE(l3 + 16), s3 = buf.readUInt32BE(l3 + 20);
       const d0 = buf.readUInt32BE(l3 + 24), d1 = buf.readUInt32BE(l3 + 28), d2 = buf.readUInt32BE(l3 + 32), d3 = buf.readUInt32BE(l3 + 36);
       const sl = this.local.hasV6(s0, s1, s2, s3);
       const dl = this.local.hasV6(d0, d1, d2, d3);
-      const sh = mix(mix(s0, s1), mix(s2, s3)) >>> 0;
-      const dh = mix(mix(d0, d1), mix(d2, d3)) >>> 0;
-      if (sl && !dl) return srcMac >= 0 ? srcMac : IPV6_KEY + sh;
-      if (dl && !sl) return dstMac >= 0 ? dstMac : IPV6_KEY + dh;
+      const sh = hash30(hash30(s0, s1), hash30(s2, s3));
+      const dh = hash30(hash30(d0, d1), hash30(d2, d3));
+      if (sl && !dl) return srcMac >= 0 ? macKey(srcMac) : hash30(sh, IPV6_DOMAIN);
+      if (dl && !sl) return dstMac >= 0 ? macKey(dstMac) : hash30(dh, IPV6_DOMAIN);
       // Extension headers are not walked: the next header's ports are read only when it is TCP or UDP.
-      if (sl && dl) return this.initiator(sh, dh, this.ports(buf, l3 + 40, end, buf[l3 + 6]!), buf[l3 + 6]!, srcMac >= 0 ? srcMac : IPV6_KEY + sh);
-      return this.senderKey(srcMac, dstMac, IPV6_KEY + Math.min(sh, dh), true);
+      if (sl && dl) return this.initiator(sh, dh, this.ports(buf, l3 + 40, end, buf[l3 + 6]!), buf[l3 + 6]!, srcMac >= 0 ? macKey(srcMac) : hash30(sh, IPV6_DOMAIN));
+      return this.senderKey(srcMac, dstMac, hash30(Math.min(sh, dh), IPV6_DOMAIN), true);
     }
     // An ARP reply belongs with the request it answers (an ARP sweep counts its answers).
-    if (etherType === ETHERTYPE_ARP && l3 + 8 <= end && buf.readUInt16BE(l3 + 6) === ARP_REPLY && dstMac >= 0 && !(Math.floor(dstMac / 2 ** 40) & 1)) return dstMac;
+    if (etherType === ETHERTYPE.ARP && l3 + 8 <= end && buf.readUInt16BE(l3 + 6) === ARP_REPLY && dstMac >= 0 && !isGroupMac(dstMac)) return macKey(dstMac);
     return this.senderKey(srcMac, dstMac, 0, false);
   }
 
@@ -169,11 +174,9 @@ export class FrameDealer {
    */
   private senderKey(srcMac: number, dstMac: number, fallback: number, withIp: boolean): number {
     if (srcMac < 0) return fallback;
-    const srcGroup = Math.floor(srcMac / 2 ** 40) & 1;
-    const dstGroup = dstMac < 0 || (Math.floor(dstMac / 2 ** 40) & 1);
-    if (srcGroup) return dstGroup ? srcMac : dstMac;
-    if (!withIp || dstGroup) return srcMac;
-    return Math.min(srcMac, dstMac);
+    const dstGroup = dstMac < 0 || isGroupMac(dstMac);
+    if (isGroupMac(srcMac)) return macKey(dstGroup ? srcMac : dstMac);
+    return macKey(!withIp || dstGroup ? srcMac : Math.min(srcMac, dstMac));
   }
 
   /** The two ports as one word (source port high), or 0 for a protocol without ports. */
@@ -187,21 +190,10 @@ export class FrameDealer {
     const swapped = s > d || (s === d && (ports >>> 16) > (ports & 0xffff));
     const a = swapped ? d : s, b = swapped ? s : d;
     const p = swapped ? (((ports & 0xffff) << 16) | (ports >>> 16)) >>> 0 : ports;
-    const h = mix(mix(a, b), mix(p, proto));
-    const known = this.lanFlows.get(h);
+    const h = hash30(hash30(a, b), hash30(p, proto));
+    const known = this.lanFlows.peek(h);
     if (known !== undefined) return known;
-    if (this.lanFlows.size >= MAX_LAN_FLOWS) this.lanFlows.delete(this.lanFlows.keys().next().value!);
-    this.lanFlows.set(h, mine);
+    this.lanFlows.add(h, mine);
     return mine;
   }
-}
-
-/** Two 32-bit words into one int32 (Murmur3 finalizer rounds). */
-function mix(a: number, b: number): number {
-  let h = (a ^ Math.imul(b | 0, 0x9e3779b1)) | 0;
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  return h ^ (h >>> 16);
 }

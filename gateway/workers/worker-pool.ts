@@ -15,7 +15,7 @@ import type { FrameSink } from '../capture/frame-source.js';
 import type { EventLog } from '../common/event-log.js';
 import { packageRoot } from '../common/package-root.js';
 import { DETECTORS } from '../detect/registry.js';
-import { DEFAULT_LOCAL_NETWORKS, LocalNetworks } from '../track/local-networks.js';
+import { lanNetworks } from '../track/local-networks.js';
 import { FrameDealer } from './frame-dealer.js';
 import { createFrameRing, FrameRingWriter } from './frame-ring.js';
 import type { PluginConfig } from '../sensor/plugin.js';
@@ -66,7 +66,7 @@ export class SensorWorkerPool {
     const script = sensorWorkerScript();
     if (!existsSync(script)) throw new Error(`capture.workers needs the built package (${script} is missing): run npm run build`);
     if (!Number.isInteger(opts.workers) || opts.workers < 1 || opts.workers > 64) throw new RangeError(`capture.workers must be 0 to 64, got ${opts.workers}`);
-    this.dealer = new FrameDealer(opts.workers, new LocalNetworks([...DEFAULT_LOCAL_NETWORKS, ...opts.config.devices.localNetworks]));
+    this.dealer = new FrameDealer(opts.workers, lanNetworks(opts.config.devices.localNetworks));
     const ringBytes = 2 ** Math.ceil(Math.log2(Math.max(65536, Math.min(opts.ringBytes, 2 ** 30))));
     const detectors = DETECTORS.map((d) => d.name).filter((n) => !MAIN_THREAD_DETECTORS.includes(n));
     this.read = new Array<number>(opts.workers).fill(0);
