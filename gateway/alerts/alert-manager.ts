@@ -23,8 +23,8 @@ export const ALERTS_DEFAULTS: Readonly<AlertsConfig> = Object.freeze({ dedupWind
 
 /** Told of every new alert (`isNew`) and of every later change to its count. */
 export type AlertListener = (alert: Alert, isNew: boolean) => void;
-/** An input to raise() (storm null) or to openStorm() (with its rules and end), and the alert it now counts in. */
-export type InputTap = (input: AlertInput, storm: { rules: readonly RuleId[]; untilTs: number } | null, alert: Alert | null) => void;
+/** An input to raise() (storm null) or to openStorm() (with its rules and end). */
+export type InputTap = (input: AlertInput, storm: { rules: readonly RuleId[]; untilTs: number } | null) => void;
 
 interface Open {
   alert: Alert;
@@ -51,8 +51,6 @@ export class AlertManager {
   private readonly open: BoundedTable<string, Open>;
   private readonly listeners: AlertListener[] = [];
   private readonly raised: Alert[] = [];
-  /** Alerts created in this run (the raised list is kept only when asked). */
-  private created = 0;
   private storm: Storm | null = null;
   /** Open entries bumped since the last flush, each once. */
   private dirtyList: Open[] = [];
@@ -82,7 +80,7 @@ export class AlertManager {
     return this.open.evicted;
   }
 
-  /** `tap` hears every raise() and openStorm() input as given, once folded (one tap). */
+  /** `tap` hears every raise() and openStorm() input as given, before it is folded (one tap). */
   tapInputs(tap: InputTap): void {
     this.inputTap = tap;
   }
@@ -110,12 +108,7 @@ export class AlertManager {
 
   /** Raises or folds one alert. Returns the alert it now counts in (null for a count-0 update with nothing open). */
   raise(input: AlertInput): Alert | null {
-    const a = this.fold(input);
-    this.inputTap?.(input, null, a);
-    return a;
-  }
-
-  private fold(input: AlertInput): Alert | null {
+    this.inputTap?.(input, null);
     const n = input.count ?? 1;
     const storm = this.storm;
     if (storm !== null && input.ts <= storm.untilTs && storm.rules.has(input.rule)) {
@@ -147,10 +140,10 @@ export class AlertManager {
    * standing alone (DESIGN: devices reconnecting after a power cut must not bury the SOC).
    */
   openStorm(input: AlertInput, rules: readonly RuleId[], untilTs: number): Alert {
+    this.inputTap?.(input, { rules, untilTs });
     const key = `${input.rule}|${input.device ?? ''}|${input.peer ?? input.dst}`;
     const o = this.create(key, input, input.count ?? 1);
     this.storm = { rules: new Set(rules), untilTs, open: o };
-    this.inputTap?.(input, { rules, untilTs }, o.alert);
     return o.alert;
   }
 
@@ -193,8 +186,10 @@ export class AlertManager {
     // At the cap the oldest open entry is closed first, its pending count written (onEvict above).
     this.open.reserve();
     const t = iso(input.ts);
-    // Same capture, same alerts: the id depends only on what the alert is and when it began.
-    const id = createHash('sha256').update(`${key}|${input.ts}|${this.created++}`).digest('hex').slice(0, 16);
+    // Same capture, same alerts: the id depends only on what the alert is and when it began, so
+    // sensor workers that each raise part of a capture name an alert as one manager would
+    // (replay/worker-replay.ts raises their inputs again and their evidence may cite these ids).
+    const id = createHash('sha256').update(`${key}|${input.ts}`).digest('hex').slice(0, 16);
     const alert: Alert = {
       id, ts: t, rule: input.rule, severity: input.severity ?? this.cfg.severity[input.rule] ?? RULES[input.rule][0],
       device: input.device, src: input.src, dst: input.dst, proto: input.proto, sport: input.sport, dport: input.dport,

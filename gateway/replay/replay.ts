@@ -2,9 +2,7 @@
 // from start to end and builds the summary. Used by `edgeward replay`, `bench`, `mud learn`,
 // `mud explain` and the tests.
 import { DecodeCounters } from '../common/events.js';
-import { ALERTS_DEFAULTS, AlertManager, type AlertsConfig, type InputTap } from '../alerts/alert-manager.js';
-import { AlertStore } from '../alerts/alert-store.js';
-import { EveWriter } from '../alerts/eve-writer.js';
+import type { AlertManager, AlertsConfig, InputTap } from '../alerts/alert-manager.js';
 import type { FrameSink } from '../capture/frame-source.js';
 import { openCapture } from '../capture/open-capture.js';
 import type { LearnerOptions } from '../learn/learn-config.js';
@@ -15,6 +13,7 @@ import { SHARE_MINE, SHARE_OTHER_IP } from '../workers/frame-dealer.js';
 import { buildSensor, type Sensor } from '../sensor/sensor.js';
 import type { PipelineConfig } from '../sensor/sensor-config.js';
 import { TopFlows } from '../track/flow-record.js';
+import { ReplayAlerts } from './replay-alerts.js';
 import { buildSummary, type ReplaySummary } from './summary.js';
 
 /** Detection settings of a replay. */
@@ -68,19 +67,10 @@ export async function replayCapture(file: string, opts: ReplayOptions): Promise<
   const source = openCapture(file);
   const top = new TopFlows(opts.topFlows ?? 100);
   const det = opts.detect === false ? null : (opts.detect ?? {});
-  const store = det?.dbPath ? new AlertStore(det.dbPath) : null;
-  const eve = det?.evePath ? new EveWriter(det.evePath) : null;
   const counters = new DecodeCounters();
-  const alerts = new AlertManager({ ...ALERTS_DEFAULTS, ...det?.alerts }, store, true, counters);
+  const out = new ReplayAlerts(det?.alerts, det?.dbPath, det?.evePath, counters);
+  const alerts = out.manager;
   if (opts.tapAlerts) alerts.tapInputs(opts.tapAlerts);
-  const written = new Map<string, number>();
-  if (eve) {
-    alerts.addListener((a, isNew) => {
-      if (!isNew) return;
-      eve.write(a);
-      written.set(a.id, a.count);
-    });
-  }
   const plugins = det === null ? [] : [...standardPlugins({ detect: det.config, detectors: det.detectors, policy: det.policy, learn: det.learn }), ...(det.extraPlugins ?? [])];
   const sensor = buildSensor({ config: opts.config, plugins, alerts, counters });
   const pipeline = sensor.pipeline;
@@ -96,13 +86,8 @@ export async function replayCapture(file: string, opts: ReplayOptions): Promise<
   try {
     const stats = await source.run(sink, onProgress ? (b) => onProgress(b, pipeline.packets) : undefined);
     sensor.finish();
-    alerts.flush();
-    // A final EVE line for every alert that folded more occurrences after it was first written.
-    if (eve) for (const a of alerts.all()) if ((written.get(a.id) ?? 0) !== a.count) eve.write(a);
-    const list = [...alerts.all()].sort((x, y) => (x.firstTs < y.firstTs ? -1 : x.firstTs > y.firstTs ? 1 : 0));
-    return { summary: buildSummary(pipeline, file, stats, top.list(), list), pipeline, sensor, totalBytes: source.totalBytes };
+    return { summary: buildSummary(pipeline, file, stats, top.list(), out.finish()), pipeline, sensor, totalBytes: source.totalBytes };
   } finally {
-    eve?.close();
-    store?.close();
+    out.close();
   }
 }

@@ -7,13 +7,11 @@
 import { Worker } from 'node:worker_threads';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { ALERTS_DEFAULTS, AlertManager } from '../alerts/alert-manager.js';
-import { AlertStore } from '../alerts/alert-store.js';
-import type { Alert, AlertInput } from '../alerts/alert.js';
-import { EveWriter } from '../alerts/eve-writer.js';
+import type { Alert } from '../alerts/alert.js';
 import { packageRoot } from '../common/package-root.js';
 import { deviceNewMessage } from '../detect/detectors/device-new.js';
 import { WORKER_HEAP } from '../workers/worker-messages.js';
+import { ReplayAlerts } from './replay-alerts.js';
 import { mergeSummaries } from './summary-merge.js';
 import type { ReplaySummary } from './summary.js';
 import type { ReplayShare, ShareResult, SharedInput } from './worker-share.js';
@@ -67,11 +65,6 @@ function runShare(script: string, share: ReplayShare): Promise<ShareResult> {
   });
 }
 
-/**
- * The workers' alert inputs, raised in the order one sensor would have raised them: by the capture
- * frame they came at (each frame went to one worker), then worker by worker for the inputs of one
- * frame (the once-a-second tick runs in every worker at the same frame).
- */
 /** Rules a plug-in raises once per device (deviceNew, the MUD policy's no-profile finding). */
 const ONCE_PER_DEVICE: ReadonlySet<string> = new Set(['device.new', 'mud.no-profile']);
 
@@ -80,24 +73,22 @@ const ONCE_PER_DEVICE: ReadonlySet<string> = new Set(['device.new', 'mud.no-prof
  * flows its peers began), and each worker raises its once-per-device alerts once. One sensor
  * raises them once, at the first sighting, with the addresses and name it had learned by then:
  * so the earliest stands, rewritten with what any worker had learned by the frame it was raised
- * at, and the others are dropped.
+ * at, and the others are left out. `all` is in capture order.
  */
-function mergeOncePerDevice(all: SharedInput[], shares: readonly ShareResult[]): void {
+function oncePerDevice(all: readonly SharedInput[], shares: readonly ShareResult[]): SharedInput[] {
   const first = new Map<string, SharedInput>();
-  let dropped = 0;
   for (const s of all) {
     const i = s.input;
     if (!ONCE_PER_DEVICE.has(i.rule) || i.device === null) continue;
     const key = `${i.rule}|${i.device}`;
     const f = first.get(key);
-    if (f !== undefined && f.input.ts <= i.ts) { s.input = DROPPED; dropped++; continue; }
-    if (f !== undefined) { f.input = DROPPED; dropped++; }
-    first.set(key, s);
+    if (f === undefined || i.ts < f.input.ts) first.set(key, s);
   }
-  if (dropped === 0) return;
-  const macs = new Set([...first.values()].map((s) => s.input.device));
-  const learned = shares.flatMap((s) => s.learned).filter((l) => macs.has(l.mac)).sort((a, b) => a.frame - b.frame);
-  for (const s of first.values()) {
+  const kept = new Set(first.values());
+  const out = all.filter((s) => !ONCE_PER_DEVICE.has(s.input.rule) || s.input.device === null || kept.has(s));
+  if (out.length === all.length) return out;
+  const learned = shares.flatMap((s) => s.learned).sort((a, b) => a.frame - b.frame);
+  for (const s of kept) {
     const mac = s.input.device!;
     const ips: string[] = [];
     let hostname: string | null = null;
@@ -114,48 +105,26 @@ function mergeOncePerDevice(all: SharedInput[], shares: readonly ShareResult[]):
     ev.ips = ips.slice(0, 4);
     s.input.message = deviceNewMessage(mac, ev.vendor ?? null, hostname);
   }
-  let w = 0;
-  for (const s of all) if (s.input !== DROPPED) all[w++] = s;
-  all.length = w;
+  return out;
 }
 
-const DROPPED: AlertInput = { rule: 'device.new', ts: 0, device: null, src: '', dst: '', proto: '', sport: null, dport: null, message: '', evidence: {} };
-
-/** Replaces the worker-local alert ids an input's message and evidence cite (16 hex digits) with the merged ones. */
-function citeMergedIds(input: AlertInput, worker: number, ids: ReadonlyMap<string, string>): void {
-  const swap = (text: string): string => text.replace(/\b[0-9a-f]{16}\b/g, (id) => ids.get(`${worker}|${id}`) ?? id);
-  input.message = swap(input.message);
-  const ev = JSON.stringify(input.evidence);
-  const swapped = swap(ev);
-  if (swapped !== ev) input.evidence = JSON.parse(swapped) as Record<string, unknown>;
-}
-
+/**
+ * The workers' alert inputs, raised in the order one sensor would have raised them: by the capture
+ * frame they came at (each frame went to one worker), then worker by worker for the inputs of one
+ * frame (the once-a-second tick runs in every worker at the same frame). Alert ids depend only on
+ * the alert (AlertManager), so ids a worker's evidence cites are the merged alerts' ids too.
+ */
 function raiseMerged(shares: readonly ShareResult[], opts: WorkerReplayOptions): Alert[] {
-  const store = opts.dbPath ? new AlertStore(opts.dbPath) : null;
-  const eve = opts.evePath ? new EveWriter(opts.evePath) : null;
+  const out = new ReplayAlerts(opts.alerts, opts.dbPath, opts.evePath);
   try {
-    const alerts = new AlertManager({ ...ALERTS_DEFAULTS, ...opts.alerts }, store, true);
-    const written = new Map<string, number>();
-    if (eve) alerts.addListener((a, isNew) => { if (isNew) { eve.write(a); written.set(a.id, a.count); } });
-    const all: (SharedInput & { worker: number })[] = [];
-    for (const s of shares) for (const i of s.inputs) all.push({ ...i, worker: s.index });
     // Stable sort: within a worker and a frame, the worker's own order stands.
-    all.sort((a, b) => a.frame - b.frame);
-    mergeOncePerDevice(all, shares);
-    let nextExpire = -Infinity;
-    // Alert ids are made here; a worker's evidence citing one of its own ids is given this one's.
-    const ids = new Map<string, string>();
-    for (const { input, storm, localId, worker } of all) {
-      if (input.ts >= nextExpire) { alerts.expire(input.ts); nextExpire = input.ts + 1e6; }
-      if (ids.size > 0) citeMergedIds(input, worker, ids);
-      const a = storm !== null ? alerts.openStorm(input, storm.rules, storm.untilTs) : alerts.raise(input);
-      if (a !== null && localId !== null) ids.set(`${worker}|${localId}`, a.id);
+    const all = shares.flatMap((s) => s.inputs).sort((a, b) => a.frame - b.frame);
+    for (const { input, storm } of oncePerDevice(all, shares)) {
+      if (storm !== null) out.manager.openStorm(input, storm.rules, storm.untilTs);
+      else out.manager.raise(input);
     }
-    alerts.flush();
-    if (eve) for (const a of alerts.all()) if ((written.get(a.id) ?? 0) !== a.count) eve.write(a);
-    return [...alerts.all()].sort((x, y) => (x.firstTs < y.firstTs ? -1 : x.firstTs > y.firstTs ? 1 : 0));
+    return out.finish();
   } finally {
-    eve?.close();
-    store?.close();
+    out.close();
   }
 }

@@ -1,13 +1,12 @@
 // What a sensor worker is given and sends back when it replays its share of a capture
 // (replay/replay-worker.ts runs in the worker, replay/worker-replay.ts deals and merges). Plain
 // data only: it crosses a thread boundary by structured clone.
-import type { AlertInput, } from '../alerts/alert.js';
 import type { AlertsConfig } from '../alerts/alert-manager.js';
-import type { RuleId } from '../alerts/rules.js';
 import type { LearnerOptions } from '../learn/learn-config.js';
 import type { PolicyConfig } from '../policy/policy-config.js';
 import type { PluginConfig } from '../sensor/plugin.js';
 import type { PipelineConfig } from '../sensor/sensor-config.js';
+import type { PostedInput } from '../workers/worker-messages.js';
 import type { ReplaySummary } from './summary.js';
 
 /** MUD profiles, by where they come from (each worker loads its own store). */
@@ -37,13 +36,9 @@ export interface ReplayShare {
 }
 
 /** One alert input as the worker's sensor raised it, with the capture frame it was raised at. */
-export interface SharedInput {
+export interface SharedInput extends PostedInput {
   /** Frames of the capture read before it (every worker counts every frame, dealt or not). */
   frame: number;
-  input: AlertInput;
-  storm: { rules: RuleId[]; untilTs: number } | null;
-  /** Id of the alert it counted in, in the worker's own alert manager (evidence may cite it). */
-  localId: string | null;
 }
 
 /** An address or name a worker's device table learned, and the capture frame it learned it at. */

@@ -8,15 +8,13 @@ import { DETECTORS } from '../detect/registry.js';
 import { standardPlugins } from '../plugins/standard-plugins.js';
 import { FrameRingReader } from './frame-ring.js';
 import { buildSensor } from '../sensor/sensor.js';
-import type { WorkerPost, WorkerSetup } from './worker-messages.js';
+import { postedInput, type WorkerPost, type WorkerSetup } from './worker-messages.js';
 
 const setup = workerData as WorkerSetup;
 const reader = new FrameRingReader(setup.ring);
 const alerts = new AlertManager({ ...ALERTS_DEFAULTS, ...setup.alerts }, null, false);
 let pending: WorkerPost['inputs'] = [];
-alerts.tapInputs((input, storm) => {
-  pending.push({ input: { ...input, evidence: structuredClone(input.evidence) }, storm: storm === null ? null : { rules: [...storm.rules], untilTs: storm.untilTs } });
-});
+alerts.tapInputs((input, storm) => pending.push(postedInput(input, storm)));
 const sensor = buildSensor({
   config: setup.config, alerts,
   plugins: standardPlugins({ detect: setup.detect, detectors: DETECTORS.filter((d) => setup.detectors.includes(d.name)) }),
@@ -26,33 +24,27 @@ const sink = sensor.sink;
 const BATCH = 4096;
 /** Wall-clock ms between two posts of pending alert inputs and stats. */
 const POST_MS = 200;
-let frames = 0;
 let lastPost = Date.now();
-// The packet clock on a quiet link: the last frame's time, moved on by the wall-clock time since.
-let lastTs = -1;
-let lastTsWall = 0;
-const countingSink: typeof sink = (buf, off, capLen, origLen, ts, linkType, ifIndex) => {
-  lastTs = ts;
-  sink(buf, off, capLen, origLen, ts, linkType, ifIndex);
-};
+/** Wall-clock ms of the last batch: on a quiet link the packet clock is its last frame's time moved on by the wall clock since. */
+let lastBatchWall = 0;
 
 function post(final: boolean): void {
   const h = sensor.health();
-  const msg: WorkerPost = { worker: setup.index, inputs: pending, frames, faults: h.faults, disabled: h.disabled, final };
+  const msg: WorkerPost = { worker: setup.index, inputs: pending, frames: sensor.pipeline.packets, faults: h.faults, disabled: h.disabled, final };
   pending = [];
   parentPort!.postMessage(msg);
 }
 
 for (;;) {
-  const n = reader.read(countingSink, BATCH);
-  frames += n;
+  const n = reader.read(sink, BATCH);
   const now = Date.now();
-  if (n > 0) lastTsWall = now;
+  if (n > 0) lastBatchWall = now;
   else {
     if (reader.done) break;
     // A quiet link: time still passes for flows and windows.
+    const lastTs = sensor.pipeline.lastTs;
     if (lastTs >= 0) {
-      const us = lastTs + (now - lastTsWall) * 1000;
+      const us = lastTs + (now - lastBatchWall) * 1000;
       sensor.pipeline.flows.expire(us);
       sensor.tick(us);
     }

@@ -17,10 +17,25 @@ export interface WorkerSetup {
   alerts: Partial<AlertsConfig>;
 }
 
+/** An alert input as a worker's alert manager was given it, to raise again on the main thread. */
+export interface PostedInput {
+  input: AlertInput;
+  /** Set when it opened a storm (AlertManager.openStorm). */
+  storm: { rules: RuleId[]; untilTs: number } | null;
+}
+
+/**
+ * A copy of an input fit to cross threads later: a detector may reuse its evidence object after
+ * raise(), so the evidence is copied now, as given.
+ */
+export function postedInput(input: AlertInput, storm: { rules: readonly RuleId[]; untilTs: number } | null): PostedInput {
+  return { input: { ...input, evidence: structuredClone(input.evidence) }, storm: storm === null ? null : { rules: [...storm.rules], untilTs: storm.untilTs } };
+}
+
 export interface WorkerPost {
   worker: number;
   /** Alert inputs since the last post, in the order raised. */
-  inputs: { input: AlertInput; storm: { rules: RuleId[]; untilTs: number } | null }[];
+  inputs: PostedInput[];
   /** Frames read so far. */
   frames: number;
   faults: number;
