@@ -8,7 +8,6 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { PIPELINE_DEFAULTS } from '../sensor/sensor-config.js';
 import { replayCapture } from '../replay/replay.js';
-import { replayCaptureWorkers } from '../replay/worker-replay.js';
 import { packageRoot } from '../common/package-root.js';
 import type { PolicyPluginOptions } from '../plugins/standard-plugins.js';
 import { POLICY_DEFAULTS } from '../policy/policy-config.js';
@@ -16,6 +15,8 @@ import { ProfileStore } from '../policy/profile-store.js';
 import type { PluginCost } from '../sensor/plugin-bus.js';
 import { ensureBenchCapture } from './bench-corpus.js';
 import { noopLike, timeSensor } from './bench-dispatch.js';
+import { bestOf } from './bench-runs.js';
+import { benchWorkers } from './bench-workers.js';
 import { UsageError, type CliIo } from './cli-io.js';
 
 /** Project root: dist/gateway/cli → three levels up. */
@@ -73,18 +74,9 @@ export async function runBench(argv: string[], io: CliIo): Promise<number> {
   let policy: PolicyPluginOptions | undefined;
   let binds: [string, string][] = [];
   const measure = async (detect: boolean) => {
-    let best = Infinity, pkts = 0, flows = 0, alerts = 0;
-    let costs: PluginCost[] = [];
-    let devices: { mac: string; packets: number }[] = [];
-    for (let i = 0; i < runs; i++) {
-      const t0 = process.hrtime.bigint();
-      const { summary, sensor } = await replayCapture(file, { config: PIPELINE_DEFAULTS, topFlows: 10, detect: detect ? { policy } : false });
-      const secs = Number(process.hrtime.bigint() - t0) / 1e9;
-      pkts = summary.packets; flows = summary.flows.total; alerts = summary.alerts.length; devices = summary.devices;
-      if (secs < best) { best = secs; costs = sensor.costs(); }
-      io.stderr(`${detect ? 'with every plug-in' : 'pipeline'} run ${i + 1}: ${secs.toFixed(3)} s\n`);
-    }
-    return { best, pkts, flows, alerts, costs, devices };
+    const { seconds, value: { summary, sensor } } = await bestOf(runs, detect ? 'with every plug-in' : 'pipeline', io,
+      () => replayCapture(file, { config: PIPELINE_DEFAULTS, topFlows: 10, detect: detect ? { policy } : false }));
+    return { best: seconds, pkts: summary.packets, flows: summary.flows.total, alerts: summary.alerts.length, costs: sensor.costs(), devices: summary.devices };
   };
   const bare = await measure(false);
   if (!values['no-detect'] || values.dispatch || workerCounts.length > 0) ({ policy, binds } = benchPolicy(bare.devices, bindBusiest));
@@ -114,25 +106,9 @@ export async function runBench(argv: string[], io: CliIo): Promise<number> {
     lines.push(...costTable(full.costs, full.best / pkts * 1e9));
   }
   if (workerCounts.length > 0) {
-    // The same sensor over N worker threads (capture.workers): each reads the file and takes its
-    // share (workers/frame-dealer.ts); this thread merges. Best of the same number of runs.
-    const byWorkers: Record<string, unknown> = {};
-    for (const n of workerCounts) {
-      let bestW = Infinity, dealt: number[] = [], alertsW = 0;
-      for (let i = 0; i < runs; i++) {
-        const t0 = process.hrtime.bigint();
-        const r = await replayCaptureWorkers(file, {
-          workers: n, config: PIPELINE_DEFAULTS, topFlows: 10, bare: false, detect: {}, alerts: {}, learn: null,
-          policy: { config: POLICY_DEFAULTS, profilesDir: join(packageRoot(), 'policies', 'profiles'), binds },
-        });
-        const secs = Number(process.hrtime.bigint() - t0) / 1e9;
-        io.stderr(`${n} worker${n > 1 ? 's' : ''} run ${i + 1}: ${secs.toFixed(3)} s\n`);
-        if (secs < bestW) { bestW = secs; dealt = r.dealt; alertsW = r.summary.alerts.length; }
-      }
-      byWorkers[String(n)] = { seconds: +bestW.toFixed(3), packetsPerSecond: Math.round(pkts / bestW), alerts: alertsW, dealt };
-      lines.push(`  every plug-in over ${n} worker thread${n > 1 ? 's' : ''}: ${bestW.toFixed(3)} s, ${(pkts / bestW / 1e6).toFixed(3)} M packets/s, ${alertsW} alerts (frames dealt: ${dealt.join(' / ')})`);
-    }
-    result.workers = byWorkers;
+    const w = await benchWorkers(file, workerCounts, runs, binds, pkts, io);
+    lines.push(...w.lines);
+    result.workers = w.json;
   }
   if (!values['no-tools']) {
     const tools = [

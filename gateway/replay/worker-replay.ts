@@ -21,6 +21,11 @@ export interface WorkerReplayOptions extends Omit<ReplayShare, 'file' | 'index'>
   /** SQLite file and EVE file the merged alerts go to. */
   dbPath?: string;
   evePath?: string;
+  /**
+   * Runs this one worker's share alone, the others' frames passed over as always (`bench --workers`
+   * times a share alone beside the shares together: what running at once costs each).
+   */
+  onlyShare?: number;
 }
 
 export interface WorkerReplayResult {
@@ -39,14 +44,14 @@ export function replayWorkerScript(): string {
 export async function replayCaptureWorkers(file: string, opts: WorkerReplayOptions): Promise<WorkerReplayResult> {
   const script = replayWorkerScript();
   if (!existsSync(script)) throw new Error(`replay workers need the built package (${script} is missing): run npm run build`);
-  const shares = await Promise.all(Array.from({ length: opts.workers }, (_, index) => runShare(script, { ...stripPaths(opts), file, index })));
-  shares.sort((a, b) => a.index - b.index);
+  const indexes = opts.onlyShare === undefined ? Array.from({ length: opts.workers }, (_, i) => i) : [opts.onlyShare];
+  const shares = await Promise.all(indexes.map((index) => runShare(script, { ...shareOptions(opts), file, index })));
   const alerts = raiseMerged(shares, opts);
   return { summary: mergeSummaries(shares.map((s) => s.summary), opts.topFlows, alerts), dealt: shares[0]!.dealt, devices: shares[0]!.dealtDevices };
 }
 
-function stripPaths(o: WorkerReplayOptions): Omit<ReplayShare, 'file' | 'index'> {
-  const { dbPath: _d, evePath: _e, ...rest } = o;
+function shareOptions(o: WorkerReplayOptions): Omit<ReplayShare, 'file' | 'index'> {
+  const { dbPath: _d, evePath: _e, onlyShare: _o, ...rest } = o;
   return rest;
 }
 
