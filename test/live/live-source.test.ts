@@ -10,6 +10,7 @@ import v8 from 'node:v8';
 import vm from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { LINKTYPE_ETHERNET } from '../../gateway/capture/link-types.js';
+import { VethPair } from '../../gateway/cli/veth-pair.js';
 import { LiveSource, captureUnavailableReason } from '../../gateway/capture/live-source.js';
 
 const unavailable = captureUnavailableReason();
@@ -343,34 +344,23 @@ describe.skipIf(skipReason !== null)(`LiveSource on lo${skipReason !== null ? ` 
   }, 30_000);
 
   it('rejects run() with capture.open_failed when the interface disappears (a veth pair made and removed here)', async () => {
-    const a = `ewls${process.pid % 100000}a`;
-    const b = `ewls${process.pid % 100000}b`;
+    const pair = new VethPair('ewls');
     try {
-      execFileSync('ip', ['link', 'add', a, 'type', 'veth', 'peer', 'name', b], { stdio: 'pipe' });
-    } catch (e) {
-      console.log(`veth test skipped: ip link add failed (${(e as Error).message.split('\n')[0]})`);
-      return;
-    }
-    try {
-      execFileSync('ip', ['link', 'set', a, 'up'], { stdio: 'pipe' });
-      const src = new LiveSource({ device: a });
+      pair.create();
+      const src = new LiveSource({ device: pair.host });
       await src.open();
       const done = src.run(() => {});
       await sleep(100);
-      execFileSync('ip', ['link', 'del', a], { stdio: 'pipe' });
+      execFileSync('ip', ['link', 'del', pair.host], { stdio: 'pipe' });
       const err = await done.then(
         () => null,
         (e: unknown) => e,
       );
       expect(err).toMatchObject({ code: 'capture.open_failed' });
-      expect((err as Error).message).toMatch(new RegExp(`^${a}: capture stopped: `));
+      expect((err as Error).message).toMatch(new RegExp(`^${pair.host}: capture stopped: `));
       src.stop(); // after the failure: a no-op
     } finally {
-      try {
-        execFileSync('ip', ['link', 'del', a], { stdio: 'pipe' });
-      } catch {
-        // already gone
-      }
+      pair.destroy();
     }
   });
 
@@ -387,7 +377,6 @@ describe.skipIf(skipReason !== null)(`LiveSource on lo${skipReason !== null ? ` 
     let received = 0;
     let corrupt = 0;
     let garbage: unknown[] = [];
-    const started = performance.now();
     try {
       await src.open();
       const done = src.run((buf, off, capLen) => {
@@ -429,14 +418,12 @@ describe.skipIf(skipReason !== null)(`LiveSource on lo${skipReason !== null ? ` 
       src.stop();
       const stats = await done;
       const cs = src.captureStats();
-      const ms = Math.round(performance.now() - started);
       const lost = TOTAL - received - corrupt;
       console.log(
         `live lo GC regression: sent ${TOTAL}, received ${received}, lost ${lost} ` +
           `(kernel drops ${cs.kernelDropped}, ring drops ${cs.ringDropped}), corrupt ${corrupt}, ${gcs} forced GCs ` +
-          `(${gc ? 'gc exposed' : 'garbage only'}), ${ms} ms`,
+          `(${gc ? 'gc exposed' : 'garbage only'})`,
       );
-      expect(process.pid).toBeGreaterThan(0); // still here: the process did not die
       expect(corrupt).toBe(0);
       expect(received).toBeGreaterThanOrEqual(100_000);
       expect(stats.frames).toBe(received);
