@@ -45,7 +45,8 @@ function captureHealth(g: DaemonParts): CaptureHealth | null {
   if (s === null) return null;
   return {
     interface: g.cfg.capture.interface, received: s.received, kernelDropped: s.kernelDropped, ifDropped: s.ifDropped,
-    ringDropped: s.ringDropped, captured: s.captured, lossPercent: lossPercent(s), lossRising: g.captureLoss?.lossRising(Date.now() * 1000) ?? false,
+    ringDropped: s.ringDropped, ...(s.workerDropped !== undefined ? { workerDropped: s.workerDropped } : {}),
+    captured: s.captured, lossPercent: lossPercent(s), lossRising: g.captureLoss?.lossRising(Date.now() * 1000) ?? false,
   };
 }
 

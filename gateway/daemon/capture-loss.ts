@@ -7,8 +7,14 @@ import type { AlertManager } from '../alerts/alert-manager.js';
 import type { CaptureStats } from '../capture/pcap-binding.js';
 import type { EventLog } from '../common/event-log.js';
 
-/** The live capture's counters since open (kernel, interface and ring drops, frames captured). */
-export type { CaptureStats };
+/**
+ * The live capture's counters since open as the daemon samples them: libpcap's and the capture
+ * thread's (kernel, interface and ring drops, frames captured) and, with `capture.workers`, the
+ * frames dropped at a full worker ring.
+ */
+export interface CaptureSample extends CaptureStats {
+  workerDropped?: number;
+}
 
 /** Seconds between two `sensor.capture-loss` alerts for one interface. */
 export const CAPTURE_LOSS_ALERT_SECONDS = 60;
@@ -42,10 +48,10 @@ const NONE: Totals = Object.freeze({ lost: 0, seen: 0 });
 /**
  * Packets lost and packets that reached the interface. `received` already holds the kernel's
  * drops (and the ring's and the workers', which come after the kernel); interface drops never
- * reached libpcap, so they are added to it. `workerDropped`: frames a worker pool dropped, 0 without one.
+ * reached libpcap, so they are added to it.
  */
-function totals(s: CaptureStats, workerDropped: number): Totals {
-  const lost = s.kernelDropped + s.ifDropped + s.ringDropped + workerDropped;
+function totals(s: CaptureSample): Totals {
+  const lost = s.kernelDropped + s.ifDropped + s.ringDropped + (s.workerDropped ?? 0);
   return { lost, seen: Math.max(s.received + s.ifDropped, lost) };
 }
 
@@ -55,8 +61,8 @@ function percent(lost: number, seen: number): number {
 }
 
 /** Loss since the capture opened, % of the packets that reached the interface (two decimals). */
-export function lossPercent(s: CaptureStats, workerDropped = 0): number {
-  const t = totals(s, workerDropped);
+export function lossPercent(s: CaptureSample): number {
+  const t = totals(s);
   return percent(t.lost, t.seen);
 }
 
@@ -70,7 +76,7 @@ export class CaptureLossWatch {
   private readonly risingUs: number;
   /** The previous sample's totals (counters are cumulative since open, so the first compares with 0). */
   private prev: Totals = NONE;
-  private prevRaw: CaptureStats | null = null;
+  private prevRaw: CaptureSample | null = null;
   /** Time of the first sample, µs (the start of the first alert's interval). */
   private startUs = -1;
   private lastRiseUs = -Infinity;
@@ -96,12 +102,9 @@ export class CaptureLossWatch {
     return nowUs - this.lastRiseUs < this.risingUs;
   }
 
-  /**
-   * One sample of the capture's counters at `nowUs` (the source's clock, µs). `workerDropped`:
-   * frames a worker pool dropped since open, counted as lost like the others.
-   */
-  check(stats: CaptureStats, nowUs: number, workerDropped = 0): void {
-    const cur = totals(stats, workerDropped);
+  /** One sample of the capture's counters at `nowUs` (the source's clock, µs). */
+  check(stats: CaptureSample, nowUs: number): void {
+    const cur = totals(stats);
     const raw = this.prevRaw;
     // A counter that went back belongs to a new capture handle (the source was reopened): its
     // counts start from zero again, and so do the intervals.
@@ -120,15 +123,15 @@ export class CaptureLossWatch {
     if (rose) {
       this.lastRiseUs = nowUs;
       if (nowUs - this.lastAlertUs >= this.alertUs) {
-        this.raise(stats, workerDropped, cur, nowUs);
+        this.raise(stats, cur, nowUs);
         // The rise is logged at once (an alert is due at every onset: a rise after a quiet minute).
         logNow = true;
       }
     }
-    if (logNow) this.writeLog(stats, workerDropped, cur, nowUs);
+    if (logNow) this.writeLog(stats, cur, nowUs);
   }
 
-  private raise(s: CaptureStats, workerDropped: number, cur: Totals, nowUs: number): void {
+  private raise(s: CaptureSample, cur: Totals, nowUs: number): void {
     const iface = this.interface;
     const dLost = cur.lost - this.alertBase.lost;
     const dSeen = cur.seen - this.alertBase.seen;
@@ -141,23 +144,23 @@ export class CaptureLossWatch {
     const total = `${fmt(cur.lost)} of ${fmt(cur.seen)} packets since the capture opened (${percent(cur.lost, cur.seen)} %)`;
     const recent = first ? total : `${fmt(dLost)} of ${fmt(dSeen)} packets in the last ${seconds} s (${percent(dLost, dSeen)} %), ${total}`;
     const parts = [`kernel buffer ${fmt(s.kernelDropped)}`, `interface ${fmt(s.ifDropped)}`, `capture ring ${fmt(s.ringDropped)}`];
-    if (workerDropped > 0) parts.push(`workers ${fmt(workerDropped)}`);
+    if ((s.workerDropped ?? 0) > 0) parts.push(`workers ${fmt(s.workerDropped!)}`);
     this.opts.alerts.raise({
       rule: 'sensor.capture-loss', ts: nowUs, device: null, src: '', dst: '', proto: '', sport: null, dport: null, peer: iface,
       message: `capture on ${iface} lost ${recent} (${parts.join(', ')}): detection is blind to them; `
         + 'raise capture.bufferSize (kernel drops) or capture.workers (ring drops), and check the CPU load',
       evidence: {
-        interface: iface, ...counts(s, workerDropped), lost: cur.lost, lossPercent: percent(cur.lost, cur.seen),
+        interface: iface, ...counts(s), lost: cur.lost, lossPercent: percent(cur.lost, cur.seen),
         interval: { seconds, lost: dLost, seen: dSeen, lossPercent: percent(dLost, dSeen) },
       },
     });
   }
 
-  private writeLog(s: CaptureStats, workerDropped: number, cur: Totals, nowUs: number): void {
+  private writeLog(s: CaptureSample, cur: Totals, nowUs: number): void {
     const dLost = cur.lost - this.logBase.lost;
     const dSeen = cur.seen - this.logBase.seen;
     this.opts.log('capture.stats', {
-      interface: this.interface, ...counts(s, workerDropped), lost: cur.lost, lossPercent: percent(cur.lost, cur.seen),
+      interface: this.interface, ...counts(s), lost: cur.lost, lossPercent: percent(cur.lost, cur.seen),
       intervalSeconds: Math.round((nowUs - this.logBaseUs) / 1e6), intervalLost: dLost, intervalSeen: dSeen,
       rising: this.lossRising(nowUs),
     });
@@ -168,11 +171,11 @@ export class CaptureLossWatch {
 }
 
 /** The counters of a sample, field by field (`workerDropped` only when there is a worker pool). */
-function counts(s: CaptureStats, workerDropped: number): Record<string, number> {
+function counts(s: CaptureSample): Record<string, number> {
   const out: Record<string, number> = {
     received: s.received, kernelDropped: s.kernelDropped, ifDropped: s.ifDropped, ringDropped: s.ringDropped,
     captured: s.captured, capturedBytes: s.capturedBytes,
   };
-  if (workerDropped > 0) out.workerDropped = workerDropped;
+  if ((s.workerDropped ?? 0) > 0) out.workerDropped = s.workerDropped!;
   return out;
 }

@@ -18,7 +18,7 @@ import type { StreamServer } from '../server/stream-server.js';
 import type { Db } from '../store/database.js';
 import type { FlowStore } from '../store/flow-store.js';
 import type { SourceKind } from './frame-sources.js';
-import type { CaptureLossWatch, CaptureStats } from './capture-loss.js';
+import type { CaptureLossWatch, CaptureSample } from './capture-loss.js';
 
 /** What the views may read of the daemon. */
 export interface DaemonParts {
@@ -42,7 +42,7 @@ export interface DaemonParts {
   readonly sourceKind: SourceKind;
   influxStats(): ReturnType<InfluxWriter['stats']> | null;
   /** The live capture's counters now, or null (demo, no source). */
-  captureStats(): CaptureStats | null;
+  captureStats(): CaptureSample | null;
   /** The live capture's loss watch, or null before its first sample and without a live capture. */
   readonly captureLoss: CaptureLossWatch | null;
 }

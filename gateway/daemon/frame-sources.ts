@@ -9,7 +9,7 @@ import type { GatewayConfig } from '../config/load-config.js';
 import { PacedReplay } from '../demo/paced-replay.js';
 import { writeDemoCapture } from '../demo/demo-network.js';
 import type { EventLog } from '../common/event-log.js';
-import type { CaptureStats } from './capture-loss.js';
+import type { CaptureStats } from '../capture/pcap-binding.js';
 
 export type SourceKind = 'live' | 'demo' | 'none';
 

@@ -50,7 +50,7 @@ import type { EventLog } from '../common/event-log.js';
 import { EdgeLogService } from '../edge-logs/edge-log-service.js';
 import { packageRoot, packageVersion } from '../common/package-root.js';
 import { startSource, type RunningSource, type SourceKind } from './frame-sources.js';
-import { CaptureLossWatch, type CaptureStats } from './capture-loss.js';
+import { CaptureLossWatch, type CaptureSample } from './capture-loss.js';
 
 /** Options beyond the config. */
 export interface DaemonOptions {
@@ -220,8 +220,9 @@ export class GatewayDaemon implements DaemonParts {
   }
 
   /** The live capture's counters now, or null (demo, no source, not started). */
-  captureStats(): CaptureStats | null {
-    return this.source?.captureStats() ?? null;
+  captureStats(): CaptureSample | null {
+    const s = this.source?.captureStats() ?? null;
+    return s === null || this.workerPool === null ? s : { ...s, workerDropped: this.workerPool.dropped };
   }
 
   /** The InfluxDB writer's counters, or null when InfluxDB is off. */
@@ -374,8 +375,8 @@ export class GatewayDaemon implements DaemonParts {
       const now = this.source.clockUs();
       this.pipeline.flows.expire(now);
       this.sensor.tick(now);
-      const cs = this.source.captureStats();
-      if (cs !== null) (this.captureLoss ??= new CaptureLossWatch({ interface: this.cfg.capture.interface, alerts: this.alerts, log: this.log })).check(cs, now, this.workerPool?.dropped ?? 0);
+      const cs = this.captureStats();
+      if (cs !== null) (this.captureLoss ??= new CaptureLossWatch({ interface: this.cfg.capture.interface, alerts: this.alerts, log: this.log })).check(cs, now);
     }
     this.alerts.flush();
     this.flowStore.flush();

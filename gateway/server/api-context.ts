@@ -92,9 +92,11 @@ export type CaptureHealth = {
   ifDropped: number;
   /** Dropped with the capture thread's ring full. */
   ringDropped: number;
+  /** With capture.workers: dropped with a worker's ring full. */
+  workerDropped?: number;
   /** Frames handed to the sensor. */
   captured: number;
-  /** Lost (kernel + interface + ring) as a % of received + ifDropped, two decimals. */
+  /** Lost (kernel + interface + rings) as a % of received + ifDropped, two decimals. */
   lossPercent: number;
   /** The drops rose within the last minute (the status is then "degraded"). */
   lossRising: boolean;

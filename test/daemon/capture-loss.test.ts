@@ -4,7 +4,7 @@
 // lines once a minute and at once on a rise; a reopened capture (counters back to zero) starts over.
 import { describe, expect, it } from 'vitest';
 import { AlertManager, ALERTS_DEFAULTS } from '../../gateway/alerts/alert-manager.js';
-import { CaptureLossWatch, lossPercent, type CaptureStats } from '../../gateway/daemon/capture-loss.js';
+import { CaptureLossWatch, lossPercent, type CaptureSample as CaptureStats } from '../../gateway/daemon/capture-loss.js';
 
 const T0 = 1_700_000_000_000_000;
 const SEC = 1_000_000;
@@ -127,8 +127,8 @@ describe('CaptureLossWatch', () => {
   it('counts a worker pool\'s drops as lost', () => {
     const { alerts, watch, link } = setup();
     watch.check(link.second(1000), T0);
-    watch.check(link.second(1000), T0 + SEC, 0);
-    watch.check(link.second(1000), T0 + 2 * SEC, 7);
+    watch.check({ ...link.second(1000), workerDropped: 0 }, T0 + SEC);
+    watch.check({ ...link.second(1000), workerDropped: 7 }, T0 + 2 * SEC);
     expect(alerts.all()).toHaveLength(1);
     expect(alerts.all()[0]!.evidence).toMatchObject({ workerDropped: 7, lost: 7, lossPercent: 0.23 });
     expect(alerts.all()[0]!.message).toContain('(kernel buffer 0, interface 0, capture ring 0, workers 7)');
