@@ -157,7 +157,7 @@ export function daemonApi(g: DaemonParts): ApiContext {
 
     health(): HealthView {
       const influx = g.cfg.metrics.influxUrl ? (() => { const s = g.influxStats(); return s === null ? null : { connected: s.connected, buffered: s.buffered, dropped: s.dropped }; })() : null;
-      const sensor = g.sensor.health();
+      const sensor = g.sensorHealth();
       const capture = captureHealth(g);
       return {
         status: sensor.status === 'degraded' || capture?.lossRising === true ? 'degraded' : 'ok', sensor, version: g.version, source: g.sourceKind,

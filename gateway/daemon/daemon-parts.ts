@@ -13,7 +13,7 @@ import type { TrafficHistory } from '../metrics/traffic-history.js';
 import type { MudPolicy } from '../policy/mud-policy.js';
 import type { ProfileUploads } from '../policy/profile-uploads.js';
 import type { Pipeline } from '../sensor/packet-pipeline.js';
-import type { Sensor } from '../sensor/sensor.js';
+import type { Sensor, SensorHealth } from '../sensor/sensor.js';
 import type { StreamServer } from '../server/stream-server.js';
 import type { Db } from '../store/database.js';
 import type { FlowStore } from '../store/flow-store.js';
@@ -43,6 +43,8 @@ export interface DaemonParts {
   influxStats(): ReturnType<InfluxWriter['stats']> | null;
   /** The live capture's counters now, or null (demo, no source). */
   captureStats(): CaptureSample | null;
+  /** The plug-ins' health, the workers' included. */
+  sensorHealth(): SensorHealth;
   /** The live capture's loss watch, or null before its first sample and without a live capture. */
   readonly captureLoss: CaptureLossWatch | null;
 }

@@ -30,7 +30,7 @@ import { TrafficHistory } from '../metrics/traffic-history.js';
 import type { TrafficMeter } from '../metrics/traffic-meter.js';
 import { flowRecord } from '../track/flow-record.js';
 import type { Pipeline } from '../sensor/packet-pipeline.js';
-import { buildSensor, type Sensor } from '../sensor/sensor.js';
+import { buildSensor, type Sensor, type SensorHealth } from '../sensor/sensor.js';
 import { standardPlugins } from '../plugins/standard-plugins.js';
 import { DETECTORS } from '../detect/registry.js';
 import { MAIN_THREAD_DETECTORS, SensorWorkerPool } from '../workers/worker-pool.js';
@@ -220,6 +220,15 @@ export class GatewayDaemon implements DaemonParts {
   }
 
   /** The live capture's counters now, or null (demo, no source, not started). */
+  /** The plug-ins' health: this thread's sensor and, with capture.workers, the workers' plug-ins. */
+  sensorHealth(): SensorHealth {
+    const own = this.sensor.health();
+    if (this.workerPool === null) return own;
+    const w = this.workerPool.pluginHealth();
+    const disabled = [...new Set([...own.disabled, ...w.disabled])];
+    return { status: disabled.length > 0 ? 'degraded' : 'ok', disabled, faults: own.faults + w.faults };
+  }
+
   captureStats(): CaptureSample | null {
     const s = this.source?.captureStats() ?? null;
     return s === null || this.workerPool === null ? s : { ...s, workerDropped: this.workerPool.dropped };
@@ -352,8 +361,7 @@ export class GatewayDaemon implements DaemonParts {
     let sink = this.sensor.sink;
     if (this.sourceKind === 'live' && c.capture.workers > 0) {
       const pool = new SensorWorkerPool({
-        workers: c.capture.workers, ringBytes: c.capture.ringSize, config: c.pipeline, detect: c.detect, alerts: c.alerts, log: this.log,
-        raise: (a) => void this.alerts.raise(a), openStorm: (a, rules, until) => void this.alerts.openStorm(a, rules, until),
+        workers: c.capture.workers, ringBytes: c.capture.ringSize, config: c.pipeline, detect: c.detect, alertsConfig: c.alerts, alerts: this.alerts, log: this.log,
       });
       this.workerPool = pool;
       const main = this.sensor.sink;

@@ -8,9 +8,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import type { AlertInput } from '../alerts/alert.js';
-import type { AlertsConfig } from '../alerts/alert-manager.js';
-import type { RuleId } from '../alerts/rules.js';
+import type { AlertManager, AlertsConfig } from '../alerts/alert-manager.js';
 import type { FrameSink } from '../capture/frame-source.js';
 import type { EventLog } from '../common/event-log.js';
 import { packageRoot } from '../common/package-root.js';
@@ -31,22 +29,20 @@ export interface WorkerPoolOptions {
   ringBytes: number;
   config: PipelineConfig;
   detect: PluginConfig;
-  alerts: Partial<AlertsConfig>;
-  /** Where the workers' alert inputs go (the daemon's alert manager). */
-  raise: (input: AlertInput) => void;
-  openStorm: (input: AlertInput, rules: readonly RuleId[], untilTs: number) => void;
+  /** Settings of each worker's own alert manager (it folds only to grade findings; the inputs come here). */
+  alertsConfig: Partial<AlertsConfig>;
+  /** Where the workers' alert inputs are raised again (the daemon's alert manager). */
+  alerts: Pick<AlertManager, 'raise' | 'openStorm'>;
   log?: EventLog;
 }
 
-/** What the pool tells about itself (health, /metrics). */
+/** What the pool tells about itself. */
 export interface WorkerPoolStats {
   workers: number;
   /** Frames dealt to each worker, dropped at its full ring, and read by it. */
   dealt: number[];
   dropped: number[];
   read: number[];
-  faults: number;
-  disabled: string[];
 }
 
 export function sensorWorkerScript(): string {
@@ -75,7 +71,7 @@ export class SensorWorkerPool {
     for (let index = 0; index < opts.workers; index++) {
       const ring = createFrameRing(ringBytes);
       this.writers.push(new FrameRingWriter(ring));
-      const setup: WorkerSetup = { index, ring, config: opts.config, detect: opts.detect, detectors, alerts: opts.alerts };
+      const setup: WorkerSetup = { index, ring, config: opts.config, detect: opts.detect, detectors, alerts: opts.alertsConfig };
       const w = new Worker(script, { workerData: setup, resourceLimits: WORKER_HEAP });
       this.threads.push(w);
       this.ended.push(new Promise<void>((resolve) => {
@@ -101,8 +97,12 @@ export class SensorWorkerPool {
   stats(): WorkerPoolStats {
     return {
       workers: this.opts.workers, dealt: Array.from(this.dealer.dealt), dropped: this.writers.map((w) => w.dropped), read: [...this.read],
-      faults: this.faults.reduce((a, b) => a + b, 0), disabled: [...new Set(this.disabled.flat())],
     };
+  }
+
+  /** The workers' plug-ins switched off by the fault boundary, and their faults in all (the daemon's health adds them to its own). */
+  pluginHealth(): { faults: number; disabled: string[] } {
+    return { faults: this.faults.reduce((a, b) => a + b, 0), disabled: [...new Set(this.disabled.flat())] };
   }
 
   /** Closes the rings; resolves once every worker has read its ring to the end and posted its last alerts. */
@@ -117,8 +117,8 @@ export class SensorWorkerPool {
     this.faults[m.worker] = m.faults;
     this.disabled[m.worker] = m.disabled;
     for (const { input, storm } of m.inputs) {
-      if (storm !== null) this.opts.openStorm(input, storm.rules, storm.untilTs);
-      else this.opts.raise(input);
+      if (storm !== null) this.opts.alerts.openStorm(input, storm.rules, storm.untilTs);
+      else this.opts.alerts.raise(input);
     }
   }
 }

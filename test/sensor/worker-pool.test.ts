@@ -16,8 +16,7 @@ const key = (a: Alert): string => `${a.rule}|${a.device}|${a.src}|${a.dst}|${a.d
 async function throughPool(file: string, workers: number): Promise<{ alerts: string[]; dealt: number[]; dropped: number }> {
   const alerts = new AlertManager(ALERTS_DEFAULTS, null, true);
   const pool = new SensorWorkerPool({
-    workers, ringBytes: 8 << 20, config: PIPELINE_DEFAULTS, detect: {}, alerts: {},
-    raise: (a) => void alerts.raise(a), openStorm: (a, r, u) => void alerts.openStorm(a, r, u),
+    workers, ringBytes: 8 << 20, config: PIPELINE_DEFAULTS, detect: {}, alertsConfig: {}, alerts,
   });
   await openCapture(file).run(pool.sink);
   await pool.stop();
