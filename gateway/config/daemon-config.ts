@@ -1,6 +1,7 @@
 // Settings of the running gateway beyond the pipeline (config sections `capture`, `fetch`,
 // `enforce`, `storage`, `server`, `demo`; `edgeLogs` and `metrics` live with their parts), with
 // units and defaults. All fixed at start.
+import { LIVE_SOURCE_DEFAULTS } from '../capture/live-source.js';
 import { EDGE_LOGS_DEFAULTS } from '../edge-logs/edge-logs-config.js';
 import { METRICS_DEFAULTS } from '../metrics/metrics-config.js';
 
@@ -108,9 +109,9 @@ export interface DemoConfig {
   speed: number;
 }
 
-export const CAPTURE_DEFAULTS: Readonly<CaptureConfig> = Object.freeze({
-  interface: '', filter: '', snaplen: 65535, bufferSize: 32 * 1024 * 1024, ringSize: 64 * 1024 * 1024, timeoutMs: 10, promiscuous: true, workers: 0,
-});
+// The capture's own defaults are the live source's (one place for them).
+const { filter, snaplen, bufferSize, ringSize, timeoutMs, promiscuous } = LIVE_SOURCE_DEFAULTS;
+export const CAPTURE_DEFAULTS: Readonly<CaptureConfig> = Object.freeze({ interface: '', filter, snaplen, bufferSize, ringSize, timeoutMs, promiscuous, workers: 0 });
 export const FETCH_DEFAULTS: Readonly<FetchConfig> = Object.freeze({
   enabled: true, cacheDir: '', trustAnchors: Object.freeze([]) as unknown as string[], extraCa: '', requireSignature: true, timeoutMs: 10000,
 });
