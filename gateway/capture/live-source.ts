@@ -122,13 +122,8 @@ export class LiveSource implements FrameSource {
   readonly label: string;
   readonly totalBytes: number | undefined = undefined;
   private readonly device: string;
-  private readonly filter: string;
-  private readonly snaplen: number;
-  private readonly bufferSize: number;
-  private readonly ringSize: number;
-  private readonly timeoutMs: number;
-  private readonly promiscuous: boolean;
-  private readonly immediate: boolean;
+  /** The options, checked, defaults filled in. */
+  private readonly o: Required<Omit<LiveSourceOptions, 'device'>>;
   /** Records are copied here; the views read their headers (records are 8-byte aligned). */
   private buf: Buffer | null = null;
   private u32: Uint32Array | null = null;
@@ -175,13 +170,7 @@ export class LiveSource implements FrameSource {
     if (typeof o.promiscuous !== 'boolean') throw bad('promiscuous must be a boolean');
     if (typeof o.immediate !== 'boolean') throw bad('immediate must be a boolean');
     this.device = o.device;
-    this.filter = o.filter;
-    this.snaplen = o.snaplen;
-    this.bufferSize = o.bufferSize;
-    this.ringSize = o.ringSize;
-    this.timeoutMs = o.timeoutMs;
-    this.promiscuous = o.promiscuous;
-    this.immediate = o.immediate;
+    this.o = o;
     const largestRecord = RECORD_HEADER_BYTES + alignUp(o.snaplen);
     if (largestRecord > o.ringSize) {
       this.st.warnings.push(`ringSize ${o.ringSize} holds no frame longer than ${o.ringSize - RECORD_HEADER_BYTES} bytes: longer ones are counted as ringDropped`);
@@ -221,16 +210,8 @@ export class LiveSource implements FrameSource {
     if (this.stopRequested) throw new CaptureError('capture.open_failed', `${this.device}: source was stopped`);
     let opened;
     try {
-      opened = b.open(this.device, {
-        snaplen: this.snaplen,
-        promiscuous: this.promiscuous,
-        bufferSize: this.bufferSize,
-        timeoutMs: this.timeoutMs,
-        immediate: this.immediate,
-        filter: this.filter,
-        ringBytes: this.ringSize,
-        onReadable: () => this.onReadable(),
-      });
+      const { snaplen, promiscuous, bufferSize, timeoutMs, immediate, filter, ringSize } = this.o;
+      opened = b.open(this.device, { snaplen, promiscuous, bufferSize, timeoutMs, immediate, filter, ringBytes: ringSize, onReadable: () => this.onReadable() });
     } catch (e) {
       this.state = 'stopped';
       const err = e as Error & { code?: string };
@@ -391,7 +372,7 @@ export class LiveSource implements FrameSource {
       count++;
       if (capLen < origLen && !this.truncatedWarned) {
         this.truncatedWarned = true;
-        this.st.warnings.push(`frames longer than snaplen ${this.snaplen} bytes are truncated (origLen keeps their length on the wire)`);
+        this.st.warnings.push(`frames longer than snaplen ${this.o.snaplen} bytes are truncated (origLen keeps their length on the wire)`);
       }
       this.st.frames++;
       this.st.bytes += capLen;
