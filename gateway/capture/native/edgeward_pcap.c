@@ -342,6 +342,23 @@ static cap_handle *get_handle(napi_env env, napi_value v) {
   return (cap_handle *)data;
 }
 
+/**
+ * The arguments of a call on a handle: at least `want` of them into argv, the first a capture
+ * handle. NULL with a JavaScript exception pending (naming `usage`) otherwise.
+ */
+static cap_handle *handle_args(napi_env env, napi_callback_info info, size_t want, napi_value *argv, const char *usage) {
+  size_t argc = want;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) {
+    throw_last(env, "napi_get_cb_info");
+    return NULL;
+  }
+  if (argc < want) {
+    throw_msg(env, NULL, usage);
+    return NULL;
+  }
+  return get_handle(env, argv[0]);
+}
+
 static const char *status_code(int st) {
   switch (st) {
     case PCAP_ERROR_NO_SUCH_DEVICE: return "PCAP_ERROR_NO_SUCH_DEVICE";
@@ -574,11 +591,8 @@ fail_pcap:
 
 /** read(handle, target) → bytes of whole records copied into target; 0 when empty; -1 once the capture ended and all was read. */
 static napi_value js_read(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
   napi_value argv[2], out;
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc < 2) return throw_msg(env, NULL, "edgeward_pcap.read(handle, target)");
-  cap_handle *h = get_handle(env, argv[0]);
+  cap_handle *h = handle_args(env, info, 2, argv, "edgeward_pcap.read(handle, target)");
   if (h == NULL) return NULL;
   uint8_t *dst = NULL;
   size_t cap = 0;
@@ -630,11 +644,8 @@ static napi_value js_read(napi_env env, napi_callback_info info) {
 
 /** arm(handle): JavaScript found the ring empty; the next record (or the end) calls onReadable once. */
 static napi_value js_arm(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
   napi_value argv[1];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc < 1) return throw_msg(env, NULL, "edgeward_pcap.arm(handle)");
-  cap_handle *h = get_handle(env, argv[0]);
+  cap_handle *h = handle_args(env, info, 1, argv, "edgeward_pcap.arm(handle)");
   if (h == NULL) return NULL;
   if (!h->closed) atomic_store_explicit(&h->waiting, 1, memory_order_release);
   return NULL;
@@ -648,11 +659,8 @@ static void set_num(napi_env env, napi_value obj, const char *name, double value
 
 /** stats(handle) → { received, kernelDropped, ifDropped, ringDropped, captured, capturedBytes, error }. */
 static napi_value js_stats(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
   napi_value argv[1], out, v;
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc < 1) return throw_msg(env, NULL, "edgeward_pcap.stats(handle)");
-  cap_handle *h = get_handle(env, argv[0]);
+  cap_handle *h = handle_args(env, info, 1, argv, "edgeward_pcap.stats(handle)");
   if (h == NULL) return NULL;
   const int ended = atomic_load_explicit(&h->ended, memory_order_acquire);
   napi_create_object(env, &out);
@@ -670,11 +678,8 @@ static napi_value js_stats(napi_env env, napi_callback_info info) {
 
 /** close(handle): stops the thread, closes libpcap, frees the ring. Idempotent; safe inside onReadable. */
 static napi_value js_close(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
   napi_value argv[1];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc < 1) return throw_msg(env, NULL, "edgeward_pcap.close(handle)");
-  cap_handle *h = get_handle(env, argv[0]);
+  cap_handle *h = handle_args(env, info, 1, argv, "edgeward_pcap.close(handle)");
   if (h == NULL) return NULL;
   close_handle(h, 0);
   return NULL;
