@@ -3,8 +3,7 @@
 // `tcpdump -nr` and `tshark` when they are installed, with the ratios.
 import { spawnSync } from 'node:child_process';
 import { statSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { PIPELINE_DEFAULTS } from '../sensor/sensor-config.js';
 import { replayCapture } from '../replay/replay.js';
@@ -13,15 +12,13 @@ import type { PolicyPluginOptions } from '../plugins/standard-plugins.js';
 import { POLICY_DEFAULTS } from '../policy/policy-config.js';
 import { ProfileStore } from '../policy/profile-store.js';
 import type { PluginCost } from '../sensor/plugin-bus.js';
-import { ensureBenchCapture } from './bench-corpus.js';
+import { BENCH_PACKETS, benchCapture } from './bench-corpus.js';
 import { noopLike, timeSensor } from './bench-dispatch.js';
 import { bestOf } from './bench-runs.js';
 import { benchWorkers } from './bench-workers.js';
 import { UsageError, type CliIo } from './cli-io.js';
 
 /** Project root: dist/gateway/cli → three levels up. */
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
-const DEFAULT_PACKETS = 2_000_000;
 
 interface ToolTime {
   name: string;
@@ -54,7 +51,7 @@ export async function runBench(argv: string[], io: CliIo): Promise<number> {
     },
   });
   if (positionals.length > 1) throw new UsageError('bench takes at most one capture file');
-  const packets = values.packets ? Number(values.packets) : DEFAULT_PACKETS;
+  const packets = values.packets ? Number(values.packets) : BENCH_PACKETS;
   if (!Number.isInteger(packets) || packets < 1) throw new UsageError('--packets takes a whole number');
   const runs = values.runs ? Number(values.runs) : 3;
   const bindBusiest = values['bind-busiest'] ? Number(values['bind-busiest']) : 0;
@@ -63,8 +60,7 @@ export async function runBench(argv: string[], io: CliIo): Promise<number> {
   if (workerCounts.some((n) => !Number.isInteger(n) || n < 1 || n > 64)) throw new UsageError('--workers takes worker counts from 1 to 64, comma-separated (e.g. 1,2)');
   let file = positionals[0];
   if (file === undefined) {
-    const fixtures = resolve(ROOT, '../shared/fixtures');
-    file = await ensureBenchCapture(join(ROOT, '.cache/bench', `bench-v2-${packets}.pcap`), [join(fixtures, 'pcap'), join(fixtures, 'mud-pairs')], packets, io.stderr);
+    file = await benchCapture(packets, io.stderr);
   }
   const size = statSync(file).size;
   // Best of N runs: the first warms the JIT and the page cache. The bare pipeline (decode, devices,

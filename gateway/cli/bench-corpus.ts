@@ -3,9 +3,10 @@
 // XOR round) and the devices to new MACs, so flows and devices churn as on a busy LAN, and time
 // runs on with the original gaps (capped at 1 s).
 import { existsSync, mkdirSync, readdirSync, renameSync, statSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { LINKTYPE_ETHERNET } from '../capture/link-types.js';
 import { openCapture } from '../capture/open-capture.js';
+import { packageRoot } from '../common/package-root.js';
 import { PcapWriter } from '../capture/pcap-writer.js';
 
 interface Frame {
@@ -65,6 +66,19 @@ function rotate(d: Buffer, ip: number, x: number): void {
     d[30] = d[30]! ^ x;
     d[40] = d[40]! ^ x;
   }
+}
+
+/** Packets of the README's benchmark capture. */
+export const BENCH_PACKETS = 2_000_000;
+
+/**
+ * The README's benchmark capture of `packets` frames (`.cache/bench/bench-v2-N.pcap`, built from the
+ * fixtures beside the project on first use and cached): what `edgeward bench` and `bench:live` replay.
+ */
+export function benchCapture(packets: number, log: (s: string) => void): Promise<string> {
+  const root = packageRoot();
+  const fixtures = resolve(root, '../shared/fixtures');
+  return ensureBenchCapture(join(root, '.cache/bench', `bench-v2-${packets}.pcap`), [join(fixtures, 'pcap'), join(fixtures, 'mud-pairs')], packets, log);
 }
 
 /**

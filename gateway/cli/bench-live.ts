@@ -9,9 +9,8 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { captureUnavailableReason } from '../capture/pcap-binding.js';
-import { packageRoot } from '../common/package-root.js';
 import type { HealthView } from '../server/api-context.js';
-import { ensureBenchCapture } from './bench-corpus.js';
+import { BENCH_PACKETS, benchCapture } from './bench-corpus.js';
 import { processIo, UsageError, type CliIo } from './cli-io.js';
 import { DaemonChild } from './daemon-child.js';
 import { runTcpreplay, type ReplayRate } from './tcpreplay-run.js';
@@ -24,9 +23,6 @@ const DEFAULT_RATES: ReplayRate[] = [50_000, 100_000, 200_000, 400_000, 'top'];
 const DEFAULT_WORKERS = [0, 1, 2];
 /** Packets per run unless --packets says otherwise. */
 const DEFAULT_PACKETS = 1_000_000;
-/** The README's benchmark capture: `.cache/bench/bench-v2-2000000.pcap`, named as bench-command.ts names it (built and cached by `edgeward bench`). */
-const BENCH_CAPTURE_PACKETS = 2_000_000;
-const BENCH_CAPTURE_NAME = `bench-v2-${BENCH_CAPTURE_PACKETS}.pcap`;
 /** A paced run lasts at most this long: its packets are cut to rate × this, seconds. */
 const MAX_RUN_SECONDS = 30;
 /** A rate counts as held when less than this share was lost, %. */
@@ -252,12 +248,7 @@ export async function benchLiveMain(argv: string[], io: CliIo): Promise<number> 
     io.stderr(`bench-live: cannot run: ${missing}\n`);
     return 1;
   }
-  const root = packageRoot();
-  let capture = values.capture === undefined ? undefined : resolve(values.capture);
-  if (capture === undefined) {
-    const fixtures = resolve(root, '../shared/fixtures');
-    capture = await ensureBenchCapture(join(root, '.cache/bench', BENCH_CAPTURE_NAME), [join(fixtures, 'pcap'), join(fixtures, 'mud-pairs')], BENCH_CAPTURE_PACKETS, io.stderr);
-  }
+  const capture = values.capture === undefined ? await benchCapture(BENCH_PACKETS, io.stderr) : resolve(values.capture);
 
   const ac = new AbortController();
   const ctx: RunContext = {
