@@ -22,3 +22,13 @@ export function packageVersion(): string {
     return '0.0.0';
   }
 }
+
+/**
+ * The built JavaScript of a worker thread's entry (`dist/<rel>`: a worker runs JavaScript, so under
+ * the test runner too it is the build's). Throws, naming `what` needs it, when it is not built.
+ */
+export function builtWorkerScript(rel: string, what: string): string {
+  const path = join(packageRoot(), 'dist', rel);
+  if (!existsSync(path)) throw new Error(`${what} needs the built package (${path} is missing): run npm run build`);
+  return path;
+}

@@ -5,10 +5,8 @@
 // alert manager (with the SQLite store and EVE file when asked), so deduplication and storms
 // fold across workers exactly as in one sensor. What cannot be exact is in README "Workers".
 import { Worker } from 'node:worker_threads';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Alert } from '../alerts/alert.js';
-import { packageRoot } from '../common/package-root.js';
+import { builtWorkerScript } from '../common/package-root.js';
 import { deviceNewMessage } from '../detect/detectors/device-new.js';
 import { WORKER_HEAP } from '../workers/worker-messages.js';
 import { ReplayAlerts } from './replay-alerts.js';
@@ -36,14 +34,9 @@ export interface WorkerReplayResult {
   devices: number;
 }
 
-/** The built worker script (workers run JavaScript: `npm run build` makes it). */
-export function replayWorkerScript(): string {
-  return join(packageRoot(), 'dist', 'gateway', 'replay', 'replay-worker.js');
-}
 
 export async function replayCaptureWorkers(file: string, opts: WorkerReplayOptions): Promise<WorkerReplayResult> {
-  const script = replayWorkerScript();
-  if (!existsSync(script)) throw new Error(`replay workers need the built package (${script} is missing): run npm run build`);
+  const script = builtWorkerScript('gateway/replay/replay-worker.js', 'replay --workers');
   const indexes = opts.onlyShare === undefined ? Array.from({ length: opts.workers }, (_, i) => i) : [opts.onlyShare];
   const shares = await Promise.all(indexes.map((index) => runShare(script, { ...shareOptions(opts), file, index })));
   const alerts = raiseMerged(shares, opts);

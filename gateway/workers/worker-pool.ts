@@ -5,13 +5,11 @@
 // (workers/frame-dealer.ts) through a shared-memory ring each (workers/frame-ring.ts); the workers
 // run every other detector. Their alert inputs come back in batches and are raised into the one
 // alert manager, so deduplication, storms and the store work as with one thread.
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { AlertManager, AlertsConfig } from '../alerts/alert-manager.js';
 import type { FrameSink } from '../capture/frame-source.js';
 import type { EventLog } from '../common/event-log.js';
-import { packageRoot } from '../common/package-root.js';
+import { builtWorkerScript } from '../common/package-root.js';
 import { DETECTORS } from '../detect/registry.js';
 import { lanNetworks } from '../track/local-networks.js';
 import { FrameDealer } from './frame-dealer.js';
@@ -45,10 +43,6 @@ export interface WorkerPoolStats {
   read: number[];
 }
 
-export function sensorWorkerScript(): string {
-  return join(packageRoot(), 'dist', 'gateway', 'workers', 'sensor-worker.js');
-}
-
 export class SensorWorkerPool {
   private readonly dealer: FrameDealer;
   private readonly writers: FrameRingWriter[] = [];
@@ -59,8 +53,7 @@ export class SensorWorkerPool {
   private readonly ended: Promise<void>[] = [];
 
   constructor(private readonly opts: WorkerPoolOptions) {
-    const script = sensorWorkerScript();
-    if (!existsSync(script)) throw new Error(`capture.workers needs the built package (${script} is missing): run npm run build`);
+    const script = builtWorkerScript('gateway/workers/sensor-worker.js', 'capture.workers');
     if (!Number.isInteger(opts.workers) || opts.workers < 1 || opts.workers > 64) throw new RangeError(`capture.workers must be 0 to 64, got ${opts.workers}`);
     this.dealer = new FrameDealer(opts.workers, lanNetworks(opts.config.devices.localNetworks));
     const ringBytes = 2 ** Math.ceil(Math.log2(Math.max(65536, Math.min(opts.ringBytes, 2 ** 30))));
