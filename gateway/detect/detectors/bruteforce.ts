@@ -14,7 +14,6 @@
 // server's replies and emits a `login-failure` record for each failed login, on any port it found
 // telnet; this detector reads records and parses no payload. SSH is encrypted: sessions only.
 import { BoundedTable } from '../../common/bounded-table.js';
-import type { AlertInput } from '../../alerts/alert.js';
 import type { AppRecord } from '../../app/app-record.js';
 import type { RuleId } from '../../alerts/rules.js';
 import { ipv4ToString, ipv6ToString } from '../../common/address-text.js';
@@ -23,6 +22,7 @@ import type { PacketView } from '../../decode/packet-view.js';
 import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from '../../decode/transport/tcp.js';
 import type { Flow } from '../../track/flow.js';
 import { flowDevice } from '../../sensor/alert-fields.js';
+import { OpenFindings, type ReportedFinding } from '../open-findings.js';
 import { plugin, type Plugin, type PluginHost } from '../../sensor/plugin.js';
 
 /** Settings of `detect.bruteforce`. All are read at start. */
@@ -76,20 +76,15 @@ const TELNET = 1, SSH = 2;
 
 type Trigger = 'sessions' | 'failures';
 
-interface Finding {
+interface Finding extends ReportedFinding {
   sessions: number;
   failures: number;
   trigger: Trigger;
-  lastTs: number;
   /** When activity was last counted (a session is counted when its flow ends), µs. */
   lastArrival: number;
-  /** sessions + failures that trigger the next progress report (doubling). */
-  nextReport: number;
-  dirty: boolean;
   /** The protocol the content showed on the flow that opened the finding (null: by port), and whether its port says otherwise. */
   app: string | null;
   portMismatch: boolean;
-  base: Omit<AlertInput, 'ts' | 'evidence' | 'count'>;
 }
 
 /** One (source, server, port): the latest session starts and failure times, within the window. */
@@ -147,9 +142,8 @@ export const bruteforce = plugin<BruteforceConfig>({
     for (const p of cfg.sshPorts) if (p >= 0 && p < 65536) service[p] = SSH;
     const entries: BoundedTable<string, Entry> = new BoundedTable<string, Entry>({
       name: 'detect.bruteforce.maxTracked', capacity: cfg.maxTracked, order: 'lru', counters: host.events, event: 'detect.bruteforce.table_full',
-      onEvict: (_key, e) => closeFinding(e),
+      onEvict: (_key, e) => findings.close(e),
     });
-    const open = new Set<Entry>();
     let closing = false;
     /** Packet time of the latest tick, µs. */
     let now = 0;
@@ -161,20 +155,16 @@ export const bruteforce = plugin<BruteforceConfig>({
       };
     }
 
-    function report(f: Finding, count: number): void {
-      f.dirty = false;
-      f.nextReport = (f.sessions + f.failures) * 2;
-      host.emit({ ...f.base, ts: f.lastTs, count, evidence: evidence(f) });
-    }
-
-    function closeFinding(e: Entry): void {
-      const f = e.finding;
-      if (f === null) return;
-      if (f.dirty) report(f, 0);
-      e.finding = null;
-      open.delete(e);
-      e.sessionTimes.length = 0; e.failureTimes.length = 0; e.sessions = 0; e.failures = 0;
-    }
+    // Reported again each time sessions + failures double.
+    const findings = new OpenFindings<Entry, Finding>(host, {
+      finding: (e) => e.finding,
+      size: (f) => f.sessions + f.failures,
+      evidence,
+      closed: (e) => {
+        e.finding = null;
+        e.sessionTimes.length = 0; e.failureTimes.length = 0; e.sessions = 0; e.failures = 0;
+      },
+    });
 
     function entryFor(flow: Flow, kind: number, ts: number, arrival: number): Entry {
       const key = keyOf(flow);
@@ -208,8 +198,7 @@ export const bruteforce = plugin<BruteforceConfig>({
         },
       };
       e.finding = f;
-      open.add(e);
-      report(f, 1);
+      findings.opened(e);
     }
 
     function activity(e: Entry, flow: Flow, trigger: Trigger, ts: number): void {
@@ -221,8 +210,7 @@ export const bruteforce = plugin<BruteforceConfig>({
         if (trigger === 'sessions') f.sessions++; else f.failures++;
         if (e.lastTs > f.lastTs) f.lastTs = e.lastTs;
         f.lastArrival = e.lastArrival;
-        f.dirty = true;
-        if (f.sessions + f.failures >= f.nextReport) report(f, 0);
+        findings.grew(f);
       } else if (hit) {
         openFinding(e, flow, trigger);
       }
@@ -256,13 +244,11 @@ export const bruteforce = plugin<BruteforceConfig>({
 
       onTick(t: number): void {
         now = t;
-        if (open.size > 0) {
-          const shut = closing;
-          // Quiet is measured from when activity was last counted: sessions are counted when their flows end.
-          for (const e of [...open]) if (shut || t - e.finding!.lastArrival > windowUs) closeFinding(e);
-        }
+        const shut = closing;
+        // Quiet is measured from when activity was last counted: sessions are counted when their flows end.
+        findings.closeWhere((f) => shut || t - f.lastArrival > windowUs);
         closing = false;
-        entries.dropOldestWhile((e) => t - e.lastArrival > windowUs, closeFinding);
+        entries.dropOldestWhile((e) => t - e.lastArrival > windowUs, (e) => findings.close(e));
       },
 
       stateSize(): number {

@@ -14,11 +14,11 @@
 // at most ten addresses before slowing down (RFC 3927 §2.2.1, MAX_CONFLICTS), far below a scan; a
 // scanner hiding its address (arp-scan --arpspa=0.0.0.0) asks for the whole range and is counted.
 import { isGroupMac } from '../../decode/group-address.js';
-import type { AlertInput } from '../../alerts/alert.js';
 import { ipv4ToString, macToString, parseIpv4, parseMac } from '../../common/address-text.js';
 import { BoundedTable } from '../../common/bounded-table.js';
 import { ETHERTYPE } from '../../decode/dispatch.js';
 import type { PacketView } from '../../decode/packet-view.js';
+import { OpenFindings, type ReportedFinding } from '../open-findings.js';
 import { plugin, type Plugin, type PluginHost } from '../../sensor/plugin.js';
 
 /** Settings of `detect.scanArp`. All are read at start. */
@@ -67,7 +67,7 @@ const SAMPLE = 20;
 /** ARP opcodes (RFC 826). */
 const ARP_REQUEST = 1, ARP_REPLY = 2;
 
-interface Finding {
+interface Finding extends ReportedFinding {
   /** Targets asked (unsigned IPv4) → answered. */
   targets: Map<number, boolean>;
   count: number;
@@ -79,10 +79,6 @@ interface Finding {
   /** Requests sent as RFC 5227 probes (sender address 0.0.0.0). */
   probes: number;
   firstTs: number;
-  lastTs: number;
-  nextReport: number;
-  dirty: boolean;
-  base: Omit<AlertInput, 'ts' | 'evidence' | 'count'>;
 }
 
 /** One sender: the targets asked in the window, oldest first, or its open finding. */
@@ -130,10 +126,9 @@ export const scanArp = plugin<ScanArpConfig>({
       const a = parseIpv4(s);
       if (a >= 0) ignoreIps.add(a >>> 0);
     }
-    const open = new Set<Entry>();
     const table = new BoundedTable<number, Entry>({
       name: 'detect.scanArp.maxTracked', capacity: cfg.maxTracked, counters: host.events, event: 'detect.scanArp.table_full',
-      onEvict: (_k, e) => closeFinding(e),
+      onEvict: (_k, e) => findings.close(e),
     });
 
     function evidence(f: Finding): Record<string, unknown> {
@@ -148,20 +143,15 @@ export const scanArp = plugin<ScanArpConfig>({
       };
     }
 
-    function report(f: Finding, count: number): void {
-      f.dirty = false;
-      f.nextReport = f.count * 2;
-      host.emit({ ...f.base, ts: f.lastTs, count, evidence: evidence(f) });
-    }
-
-    function closeFinding(e: Entry): void {
-      const f = e.finding;
-      if (f === null) return;
-      if (f.dirty) report(f, 0);
-      e.finding = null;
-      open.delete(e);
-      e.targets.length = 0; e.times.length = 0; e.answered.length = 0; e.requests = 0; e.probes = 0;
-    }
+    const findings = new OpenFindings<Entry, Finding>(host, {
+      finding: (e) => e.finding,
+      size: (f) => f.count,
+      evidence,
+      closed: (e) => {
+        e.finding = null;
+        e.targets.length = 0; e.times.length = 0; e.answered.length = 0; e.requests = 0; e.probes = 0;
+      },
+    });
 
     /** Adds a target to a finding; true when it was new. */
     function addTarget(f: Finding, t: number, answered: boolean): boolean {
@@ -194,8 +184,7 @@ export const scanArp = plugin<ScanArpConfig>({
       for (let i = 0; i < e.targets.length; i++) addTarget(f, e.targets[i]!, e.answered[i]!);
       e.targets.length = 0; e.times.length = 0; e.answered.length = 0;
       e.finding = f;
-      open.add(e);
-      report(f, 1);
+      findings.opened(e);
     }
 
     function request(mac: number, ip: number, target: number, ts: number): void {
@@ -212,10 +201,7 @@ export const scanArp = plugin<ScanArpConfig>({
         f.requests++;
         if (ip === 0) f.probes++;
         if (ts > f.lastTs) f.lastTs = ts;
-        if (addTarget(f, target, false)) {
-          f.dirty = true;
-          if (f.count >= f.nextReport) report(f, 0);
-        }
+        if (addTarget(f, target, false)) findings.grew(f);
         return;
       }
       const { targets, times, answered } = e;
@@ -254,7 +240,7 @@ export const scanArp = plugin<ScanArpConfig>({
 
     return {
       get evicted() { return table.evicted; },
-      get findings() { return open.size; },
+      get findings() { return findings.size; },
 
       // Frames without IP only: ARP is not carried over IP, and the bus then skips every IP packet.
       ipProtos: [],
@@ -275,13 +261,13 @@ export const scanArp = plugin<ScanArpConfig>({
       },
 
       onTick(now: number): void {
-        if (open.size > 0) for (const e of [...open]) if (now - e.finding!.lastTs > windowUs) closeFinding(e);
+        findings.closeWhere((f) => now - f.lastTs > windowUs);
         // Senders idle for the window hold nothing that still counts (oldest first).
-        table.dropOldestWhile((e) => now - e.lastTs > windowUs, closeFinding);
+        table.dropOldestWhile((e) => now - e.lastTs > windowUs, (e) => findings.close(e));
       },
 
       onFinish(): void {
-        for (const e of [...open]) closeFinding(e);
+        findings.closeAll();
       },
 
       stateSize(): number {

@@ -11,12 +11,12 @@
 // destinations the DNS cache knows a name for (a scanner picks addresses, not names).
 import { byHostKey, hostText, type HostKey } from '../host-key.js';
 import { hash30 } from '../../common/hash30.js';
-import type { AlertInput } from '../../alerts/alert.js';
 import { ipv4ToString, ipv6ToString, macToString } from '../../common/address-text.js';
 import { TableCap } from '../../common/bounded-table.js';
 import { IPPROTO } from '../../decode/dispatch.js';
 import { TCP_ACK, TCP_RST, TCP_SYN } from '../../decode/transport/tcp.js';
 import type { Flow } from '../../track/flow.js';
+import { OpenFindings, type ReportedFinding } from '../open-findings.js';
 import { plugin, type Plugin, type PluginHost } from '../../sensor/plugin.js';
 
 /** Settings of `detect.scanHost`. All are read at start. */
@@ -76,19 +76,15 @@ const SAMPLE = 20;
 
 type Trigger = 'fast' | 'slow';
 
-interface Finding {
+interface Finding extends ReportedFinding {
   hosts: Set<HostKey>;
   count: number;
   exact: boolean;
   probes: number;
   trigger: Trigger;
   windowUs: number;
-  lastProbeTs: number;
   /** Packet time the last attempt was counted (its flow's end), µs: quiet is measured from it. */
   lastArrival: number;
-  nextReport: number;
-  dirty: boolean;
-  base: Omit<AlertInput, 'ts' | 'evidence' | 'count'>;
 }
 
 /** One (source, protocol, port): hosts tried, sorted by the time of their latest attempt. */
@@ -171,7 +167,6 @@ export const scanHost = plugin<ScanHostConfig>({
     const entries = new Map<number | string, Entry>();
     let oldest: Entry | null = null, newest: Entry | null = null;
     let tracked = 0;
-    const open = new Set<Entry>();
     const entryCap = new TableCap({ name: 'detect.scanHost.maxTracked', capacity: cfg.maxTracked, counters: host.events, event: 'detect.scanHost.table_full' });
     const findingCap = new TableCap({
       name: 'detect.scanHost.maxFindings', capacity: cfg.maxFindings, counters: host.events, event: 'detect.scanHost.findings_table_full',
@@ -187,23 +182,16 @@ export const scanHost = plugin<ScanHostConfig>({
       };
     }
 
-    function report(f: Finding, count: number): void {
-      f.dirty = false;
-      f.nextReport = f.count * 2;
-      host.emit({ ...f.base, ts: f.lastProbeTs, count, evidence: evidence(f) });
-    }
+    // Reported at the time of the latest attempt, again each time the hosts double.
+    const findings = new OpenFindings<Entry, Finding>(host, {
+      finding: (e) => e.finding,
+      size: (f) => f.count,
+      evidence,
+      closed: (e) => { e.finding = null; clear(e); },
+    });
 
     function clear(e: Entry): void {
       e.hosts.length = 0; e.times.length = 0; e.probes = 0;
-    }
-
-    function closeFinding(e: Entry): void {
-      const f = e.finding;
-      if (f === null) return;
-      if (f.dirty) report(f, 0);
-      e.finding = null;
-      open.delete(e);
-      clear(e);
     }
 
     function addHost(f: Finding, h: HostKey): boolean {
@@ -215,17 +203,17 @@ export const scanHost = plugin<ScanHostConfig>({
     }
 
     function openFinding(e: Entry, flow: Flow, trigger: Trigger, windowUs: number, proto: string): void {
-      if (findingCap.full(open.size)) {
+      if (findingCap.full(findings.size)) {
         let quiet: Entry | null = null;
-        for (const q of open) if (quiet === null || q.finding!.lastArrival < quiet.finding!.lastArrival) quiet = q;
-        if (quiet !== null) { closeFinding(quiet); findingCap.evict(); }
+        for (const q of findings.entries()) if (quiet === null || q.finding!.lastArrival < quiet.finding!.lastArrival) quiet = q;
+        if (quiet !== null) { findings.close(quiet); findingCap.evict(); }
       }
       const aLocal = flow.family === 4 ? host.local.hasV4(flow.a0) : host.local.hasV6(flow.a0, flow.a1, flow.a2, flow.a3);
       const device = aLocal && flow.aMac >= 0 && host.devices.get(flow.aMac) ? macToString(flow.aMac) : null;
       const windowS = windowUs / 1e6;
       const src = flow.family === 4 ? ipv4ToString(flow.a0) : ipv6ToString(flow.a0, flow.a1, flow.a2, flow.a3);
       const f: Finding = {
-        hosts: new Set(), count: 0, exact: true, probes: e.probes, trigger, windowUs, lastProbeTs: e.maxTs,
+        hosts: new Set(), count: 0, exact: true, probes: e.probes, trigger, windowUs, lastTs: e.maxTs,
         lastArrival: e.lastArrival, nextReport: 0, dirty: false,
         base: {
           rule: 'scan.host', device, src, dst: hostText(e.hosts[0]!), proto, sport: null, dport: flow.bPort,
@@ -238,8 +226,7 @@ export const scanHost = plugin<ScanHostConfig>({
       for (const h of e.hosts) addHost(f, h);
       clear(e);
       e.finding = f;
-      open.add(e);
-      report(f, 1);
+      findings.opened(e);
     }
 
     /** True when the flow is an attempt by its initiator that came to nothing. */
@@ -287,7 +274,7 @@ export const scanHost = plugin<ScanHostConfig>({
 
     /** Forgets an entry (its finding closed first). */
     function dropEntry(e: Entry): void {
-      closeFinding(e);
+      findings.close(e);
       unlink(e);
       tracked--;
       const key = e.key;
@@ -367,12 +354,9 @@ export const scanHost = plugin<ScanHostConfig>({
       const f = e.finding;
       if (f !== null) {
         f.probes++;
-        if (ts > f.lastProbeTs) f.lastProbeTs = ts;
+        if (ts > f.lastTs) f.lastTs = ts;
         f.lastArrival = e.lastArrival;
-        if (addHost(f, h)) {
-          f.dirty = true;
-          if (f.count >= f.nextReport) report(f, 0);
-        }
+        if (addHost(f, h)) findings.grew(f);
         return;
       }
       e.probes++;
@@ -400,7 +384,7 @@ export const scanHost = plugin<ScanHostConfig>({
     return {
       get evicted() { return entryCap.evicted; },
       get findingsEvicted() { return findingCap.evicted; },
-      get findings() { return open.size; },
+      get findings() { return findings.size; },
 
       onFlowEnd(flow: Flow): void {
         if (flow.endReason === 'shutdown') closing = true;
@@ -409,11 +393,9 @@ export const scanHost = plugin<ScanHostConfig>({
 
       onTick(t: number): void {
         now = t;
-        if (open.size > 0) {
-          const shut = closing;
-          // Quiet is measured from when attempts were last counted: unanswered flows end late.
-          for (const e of [...open]) if (shut || t - e.finding!.lastArrival > e.finding!.windowUs) closeFinding(e);
-        }
+        const shut = closing;
+        // Quiet is measured from when attempts were last counted: unanswered flows end late.
+        findings.closeWhere((f) => shut || t - f.lastArrival > f.windowUs);
         closing = false;
         while (oldest !== null && t - oldest.lastArrival > slowUs) dropEntry(oldest);
       },

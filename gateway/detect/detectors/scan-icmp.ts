@@ -12,7 +12,6 @@
 // (echo, timestamp and mask replies to the source) say which hosts are alive.
 import { byHostKey, hostText, type HostKey } from '../host-key.js';
 import { isGroupDestination } from '../../decode/group-address.js';
-import type { AlertInput } from '../../alerts/alert.js';
 import { ipv4ToString, ipv6ToString, macToString, parseIpv4, parseIpv6 } from '../../common/address-text.js';
 import { BoundedTable } from '../../common/bounded-table.js';
 import { IPPROTO } from '../../decode/dispatch.js';
@@ -21,6 +20,7 @@ import {
   ICMP_ECHO, ICMP_ECHO_REPLY, ICMP_INFO, ICMP_INFO_REPLY, ICMP_MASK, ICMP_MASK_REPLY, ICMP_TIMESTAMP, ICMP_TIMESTAMP_REPLY,
 } from '../../decode/transport/icmp.js';
 import { ICMPV6_ECHO, ICMPV6_ECHO_REPLY } from '../../decode/transport/icmpv6.js';
+import { OpenFindings, type ReportedFinding } from '../open-findings.js';
 import { plugin, type Plugin, type PluginHost } from '../../sensor/plugin.js';
 
 /** Settings of `detect.scanIcmp`. All are read at start. */
@@ -83,7 +83,7 @@ const KIND_NAMES: ReadonlyArray<[number, string]> = [[ECHO, 'echo'], [TIMESTAMP,
 
 type Trigger = 'fast' | 'slow' | 'rare';
 
-interface Finding {
+interface Finding extends ReportedFinding {
   /** Every host probed (up to maxHostsPerFinding) with its marks. */
   hosts: Map<HostKey, number>;
   count: number;
@@ -94,10 +94,6 @@ interface Finding {
   trigger: Trigger;
   windowUs: number;
   firstTs: number;
-  lastTs: number;
-  nextReport: number;
-  dirty: boolean;
-  base: Omit<AlertInput, 'ts' | 'evidence' | 'count'>;
 }
 
 /** One source: hosts probed in the slow window (oldest first), or its open finding. */
@@ -168,10 +164,9 @@ export const scanIcmp = plugin<ScanIcmpConfig>({
       const w = parseIpv6(s);
       if (w !== null) ignore.add(ipv6ToString(w[0], w[1], w[2], w[3]));
     }
-    const open = new Set<Entry>();
     const table = new BoundedTable<HostKey, Entry>({
       name: 'detect.scanIcmp.maxTracked', capacity: cfg.maxTracked, counters: host.events, event: 'detect.scanIcmp.table_full',
-      onEvict: (_k, e) => closeFinding(e),
+      onEvict: (_k, e) => findings.close(e),
     });
 
     function evidence(f: Finding): Record<string, unknown> {
@@ -185,20 +180,15 @@ export const scanIcmp = plugin<ScanIcmpConfig>({
       };
     }
 
-    function report(f: Finding, count: number): void {
-      f.dirty = false;
-      f.nextReport = f.count * 2;
-      host.emit({ ...f.base, ts: f.lastTs, count, evidence: evidence(f) });
-    }
-
-    function closeFinding(e: Entry): void {
-      const f = e.finding;
-      if (f === null) return;
-      if (f.dirty) report(f, 0);
-      e.finding = null;
-      open.delete(e);
-      e.hosts.length = 0; e.times.length = 0; e.marks.length = 0; e.probes = 0;
-    }
+    const findings = new OpenFindings<Entry, Finding>(host, {
+      finding: (e) => e.finding,
+      size: (f) => f.count,
+      evidence,
+      closed: (e) => {
+        e.finding = null;
+        e.hosts.length = 0; e.times.length = 0; e.marks.length = 0; e.probes = 0;
+      },
+    });
 
     /** Adds host `h` with `marks` to a finding; true when it was new. */
     function addHost(f: Finding, h: HostKey, marks: number): boolean {
@@ -234,8 +224,7 @@ export const scanIcmp = plugin<ScanIcmpConfig>({
       for (let i = 0; i < e.hosts.length; i++) addHost(f, e.hosts[i]!, e.marks[i]!);
       e.hosts.length = 0; e.times.length = 0; e.marks.length = 0;
       e.finding = f;
-      open.add(e);
-      report(f, 1);
+      findings.opened(e);
     }
 
     /** Counts a request of kind `kind` from the packet's source to host `dst` at `ts`. */
@@ -254,10 +243,8 @@ export const scanIcmp = plugin<ScanIcmpConfig>({
         f.probes++;
         if (ts > f.lastTs) f.lastTs = ts;
         const before = f.kinds;
-        if (addHost(f, dst, kind)) {
-          f.dirty = true;
-          if (f.count >= f.nextReport) report(f, 0);
-        } else if (f.kinds !== before) {
+        if (addHost(f, dst, kind)) findings.grew(f);
+        else if (f.kinds !== before) {
           f.dirty = true;
         }
         return;
@@ -312,7 +299,7 @@ export const scanIcmp = plugin<ScanIcmpConfig>({
     return {
       ipProtos: [IPPROTO.ICMP, IPPROTO.ICMPV6],
       get evicted() { return table.evicted; },
-      get findings() { return open.size; },
+      get findings() { return findings.size; },
 
       onPacket(pv: PacketView): void {
         const type = pv.icmpType;
@@ -330,13 +317,13 @@ export const scanIcmp = plugin<ScanIcmpConfig>({
 
       onTick(now: number): void {
         // A finding closes once its source has been quiet for the window that raised it.
-        if (open.size > 0) for (const e of [...open]) if (now - e.finding!.lastTs > e.finding!.windowUs) closeFinding(e);
+        findings.closeWhere((f) => now - f.lastTs > f.windowUs);
         // Sources idle for the slow window hold nothing that still counts (oldest first: stop at the first active one).
-        table.dropOldestWhile((e) => now - e.lastTs > slowUs, closeFinding);
+        table.dropOldestWhile((e) => now - e.lastTs > slowUs, (e) => findings.close(e));
       },
 
       onFinish(): void {
-        for (const e of [...open]) closeFinding(e);
+        findings.closeAll();
       },
 
       stateSize(): number {

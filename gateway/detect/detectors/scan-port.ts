@@ -8,7 +8,6 @@
 // finding that raises one alert and keeps counting (port bitmaps) until the pair goes quiet.
 import { hash30 } from '../../common/hash30.js';
 import { isGroupDestination } from '../../decode/group-address.js';
-import type { AlertInput } from '../../alerts/alert.js';
 import { ipv4ToString, ipv6ToString } from '../../common/address-text.js';
 import { TableCap } from '../../common/bounded-table.js';
 import { IPPROTO } from '../../decode/dispatch.js';
@@ -16,6 +15,7 @@ import type { PacketView } from '../../decode/packet-view.js';
 import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from '../../decode/transport/tcp.js';
 import type { Flow } from '../../track/flow.js';
 import { flowDevice } from '../../sensor/alert-fields.js';
+import { OpenFindings, type ReportedFinding } from '../open-findings.js';
 import { plugin, type Plugin, type PluginHost } from '../../sensor/plugin.js';
 
 /** Settings of `detect.scanPort`. All are read at start. */
@@ -78,7 +78,7 @@ const BITMAP_WORDS = 2048;
 type Trigger = 'fast' | 'slow' | 'stealth';
 
 /** An open finding: every distinct port probed and answered, until the pair goes quiet. */
-interface Finding {
+interface Finding extends ReportedFinding {
   probed: Uint32Array;
   open: Uint32Array;
   ports: number;
@@ -87,12 +87,6 @@ interface Finding {
   stealthProbes: number;
   trigger: Trigger;
   windowUs: number;
-  lastProbeTs: number;
-  /** Port count that triggers the next progress report (doubling). */
-  nextReport: number;
-  /** Something changed since the last report. */
-  dirty: boolean;
-  base: Omit<AlertInput, 'ts' | 'evidence' | 'count'>;
 }
 
 /** One (source, destination) pair: the ports seen in the last slow window, or its finding. */
@@ -229,7 +223,6 @@ export const scanPort = plugin<ScanPortConfig>({
       newest = p;
     }
 
-    const open = new Set<Pair>();
     /** Set when flows end for shutdown: the next tick closes every finding with its last counts. */
     let closing = false;
 
@@ -240,25 +233,20 @@ export const scanPort = plugin<ScanPortConfig>({
       };
     }
 
-    /** Raises the finding's alert (`count` 1), or a progress report folded into it (`count` 0). */
-    function report(f: Finding, count: number): void {
-      f.dirty = false;
-      f.nextReport = f.ports * 2;
-      host.emit({ ...f.base, ts: f.lastProbeTs, count, evidence: evidence(f) });
-    }
-
-    function closeFinding(p: Pair): void {
-      const f = p.finding;
-      if (f === null) return;
-      if (f.dirty) report(f, 0);
-      p.finding = null;
-      open.delete(p);
-      p.ports.length = 0; p.times.length = 0; p.marks.length = 0;
-      p.probes = 0; p.stealthProbes = 0;
-    }
+    // Reported at the time of the latest probe, again each time the ports probed double.
+    const findings = new OpenFindings<Pair, Finding>(host, {
+      finding: (p) => p.finding,
+      size: (f) => f.ports,
+      evidence,
+      closed: (p) => {
+        p.finding = null;
+        p.ports.length = 0; p.times.length = 0; p.marks.length = 0;
+        p.probes = 0; p.stealthProbes = 0;
+      },
+    });
 
     function removePair(p: Pair): void {
-      closeFinding(p);
+      findings.close(p);
       unlink(p);
       tracked--;
       const k = p.key;
@@ -302,10 +290,10 @@ export const scanPort = plugin<ScanPortConfig>({
     }
 
     function openFinding(p: Pair, flow: Flow, ts: number, trigger: Trigger, windowUs: number, proto: string): void {
-      if (findingCap.full(open.size)) {
+      if (findingCap.full(findings.size)) {
         let quiet: Pair | null = null;
-        for (const q of open) if (quiet === null || q.finding!.lastProbeTs < quiet.finding!.lastProbeTs) quiet = q;
-        if (quiet !== null) { closeFinding(quiet); findingCap.evict(); }
+        for (const q of findings.entries()) if (quiet === null || q.finding!.lastTs < quiet.finding!.lastTs) quiet = q;
+        if (quiet !== null) { findings.close(quiet); findingCap.evict(); }
       }
       const src = flow.family === 4 ? ipv4ToString(flow.a0) : ipv6ToString(flow.a0, flow.a1, flow.a2, flow.a3);
       const dst = flow.family === 4 ? ipv4ToString(flow.b0) : ipv6ToString(flow.b0, flow.b1, flow.b2, flow.b3);
@@ -314,7 +302,7 @@ export const scanPort = plugin<ScanPortConfig>({
         : `${src} probed ${trigger === 'fast' ? cfg.fastPorts : cfg.slowPorts}+ ports of ${dst} within ${windowUs / 1e6} s`;
       const f: Finding = {
         probed: new Uint32Array(BITMAP_WORDS), open: new Uint32Array(BITMAP_WORDS), ports: 0, openPorts: 0,
-        probes: p.probes, stealthProbes: p.stealthProbes, trigger, windowUs, lastProbeTs: ts, nextReport: 0, dirty: false,
+        probes: p.probes, stealthProbes: p.stealthProbes, trigger, windowUs, lastTs: ts, nextReport: 0, dirty: false,
         base: { rule: 'scan.port', device: flowDevice(host, flow), src, dst, proto, sport: null, dport: null, message },
       };
       for (let i = 0; i < p.ports.length; i++) {
@@ -326,8 +314,7 @@ export const scanPort = plugin<ScanPortConfig>({
       p.ports.length = 0; p.times.length = 0; p.marks.length = 0;
       p.probes = 0; p.stealthProbes = 0;
       p.finding = f;
-      open.add(p);
-      report(f, 1);
+      findings.opened(p);
     }
 
     /**
@@ -362,11 +349,10 @@ export const scanPort = plugin<ScanPortConfig>({
       if (f !== null) {
         f.probes++;
         if (stealth) f.stealthProbes++;
-        if (ts > f.lastProbeTs) f.lastProbeTs = ts;
+        if (ts > f.lastTs) f.lastTs = ts;
         if (setBit(f.probed, port)) {
           f.ports++;
-          f.dirty = true;
-          if (f.ports >= f.nextReport) report(f, 0);
+          findings.grew(f);
         }
         return;
       }
@@ -407,7 +393,7 @@ export const scanPort = plugin<ScanPortConfig>({
     return {
       get evicted() { return pairCap.evicted; },
       get findingsEvicted() { return findingCap.evicted; },
-      get findings() { return open.size; },
+      get findings() { return findings.size; },
 
       // Probes are TCP segments and UDP datagrams: the bus skips every other packet.
       ipProtos: [IPPROTO.TCP, IPPROTO.UDP],
@@ -460,11 +446,9 @@ export const scanPort = plugin<ScanPortConfig>({
       },
 
       onTick(now: number): void {
-        if (open.size > 0) {
-          const shut = closing;
-          // A finding closes once the pair has been quiet for the window that raised it, or at shutdown.
-          for (const p of [...open]) if (shut || now - p.finding!.lastProbeTs > p.finding!.windowUs) closeFinding(p);
-        }
+        const shut = closing;
+        // A finding closes once the pair has been quiet for the window that raised it, or at shutdown.
+        findings.closeWhere((f) => shut || now - f.lastTs > f.windowUs);
         closing = false;
         // Pairs idle for the slow window hold nothing that still counts.
         while (oldest !== null && now - oldest.lastTs > slowUs) removePair(oldest);
