@@ -14,6 +14,7 @@ import { dnsMessage } from '../helpers/dns-wire.js';
 import { ether, frame, ipv4, PROTO, tcp, udp } from '../helpers/frames.js';
 import { fixture, ROOT } from '../helpers/fixtures.js';
 import { replayFrames, type TimedFrame } from '../helpers/replay-frames.js';
+import { dhcpRequestWithMud } from '../helpers/dhcp-mud.js';
 
 const DEV = '02:11:22:33:44:55';
 const GW = '02:00:00:00:00:01';
@@ -48,14 +49,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 writeFileSync(join(dir, 'thermo.json'), JSON.stringify(PROFILE));
 
 /** A DHCP REQUEST carrying option 161 with the MUD URL (RFC 8520 §10). */
-function dhcpRequest(): Buffer {
-  const b = Buffer.alloc(240);
-  b[0] = 1; b[1] = 1; b[2] = 6;
-  Buffer.from(DEV.replace(/:/g, ''), 'hex').copy(b, 28);
-  b.writeUInt32BE(0x63825363, 236);
-  const url = Buffer.from(MUD_URL);
-  return Buffer.concat([b, Buffer.from([53, 1, 3, 161, url.length]), url, Buffer.from([255])]);
-}
+const dhcpRequest = (): Buffer => dhcpRequestWithMud(DEV, MUD_URL);
 
 const from = (t: number, src: string, dst: string, dstMac: string, sport: number, dport: number, flags = 'S', proto: typeof PROTO.TCP | typeof PROTO.UDP = PROTO.TCP, payload?: Buffer): TimedFrame => ({
   t, data: frame(ether({ dst: dstMac, src: DEV, type: 0x0800 }), ipv4({ src, dst, proto, payload: proto === PROTO.TCP ? tcp({ sport, dport, flags }) : udp({ sport, dport, payload }) })),

@@ -14,6 +14,7 @@ import type { ReplaySummary } from '../../../gateway/replay/summary.js';
 import { dnsMessage } from '../../helpers/dns-wire.js';
 import { ether, frame, ipv4, PROTO, tcp, udp } from '../../helpers/frames.js';
 import { replayFrames, type TimedFrame } from '../../helpers/replay-frames.js';
+import { dhcpRequestWithMud } from '../../helpers/dhcp-mud.js';
 
 const DEV = '02:11:22:33:44:55';
 const GW = '02:00:00:00:00:01';
@@ -48,14 +49,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 writeFileSync(join(dir, 'thermo.json'), JSON.stringify(PROFILE));
 
 /** A DHCP REQUEST carrying option 161 with the MUD URL (RFC 8520 §10). */
-function dhcpRequest(): Buffer {
-  const b = Buffer.alloc(240);
-  b[0] = 1; b[1] = 1; b[2] = 6;
-  Buffer.from(DEV.replace(/:/g, ''), 'hex').copy(b, 28);
-  b.writeUInt32BE(0x63825363, 236);
-  const url = Buffer.from(MUD_URL);
-  return Buffer.concat([b, Buffer.from([53, 1, 3, 161, url.length]), url, Buffer.from([255])]);
-}
+const dhcpRequest = (): Buffer => dhcpRequestWithMud(DEV, MUD_URL);
 
 const up = (t: number, dst: string, sport: number, dport: number, flags: string, seq: number, ack: number, payload?: Buffer, proto: number = PROTO.TCP): TimedFrame => ({
   t, data: frame(ether({ dst: GW, src: DEV, type: 0x0800 }), ipv4({ src: DEV_IP, dst, proto, payload: proto === PROTO.TCP ? tcp({ sport, dport, flags, seq, ack, payload }) : udp({ sport, dport, payload }) })),
