@@ -14,7 +14,7 @@ import { ProfileStore } from '../../gateway/policy/profile-store.js';
 import { replayCapture, type DetectOptions } from '../../gateway/replay/replay.js';
 import type { ReplaySummary } from '../../gateway/replay/summary.js';
 import { PIPELINE_DEFAULTS } from '../../gateway/sensor/sensor-config.js';
-import { captureFiles, fixture, FIXTURES } from '../helpers/fixtures.js';
+import { benignCaptures, fixture, FIXTURES } from '../helpers/fixtures.js';
 
 const A = 'pcap/attacks/';
 const CALDERA = `${A}corelight__zeek-caldera-detector/testing/Traces/`;
@@ -73,14 +73,7 @@ describe('beacon.c2 on C&C captures', () => {
  */
 const BENIGN_EXPECTED: Record<string, string[]> = {};
 
-const BENIGN = [
-  `${A}tj-oconnor__IoT-Dataset/pcaps/blink-cam-01.pcap`,
-  `${A}jhautry__echo-dot/packet-captures/echodot-normal.pcapng`,
-  `${A}fdekeers__iot-firewall/data/traces/tplink-plug/tp-link.pcap`,
-  ...captureFiles(fixture('pcap/iot-sentinel')),
-  ...captureFiles(fixture('mud-pairs')),
-  ...captureFiles(fixture('pcap/ndpi')),
-].map((f) => f.startsWith('/') ? relative(FIXTURES, f) : f);
+const BENIGN = benignCaptures().map((f) => relative(FIXTURES, f));
 
 describe('beacon.c2 stays below high on benign, periodic IoT captures', () => {
   it('finds the captures', () => {

@@ -2,14 +2,14 @@
 // rules that follow protocols by content and names: bruteforce.*, cleartext.telnet,
 // malware.mining, c2.http, intel.blocklist. Each attack capture gives exactly its alerts of these
 // rules; no benign capture gives any of them at high or critical, nor any c2.http at all.
-import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Alert } from '../../gateway/alerts/alert.js';
 import { replayCapture } from '../../gateway/replay/replay.js';
 import { PIPELINE_DEFAULTS } from '../../gateway/sensor/sensor-config.js';
-import { FIXTURES, fixture } from '../helpers/fixtures.js';
+import { benignCaptures, FIXTURES, fixture } from '../helpers/fixtures.js';
 
 const RULES = new Set(['bruteforce.ssh', 'bruteforce.telnet', 'cleartext.telnet', 'malware.mining', 'c2.http', 'intel.blocklist']);
 const ATT = 'pcap/attacks/';
@@ -26,29 +26,8 @@ const ATTACKS: Record<string, Record<string, number>> = {
   [`${ATT}OISF__suricata-verify/tests/bug-4953/file76.pcap`]: { 'c2.http/medium': 1 },
 };
 
-/** Every capture file below `dir` (relative to the fixtures). */
-function captures(dir: string): string[] {
-  const out: string[] = [];
-  const walk = (d: string): void => {
-    for (const n of readdirSync(d).sort()) {
-      const p = join(d, n);
-      if (statSync(p).isDirectory()) walk(p);
-      else if (/\.pcap(ng)?$/.test(n)) out.push(relative(FIXTURES, p));
-    }
-  };
-  walk(fixture(dir));
-  return out;
-}
 
-const NDPI_ATTACKS = new Set(['dns_exfiltration.pcap', 'synscan.pcap', 'tcp_scan.pcapng', 'telnet.pcap']);
-const BENIGN = [
-  ...captures('pcap/iot-sentinel'),
-  ...captures('pcap/ndpi').filter((p) => !NDPI_ATTACKS.has(p.split('/').pop()!)),
-  ...captures('mud-pairs'),
-  `${ATT}fdekeers__iot-firewall/data/traces/tplink-plug/tp-link.pcap`,
-  `${ATT}jhautry__echo-dot/packet-captures/echodot-normal.pcapng`,
-  `${ATT}tj-oconnor__IoT-Dataset/pcaps/blink-cam-01.pcap`,
-];
+const BENIGN = benignCaptures(['dns_exfiltration.pcap', 'synscan.pcap', 'tcp_scan.pcapng', 'telnet.pcap']).map((f) => relative(FIXTURES, f));
 
 async function mine(rel: string, config: Record<string, Record<string, unknown>> = {}): Promise<Alert[]> {
   const { summary } = await replayCapture(fixture(rel), { config: PIPELINE_DEFAULTS, topFlows: 0, detect: { config } });

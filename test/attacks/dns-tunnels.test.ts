@@ -11,7 +11,7 @@ import { dnsTunnel } from '../../gateway/detect/detectors/dns-tunnel.js';
 import { replayCapture } from '../../gateway/replay/replay.js';
 import { PIPELINE_DEFAULTS } from '../../gateway/sensor/sensor-config.js';
 import { BROWSING_NAMES, dnsFrame, type DnsEndpoints } from '../helpers/dns-wire.js';
-import { captureFiles, fixture } from '../helpers/fixtures.js';
+import { benignCaptures, fixture } from '../helpers/fixtures.js';
 import { replayFrames, type TimedFrame } from '../helpers/replay-frames.js';
 import { BENIGN_LOOKALIKES, toolNames } from '../unit/detect/dns-tool-names.js';
 
@@ -122,14 +122,7 @@ describe('one built query through the whole sensor', () => {
 });
 
 /** Every benign capture named in the project rules. */
-const BENIGN = [
-  ...captureFiles(fixture('pcap/iot-sentinel')),
-  ...captureFiles(fixture('pcap/ndpi')).filter((f) => !f.endsWith('/dns_exfiltration.pcap')),
-  ...captureFiles(fixture('mud-pairs')),
-  fixture('pcap/attacks/fdekeers__iot-firewall/data/traces/tplink-plug/tp-link.pcap'),
-  fixture('pcap/attacks/jhautry__echo-dot/packet-captures/echodot-normal.pcapng'),
-  fixture('pcap/attacks/tj-oconnor__IoT-Dataset/pcaps/blink-cam-01.pcap'),
-];
+const BENIGN = benignCaptures(['dns_exfiltration.pcap']);
 
 describe('no dns.* alert on benign captures', () => {
   it('finds them', () => {

@@ -10,7 +10,7 @@ import { floodSyn } from '../../gateway/detect/detectors/flood-syn.js';
 import { floodUdp } from '../../gateway/detect/detectors/flood-udp.js';
 import { replayCapture } from '../../gateway/replay/replay.js';
 import { PIPELINE_DEFAULTS } from '../../gateway/sensor/sensor-config.js';
-import { captureFiles, fixture } from '../helpers/fixtures.js';
+import { benignCaptures, fixture } from '../helpers/fixtures.js';
 
 const FLOODS = new Set(['flood.syn', 'flood.udp', 'flood.amplification']);
 const detect = { detectors: [floodSyn, floodUdp, floodAmplification] };
@@ -67,14 +67,7 @@ describe('flood detectors on the StopDDoS attack captures', () => {
 
 describe('no flood alert on benign captures', () => {
   const root = fixture('');
-  const files = [
-    ...captureFiles(fixture('pcap/iot-sentinel')),
-    ...captureFiles(fixture('pcap/ndpi')),
-    ...captureFiles(fixture('mud-pairs')),
-    fixture('pcap/attacks/fdekeers__iot-firewall/data/traces/tplink-plug/tp-link.pcap'),
-    fixture('pcap/attacks/jhautry__echo-dot/packet-captures/echodot-normal.pcapng'),
-    fixture('pcap/attacks/tj-oconnor__IoT-Dataset/pcaps/blink-cam-01.pcap'),
-  ].map((f) => f.slice(root.length));
+  const files = benignCaptures().map((f) => f.slice(root.length));
 
   it('finds the captures', () => {
     expect(files.length).toBe(29 + 14 + 1 + 3);

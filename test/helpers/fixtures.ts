@@ -24,3 +24,20 @@ export function captureFiles(dir: string): string[] {
   }
   return out;
 }
+
+/**
+ * The real captures of normal traffic the detection suites check for false alarms (absolute
+ * paths): the IoT Sentinel device setups, the nDPI protocol captures, the MUD pairs, a TP-Link
+ * plug, an Echo Dot and a week of a Blink camera. `except`: file names left out (the nDPI
+ * captures that hold the attack a suite looks for).
+ */
+export function benignCaptures(except: readonly string[] = []): string[] {
+  return [
+    ...captureFiles(fixture('pcap/iot-sentinel')),
+    ...captureFiles(fixture('pcap/ndpi')),
+    ...captureFiles(fixture('mud-pairs')),
+    fixture('pcap/attacks/fdekeers__iot-firewall/data/traces/tplink-plug/tp-link.pcap'),
+    fixture('pcap/attacks/jhautry__echo-dot/packet-captures/echodot-normal.pcapng'),
+    fixture('pcap/attacks/tj-oconnor__IoT-Dataset/pcaps/blink-cam-01.pcap'),
+  ].filter((f) => !except.includes(f.slice(f.lastIndexOf('/') + 1)));
+}
