@@ -35,6 +35,8 @@ export {
 export { formatMac, parseMac } from './net/mac-address.js';
 
 export { verifyMudSignature, parseTrustAnchors, SIGNATURE_ERRORS, type SignatureResult, type SignatureErrorCode } from './signature/verify-mud-signature.js';
+export { verifyMudSignatureScoped, type ScopedSigner, type ScopedSignatureResult, type ScopedVerifyOptions } from './signature/verify-scoped.js';
+export { signMud, MudSignError, type MudSignature, type MudSigningInput } from './signature/sign-mud.js';
 export {
   MudFetcher, MUD_FETCHER_DEFAULTS, FETCH_ERRORS, clampCacheValidity, signatureUrlFor,
   type AcceptResult, type FetchResult, type MudFetcherOptions, type FetchErrorCode,

@@ -13,6 +13,9 @@ import { FeedView } from './views/feed-view';
 import { LazyView } from './views/lazy-view';
 import { LogsView } from './views/logs-view';
 import { ProfilesView } from './views/profiles-view';
+import { SuppressionsView } from './views/suppressions-view';
+import { IncidentDetailView } from './views/incident-detail-view';
+import { IncidentsView } from './views/incidents-view';
 import type { View, ViewContext } from './views/view';
 
 export class Workspace {
@@ -84,6 +87,12 @@ export class Workspace {
         break;
       case 'logs':
         view = new LogsView(this.ctx);
+        break;
+      case 'suppressions':
+        view = new SuppressionsView(this.ctx);
+        break;
+      case 'incidents':
+        view = r.id === null ? new IncidentsView(this.ctx) : new IncidentDetailView(this.ctx, r.id);
         break;
       case 'charts':
         // uPlot is only needed here: its code comes with the page.

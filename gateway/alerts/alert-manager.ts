@@ -21,8 +21,15 @@ export interface AlertsConfig {
 
 export const ALERTS_DEFAULTS: Readonly<AlertsConfig> = Object.freeze({ dedupWindowSeconds: 3600, maxOpen: 10000, severity: Object.freeze({}) });
 
-/** Told of every new alert (`isNew`) and of every later change to its count. */
-export type AlertListener = (alert: Alert, isNew: boolean) => void;
+/** Told of every new alert (`isNew`) and of every later change to its count; `reopened` when that change reopened a resolved alert. */
+export type AlertListener = (alert: Alert, isNew: boolean, reopened?: boolean) => void;
+/**
+ * Decides before deduplication whether an input is silenced (a suppression rule matches it); a
+ * silenced input raises nothing and the suppressor counts it. Returns true to silence.
+ */
+export type AlertSuppressor = (input: AlertInput) => boolean;
+/** Writes the message an analyst reads for a new alert (rule template, device by name); null keeps the detector's. */
+export type AlertRenderer = (input: AlertInput) => string | null;
 /** An input to raise() (storm null) or to openStorm() (with its rules and end). */
 export type InputTap = (input: AlertInput, storm: { rules: readonly RuleId[]; untilTs: number } | null) => void;
 
@@ -58,15 +65,19 @@ export class AlertManager {
   private nextExpire = 0;
   /** Hears every input as given (a sensor worker forwards them to the merging thread). */
   private inputTap: InputTap | null = null;
+  private suppressor: AlertSuppressor | null = null;
+  private renderer: AlertRenderer | null = null;
 
   /**
    * `keepRaised`: remember every alert for all() (a replay's summary). A daemon runs for months and
    * reads its alerts from the store instead, so it passes false. `counters`: the named-event
-   * counters where `alert.dedup_table_full` is counted.
+   * counters where `alert.dedup_table_full` is counted. `resume`: an input whose key has no open
+   * entry continues the latest stored alert of that key when it is within the window (a restarted
+   * daemon goes on counting the alerts it had; a replay into a file starts afresh, so it passes false).
    */
   constructor(
     private readonly cfg: Readonly<AlertsConfig>, private readonly store: AlertStore | null = null, private readonly keepRaised = true,
-    counters?: DecodeCounters,
+    counters?: DecodeCounters, private readonly resume = false,
   ) {
     this.open = new BoundedTable<string, Open>({
       name: 'alerts.maxOpen', capacity: cfg.maxOpen, order: 'fifo', counters, event: 'alert.dedup_table_full',
@@ -83,6 +94,16 @@ export class AlertManager {
   /** `tap` hears every raise() and openStorm() input as given, before it is folded (one tap). */
   tapInputs(tap: InputTap): void {
     this.inputTap = tap;
+  }
+
+  /** `s` is asked about every raise() input after the tap and before deduplication (one suppressor). */
+  setSuppressor(s: AlertSuppressor | null): void {
+    this.suppressor = s;
+  }
+
+  /** `r` writes the message of every new alert (one renderer). */
+  setRenderer(r: AlertRenderer | null): void {
+    this.renderer = r;
   }
 
   addListener(l: AlertListener): void {
@@ -109,6 +130,7 @@ export class AlertManager {
   /** Raises or folds one alert. Returns the alert it now counts in (null for a count-0 update with nothing open). */
   raise(input: AlertInput): Alert | null {
     this.inputTap?.(input, null);
+    if (this.suppressor !== null && this.suppressor(input)) return null;
     const n = input.count ?? 1;
     const storm = this.storm;
     if (storm !== null && input.ts <= storm.untilTs && storm.rules.has(input.rule)) {
@@ -122,7 +144,7 @@ export class AlertManager {
     }
     const peer = input.peer ?? input.dst;
     const key = `${input.rule}|${input.device ?? ''}|${peer}`;
-    const o = this.open.peek(key);
+    const o = this.open.peek(key) ?? (this.resume ? this.resumed(key, input, peer) : undefined);
     if (o !== undefined && input.ts - o.lastTs <= this.cfg.dedupWindowSeconds * 1e6) {
       Object.assign(o.alert.evidence, structuredClone(input.evidence));
       this.bump(o, input.ts, n);
@@ -132,7 +154,7 @@ export class AlertManager {
     // A count-0 input only updates the evidence of an open finding; with none open there is
     // nothing to update, and an alert of zero occurrences would be a false one.
     if (n === 0) return null;
-    return this.create(key, input, n).alert;
+    return this.create(key, input, n, peer).alert;
   }
 
   /**
@@ -141,8 +163,8 @@ export class AlertManager {
    */
   openStorm(input: AlertInput, rules: readonly RuleId[], untilTs: number): Alert {
     this.inputTap?.(input, { rules, untilTs });
-    const key = `${input.rule}|${input.device ?? ''}|${input.peer ?? input.dst}`;
-    const o = this.create(key, input, input.count ?? 1);
+    const peer = input.peer ?? input.dst;
+    const o = this.create(`${input.rule}|${input.device ?? ''}|${peer}`, input, input.count ?? 1, peer);
     this.storm = { rules: new Set(rules), untilTs, open: o };
     return o.alert;
   }
@@ -156,8 +178,8 @@ export class AlertManager {
     for (const o of list) {
       if (!o.dirty) continue;
       o.dirty = false;
-      this.store?.update(o.alert);
-      for (const l of this.listeners) l(o.alert, false);
+      const reopened = this.store?.update(o.alert) === 'reopened';
+      for (const l of this.listeners) l(o.alert, false, reopened);
     }
   }
 
@@ -182,7 +204,29 @@ export class AlertManager {
     o.dirty = true;
   }
 
-  private create(key: string, input: AlertInput, n: number): Open {
+  /**
+   * The latest stored alert of `key` as an open entry, when its last occurrence is within the window
+   * of this input (a restart in between); else undefined. One indexed lookup per new key.
+   */
+  private resumed(key: string, input: AlertInput, peer: string): Open | undefined {
+    // Its peer is stored with it (AlertStore.insert), so the key finds it again.
+    const s = this.store?.latest(input.rule, input.device, peer) ?? null;
+    if (s === null) return undefined;
+    const lastTs = Date.parse(s.lastTs) * 1000;
+    if (input.ts - lastTs > this.cfg.dedupWindowSeconds * 1e6) return undefined;
+    const alert: Alert = {
+      id: s.id, ts: s.ts, rule: s.rule, severity: s.severity, device: s.device, src: s.src, dst: s.dst, proto: s.proto, sport: s.sport, dport: s.dport,
+      communityId: s.communityId, count: s.count, message: s.message, evidence: s.evidence, firstTs: s.firstTs, lastTs: s.lastTs,
+    };
+    if (s.sni !== undefined) alert.sni = s.sni;
+    if (s.ja4 !== undefined) alert.ja4 = s.ja4;
+    this.open.reserve();
+    const o: Open = { alert, lastTs, dirty: false };
+    this.open.set(key, o);
+    return o;
+  }
+
+  private create(key: string, input: AlertInput, n: number, peer: string): Open {
     // At the cap the oldest open entry is closed first, its pending count written (onEvict above).
     this.open.reserve();
     const t = iso(input.ts);
@@ -193,12 +237,12 @@ export class AlertManager {
     const alert: Alert = {
       id, ts: t, rule: input.rule, severity: input.severity ?? this.cfg.severity[input.rule] ?? RULES[input.rule][0],
       device: input.device, src: input.src, dst: input.dst, proto: input.proto, sport: input.sport, dport: input.dport,
-      communityId: input.communityId ?? null, count: n, message: input.message, evidence: structuredClone(input.evidence), firstTs: t, lastTs: t,
+      communityId: input.communityId ?? null, count: n, message: this.renderer?.(input) ?? input.message, evidence: structuredClone(input.evidence), firstTs: t, lastTs: t,
     };
     if (input.sni) alert.sni = input.sni;
     if (input.ja4) alert.ja4 = input.ja4;
     // Persisted before anything else sees it (DESIGN: alerts are persisted before they are sent).
-    this.store?.insert(alert);
+    this.store?.insert(alert, peer);
     const o: Open = { alert, lastTs: input.ts, dirty: false };
     this.open.set(key, o);
     if (this.keepRaised) this.raised.push(alert);

@@ -40,13 +40,37 @@ export function eveRecord(a: Alert): Record<string, unknown> {
 /** Appends EVE lines to a file. */
 export class EveWriter {
   private readonly fd: number;
+  /** A line was cut short (the disk filled mid-write): the next starts on a line of its own. */
+  private broken = false;
 
   constructor(readonly path: string) {
     this.fd = openSync(path, 'a');
   }
 
   write(a: Alert): void {
-    writeSync(this.fd, JSON.stringify(eveRecord(a)) + '\n');
+    this.line(JSON.stringify(eveRecord(a)));
+  }
+
+  /** Appends another EVE record as one line (an incident: `event_type: "incident"`, gateway/incidents/incident-eve.ts). */
+  writeRecord(rec: Record<string, unknown>): void {
+    this.line(JSON.stringify(rec));
+  }
+
+  /**
+   * Writes one line, whole. A full disk (ENOSPC) throws to the caller (the daemon's storage guard
+   * counts it); a line it cut short is ended by the next write's leading newline, so every other
+   * line of the file stays one JSON object a SIEM can read.
+   */
+  private line(json: string): void {
+    const buf = Buffer.from(`${this.broken ? '\n' : ''}${json}\n`, 'utf8');
+    let off = 0;
+    try {
+      while (off < buf.length) off += writeSync(this.fd, buf, off);
+    } catch (e) {
+      if (off > 0) this.broken = true;
+      throw e;
+    }
+    this.broken = false;
   }
 
   close(): void {

@@ -10,7 +10,10 @@ export const AUTH_ERRORS = Object.freeze({
   'auth.invalid': { status: 401, message: 'the token is not valid' },
   /** A token was put in the query string; refused even when valid, since URLs end up in logs. */
   'auth.token-in-query': { status: 401, message: 'tokens are not accepted in the query string; use the Authorization header' },
-  /** Too many failed attempts from this address; retry after the Retry-After seconds. */
+  /**
+   * Too many failed attempts of this credential from this address, or (for a credential that does
+   * not verify) of any credential from this address; retry after the Retry-After seconds.
+   */
   'auth.rate-limited': { status: 429, message: 'too many failed authentication attempts' },
   /** The token is valid but its role may not do this. */
   'auth.forbidden': { status: 403, message: 'this token may not do that' },

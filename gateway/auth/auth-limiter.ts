@@ -1,92 +1,101 @@
-// Failed-authentication limiter: after `maxFailures` failures from one client within `windowMs`, that
-// client is refused (429 with Retry-After) for `blockMs`. Shared by the REST API and the WebSocket
-// upgrade; bounded in memory (`auth.limiter_table_full` at the cap); time is injected so tests use
-// a fake clock.
-import { BoundedTable } from '../common/bounded-table.js';
+// Failed-authentication limiter, in two tables. Per source address and credential key (a token's
+// prefix, see credential-key.ts): after `maxFailures` failures of that credential from that source
+// within `windowMs`, that credential from that source is refused (429, Retry-After) for `blockMs`
+// without being looked at — a broken script retrying a revoked token stops there, and nobody who
+// holds part of a token can try endings. Per source address, any credential: after
+// `maxSourceFailures` failures, credentials from that source that do not verify get 429 — this
+// limits a guesser who varies the whole token (a new prefix each try) — while a token that verifies
+// still passes, so one broken client never locks out the other users of its address (a NAT, a
+// shared host, 127.0.0.1). Shared by the REST API and the WebSocket upgrade (request-auth.ts);
+// bounded (`auth.limiter_table_full`); time is injected so tests use a fake clock.
 import type { DecodeCounters } from '../common/events.js';
 import { clientKey } from './client-key.js';
+import { FailureTable, type LimitState } from './failure-table.js';
+
+export type { LimitState };
 
 /** Limiter settings. */
 export interface AuthLimiterOptions {
-  /** Failures within the window that trigger a block. Default 10. */
+  /** Failures of one credential key from one source within the window that block that pair. Default 10 (server.authFailures). */
   maxFailures: number;
+  /** Failures of any credential from one source within the window that block its failing credentials. Default 30 (server.authSourceFailures). */
+  maxSourceFailures: number;
   /** Sliding window of failures, milliseconds. Default 60000. */
   windowMs: number;
-  /** How long a client is refused once over the limit, milliseconds. Default 300000. */
+  /** How long a pair or a source is refused once over its limit, milliseconds. Default 300000. */
   blockMs: number;
-  /** Clients tracked at once; the least recently failing is forgotten beyond it. Default 10000. */
+  /** Keys tracked at once in each table; the least recently failing is forgotten beyond it. Default 10000. */
   maxClients: number;
   /** Clock, milliseconds. Default Date.now. */
   now: () => number;
 }
 
 /** Defaults of {@link AuthLimiterOptions} (the clock aside). */
-export const AUTH_LIMITER_DEFAULTS = Object.freeze({ maxFailures: 10, windowMs: 60_000, blockMs: 300_000, maxClients: 10_000 });
+export const AUTH_LIMITER_DEFAULTS = Object.freeze({ maxFailures: 10, maxSourceFailures: 30, windowMs: 60_000, blockMs: 300_000, maxClients: 10_000 });
 
-/** What the limiter says of a client. */
-export type LimitState = { blocked: false } | { blocked: true; retryAfterMs: number };
-
-interface Entry {
-  /** Times of the failures inside the window, oldest first; at most maxFailures. */
-  failures: number[];
-  blockedUntil: number;
+/** Counters of one table. */
+export interface LimiterTableStats {
+  /** Keys tracked now. */
+  tracked: number;
+  /** Keys forgotten at maxClients, ever. */
+  evicted: number;
+  /** Blocks imposed, ever. */
+  blocks: number;
 }
 
-/** Counts failed authentications per client address. */
+/** Counts failed authentications per source and credential, and per source. */
 export class AuthLimiter {
   private readonly opts: AuthLimiterOptions;
-  /**
-   * Clients by key, least recently failing first: under a flood of new addresses the quiet ones go
-   * (counted, `auth.limiter_table_full`).
-   */
-  private readonly entries: BoundedTable<string, Entry>;
-  private blockedCount = 0;
+  /** By `source credentialKey`. */
+  private readonly pairs: FailureTable;
+  /** By source. */
+  private readonly sources: FailureTable;
 
   /** `counters`: the named-event counters where `auth.limiter_table_full` is counted. */
   constructor(options: Partial<AuthLimiterOptions> = {}, counters?: DecodeCounters) {
     this.opts = { ...AUTH_LIMITER_DEFAULTS, now: Date.now, ...options };
-    if (!(this.opts.maxFailures >= 1 && this.opts.maxClients >= 1)) throw new RangeError('maxFailures and maxClients must be at least 1');
-    this.entries = new BoundedTable<string, Entry>({
-      name: 'auth limiter maxClients', capacity: this.opts.maxClients, order: 'lru', counters, event: 'auth.limiter_table_full',
-    });
+    const o = this.opts;
+    if (!(o.maxFailures >= 1 && o.maxSourceFailures >= 1 && o.maxClients >= 1)) throw new RangeError('maxFailures, maxSourceFailures and maxClients must be at least 1');
+    const common = { windowMs: o.windowMs, blockMs: o.blockMs, maxKeys: o.maxClients, counters };
+    this.pairs = new FailureTable({ ...common, name: 'auth limiter (source, credential) maxClients', maxFailures: o.maxFailures });
+    this.sources = new FailureTable({ ...common, name: 'auth limiter source maxClients', maxFailures: o.maxSourceFailures });
   }
 
-  /** Whether `ip` is refused now, and for how long. Call before checking a credential. */
-  check(ip: string): LimitState {
-    const e = this.entries.peek(clientKey(ip));
-    if (e === undefined) return { blocked: false };
+  /**
+   * Whether the credential of key `credKey` (credentialKey()) is refused from `ip` now, before it is
+   * even looked up. Call before verifying it.
+   */
+  check(ip: string, credKey: string): LimitState {
+    return this.pairs.state(`${clientKey(ip)} ${credKey}`, this.opts.now());
+  }
+
+  /**
+   * Whether `ip` is over its own limit: a credential from it that does not verify is then answered
+   * 429. Never ask this of a credential that verified.
+   */
+  checkSource(ip: string): LimitState {
+    return this.sources.state(clientKey(ip), this.opts.now());
+  }
+
+  /**
+   * Records one failure of `credKey` from `ip` in both tables. Returns the state after it: blocked
+   * when this failure brought the pair or the source to its limit (the longer wait of the two).
+   */
+  fail(ip: string, credKey: string): LimitState {
     const now = this.opts.now();
-    if (e.blockedUntil > now) return { blocked: true, retryAfterMs: e.blockedUntil - now };
-    const last = e.failures[e.failures.length - 1] ?? 0;
-    if (last <= now - this.opts.windowMs) this.entries.delete(clientKey(ip)); // nothing left to remember
-    return { blocked: false };
+    const src = clientKey(ip);
+    const a = this.pairs.fail(`${src} ${credKey}`, now);
+    const b = this.sources.fail(src, now);
+    if (!a.blocked) return b;
+    if (!b.blocked) return a;
+    return a.retryAfterMs >= b.retryAfterMs ? a : b;
   }
 
-  /** Records one failure of `ip`; returns the state after it (blocked when this one hit the limit). */
-  fail(ip: string): LimitState {
-    const key = clientKey(ip);
-    const now = this.opts.now();
-    let e = this.entries.peek(key);
-    if (e === undefined) {
-      e = { failures: [], blockedUntil: 0 };
-      this.entries.add(key, e); // at the cap the least recently failing client is forgotten
-    } else {
-      this.entries.touch(key, e); // least recently failing first
-    }
-    const from = now - this.opts.windowMs;
-    while (e.failures.length > 0 && e.failures[0]! <= from) e.failures.shift();
-    e.failures.push(now);
-    if (e.failures.length > this.opts.maxFailures) e.failures.shift();
-    if (e.failures.length >= this.opts.maxFailures && e.blockedUntil <= now) {
-      e.blockedUntil = now + this.opts.blockMs;
-      e.failures = [];
-      this.blockedCount++;
-    }
-    return e.blockedUntil > now ? { blocked: true, retryAfterMs: e.blockedUntil - now } : { blocked: false };
-  }
-
-  /** Clients tracked, clients forgotten to stay under maxClients, blocks imposed. */
-  stats(): { tracked: number; evicted: number; blocks: number } {
-    return { tracked: this.entries.size, evicted: this.entries.evicted, blocks: this.blockedCount };
+  /** Both tables together, then each: keys tracked, forgotten at the cap, blocks imposed. */
+  stats(): LimiterTableStats & { pairs: LimiterTableStats; sources: LimiterTableStats } {
+    const t = (f: FailureTable): LimiterTableStats => ({ tracked: f.size, evicted: f.evicted, blocks: f.blocks });
+    const pairs = t(this.pairs);
+    const sources = t(this.sources);
+    return { tracked: pairs.tracked + sources.tracked, evicted: pairs.evicted + sources.evicted, blocks: pairs.blocks + sources.blocks, pairs, sources };
   }
 }

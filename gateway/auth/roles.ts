@@ -20,24 +20,32 @@ export type Permission =
   | 'tokens:admin'
   | 'stream:read'
   | 'metrics:read'
-  | 'posture:read';
+  | 'posture:read'
+  /** Response actions: quarantine a device, block a peer, release them (analyst, admin). */
+  | 'response:act'
+  /** Suppressions: make and remove them (analyst, admin); reading them needs alerts:read. */
+  | 'suppressions:write'
+  /** Reading the audit log (admin only: it shows who did what, from where). */
+  | 'audit:read';
 
 /** Every permission. */
 export const PERMISSIONS: readonly Permission[] = Object.freeze([
   'alerts:read', 'alerts:triage', 'devices:read', 'flows:read', 'logs:read', 'logs:ingest',
   'profiles:read', 'profiles:write', 'tokens:admin', 'stream:read', 'metrics:read', 'posture:read',
+  'response:act', 'suppressions:write', 'audit:read',
 ] as Permission[]);
 
 /**
  * What each role may do. admin: everything. analyst: every read, triage, the stream and metrics —
- * not profile uploads nor tokens. vendor: its profiles only (the route checks the MUD URL's host
- * with vendorOwns). device: posting its own logs, nothing else, so a stolen device token cannot
- * read the network's alerts.
+ * not profile uploads, tokens nor the audit log. vendor: its profiles only (the route checks the
+ * MUD URL's host with vendorOwns). device: posting its own logs, nothing else, so a stolen device
+ * token cannot read the network's alerts.
  */
 export const ROLE_PERMISSIONS: Readonly<Record<Role, ReadonlySet<Permission>>> = Object.freeze({
   admin: new Set<Permission>(PERMISSIONS),
   analyst: new Set<Permission>([
     'alerts:read', 'alerts:triage', 'devices:read', 'flows:read', 'logs:read', 'profiles:read', 'stream:read', 'metrics:read', 'posture:read',
+    'response:act', 'suppressions:write',
   ]),
   vendor: new Set<Permission>(['profiles:read', 'profiles:write']),
   device: new Set<Permission>(['logs:ingest']),

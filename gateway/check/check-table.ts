@@ -2,7 +2,9 @@
 // item that failed or could not be decided.
 import type { CheckReport } from './run-checks.js';
 
-const MARK = { pass: 'PASS', fail: 'FAIL', unknown: '????' } as const;
+// Words, not symbols: a terminal without the glyphs (or a log) shows every status the same way.
+const MARK = { pass: 'PASS', fail: 'FAIL', unknown: 'UNKNOWN' } as const;
+const MARK_WIDTH = Math.max(...Object.values(MARK).map((m) => m.length));
 
 /** The report as text, ending with a newline. */
 export function renderCheckTable(r: CheckReport): string {
@@ -11,9 +13,10 @@ export function renderCheckTable(r: CheckReport): string {
   lines.push(`edgeward check on ${where}: WAN ${r.wan ?? 'unknown'}${r.wanFromRoute ? ' (default route)' : ''}, LAN ${r.lan ?? 'not given'}`, '');
   const idWidth = Math.max(...r.items.map((i) => i.id.length));
   for (const i of r.items) {
-    lines.push(`${MARK[i.status]}  ${i.id.padEnd(idWidth)}  ${i.title}`);
-    for (const e of i.evidence) lines.push(`        ${e}`);
-    if (i.status !== 'pass') lines.push(`        fix: ${i.fix}`);
+    lines.push(`${MARK[i.status].padEnd(MARK_WIDTH)}  ${i.id.padEnd(idWidth)}  ${i.title}`);
+    const indent = ' '.repeat(MARK_WIDTH + 4);
+    for (const e of i.evidence) lines.push(`${indent}${e}`);
+    if (i.status !== 'pass') lines.push(`${indent}fix: ${i.fix}`);
     lines.push('');
   }
   lines.push(`${r.counts.pass} pass, ${r.counts.fail} fail, ${r.counts.unknown} unknown`);

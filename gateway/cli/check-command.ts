@@ -7,8 +7,6 @@ import { checkGateway } from '../check/run-checks.js';
 import { loadConfig } from '../plugins/gateway-config.js';
 import { UsageError, type CliIo } from './cli-io.js';
 
-export const CHECK_USAGE = `edgeward check [--wan IFACE] [--lan IFACE] [--netns NAME] [--config FILE] [--intel LISTFILE]... [--pid PID] [--json]`;
-
 /**
  * Runs the checklist; exit 0 when no item fails, 1 when one does, 2 on bad usage. The LAN defaults
  * to the config's capture.interface; --pid defaults to a running `edgeward start` (else this process).
@@ -21,7 +19,7 @@ export async function runCheck(argv: string[], io: CliIo): Promise<number> {
       intel: { type: 'string', multiple: true }, pid: { type: 'string' }, json: { type: 'boolean' },
     },
   });
-  if (positionals.length > 0) throw new UsageError(`check takes no arguments\nusage: ${CHECK_USAGE}`);
+  if (positionals.length > 0) throw new UsageError('check takes no arguments');
   let pid: number | 'daemon' = 'daemon';
   if (values.pid !== undefined) {
     pid = Number(values.pid);

@@ -7,8 +7,10 @@ import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { CaptureError } from '../capture/frame-source.js';
 import { ConfigError } from '../config/load-config.js';
+import { argsErrorMessage, isArgsError, wantsHelp } from '../../policies/cli/cli-args.js';
 import { processIo, UsageError, type CliIo } from './cli-io.js';
-import { REPLAY_USAGE, runReplay } from './replay-command.js';
+import { COMMAND_HELP, commandKey, REPLAY_USAGE, SUBCOMMANDS } from './command-usage.js';
+import { runReplay } from './replay-command.js';
 
 const USAGE = `usage:
   ${REPLAY_USAGE}
@@ -17,19 +19,41 @@ const USAGE = `usage:
   edgeward token list | revoke ID
   edgeward mud validate FILE...                        exit 0 accepted (warnings on stderr), 1 refused
   edgeward mud compile FILE --nft [--device MAC]       nftables script on stdout
+  edgeward mud sign FILE --cert CERT --key KEY [--chain CHAIN] [--out FILE.p7s]
+                                                       the detached CMS signature of RFC 8520 §13 (DER)
   edgeward mud learn CAPTURE --device MAC [--window DURATION] [--mud-url URL] [--include-rare] [--out FILE] [--config-out FILE]
                                                        a MUD file of what the device did (report on stderr)
-  edgeward mud explain CAPTURE --bind MAC=MUDFILE... [--profiles DIR] [--window DURATION] [--json]
+  edgeward mud explain CAPTURE --bind MAC=MUDFILE... [--profiles DIR] [--config FILE] [--window DURATION] [--json]
                                                        per ACE flows and bytes, unused ACEs, why each denied flow was denied
   edgeward check [--wan IFACE] [--lan IFACE] [--netns NAME] [--config FILE] [--json]
                                                        home-router checklist: firewall, NAT, DNS filtering, UPnP, remote admin, not root
+  edgeward trust add CERT --vendor DOMAIN | list | remove ID|FINGERPRINT
+                                                       which certificates may sign MUD files for which domain
   edgeward bench [FILE]                                packets/s of the full pipeline
+  edgeward COMMAND [SUBCOMMAND] --help                 one command's usage and options
 `;
 
 /** Runs the CLI; returns the exit code. */
 export async function main(argv: string[], io: CliIo = processIo): Promise<number> {
   const [cmd, ...rest] = argv;
+  // The command (and subcommand) whose usage a fault or --help prints; null for an unknown command.
+  const key = commandKey(argv);
+  if (cmd === 'help' && commandKey(rest) !== null) {
+    io.stdout(COMMAND_HELP[commandKey(rest)!]!);
+    return 0;
+  }
+  if (key !== null && wantsHelp(rest)) {
+    io.stdout(COMMAND_HELP[key]!);
+    return 0;
+  }
   try {
+    const subs = cmd === undefined ? undefined : SUBCOMMANDS[cmd];
+    if (subs !== undefined && !subs.includes(rest[0] ?? '')) {
+      const first = rest[0];
+      throw new UsageError(first === undefined ? `no subcommand given (${subs.join(', ')})`
+        : first.startsWith('-') ? `unknown option ${first.split('=')[0]} (give a subcommand first: ${subs.join(', ')})`
+          : `unknown subcommand ${first} (${subs.join(', ')})`);
+    }
     switch (cmd) {
       case 'replay':
         return await runReplay(rest, io);
@@ -49,6 +73,10 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
         const { runToken } = await import('./token-command.js');
         return await runToken(rest, io);
       }
+      case 'trust': {
+        const { runTrust } = await import('./trust-command.js');
+        return await runTrust(rest, io);
+      }
       case 'mud': {
         if (rest[0] === 'learn') {
           const { runMudLearn } = await import('./mud-learn-command.js');
@@ -59,7 +87,8 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
           return await runMudExplain(rest.slice(1), io);
         }
         const { runMudCommand } = await import('../../policies/cli/mud-command.js');
-        return await runMudCommand(rest, io);
+        // `mud sign --out -` writes the DER signature to stdout as bytes.
+        return await runMudCommand(rest, io === processIo ? { ...io, stdoutBytes: (b: Buffer) => void process.stdout.write(b) } : io);
       }
       case undefined:
       case '-h':
@@ -71,8 +100,10 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
         throw new UsageError(`unknown command: ${cmd}`);
     }
   } catch (e) {
-    if (e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      io.stderr(`edgeward: ${(e as Error).message}\n${e instanceof UsageError ? '' : USAGE}`);
+    if (e instanceof UsageError || isArgsError(e)) {
+      // The fault in one line (no parser advice), then the usage of this command only.
+      const message = e instanceof UsageError ? e.message : argsErrorMessage(e);
+      io.stderr(`edgeward${key !== null ? ` ${key}` : ''}: ${message}\n${key !== null ? COMMAND_HELP[key]! : USAGE}`);
       return 2;
     }
     if (e instanceof CaptureError || e instanceof ConfigError) {

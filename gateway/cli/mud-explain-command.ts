@@ -12,10 +12,8 @@ import { explainText } from '../explain/explain-text.js';
 import { parseDuration } from '../common/duration.js';
 import { ProfileStore } from '../policy/profile-store.js';
 import type { CliIo } from './cli-io.js';
-
-/** Usage of `edgeward mud explain`. */
-export const MUD_EXPLAIN_USAGE = `edgeward mud explain CAPTURE --bind MAC=MUDFILE [--bind …] [--profiles DIR] [--config FILE]
-                          [--window DURATION] [--max-denied N] [--json]`;
+import { COMMAND_HELP } from './command-usage.js';
+import { argsErrorMessage, isArgsError } from '../../policies/cli/cli-args.js';
 
 /** Stable codes of what the command reports on failure (in the --json error object). */
 export const MUD_EXPLAIN_ERRORS = Object.freeze({
@@ -27,7 +25,7 @@ export const MUD_EXPLAIN_ERRORS = Object.freeze({
 type ErrorCode = keyof typeof MUD_EXPLAIN_ERRORS;
 
 function usage(io: CliIo, message: string): number {
-  io.stderr(`edgeward mud explain: ${message}\nusage: ${MUD_EXPLAIN_USAGE}\n`);
+  io.stderr(`edgeward mud explain: ${message}\n${COMMAND_HELP['mud explain']}`);
   return 2;
 }
 
@@ -59,7 +57,8 @@ export async function runMudExplain(argv: string[], io: CliIo): Promise<number> 
       },
     }));
   } catch (e) {
-    return usage(io, (e as Error).message);
+    if (!isArgsError(e)) throw e;
+    return usage(io, argsErrorMessage(e));
   }
   const json = values.json === true;
   if (positionals.length !== 1) return usage(io, 'takes one capture file');

@@ -13,12 +13,6 @@ import { replayCapture } from '../replay/replay.js';
 import type { CliIo } from './cli-io.js';
 import { UsageError } from './cli-io.js';
 
-export const MUD_LEARN_USAGE = `edgeward mud learn CAPTURE --device MAC [--window DURATION] [--mud-url URL] [--include-rare]
-                   [--min-flows N] [--tail-after N] [--config FILE] [--out FILE] [--report FILE] [--json]
-                   [--config-out FILE]
-      the device's traffic as an RFC 8520 MUD file (stdout, or --out), the report on stderr (or
-      --report; JSON with --json); --config-out writes the policy config its DNS/NTP URN rules need`;
-
 function wholeNumber(v: string | undefined, flag: string, min: number): number | undefined {
   if (v === undefined) return undefined;
   const n = Number(v);
@@ -46,8 +40,8 @@ export async function runMudLearn(argv: string[], io: CliIo): Promise<number> {
       'config-out': { type: 'string' },
     },
   });
-  if (positionals.length !== 1) throw new UsageError(`mud learn takes one capture file\nusage: ${MUD_LEARN_USAGE}`);
-  if (values.device === undefined || parseMac(values.device) < 0) throw new UsageError(`mud learn needs --device MAC (aa:bb:cc:dd:ee:ff)\nusage: ${MUD_LEARN_USAGE}`);
+  if (positionals.length !== 1) throw new UsageError('mud learn takes one capture file');
+  if (values.device === undefined || parseMac(values.device) < 0) throw new UsageError('mud learn needs --device MAC (aa:bb:cc:dd:ee:ff)');
   let windowSeconds = 0;
   if (values.window !== undefined) {
     const w = parseDuration(values.window);

@@ -14,9 +14,6 @@ import type { CliIo } from './cli-io.js';
 import { UsageError } from './cli-io.js';
 import { Progress } from './progress.js';
 
-export const REPLAY_USAGE = `edgeward replay FILE [--config FILE] [--profiles DIR] [--bind MAC=MUDFILE]... [--intel LISTFILE]...
-                     [--json] [--eve OUT.jsonl] [--db ALERTS.sqlite] [--no-progress] [--max-flows N] [--top-flows N] [--workers N]`;
-
 export async function runReplay(argv: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
@@ -36,7 +33,7 @@ export async function runReplay(argv: string[], io: CliIo): Promise<number> {
       workers: { type: 'string' },
     },
   });
-  if (positionals.length !== 1) throw new UsageError(`replay takes one capture file\nusage: ${REPLAY_USAGE}`);
+  if (positionals.length !== 1) throw new UsageError('replay takes one capture file');
   const gw = values.config ? loadConfigFile(values.config) : GATEWAY_DEFAULTS;
   let config = gw.pipeline;
   if (values['max-flows'] !== undefined) {
@@ -110,6 +107,19 @@ export async function runReplay(argv: string[], io: CliIo): Promise<number> {
   return 0;
 }
 
+/**
+ * Who an alert is between, for the text report: "src -> dst:port" when it has both ends; alerts
+ * about a device or the sensor (device.new, edge.error, storm.reconnect, sensor.fault) have an empty
+ * end or none, so they show the end they have, else the device, else "-" — never a bare arrow.
+ */
+export function alertPeers(a: Pick<ReplaySummary['alerts'][number], 'src' | 'dst' | 'dport' | 'device'>): string {
+  const dst = a.dst !== '' ? `${a.dst}${a.dport !== null ? `:${a.dport}` : ''}` : '';
+  if (a.src !== '' && dst !== '') return `${a.src} -> ${dst}`;
+  if (a.src !== '') return a.src;
+  if (dst !== '') return `-> ${dst}`;
+  return a.device ?? '-';
+}
+
 function textReport(s: ReplaySummary, secs: number): string {
   const lines = [
     `${s.capture.file}: ${s.packets} packets, ${s.bytes} bytes, ${s.firstTs ?? '-'} .. ${s.lastTs ?? '-'} (${secs.toFixed(2)} s)`,
@@ -119,7 +129,7 @@ function textReport(s: ReplaySummary, secs: number): string {
     `devices: ${s.devices.length}`,
     ...s.devices.map((d) => `  ${d.mac}  ${d.ips.join(',') || '-'}  ${d.vendor ?? '-'}  ${d.hostname ?? '-'}${d.mudUrl ? '  mud=' + d.mudUrl : ''}`),
     `alerts: ${s.alerts.length}`,
-    ...s.alerts.map((a) => `  ${a.firstTs}  ${a.severity.padEnd(8)} ${a.rule.padEnd(24)} ${a.src} -> ${a.dst}${a.dport !== null ? ':' + a.dport : ''}  x${a.count}  ${a.message}`),
+    ...s.alerts.map((a) => `  ${a.firstTs}  ${a.severity.padEnd(8)} ${a.rule.padEnd(24)} ${alertPeers(a)}  x${a.count}  ${a.message}`),
   ];
   return lines.join('\n') + '\n';
 }

@@ -1,7 +1,9 @@
 // `edgeward token create|list|revoke`: API tokens, written to the daemon's SQLite file directly
-// (WAL lets this run next to a running daemon, which sees a new token at its next request).
+// (WAL lets this run next to a running daemon, which sees a new token at its next request). Each
+// create and revoke, refused ones too, is a row of the audit log (actor `cli`, the OS user).
 import { join, isAbsolute } from 'node:path';
 import { parseArgs } from 'node:util';
+import { auditCliWrite } from '../audit/cli-audit.js';
 import { AuthError } from '../auth/auth-errors.js';
 import { TokenStore } from '../auth/token-store.js';
 import { loadConfig } from '../plugins/gateway-config.js';
@@ -23,12 +25,18 @@ export async function runToken(argv: string[], io: CliIo): Promise<number> {
   const cfg = loadConfig(values.config ?? process.env.EDGEWARD_CONFIG);
   const dbPath = isAbsolute(cfg.storage.database) ? cfg.storage.database : join(cfg.storage.dataDir, cfg.storage.database);
   const db = openDatabase(dbPath);
+  /** The write under way, for its audit row if it is refused. */
+  let audit: { command: string; target: string | null; detail: string | null } | null = null;
   try {
     const store = new TokenStore(db);
     switch (sub) {
       case 'create': {
         if (values.role === undefined) throw new UsageError('token create needs --role');
+        // The audit row names the role and scope asked for, never the token (issue 17: every write is audited).
+        const asked = [`role=${values.role}`, values.vendor ? `vendor=${values.vendor}` : '', values.device ? `device=${values.device}` : ''].filter((x) => x !== '').join(' ');
+        audit = { command: 'token create', target: null, detail: asked };
         const t = store.create({ role: values.role, vendor: values.vendor, device: values.device, name: values.name });
+        auditCliWrite(db, { ...audit, target: t.id, status: 201, detail: `${asked}${t.info.name ? ` name=${t.info.name}` : ''}` });
         if (values.json) io.stdout(`${JSON.stringify({ token: t.token, ...t.info })}\n`);
         else {
           io.stdout(`${t.token}\n`);
@@ -42,7 +50,10 @@ export async function runToken(argv: string[], io: CliIo): Promise<number> {
       case 'revoke': {
         const id = positionals[0];
         if (id === undefined) throw new UsageError('token revoke needs the token id');
-        io.stderr(store.revoke(id) ? `edgeward: token ${id} revoked\n` : `edgeward: token ${id} was already revoked\n`);
+        audit = { command: 'token revoke', target: id, detail: null };
+        const revoked = store.revoke(id);
+        auditCliWrite(db, { ...audit, status: 200, detail: revoked ? null : 'already revoked' });
+        io.stderr(revoked ? `edgeward: token ${id} revoked\n` : `edgeward: token ${id} was already revoked\n`);
         return 0;
       }
       default:
@@ -50,6 +61,7 @@ export async function runToken(argv: string[], io: CliIo): Promise<number> {
     }
   } catch (e) {
     if (e instanceof AuthError) {
+      if (audit !== null) auditCliWrite(db, { ...audit, status: e.status, code: e.code });
       io.stderr(`edgeward: ${e.code}: ${e.message}\n`);
       return 1;
     }

@@ -78,7 +78,8 @@ export const DECODE_EVENT_LIST = [
   ['device.table_full', 'a device evicted at devices.maxDevices (the least recently seen is forgotten)'],
   ['dns.table_full', 'a name evicted at dns.maxNames (the least recently answered; MUD dst-dnsname may miss it)'],
   ['alert.dedup_table_full', 'an open deduplication entry closed at alerts.maxOpen (its next occurrence is a new alert)'],
-  ['auth.limiter_table_full', 'a client forgotten by the failed-authentication limiter at its maxClients (its failures restart)'],
+  ['incident.open_table_full', 'an open incident no longer joined at incidents.maxOpen (it stays open; its subject\'s next alert opens a new one)'],
+  ['auth.limiter_table_full', 'a source address, or a (source, token prefix) pair, forgotten by the failed-authentication limiter at its maxClients (its failures restart)'],
   ['edge_log.limiter_table_full', 'a device forgotten by the edge-log rate limiter at edgeLogs.maxDevices (its bucket restarts full)'],
   ['meter.table_full', 'a device evicted from the traffic meter at metrics.maxMeteredDevices (its counters restart)'],
   ['explain.denial_table_full', 'a denied flow\'s decision-time explanation forgotten at the denial recorder\'s maxEntries (default 20,000)'],
@@ -123,6 +124,8 @@ export const DECODE_EVENT_LIST = [
   ['decoder.ssh.banner_malformed', 'an identification line that is not SSH-protoversion-softwareversion (RFC 4253 §4.2)'],
   ['decoder.ssh.banner_too_long', 'no identification line within 255 bytes, or server lines before it past the cap (RFC 4253 §4.2)'],
   ['decoder.stratum.line_too_long', 'a JSON-RPC line longer than the Stratum module cap (4 KiB)'],
+  // alert suppression (gateway/alerts/suppressions.ts): facts about the alert path, not the traffic
+  ['alert.suppressed', 'an alert input silenced by an active suppression (counted per input; each suppression counts its occurrences and keeps them listable)'],
 ] as const;
 
 /** Dotted name of a decode event, e.g. `decoder.ipv4.trunc_pkt`. */

@@ -4,6 +4,9 @@
 import { LIVE_SOURCE_DEFAULTS } from '../capture/live-source.js';
 import { EDGE_LOGS_DEFAULTS } from '../edge-logs/edge-logs-config.js';
 import { METRICS_DEFAULTS } from '../metrics/metrics-config.js';
+import { RETENTION_DEFAULTS, type RetentionConfig } from '../store/retention.js';
+import { SUPPRESSIONS_DEFAULTS } from '../alerts/suppression-config.js';
+import { INCIDENTS_DEFAULTS } from '../incidents/incidents-config.js';
 
 /** Live capture (config `capture`). */
 export interface CaptureConfig {
@@ -69,10 +72,20 @@ export interface StorageConfig {
   database: string;
   /** EVE JSON lines file of alerts; empty: none. Default ''. */
   eve: string;
-  /** Ended flows kept in SQLite for the API (oldest pruned). Default 200000. */
+  /** Ended flows kept in SQLite for the API (oldest pruned); the older name of retention.flows.maxRows. Default 200000. */
   flowsKept: number;
-  /** Stream events kept for WebSocket replay (oldest pruned; a client further behind is told of the gap). Default 1000000. */
+  /**
+   * Stream events kept for WebSocket replay (oldest pruned; a client further behind is told of the
+   * gap); the older name of retention.streamEvents.maxRows. Default 200000.
+   */
   streamKept: number;
+  /**
+   * How long and how much of each table is kept (gateway/store/retention.ts, README "Retention"):
+   * `intervalSeconds` (60), `batchRows` (500), `maxBatches` (200), and per table — alerts,
+   * incidents, edgeLogs, flows, streamEvents, audit, suppressedAlerts — `maxAgeDays` (days) and
+   * `maxRows` (rows), 0 for no limit. Checked by config/retention-config.ts.
+   */
+  retention: RetentionConfig;
 }
 
 /** The REST API, the WebSocket stream and the dashboard (config `server`). */
@@ -87,11 +100,21 @@ export interface ServerConfig {
   heartbeatSeconds: number;
   /** Bytes a WebSocket client may leave unread before it is closed as too slow (4008). Default 4 MiB. */
   streamMaxBufferedBytes: number;
-  /** Failed authentications from one address within authWindowSeconds before it is refused (429). Default 10. */
+  /**
+   * Failed authentications of one credential (a token, told apart by its first 8 characters after
+   * `ew_`) from one address within authWindowSeconds before that credential from that address is
+   * refused (429) without a lookup. Other tokens from the address are not affected. Default 10.
+   */
   authFailures: number;
+  /**
+   * Failed authentications of any credential from one address within authWindowSeconds before the
+   * address's credentials that do not verify get 429 (a guesser varying the whole token); a token
+   * that verifies still passes. Default 30.
+   */
+  authSourceFailures: number;
   /** Window of failed authentications, seconds. Default 60. */
   authWindowSeconds: number;
-  /** How long an address over the limit is refused, seconds. Default 300. */
+  /** How long a credential (or an address's failing credentials) over the limit is refused, seconds. Default 300. */
   authBlockSeconds: number;
   /** Accept unsigned MUD uploads from vendors (an admin may always pass ?allowUnsigned=true). Default false. */
   allowUnsignedUploads: boolean;
@@ -116,10 +139,10 @@ export const FETCH_DEFAULTS: Readonly<FetchConfig> = Object.freeze({
   enabled: true, cacheDir: '', trustAnchors: Object.freeze([]) as unknown as string[], extraCa: '', requireSignature: true, timeoutMs: 10000,
 });
 export const ENFORCE_DEFAULTS: Readonly<EnforceConfig> = Object.freeze({ failMode: 'open', aliveTimeoutSeconds: 3, heartbeatSeconds: 1 });
-export const STORAGE_DEFAULTS: Readonly<StorageConfig> = Object.freeze({ dataDir: './data', database: 'edgeward.sqlite', eve: '', flowsKept: 200000, streamKept: 1000000 });
+export const STORAGE_DEFAULTS: Readonly<StorageConfig> = Object.freeze({ dataDir: './data', database: 'edgeward.sqlite', eve: '', flowsKept: 200000, streamKept: 200000, retention: RETENTION_DEFAULTS });
 export const SERVER_DEFAULTS: Readonly<ServerConfig> = Object.freeze({
   host: '127.0.0.1', port: 8080, maxBodyBytes: 1024 * 1024, heartbeatSeconds: 30, streamMaxBufferedBytes: 4 * 1024 * 1024,
-  authFailures: 10, authWindowSeconds: 60, authBlockSeconds: 300, allowUnsignedUploads: false, metricsPublic: false, dashboardDir: '',
+  authFailures: 10, authSourceFailures: 30, authWindowSeconds: 60, authBlockSeconds: 300, allowUnsignedUploads: false, metricsPublic: false, dashboardDir: '',
 });
 export const DEMO_DEFAULTS: Readonly<DemoConfig> = Object.freeze({ enabled: true, speed: 1 });
 
@@ -127,4 +150,6 @@ export const DEMO_DEFAULTS: Readonly<DemoConfig> = Object.freeze({ enabled: true
 export const DAEMON_SECTIONS = {
   capture: CAPTURE_DEFAULTS, fetch: FETCH_DEFAULTS, enforce: ENFORCE_DEFAULTS, storage: STORAGE_DEFAULTS, server: SERVER_DEFAULTS, demo: DEMO_DEFAULTS,
   edgeLogs: EDGE_LOGS_DEFAULTS, metrics: METRICS_DEFAULTS,
+  suppressions: SUPPRESSIONS_DEFAULTS,
+  incidents: INCIDENTS_DEFAULTS,
 } as const;

@@ -10,9 +10,13 @@ import type { PluginConfig as DetectConfig } from '../sensor/plugin.js';
 import { parseMac } from '../common/address-text.js';
 import type { PluginSpec } from '../sensor/plugin.js';
 import type { EdgeLogsConfig } from '../edge-logs/edge-logs-config.js';
+import { resolveEdgeSeverityMap } from '../edge-logs/log-severity-map.js';
 import type { MetricsConfig } from '../metrics/metrics-config.js';
+import type { SuppressionsConfig } from '../alerts/suppression-config.js';
+import type { IncidentsConfig } from '../incidents/incidents-config.js';
 import { POLICY_DEFAULTS, type PolicyConfig } from '../policy/policy-config.js';
 import { DAEMON_SECTIONS, type CaptureConfig, type DemoConfig, type EnforceConfig, type FetchConfig, type ServerConfig, type StorageConfig } from './daemon-config.js';
+import { resolveRetention } from './retention-config.js';
 import { PIPELINE_DEFAULTS, pipelineConfig, type Overrides, type PipelineConfig } from '../sensor/sensor-config.js';
 
 /** A config that failed validation; `problems` lists every fault with its path. */
@@ -38,6 +42,9 @@ export interface GatewayConfig {
   demo: Readonly<DemoConfig>;
   edgeLogs: Readonly<EdgeLogsConfig>;
   metrics: Readonly<MetricsConfig>;
+  /** Alert suppression (gateway/alerts/suppression-config.ts). */
+  suppressions: Readonly<SuppressionsConfig>;
+  incidents: Readonly<IncidentsConfig>;
 }
 
 /** Defaults of everything. */
@@ -87,8 +94,16 @@ export function validateConfigWith(specs: DetectSpecs, raw: unknown, source = 'c
       if (p) problems.push(p);
     }
     if (name === 'enforce' && v.failMode !== undefined && v.failMode !== 'open' && v.failMode !== 'closed') problems.push('enforce.failMode: must be open or closed');
+    if (name === 'incidents' && v.openAtSeverity !== undefined && !SEVERITIES.includes(v.openAtSeverity as Severity)) problems.push(`incidents.openAtSeverity: must be one of ${SEVERITIES.join(', ')}`);
     daemon[name] = Object.freeze({ ...d, ...v });
   }
+  // storage.retention is nested, and its row bounds have older names (flowsKept, streamKept, edgeLogs.maxRows).
+  const kept = resolveRetention(raw.storage, raw.edgeLogs, problems);
+  daemon.storage = Object.freeze({ ...daemon.storage, retention: kept.retention, flowsKept: kept.flowsKept, streamKept: kept.streamKept });
+  daemon.edgeLogs = Object.freeze({ ...daemon.edgeLogs, maxRows: kept.edgeLogsMaxRows });
+  // edgeLogs.severityMap is an object: its keys and grades are checked, and the defaults fill what it leaves out.
+  const rawEdgeLogs = raw.edgeLogs;
+  daemon.edgeLogs = Object.freeze({ ...daemon.edgeLogs, severityMap: resolveEdgeSeverityMap(isObj(rawEdgeLogs) ? rawEdgeLogs.severityMap : undefined, problems) });
   for (const [section, value] of Object.entries(raw)) {
     if (own.has(section)) continue;
     const d = defaults[section];
@@ -103,6 +118,10 @@ export function validateConfigWith(specs: DetectSpecs, raw: unknown, source = 'c
   }
   const flows = pipelineRaw.flows as { maxFlows?: unknown } | undefined;
   if (typeof flows?.maxFlows === 'number' && flows.maxFlows < 1) problems.push('flows.maxFlows: must be at least 1');
+  const privacy = pipelineRaw.privacy as { excludeDevices?: unknown } | undefined;
+  if (Array.isArray(privacy?.excludeDevices)) {
+    for (const m of privacy.excludeDevices) if (typeof m === 'string' && parseMac(m) < 0) problems.push(`privacy.excludeDevices: "${m}" is not a MAC address`);
+  }
 
   const detect: DetectConfig = {};
   if (raw.detect !== undefined) {
@@ -173,6 +192,8 @@ export function validateConfigWith(specs: DetectSpecs, raw: unknown, source = 'c
     enforce: daemon.enforce as unknown as EnforceConfig, storage: daemon.storage as unknown as StorageConfig,
     server: daemon.server as unknown as ServerConfig, demo: daemon.demo as unknown as DemoConfig,
     edgeLogs: daemon.edgeLogs as unknown as EdgeLogsConfig, metrics: daemon.metrics as unknown as MetricsConfig,
+    suppressions: daemon.suppressions as unknown as SuppressionsConfig,
+    incidents: daemon.incidents as unknown as IncidentsConfig,
   });
 }
 

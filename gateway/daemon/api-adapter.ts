@@ -5,6 +5,7 @@ import { SEVERITIES } from '../alerts/rules.js';
 import type { TokenInfo } from '../auth/token-store.js';
 import { SYSLOG_SEVERITIES } from '../edge-logs/log-record.js';
 import { flowRecord, type FlowRecord } from '../track/flow-record.js';
+import { redactFlowRecord } from '../track/privacy.js';
 import type { ApiContext, CaptureHealth, HealthView, TokenView } from '../server/api-context.js';
 import { ApiError } from '../server/api-errors.js';
 import { CheckError } from '../check/check-result.js';
@@ -16,6 +17,7 @@ import { explainLive, storedFlowsOf } from '../explain/explain-live.js';
 import type { Device } from '../track/device.js';
 import type { DaemonParts } from './daemon-parts.js';
 import { lossPercent } from './capture-loss.js';
+import { actionApi } from './action-api.js';
 
 // Field by field: whatever else a stored row may carry at run time never reaches a response.
 const tokenView = (t: TokenInfo): TokenView => ({
@@ -27,7 +29,7 @@ function liveFlows(g: DaemonParts, f: FlowFilter): FlowRecord[] {
   const out: FlowRecord[] = [];
   const limit = Math.max(1, Math.min(f.limit ?? 100, 1000));
   for (const flow of g.pipeline.flows.liveFlows()) {
-    const r = flowRecord(flow);
+    const r = redactFlowRecord(flowRecord(flow), g.cfg.pipeline.privacy);
     if (f.device !== undefined && r.srcMac !== f.device && r.dstMac !== f.device) continue;
     if (f.proto !== undefined && r.proto !== f.proto) continue;
     if (f.host !== undefined && r.src !== f.host && r.dst !== f.host) continue;
@@ -79,6 +81,7 @@ export function daemonApi(g: DaemonParts): ApiContext {
   return {
     server: g.cfg.server,
     auth: { authenticate: (t) => g.tokens.verify(t), limiter: g.limiter },
+    audit: g.audit,
 
     devices() {
       const counts = deviceCounts(g);
@@ -118,11 +121,19 @@ export function daemonApi(g: DaemonParts): ApiContext {
 
     alerts: (f) => g.alertStore.query(f),
     alert: (id) => g.alertStore.get(id),
-    triage(id, action, by) {
-      const a = g.alertStore.triage(id, action, by.name ? `${by.name} (${by.tokenId})` : by.tokenId);
-      if (a !== null) g.stream.publish('alert', { change: action === 'acknowledge' ? 'acknowledged' : 'resolved', alert: a });
+    triage(id, action, by, note = null) {
+      const before = g.alertStore.get(id);
+      const a = g.alertStore.triage(id, action, by.name ? `${by.name} (${by.tokenId})` : by.tokenId, new Date(), note);
+      // Only a change is streamed (a repeated action changes nothing).
+      if (a !== null && before !== null && a.rev !== before.rev) g.stream.publish('alert', { change: a.status, alert: a });
       return a;
     },
+    alertHistory: (id) => (g.alertStore.get(id) === null ? null : g.alertStore.history(id)),
+
+    incidents: (f) => g.incidents.list(f),
+    incident: (id) => g.incidents.get(id),
+    setIncidentState: (id, state, note, by) => g.incidents.setState(id, state, by.name ? `${by.name} (${by.tokenId})` : by.tokenId, note),
+    incidentFalsePositive: (id, note, by) => g.incidents.falsePositive(id, by.name ? `${by.name} (${by.tokenId})` : by.tokenId, note),
 
     liveFlows: (f) => liveFlows(g, f),
     endedFlows: (f) => g.flowStore.query(f),
@@ -159,15 +170,23 @@ export function daemonApi(g: DaemonParts): ApiContext {
       const influx = g.cfg.metrics.influxUrl ? (() => { const s = g.influxStats(); return s === null ? null : { connected: s.connected, buffered: s.buffered, dropped: s.dropped }; })() : null;
       const sensor = g.sensorHealth();
       const capture = captureHealth(g);
+      const storage = g.storage.health();
       return {
-        status: sensor.status === 'degraded' || capture?.lossRising === true ? 'degraded' : 'ok', sensor, version: g.version, source: g.sourceKind,
+        status: sensor.status === 'degraded' || capture?.lossRising === true || storage.status !== 'ok' ? 'degraded' : 'ok', sensor, version: g.version, source: g.sourceKind,
         packets: g.pipeline.packets, devices: g.pipeline.devices.size,
         flows: g.pipeline.flows.size, alerts: g.alertStore.count(), streamClients: g.stream.stats().clients,
-        syslog: g.edgeLogs.ports(), influx, capture,
+        syslog: g.edgeLogs.ports(), influx, capture, storage,
       };
     },
     async metrics() {
       return { contentType: g.prometheus.contentType, text: await g.prometheus.metrics() };
     },
+    ...actionApi(g.responses),
+
+    suppressions: (state, limit) => g.suppressions.list(state, limit),
+    suppression: (id) => g.suppressions.get(id),
+    createSuppression: (body, by) => g.suppressions.create(body, by.name ? `${by.name} (${by.tokenId})` : by.tokenId),
+    removeSuppression: (id, by) => g.suppressions.remove(id, by.name ? `${by.name} (${by.tokenId})` : by.tokenId),
+    suppressedAlerts: (id, limit, before) => g.suppressions.hits(id, limit, before),
   };
 }

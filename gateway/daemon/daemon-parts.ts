@@ -1,10 +1,13 @@
 // The parts of the running gateway that the API adapter and the device views read. The daemon
 // implements it; the views take this instead of the daemon class, so they do not import it back.
 import type { AlertStore } from '../alerts/alert-store.js';
+import type { Suppressions } from '../alerts/suppressions.js';
+import type { AuditStore } from '../audit/audit-store.js';
 import type { AuthLimiter } from '../auth/auth-limiter.js';
 import type { TokenStore } from '../auth/token-store.js';
 import type { GatewayConfig } from '../config/load-config.js';
 import type { EdgeLogService } from '../edge-logs/edge-log-service.js';
+import type { IncidentCorrelator } from '../incidents/incident-correlator.js';
 import type { DenialRecorder } from '../explain/denial-recorder.js';
 import type { ProfileLearner } from '../learn/profile-learner.js';
 import type { InfluxWriter } from '../metrics/influx-writer.js';
@@ -17,8 +20,10 @@ import type { Sensor, SensorHealth } from '../sensor/sensor.js';
 import type { StreamServer } from '../server/stream-server.js';
 import type { Db } from '../store/database.js';
 import type { FlowStore } from '../store/flow-store.js';
+import type { StorageGuard } from '../store/storage-guard.js';
 import type { SourceKind } from './frame-sources.js';
 import type { CaptureLossWatch, CaptureSample } from './capture-loss.js';
+import type { ResponseActions } from '../response/response-actions.js';
 
 /** What the views may read of the daemon. */
 export interface DaemonParts {
@@ -30,12 +35,20 @@ export interface DaemonParts {
   readonly learner: ProfileLearner | null;
   readonly db: Db;
   readonly alertStore: AlertStore;
+  /** Suppression rules with their counts and silenced inputs. */
+  readonly suppressions: Suppressions;
   readonly flowStore: FlowStore;
+  /** What a full disk kept out of storage (health, metrics). */
+  readonly storage: StorageGuard;
   readonly tokens: TokenStore;
   readonly limiter: AuthLimiter;
+  /** The audit log (table audit_log): API writes are recorded by the app, CLI writes by the CLI. */
+  readonly audit: AuditStore;
   readonly uploads: ProfileUploads;
   readonly stream: StreamServer;
   readonly edgeLogs: EdgeLogService;
+  /** Incidents: the correlator and its store. */
+  readonly incidents: IncidentCorrelator;
   readonly trafficHistory: TrafficHistory;
   readonly prometheus: PrometheusExporter;
   readonly version: string;
@@ -47,4 +60,6 @@ export interface DaemonParts {
   sensorHealth(): SensorHealth;
   /** The live capture's loss watch, or null before its first sample and without a live capture. */
   readonly captureLoss: CaptureLossWatch | null;
+  /** Response actions (quarantines, blocks). */
+  readonly responses: ResponseActions;
 }

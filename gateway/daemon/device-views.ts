@@ -3,6 +3,7 @@
 import { describeAce } from '../../policies/index.js';
 import { macToString } from '../common/address-text.js';
 import { flowRecord, type FlowRecord } from '../track/flow-record.js';
+import { redactFlowRecord } from '../track/privacy.js';
 import { isoTime } from '../common/packet-time.js';
 import type { AceView, Compliance, DeviceDetail, DeviceView } from '../server/api-context.js';
 import type { Device } from '../track/device.js';
@@ -80,7 +81,7 @@ export function deviceDetail(g: DaemonParts, mac: string, logs: (mac: string) =>
 export function liveFlowsOf(g: DaemonParts, mac: string, limit: number): FlowRecord[] {
   const out: FlowRecord[] = [];
   for (const f of g.pipeline.flows.liveFlows()) {
-    if ((f.aMac >= 0 && macToString(f.aMac) === mac) || (f.bMac >= 0 && macToString(f.bMac) === mac)) out.push(flowRecord(f));
+    if ((f.aMac >= 0 && macToString(f.aMac) === mac) || (f.bMac >= 0 && macToString(f.bMac) === mac)) out.push(redactFlowRecord(flowRecord(f), g.cfg.pipeline.privacy));
   }
   return out.sort((x, y) => (x.lastTs < y.lastTs ? 1 : x.lastTs > y.lastTs ? -1 : 0)).slice(0, limit);
 }

@@ -4,17 +4,20 @@
 // one HTTP server; the syslog receiver; Prometheus and InfluxDB metrics; in enforce mode the
 // policies applied to nftables. start() and stop().
 import { DecodeCounters } from '../common/events.js';
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { isAbsolute, join } from 'node:path';
 import { MudFetcher, parseMud } from '../../policies/index.js';
 import { AlertManager } from '../alerts/alert-manager.js';
 import { AlertStore } from '../alerts/alert-store.js';
+import { Suppressions } from '../alerts/suppressions.js';
 import { EveWriter } from '../alerts/eve-writer.js';
+import { AuditStore } from '../audit/audit-store.js';
 import { AuthLimiter } from '../auth/auth-limiter.js';
 import { TokenStore } from '../auth/token-store.js';
 import { openCapture } from '../capture/open-capture.js';
+import type { FrameSink } from '../capture/frame-source.js';
 import type { GatewayConfig } from '../config/load-config.js';
 import { parseMac } from '../common/address-text.js';
 import { DEMO_GATEWAY_ADDRESSES } from '../demo/demo-network.js';
@@ -29,6 +32,7 @@ import { createPrometheus, type PrometheusExporter } from '../metrics/prometheus
 import { TrafficHistory } from '../metrics/traffic-history.js';
 import type { TrafficMeter } from '../metrics/traffic-meter.js';
 import { flowRecord } from '../track/flow-record.js';
+import { redactFlowRecord } from '../track/privacy.js';
 import type { Pipeline } from '../sensor/packet-pipeline.js';
 import { buildSensor, type Sensor, type SensorHealth } from '../sensor/sensor.js';
 import { standardPlugins } from '../plugins/standard-plugins.js';
@@ -37,25 +41,40 @@ import { MAIN_THREAD_DETECTORS, SensorWorkerPool } from '../workers/worker-pool.
 import type { MudPolicy, Enforcement, ProfileFetcher } from '../policy/mud-policy.js';
 import { ProfileStore } from '../policy/profile-store.js';
 import { ProfileUploads } from '../policy/profile-uploads.js';
+import { MudTrust } from '../policy/mud-trust.js';
+import { TrustedSigners } from '../policy/trusted-signers.js';
+import { demoTrustedSigners } from '../demo/demo-vendor-pki.js';
 import { createApp } from '../server/app.js';
 import { StreamServer } from '../server/stream-server.js';
 import { openDatabase, type Db } from '../store/database.js';
 import { FlowStore } from '../store/flow-store.js';
+import { DeviceStore } from '../store/device-store.js';
 import { StreamJournal } from '../store/stream-journal.js';
-import type { MudUrlSource } from '../track/device.js';
+import { guardStorage, StorageGuard } from '../store/storage-guard.js';
+import { RetentionPruner } from '../store/retention.js';
+import type { Device, MudUrlSource } from '../track/device.js';
 import { daemonApi } from './api-adapter.js';
 import type { DaemonParts } from './daemon-parts.js';
 import { deviceView } from './device-views.js';
 import type { EventLog } from '../common/event-log.js';
 import { EdgeLogService } from '../edge-logs/edge-log-service.js';
+import { deviceName } from '../alerts/device-name.js';
+import { DemoSyslog } from '../demo/demo-syslog.js';
+import { IncidentCorrelator } from '../incidents/incident-correlator.js';
+import { eveIncidentRecord } from '../incidents/incident-eve.js';
+import { IncidentStore } from '../incidents/incident-store.js';
 import { packageRoot, packageVersion } from '../common/package-root.js';
 import { startSource, type RunningSource, type SourceKind } from './frame-sources.js';
 import { CaptureLossWatch, type CaptureSample } from './capture-loss.js';
+import { hostAddresses } from '../response/protected-addresses.js';
+import { ResponseActions } from '../response/response-actions.js';
 
 /** Options beyond the config. */
 export interface DaemonOptions {
   /** Where frames come from; default: the live interface if configured, else the demo if enabled, else none. */
   source?: SourceKind;
+  /** Wall clock of suppression expiry, ms since the epoch (tests pass a fake one). Default Date.now. */
+  now?: () => number;
 }
 
 export class GatewayDaemon implements DaemonParts {
@@ -70,14 +89,30 @@ export class GatewayDaemon implements DaemonParts {
   readonly learner: ProfileLearner | null;
   readonly db: Db;
   readonly alertStore: AlertStore;
+  /** Suppression rules: the alert manager's suppressor, their counts and silenced inputs. */
+  readonly suppressions: Suppressions;
   readonly flowStore: FlowStore;
+  /** The device inventory as kept across restarts. */
+  readonly deviceStore: DeviceStore;
   readonly journal: StreamJournal;
+  /** Counts what a full disk kept out of SQLite and the EVE file; the stores write through it. */
+  readonly storage: StorageGuard;
+  /** Bounds every table by age and rows (storage.retention), from housekeeping. */
+  readonly retention: RetentionPruner;
   readonly tokens: TokenStore;
   readonly limiter: AuthLimiter;
+  /** The audit log: one row per API write (made by the app) and per CLI write. Retention prunes it. */
+  readonly audit: AuditStore;
   readonly profiles: ProfileStore;
   readonly uploads: ProfileUploads;
+  /** Response actions: quarantined devices and blocked peers, kept in SQLite, enforced in enforce mode. */
+  readonly responses: ResponseActions;
+  /** Whom MUD signatures must chain to: fetch.trustAnchors, `edgeward trust add` signers, the demo vendor CA in the demo. */
+  readonly trust: MudTrust;
   readonly stream: StreamServer;
   readonly edgeLogs: EdgeLogService;
+  /** Groups the alerts of one episode into incidents (gateway/incidents/), kept in SQLite. */
+  readonly incidents: IncidentCorrelator;
   readonly meter: TrafficMeter;
   readonly counters = new EventCounters();
   /** Every named event of this gateway (decode, stream, table caps, plug-in faults), one counter array. */
@@ -102,6 +137,11 @@ export class GatewayDaemon implements DaemonParts {
   private readonly enforcement: Enforcement;
   private started = false;
   private lastTrafficSample = 0;
+  /** Devices new or changed since the last save (saved by the next housekeeping tick). */
+  private unsavedDevices = new Set<Device>();
+  /** When each device's lastSeen was last written (only moved ones are written again). */
+  private readonly savedSeen = new WeakMap<Device, number>();
+  private lastDeviceSweep = 0;
   /** The API's base URL once listening. */
   url = '';
 
@@ -109,29 +149,51 @@ export class GatewayDaemon implements DaemonParts {
     this.sourceKind = opts.source ?? (cfg.capture.interface ? 'live' : cfg.demo.enabled ? 'demo' : 'none');
     const dataDir = cfg.storage.dataDir;
     this.db = openDatabase(isAbsolute(cfg.storage.database) ? cfg.storage.database : join(dataDir, cfg.storage.database));
+    // A full disk must not stop capture, detection or the live stream: writes fail counted, not thrown.
+    this.storage = guardStorage(this.db, new StorageGuard({ log }));
+    this.retention = new RetentionPruner(this.db, cfg.storage.retention, { activeWindowSeconds: cfg.alerts.dedupWindowSeconds, log });
     this.alertStore = new AlertStore(this.db);
     this.flowStore = new FlowStore(this.db, cfg.storage.flowsKept);
-    this.journal = new StreamJournal(this.db);
+    this.deviceStore = new DeviceStore(this.db);
+    this.journal = new StreamJournal(this.db, { retain: cfg.storage.streamKept });
     this.tokens = new TokenStore(this.db);
-    this.limiter = new AuthLimiter({ maxFailures: cfg.server.authFailures, windowMs: cfg.server.authWindowSeconds * 1000, blockMs: cfg.server.authBlockSeconds * 1000 }, this.events);
+    this.audit = new AuditStore(this.db);
+    this.limiter = new AuthLimiter({ maxFailures: cfg.server.authFailures, maxSourceFailures: cfg.server.authSourceFailures, windowMs: cfg.server.authWindowSeconds * 1000, blockMs: cfg.server.authBlockSeconds * 1000 }, this.events);
     this.eve = cfg.storage.eve ? new EveWriter(cfg.storage.eve) : null;
-    // A daemon runs for months: its alerts are read back from SQLite, not kept in memory.
-    this.alerts = new AlertManager(cfg.alerts, this.alertStore, false, this.events);
+    // A daemon runs for months: its alerts are read back from SQLite, not kept in memory; after a
+    // restart it continues the stored ones (resume) instead of raising copies.
+    this.alerts = new AlertManager(cfg.alerts, this.alertStore, false, this.events, true);
+    this.suppressions = new Suppressions(this.db, {
+      config: cfg.suppressions, now: opts.now, counters: this.events,
+      onWriteError: (e) => log(e === null ? 'suppressions.write-resumed' : 'suppressions.write-failed', e === null ? {} : { error: e.message }),
+    });
+    this.alerts.setSuppressor(this.suppressions.suppressor);
     this.stream = new StreamServer({
       journal: this.journal, authenticate: (t) => this.tokens.verify(t), limiter: this.limiter, log,
       // A token revoked from the CLI (another process) ends its open stream at the next check.
       tokenActive: (id) => this.tokens.get(id)?.revokedAt === null,
       heartbeatMs: cfg.server.heartbeatSeconds * 1000, maxBufferedBytes: cfg.server.streamMaxBufferedBytes,
     });
-    this.alerts.addListener((a, isNew) => {
+    this.alerts.addListener((a, isNew, reopened) => {
       if (isNew) {
-        this.eve?.write(a);
+        if (this.eve !== null) this.storage.write('eve', () => this.eve!.write(a));
         this.counters.countAlert(a.rule, a.severity);
         log('alert', { alert: a });
       }
       const stored = this.alertStore.get(a.id);
-      this.stream.publish('alert', { change: isNew ? 'new' : 'updated', alert: stored ?? a });
+      this.stream.publish('alert', { change: isNew ? 'new' : reopened === true ? 'reopened' : 'updated', alert: stored ?? a });
     });
+    // After the alert's own listener: a client hears of the alert before the incident it joined.
+    this.incidents = new IncidentCorrelator(cfg.incidents, {
+      store: new IncidentStore(this.db),
+      resolveDevice: (ip) => this.deviceByAddress(ip),
+      nameOf: (mac) => deviceName(mac, this.pipeline.devices.get(parseMac(mac))),
+      publish: (change, incident) => this.stream.publish('incident', { change, incident }),
+      record: (change, incident) => { if (this.eve !== null) this.storage.write('eve', () => this.eve!.writeRecord(eveIncidentRecord(incident, change))); },
+      actions: (id) => this.responses.list({ incident: id, limit: 1000 }),
+      counters: this.events, log,
+    });
+    this.alerts.addListener((a, isNew) => this.incidents.onAlert(a, isNew));
 
     this.profiles = new ProfileStore();
     const profilesDir = cfg.policy.profilesDir || (this.sourceKind === 'demo' ? join(this.root, 'policies', 'profiles') : '');
@@ -161,6 +223,9 @@ export class GatewayDaemon implements DaemonParts {
       addDnsAddress: (name, family, address, ttl) => this.enforcer?.addDnsAddress(name, family, address, ttl),
     };
     const policyCfg = this.sourceKind === 'demo' ? demoPolicy(cfg) : cfg.policy;
+    // The demo's vendor CA is trusted for the demo's MUD domain only while the demo runs (its keys are public).
+    this.trust = new MudTrust(cfg.fetch.trustAnchors.map((p) => readFileSync(p, 'utf8')), new TrustedSigners(this.db),
+      this.sourceKind === 'demo' ? demoTrustedSigners(this.root) : []);
     // Profiles arrive at run time too (uploads, fetches): the daemon's policy runs even with none yet.
     // With live workers the detectors run there; this thread keeps those whose state spans devices.
     const pooled = this.sourceKind === 'live' && cfg.capture.workers > 0;
@@ -174,31 +239,47 @@ export class GatewayDaemon implements DaemonParts {
       }),
     });
     this.pipeline = this.sensor.pipeline;
-    this.pipeline.flows.addListener({ onFlowEnd: (f) => this.flowStore.add(flowRecord(f)) });
+    // config privacy: a withheld field (SNI, HTTP URL, user agent) is blanked before the flow is stored.
+    this.pipeline.flows.addListener({ onFlowEnd: (f) => this.flowStore.add(redactFlowRecord(flowRecord(f), cfg.pipeline.privacy)) });
     this.policy = this.sensor.plugin<MudPolicy>('mudPolicy')!;
     this.denials = this.sensor.plugin<DenialRecorder>('denialRecorder')!;
     this.learner = this.sensor.plugin<ProfileLearner>('profileLearner') ?? null;
     this.meter = this.sensor.plugin<TrafficMeter>('trafficMeter')!;
-    this.uploads = new ProfileUploads(this.db, this.profiles, this.policy, cfg.fetch.trustAnchors.map((p) => readFileSync(p, 'utf8')),
+    this.responses = new ResponseActions(this.db, {
+      emergency: cfg.policy.emergency, gatewayAddresses: [...policyCfg.gatewayAddresses, ...hostAddresses()],
+      deviceAddresses: (mac) => this.pipeline.devices.get(parseMac(mac))?.ips ?? [],
+      enforcement: {
+        holdDevice: (mac, on) => this.policy.hold(mac, on),
+        blockPeers: (peers) => this.enforcer === null ? Promise.resolve(false) : this.enforcer.setBlockedPeers(peers).then(() => true, (e: unknown) => {
+          log('enforce.error', { error: (e as Error).message });
+          return false;
+        }),
+      },
+      log,
+    });
+    this.uploads = new ProfileUploads(this.db, this.profiles, this.policy, this.trust,
       (url) => [...this.pipeline.devices.all()].filter((d) => d.profile === url).map((d) => d.mac));
 
     this.pipeline.devices.addListener({
       onDeviceNew: (d) => {
+        if (this.pipeline.devices.restoring) return;
         log('device.new', { mac: d.mac, vendor: d.vendor });
+        this.unsavedDevices.add(d);
         this.publishDevice('new', d.macNum);
       },
       onDeviceChange: (d, field) => {
         if (field === 'mudUrl') {
           log('device.mud-url', { mac: d.mac, mudUrl: d.mudUrl, source: d.mudUrlSource });
-          this.saveMudUrls();
-        }
+          // At once, not at the next tick: a crash right after must not lose the binding.
+          this.deviceStore.save([d]);
+        } else if (field !== 'profile') this.unsavedDevices.add(d);
         this.publishDevice(field, d.macNum);
       },
     });
     this.edgeLogs = new EdgeLogService(this.db, cfg.edgeLogs, {
       resolveDevice: (ip) => this.deviceByAddress(ip),
       raise: (a) => this.alerts.raise(a), counters: this.events,
-      publish: (r) => { this.counters.countLog(r.severity ?? 'unknown'); this.stream.publish('log', r); },
+      publish: (r) => { this.counters.countLog(r.severity ?? 'unknown'); this.stream.publish('log', r); this.incidents.onLog(r); },
       log,
     });
     this.prometheus = createPrometheus({
@@ -211,11 +292,14 @@ export class GatewayDaemon implements DaemonParts {
       alertCounts: () => this.counters.alertCounts(),
       logCounts: () => this.counters.logCounts(),
       edgeLogsDropped: () => this.edgeLogs.dropped(),
+      edgeLogsClockSkewed: () => this.edgeLogs.ingest.stats().clockSkewed,
       influx: () => this.influx?.stats() ?? null,
       streamClients: () => this.stream.stats().clients,
       plugins: () => this.sensor.costs(),
       events: () => this.pipeline.decodeCounters.toJSON(),
       capture: () => { const s = this.captureStats(); return s === null ? null : { interface: cfg.capture.interface, stats: s }; },
+      storageFailures: () => this.storage.failures(),
+      suppressed: () => this.suppressions.counts(),
     });
   }
 
@@ -254,31 +338,59 @@ export class GatewayDaemon implements DaemonParts {
     this.stream.publish('device', { change, device: deviceView(this, d, null) });
   }
 
-  /** Where the MUD URLs devices announced are kept across restarts. */
-  private get stateFile(): string {
-    return join(this.cfg.storage.dataDir, 'mud-urls.json');
-  }
-
-  /** Writes MAC → announced MUD URL (atomically: temp file, then rename). */
-  private saveMudUrls(): void {
-    const urls: Record<string, { url: string; source: MudUrlSource | null }> = {};
-    for (const d of this.pipeline.devices.all()) if (d.mudUrl !== null && d.mudUrlSource !== 'config') urls[d.mac] = { url: d.mudUrl, source: d.mudUrlSource };
-    const tmp = `${this.stateFile}.tmp`;
-    writeFileSync(tmp, JSON.stringify(urls, null, 1));
-    renameSync(tmp, this.stateFile);
+  /**
+   * Writes the devices that are new or changed since the last call, and every minute those whose
+   * lastSeen moved, so a restart knows them all (DeviceStore).
+   */
+  private saveDevices(all = false): void {
+    const ms = Date.now();
+    const sweep = all || ms - this.lastDeviceSweep >= DEVICE_SWEEP_MS;
+    if (!sweep && this.unsavedDevices.size === 0) return;
+    const list = [...this.unsavedDevices];
+    this.unsavedDevices = new Set();
+    if (sweep) {
+      this.lastDeviceSweep = ms;
+      for (const d of this.pipeline.devices.all()) if (this.savedSeen.get(d) !== d.lastSeen) list.push(d);
+    }
+    if (list.length === 0) return;
+    if (!this.storage.write('devices', () => this.deviceStore.save(list), 0)) {
+      // The disk is full: kept for the next call.
+      for (const d of list) this.unsavedDevices.add(d);
+      return;
+    }
+    for (const d of list) this.savedSeen.set(d, d.lastSeen);
   }
 
   /**
-   * Restart re-applies the state: devices that announced a MUD URL before are known again at once
-   * (their profiles come from the cache), so enforcement does not wait for their next DHCP request.
+   * A restart brings back the inventory: every device a previous run knew, with its names,
+   * addresses and announced MUD URL, so profiles bind at once (from the cache, without waiting for
+   * the next DHCP request) and no device.new is raised for a known device.
    */
-  private restoreMudUrls(): number {
-    if (!existsSync(this.stateFile)) return 0;
+  private restoreDevices(): number {
+    let n = 0;
+    for (const r of this.deviceStore.load(this.cfg.pipeline.devices.maxDevices)) {
+      const { mac, ...fields } = r;
+      const d = this.pipeline.devices.restore(parseMac(mac), fields);
+      if (d === null) continue;
+      this.savedSeen.set(d, d.lastSeen);
+      n++;
+    }
+    return n + this.importMudUrls();
+  }
+
+  /** The file where gateways before the devices table kept announced MUD URLs (read once, then removed). */
+  private get legacyStateFile(): string {
+    return join(this.cfg.storage.dataDir, 'mud-urls.json');
+  }
+
+  /** Imports the MAC → MUD URL file of an older data directory into the inventory (and so the table). */
+  private importMudUrls(): number {
+    if (!existsSync(this.legacyStateFile)) return 0;
     let urls: Record<string, { url?: unknown; source?: MudUrlSource | null }>;
     try {
-      urls = JSON.parse(readFileSync(this.stateFile, 'utf8')) as typeof urls;
+      urls = JSON.parse(readFileSync(this.legacyStateFile, 'utf8')) as typeof urls;
     } catch (e) {
-      this.log('state.unreadable', { file: this.stateFile, error: (e as Error).message });
+      this.log('state.unreadable', { file: this.legacyStateFile, error: (e as Error).message });
       return 0;
     }
     let n = 0;
@@ -290,6 +402,7 @@ export class GatewayDaemon implements DaemonParts {
       this.pipeline.devices.set(d, 'mudUrl', e.url);
       n++;
     }
+    rmSync(this.legacyStateFile, { force: true });
     return n;
   }
 
@@ -298,9 +411,9 @@ export class GatewayDaemon implements DaemonParts {
     const f = this.cfg.fetch;
     // The demo's devices announce URLs of a reserved example domain: nothing to fetch.
     if (!f.enabled || this.sourceKind === 'demo') return null;
-    if (f.requireSignature && f.trustAnchors.length === 0) {
+    if (f.requireSignature && this.trust.empty) {
       // A signed profile cannot be checked without a trust anchor: fetch nothing rather than trust anything.
-      this.log('fetch.disabled', { reason: 'fetch.requireSignature is on and fetch.trustAnchors is empty' });
+      this.log('fetch.disabled', { reason: 'fetch.requireSignature is on and nothing is trusted (fetch.trustAnchors is empty, no edgeward trust add)' });
       return null;
     }
     const read = (p: string) => readFileSync(p, 'utf8');
@@ -308,6 +421,8 @@ export class GatewayDaemon implements DaemonParts {
       cacheDir: f.cacheDir || join(this.cfg.storage.dataDir, 'mud-cache'),
       extraCa: f.extraCa ? read(f.extraCa) : undefined,
       trustAnchors: f.trustAnchors.map(read),
+      // Also the signers trusted for one vendor domain (edgeward trust add), read at each check.
+      verify: (content, signature, url, at) => this.trust.verify(content, signature, url, at),
       requireSignature: f.requireSignature,
       timeoutMs: f.timeoutMs,
       accept: (content) => {
@@ -329,11 +444,17 @@ export class GatewayDaemon implements DaemonParts {
         emergency: c.policy.emergency, gatewayAddresses: c.policy.gatewayAddresses,
         onError: (e: Error) => this.log('enforce.error', { error: e.message }),
       });
+    }
+    // Response actions hold again before the first table goes in: no gap for a blocked peer.
+    const actions = await this.responses.restore();
+    if (actions > 0) this.log('actions.restored', { actions });
+    if (this.enforcer !== null) {
       // The table is replaced in one transaction, then refilled as devices bind.
-      await this.enforcement.apply(this.policy.policies(), []);
+      const held = this.policy.enforcementState();
+      await this.enforcement.apply(held.policies, held.quarantined);
       this.enforcer.start();
     }
-    const restored = this.restoreMudUrls();
+    const restored = this.restoreDevices();
     if (restored > 0) this.log('state.restored', { devices: restored });
     const uploads = this.uploads.restore();
     if (uploads > 0) this.log('profiles.restored', { uploads });
@@ -370,6 +491,7 @@ export class GatewayDaemon implements DaemonParts {
         pool.sink(buf, off, capLen, origLen, ts, linkType, ifIndex);
       };
     }
+    if (this.sourceKind === 'demo') sink = this.demoSyslog(sink);
     this.source = await startSource(this.sourceKind, c, sink, this.log);
     this.log('started', {
       url: this.url, source: this.sourceKind, interface: c.capture.interface || null, mode: c.policy.mode, failMode: c.enforce.failMode,
@@ -387,8 +509,11 @@ export class GatewayDaemon implements DaemonParts {
       if (cs !== null) (this.captureLoss ??= new CaptureLossWatch({ interface: this.cfg.capture.interface, alerts: this.alerts, log: this.log })).check(cs, now);
     }
     this.alerts.flush();
+    this.incidents.flush();
+    this.suppressions.flush();
     this.flowStore.flush();
-    this.journal.prune(this.cfg.storage.streamKept);
+    this.saveDevices();
+    this.retention.tick();
     const ms = Date.now();
     if (ms - this.lastTrafficSample >= this.trafficHistory.intervalSeconds * 1000) {
       this.lastTrafficSample = ms;
@@ -399,12 +524,25 @@ export class GatewayDaemon implements DaemonParts {
   /**
    * Runs a capture file through the pipeline now, at full speed, with its own packet times (tests
    * and `edgeward start` without a source use it to put known traffic in front of the API).
+   * `demoSyslog`: the file is the demo capture, and its camera's syslog lines come with it as they
+   * do in the running demo.
    */
-  async ingestCapture(path: string): Promise<void> {
+  async ingestCapture(path: string, opts: { demoSyslog?: boolean } = {}): Promise<void> {
     const src = openCapture(path);
-    await src.run(this.sensor.sink);
+    await src.run(opts.demoSyslog === true ? this.demoSyslog(this.sensor.sink) : this.sensor.sink);
     this.alerts.flush();
+    this.incidents.flush();
     this.flowStore.flush();
+  }
+
+  /**
+   * The demo camera's syslog lines (demo/demo-syslog.ts) delivered between `sink`'s frames to the
+   * edge-log ingest, as the syslog receiver would hand them over: from the camera's address,
+   * received at their packet time. Nothing when edge logs are off.
+   */
+  private demoSyslog(sink: FrameSink): FrameSink {
+    if (!this.cfg.edgeLogs.enabled) return sink;
+    return new DemoSyslog((line, ip, at) => { this.edgeLogs.ingest.ingestLine(line, ip, 'udp', at); }).tap(sink);
   }
 
   /** SIGHUP: re-reads the intel lists now (they are also re-read when their files change). */
@@ -421,7 +559,10 @@ export class GatewayDaemon implements DaemonParts {
     await this.workerPool?.stop();
     this.sensor.finish();
     this.alerts.flush();
+    this.incidents.flush();
+    this.suppressions.flush();
     this.flowStore.flush();
+    this.saveDevices(true);
     await this.policy.settled();
     if (this.enforcer) {
       try {
@@ -441,10 +582,14 @@ export class GatewayDaemon implements DaemonParts {
     }
     this.eve?.close();
     const alerts = this.alertStore.count();
+    await this.retention.stop();
     this.db.close();
     this.log('stopped', { packets: this.pipeline.packets, alerts });
   }
 }
+
+/** How often devices whose lastSeen moved are written, ms. */
+const DEVICE_SWEEP_MS = 60_000;
 
 /**
  * The demo's network: its router is the gateway (a device on the LAN like any other, but not one

@@ -1,19 +1,21 @@
-// The attacks mixed into the demo capture, early in each loop so that alerts show within seconds:
-// the compromised camera fetching a Mirai loader and checking in with its C&C every 10 s, a
-// Mirai-style telnet brute force on the plug from the internet, a guest laptop SYN-scanning the
-// camera, and the speaker tunnelling data out through DNS TXT queries.
+// The attacks mixed into the demo capture, early in each loop so that alerts show within seconds.
+// The camera's Mirai infection, in the order it happens: a guest laptop SYN-scans the camera and
+// finds telnet open; a Mirai scanner from the internet logs in to that telnet with default
+// passwords, one per connection, until the last one works; its loader then has the camera fetch
+// the bot from the loader server, and the bot checks in with its C&C every 10 s (the camera's own
+// complaints follow, demo-syslog.ts). Beside it, the speaker tunnels data out through DNS TXT queries.
 import { ATTACKERS, DEMO_HOSTS, DEMO_LOOP_SECONDS } from './demo-devices.js';
 import { hostEnd, internetEnd, routerEnd, type Scene } from './demo-steps.js';
 import { DNS_TYPE, dnsAnswer, dnsQuery } from '../synth/dns-payload.js';
 import { TcpConversation } from '../synth/tcp-conversation.js';
 import { udpFrame } from '../synth/timeline.js';
 
-/** When each attack starts in a loop, seconds. */
-export const ATTACK_TIMES = Object.freeze({ tunnel: 3, loader: 4, beacon: 5, bruteforce: 6, scan: 8 });
+/** When each attack starts in a loop, seconds: the camera's infection in its order (scan, brute force, loader, check-ins). */
+export const ATTACK_TIMES = Object.freeze({ scan: 2, tunnel: 3, bruteforce: 5, loader: 12, beacon: 14 });
 
 /** Seconds between two C&C check-ins (a divisor of the loop, so the period holds across loops). */
 export const BEACON_PERIOD = 10;
-/** Telnet logins tried, one per connection as Mirai's scanner does, and seconds between them. */
+/** Telnet logins tried, one per connection as Mirai's scanner does (the last one works), and seconds between them. */
 export const BRUTEFORCE_SESSIONS = 12;
 const BRUTEFORCE_SPACING = 0.5;
 /** Ports the SYN scan probes (nmap's top 100 TCP ports), and which of them the camera has open. */
@@ -24,7 +26,7 @@ export const SCAN_PORTS: readonly number[] = Object.freeze([
   5101, 5190, 5357, 5432, 5631, 5666, 5800, 5900, 6000, 6001, 6646, 7070, 8000, 8008, 8009, 8080, 8081, 8443, 8888, 9100,
   9999, 10000, 32768, 49152, 49153, 49154, 49155, 49156, 49157,
 ]);
-export const CAMERA_OPEN_PORTS: readonly number[] = Object.freeze([80, 554]);
+export const CAMERA_OPEN_PORTS: readonly number[] = Object.freeze([23, 80, 554]);
 /** nmap keeps one source port for a whole SYN scan. */
 const SCAN_SOURCE_PORT = 57361;
 const SCAN_SPACING = 0.01;
@@ -34,10 +36,26 @@ const TUNNEL_SPACING = 0.2;
 /** Seconds to the attackers' hosts and back. */
 const ATTACKER_RTT = 0.14;
 
-/** Default logins of Mirai's scanner (mirai/bot/scanner.c, public since 2016), one per session. */
+/**
+ * Default logins of Mirai's scanner (mirai/bot/scanner.c, public since 2016), one per session; the
+ * camera's is the last ("xmhdipc", the default of many Xiongmai-based cameras' telnetd).
+ */
 const MIRAI_LOGINS: readonly [string, string][] = [
-  ['root', 'xc3511'], ['root', 'vizxv'], ['admin', 'admin'], ['root', '888888'], ['root', 'xmhdipc'], ['root', 'default'],
-  ['root', 'juantech'], ['root', '123456'], ['root', '54321'], ['support', 'support'], ['root', ''], ['admin', 'password'],
+  ['root', 'xc3511'], ['root', 'vizxv'], ['admin', 'admin'], ['root', '888888'], ['root', 'default'], ['root', 'juantech'],
+  ['root', '123456'], ['root', '54321'], ['support', 'support'], ['root', ''], ['admin', 'password'], ['root', 'xmhdipc'],
+];
+/** What BusyBox's login prints when the password is right: its shell, waiting at the prompt. */
+const SHELL_BANNER = '\r\n\r\nBusyBox v1.19.4 (2015-03-11 17:02:55 CST) built-in shell (ash)\r\nEnter \'help\' for a list of built-in commands.\r\n\r\n# ';
+/**
+ * What Mirai's loader types once in (mirai/loader/src/server.c): a shell, the busybox check with its
+ * tag, then, on a camera without wget or tftp, its tiny downloader echoed in (shortened here) and
+ * run: that downloader fetches the bot by bare address (loaderDownload). The gateway never reads
+ * these client bytes.
+ */
+const LOADER_COMMANDS = [
+  'enable\r\n', 'system\r\n', 'shell\r\n', 'sh\r\n', '/bin/busybox MIRAI\r\n',
+  "cd /tmp; /bin/busybox echo -ne '\\x7f\\x45\\x4c\\x46\\x01\\x01\\x01' > dvrHelper; /bin/busybox chmod 777 dvrHelper\r\n",
+  './dvrHelper; /bin/busybox MIRAI\r\n',
 ];
 /** Telnet IAC DO options a telnetd opens with (RFC 854, RFC 1091 terminal type, RFC 1073 window size). */
 const TELNETD_OPENING = Buffer.from([0xff, 0xfd, 0x18, 0xff, 0xfd, 0x20, 0xff, 0xfd, 0x23, 0xff, 0xfd, 0x27]);
@@ -98,23 +116,35 @@ function c2Beacon(s: Scene, t0: number): void {
   }
 }
 
-/** One login per connection against the plug's telnet, each answered "Login incorrect". */
+/**
+ * One login per connection against the camera's telnet: each answered "Login incorrect" but the
+ * last, which gets a shell; the loader's commands follow in that session.
+ */
 function telnetBruteforce(s: Scene, t0: number): void {
-  const plug = DEMO_HOSTS.plug;
+  const cam = DEMO_HOSTS.camera;
   for (let i = 0; i < BRUTEFORCE_SESSIONS; i++) {
     const [user, pass] = MIRAI_LOGINS[i % MIRAI_LOGINS.length]!;
-    const c = new TcpConversation(s.out, internetEnd(ATTACKERS.telnetBruteforcer, s.rnd.ephemeralPort()), hostEnd(plug, 23), s.rnd, {
+    const c = new TcpConversation(s.out, internetEnd(ATTACKERS.telnetBruteforcer, s.rnd.ephemeralPort()), hostEnd(cam, 23), s.rnd, {
       clientRtt: ATTACKER_RTT, serverRtt: 0.0008,
     });
     let at = c.open(t0 + i * BRUTEFORCE_SPACING);
     at = c.send('server', TELNETD_OPENING, at + 0.002);
     at = c.send('client', BOT_REFUSAL, at);
-    at = c.send('server', Buffer.from(`\r\n${plug.hostname} login: `, 'latin1'), at + 0.003);
+    at = c.send('server', Buffer.from(`\r\n${cam.hostname} login: `, 'latin1'), at + 0.003);
     at = c.send('client', Buffer.from(`${user}\r\n`, 'latin1'), at);
     at = c.send('server', Buffer.from('Password: ', 'latin1'), at + 0.002);
     at = c.send('client', Buffer.from(`${pass}\r\n`, 'latin1'), at);
-    at = c.send('server', Buffer.from('\r\nLogin incorrect\r\n', 'latin1'), at + 0.3);
-    c.close('client', at);
+    if (i < BRUTEFORCE_SESSIONS - 1) {
+      at = c.send('server', Buffer.from('\r\nLogin incorrect\r\n', 'latin1'), at + 0.3);
+      c.close('client', at);
+      continue;
+    }
+    at = c.send('server', Buffer.from(SHELL_BANNER, 'latin1'), at + 0.05);
+    for (const cmd of LOADER_COMMANDS) {
+      at = c.send('client', Buffer.from(cmd, 'latin1'), at + 0.02);
+      at = c.send('server', Buffer.from(cmd.includes('/bin/busybox MIRAI') ? 'MIRAI: applet not found\r\n# ' : '# ', 'latin1'), at + 0.01);
+    }
+    c.close('client', at + 0.05);
   }
 }
 
@@ -145,9 +175,9 @@ function dnsTunnel(s: Scene, t0: number): void {
 
 /** Writes every attack of one loop into the scene. */
 export function writeAttacks(s: Scene): void {
+  synScan(s, ATTACK_TIMES.scan);
+  telnetBruteforce(s, ATTACK_TIMES.bruteforce);
   loaderDownload(s, ATTACK_TIMES.loader);
   c2Beacon(s, ATTACK_TIMES.beacon);
-  telnetBruteforce(s, ATTACK_TIMES.bruteforce);
-  synScan(s, ATTACK_TIMES.scan);
   dnsTunnel(s, ATTACK_TIMES.tunnel);
 }

@@ -70,7 +70,7 @@ export class EdgeLogService {
       limiter: { ratePerSecond: cfg.ratePerSecond, burst: cfg.burst, maxKeys: cfg.maxDevices, reportIntervalMs: cfg.rateLimitReportSeconds * 1000 },
       counters: deps.counters, resolveDevice: deps.resolveDevice, onRecord: deps.publish, raiseAlert: deps.raise, log: deps.log, now: deps.now,
       maxLineBytes: cfg.maxLineBytes, alertSeverityAtMost: cfg.alertSeverityAtMost, alerts: cfg.alerts,
-      maxClockSkewSeconds: cfg.maxClockSkewSeconds, kernelDrops: () => this.receiver?.kernelDrops() ?? null,
+      severityMap: cfg.severityMap, skewThresholdSeconds: cfg.skewThresholdSeconds, kernelDrops: () => this.receiver?.kernelDrops() ?? null,
     });
   }
 

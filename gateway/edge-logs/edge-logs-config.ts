@@ -1,5 +1,7 @@
 // Settings of the edge log subsystem (config section `edgeLogs`): where the syslog receiver listens,
-// how much a device may send, and how much is kept. Flat keys, each typed by its default.
+// how much a device may send, how much is kept, and how records are dated and graded. Flat keys, each
+// typed by its default, but for `severityMap` (an object checked by resolveEdgeSeverityMap).
+import { EDGE_SEVERITY_MAP_DEFAULTS, type EdgeSeverityMap } from './log-severity-map.js';
 
 /** Settings of `edgeLogs`. All are read at start. */
 export interface EdgeLogsConfig {
@@ -44,10 +46,18 @@ export interface EdgeLogsConfig {
   /** Raise `edge.error` at all. Default true. */
   alerts: boolean;
   /**
-   * Seconds a device's own timestamp may differ from the receive time and still date its alert;
-   * beyond it (a device without a clock, booted in 1970) the alert takes the receive time. Default 86400.
+   * Severity of the `edge.error` alert by syslog severity, or `none` for no alert. Keys: emergency,
+   * alert, critical, error, warning, notice, info, debug (or emerg, crit, err, warn); the defaults
+   * fill what a config leaves out. Default: emergency, alert, critical → critical; error → high;
+   * warning → medium; notice → low; info, debug → none (below `alertSeverityAtMost` nothing alerts).
    */
-  maxClockSkewSeconds: number;
+  severityMap: EdgeSeverityMap;
+  /**
+   * Seconds a device's own timestamp (`deviceTs`) may differ from the receive time before the
+   * record is flagged `clockSkewed` (and counted). Records and their alerts are always dated by
+   * the receive time. Default 60: a device that keeps its clock by NTP is within a second.
+   */
+  skewThresholdSeconds: number;
 }
 
 /** Defaults of `edgeLogs`. */
@@ -72,5 +82,6 @@ export const EDGE_LOGS_DEFAULTS: Readonly<EdgeLogsConfig> = Object.freeze({
   maxJsonRecords: 1000,
   alertSeverityAtMost: 3,
   alerts: true,
-  maxClockSkewSeconds: 86400,
+  severityMap: EDGE_SEVERITY_MAP_DEFAULTS,
+  skewThresholdSeconds: 60,
 });

@@ -1,7 +1,7 @@
 // Records a device posts as JSON (`POST /api/v1/logs`): one object or an array of them, checked
 // field by field (every fault reported with its JSON Pointer) and normalized to the edge log schema.
 import type { JsonLogErrorCode } from './edge-log-events.js';
-import { capText, SYSLOG_SEVERITIES, type EdgeLogRecord, type StructuredData } from './log-record.js';
+import { capText, SYSLOG_SEVERITIES, syslogSeverityCode, type EdgeLogRecord, type StructuredData } from './log-record.js';
 import { isoOrNull, parseRfc3339 } from './syslog-time.js';
 
 /** One refused field: where (JSON Pointer, RFC 6901), the stable code, and a human text. */
@@ -30,11 +30,6 @@ const MAX_FIELD = { host: 255, app: 48, procId: 128, msgId: 32 } as const;
 /** Faults reported at most, so a huge bad batch gets a bounded answer. */
 const MAX_ERRORS = 100;
 
-/** Severity keywords of syslog.conf and RFC 5424 names, lower case. */
-const SEVERITY_ALIASES = new Map<string, number>([
-  ['emerg', 0], ['panic', 0], ['crit', 2], ['err', 3], ['warn', 4], ['informational', 6],
-  ...SYSLOG_SEVERITIES.map((s, i): [string, number] => [s, i]),
-]);
 
 /** SD-NAME (RFC 5424 §6.3.2): 1..32 PRINTUSASCII except '=', SP, ']', '"'. */
 const SD_NAME = /^[!#-<>-\\^-~]{1,32}$/;
@@ -92,13 +87,14 @@ export function normalizeJsonLog(body: unknown, sourceIp: string, receivedAt: Da
       else text[key] = v;
     }
 
-    let ts = receivedIso;
+    // The record is dated by its receive time; the device's own time is kept beside it.
+    let deviceTs: string | null = null;
     if (item.ts !== undefined && item.ts !== null) {
       const ms = typeof item.ts === 'string' ? parseRfc3339(item.ts, 9) : null;
       const iso = ms === null ? null : isoOrNull(ms);
       if (typeof item.ts !== 'string') fail(at('ts'), 'json.wrong_type', 'must be an RFC 3339 string');
       else if (iso === null) fail(at('ts'), 'json.bad_timestamp', 'expected RFC 3339, e.g. 2026-01-31T12:00:00.000Z');
-      else ts = iso;
+      else deviceTs = iso;
     }
 
     let severityCode: number | null = null;
@@ -107,8 +103,8 @@ export function normalizeJsonLog(body: unknown, sourceIp: string, receivedAt: Da
       if (Number.isInteger(sev) && sev >= 0 && sev <= 7) severityCode = sev;
       else fail(at('severity'), 'json.bad_severity', 'a number must be an integer 0..7');
     } else if (typeof sev === 'string') {
-      const code = SEVERITY_ALIASES.get(sev.toLowerCase());
-      if (code === undefined) fail(at('severity'), 'json.bad_severity', `expected one of ${SYSLOG_SEVERITIES.join(', ')} or 0..7`);
+      const code = syslogSeverityCode(sev);
+      if (code === null) fail(at('severity'), 'json.bad_severity', `expected one of ${SYSLOG_SEVERITIES.join(', ')} or 0..7`);
       else severityCode = code;
     } else if (sev !== undefined && sev !== null) fail(at('severity'), 'json.wrong_type', 'must be a name or an integer 0..7');
 
@@ -121,7 +117,7 @@ export function normalizeJsonLog(body: unknown, sourceIp: string, receivedAt: Da
     const cut = capText(message, limits.maxLineBytes);
     const raw = capText(JSON.stringify(item), limits.maxLineBytes);
     records.push({
-      ts, receivedAt: receivedIso, device: null, sourceIp, host: text.host, app: text.app, procId: text.procId, msgId: text.msgId,
+      ts: receivedIso, receivedAt: receivedIso, deviceTs, clockSkewed: false, device: null, sourceIp, host: text.host, app: text.app, procId: text.procId, msgId: text.msgId,
       facility: null, severity: severityCode === null ? null : SYSLOG_SEVERITIES[severityCode]!, severityCode,
       message: cut.text, structuredData: sd, format: 'json', transport: 'http', raw: raw.text, truncated: cut.truncated,
     });

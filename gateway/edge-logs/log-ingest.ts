@@ -1,11 +1,13 @@
 // The edge log path from a received line or posted record to storage: device by source address,
-// per-device rate limit, parse, store, stream, and `edge.error` for error-or-worse severities.
+// per-device rate limit, parse, date by the receive time (the device's own time kept beside it, a
+// far one flagged), store, stream, and `edge.error` graded by the severity map.
 import type { DecodeCounters } from '../common/events.js';
 import type { AlertInput } from '../alerts/alert.js';
 import type { EventLog } from '../common/event-log.js';
 import { SYSLOG_PARSE_FAILURE_LIST, type SyslogParseFailure } from './edge-log-events.js';
 import { LogLimiter, type LogLimiterConfig } from './log-limiter.js';
 import { capText, severityName, type EdgeLogFormat, type EdgeLogRecord, type EdgeLogTransport } from './log-record.js';
+import { EDGE_SEVERITY_MAP_DEFAULTS, edgeAlertSeverity, type EdgeSeverityMap } from './log-severity-map.js';
 import type { LogStore } from './log-store.js';
 import { parseSyslog, trimLineEnd } from './parse-syslog.js';
 
@@ -34,8 +36,10 @@ export interface LogIngestOptions {
   alertSeverityAtMost?: number;
   /** Raise alerts at all. Default true. */
   alerts?: boolean;
-  /** A device time further than this from the receive time does not date the alert. Default 86400 s. */
-  maxClockSkewSeconds?: number;
+  /** The alert severity of each syslog severity, or none (edgeLogs.severityMap). Default EDGE_SEVERITY_MAP_DEFAULTS. */
+  severityMap?: EdgeSeverityMap;
+  /** A device time further than this from the receive time flags the record `clockSkewed`, seconds. Default 60. */
+  skewThresholdSeconds?: number;
   /** UDP datagrams the kernel dropped before the receiver saw them (SyslogReceiver.kernelDrops). */
   kernelDrops?: () => number | null;
 }
@@ -60,6 +64,8 @@ export interface LogIngestStats {
   failures: Record<SyslogParseFailure, number>;
   /** Records cut at maxLineBytes. */
   truncated: number;
+  /** Records whose device time was further than skewThresholdSeconds from the receive time. */
+  clockSkewed: number;
   alertsRaised: number;
   /** Records the store failed to write. */
   storeLost: number;
@@ -75,10 +81,12 @@ export class LogIngest {
   private readonly maxLine: number;
   private readonly alertAtMost: number;
   private readonly skewMs: number;
+  private readonly severityMap: EdgeSeverityMap;
   private received = 0;
   private stored = 0;
   private empty = 0;
   private truncated = 0;
+  private skewed = 0;
   private alertsRaised = 0;
   private readonly parsed: Record<EdgeLogFormat, number> = { rfc5424: 0, rfc3164: 0, json: 0, raw: 0 };
   private readonly failures: Record<SyslogParseFailure, number>;
@@ -88,7 +96,8 @@ export class LogIngest {
     this.now = opts.now ?? Date.now;
     this.maxLine = opts.maxLineBytes ?? 65536;
     this.alertAtMost = opts.alerts === false ? -1 : opts.alertSeverityAtMost ?? 3;
-    this.skewMs = (opts.maxClockSkewSeconds ?? 86400) * 1000;
+    this.skewMs = (opts.skewThresholdSeconds ?? 60) * 1000;
+    this.severityMap = opts.severityMap ?? EDGE_SEVERITY_MAP_DEFAULTS;
     this.failures = Object.fromEntries(SYSLOG_PARSE_FAILURE_LIST.map(([n]) => [n, 0])) as Record<SyslogParseFailure, number>;
   }
 
@@ -110,7 +119,7 @@ export class LogIngest {
     if (p.ok) {
       const f = p.record;
       r = {
-        ts: f.ts, receivedAt: receivedIso, device, sourceIp, host: f.host, app: f.app, procId: f.procId, msgId: f.msgId,
+        ts: receivedIso, receivedAt: receivedIso, deviceTs: f.deviceTs, clockSkewed: false, device, sourceIp, host: f.host, app: f.app, procId: f.procId, msgId: f.msgId,
         facility: f.facility, severity: severityName(f.severityCode), severityCode: f.severityCode, message: f.message,
         structuredData: f.structuredData, format: f.format, transport, raw: text, truncated: truncated || capped.truncated,
       };
@@ -119,7 +128,7 @@ export class LogIngest {
       if (p.reason === 'syslog.empty') { this.empty++; return null; }
       // Kept whole: what a device said is evidence even when no parser understands it.
       r = {
-        ts: receivedIso, receivedAt: receivedIso, device, sourceIp, host: null, app: null, procId: null, msgId: null,
+        ts: receivedIso, receivedAt: receivedIso, deviceTs: null, clockSkewed: false, device, sourceIp, host: null, app: null, procId: null, msgId: null,
         facility: null, severity: null, severityCode: null, message: text, structuredData: null, format: 'raw', transport,
         raw: text, truncated: truncated || capped.truncated,
       };
@@ -149,7 +158,7 @@ export class LogIngest {
     return {
       received: this.received, parsed: { ...this.parsed }, stored: this.stored, droppedRateLimit: this.limiter.droppedTotal,
       droppedKernel: this.opts.kernelDrops?.() ?? 0, raw: this.parsed.raw, empty: this.empty, failures: { ...this.failures },
-      truncated: this.truncated, alertsRaised: this.alertsRaised, storeLost: this.opts.store.lost,
+      truncated: this.truncated, clockSkewed: this.skewed, alertsRaised: this.alertsRaised, storeLost: this.opts.store.lost,
       devicesTracked: this.limiter.size, devicesEvicted: this.limiter.evicted,
     };
   }
@@ -164,30 +173,38 @@ export class LogIngest {
   }
 
   private keep(r: EdgeLogRecord): void {
+    // Dated by the receive time (set by whoever built the record); a device clock far from it is flagged, not trusted.
+    r.clockSkewed = r.deviceTs !== null && Math.abs(Date.parse(r.deviceTs) - Date.parse(r.receivedAt)) > this.skewMs;
+    if (r.clockSkewed) this.skewed++;
     this.opts.store.add(r);
     this.stored++;
     this.parsed[r.format]++;
     if (r.truncated) this.truncated++;
     this.opts.onRecord?.(r);
-    if (r.severityCode !== null && r.severityCode <= this.alertAtMost && this.opts.raiseAlert) this.alert(r);
+    if (r.severityCode !== null && r.severityCode <= this.alertAtMost && this.opts.raiseAlert) this.alert(r, r.severityCode);
   }
 
-  private alert(r: EdgeLogRecord): void {
-    const received = Date.parse(r.receivedAt);
-    const told = Date.parse(r.ts);
-    // A device without a clock (booted in 1970) would date its alert decades back, outside every window.
-    const when = Math.abs(told - received) <= this.skewMs ? told : received;
+  private alert(r: EdgeLogRecord, code: number): void {
+    const severity = edgeAlertSeverity(this.severityMap, code);
+    if (severity === null) return;
+    // Dated by the receive time: a device clock minutes ahead would put its alert "in the future",
+    // one without a clock (booted in 1970) decades back, outside every window.
+    const when = Date.parse(r.receivedAt);
     const quoted = capText(r.message, ALERT_MESSAGE_CHARS).text;
     const who = r.host ?? r.sourceIp;
     this.alertsRaised++;
     this.opts.raiseAlert!({
       rule: 'edge.error', ts: when * 1000, device: r.device, src: r.sourceIp, dst: '',
-      proto: r.transport === 'udp' ? 'udp' : 'tcp', sport: null, dport: null,
-      // One alert per (device, app): a failing service that repeats itself counts up, not out. An
-      // unknown device is told apart by its address.
-      peer: r.device !== null ? `app:${r.app ?? ''}` : `${r.sourceIp} app:${r.app ?? ''}`,
+      proto: r.transport === 'udp' ? 'udp' : 'tcp', sport: null, dport: null, severity,
+      // One alert per (device, app, alert severity): a failing service that repeats itself counts
+      // up, not out, and a critical line is not folded into an open high one. An unknown device is
+      // told apart by its address.
+      peer: r.device !== null ? `app:${r.app ?? ''} ${severity}` : `${r.sourceIp} app:${r.app ?? ''} ${severity}`,
       message: `${who}${r.app !== null ? ' ' + r.app : ''} logged ${r.severity}: ${quoted}`,
-      evidence: { host: r.host, app: r.app, severity: r.severity, message: quoted, logSeq: r.seq ?? null },
+      evidence: {
+        host: r.host, app: r.app, severity: r.severity, message: quoted, logSeq: r.seq ?? null,
+        deviceTs: r.deviceTs, clockSkewed: r.clockSkewed,
+      },
     });
   }
 }

@@ -7,6 +7,17 @@ export const SYSLOG_SEVERITIES = ['emergency', 'alert', 'critical', 'error', 'wa
 /** A syslog severity name. */
 export type SyslogSeverity = (typeof SYSLOG_SEVERITIES)[number];
 
+/** Severity names and syslog.conf keywords (lower case) to their code. */
+const SEVERITY_ALIASES: ReadonlyMap<string, number> = new Map<string, number>([
+  ['emerg', 0], ['panic', 0], ['crit', 2], ['err', 3], ['warn', 4], ['informational', 6],
+  ...SYSLOG_SEVERITIES.map((s, i): [string, number] => [s, i]),
+]);
+
+/** The code 0..7 of a severity name or syslog.conf keyword (any case: "crit", "Critical"), or null. */
+export function syslogSeverityCode(name: string): number | null {
+  return SEVERITY_ALIASES.get(name.toLowerCase()) ?? null;
+}
+
 /** How a record arrived: its wire format, `raw` when it could not be parsed. */
 export type EdgeLogFormat = 'rfc5424' | 'rfc3164' | 'json' | 'raw';
 
@@ -20,10 +31,17 @@ export type StructuredData = Record<string, Record<string, string>>;
 export interface EdgeLogRecord {
   /** Position in the store, increasing; absent until the store takes the record. */
   seq?: number;
-  /** When the device says it happened, ISO-8601 UTC (ms); the receive time when it does not say. */
+  /**
+   * The record's time: when the gateway received it, ISO-8601 UTC (ms). Records are dated and
+   * ordered by it, and so are their alerts: a device's clock may be wrong (unset, or minutes off).
+   */
   ts: string;
-  /** When the gateway received it, ISO-8601 UTC (ms). */
+  /** When the gateway received it, ISO-8601 UTC (ms): the same as `ts`. */
   receivedAt: string;
+  /** When the device says it happened (its own clock), ISO-8601 UTC (ms), or null when it gave no time. */
+  deviceTs: string | null;
+  /** `deviceTs` is further from the receive time than `edgeLogs.skewThresholdSeconds` (the device's clock is off). */
+  clockSkewed: boolean;
   /** MAC of the device the source address belongs to, or null when the gateway does not know it. */
   device: string | null;
   /** Address the record came from (IPv4-mapped IPv6 addresses are given as IPv4). */

@@ -2,6 +2,7 @@
 // in batches, queried by device, severity, time and text, capped at a row count (oldest go first).
 import type { EventLog } from '../common/event-log.js';
 import type { Db } from '../store/database.js';
+import { storageGuardOf } from '../store/storage-guard.js';
 import { severityName, type EdgeLogFormat, type EdgeLogRecord, type EdgeLogTransport, type StructuredData } from './log-record.js';
 
 const SCHEMA = `
@@ -29,7 +30,28 @@ CREATE INDEX IF NOT EXISTS edge_logs_source ON edge_logs(source_ip, seq);
 CREATE INDEX IF NOT EXISTS edge_logs_ts ON edge_logs(ts);
 `;
 
+/**
+ * Columns added after the first schema, with their types; an existing table gets them at open.
+ * device_ts: the device's own time (issue 17: records are dated by the receive time, `ts`);
+ * clock_skewed: 1 when it is further from the receive time than edgeLogs.skewThresholdSeconds.
+ */
+const ADDED_COLUMNS: readonly (readonly [name: string, type: string])[] = [
+  ['device_ts', 'TEXT'],
+  ['clock_skewed', 'INTEGER NOT NULL DEFAULT 0'],
+];
+
+/**
+ * Brings an existing edge_logs table up to the current columns. Rows stored before device_ts
+ * existed were dated by the device's time: that moves to device_ts and the receive time becomes `ts`.
+ */
+function migrate(db: Db): void {
+  const have = new Set((db.prepare('PRAGMA table_info(edge_logs)').all() as { name: string }[]).map((c) => c.name));
+  for (const [name, type] of ADDED_COLUMNS) if (!have.has(name)) db.exec(`ALTER TABLE edge_logs ADD COLUMN ${name} ${type}`);
+  if (!have.has('device_ts')) db.exec('UPDATE edge_logs SET device_ts = ts, ts = received_at WHERE ts <> received_at');
+}
+
 interface Row {
+  device_ts: string | null; clock_skewed: number;
   seq: number; ts: string; received_at: string; device: string | null; source_ip: string; host: string | null; app: string | null;
   proc_id: string | null; msg_id: string | null; facility: number | null; severity_code: number | null; message: string;
   structured_data: string | null; format: string; transport: string; raw: string; truncated: number;
@@ -54,9 +76,9 @@ export interface EdgeLogQuery {
   app?: string;
   /** Severity code 0..7: this severity and worse. Records without severity (raw lines) never match. */
   severityAtMost?: number;
-  /** Record time (`ts`) at or after, ISO-8601. */
+  /** Record time (`ts`, the receive time) at or after, ISO-8601. */
   since?: string;
-  /** Record time (`ts`) at or before, ISO-8601. */
+  /** Record time (`ts`, the receive time) at or before, ISO-8601. */
   until?: string;
   /** Text contained in the message or the raw line (case-insensitive for ASCII). */
   q?: string;
@@ -98,8 +120,10 @@ export class LogStore {
 
   constructor(private readonly db: Db, private readonly opts: Readonly<LogStoreOptions>) {
     db.exec(SCHEMA);
+    migrate(db);
     this.insertStmt = db.prepare(`INSERT INTO edge_logs (seq, ts, received_at, device, source_ip, host, app, proc_id, msg_id, facility,
-      severity_code, message, structured_data, format, transport, raw, truncated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+      severity_code, message, structured_data, format, transport, raw, truncated, device_ts, clock_skewed)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
     this.pruneStmt = db.prepare('DELETE FROM edge_logs WHERE seq IN (SELECT seq FROM edge_logs ORDER BY seq LIMIT ?)');
     // Numbers are handed out at `add`, so a record streamed before its batch is written already has
     // the seq it will be stored under; sqlite_sequence keeps them growing after every row is pruned.
@@ -111,7 +135,7 @@ export class LogStore {
       for (const r of batch) {
         this.insertStmt.run(r.seq, r.ts, r.receivedAt, r.device, r.sourceIp, r.host, r.app, r.procId, r.msgId, r.facility,
           r.severityCode, r.message, r.structuredData === null ? null : JSON.stringify(r.structuredData), r.format, r.transport,
-          r.raw, r.truncated ? 1 : 0);
+          r.raw, r.truncated ? 1 : 0, r.deviceTs, r.clockSkewed ? 1 : 0);
       }
       const excess = this.opts.maxRows > 0 ? this.rows + batch.length - this.opts.maxRows : 0;
       if (excess > 0) this.pruned += this.pruneStmt.run(excess).changes;
@@ -141,9 +165,12 @@ export class LogStore {
       this.insertBatch(batch);
       this.rows += batch.length - (this.pruned - before);
       this.written += batch.length;
+      storageGuardOf(this.db)?.success();
       return batch.length;
     } catch (err) {
       this.lost += batch.length;
+      // A full disk is also counted (and reported in health and metrics) by the daemon's storage guard.
+      storageGuardOf(this.db)?.failure('edge_logs', err, batch.length);
       this.opts.log?.('edge-logs.write-failed', { records: batch.length, error: String(err) });
       return 0;
     }
@@ -207,5 +234,6 @@ function fromRow(r: Row): EdgeLogRecord {
     procId: r.proc_id, msgId: r.msg_id, facility: r.facility, severity: severityName(r.severity_code), severityCode: r.severity_code,
     message: r.message, structuredData: r.structured_data === null ? null : (JSON.parse(r.structured_data) as StructuredData),
     format: r.format as EdgeLogFormat, transport: r.transport as EdgeLogTransport, raw: r.raw, truncated: r.truncated === 1,
+    deviceTs: r.device_ts, clockSkewed: r.clock_skewed === 1,
   };
 }

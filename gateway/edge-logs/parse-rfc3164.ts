@@ -132,7 +132,7 @@ export function parseRfc3164(line: string, receivedAt: Date): SyslogParseResult 
   return {
     ok: true,
     record: {
-      ts: ts ?? new Date(0).toISOString(), host, app, procId, msgId: null,
+      ts: ts ?? new Date(0).toISOString(), deviceTs: time === null ? null : ts ?? new Date(0).toISOString(), host, app, procId, msgId: null,
       facility: pri >> 3, severityCode: pri & 7, message: line.slice(i), structuredData: sd, format: 'rfc3164',
     },
   };

@@ -136,7 +136,7 @@ export function parseRfc5424(line: string, receivedAt: Date): SyslogParseResult 
   return {
     ok: true,
     record: {
-      ts, host: out[0] ?? null, app: out[1] ?? null, procId: out[2] ?? null, msgId: out[3] ?? null,
+      ts, deviceTs: tsField.text !== '-' ? ts : null, host: out[0] ?? null, app: out[1] ?? null, procId: out[2] ?? null, msgId: out[3] ?? null,
       facility: pri.value >> 3, severityCode: pri.value & 7, message, structuredData: sd, format: 'rfc5424',
     },
   };

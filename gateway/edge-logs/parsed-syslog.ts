@@ -7,6 +7,8 @@ import type { StructuredData } from './log-record.js';
 export interface ParsedSyslog {
   /** ISO-8601 UTC (ms): the line's own time, else the receive time. */
   ts: string;
+  /** The line's own time, ISO-8601 UTC (ms), or null when it has none (RFC 5424 NILVALUE, an RFC 3164 line without one). */
+  deviceTs: string | null;
   host: string | null;
   app: string | null;
   procId: string | null;

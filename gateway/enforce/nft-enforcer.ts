@@ -17,9 +17,9 @@
 //   overlaps"), and the error names the script line (`<file>:LINE:COL: Error:`), which is how a
 //   refused element is told from a refused table.
 import type { CompiledPolicy } from '../../policies/compile/compiled-policy.js';
-import { formatIpv4, formatIpv6, parseIpAddress, parsePrefix } from '../../policies/net/ip-address.js';
+import { formatIpv4, formatIpv6, formatPrefix, parseIpAddress, parsePrefix, type IpPrefix } from '../../policies/net/ip-address.js';
 import { deviceNames, dnsSetName, NFT_TABLE } from '../../policies/nft/nft-names.js';
-import { NFT_ALIVE_SET, renderNftTable } from '../../policies/nft/render-nft.js';
+import { minimalPrefixes, NFT_ALIVE_SET, NFT_BLOCK_SET_V4, NFT_BLOCK_SET_V6, renderNftTable } from '../../policies/nft/render-nft.js';
 import { ElementMemory } from './element-memory.js';
 import { NftError } from './nft-errors.js';
 import { refusedLines, runNft } from './nft-process.js';
@@ -133,6 +133,10 @@ export class NftEnforcer {
   private heartbeatBusy = false;
   /** The tail of the nft runs, which go one at a time in call order. */
   private tail: Promise<unknown> = Promise.resolve();
+  /** Blocked peers wanted (canonical, none inside another), rendered by every apply. */
+  private blocked: readonly string[] = [];
+  /** Blocked peers in the kernel's block sets (written by the last apply or setBlockedPeers). */
+  private kernelBlocked = new Set<string>();
 
   /** Throws NftError `enforce.bad_options` on options that cannot work. */
   constructor(private readonly opts: NftEnforcerOptions) {
@@ -172,9 +176,10 @@ export class NftEnforcer {
    * table stays), and with the renderer's error on policies it cannot render (two for one MAC).
    */
   async apply(policies: readonly CompiledPolicy[], quarantined: readonly number[] = []): Promise<void> {
+    const blocked = this.blocked;
     const rendered = renderNftTable(policies, {
       table: this.table, replace: true, guard: true, quarantine: quarantined,
-      emergency: this.opts.emergency, gatewayAddresses: this.opts.gatewayAddresses,
+      emergency: this.opts.emergency, gatewayAddresses: this.opts.gatewayAddresses, blocked,
     });
     const sets = new Set(rendered.sets);
     const table: Group = { lines: [rendered.script.trimEnd(), this.aliveLine()] };
@@ -199,6 +204,7 @@ export class NftEnforcer {
         r = new NftError('enforce.element_refused', `table applied without its ${groups.length - 1} remembered elements: ${(e as Error).message}`, (e as NftError).stderr);
       }
       this.kernelSets = sets;
+      this.kernelBlocked = new Set(blocked);
       return r;
     });
     if (refused) this.report(this.fail(refused));
@@ -232,6 +238,39 @@ export class NftEnforcer {
   addDnsAddress(name: string, family: 4 | 6, address: string, ttlSeconds: number): void {
     const ttl = Math.max(1, Math.ceil(Number.isFinite(ttlSeconds) ? ttlSeconds : 1));
     this.remember(dnsSetName(name, family), family, address, Date.now() + ttl * 1000);
+  }
+
+  /**
+   * Sets the external peers (addresses or prefixes, either family) whose traffic to and from every
+   * device is dropped — the whole list, as response actions hold it. Written at once as element
+   * changes of the block sets (deletes first, then adds, in one transaction: an interval set refuses
+   * an element overlapping one still there), never as a table reload; a peer inside another listed
+   * one is covered by it and not written. Every later apply() renders the list too. Before the first
+   * apply the list is only kept. Texts that are not an address or prefix are counted
+   * (invalidAddresses) and ignored. Rejects with NftError `enforce.nft_failed` when nft refused the
+   * change (the kernel keeps the previous list; the next apply writes this one).
+   */
+  setBlockedPeers(peers: readonly string[]): Promise<void> {
+    const parsed: IpPrefix[] = [];
+    for (const t of peers) {
+      const p = parsePrefix(t.trim());
+      if (p === null) this.stats.invalidAddresses++;
+      else parsed.push(p);
+    }
+    const want = minimalPrefixes(parsed).map(formatPrefix);
+    this.blocked = want;
+    return this.enqueue(async () => {
+      if (!this.kernelSets.has(NFT_BLOCK_SET_V4)) return;
+      const setOf = (p: string): string => (p.includes(':') ? NFT_BLOCK_SET_V6 : NFT_BLOCK_SET_V4);
+      const t = `inet ${this.table}`;
+      const wanted = new Set(want);
+      const lines = [
+        ...[...this.kernelBlocked].filter((p) => !wanted.has(p)).map((p) => `delete element ${t} ${setOf(p)} { ${p} }`),
+        ...want.filter((p) => !this.kernelBlocked.has(p)).map((p) => `add element ${t} ${setOf(p)} { ${p} }`),
+      ];
+      if (lines.length > 0) await this.runGroups([{ lines }]);
+      this.kernelBlocked = wanted;
+    });
   }
 
   /** Starts the heartbeat that keeps the liveness element alive (failMode open; nothing to do when closed). */

@@ -30,6 +30,8 @@ export interface MetricsSource {
   logCounts(): readonly LogCount[];
   /** Edge-device log records lost (per-device rate limit, UDP kernel drops, failed writes; malformed lines are kept raw) since start. */
   edgeLogsDropped(): number;
+  /** Edge-device log records whose own time was further than edgeLogs.skewThresholdSeconds from their receive time, since start. */
+  edgeLogsClockSkewed?(): number;
   /** The InfluxDB writer's counters, or null when InfluxDB is off (its series then read 0). */
   influx(): InfluxStats | null;
   /** WebSocket stream clients connected now. */
@@ -40,6 +42,10 @@ export interface MetricsSource {
   events(): Record<string, number>;
   /** The live capture's interface and counters, or null (demo, no source: no capture series). */
   capture(): { interface: string; stats: CaptureCounters } | null;
+  /** Rows (or EVE lines) a full or failing disk kept from being stored, per table, since start (the storage guard). Absent: none. */
+  storageFailures?(): Record<string, number>;
+  /** Occurrences silenced over their life, per suppression active now (absent: no such series). */
+  suppressed?(): readonly { suppression: string; count: number }[];
 }
 
 /** The exporter: its registry, the Content-Type of its text, and the text. */
@@ -120,6 +126,10 @@ export function createPrometheus(source: MetricsSource, opts: PrometheusOptions 
     },
   });
   counter('edgeward_edge_logs_dropped_total', 'Edge-device log records lost (per-device rate limit, UDP kernel drops, failed writes; malformed lines are kept raw).', () => source.edgeLogsDropped());
+  const skewed = source.edgeLogsClockSkewed?.bind(source);
+  if (skewed !== undefined) {
+    counter('edgeward_edge_logs_clock_skewed_total', 'Edge-device log records whose own time was off from their receive time by more than edgeLogs.skewThresholdSeconds (dated by receipt).', skewed);
+  }
   gauge('edgeward_influx_buffered_points', 'Points waiting for InfluxDB (0 when InfluxDB is off).', influx((s) => s.buffered));
   counter('edgeward_influx_dropped_points_total', 'Points dropped from the full InfluxDB buffer, oldest first.', influx((s) => s.dropped));
   counter('edgeward_influx_written_points_total', 'Points InfluxDB accepted.', influx((s) => s.written));
@@ -162,6 +172,23 @@ export function createPrometheus(source: MetricsSource, opts: PrometheusOptions 
   capture('edgeward_capture_if_dropped_total', 'Packets dropped by the interface or its driver (ps_ifdrop).', (c) => c.ifDropped);
   capture('edgeward_capture_ring_dropped_total', 'Frames dropped with the capture thread\'s ring full (the packet path fell behind).', (c) => c.ringDropped);
   capture('edgeward_capture_captured_total', 'Frames the capture handed to the sensor.', (c) => c.captured);
+  // One series per active suppression: bounded by suppressions.maxActive; an ended one disappears.
+  new Counter({
+    name: 'edgeward_alerts_suppressed_total', help: 'Alert occurrences silenced, per active suppression (its id; the API lists its scope and reason).',
+    labelNames: ['suppression'] as const, registers,
+    collect() {
+      this.reset();
+      for (const s of source.suppressed?.() ?? []) this.inc({ suppression: s.suppression }, s.count);
+    },
+  });
+  new Counter({
+    name: 'edgeward_storage_write_failures_total', help: 'Rows (EVE lines for table "eve") not stored because the disk was full or failing, per table; capture, detection and the live stream went on.',
+    labelNames: ['table'] as const, registers,
+    collect() {
+      this.reset();
+      for (const [table, n] of Object.entries(source.storageFailures?.() ?? {})) this.inc({ table }, n);
+    },
+  });
   if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: registry });
 
   return { registry, contentType: registry.contentType, metrics: () => registry.metrics() };

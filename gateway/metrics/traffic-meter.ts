@@ -45,6 +45,8 @@ export class TrafficMeter implements Plugin {
   private srcEntry: Entry | null = null;
   private dstMac = NO_MAC;
   private dstEntry: Entry | null = null;
+  /** Counts the frames of devices excluded from inspection too (privacy.excludeDevices: counters only). */
+  readonly countsExcluded = true;
 
   /**
    * @param maxDevices rows held at most (config metrics.maxMeteredDevices, default 8192).

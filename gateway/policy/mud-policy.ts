@@ -64,6 +64,8 @@ export class MudPolicy implements Plugin {
   private readonly bound = new Map<number, Bound>();
   private readonly noProfileReported = new Set<number>();
   private readonly quarantined = new Set<number>();
+  /** Devices an operator quarantined (response actions): held to the quarantine default even with a profile. */
+  private readonly held = new Set<number>();
   private readonly fetching = new Set<string>();
   /** Applies in flight, chained so that rule sets go to the kernel in order. */
   private applying: Promise<void> = Promise.resolve();
@@ -109,6 +111,8 @@ export class MudPolicy implements Plugin {
 
   onDeviceNew(d: Device, ts: number): void {
     this.bindDevice(d, ts);
+    // A device held before it was known (a restart restores holds before the inventory).
+    if (this.held.has(d.macNum)) this.feedAddresses(d.macNum);
   }
 
   /** The first packet of each flow gets a verdict for the sender's and the receiver's profile. */
@@ -147,7 +151,7 @@ export class MudPolicy implements Plugin {
     this.quarantined.delete(d.macNum);
     this.host.devices.set(d, 'profile', sp.profile.mudUrl);
     this.log('device.profile', { mac: d.mac, profile: sp.profile.mudUrl, file: sp.file, warnings: sp.warnings.length });
-    this.reapply();
+    void this.reapply();
   }
 
   /**
@@ -162,7 +166,7 @@ export class MudPolicy implements Plugin {
         this.noProfileReported.delete(d.macNum);
         this.host.devices.set(d, 'profile', null);
         this.log('device.profile', { mac: d.mac, profile: null, reason: 'profile removed' });
-        this.reapply();
+        void this.reapply();
       }
     }
   }
@@ -187,9 +191,39 @@ export class MudPolicy implements Plugin {
     return this.bound.get(mac)?.hits ?? new Map();
   }
 
-  /** Whether a device is held to the quarantine default. */
+  /** Whether a device is held to the quarantine default (no profile under noProfile quarantine, or an operator's action). */
   isQuarantined(mac: number): boolean {
-    return this.quarantined.has(mac);
+    return this.quarantined.has(mac) || this.held.has(mac);
+  }
+
+  /**
+   * Holds a device (48-bit MAC) to the quarantine default by an operator's action — gateway services
+   * only, its profile (if any) set aside — or lets it go back to its profile or the no-profile
+   * default. Resolves true once enforcement has the new rule set, false in monitor mode (recorded
+   * only) or when the rule set was refused (logged as enforce.apply-failed).
+   */
+  hold(mac: number, on: boolean): Promise<boolean> {
+    if (on) this.held.add(mac);
+    else this.held.delete(mac);
+    if (on) this.feedAddresses(mac);
+    return this.reapply();
+  }
+
+  /** Gives enforcement every address a device holds (the `_to` half of its chains matches on them). */
+  private feedAddresses(mac: number): void {
+    if (this.enforcement === null) return;
+    for (const ip of this.host.devices.get(mac)?.ips ?? []) this.enforcement.addDeviceAddress(mac, ip.includes(':') ? 6 : 4, ip);
+  }
+
+  /**
+   * What enforcement holds now: the policies of the devices not held, and every quarantined MAC
+   * (no-profile and held). What reapply() sends; the daemon's first apply at start too.
+   */
+  enforcementState(): { policies: CompiledPolicy[]; quarantined: number[] } {
+    return {
+      policies: this.policies().filter((p) => !this.held.has(p.deviceMac)),
+      quarantined: [...new Set([...this.quarantined, ...this.held])],
+    };
   }
 
   /** The bound profile's stored form (file, warnings) of a device. */
@@ -288,12 +322,12 @@ export class MudPolicy implements Plugin {
     });
     if (quarantine) {
       this.quarantined.add(mac);
-      this.reapply();
+      void this.reapply();
     }
   }
 
   private deviceAddresses(d: Device): void {
-    if (this.enforcement === null || !this.bound.has(d.macNum)) return;
+    if (this.enforcement === null || (!this.bound.has(d.macNum) && !this.isQuarantined(d.macNum))) return;
     const ip = d.ips.at(-1);
     if (ip === undefined) return;
     this.enforcement.addDeviceAddress(d.macNum, ip.includes(':') ? 6 : 4, ip);
@@ -321,14 +355,17 @@ export class MudPolicy implements Plugin {
     }
   }
 
-  private reapply(): void {
+  /** Sends the rule set to enforcement, after those before it; resolves whether it was applied (false without enforcement). */
+  private reapply(): Promise<boolean> {
     const e = this.enforcement;
-    if (e === null) return;
-    const policies = this.policies();
-    const q = [...this.quarantined];
-    this.applying = this.applying.then(() => e.apply(policies, q)).catch((err: unknown) => {
+    if (e === null) return Promise.resolve(false);
+    const { policies, quarantined } = this.enforcementState();
+    const done = this.applying.then(() => e.apply(policies, quarantined)).then(() => true, (err: unknown) => {
       this.log('enforce.apply-failed', { error: (err as Error).message });
+      return false;
     });
+    this.applying = done.then(() => undefined);
+    return done;
   }
 }
 

@@ -1,10 +1,11 @@
 // Profiles uploaded through the API (vendors, admins): validated with the MUD engine, their
-// signature checked against the trust anchors, kept in SQLite so they survive a restart, and put in
+// signature checked against the trust anchors and the trusted signers of its domain, kept in SQLite so they survive a restart, and put in
 // force at once (devices announcing the MUD URL are re-bound). A refused upload changes nothing:
 // the profile in force before stays in force.
-import { parseMud, verifyMudSignature, type MudIssue } from '../../policies/index.js';
+import { parseMud, type MudIssue } from '../../policies/index.js';
 import type { Db } from '../store/database.js';
 import type { MudPolicy } from './mud-policy.js';
+import type { MudTrust } from './mud-trust.js';
 import type { ProfileStore, StoredProfile } from './profile-store.js';
 
 const SCHEMA = `
@@ -69,7 +70,8 @@ export class ProfileUploads {
     private readonly db: Db,
     private readonly store: ProfileStore,
     private readonly policy: MudPolicy,
-    private readonly trustAnchors: readonly string[],
+    /** Whom signatures must chain to (config anchors, trusted signers by domain). */
+    private readonly trust: MudTrust,
     /** MACs of the devices bound to a MUD URL. */
     private readonly devicesUsing: (mudUrl: string) => string[],
   ) {
@@ -118,7 +120,7 @@ export class ProfileUploads {
     }
     let signer: string | null = null;
     if (input.signature !== null) {
-      const v = await verifyMudSignature(Buffer.from(input.text, 'utf8'), input.signature, { trustAnchors: this.trustAnchors });
+      const v = await this.trust.verify(Buffer.from(input.text, 'utf8'), input.signature, url);
       if (!v.ok) return { ok: false, code: 'profile.bad-signature', errors: [{ path: '', code: v.code, message: v.reason }] };
       signer = v.signer.subject;
     } else if (!input.allowUnsigned) {
@@ -126,7 +128,8 @@ export class ProfileUploads {
     }
     const sp: StoredProfile = { profile: r.profile, file: `upload:${url}`, warnings: r.warnings };
     const at = new Date().toISOString();
-    const created = this.store.byMudUrl(url) === undefined;
+    // 201 for a new upload, also one that overrides a bundled profile (deleting it brings that back).
+    const created = !this.meta.has(url);
     this.db.prepare(`INSERT INTO mud_uploads (mud_url, content, signature, signer, uploaded_by, uploaded_at) VALUES (?, ?, ?, ?, ?, ?)
       ON CONFLICT(mud_url) DO UPDATE SET content = excluded.content, signature = excluded.signature, signer = excluded.signer,
       uploaded_by = excluded.uploaded_by, uploaded_at = excluded.uploaded_at`).run(url, input.text, input.signature, signer, input.by, at);

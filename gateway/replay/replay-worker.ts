@@ -38,6 +38,7 @@ async function main(share: ReplayShare): Promise<ShareResult> {
       onDeviceChange: (d, field) => {
         if (field === 'ips') learned.push({ frame, mac: d.mac, field, value: d.ips[d.ips.length - 1]! });
         else if (field === 'hostname' && d.hostname !== null) learned.push({ frame, mac: d.mac, field, value: d.hostname });
+        else if (field === 'lldpSystemName' && d.lldpSystemName !== null) learned.push({ frame, mac: d.mac, field, value: d.lldpSystemName });
       },
     }),
     detect: share.bare ? false : { config: share.detect, detectors, alerts: share.alerts, policy, learn: share.learn ?? undefined },

@@ -9,6 +9,8 @@ import type { Alert } from '../alerts/alert.js';
 import { builtWorkerScript } from '../common/package-root.js';
 import { deviceNewMessage } from '../detect/detectors/device-new.js';
 import { WORKER_HEAP } from '../workers/worker-messages.js';
+import { alertRenderer } from '../alerts/alert-renderer.js';
+import { MergedDevices } from './merged-devices.js';
 import { ReplayAlerts } from './replay-alerts.js';
 import { mergeSummaries } from './summary-merge.js';
 import type { ReplaySummary } from './summary.js';
@@ -94,7 +96,7 @@ function oncePerDevice(all: readonly SharedInput[], shares: readonly ShareResult
       if (l.frame > s.frame) break;
       if (l.mac !== mac) continue;
       if (l.field === 'hostname') hostname = l.value;
-      else if (!ips.includes(l.value)) ips.push(l.value);
+      else if (l.field === 'ips' && !ips.includes(l.value)) ips.push(l.value);
     }
     const ev = s.input.evidence as { vendor?: string | null; hostname?: string | null; ips?: string[] };
     if ('hostname' in ev) ev.hostname = hostname;
@@ -110,14 +112,18 @@ function oncePerDevice(all: readonly SharedInput[], shares: readonly ShareResult
  * The workers' alert inputs, raised in the order one sensor would have raised them: by the capture
  * frame they came at (each frame went to one worker), then worker by worker for the inputs of one
  * frame (the once-a-second tick runs in every worker at the same frame). Alert ids depend only on
- * the alert (AlertManager), so ids a worker's evidence cites are the merged alerts' ids too.
+ * the alert (AlertManager), so ids a worker's evidence cites are the merged alerts' ids too. A new
+ * alert is worded (alerts/alert-renderer.ts) with the devices as known at its frame, as one sensor words it.
  */
 function raiseMerged(shares: readonly ShareResult[], opts: WorkerReplayOptions): Alert[] {
   const out = new ReplayAlerts(opts.alerts, opts.dbPath, opts.evePath);
+  const devices = new MergedDevices(shares.flatMap((s) => s.learned).sort((a, b) => a.frame - b.frame), opts.config.devices.maxAddressesPerDevice);
+  out.manager.setRenderer(alertRenderer(devices.lookup));
   try {
     // Stable sort: within a worker and a frame, the worker's own order stands.
     const all = shares.flatMap((s) => s.inputs).sort((a, b) => a.frame - b.frame);
-    for (const { input, storm } of oncePerDevice(all, shares)) {
+    for (const { input, storm, frame } of oncePerDevice(all, shares)) {
+      devices.advance(frame);
       if (storm !== null) out.manager.openStorm(input, storm.rules, storm.untilTs);
       else out.manager.raise(input);
     }

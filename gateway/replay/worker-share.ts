@@ -45,7 +45,7 @@ export interface SharedInput extends PostedInput {
 export interface SharedLearn {
   frame: number;
   mac: string;
-  field: 'ips' | 'hostname';
+  field: 'ips' | 'hostname' | 'lldpSystemName';
   value: string;
 }
 

@@ -14,6 +14,7 @@ import { DnsCache } from '../track/dns-cache.js';
 import type { Flow } from '../track/flow.js';
 import { FlowTable } from '../track/flow-table.js';
 import { AppLayer } from './app-layer.js';
+import { excludedMacs } from '../track/privacy.js';
 import type { PluginBus } from './plugin-bus.js';
 
 const E_IPPROTO_UNKNOWN = -ev('decoder.ipproto.unknown');
@@ -30,7 +31,11 @@ export class Pipeline {
   /** First and last packet time, µs (-1 before the first packet). */
   firstTs = -1;
   lastTs = -1;
+  /** Frames to or from a device excluded from inspection (privacy.excludeDevices): counted, not inspected. */
+  excludedFrames = 0;
   private readonly limits: DecodeLimits;
+  /** The MACs of privacy.excludeDevices, or null (none: the packet path's only cost is this null test). */
+  private readonly excluded: ReadonlySet<number> | null;
 
   /**
    * `bus` receives every packet, flow start and end, app record and new device; without one (the
@@ -38,6 +43,7 @@ export class Pipeline {
    */
   constructor(readonly cfg: Readonly<PipelineConfig>, readonly bus: PluginBus | null = null, readonly decodeCounters = new DecodeCounters()) {
     this.limits = { maxVlanDepth: cfg.decode.maxVlanDepth, maxIpv6ExtHeaders: cfg.decode.maxIpv6ExtHeaders };
+    this.excluded = excludedMacs(cfg.privacy);
     this.devices = new DeviceInventory(cfg.devices, this.decodeCounters);
     this.dns = new DnsCache(cfg.dns, this.decodeCounters);
     this.flows = new FlowTable(cfg.flows, this.decodeCounters);
@@ -71,6 +77,16 @@ export class Pipeline {
     const pv = this.pv;
     const r = decodeFrame(pv, buf, off, capLen, origLen, ts, linkType, ifIndex, this.limits);
     if (r !== 0) this.decodeCounters.add(r);
+    const ex = this.excluded;
+    if (ex !== null && (ex.has(pv.srcMac) || ex.has(pv.dstMac))) {
+      // A device whose owner did not consent: its traffic is counted per device (the traffic meter)
+      // and nothing more — no inventory, no flow, no app parsing, no detector sees it. The flow
+      // clock moves as for a frame another sensor handles (Sensor.pass).
+      this.excludedFrames++;
+      if (pv.family !== Family.None) this.flows.advance(ts);
+      if (this.bus !== null) this.bus.excludedPacket(pv);
+      return;
+    }
     const devices = this.devices;
     let dev: Device | null = null;
     if (pv.srcMac >= 0) {

@@ -82,6 +82,8 @@ export class PluginBus {
   private onDnsAnswerList: BusEntry[] = [];
   private onTickList: BusEntry[] = [];
   private onFinishList: BusEntry[] = [];
+  /** The plug-ins that count the frames of excluded devices (Plugin.countsExcluded). */
+  private excludedList: BusEntry[] = [];
   /**
    * The calls of the hot hooks, compiled (hook-calls.ts), untimed and timed; null where no enabled
    * plug-in has the hook. onPacket by IP protocol (0-255: a plug-in may name the protocols it
@@ -139,6 +141,14 @@ export class PluginBus {
     if (c === null) return;
     if ((++this.nPacket & this.mask) !== 0) c.run(pv, flow, dir, dev);
     else c.timed(pv, flow, dir, dev);
+  }
+
+  /** A frame of a device excluded from inspection: only the counting plug-ins hear it (not timed: no detector cost to measure). */
+  excludedPacket(pv: PacketView): void {
+    if (pv.ts > this.now) this.now = pv.ts;
+    for (const e of this.excludedList) {
+      try { e.p.onPacket!(pv, null, 0, null); } catch (err) { this.fault(e, 'onPacket', err); }
+    }
   }
 
   flowStart(f: Flow): void {
@@ -247,6 +257,7 @@ export class PluginBus {
     this.onDnsAnswerList = on.filter((e) => e.p.onDnsAnswer !== undefined);
     this.onTickList = on.filter((e) => e.p.onTick !== undefined);
     this.onFinishList = on.filter((e) => e.p.onFinish !== undefined);
+    this.excludedList = on.filter((e) => e.p.countsExcluded === true && e.p.onPacket !== undefined);
     this.stale = true;
   }
 

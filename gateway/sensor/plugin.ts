@@ -51,6 +51,12 @@ export interface Plugin {
    * wants only those says `ipProtos: []` and `nonIpFrames: true`. Without `ipProtos`: every frame.
    */
   readonly nonIpFrames?: boolean;
+  /**
+   * Whether onPacket also hears the frames of devices excluded from inspection (config
+   * privacy.excludeDevices), with flow and device null. Only a plug-in that merely counts frames per
+   * device may say so (the traffic meter): those owners did not consent to more.
+   */
+  readonly countsExcluded?: boolean;
   onFlowStart?(flow: Flow): void;
   /** A flow ended (idle, closed, evicted, end of capture); counters and app fields are final. */
   onFlowEnd?(flow: Flow): void;

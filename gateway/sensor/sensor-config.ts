@@ -4,6 +4,7 @@
 import type { DeviceConfig, DnsConfig, FlowConfig } from '../track/track-config.js';
 import { STREAM_DEFAULTS, type StreamConfig } from '../stream/stream-config.js';
 import { BUS_DEFAULTS, type BusConfig } from './plugin-bus.js';
+import { PRIVACY_DEFAULTS, type PrivacyConfig } from '../track/privacy.js';
 
 export type { DeviceConfig, DnsConfig, FlowConfig };
 
@@ -17,6 +18,11 @@ export interface PipelineConfig {
   stream: StreamConfig;
   /** The plug-in bus: fault boundary and cost sampling. */
   sensor: BusConfig;
+  /**
+   * What application metadata is kept and which devices are not inspected (gateway/track/privacy.ts,
+   * README "Privacy"): httpUris, userAgents, dnsNames, tlsSni (each default true), excludeDevices (MACs, default none).
+   */
+  privacy: PrivacyConfig;
 }
 
 /** The defaults, frozen. */
@@ -35,6 +41,7 @@ export const PIPELINE_DEFAULTS: Readonly<PipelineConfig> = deepFreeze({
   dns: { maxNames: 65536, maxAddressesPerName: 64, ttlGraceSeconds: 60 },
   stream: { ...STREAM_DEFAULTS },
   sensor: { ...BUS_DEFAULTS },
+  privacy: { ...PRIVACY_DEFAULTS, excludeDevices: [] },
 });
 
 /** Deep partial, for overrides. */
@@ -50,6 +57,7 @@ export function pipelineConfig(over: Overrides<PipelineConfig> = {}): Readonly<P
     dns: { ...d.dns, ...over.dns },
     stream: { ...d.stream, ...over.stream },
     sensor: { ...d.sensor, ...over.sensor },
+    privacy: { ...d.privacy, ...over.privacy, excludeDevices: [...(over.privacy?.excludeDevices ?? d.privacy.excludeDevices)] },
   });
 }
 

@@ -3,10 +3,13 @@
 // daemon, replay, bench, mud learn, mud explain, the soak and the fuzz targets) builds it the same
 // way, so a benchmark or a soak measures exactly what runs in production.
 import type { AlertManager } from '../alerts/alert-manager.js';
+import { alertRenderer } from '../alerts/alert-renderer.js';
+import { parseMac } from '../common/address-text.js';
 import type { FrameSink } from '../capture/frame-source.js';
 import type { EventLog } from '../common/event-log.js';
 import { DecodeCounters } from '../common/events.js';
 import { Pipeline } from './packet-pipeline.js';
+import { alertRedactor } from './alert-privacy.js';
 import type { Plugin, PluginFactory, PluginHost } from './plugin.js';
 import { PluginBus, type BusEntry, type HookName, type PluginCost } from './plugin-bus.js';
 import type { PipelineConfig } from './sensor-config.js';
@@ -16,7 +19,11 @@ export interface SensorOptions {
   config: Readonly<PipelineConfig>;
   /** The plug-ins, in the order their hooks run (see plugins/standard-plugins.ts for the product's list). */
   plugins: readonly PluginFactory[];
-  /** Where alerts go (deduplicated, persisted by its store, told to its listeners). */
+  /**
+   * Where alerts go (deduplicated, persisted by its store, told to its listeners). Its renderer is
+   * set here: new alerts are worded by their rule's template (alerts/rule-guidance.ts) with the
+   * devices named from this sensor's inventory, the same for every entry point.
+   */
   alerts: AlertManager;
   /** The daemon's log (plug-in faults are logged there); default: none. */
   log?: EventLog;
@@ -53,12 +60,16 @@ export class Sensor {
     this.pipeline = new Pipeline(cfg, this.bus, counters);
     const alerts = opts.alerts;
     const p = this.pipeline;
+    // config privacy: what is withheld is blanked here, before the alert manager (and so the store,
+    // the stream, EVE and incidents) sees the alert; null (the default) costs nothing.
+    const redact = alertRedactor(cfg.privacy);
     this.host = {
-      emit: (a) => void alerts.raise(a),
-      openStorm: (a, rules, untilTs) => void alerts.openStorm(a, rules, untilTs),
+      emit: redact === null ? (a) => void alerts.raise(a) : (a) => void alerts.raise(redact(a)),
+      openStorm: (a, rules, untilTs) => void alerts.openStorm(redact === null ? a : redact(a), rules, untilTs),
       alertsFor: (mac) => alerts.openFor(mac),
       devices: p.devices, dns: p.dns, local: p.devices.local, events: p.decodeCounters,
     };
+    alerts.setRenderer(alertRenderer((mac) => p.devices.get(parseMac(mac))));
     for (const f of opts.plugins) this.bus.add(f.name, f.rules, f.create(this.host));
     this.pluginNames = this.bus.entries.map((e) => e.name);
   }

@@ -1,6 +1,7 @@
 // What the REST routes need from the running gateway, as one interface: the daemon implements it,
 // and the routes never reach into the pipeline, the policy layer or the stores beyond it.
-import type { AlertStatus, AlertFilter, AlertPage, StoredAlert } from '../alerts/alert-store.js';
+import type { AlertStatus, AlertFilter, AlertPage, StatusChange, StoredAlert, TriageAction } from '../alerts/alert-store.js';
+import type { AuditLog } from '../audit/audit-store.js';
 import type { AuthDeps } from '../auth/request-auth.js';
 import type { Role } from '../auth/roles.js';
 import type { TokenInfo } from '../auth/token-store.js';
@@ -10,8 +11,14 @@ import type { FlowRecord } from '../track/flow-record.js';
 import type { ProfileInfo, UploadInput, UploadResult } from '../policy/profile-uploads.js';
 import type { FlowFilter, StoredFlow } from '../store/flow-store.js';
 import type { TrafficSample } from '../metrics/traffic-history.js';
+import type { StorageHealth } from '../store/storage-guard.js';
 import type { SensorHealth } from '../sensor/sensor.js';
 import type { ErrorDetail } from './api-errors.js';
+import type { ActionFilter, ResponseAction } from '../response/action-store.js';
+import type { ActionRequest } from '../response/response-actions.js';
+import type { Suppression, SuppressionState } from '../alerts/suppression.js';
+import type { CreateSuppressionResult, SuppressedPage } from '../alerts/suppressions.js';
+import type { Incident, IncidentFilter, IncidentPage, IncidentState, SuggestedSuppression } from '../incidents/incident.js';
 
 /** Who is calling: the token's public fields (never the token or its hash). */
 export interface AuthInfo {
@@ -118,12 +125,16 @@ export type HealthView = {
   influx: { connected: boolean; buffered: number; dropped: number } | null;
   /** The live capture, or null (demo, no source). */
   capture: CaptureHealth | null;
+  /** Writes to SQLite and the EVE file: "full" while the disk refuses them (the status is then "degraded"), what was not stored per table. */
+  storage: StorageHealth;
 };
 
 export interface ApiContext {
   readonly server: Readonly<ServerConfig>;
   /** Token lookup and the failed-auth limiter (shared with the WebSocket upgrade). */
   readonly auth: AuthDeps;
+  /** The audit log: app.ts writes a row for every write request; GET /api/v1/audit reads it. */
+  readonly audit: AuditLog;
 
   devices(): DeviceView[];
   device(mac: string): DeviceDetail | null;
@@ -137,7 +148,18 @@ export interface ApiContext {
   alerts(filter: AlertFilter): AlertPage;
   alert(id: string): StoredAlert | null;
   /** Acknowledges or resolves; the change is streamed. Null when there is no such alert. */
-  triage(id: string, action: 'acknowledge' | 'resolve', by: AuthInfo): StoredAlert | null;
+  triage(id: string, action: TriageAction, by: AuthInfo, note?: string | null): StoredAlert | null;
+  /** The alert's status changes, oldest first; null when there is no such alert. */
+  alertHistory(id: string): StatusChange[] | null;
+
+  /** Incidents, most recent activity first, without their timelines. */
+  incidents(filter: IncidentFilter): IncidentPage;
+  /** One incident with its timeline, or null. */
+  incident(id: string): Incident | null;
+  /** Moves an incident to `state` (who, when and the note are kept; the change is streamed). Null when there is none. */
+  setIncidentState(id: string, state: IncidentState, note: string | null, by: AuthInfo): Incident | null;
+  /** Closes an incident as a false positive; returns it and the suppressions that would silence its alerts. Null when there is none. */
+  incidentFalsePositive(id: string, note: string | null, by: AuthInfo): { incident: Incident; suggestedSuppressions: SuggestedSuppression[] } | null;
 
   liveFlows(filter: FlowFilter): FlowRecord[];
   endedFlows(filter: FlowFilter): { items: StoredFlow[]; next: number | null };
@@ -165,6 +187,28 @@ export interface ApiContext {
   /** The daemon answers a HealthView. */
   health(): Record<string, unknown>;
   metrics(): Promise<{ contentType: string; text: string }>;
+
+  /** Response actions (quarantines, blocks), newest first. */
+  actions(filter: ActionFilter): ResponseAction[];
+  action(id: string): ResponseAction | null;
+  /**
+   * Quarantines a device or blocks a peer (enforced in enforce mode). `created` is false when the
+   * same action was already active (it is answered as it is). Throws ApiError request.invalid or
+   * action.emergency.
+   */
+  takeAction(req: ActionRequest, meta: { incident?: string | null; note?: string | null }, by: AuthInfo): Promise<{ action: ResponseAction; created: boolean }>;
+  /** Releases an action (a released one is answered as it is). Throws ApiError action.not-found. */
+  releaseAction(id: string, by: AuthInfo): Promise<ResponseAction>;
+
+  /** Suppressions newest first, in one state or all, at most `limit`, with their counts up to now. */
+  suppressions(state: SuppressionState | undefined, limit: number): Suppression[];
+  suppression(id: string): Suppression | null;
+  /** Checks a request body and makes the suppression (active at once); the result says why it was refused. */
+  createSuppression(body: unknown, by: AuthInfo): CreateSuppressionResult;
+  /** Ends a suppression now, recording who; null when there is no such suppression. */
+  removeSuppression(id: string, by: AuthInfo): Suppression | null;
+  /** The kept silenced inputs of a suppression, newest first; null when there is no such suppression. */
+  suppressedAlerts(id: string, limit: number, before?: number): SuppressedPage | null;
 }
 
 export type { AlertStatus };

@@ -1,7 +1,8 @@
 // The express 5 application: security headers (helmet), bearer-token auth with roles and a
 // failed-auth limiter, the routes of the route table, the OpenAPI document, the dashboard's static
 // files, and errors as `{code, message}` from one registry. Auth runs before a body is read, so an
-// unauthenticated client cannot make the server parse a megabyte.
+// unauthenticated client cannot make the server parse a megabyte. Every write route's answer,
+// refusals included, is one row of the audit log (audit-hook.ts).
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import express, { type NextFunction, type Request, type Response } from 'express';
@@ -11,6 +12,7 @@ import { authenticateRequest } from '../auth/request-auth.js';
 import type { EventLog } from '../common/event-log.js';
 import type { ApiContext, AuthInfo } from './api-context.js';
 import { ApiError } from './api-errors.js';
+import { auditWrite, type AuditLocals } from './audit-hook.js';
 import { openApiDocument } from './openapi.js';
 import { isWrite, type ApiRequest, type Route } from './route.js';
 import { ROUTES } from './route-table.js';
@@ -35,7 +37,7 @@ const clientIp = (req: Request) => req.socket.remoteAddress ?? '';
 
 /** Express middleware: the limiter, the token (never from the query string), the permission. */
 function authorize(route: Route, ctx: ApiContext) {
-  return (req: Request, _res: Response, next: NextFunction) => {
+  return (req: Request, res: Response, next: NextFunction) => {
     req.auth = null;
     const publicMetrics = route.path === '/metrics' && ctx.server.metricsPublic;
     if (route.permission === null || publicMetrics) return next();
@@ -45,6 +47,8 @@ function authorize(route: Route, ctx: ApiContext) {
       const headers: Record<string, string> = {};
       if (out.retryAfterS !== undefined) headers['Retry-After'] = String(out.retryAfterS);
       if (out.status === 401) headers['WWW-Authenticate'] = 'Bearer realm="edgeward"';
+      // A token refused for its role is still named in the audit row (audit-hook.ts).
+      if (out.token !== undefined) (res.locals as AuditLocals).auditToken = { tokenId: out.token.id, role: out.token.role, vendor: out.token.vendor, device: out.token.device, name: out.token.name };
       throw new ApiError(out.code, undefined, undefined, headers);
     }
     const t = out.token;
@@ -69,6 +73,8 @@ export function createApp(ctx: ApiContext, opts: AppOptions): express.Express {
   const routes = opts.routes ?? ROUTES;
   for (const r of routes) {
     const handlers = [authorize(r, ctx)];
+    // Every write route is audited here, refusals included (audit-hook.ts): routes do nothing for it.
+    if (isWrite(r)) handlers.unshift((req: Request, res: Response, next: NextFunction) => { Object.assign(res.locals as AuditLocals, { auditRoute: r, auditParams: { ...req.params } }); next(); });
     if (r.body) handlers.push(json, raw, requireBody(r));
     app[r.method](r.path, ...handlers, async (req: Request, res: Response) => {
       const areq: ApiRequest = {
@@ -80,6 +86,7 @@ export function createApp(ctx: ApiContext, opts: AppOptions): express.Express {
       const status = out.status ?? 200;
       for (const [k, v] of Object.entries(out.headers ?? {})) res.setHeader(k, v);
       if (isWrite(r)) opts.log('api.write', { method: r.method.toUpperCase(), path: req.path, status, token: req.auth?.tokenId ?? null, role: req.auth?.role ?? null });
+      if (isWrite(r)) auditWrite(ctx.audit, req, res.locals as AuditLocals, { status, code: null }, out, opts.log);
       if (out.text !== undefined) res.status(status).type(out.contentType ?? 'text/plain').send(out.text);
       else if (out.body === undefined) res.status(status).end();
       else res.status(status).json(out.body);
@@ -94,6 +101,7 @@ export function createApp(ctx: ApiContext, opts: AppOptions): express.Express {
     if (e.code === 'internal') opts.log('api.error', { method: req.method, path: req.path, error: (err as Error)?.message ?? String(err) });
     else if (e.status === 401 || e.status === 403 || e.status === 429) opts.log('api.denied', { method: req.method, path: req.path, code: e.code, ip: clientIp(req) });
     for (const [k, v] of Object.entries(e.headers ?? {})) res.setHeader(k, v);
+    auditWrite(ctx.audit, req, res.locals as AuditLocals, { status: e.status, code: e.code }, undefined, opts.log);
     res.status(e.status).json(e.body());
   });
   return app;
@@ -103,6 +111,7 @@ export function createApp(ctx: ApiContext, opts: AppOptions): express.Express {
 function requireBody(r: Route) {
   return (req: Request, _res: Response, next: NextFunction) => {
     const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+    if (r.body!.optional === true && type === '' && !(Number(req.headers['content-length'] ?? 0) > 0)) { next(); return; }
     if (!r.body!.types.includes(type)) throw new ApiError('request.unsupported-type', `send ${r.body!.types.join(' or ')}`);
     next();
   };

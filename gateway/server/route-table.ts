@@ -9,7 +9,17 @@ import { logRoutes } from './routes/logs.js';
 import { profileRoutes } from './routes/profiles.js';
 import { statsRoutes } from './routes/stats.js';
 import { tokenRoutes } from './routes/tokens.js';
+import { actionRoutes } from './routes/actions.js';
+import { suppressionRoutes } from './routes/suppressions.js';
+import { auditRoutes } from './routes/audit.js';
+import { ruleRoutes } from './routes/rules.js';
+import { incidentRoutes } from './routes/incidents.js';
 
 export const ROUTES: readonly Route[] = Object.freeze([
   ...healthRoutes, ...deviceRoutes, ...flowRoutes, ...alertRoutes, ...profileRoutes, ...logRoutes, ...statsRoutes, ...tokenRoutes,
+  ...actionRoutes,
+  ...suppressionRoutes,
+  ...auditRoutes,
+  ...ruleRoutes,
+  ...incidentRoutes,
 ]);

@@ -30,6 +30,11 @@ export interface ApiResponse {
   /** A non-JSON body (Prometheus text). */
   text?: string;
   contentType?: string;
+  /**
+   * For the audit row of a write (app.ts writes one for every write route by itself): what was acted
+   * on and a short note, when the path and the answer do not say it. Never a secret, a note or a body.
+   */
+  audit?: { target?: string; detail?: string };
 }
 
 /** A query parameter's documentation. */
@@ -52,7 +57,7 @@ export interface Route {
   summary: string;
   query?: ParamDoc[];
   /** Content types of the body and what it holds. */
-  body?: { types: string[]; description: string };
+  body?: { types: string[]; description: string; /** The body may be left out (no Content-Type, no bytes). */ optional?: boolean };
   /** Status → description (errors from the registry are added by the OpenAPI writer). */
   responses: Record<number, string>;
   /** Error codes this route may answer with, besides the auth ones. */

@@ -13,8 +13,8 @@ export const STREAM_ERRORS = Object.freeze({
   'stream.bad-message': { status: 400, message: 'a message is a JSON object with a "type"' },
   /** A `type` this server does not know. */
   'stream.unknown-type': { status: 400, message: 'unknown message type' },
-  /** `topics` is not a non-empty list of alert, log, device. */
-  'stream.unknown-topic': { status: 400, message: 'topics must be a non-empty list of alert, log, device' },
+  /** `topics` is not a non-empty list of alert, log, device, incident. */
+  'stream.unknown-topic': { status: 400, message: 'topics must be a non-empty list of alert, log, device, incident' },
   /** `since` is not a non-negative integer, or is ahead of the journal (it was reset: subscribe with since 0). */
   'stream.bad-since': { status: 400, message: 'since must be a non-negative integer not above the hello lastId' },
   /** Upgrade on another path than STREAM_PATH. */

@@ -3,6 +3,7 @@
 // long-running gateway's file stays bounded.
 import type { FlowRecord } from '../track/flow-record.js';
 import type { Db } from './database.js';
+import { storeWrite } from './storage-guard.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS flows (
@@ -51,7 +52,7 @@ export class FlowStore {
   written = 0;
   pruned = 0;
 
-  /** `maxRows`: rows kept; the oldest go first. */
+  /** `maxRows`: rows kept; the oldest go first; 0: no cap here (storage.retention may still bound them). */
   constructor(private readonly db: Db, private readonly maxRows: number) {
     db.exec(SCHEMA);
     this.insertStmt = db.prepare(`INSERT INTO flows (proto, src, sport, dst, dport, src_mac, dst_mac, first_ts, last_ts, record)
@@ -66,15 +67,20 @@ export class FlowStore {
     this.pending.push(r);
   }
 
-  /** Writes the queued flows in one transaction and prunes past the cap. */
+  /**
+   * Writes the queued flows in one transaction and prunes past the cap. With the daemon's storage
+   * guard a full disk loses this batch (counted by the guard, table `flows`) instead of throwing.
+   */
   flush(): void {
     if (this.pending.length === 0) return;
     const rows = this.pending.splice(0);
-    this.writeBatch(rows);
+    if (!storeWrite(this.db, 'flows', () => this.writeBatch(rows), rows.length)) return;
     this.written += rows.length;
-    const last = (this.db.prepare('SELECT max(seq) AS m FROM flows').get() as { m: number | null }).m ?? 0;
-    const r = this.db.prepare('DELETE FROM flows WHERE seq <= ?').run(last - this.maxRows);
-    this.pruned += r.changes;
+    if (this.maxRows <= 0) return;
+    storeWrite(this.db, 'flows', () => {
+      const last = (this.db.prepare('SELECT max(seq) AS m FROM flows').get() as { m: number | null }).m ?? 0;
+      this.pruned += this.db.prepare('DELETE FROM flows WHERE seq <= ?').run(last - this.maxRows).changes;
+    }, 0);
   }
 
   /** One page of ended flows matching `f`, newest first, and the cursor of the next page. */

@@ -3,12 +3,13 @@
 // order. Retention is by count; a client further behind than what is kept is told of the gap.
 import type { Statement } from 'better-sqlite3';
 import type { Db } from './database.js';
+import { storeWrite } from './storage-guard.js';
 
 /** What the stream carries. */
-export type Topic = 'alert' | 'log' | 'device';
+export type Topic = 'alert' | 'log' | 'device' | 'incident';
 
 /** Every topic. */
-export const TOPICS: readonly Topic[] = Object.freeze(['alert', 'log', 'device']);
+export const TOPICS: readonly Topic[] = Object.freeze(['alert', 'log', 'device', 'incident']);
 
 /** Whether `value` is a {@link Topic}. */
 export function isTopic(value: unknown): value is Topic {
@@ -48,21 +49,29 @@ CREATE TABLE IF NOT EXISTS stream_events (
 /** The `stream_events` table of the gateway's database. */
 export class StreamJournal {
   private readonly opts: StreamJournalOptions;
-  private readonly insertStmt: Statement;
   private readonly sinceStmts = new Map<string, Statement>();
   private readonly minStmt: Statement;
   private readonly seqStmt: Statement;
   private readonly pruneStmt: Statement;
   private appendsSincePrune = 0;
+  /**
+   * The highest id handed out, stored or not. Each event takes the next one, so ids only grow even
+   * when a row is not kept: a full disk (the daemon's storage guard swallows the failure and the
+   * event still goes out live), or a transaction of another store that published and then rolled
+   * back. One writer per file (the daemon) is assumed, as everywhere in the journal.
+   */
+  private lastGiven = 0;
+  private readonly insertIdStmt: Statement;
 
   constructor(private readonly db: Db, options: Partial<StreamJournalOptions> = {}) {
     this.opts = { retain: 1_000_000, pruneEvery: 1000, now: Date.now, ...options };
     db.exec(SCHEMA);
-    this.insertStmt = db.prepare('INSERT INTO stream_events (topic, at, data) VALUES (?, ?, ?)');
+    this.insertIdStmt = db.prepare('INSERT INTO stream_events (id, topic, at, data) VALUES (?, ?, ?, ?)');
     this.minStmt = db.prepare('SELECT min(id) AS id FROM stream_events');
     // AUTOINCREMENT keeps the highest id ever given in sqlite_sequence, which survives pruning.
     this.seqStmt = db.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'stream_events'");
     this.pruneStmt = db.prepare('DELETE FROM stream_events WHERE id < ?');
+    this.lastGiven = this.lastId();
   }
 
   /**
@@ -72,8 +81,11 @@ export class StreamJournal {
   append(topic: Topic, data: unknown): StreamEvent {
     const json = JSON.stringify(data) ?? 'null';
     const at = new Date(this.opts.now()).toISOString();
-    const id = Number(this.insertStmt.run(topic, at, json).lastInsertRowid);
-    if (this.opts.retain > 0 && ++this.appendsSincePrune >= this.opts.pruneEvery) this.prune(this.opts.retain);
+    const id = ++this.lastGiven;
+    // With the daemon's storage guard a full disk does not throw: the event still goes out live,
+    // under its id, but cannot be replayed.
+    if (!storeWrite(this.db, 'stream_events', () => { this.insertIdStmt.run(id, topic, at, json); })) return { id, topic, at, data: json };
+    if (this.opts.retain > 0 && ++this.appendsSincePrune >= this.opts.pruneEvery) storeWrite(this.db, 'stream_events', () => this.prune(this.opts.retain), 0);
     return { id, topic, at, data: json };
   }
 
@@ -95,7 +107,7 @@ export class StreamJournal {
   /** The highest id ever given (0 when nothing was ever appended); pruning does not lower it. */
   lastId(): number {
     const row = this.seqStmt.get() as { seq: number } | undefined;
-    return row === undefined ? 0 : Number(row.seq);
+    return Math.max(row === undefined ? 0 : Number(row.seq), this.lastGiven);
   }
 
   /**

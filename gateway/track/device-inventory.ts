@@ -30,6 +30,7 @@ export class DeviceInventory {
   private lastMac = -2;
   private lastDev: Device | null = null;
   private readonly listeners: DeviceListener[] = [];
+  private restoringNow = false;
 
   /** `counters`: the sensor's named-event counters, where `device.table_full` is counted. */
   constructor(private readonly cfg: DeviceConfig, counters?: DecodeCounters) {
@@ -41,6 +42,30 @@ export class DeviceInventory {
         for (const l of this.listeners) l.onDeviceEvicted?.(oldest);
       },
     });
+  }
+
+  /**
+   * True while restore() announces a device it brings back from storage: listeners that bind or
+   * index devices treat it as any new one; those that report new devices (device.new) skip it.
+   */
+  get restoring(): boolean {
+    return this.restoringNow;
+  }
+
+  /**
+   * Brings back a device a previous run knew (gateway restart): its names, addresses and times are
+   * the stored ones, and listeners hear it as new while `restoring` is true. Null for a MAC that
+   * cannot be a device's, or one already in the inventory.
+   */
+  restore(mac: number, fields: Partial<Omit<Device, 'mac' | 'macNum'>> & { firstSeen: number; lastSeen: number }): Device | null {
+    if (!isDeviceMac(mac) || this.byMac.has(mac)) return null;
+    this.restoringNow = true;
+    try {
+      const d = this.create(mac, fields.firstSeen, fields);
+      return d;
+    } finally {
+      this.restoringNow = false;
+    }
   }
 
   /** Devices evicted at the cap. */
@@ -128,11 +153,12 @@ export class DeviceInventory {
   }
 
   /** A new device; at the cap the least recently seen is evicted first (onEvict above). */
-  private create(mac: number, ts: number): Device {
+  private create(mac: number, ts: number, restored?: Partial<Device>): Device {
     const d: Device = {
       mac: macToString(mac), macNum: mac, ips: [], vendor: vendorForMac(mac), hostname: null, hostnameSource: null,
       dhcpFingerprint: null, dhcpVendorClass: null, mudUrl: null, mudUrlSource: null, profile: null,
       ssdpServer: null, lldpSystemName: null, firstSeen: ts, lastSeen: ts, packets: 0, bytes: 0, lastIpv4: -1, lastIpv6w0: -1, lastIpv6w3: -1,
+      ...restored,
     };
     this.byMac.add(mac, d);
     for (const l of this.listeners) l.onDeviceNew?.(d);

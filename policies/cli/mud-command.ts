@@ -1,5 +1,5 @@
-// `edgeward mud …`: validate MUD files, and compile one to an nftables script. The gateway's CLI
-// main dispatches here with the arguments after `mud`.
+// `edgeward mud …`: validate MUD files, compile one to an nftables script, sign one (RFC 8520 §13).
+// The gateway's CLI main dispatches here with the arguments after `mud`.
 
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
@@ -9,23 +9,22 @@ import { compileProfile } from '../compile/compiled-policy.js';
 import { PolicyContextError, PRIVATE_NETWORKS, type PolicyContext } from '../compile/policy-context.js';
 import { renderNft } from '../nft/render-nft.js';
 import { parseMac } from '../net/mac-address.js';
-import { NFT_PLACEHOLDER_MAC } from '../nft/nft-names.js';
+import { argsErrorMessage, isArgsError } from './cli-args.js';
+import { MUD_COMPILE_USAGE, MUD_SIGN_USAGE, MUD_VALIDATE_USAGE } from './mud-usage.js';
+import { runMudSign } from './mud-sign-command.js';
 
 /** Where the command writes. */
 export interface MudCommandIo {
   stdout: (s: string) => void;
   stderr: (s: string) => void;
+  /** Raw bytes to stdout (`mud sign --out -`); absent where stdout is text only. */
+  stdoutBytes?: (b: Buffer) => void;
 }
 
-/** Usage text of `edgeward mud`. */
-export const MUD_USAGE = `usage:
-  edgeward mud validate FILE...
-      exit 0 when every file is accepted (warnings on stderr), 1 when any is refused
-  edgeward mud compile FILE --nft [--device MAC] [--local PREFIX]... [--controller URI=ADDR[,ADDR...]]...
-                          [--my-controller ADDR]... [--emergency PREFIX]... [--device-address ADDR]...
-      prints an nftables script (table inet edgeward) on stdout; without --device the chains are
-      keyed on the placeholder MAC ${NFT_PLACEHOLDER_MAC}; --local defaults to the private ranges
-`;
+export { MUD_COMPILE_USAGE, MUD_SIGN_USAGE, MUD_VALIDATE_USAGE } from './mud-usage.js';
+
+/** Usage text of `edgeward mud` (the subcommands this package runs). */
+export const MUD_USAGE = [MUD_VALIDATE_USAGE, MUD_COMPILE_USAGE, MUD_SIGN_USAGE].join('\n');
 
 async function readText(file: string, io: MudCommandIo): Promise<string | undefined> {
   try {
@@ -36,9 +35,18 @@ async function readText(file: string, io: MudCommandIo): Promise<string | undefi
   }
 }
 
-async function validate(files: readonly string[], io: MudCommandIo): Promise<number> {
+async function validate(args: readonly string[], io: MudCommandIo): Promise<number> {
+  let files: string[];
+  try {
+    // No options: this only refuses "--bogus" as an option instead of reading it as a file name.
+    files = parseArgs({ args: [...args], allowPositionals: true, strict: true, options: {} }).positionals;
+  } catch (e) {
+    if (!isArgsError(e)) throw e;
+    io.stderr(`edgeward mud validate: ${argsErrorMessage(e)}\n${MUD_VALIDATE_USAGE}`);
+    return 2;
+  }
   if (files.length === 0) {
-    io.stderr(`edgeward mud validate: no FILE given\n${MUD_USAGE}`);
+    io.stderr(`edgeward mud validate: no FILE given\n${MUD_VALIDATE_USAGE}`);
     return 2;
   }
   let refused = false;
@@ -75,12 +83,13 @@ async function compile(args: readonly string[], io: MudCommandIo): Promise<numbe
       },
     });
   } catch (e) {
-    io.stderr(`edgeward mud compile: ${(e as Error).message}\n${MUD_USAGE}`);
+    if (!isArgsError(e)) throw e;
+    io.stderr(`edgeward mud compile: ${argsErrorMessage(e)}\n${MUD_COMPILE_USAGE}`);
     return 2;
   }
   const { values, positionals } = parsed;
   if (positionals.length !== 1 || !values.nft) {
-    io.stderr(`edgeward mud compile: give exactly one FILE and --nft\n${MUD_USAGE}`);
+    io.stderr(`edgeward mud compile: give exactly one FILE and --nft\n${MUD_COMPILE_USAGE}`);
     return 2;
   }
   if (values.device !== undefined && parseMac(values.device.toLowerCase()) < 0) {
@@ -132,6 +141,8 @@ export async function runMudCommand(argv: string[], io: MudCommandIo): Promise<n
       return validate(rest, io);
     case 'compile':
       return compile(rest, io);
+    case 'sign':
+      return runMudSign(rest, io);
     case '-h':
     case '--help':
     case 'help':

@@ -1,7 +1,7 @@
 // Fetches MUD files over verified HTTPS, checks their signatures, and caches them for their
 // cache-validity (RFC 8520 §3.5, §13.2), keeping the last good profile when a refetch fails.
 import { createSecureContext, rootCertificates } from 'node:tls';
-import { parseTrustAnchors, verifyMudSignature, type SignatureErrorCode, type SignerSummary } from '../signature/verify-mud-signature.js';
+import { parseTrustAnchors, verifyMudSignature, type SignatureErrorCode, type SignatureResult, type SignerSummary } from '../signature/verify-mud-signature.js';
 import type { FetchErrorCode } from './fetch-errors.js';
 import { httpsGet, parseHttpsUrl, type HttpsGetOptions } from './https-get.js';
 import { MudDiskCache, type CacheRecord } from './mud-cache.js';
@@ -33,6 +33,12 @@ export interface MudFetcherOptions {
   trustAnchors: (string | Buffer)[];
   /** Refuse MUD files without a valid signature. Turn off only for lab use. */
   requireSignature?: boolean;
+  /**
+   * Checks a signature instead of verifyMudSignature over `trustAnchors`: the gateway's own trust,
+   * which adds signers trusted for one vendor domain only (`url` is the MUD URL). When given,
+   * `trustAnchors` may be empty. Default none.
+   */
+  verify?: (content: Buffer, signature: Buffer, url: string, at: Date) => Promise<SignatureResult>;
   /** The caller's parse+validate hook; it must not throw, but a throw counts as a refusal. */
   accept: (content: Buffer) => AcceptResult;
   /** Clock, ms since the epoch; injectable for tests. */
@@ -116,7 +122,8 @@ export function signatureUrlFor(mudUrl: string, mudSignature?: string): string {
 
 /** Fetches, verifies and caches MUD files; one instance serves the whole gateway. */
 export class MudFetcher {
-  private readonly opts: Required<Omit<MudFetcherOptions, 'extraCa'>>;
+  private readonly opts: Required<Omit<MudFetcherOptions, 'extraCa' | 'verify'>>;
+  private readonly verifySignature: NonNullable<MudFetcherOptions['verify']>;
   private readonly http: Omit<HttpsGetOptions, 'accept'>;
   private readonly disk: MudDiskCache;
   private readonly memory = new Map<string, MemoryEntry>();
@@ -144,7 +151,7 @@ export class MudFetcher {
     if (opts.requireSignature) {
       const anchors = parseTrustAnchors(opts.trustAnchors ?? []);
       if (!Array.isArray(anchors)) problems.push(anchors.reason);
-      else if (anchors.length === 0) problems.push('requireSignature needs at least one trust anchor');
+      else if (anchors.length === 0 && options.verify === undefined) problems.push('requireSignature needs at least one trust anchor');
     }
     // System roots plus the operator's CA: an extra CA widens trust, it never replaces it.
     const ca = options.extraCa === undefined ? [...rootCertificates] : [...rootCertificates, options.extraCa];
@@ -163,7 +170,9 @@ export class MudFetcher {
     if (problems.length > 0) {
       throw Object.assign(new Error(`invalid MudFetcher options: ${problems.join('; ')}`), { code: 'fetch.config-invalid' });
     }
-    this.opts = opts;
+    const { verify, ...rest } = opts;
+    this.opts = rest;
+    this.verifySignature = verify ?? ((content, signature, _url, at) => verifyMudSignature(content, signature, { trustAnchors: this.opts.trustAnchors, at }));
     this.http = { ca, maxBytes: opts.maxBytes, timeoutMs: opts.timeoutMs, maxRedirects: MUD_FETCHER_DEFAULTS.maxRedirects };
     this.disk = new MudDiskCache(opts.cacheDir);
   }
@@ -226,7 +235,7 @@ export class MudFetcher {
       }
       const sig = await httpsGet(signatureUrl, { ...this.http, accept: ACCEPT_SIGNATURE });
       if (!sig.ok) return { ok: false, code: 'fetch.signature-unavailable', reason: `signature ${signatureUrl}: ${sig.reason}`, cause: sig.code };
-      const verdict = await verifyMudSignature(doc.body, sig.body, { trustAnchors: this.opts.trustAnchors, at: new Date(this.opts.now()) });
+      const verdict = await this.verifySignature(doc.body, sig.body, url, new Date(this.opts.now()));
       if (!verdict.ok) return { ok: false, code: 'fetch.bad-signature', reason: `${verdict.code}: ${verdict.reason}`, cause: verdict.code };
       signature = sig.body;
       signer = verdict.signer;
@@ -246,7 +255,7 @@ export class MudFetcher {
     if (!record || !this.accept(record.content).ok) return undefined;
     if (this.opts.requireSignature) {
       if (!record.signature) return undefined;
-      const verdict = await verifyMudSignature(record.content, record.signature, { trustAnchors: this.opts.trustAnchors, at: new Date(record.fetchedAt) });
+      const verdict = await this.verifySignature(record.content, record.signature, url, new Date(record.fetchedAt));
       if (!verdict.ok) return undefined;
     }
     return { record };

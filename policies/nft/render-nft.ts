@@ -47,6 +47,14 @@ export interface RenderNftOptions {
    * (a resolver or NTP server next to the gateway). Default none.
    */
   readonly gatewayAddresses?: readonly string[];
+  /**
+   * External peers (addresses or prefixes) an operator blocked (response actions): when given, even
+   * empty, the table has the interval sets {@link NFT_BLOCK_SET_V4} / {@link NFT_BLOCK_SET_V6} and
+   * `forward` drops packets to and from them (guarded like every drop), after the emergency accepts
+   * — so the emergency list still passes. Adding or removing a peer is then one element change.
+   * Default none: no block sets (the `mud compile --nft` script).
+   */
+  readonly blocked?: readonly string[];
 }
 
 /** A rendered table: the script and the names of the sets it declares. */
@@ -71,6 +79,10 @@ export const NFT_GUARD = `meta mark & 0x00000000 @${NFT_ALIVE_SET}`;
 export const NFT_GATEWAY_SET_V4 = 'gateway_v4';
 export const NFT_GATEWAY_SET_V6 = 'gateway_v6';
 
+/** The sets of blocked peers (see RenderNftOptions.blocked). */
+export const NFT_BLOCK_SET_V4 = 'block_v4';
+export const NFT_BLOCK_SET_V6 = 'block_v6';
+
 /** UDP/TCP ports of the gateway services a quarantined device keeps (IANA service names registry). */
 const QUARANTINE_PORTS = { dhcpServer: 67, dhcpClient: 68, dns: 53, ntp: 123, dhcpv6Client: 546, dhcpv6Server: 547 } as const;
 
@@ -82,7 +94,7 @@ interface SetDecl {
 }
 
 /** Drops exact duplicates and prefixes inside another one (interval sets refuse overlaps). */
-function minimalPrefixes(list: readonly IpPrefix[]): IpPrefix[] {
+export function minimalPrefixes(list: readonly IpPrefix[]): IpPrefix[] {
   const out: IpPrefix[] = [];
   const sorted = [...list].sort((a, b) => a.length - b.length);
   for (const p of sorted) if (!out.some((q) => prefixWithin(p, q))) out.push(p);
@@ -300,6 +312,20 @@ export function renderNftTable(policies: readonly CompiledPolicy[], opts: Render
     b.sets.set(NFT_GATEWAY_SET_V4, { type: 'ipv4_addr', flags: 'interval', elements: gw.filter((x) => x.family === 4), note });
     b.sets.set(NFT_GATEWAY_SET_V6, { type: 'ipv6_addr', flags: 'interval', elements: gw.filter((x) => x.family === 6), note });
   }
+  const blockRules: string[] = [];
+  if (opts.blocked !== undefined) {
+    const blocked = contextPrefixes(opts.blocked, 'blocked');
+    const note = 'peers blocked by a response action: dropped to and from every device';
+    b.sets.set(NFT_BLOCK_SET_V4, { type: 'ipv4_addr', flags: 'interval', elements: blocked.filter((x) => x.family === 4), note });
+    b.sets.set(NFT_BLOCK_SET_V6, { type: 'ipv6_addr', flags: 'interval', elements: blocked.filter((x) => x.family === 6), note });
+    const c = `comment ${nftString('edgeward: blocked peer (response action)')}`;
+    blockRules.push(
+      `ip daddr @${NFT_BLOCK_SET_V4} ${b.guardExpr()}counter drop ${c}`,
+      `ip saddr @${NFT_BLOCK_SET_V4} ${b.guardExpr()}counter drop ${c}`,
+      `ip6 daddr @${NFT_BLOCK_SET_V6} ${b.guardExpr()}counter drop ${c}`,
+      `ip6 saddr @${NFT_BLOCK_SET_V6} ${b.guardExpr()}counter drop ${c}`,
+    );
+  }
   const emergency = b.emergency(policies);
   const sets = [
     ...(opts.guard ? [`  # liveness: drops hold only while this element lives (fail-open after a crash)\n  set ${NFT_ALIVE_SET} {\n    type mark;\n    flags timeout;\n  }`] : []),
@@ -313,6 +339,7 @@ export function renderNftTable(policies: readonly CompiledPolicy[], opts: Render
     'ip saddr @emergency_v4 accept',
     'ip6 daddr @emergency_v6 accept',
     'ip6 saddr @emergency_v6 accept',
+    ...blockRules,
     ...dispatch,
   ];
   const chains = [b.chains.join('\n\n'), '', `  chain forward {\n${forward.map((l) => `    ${l}`).join('\n')}\n  }`];

@@ -25,6 +25,8 @@ export const SIGNATURE_ERRORS = {
     'The signature is valid but the signer is not the one expected (subject or dNSName).',
   'signature.trust-anchor-invalid':
     'A configured trust anchor is not a parseable X.509 certificate (PEM or DER): a configuration error.',
+  'signature.wrong-domain':
+    'The signer chains to a trusted signer certificate (edgeward trust add), but that certificate may sign only for another vendor domain than the MUD URL\'s host.',
 } as const satisfies Record<string, string>;
 
 /** A stable signature error code; see {@link SIGNATURE_ERRORS} for what each one means. */

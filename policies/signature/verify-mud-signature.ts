@@ -20,6 +20,12 @@ export interface VerifyMudSignatureOptions {
   trustAnchors: readonly (string | Buffer)[];
   /** The time at which certificates must be valid. Default: now (wall clock). */
   at?: Date;
+  /**
+   * Certificates trusted as signers themselves, with no chain (a vendor's own certificate an
+   * operator trusted with `edgeward trust add`): a signer certificate byte-identical to one of them
+   * is trusted; its Key Usage and validity dates are still checked. Default none.
+   */
+  pinnedSigners?: readonly (string | Buffer)[];
   /** Extra constraints on who signed; every given field must match. */
   expectedSigner?: {
     /** Case-insensitive substring of the signer's subject DN (e.g. "O=Example Corp"). */
@@ -66,6 +72,8 @@ export async function verifyMudSignature(
 ): Promise<SignatureResult> {
   const anchors = parseTrustAnchors(opts.trustAnchors);
   if (!Array.isArray(anchors)) return anchors;
+  const pinned = parseTrustAnchors(opts.pinnedSigners ?? []);
+  if (!Array.isArray(pinned)) return pinned;
   const parsed = parseSignedData(signature);
   if (!(parsed instanceof pkijs.SignedData)) return parsed;
   if (content.length === 0) return fail('signature.malformed', 'empty MUD file: nothing to check the signature against');
@@ -76,7 +84,7 @@ export async function verifyMudSignature(
   // but every check applies to that one signer. Report the first signer's failure otherwise.
   let firstFailure: SignatureResult | undefined;
   for (let i = 0; i < parsed.signerInfos.length; i++) {
-    const result = await checkSigner(parsed, i, content, anchors, at, opts.expectedSigner);
+    const result = await checkSigner(parsed, i, content, { anchors, pinned }, at, opts.expectedSigner);
     if (result.ok) return result;
     firstFailure ??= result;
   }
@@ -100,6 +108,19 @@ export function parseTrustAnchors(
     }
   }
   return certs;
+}
+
+/**
+ * Who the signature says signed it (the certificates its SignerInfos name), without checking
+ * anything: for messages that must name the signer of a refused file. Empty when unparseable.
+ */
+export function claimedSigners(signature: Buffer): SignerSummary[] {
+  const parsed = parseSignedData(signature);
+  if (!(parsed instanceof pkijs.SignedData)) return [];
+  return parsed.signerInfos.flatMap((info) => {
+    const cert = findSignerCertificate(parsed, info);
+    return cert ? [summarize(cert)] : [];
+  });
 }
 
 function parseSignedData(signature: Buffer): pkijs.SignedData | SignatureResult {
@@ -126,10 +147,11 @@ async function checkSigner(
   signed: pkijs.SignedData,
   index: number,
   content: Buffer,
-  anchors: pkijs.Certificate[],
+  trust: { anchors: pkijs.Certificate[]; pinned: pkijs.Certificate[] },
   at: Date,
   expected: VerifyMudSignatureOptions['expectedSigner'],
 ): Promise<SignatureResult> {
+  const anchors = trust.anchors;
   const info = signed.signerInfos[index];
   const signerCert = info ? findSignerCertificate(signed, info) : undefined;
   if (!info || !signerCert) return fail('signature.no-signer', `signer #${index}: its certificate is not in the signature`);
@@ -156,10 +178,18 @@ async function checkSigner(
     }
   }
 
+  // A pinned signer is its own trust: no chain to build, so its dates are checked here instead.
+  const pinnedSigner = trust.pinned.some((c) => sameCertificate(c, signerCert));
+  if (pinnedSigner) {
+    const state = validityAt(signerCert, at);
+    if (state === 'expired') return fail('signature.expired', `signer #${index}: certificate expired ${signerCert.notAfter.value.toISOString()}`);
+    if (state === 'not-yet-valid') return fail('signature.not-yet-valid', `signer #${index}: certificate valid from ${signerCert.notBefore.value.toISOString()}`);
+  }
+
   let verified: boolean;
   try {
     const result = await signed.verify(
-      { signer: index, data: toArrayBufferView(content).buffer, trustedCerts: anchors, checkDate: at, checkChain: true, extendedMode: true },
+      { signer: index, data: toArrayBufferView(content).buffer, trustedCerts: anchors, checkDate: at, checkChain: !pinnedSigner, extendedMode: true },
       engine,
     );
     verified = result.signatureVerified === true;
@@ -171,6 +201,11 @@ async function checkSigner(
   const mismatch = signerMismatch(signerCert, expected);
   if (mismatch) return fail('signature.signer-mismatch', `signer #${index}: ${mismatch}`);
   return { ok: true, signer: summarize(signerCert) };
+}
+
+/** Whether two parsed certificates are the same certificate (their DER encodings are equal). */
+function sameCertificate(a: pkijs.Certificate, b: pkijs.Certificate): boolean {
+  return Buffer.from(a.toSchema(true).toBER(false)).equals(Buffer.from(b.toSchema(true).toBER(false)));
 }
 
 /** The certificate named by the SignerInfo's sid (RFC 5652 §5.3): issuer+serial or SKI. */

@@ -77,7 +77,9 @@ describe('attack captures: the alerts of the content, intel, mining and C&C rule
       ['intel.blocklist', 'high', '40:ae:30:46:6e:a8', 'aps1-openapi.i.tplinknbu.com'],
     ]);
     // The chain's first sighting is the DNS answer; the device's connection to its address folds in.
-    expect(alerts[0]!.message).toMatch(/^DNS answer for security\.iot\.i\.tplinknbu\.com is an alias of euw1-wap-eks-v2-firewall/);
+    // The device is named by the host name it gave in DHCP (P115), its address beside it.
+    expect(alerts[0]!.message).toBe('P115 (10.42.0.205) got a DNS answer for security.iot.i.tplinknbu.com that is an alias of '
+      + 'euw1-wap-eks-v2-firewall.i.tplinknbu.com, on blocklist names.txt (domain euw1-wap-eks-v2-firewall.i.tplinknbu.com)');
     expect(alerts[0]!.count).toBe(2);
   });
 });

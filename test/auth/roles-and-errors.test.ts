@@ -13,7 +13,8 @@ describe('roles', () => {
   it('gives admin everything, analyst reads and triage, vendor its profiles, device log ingest', () => {
     expect(allowed('admin')).toEqual(PERMISSIONS);
     expect(allowed('analyst').sort()).toEqual(
-      ['alerts:read', 'alerts:triage', 'devices:read', 'flows:read', 'logs:read', 'metrics:read', 'posture:read', 'profiles:read', 'stream:read'],
+      ['alerts:read', 'alerts:triage', 'devices:read', 'flows:read', 'logs:read', 'metrics:read', 'posture:read', 'profiles:read', 'stream:read',
+        'response:act', 'suppressions:write'].sort(),
     );
     expect(allowed('vendor').sort()).toEqual(['profiles:read', 'profiles:write']);
     expect(allowed('device')).toEqual(['logs:ingest']);
@@ -49,6 +50,10 @@ describe('authenticateRequest', () => {
     for (let i = 0; i < 5; i++) expect(authenticateRequest({ ip: 'a' }, d)).toMatchObject({ code: 'auth.missing' });
     expect(authenticateRequest({ ip: 'a', authorization: 'Bearer bad' }, d)).toMatchObject({ code: 'auth.invalid', status: 401 });
     expect(authenticateRequest({ ip: 'a', authorization: 'Bearer good', url: '/x?token=good' }, d)).toMatchObject({ code: 'auth.token-in-query' });
+    // 'bad' and 'good' are both ill-shaped (not ew_…), so they share one limiter key: the second
+    // failure blocks that key from 'a' (real tokens each have their own, auth-limiter-prefix.test.ts).
+    expect(authenticateRequest({ ip: 'a', authorization: 'Bearer bad' }, d)).toMatchObject({ code: 'auth.invalid' });
     expect(authenticateRequest({ ip: 'a', authorization: 'Bearer good' }, d)).toMatchObject({ code: 'auth.rate-limited', status: 429, retryAfterS: 300 });
+    expect(authenticateRequest({ ip: 'b', authorization: 'Bearer good' }, d)).toMatchObject({ ok: true });
   });
 });

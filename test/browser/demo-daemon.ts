@@ -16,7 +16,7 @@ export const PROFILES_DIR = join(ROOT, 'policies', 'profiles');
 export const DEMO_COMPLIANCE: Readonly<Record<string, string>> = Object.freeze({
   [ROUTER.mac]: 'no-profile',
   [DEMO_HOSTS.camera.mac]: 'violating',
-  [DEMO_HOSTS.plug.mac]: 'violating',
+  [DEMO_HOSTS.plug.mac]: 'compliant',
   [DEMO_HOSTS.bulb.mac]: 'compliant',
   [DEMO_HOSTS.speaker.mac]: 'compliant',
   [DEMO_HOSTS.laptop.mac]: 'no-profile',
@@ -34,11 +34,15 @@ export function startDemoDaemon(extra: Record<string, unknown> = {}): Promise<Te
   });
 }
 
-/** Replays one loop of the demo capture into the daemon. */
-export async function ingestDemo(t: TestDaemon): Promise<void> {
+/**
+ * Replays one loop of the demo capture into the daemon. `syslog`: with the camera's own syslog lines
+ * as the running demo delivers them (gateway/demo/demo-syslog.ts); off by default, so the suites that
+ * count edge logs see only their own.
+ */
+export async function ingestDemo(t: TestDaemon, opts: { syslog?: boolean } = {}): Promise<void> {
   const file = join(t.dir, 'demo.pcap');
   writeDemoCapture(file);
-  await t.daemon.ingestCapture(file);
+  await t.daemon.ingestCapture(file, { demoSyslog: opts.syslog === true });
 }
 
 /**

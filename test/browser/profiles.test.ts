@@ -1,12 +1,15 @@
 // MUD uploads from the profiles page in Chromium, as an admin: an invalid file (a port out of range)
 // is refused with one error per fault, each naming its JSON path, and nothing is added; a valid one
-// (unsigned, which the admin allows with the checkbox) is taken and appears in the list.
+// (unsigned, which the admin allows with the checkbox) is taken and appears in the list; a profile
+// chosen with its signature (the demo vendor's .p7s) is taken with its signer shown, and a
+// signature of another file is refused with its reason.
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { browserSuiteTitle, browserTestsSkipReason, byTestId, isPng, launchBrowser, screenshot, signIn, type PageElement, type TestBrowser } from '../helpers/browser.js';
 import type { TestDaemon } from '../helpers/daemon.js';
 import { fixture } from '../helpers/fixtures.js';
-import { startDemoDaemon } from './demo-daemon.js';
+import { PROFILES_DIR, startDemoDaemon } from './demo-daemon.js';
 
 const skip = browserTestsSkipReason();
 
@@ -29,7 +32,7 @@ function mudFile(bad: boolean): string {
   return JSON.stringify(d, null, 2);
 }
 
-interface ProfileItem { mudUrl: string; source: string; signature: string }
+interface ProfileItem { mudUrl: string; source: string; signature: string; signer: string | null }
 
 describe.skipIf(skip !== null)(browserSuiteTitle('dashboard: profiles'), () => {
   let b: TestBrowser;
@@ -37,7 +40,8 @@ describe.skipIf(skip !== null)(browserSuiteTitle('dashboard: profiles'), () => {
 
   beforeAll(async () => {
     // The bundled profiles are listed too, so the page starts with something in it.
-    [b, t] = await Promise.all([launchBrowser(), startDemoDaemon()]);
+    // The demo vendor CA as a trust anchor, so the demo's shipped signatures verify.
+    [b, t] = await Promise.all([launchBrowser(), startDemoDaemon({ fetch: { trustAnchors: [join(PROFILES_DIR, 'demo-pki', 'demo-vendor-ca.pem')] } })]);
     await signIn(b.page, t.url, t.tokens.admin);
     await byTestId(b.page, 'nav-profiles').click();
     await byTestId(b.page, 'drop-zone').waitFor();
@@ -88,6 +92,30 @@ describe.skipIf(skip !== null)(browserSuiteTitle('dashboard: profiles'), () => {
     expect((await profiles()).find((p) => p.mudUrl === MUD_URL)).toMatchObject({ source: 'uploaded', signature: 'unsigned' });
     expect(await byTestId(b.page, 'profile-row').count()).toBe(5);
     expect(isPng(await screenshot(b.page, 'profiles'))).toBe(true);
+    expect(b.pageErrors.map((e) => e.message)).toEqual([]);
+  });
+
+  it('takes a profile chosen with its signature and shows who signed it; refuses a signature of another file', async () => {
+    const CAMERA = 'https://mud.example.com/edgeward-demo/camera.json';
+    const row = b.page.locator(`[data-testid="profile-row"][data-mud-url="${CAMERA}"]`);
+    expect(await row.getAttribute('data-signature')).toBe('local');
+    await byTestId(b.page, 'allow-unsigned').uncheck();
+    await byTestId(b.page, 'signature-file').setInputFiles(join(PROFILES_DIR, 'camera.p7s'));
+    await byTestId(b.page, 'profile-file').setInputFiles(join(PROFILES_DIR, 'camera.json'));
+    await expect.poll(() => byTestId(b.page, 'upload-ok').textContent()).toContain(CAMERA);
+    await expect.poll(() => row.getAttribute('data-signature')).toBe('signed');
+    const signer = 'O=Example Home (edgeward DEMO ONLY), CN=mud.example.com';
+    expect(await row.locator('[data-testid="profile-signer"]').textContent()).toBe(`by ${signer}`);
+    expect((await profiles()).find((p) => p.mudUrl === CAMERA)).toMatchObject({ source: 'uploaded', signature: 'signed', signer });
+    expect(isPng(await screenshot(b.page, 'profiles-signed'))).toBe(true);
+
+    // The camera's signature with the speaker's file: refused, the reason named, nothing changed.
+    await byTestId(b.page, 'signature-file').setInputFiles(join(PROFILES_DIR, 'camera.p7s'));
+    await byTestId(b.page, 'profile-file').setInputFiles(join(PROFILES_DIR, 'speaker.json'));
+    const error = byTestId(b.page, 'upload-error');
+    await error.first().waitFor();
+    expect(await error.first().getAttribute('data-code')).toBe('signature.digest-mismatch');
+    expect((await profiles()).find((p) => p.mudUrl === 'https://mud.example.com/edgeward-demo/speaker.json')).toMatchObject({ source: 'bundled' });
     expect(b.pageErrors.map((e) => e.message)).toEqual([]);
   });
 });

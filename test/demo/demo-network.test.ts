@@ -87,18 +87,18 @@ describe('the demo capture', () => {
       const k = `${a.device} ${String(a.evidence.direction)} ${String(a.evidence.acl)} ${a.src} -> ${a.dst}${a.evidence.direction === 'from-device' ? `:${a.dport}` : ''}`;
       counts[k] = (counts[k] ?? 0) + a.count;
     }
-    // Counts are flows: one per C&C check-in, per telnet session, per closed port probed (the
-    // camera's profile lets the LAN open RTSP, so that probe of the scan is allowed).
+    // Counts are flows: one per C&C check-in, per telnet session of the brute force, per port probed
+    // (the camera's profile lets the LAN open RTSP, so that probe of the scan is allowed).
     const checkIns = s.flows.top.filter((f) => f.dst === ATTACKERS.c2 && f.dport === ATTACKERS.c2Port).length;
     expect(counts).toEqual({
       [`${camera.mac} from-device camera-v4-from-device ${camera.ip} -> ${ATTACKERS.c2}:80`]: 1,
       [`${camera.mac} from-device camera-v4-from-device ${camera.ip} -> ${ATTACKERS.c2}:${ATTACKERS.c2Port}`]: checkIns,
       [`${camera.mac} to-device camera-v4-to-device ${laptop.ip} -> ${camera.ip}`]: SCAN_PORTS.length - 1,
-      [`${plug.mac} to-device plug-v4-to-device ${ATTACKERS.telnetBruteforcer} -> ${plug.ip}`]: BRUTEFORCE_SESSIONS,
+      [`${camera.mac} to-device camera-v4-to-device ${ATTACKERS.telnetBruteforcer} -> ${camera.ip}`]: BRUTEFORCE_SESSIONS,
     });
     // A check-in every BEACON_PERIOD s from ATTACK_TIMES.beacon until the loop ends (5 s, 15 s … 235 s).
     expect(checkIns).toBe(Math.ceil((DEMO_LOOP_SECONDS - ATTACK_TIMES.beacon) / BEACON_PERIOD));
-    expect(CAMERA_OPEN_PORTS.filter((p) => SCAN_PORTS.includes(p))).toEqual([80, 554]);
+    expect(CAMERA_OPEN_PORTS.filter((p) => SCAN_PORTS.includes(p))).toEqual([23, 80, 554]);
     expect(v.every((a) => a.severity === 'high' && a.evidence.mode === 'monitor' && a.evidence.action === 'alert')).toBe(true);
     // Every flow was judged against the profile of each device it has on either end (the DHCP
     // broadcast flow, from 0.0.0.0, against the camera's: the first to join), so the benign ones
@@ -114,19 +114,30 @@ describe('the demo capture', () => {
     const other = s.alerts.filter((a) => a.rule !== 'mud.violation' && a.rule !== 'device.new');
     expect(other.map((a) => [a.rule, a.device, a.src, a.dst, a.dport, a.count])).toEqual([
       ['mud.no-profile', laptop.mac, laptop.ip, ROUTER.ip, 53, 1],
+      // The laptop's scan finds the camera's telnet open (its SYN-ACK is a telnet server answering).
+      ['cleartext.telnet', camera.mac, laptop.ip, camera.ip, 23, 1],
+      ['scan.port', laptop.mac, laptop.ip, camera.ip, null, 1],
       // The speaker's first tunnel query alone carries 52 base32 characters a label: one query is enough.
       ['dns.exfiltration', speaker.mac, speaker.ip, ROUTER.ip, 53, 1],
+      // The camera's infection, in order: the telnet logins, the brute force, the bot's download.
+      ['cleartext.telnet', camera.mac, ATTACKERS.telnetBruteforcer, camera.ip, 23, BRUTEFORCE_SESSIONS],
+      ['bruteforce.telnet', camera.mac, ATTACKERS.telnetBruteforcer, camera.ip, 23, 1],
       ['malware.download', camera.mac, camera.ip, ATTACKERS.c2, 80, 1],
-      ['cleartext.telnet', plug.mac, ATTACKERS.telnetBruteforcer, plug.ip, 23, BRUTEFORCE_SESSIONS],
-      ['scan.port', laptop.mac, laptop.ip, camera.ip, null, 1],
-      ['bruteforce.telnet', plug.mac, ATTACKERS.telnetBruteforcer, plug.ip, 23, 1],
       ['dns.tunnel', speaker.mac, speaker.ip, ROUTER.ip, 53, 1],
       ['beacon.c2', camera.mac, camera.ip, ATTACKERS.c2, ATTACKERS.c2Port, 1],
     ]);
     expect(other.find((a) => a.rule === 'dns.tunnel')!.evidence).toMatchObject({ domain: ATTACKERS.tunnelDomain, uniqueSubdomains: 50 });
     expect(TUNNEL_QUERIES).toBeGreaterThan(50);
     expect(other.find((a) => a.rule === 'malware.download')!.severity).toBe('critical');
-    expect(other.find((a) => a.rule === 'bruteforce.telnet')!.evidence).toMatchObject({ service: 'telnet', trigger: 'failures' });
+    // Every login but the last failed: the last one got the camera's shell.
+    expect(other.find((a) => a.rule === 'bruteforce.telnet')!.evidence).toMatchObject({ service: 'telnet', trigger: 'failures', failures: BRUTEFORCE_SESSIONS - 1, sessions: BRUTEFORCE_SESSIONS });
+    // The chain's order: brute force, then the download, then the first check-in (a denied flow to the C&C).
+    const firstOf = (pred: (a: Alert) => boolean) => since(s.alerts.find(pred)!.firstTs);
+    const checkIn = firstOf((a) => a.rule === 'mud.violation' && a.dport === ATTACKERS.c2Port);
+    expect(firstOf((a) => a.rule === 'bruteforce.telnet')).toBeLessThan(firstOf((a) => a.rule === 'malware.download'));
+    expect(firstOf((a) => a.rule === 'malware.download')).toBeLessThan(checkIn);
+    const chain = [ATTACK_TIMES.scan, ATTACK_TIMES.bruteforce, ATTACK_TIMES.loader, ATTACK_TIMES.beacon];
+    expect(chain).toEqual([...chain].sort((x, y) => x - y));
     expect(other.filter((a) => a.rule !== 'beacon.c2').every((a) => since(a.firstTs) < 15)).toBe(true);
     // The camera's check-ins every BEACON_PERIOD s to an address on an odd port its profile denies:
     // periodic after a dozen of them, with two signs (undeclared, unusual port), so high within the loop.

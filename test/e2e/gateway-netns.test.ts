@@ -16,6 +16,7 @@ import { captureUnavailableReason } from '../../gateway/capture/pcap-binding.js'
 import { ROOT } from '../helpers/fixtures.js';
 import { netnsUnavailable, nodeInNs, spawnInNs, stopProcess, Topology, tryInNs, writeNodeScript } from '../helpers/netns.js';
 import { issue, signDetached } from '../helpers/pki.js';
+import { collectEventLines, type LoggedEvent } from '../helpers/event-lines.js';
 
 const skipReason = netnsUnavailable() ?? captureUnavailableReason();
 
@@ -57,7 +58,7 @@ const PROFILE = {
   },
 };
 
-type Ev = Record<string, unknown> & { event: string };
+type Ev = LoggedEvent;
 interface AlertEv {
   rule: string; device: string | null; src: string; dst: string; proto: string; sport: number | null; dport: number | null;
   count: number; evidence: Record<string, unknown>;
@@ -193,19 +194,7 @@ describe.skipIf(skipReason !== null)(`gateway in network namespaces${skipReason 
     const d: Daemon = { name, proc: spawnInNs(topo.gw, [CLI, 'start', '--config', cfg]), events: [], stderr: '', dataDir };
     daemons.push(d);
     onTestFailed(() => { process.stderr.write(dump(d)); });
-    let buf = '';
-    d.proc.stdout!.on('data', (x: Buffer) => {
-      buf += x.toString();
-      for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n')) {
-        const line = buf.slice(0, nl);
-        buf = buf.slice(nl + 1);
-        try {
-          d.events.push(JSON.parse(line) as Ev);
-        } catch {
-          d.events.push({ event: '(not JSON)', line });
-        }
-      }
-    });
+    collectEventLines(d.proc.stdout!, d.events);
     d.proc.stderr!.on('data', (x: Buffer) => { d.stderr += x.toString(); });
     await waitFor(d, (e) => e.event === 'started', 10_000, 'started');
     // The device announces its MUD URL; the gateway fetches, checks and binds the profile.

@@ -50,7 +50,8 @@ describe.skipIf(!built)('npm start', () => {
     let token: string | null = null;
     let alerts: { rule: string; device: string | null; firstTs: string }[] = [];
     let devices: { mac: string; compliance: string; profile: string | null }[] = [];
-    const want = () => alerts.some((a) => a.rule === 'bruteforce.telnet') && devices.some((d) => d.mac === DEMO_HOSTS.camera.mac && d.compliance === 'violating');
+    // The camera's chain ends with the loader's download (ATTACK_TIMES.loader into the loop).
+    const want = () => alerts.some((a) => a.rule === 'malware.download') && devices.some((d) => d.mac === DEMO_HOSTS.camera.mac && d.compliance === 'violating');
     while (Date.now() - started < WAIT_MS && !want()) {
       await new Promise((r) => setTimeout(r, 500));
       token ??= /\b(ew_[A-Za-z0-9_-]{40,})\b/.exec(stderr)?.[1] ?? null;

@@ -46,9 +46,14 @@ describe('edge log outcome lists', () => {
 });
 
 describe('EDGE_LOGS_DEFAULTS', () => {
-  it('is frozen, flat, of numbers, strings and booleans only, with the documented ports', () => {
+  it('is frozen, flat (but for the frozen severity map), of numbers, strings and booleans only, with the documented ports', () => {
     expect(Object.isFrozen(EDGE_LOGS_DEFAULTS)).toBe(true);
-    for (const [k, v] of Object.entries(EDGE_LOGS_DEFAULTS)) expect(['number', 'string', 'boolean'], k).toContain(typeof v);
+    for (const [k, v] of Object.entries(EDGE_LOGS_DEFAULTS)) if (k !== 'severityMap') expect(['number', 'string', 'boolean'], k).toContain(typeof v);
+    expect(Object.isFrozen(EDGE_LOGS_DEFAULTS.severityMap)).toBe(true);
+    expect(EDGE_LOGS_DEFAULTS.severityMap).toEqual({
+      emergency: 'critical', alert: 'critical', critical: 'critical', error: 'high', warning: 'medium', notice: 'low', info: 'none', debug: 'none',
+    });
+    expect(EDGE_LOGS_DEFAULTS.skewThresholdSeconds).toBe(60);
     expect(EDGE_LOGS_DEFAULTS).toMatchObject({ udpPort: 5514, tcpPort: 5514, host: '127.0.0.1', maxLineBytes: 65536 });
     for (const [k, v] of Object.entries(EDGE_LOGS_DEFAULTS)) if (typeof v === 'number') expect(v, k).toBeGreaterThanOrEqual(0);
   });

@@ -20,7 +20,9 @@ describe('normalizeJsonLog', () => {
     const r = normalizeJsonLog(body, IP, AT);
     expect(r).toEqual({
       records: [{
-        ts: '2026-03-01T02:59:59.250Z', receivedAt: AT.toISOString(), device: null, sourceIp: IP, host: 'cam01', app: 'streamer',
+        // Dated by the receive time; the device's own time (in UTC) kept beside it.
+        ts: AT.toISOString(), receivedAt: AT.toISOString(), deviceTs: '2026-03-01T02:59:59.250Z', clockSkewed: false,
+        device: null, sourceIp: IP, host: 'cam01', app: 'streamer',
         procId: '88', msgId: 'ENC', facility: null, severity: 'error', severityCode: 3, message: 'encoder stalled',
         structuredData: { 'x@1': { fps: '0' } }, format: 'json', transport: 'http', raw: JSON.stringify(body), truncated: false,
       }],
@@ -30,8 +32,8 @@ describe('normalizeJsonLog', () => {
   it('takes an array; a missing ts is the receive time, a missing severity is null; severity by number or alias', () => {
     const r = normalizeJsonLog([{ message: 'a' }, { message: 'b', severity: 4 }, { message: 'c', severity: 'CRIT' }, { message: 'd', severity: 'warn' }], IP, AT);
     if (!('records' in r)) throw new Error('refused');
-    expect(r.records.map((x) => [x.ts, x.severity, x.severityCode])).toEqual([
-      [AT.toISOString(), null, null], [AT.toISOString(), 'warning', 4], [AT.toISOString(), 'critical', 2], [AT.toISOString(), 'warning', 4],
+    expect(r.records.map((x) => [x.ts, x.deviceTs, x.severity, x.severityCode])).toEqual([
+      [AT.toISOString(), null, null, null], [AT.toISOString(), null, 'warning', 4], [AT.toISOString(), null, 'critical', 2], [AT.toISOString(), null, 'warning', 4],
     ]);
   });
 

@@ -37,18 +37,22 @@ describe('LogIngest', () => {
     const { ingest, store, alerts, streamed } = setup();
     const line = '<11>1 2026-03-01T11:59:58.500Z cam01 streamer 88 - - encoder stalled';
     const r = ingest.ingestLine(line + '\n', '10.0.0.5', 'udp');
-    expect(r).toMatchObject({ seq: 1, device: CAM, sourceIp: '10.0.0.5', severity: 'error', severityCode: 3, format: 'rfc5424', raw: line });
+    expect(r).toMatchObject({
+      seq: 1, device: CAM, sourceIp: '10.0.0.5', severity: 'error', severityCode: 3, format: 'rfc5424', raw: line,
+      ts: new Date(T0).toISOString(), receivedAt: new Date(T0).toISOString(), deviceTs: '2026-03-01T11:59:58.500Z', clockSkewed: false,
+    });
     expect(streamed).toHaveLength(1);
     expect(streamed[0]!.seq).toBe(1);
     expect(store.query()).toEqual([r]);
+    // Dated by the receive time, graded by the severity map (error → high).
     expect(alerts).toEqual([{
-      rule: 'edge.error', ts: Date.UTC(2026, 2, 1, 11, 59, 58, 500) * 1000, device: CAM, src: '10.0.0.5', dst: '', proto: 'udp',
-      sport: null, dport: null, peer: 'app:streamer', message: 'cam01 streamer logged error: encoder stalled',
-      evidence: { host: 'cam01', app: 'streamer', severity: 'error', message: 'encoder stalled', logSeq: 1 },
+      rule: 'edge.error', ts: T0 * 1000, device: CAM, src: '10.0.0.5', dst: '', proto: 'udp', severity: 'high',
+      sport: null, dport: null, peer: 'app:streamer high', message: 'cam01 streamer logged error: encoder stalled',
+      evidence: { host: 'cam01', app: 'streamer', severity: 'error', message: 'encoder stalled', logSeq: 1, deviceTs: '2026-03-01T11:59:58.500Z', clockSkewed: false },
     }]);
   });
 
-  it('raises nothing below error, and folds repeats of one app on one device into one alert', () => {
+  it('raises nothing below error, and folds repeats of one app and grade on one device into one alert', () => {
     const { ingest, alerts } = setup({ limiter: { ratePerSecond: 1000, burst: 1000, maxKeys: 10, reportIntervalMs: 1000 } });
     ingest.ingestLine('<14>1 - cam01 streamer - - - all good', '10.0.0.5', 'tcp');
     ingest.ingestLine('<12>1 - cam01 streamer - - - warning only', '10.0.0.5', 'tcp');
@@ -58,8 +62,8 @@ describe('LogIngest', () => {
     expect(alerts).toHaveLength(7);
     const m = new AlertManager(ALERTS_DEFAULTS);
     for (const a of alerts) m.raise(a);
-    expect(m.all().map((a) => [a.device, a.src, a.count, a.evidence.app])).toEqual([
-      [CAM, '10.0.0.5', 5, 'streamer'], [CAM, '10.0.0.5', 1, 'ntpd'], [null, '10.0.0.99', 1, 'streamer'],
+    expect(m.all().map((a) => [a.device, a.src, a.count, a.evidence.app, a.severity])).toEqual([
+      [CAM, '10.0.0.5', 5, 'streamer', 'high'], [CAM, '10.0.0.5', 1, 'ntpd', 'critical'], [null, '10.0.0.99', 1, 'streamer', 'high'],
     ]);
     expect(m.all()[0]!.evidence.message).toBe('stall 4');
   });
@@ -127,7 +131,7 @@ describe('LogIngest', () => {
     expect(store.query().map((r) => [r.message, r.device, r.format, r.transport])).toEqual([
       ['c', CAM, 'json', 'http'], ['b', CAM, 'json', 'http'], ['a', CAM, 'json', 'http'],
     ]);
-    expect(alerts.map((a) => [a.proto, a.peer])).toEqual([['tcp', 'app:fw']]);
+    expect(alerts.map((a) => [a.proto, a.peer, a.severity])).toEqual([['tcp', 'app:fw high', 'high']]);
     const bound = normalizeJsonLog({ message: 'x' }, '192.0.2.1', new Date(T0));
     if (!('records' in bound)) throw new Error('refused');
     bound.records[0]!.device = 'aa:bb:cc:00:00:09';

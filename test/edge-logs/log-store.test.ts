@@ -14,7 +14,8 @@ const DEV_B = 'aa:bb:cc:00:00:02';
 
 function rec(over: Partial<EdgeLogRecord> = {}): EdgeLogRecord {
   return {
-    ts: '2026-03-01T12:00:00.000Z', receivedAt: '2026-03-01T12:00:00.500Z', device: DEV_A, sourceIp: '10.0.0.5', host: 'cam01',
+    ts: '2026-03-01T12:00:00.500Z', receivedAt: '2026-03-01T12:00:00.500Z', deviceTs: '2026-03-01T12:00:00.000Z', clockSkewed: false,
+    device: DEV_A, sourceIp: '10.0.0.5', host: 'cam01',
     app: 'streamer', procId: '88', msgId: null, facility: 1, severity: 'info', severityCode: 6, message: 'hello', structuredData: null,
     format: 'rfc5424', transport: 'udp', raw: '<14>1 - cam01 streamer 88 - - hello', truncated: false, ...over,
   };

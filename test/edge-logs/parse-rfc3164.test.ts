@@ -16,14 +16,14 @@ describe('RFC 3164 §5.4 examples', () => {
   it('example 1: PRI, timestamp, host, tag', () => {
     const r = ok(parseSyslog("<34>Oct 11 22:14:15 mymachine su: 'su root' failed for lonvick on /dev/pts/8", RECEIVED));
     expect(r).toEqual({
-      ts: '2025-10-11T22:14:15.000Z', host: 'mymachine', app: 'su', procId: null, msgId: null, facility: 4, severityCode: 2,
+      ts: '2025-10-11T22:14:15.000Z', deviceTs: '2025-10-11T22:14:15.000Z', host: 'mymachine', app: 'su', procId: null, msgId: null, facility: 4, severityCode: 2,
       message: "'su root' failed for lonvick on /dev/pts/8", structuredData: null, format: 'rfc3164',
     });
   });
 
   it('example 2: no PRI, no header: PRI 13 and the receive time (§4.3.3), the whole line as message', () => {
     const r = ok(parseSyslog('Use the BFG!', RECEIVED));
-    expect(r).toMatchObject({ ts: RECEIVED.toISOString(), host: null, app: null, facility: 1, severityCode: 5, message: 'Use the BFG!' });
+    expect(r).toMatchObject({ ts: RECEIVED.toISOString(), deviceTs: null, host: null, app: null, facility: 1, severityCode: 5, message: 'Use the BFG!' });
   });
 
   it('example 3: the word after the time is the HOSTNAME, even when it is a zone', () => {

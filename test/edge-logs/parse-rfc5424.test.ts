@@ -21,7 +21,7 @@ describe('RFC 5424 §6.5 examples', () => {
   it('example 1: no structured data, BOM before MSG', () => {
     const r = ok(parseSyslog(`<34>1 2003-10-11T22:14:15.003Z mymachine.example.com su - ID47 - ${BOM}'su root' failed for lonvick on /dev/pts/8`, RECEIVED));
     expect(r).toEqual({
-      ts: '2003-10-11T22:14:15.003Z', host: 'mymachine.example.com', app: 'su', procId: null, msgId: 'ID47',
+      ts: '2003-10-11T22:14:15.003Z', deviceTs: '2003-10-11T22:14:15.003Z', host: 'mymachine.example.com', app: 'su', procId: null, msgId: 'ID47',
       facility: 4, severityCode: 2, message: "'su root' failed for lonvick on /dev/pts/8", structuredData: null, format: 'rfc5424',
     });
   });
@@ -54,7 +54,7 @@ describe('RFC 5424 fields', () => {
   it('all NILVALUEs: the receive time stands in for the timestamp', () => {
     const r = ok(parseSyslog('<14>1 - - - - - -', RECEIVED));
     expect(r).toEqual({
-      ts: RECEIVED.toISOString(), host: null, app: null, procId: null, msgId: null, facility: 1, severityCode: 6,
+      ts: RECEIVED.toISOString(), deviceTs: null, host: null, app: null, procId: null, msgId: null, facility: 1, severityCode: 6,
       message: '', structuredData: null, format: 'rfc5424',
     });
   });

@@ -110,7 +110,9 @@ describe.skipIf(skipWhy !== '')(`nftables enforcer in network namespaces${skipWh
     }
     // fail-closed: the liveness element is there for good
     expect(t).toMatch(/set alive \{\s+type mark\s+flags timeout\s+elements = \{ 0x00000000 \}/);
-    expect(t.match(/meta mark & 0x00000000 == @alive counter packets 0 bytes 0 drop/g)).toHaveLength(4);
+    // The implicit deny of each device chain (4), and the block rules: to and from the blocked peers, each family (4).
+    expect(t.match(/meta mark & 0x00000000 == @alive counter packets 0 bytes 0 drop/g)).toHaveLength(8);
+    expect(t.match(/@block_v[46] meta mark & 0x00000000 == @alive counter packets 0 bytes 0 drop/g)).toHaveLength(4);
     expect(t).not.toMatch(/^\s+counter packets \d+ bytes \d+ drop/m); // no unguarded drop
     expect(t).toMatch(/set emergency_v4 \{[^}]*elements = \{ 10\.88\.2\.9 \}/);
     const fwd = t.slice(t.indexOf('chain forward {'));
@@ -240,6 +242,28 @@ describe.skipIf(skipWhy !== '')(`nftables enforcer in network namespaces${skipWh
       connect(up, '10.88.1.10', 8080), // toward the quarantined device
     ]);
     expect(got).toEqual(['ok', 'timeout', 'ok', 'timeout', 'ok', 'timeout']);
+    await e.stop();
+    dropTable();
+  });
+
+  it('blocked peers: element changes of the block sets (a network covers its addresses), kept by a re-apply, dropped both ways', async () => {
+    const e = enforcer();
+    await e.setBlockedPeers(['10.88.2.2']); // before the first apply: kept, written with the table
+    await e.apply([]);
+    const elements = () => /elements = \{ ([^}]*) \}/.exec(listSet('block_v4'))?.[1]?.trim() ?? '';
+    expect(elements()).toBe('10.88.2.2');
+    expect(await Promise.all([connect(dev, '10.88.2.2', 7001), connect(up, '10.88.1.10', 8080), connect(dev, '10.88.2.9', 7001)])).toEqual(['timeout', 'timeout', 'ok']);
+    // A network holding the address replaces it; released, the address alone is back (deletes go first).
+    await e.setBlockedPeers(['10.88.2.2', '10.88.2.0/24', 'not an address']);
+    expect(elements()).toBe('10.88.2.0/24');
+    expect(e.stats.invalidAddresses).toBe(1);
+    await e.setBlockedPeers(['10.88.2.2']);
+    expect(elements()).toBe('10.88.2.2');
+    await e.apply([]);
+    expect(elements()).toBe('10.88.2.2');
+    await e.setBlockedPeers([]);
+    expect(elements()).toBe('');
+    expect(await connect(dev, '10.88.2.2', 7001)).toBe('ok');
     await e.stop();
     dropTable();
   });

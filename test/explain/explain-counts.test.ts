@@ -193,13 +193,17 @@ describe('the demo camera', () => {
     }
   });
 
-  it("the port scan is explained by the device port the LAN RTSP ACE allows; the telnet brute force on the plug by port, direction and name", () => {
-    const scan = dev(camera.mac).denied.filter((f) => f.direction === 'to-device');
+  it("the port scan is explained by the device port the LAN RTSP ACE allows; the telnet brute force on it by that port and the peer not being local", () => {
+    const inbound = dev(camera.mac).denied.filter((f) => f.direction === 'to-device');
+    const scan = inbound.filter((f) => f.peer === DEMO_HOSTS.laptop.ip);
     expect(scan.length).toBeGreaterThan(10);
     expect(scan.every((f) => f.nearest?.ace === 'local-rtsp' && f.differences.map((d) => d.code).join() === 'device-port')).toBe(true);
-    const brute = dev(plug.mac).denied;
+    const brute = inbound.filter((f) => f.peer === ATTACKERS.telnetBruteforcer);
     expect(brute.length).toBeGreaterThan(5);
-    expect(brute.every((f) => f.differences.map((d) => d.code).join() === 'peer-port,direction-initiated,peer-name')).toBe(true);
+    expect(brute.every((f) => f.nearest?.ace === 'local-rtsp' && f.differences.map((d) => d.code).join() === 'device-port,peer-class')).toBe(true);
+    // Nothing else comes in to the camera, and nothing in to the plug any more.
+    expect(scan.length + brute.length).toBe(inbound.length);
+    expect(dev(plug.mac).denied).toEqual([]);
   });
 
   it('a window counts only the flows that began in it', async () => {

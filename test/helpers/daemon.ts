@@ -55,7 +55,11 @@ export async function startTestDaemon(config: Record<string, unknown> = {}, opts
       const { token, ...rest } = init;
       const headers = new Headers(rest.headers);
       if (token) headers.set('authorization', `Bearer ${token}`);
-      return fetch(`${url}${path}`, { ...rest, headers });
+      const go = () => fetch(`${url}${path}`, { ...rest, headers });
+      // After a restart the client's pooled keep-alive socket is one the old server closed: a read
+      // is retried once on a fresh socket (a write is not: it may have been applied).
+      if ((rest.method ?? 'GET').toUpperCase() !== 'GET') return go();
+      return go().catch((e: unknown) => ((e as { cause?: { code?: string } }).cause?.code === 'UND_ERR_SOCKET' ? go() : Promise.reject(e)));
     },
     async stop() {
       if (running) await t.daemon.stop();

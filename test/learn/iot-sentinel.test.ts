@@ -18,8 +18,8 @@ import { fixture } from '../helpers/fixtures.js';
 const ROOT = fixture('pcap/iot-sentinel');
 
 /**
- * Violations expected on the second setup, by device: the peer and port of each (as the alert's
- * message says) and why the learned profile could not know it. A handful at most (≤ 5) each.
+ * Violations expected on the second setup, by device: the peer and port of each (from the alert's
+ * fields) and why the learned profile could not know it. A handful at most (≤ 5) each.
  */
 const EXPECTED: Record<string, { violations: string[]; why: string }> = {
   Aria: { violations: [], why: '' },
@@ -51,7 +51,12 @@ async function violations(capture: string, mac: string, mudFile: string, policyF
     config: pipelineConfig({}), topFlows: 0,
     detect: { detectors: [], policy: { config: { ...POLICY_DEFAULTS, ...policy }, store } },
   });
-  return summary.alerts.filter((a) => a.rule === 'mud.violation' && a.device === mac).map((a) => a.message.split(' is outside')[0]!);
+  // The peer as "to ADDR:PORT" (from the device) or "from ADDR:PORT" (to it), from the alert's fields.
+  return summary.alerts.filter((a) => a.rule === 'mud.violation' && a.device === mac).map((a) => {
+    const out = a.evidence.direction === 'from-device';
+    const [peer, port] = out ? [a.dst, a.dport] : [a.src, a.sport];
+    return `${out ? 'to' : 'from'} ${peer}${port !== null ? `:${port}` : ''}`;
+  });
 }
 
 describe('mud learn on IoT Sentinel: learn one setup, replay another', () => {

@@ -27,6 +27,7 @@ const REQUIREMENTS = [
   { what: 'capinfos', command: 'capinfos', pkg: 'tshark' }, // in wireshark-common, a dependency of tshark
   { what: 'nft', command: 'nft', pkg: 'nftables' },
   { what: 'ip', command: 'ip', pkg: 'iproute2' },
+  { what: 'openssl', command: 'openssl', pkg: 'openssl' }, // MUD signatures checked against `openssl cms -verify`, test certificates (issue 17)
   { what: 'influxd', command: 'influxd', pkg: 'influxdb' }, // InfluxDB 1.x for the metrics tests (issue 7)
   { what: 'chromium', command: 'chromium', pkg: 'chromium' }, // the dashboard's browser tests (test/browser/, issue 8)
 ];

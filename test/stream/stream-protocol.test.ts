@@ -5,7 +5,7 @@ import { CLOSE_CODES, eventFrame, parseClientMessage, STREAM_ERRORS } from '../.
 
 describe('stream protocol', () => {
   it('parses subscribe and ping, with defaults', () => {
-    expect(parseClientMessage('{"type":"subscribe"}')).toEqual({ ok: true, message: { type: 'subscribe', topics: ['alert', 'log', 'device'], since: null } });
+    expect(parseClientMessage('{"type":"subscribe"}')).toEqual({ ok: true, message: { type: 'subscribe', topics: ['alert', 'log', 'device', 'incident'], since: null } });
     expect(parseClientMessage('{"type":"subscribe","topics":["log","log"],"since":0}')).toEqual({ ok: true, message: { type: 'subscribe', topics: ['log'], since: 0 } });
     expect(parseClientMessage('{"type":"subscribe","since":null}')).toMatchObject({ ok: true, message: { since: null } });
     expect(parseClientMessage('{"type":"ping"}')).toEqual({ ok: true, message: { type: 'ping' } });

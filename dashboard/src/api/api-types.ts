@@ -3,7 +3,7 @@
 
 export type Role = 'admin' | 'analyst' | 'vendor' | 'device';
 export type Severity = 'low' | 'medium' | 'high' | 'critical';
-export type AlertStatus = 'open' | 'acknowledged' | 'resolved';
+export type AlertStatus = 'open' | 'acknowledged' | 'resolved' | 'reopened';
 export type Compliance = 'compliant' | 'violating' | 'no-profile' | 'quarantined';
 
 /** GET /api/v1/whoami: the token's public fields. */
@@ -15,10 +15,15 @@ export interface WhoAmI {
   name: string | null;
 }
 
-/** An alert as stored, with its sequence number (creation order) and triage. */
+/** An alert as stored, with its sequence number (creation order), activity (feed order) and triage. */
 export interface Alert {
   id: string;
   seq?: number;
+  /** The feed's order: a store-wide number taken at each new occurrence (higher = more recent activity). */
+  activity?: number;
+  /** Bumped by every change: of two copies of one alert the higher rev is the newer. */
+  rev?: number;
+  reopenedAt?: string | null;
   ts: string;
   rule: string;
   /** Community ID v1 of the alert's flow (null: no single flow). */
@@ -45,7 +50,15 @@ export interface Alert {
   resolvedAt?: string | null;
 }
 
-/** GET /api/v1/alerts. `next` is the cursor (`before`) of the following page. */
+/** One status change of an alert (GET /api/v1/alerts/:id/history). */
+export interface StatusChange {
+  status: AlertStatus;
+  by: string;
+  at: string;
+  note: string | null;
+}
+
+/** GET /api/v1/alerts. `next` is the cursor (`before`, an activity number) of the following page. */
 export interface AlertPage {
   items: Alert[];
   total: number;
@@ -140,8 +153,13 @@ export interface ProfileInfo {
 /** An edge log record, normalized by the daemon. */
 export interface LogRecord {
   seq: number;
+  /** The receive time: records are dated and ordered by it. */
   ts: string | null;
   receivedAt?: string;
+  /** The device's own time for the record, or null when it gave none. */
+  deviceTs?: string | null;
+  /** The device's time is further from the receive time than edgeLogs.skewThresholdSeconds. */
+  clockSkewed?: boolean;
   device: string | null;
   sourceIp: string | null;
   host: string | null;
@@ -215,7 +233,7 @@ export interface DeviceChange {
   device: DeviceView;
 }
 
-export type StreamTopic = 'alert' | 'log' | 'device';
+export type StreamTopic = 'alert' | 'log' | 'device' | 'incident';
 
 /** One `event` frame of the stream. */
 export interface StreamEvent {
@@ -223,4 +241,40 @@ export interface StreamEvent {
   topic: StreamTopic;
   at: string;
   data: unknown;
+}
+
+/** A suppression (GET /api/v1/suppressions): a scope of alerts silenced until `expiresAt`, counted. */
+export interface Suppression {
+  id: string;
+  rule: string | null;
+  device: string | null;
+  /** An address or a network (CIDR) matching the source or destination. */
+  peer: string | null;
+  /** Matches the source or destination port. */
+  port: number | null;
+  expiresAt: string;
+  reason: string;
+  createdBy: string;
+  createdAt: string;
+  removedBy: string | null;
+  removedAt: string | null;
+  suppressed: number;
+  lastSuppressedAt: string | null;
+  state: 'active' | 'expired' | 'removed';
+}
+
+/** One silenced alert input (GET /api/v1/suppressions/:id/hits). */
+export interface SuppressedAlert {
+  seq: number;
+  suppression: string;
+  rule: string;
+  device: string | null;
+  src: string;
+  dst: string;
+  proto: string;
+  sport: number | null;
+  dport: number | null;
+  count: number;
+  ts: string;
+  message: string;
 }

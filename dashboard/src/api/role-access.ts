@@ -2,18 +2,20 @@
 // (gateway/auth/roles.ts): the server enforces them; this only hides what would be refused.
 import type { Role } from './api-types';
 
-export type Page = 'feed' | 'devices' | 'profiles' | 'logs' | 'charts';
+export type Page = 'feed' | 'devices' | 'profiles' | 'logs' | 'charts' | 'suppressions' | 'incidents';
 
 /** Pages in nav order, with their labels. */
 export const PAGES: readonly { page: Page; label: string }[] = [
   { page: 'feed', label: 'Alerts' },
+  { page: 'incidents', label: 'Incidents' },
   { page: 'devices', label: 'Devices' },
   { page: 'logs', label: 'Edge logs' },
   { page: 'charts', label: 'Charts' },
   { page: 'profiles', label: 'Profiles' },
+  { page: 'suppressions', label: 'Suppressions' },
 ];
 
-const READER_PAGES: readonly Page[] = ['feed', 'devices', 'profiles', 'logs', 'charts'];
+const READER_PAGES: readonly Page[] = ['feed', 'devices', 'profiles', 'logs', 'charts', 'suppressions', 'incidents'];
 
 /** An analyst triages, a vendor manages its profiles, an admin sees all. */
 export function pagesFor(role: Role): readonly Page[] {
@@ -39,6 +41,10 @@ export const canTriage = (role: Role): boolean => role === 'admin' || role === '
 export const canWriteProfiles = (role: Role): boolean => role === 'admin' || role === 'vendor';
 /** Only an admin may take an unsigned profile (`?allowUnsigned=true`). */
 export const canAllowUnsigned = (role: Role): boolean => role === 'admin';
+/** suppressions:write — make and remove suppressions. */
+export const canSuppress = (role: Role): boolean => role === 'admin' || role === 'analyst';
+/** response:act — quarantine a device, block a peer, release either (the incident view). */
+export const canRespond = (role: Role): boolean => role === 'admin' || role === 'analyst';
 /** stream:read — the live WebSocket. */
 export const canStream = (role: Role): boolean => role === 'admin' || role === 'analyst';
 /** devices:read — inventory and detail (also links from profiles to devices). */

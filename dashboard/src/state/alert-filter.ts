@@ -5,7 +5,7 @@ import { lowerText, type AlertEntry } from './alert-store';
 import { severityRank } from './severity';
 
 export type SinceWindow = 'all' | '15m' | '1h' | '24h';
-export type StatusFilter = 'all' | 'open' | 'unresolved' | 'acknowledged' | 'resolved';
+export type StatusFilter = 'all' | 'open' | 'unresolved' | 'acknowledged' | 'resolved' | 'reopened';
 
 export interface AlertFilter {
   /** This severity and higher. */

@@ -1,6 +1,7 @@
 // The alerts the dashboard holds: a Map by id (a duplicate from the stream or a REST page updates its
-// entry) and one array in creation order (the server's seq), capped to the newest N so a long
-// session at 1,000 alerts/s keeps bounded memory.
+// entry) and one array in order of last activity (the server's activity number: a new occurrence
+// moves an alert to the top), capped to the N most recently active so a long session at 1,000
+// alerts/s keeps bounded memory.
 import type { Alert, AlertStatus } from '../api/api-types';
 
 /** How many alerts are held by default: the newest 50,000. */
@@ -8,7 +9,7 @@ export const DEFAULT_ALERT_CAP = 50_000;
 
 export interface AlertEntry {
   alert: Alert;
-  /** Sort key: the server's seq (creation order); ascending = oldest first. */
+  /** Sort key: the server's activity (else seq); ascending = least recently active first. */
   order: number;
   /** lastTs in ms, for the time filter. */
   lastMs: number;
@@ -24,7 +25,7 @@ export interface StoreChange {
   added: AlertEntry[];
   /** Entries whose alert changed (count, triage). */
   updated: AlertEntry[];
-  /** Some entries landed before newer ones (an older REST page): derived lists must be rebuilt. */
+  /** Some entries landed before newer ones (an older REST page) or moved (new activity): derived lists must be rebuilt. */
   reordered: boolean;
   /** Entries with order ≤ this were dropped from the front (the cap); null when none were. */
   trimmedThrough: number | null;
@@ -32,14 +33,20 @@ export interface StoreChange {
   live: boolean;
 }
 
-const STATUS_RANK: Record<AlertStatus, number> = { open: 0, acknowledged: 1, resolved: 2 };
+const STATUS_RANK: Record<AlertStatus, number> = { open: 0, acknowledged: 1, resolved: 2, reopened: 3 };
+
+/** The sort key of an alert: its activity, else its seq (an older server). */
+function orderOf(a: Alert, fallback: number): number {
+  return typeof a.activity === 'number' ? a.activity : typeof a.seq === 'number' ? a.seq : fallback;
+}
 
 /**
- * Whether `a` is at least as recent as `b` (same alert id). Alerts only move forward — the count
- * grows, lastTs advances, triage goes open → acknowledged → resolved — so a REST snapshot taken
- * while stream events were arriving never rolls a row back.
+ * Whether `a` is at least as recent as `b` (same alert id), so a REST snapshot taken while stream
+ * events were arriving never rolls a row back. The server's rev grows with every change (occurrence,
+ * acknowledge, resolve, reopen); without it (an older server) the count, lastTs and status decide.
  */
 export function supersedes(a: Alert, b: Alert): boolean {
+  if (typeof a.rev === 'number' && typeof b.rev === 'number') return a.rev >= b.rev;
   if (a.count !== b.count) return a.count > b.count;
   if (a.lastTs !== b.lastTs) return a.lastTs > b.lastTs;
   return STATUS_RANK[a.status ?? 'open'] >= STATUS_RANK[b.status ?? 'open'];
@@ -83,6 +90,9 @@ export class AlertStore {
       const have = this.byId.get(a.id);
       if (have !== undefined) {
         if (have.alert !== a && supersedes(a, have.alert)) {
+          const order = orderOf(a, have.order);
+          // A new occurrence moves it up the feed (the list is re-sorted below).
+          if (order !== have.order) { have.order = order; late ??= []; }
           have.alert = a;
           have.lastMs = Date.parse(a.lastTs || a.ts);
           have.text = null;
@@ -91,8 +101,8 @@ export class AlertStore {
         }
         continue;
       }
-      // The server's seq orders alerts; one without (an older server) goes after the newest.
-      const order = typeof a.seq === 'number' ? a.seq : this.newestOrder + 1e-3;
+      // The server's activity orders alerts; one without (an older server) goes after the newest.
+      const order = orderOf(a, this.newestOrder + 1e-3);
       const e: AlertEntry = { alert: a, order, lastMs: Date.parse(a.lastTs || a.ts), text: null, version: 0 };
       this.byId.set(a.id, e);
       this.rules.add(a.rule);

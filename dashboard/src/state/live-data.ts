@@ -3,6 +3,7 @@
 // stream cannot replay (first load, a gap, a reset journal).
 import type { Alert, AlertChange, AlertPage, DeviceChange, DeviceView, LogRecord, StreamEvent } from '../api/api-types';
 import type { HttpClient } from '../api/http-client';
+import type { IncidentChange } from '../api/incident-types';
 import { canReadDevices, canStream } from '../api/role-access';
 import type { Session } from '../api/session';
 import { StreamClient, type ConnState } from '../api/stream-client';
@@ -37,6 +38,7 @@ export class LiveData {
   private readonly batcher = new FrameBatcher<StreamEvent>((evs) => this.applyEvents(evs));
   private readonly connListeners = new Set<(c: ConnInfo) => void>();
   private readonly logListeners = new Set<(logs: LogRecord[]) => void>();
+  private readonly incidentListeners = new Set<(changes: IncidentChange[]) => void>();
   private readonly resyncListeners = new Set<() => void>();
   private healthTimer: number | undefined;
   private tokenCheckedAt = 0;
@@ -49,7 +51,7 @@ export class LiveData {
   ) {
     this.feed = new FeedModel(this.alerts, (mac) => this.devices.hostname(mac));
     this.stream = canStream(session.role)
-      ? new StreamClient(session.token, ['alert', 'log', 'device'], {
+      ? new StreamClient(session.token, ['alert', 'log', 'device', 'incident'], {
           onEvent: (ev) => this.batcher.push(ev),
           onResync: (reason) => void this.resync(reason),
           onState: (state, detail) => {
@@ -89,6 +91,12 @@ export class LiveData {
   onConn(fn: (c: ConnInfo) => void): () => void {
     this.connListeners.add(fn);
     return () => this.connListeners.delete(fn);
+  }
+
+  /** Live incident changes (stream topic `incident`), a batch per frame. */
+  onIncidents(fn: (changes: IncidentChange[]) => void): () => void {
+    this.incidentListeners.add(fn);
+    return () => this.incidentListeners.delete(fn);
   }
 
   /** Live edge log records, a batch per frame. */
@@ -170,10 +178,12 @@ export class LiveData {
     const alerts: Alert[] = [];
     const devices: DeviceView[] = [];
     const logs: LogRecord[] = [];
+    const incidents: IncidentChange[] = [];
     for (const ev of evs) {
       if (ev.topic === 'alert') alerts.push((ev.data as AlertChange).alert);
       else if (ev.topic === 'device') devices.push((ev.data as DeviceChange).device);
       else if (ev.topic === 'log') logs.push(ev.data as LogRecord);
+      else if (ev.topic === 'incident') incidents.push(ev.data as IncidentChange);
     }
     if (devices.length > 0) this.devices.upsert(devices);
     if (alerts.length > 0) {
@@ -181,5 +191,6 @@ export class LiveData {
       if (this.serverTotal !== null) this.serverTotal += c.added.length;
     }
     if (logs.length > 0) for (const fn of this.logListeners) fn(logs);
+    if (incidents.length > 0) for (const fn of this.incidentListeners) fn(incidents);
   }
 }

@@ -85,7 +85,8 @@ export function paintAlertRow(el: HTMLElement, e: AlertEntry, o: AlertRowOptions
   c.message.textContent = a.message;
   c.message.title = a.message;
   c.status.textContent = status === 'acknowledged' ? 'ack’d' : status;
-  c.status.title = status === 'acknowledged' ? `by ${a.acknowledgedBy ?? '?'} at ${a.acknowledgedAt ?? '?'}` : status === 'resolved' ? `by ${a.resolvedBy ?? '?'} at ${a.resolvedAt ?? '?'}` : '';
+  c.status.title = status === 'acknowledged' ? `by ${a.acknowledgedBy ?? '?'} at ${a.acknowledgedAt ?? '?'}` : status === 'resolved' ? `by ${a.resolvedBy ?? '?'} at ${a.resolvedAt ?? '?'}`
+    : status === 'reopened' ? `recurred at ${a.reopenedAt ?? '?'} after it was resolved by ${a.resolvedBy ?? '?'}` : '';
   // Buttons that do not apply are removed, not disabled: the row says only what can be done.
   const showAck = o.mayTriage && triageApplies(a, 'acknowledge');
   const showResolve = o.mayTriage && triageApplies(a, 'resolve');

@@ -183,7 +183,7 @@ export class DeviceDetailView implements View {
     const byId = new Map<string, Alert>();
     for (const a of d.recentAlerts) byId.set(a.id, a);
     for (const e of this.ctx.live.alerts.list) if (e.alert.device === d.mac) byId.set(e.alert.id, e.alert);
-    const list = [...byId.values()].sort((a, b) => (b.seq ?? 0) - (a.seq ?? 0) || b.lastTs.localeCompare(a.lastTs)).slice(0, MAX_ALERTS);
+    const list = [...byId.values()].sort((a, b) => (b.activity ?? b.seq ?? 0) - (a.activity ?? a.seq ?? 0) || b.lastTs.localeCompare(a.lastTs)).slice(0, MAX_ALERTS);
     replaceChildren(this.alertsBox,
       h('div', { class: 'card-head' }, h('h2', null, 'Alerts'), h('span', { class: 'muted' }, `${count(d.alerts)} in all, newest ${list.length}`)),
       list.length === 0 ? h('p', { class: 'muted pad' }, 'No alert for this device.')

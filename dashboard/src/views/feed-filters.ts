@@ -36,7 +36,7 @@ export class FeedFilters {
     this.since = select({ 'data-testid': 'filter-since', class: 'input', onchange: () => this.emit(), 'aria-label': 'Time window' },
       [['all', 'Any time'], ['15m', 'Last 15 min'], ['1h', 'Last hour'], ['24h', 'Last 24 h']], initial.since);
     this.status = select({ 'data-testid': 'filter-status', class: 'input', onchange: () => this.emit(), 'aria-label': 'Status' },
-      [['all', 'Any status'], ['open', 'Open'], ['unresolved', 'Not resolved'], ['acknowledged', 'Acknowledged'], ['resolved', 'Resolved']], initial.status);
+      [['all', 'Any status'], ['open', 'Open'], ['unresolved', 'Not resolved'], ['acknowledged', 'Acknowledged'], ['reopened', 'Reopened'], ['resolved', 'Resolved']], initial.status);
     const clear = h('button', { type: 'button', class: 'btn btn-ghost', 'data-testid': 'filter-clear', onclick: () => this.reset() }, 'Clear');
     this.el = h('div', { class: 'filters' }, this.search, this.severity, this.rule, this.device, this.deviceList, this.since, this.status, clear);
   }

@@ -76,7 +76,7 @@ export class FeedView implements View {
         h('div', { class: 'feed-count' }, this.total, ' alerts', this.held)),
       this.body = h('div', { class: 'feed-body' },
         h('div', { class: 'feed-main' }, head, h('div', { class: 'feed-list' }, this.newCount, this.list.el, this.empty),
-          h('div', { class: 'feed-foot' }, h('span', { class: 'muted' }, 'Newest first'), this.older)),
+          h('div', { class: 'feed-foot' }, h('span', { class: 'muted' }, 'Most recent activity first'), this.older)),
         this.pane.el));
     this.offs.push(feed.onUpdate((u) => this.updated(u)));
     this.offs.push(ctx.live.devices.onChange(() => {

@@ -1,4 +1,5 @@
-// One row of the edge log stream, painted in place by the virtual list.
+// One row of the edge log stream, painted in place by the virtual list. Its time is the receive
+// time; a device clock far from it is flagged with the offset, the device's own time in the tooltip.
 import type { LogRecord } from '../api/api-types';
 import { syslogTone } from '../state/severity';
 import { h } from '../ui/element';
@@ -8,12 +9,24 @@ import { shortTime } from '../ui/format';
 export const LOG_ROW_HEIGHT = 26;
 
 interface LogRowEl extends HTMLDivElement {
-  cells: { time: HTMLElement; sev: HTMLElement; device: HTMLElement; host: HTMLElement; app: HTMLElement; msg: HTMLElement };
+  cells: { time: HTMLElement; when: HTMLElement; skew: HTMLElement; sev: HTMLElement; device: HTMLElement; host: HTMLElement; app: HTMLElement; msg: HTMLElement };
+}
+
+/** A clock offset in seconds as "+5m", "-3h", "+40s". */
+function offsetText(seconds: number): string {
+  const a = Math.abs(seconds);
+  const sign = seconds < 0 ? '-' : '+';
+  if (a < 90) return `${sign}${Math.round(a)}s`;
+  if (a < 5400) return `${sign}${Math.round(a / 60)}m`;
+  if (a < 172_800) return `${sign}${Math.round(a / 3600)}h`;
+  return `${sign}${Math.round(a / 86_400)}d`;
 }
 
 export function createLogRow(): HTMLElement {
+  const when = h('span');
+  const skew = h('span', { class: 'skew-flag', 'data-testid': 'log-skew', hidden: true });
   const cells = {
-    time: h('span', { class: 'c-time' }),
+    time: h('span', { class: 'c-time' }, when, skew), when, skew,
     sev: h('span', null, h('span', { class: 'badge' })),
     device: h('span', { class: 'mono ellipsis' }),
     host: h('span', { class: 'ellipsis' }),
@@ -32,8 +45,15 @@ export function paintLogRow(el: HTMLElement, l: LogRecord, deviceLabel: (mac: st
   row.dataset.severity = sev;
   row.dataset.seq = String(l.seq);
   row.dataset.device = l.device ?? '';
-  c.time.textContent = shortTime(l.ts ?? l.receivedAt ?? null);
-  c.time.title = `sent ${l.ts ?? '—'}\nreceived ${l.receivedAt ?? '—'}`;
+  const received = l.ts ?? l.receivedAt ?? null;
+  c.when.textContent = shortTime(received);
+  const skewed = l.clockSkewed === true && l.deviceTs != null && received !== null;
+  const offset = skewed ? (Date.parse(l.deviceTs!) - Date.parse(received)) / 1000 : 0;
+  row.dataset.skewed = skewed ? 'true' : 'false';
+  c.skew.hidden = !skewed;
+  c.skew.textContent = skewed ? offsetText(offset) : '';
+  c.time.title = `received ${received ?? '—'}\ndevice clock ${l.deviceTs ?? 'not given'}`
+    + (skewed ? `\nthe device's clock is off by ${offsetText(offset)}` : '');
   const badge = c.sev.firstChild as HTMLElement;
   badge.className = `badge sev-${syslogTone(l.severity)}`;
   badge.textContent = sev;

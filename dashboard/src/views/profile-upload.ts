@@ -1,6 +1,7 @@
 // Uploading a MUD profile: drop the .json file (and its detached .p7s signature, if any) or pick
-// them; the file's exact text goes to the API, since a signature covers the bytes. Refusals are
-// listed one fault per line with the JSON path the validator named.
+// them, the signature also through its own field; the file's exact text goes to the API, since a
+// signature covers the bytes. Refusals are listed one fault per line with the JSON path the
+// validator named, a refused signature with its reason (untrusted chain, wrong domain, expired…).
 import type { ErrorDetail, ProfileInfo } from '../api/api-types';
 import { ApiError } from '../api/http-client';
 import { h, replaceChildren } from '../ui/element';
@@ -23,7 +24,7 @@ function pick(files: readonly File[]): { mud: File | null; sig: File | null } {
 const CODE_TITLE: Record<string, string> = {
   'profile.invalid': 'The profile is not valid MUD; nothing was changed.',
   'profile.unsigned': 'The profile has no signature. Add its .p7s file (chosen together with the .json).',
-  'profile.bad-signature': 'The signature does not verify for this file.',
+  'profile.bad-signature': 'The signature was refused; the reason is below.',
   'auth.vendor-scope': 'The MUD URL is outside your vendor domain.',
   'request.invalid': 'The request was refused.',
 };
@@ -32,6 +33,8 @@ export class ProfileUpload {
   readonly el: HTMLElement;
   private readonly result = h('div', { class: 'upload-result', 'aria-live': 'polite' });
   private readonly input: HTMLInputElement;
+  /** The signature chosen in its own field, used with the next profile file chosen without one. */
+  private readonly sigInput: HTMLInputElement;
   private readonly allowUnsigned: HTMLInputElement | null;
   private busy = false;
 
@@ -41,6 +44,7 @@ export class ProfileUpload {
       const files = [...(this.input.files ?? [])];
       if (files.length > 0) void this.upload(files);
     });
+    this.sigInput = h('input', { type: 'file', accept: '.p7s,.sig,.p7m,application/pkcs7-signature', 'data-testid': 'signature-file', id: 'signature-file' });
     this.allowUnsigned = mayAllowUnsigned ? h('input', { type: 'checkbox', 'data-testid': 'allow-unsigned', id: 'allow-unsigned' }) : null;
     const zone = h('label', { class: 'drop-zone', 'data-testid': 'drop-zone', for: 'profile-file' },
       h('strong', null, 'Drop a MUD file here'), h('span', { class: 'muted' }, ' or click to choose one'),
@@ -59,13 +63,16 @@ export class ProfileUpload {
     this.el = h('div', { class: 'card upload' },
       h('div', { class: 'card-head' }, h('h2', null, 'Upload a profile')),
       zone,
+      h('label', { class: 'check', for: 'signature-file' }, 'Signature (.p7s, from ', h('code', null, 'edgeward mud sign'), '): ', this.sigInput),
       this.allowUnsigned !== null ? h('label', { class: 'check' }, this.allowUnsigned, ' Accept without a signature (admin)') : null,
       this.result);
   }
 
   private async upload(files: readonly File[]): Promise<void> {
     if (this.busy) return;
-    const { mud, sig } = pick(files);
+    const picked = pick(files);
+    const mud = picked.mud;
+    const sig = picked.sig ?? this.sigInput.files?.[0] ?? null;
     if (mud === null) {
       this.showErrors('Choose the profile’s .json file (with its .p7s signature if signed).', []);
       return;
@@ -79,6 +86,7 @@ export class ProfileUpload {
       replaceChildren(this.result, h('p', { class: 'ok', 'data-testid': 'upload-ok', role: 'status' },
         `✓ ${p.mudUrl} is in force (${p.signature === 'signed' ? `signed${p.signer ? ` by ${p.signer}` : ''}` : p.signature}, ${p.acls} ACLs, ${p.aces} ACEs, used by ${p.devices.length} device${p.devices.length === 1 ? '' : 's'}).`),
         p.warnings.length > 0 ? h('ul', { class: 'warnings' }, p.warnings.map((w) => h('li', null, h('code', null, w.path || '(document)'), ` ${w.message}`))) : null);
+      this.sigInput.value = '';
       this.onUploaded(p);
     } catch (e) {
       if (e instanceof ApiError) this.showErrors(CODE_TITLE[e.code] ?? e.message, e.details, e.code);

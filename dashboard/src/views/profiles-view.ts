@@ -46,12 +46,14 @@ export class ProfilesView implements View {
     const devices = canReadDevices(this.ctx.session.role)
       ? p.devices.map((mac) => h('a', { href: deviceHash(mac), class: 'mono' }, this.ctx.live.devices.label(mac)))
       : p.devices.map((mac) => h('span', { class: 'mono' }, mac));
-    const sig = p.signature === 'signed' ? `signed${p.signer ? ` · ${p.signer}` : ''}` : p.signature === 'local' ? 'local file' : 'unsigned';
+    const sig = p.signature === 'signed' ? 'signed' : p.signature === 'local' ? 'local file' : 'unsigned';
     return h('tr', { 'data-testid': 'profile-row', 'data-mud-url': p.mudUrl, 'data-signature': p.signature, 'data-source': p.source },
       h('td', { class: 'url' }, p.mudUrl, p.systeminfo ? h('div', { class: 'muted small' }, p.systeminfo) : null),
       h('td', null, [p.mfgName, p.modelName].filter(Boolean).join(' ') || '—'),
       h('td', null, p.source),
-      h('td', null, h('span', { class: `badge sig-${p.signature}`, 'data-testid': 'signature-state' }, sig)),
+      // The signer (its certificate's subject) under the badge: who vouched for this profile.
+      h('td', null, h('span', { class: `badge sig-${p.signature}`, 'data-testid': 'signature-state' }, sig),
+        p.signer ? h('div', { class: 'muted small', 'data-testid': 'profile-signer' }, `by ${p.signer}`) : null),
       h('td', { class: 'num' }, `${p.acls} / ${p.aces}`),
       h('td', { class: 'num', title: p.warnings.map((w) => `${w.path}: ${w.message}`).join('\n') }, p.warnings.length === 0 ? '—' : String(p.warnings.length)),
       h('td', null, p.uploadedAt ? shortTime(p.uploadedAt) : '—', p.uploadedBy ? h('div', { class: 'muted small' }, `token ${p.uploadedBy}`) : null),

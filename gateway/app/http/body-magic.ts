@@ -149,6 +149,12 @@ export function peKind(b: Buffer, p: number, end: number): 'pe' | 'pe-dll' | nul
   return (c & IMAGE_FILE_DLL) !== 0 ? 'pe-dll' : 'pe';
 }
 
+/** Words for each magic in a message to a person (malware.download alerts, however they are worded). */
+export const BODY_MAGIC_WORDS: Readonly<Record<Exclude<BodyMagic, null>, string>> = {
+  elf: 'an ELF executable', pe: 'a Windows executable (PE)', 'pe-dll': 'a Windows DLL', macho: 'a Mach-O executable', java: 'a Java class',
+  shell: 'a shell dropper script', powershell: 'a PowerShell download cradle', python: 'a Python program',
+};
+
 /** Whether a magic names a program a machine runs as it is (not a script): ELF, PE, Mach-O, Java class. */
 export function isBinaryExecutable(m: BodyMagic): boolean {
   return m === 'elf' || m === 'pe' || m === 'pe-dll' || m === 'macho' || m === 'java';

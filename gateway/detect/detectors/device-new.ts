@@ -71,6 +71,8 @@ export class DeviceNewDetector implements Plugin {
   onDeviceNew(device: Device, ts: number): void {
     if (this.reported.has(device.macNum)) return;
     this.reported.add(device.macNum, true);
+    // A device a previous run knew (restored from storage at a restart) is not new.
+    if (this.host.devices.restoring) return;
     if (this.cfg.holdSeconds <= 0) { this.raise(device, ts); return; }
     this.held.add(this.nextHeld++, { device, ts });
   }

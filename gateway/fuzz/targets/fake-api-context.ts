@@ -2,6 +2,9 @@
 // filters reach (alerts, ended flows, tokens) are the real ones over an in-memory SQLite database;
 // uploads run the MUD parser and the signature check as the daemon does; the rest answers empty.
 import { AlertStore } from '../../alerts/alert-store.js';
+import { AuditStore } from '../../audit/audit-store.js';
+import { SUPPRESSIONS_DEFAULTS } from '../../alerts/suppression-config.js';
+import { Suppressions } from '../../alerts/suppressions.js';
 import type { AuthDeps } from '../../auth/request-auth.js';
 import { TokenStore } from '../../auth/token-store.js';
 import { SERVER_DEFAULTS } from '../../config/daemon-config.js';
@@ -9,6 +12,11 @@ import { normalizeJsonLog } from '../../edge-logs/json-log.js';
 import type { ApiContext } from '../../server/api-context.js';
 import { openDatabase, type Db } from '../../store/database.js';
 import { FlowStore } from '../../store/flow-store.js';
+import { actionApi } from '../../daemon/action-api.js';
+import { ResponseActions } from '../../response/response-actions.js';
+import { IncidentCorrelator } from '../../incidents/incident-correlator.js';
+import { IncidentStore } from '../../incidents/incident-store.js';
+import { INCIDENTS_DEFAULTS } from '../../incidents/incidents-config.js';
 import { parseMud, verifyMudSignature } from '../../../policies/index.js';
 
 /** Rows kept by the fake's flow store. */
@@ -20,10 +28,15 @@ export function fakeApiContext(): { ctx: ApiContext; db: Db } {
   const alerts = new AlertStore(db);
   const flows = new FlowStore(db, MAX_FLOW_ROWS);
   const tokens = new TokenStore(db);
+  // The real suppressions over the same database: the fuzzer reaches their body checks and tables.
+  const suppressions = new Suppressions(db, { config: SUPPRESSIONS_DEFAULTS });
   const tokenView = (t: ReturnType<TokenStore['create']>['info']) => ({ ...t });
+  // The real incident store and correlator (with no devices): the fuzzer reaches their queries and body checks.
+  const incidents = new IncidentCorrelator(INCIDENTS_DEFAULTS, { store: new IncidentStore(db), resolveDevice: () => null, nameOf: () => null });
   const ctx: ApiContext = {
     server: { ...SERVER_DEFAULTS },
     auth: {} as AuthDeps,
+    audit: new AuditStore(db),
     devices: () => [],
     device: () => null,
     learnedProfile: () => null,
@@ -31,7 +44,12 @@ export function fakeApiContext(): { ctx: ApiContext; db: Db } {
     explain: () => 'no-device',
     alerts: (f) => alerts.query(f),
     alert: (id) => alerts.get(id),
-    triage: (id, action, by) => alerts.triage(id, action, by.tokenId),
+    triage: (id, action, by, note) => alerts.triage(id, action, by.tokenId, new Date(), note ?? null),
+    alertHistory: (id) => (alerts.get(id) === null ? null : alerts.history(id)),
+    incidents: (f) => incidents.list(f),
+    incident: (id) => incidents.get(id),
+    setIncidentState: (id, state, note, by) => incidents.setState(id, state, by.tokenId, note),
+    incidentFalsePositive: (id, note, by) => incidents.falsePositive(id, by.tokenId, note),
     liveFlows: () => [],
     endedFlows: (f) => flows.query(f),
     profiles: () => [],
@@ -64,6 +82,16 @@ export function fakeApiContext(): { ctx: ApiContext; db: Db } {
     trafficSeries: () => ({ intervalSeconds: 60, samples: [] }),
     health: () => ({ status: 'ok' }),
     metrics: () => Promise.resolve({ contentType: 'text/plain', text: '' }),
+    suppressions: (state, limit) => suppressions.list(state, limit),
+    suppression: (id) => suppressions.get(id),
+    createSuppression: (body, by) => suppressions.create(body, by.tokenId),
+    removeSuppression: (id, by) => suppressions.remove(id, by.tokenId),
+    suppressedAlerts: (id, limit, before) => suppressions.hits(id, limit, before),
+    // The real response actions over this database, recorded only (monitor mode).
+    ...actionApi(new ResponseActions(db, {
+      emergency: ['192.0.2.9'], gatewayAddresses: ['192.0.2.1'],
+      enforcement: { holdDevice: () => Promise.resolve(false), blockPeers: () => Promise.resolve(false) },
+    })),
   };
   return { ctx, db };
 }

@@ -62,6 +62,9 @@ function restSeeds(corpus: Corpus): string[] {
       out.push(JSON.stringify({ ...base, body: { mud, signature: Buffer.from('3082010a02820101', 'hex').toString('base64') } }));
     } else if (r.path === '/api/v1/logs' && r.method === 'post') {
       out.push(JSON.stringify({ ...base, auth: { role: 'device', device: '02:00:00:00:00:0a' }, body: JSON.parse(JSON_LOG_SEEDS[1]!) as unknown }));
+    } else if (r.path === '/api/v1/suppressions' && r.method === 'post') {
+      out.push(JSON.stringify({ ...base, body: { rule: 'beacon.c2', device: '02:00:00:00:00:0a', peer: '203.0.113.0/24', port: 443, expiresInSeconds: 3600, reason: 'vendor cloud' } }));
+      out.push(JSON.stringify({ ...base, body: { peer: '2001:db8::/32', expiresAt: '2030-01-01T00:00:00Z', reason: 'lab' } }));
     } else out.push(JSON.stringify(base));
   }
   return out;

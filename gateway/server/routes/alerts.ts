@@ -1,25 +1,36 @@
-// /api/v1/alerts: the alert list with filters and pages, one alert, and triage (acknowledge,
-// resolve) recording who and when.
-import { ALERT_STATUSES } from '../../alerts/alert-store.js';
+// /api/v1/alerts: the alert list with filters and pages (most recent activity first), one alert, its
+// status history, and triage (acknowledge, resolve, reopen) recording who, when and an optional note.
+import { ALERT_STATUSES, type TriageAction } from '../../alerts/alert-store.js';
 import { RULE_IDS, SEVERITIES } from '../../alerts/rules.js';
 import { ApiError } from '../api-errors.js';
+import { bodyOf, noteOf } from './body-members.js';
 import { QueryReader, type ApiRequest, type Route } from '../route.js';
 import type { ApiContext } from '../api-context.js';
 
 const LIST_PARAMS = ['rule', 'severity', 'minSeverity', 'device', 'status', 'since', 'until', 'q', 'before', 'after', 'limit'];
 
-function triage(action: 'acknowledge' | 'resolve') {
+/** The optional `{ note }` of a triage request. */
+function triageNote(body: unknown): string | null {
+  const { b, problems } = bodyOf(body, ['note']);
+  const note = noteOf(b, problems);
+  if (problems.length > 0) throw new ApiError('request.invalid', undefined, problems);
+  return note;
+}
+
+function triage(action: TriageAction) {
   return (req: ApiRequest, ctx: ApiContext) => {
-    const a = ctx.triage(req.params.id ?? '', action, req.auth!);
+    const a = ctx.triage(req.params.id ?? '', action, req.auth!, triageNote(req.body));
     if (a === null) throw new ApiError('alert.not-found');
     return { body: a };
   };
 }
 
+const NOTE_BODY = { types: ['application/json'], description: '{ note?: text } (optional body): why, kept in the history', optional: true };
+
 export const alertRoutes: Route[] = [
   {
     method: 'get', path: '/api/v1/alerts', permission: 'alerts:read', tag: 'alerts',
-    summary: 'Alerts, newest first (or oldest first after `after`), with filters and cursor pages.',
+    summary: 'Alerts, most recent activity (new occurrence or reopen) first, or oldest activity first after `after`, with filters and cursor pages.',
     query: [
       { name: 'rule', type: 'string', list: true, enum: RULE_IDS, description: 'Rule ids.' },
       { name: 'severity', type: 'string', list: true, enum: SEVERITIES, description: 'Exact severities.' },
@@ -29,8 +40,8 @@ export const alertRoutes: Route[] = [
       { name: 'since', type: 'string', description: 'ISO-8601: first occurrence at or after.' },
       { name: 'until', type: 'string', description: 'ISO-8601: first occurrence before.' },
       { name: 'q', type: 'string', description: 'Text in the message, addresses or rule.' },
-      { name: 'before', type: 'integer', description: 'Cursor: alerts with a lower seq (the `next` of the previous page).' },
-      { name: 'after', type: 'integer', description: 'Alerts with a higher seq, oldest first (catching up).' },
+      { name: 'before', type: 'integer', description: 'Cursor: alerts with a lower activity (the `next` of the previous page).' },
+      { name: 'after', type: 'integer', description: 'Alerts with a higher activity, oldest first (catching up).' },
       { name: 'limit', type: 'integer', description: '1 to 1000, default 100.' },
     ],
     responses: { 200: '{ items: Alert[], total, next }' },
@@ -55,15 +66,31 @@ export const alertRoutes: Route[] = [
     },
   },
   {
+    method: 'get', path: '/api/v1/alerts/:id/history', permission: 'alerts:read', tag: 'alerts',
+    summary: 'Every status change of an alert (acknowledged, resolved, reopened), oldest first, with who, when and the note.',
+    responses: { 200: '{ items: { status, by, at, note }[] }' }, errors: ['alert.not-found'],
+    handle(req, ctx) {
+      const items = ctx.alertHistory(req.params.id ?? '');
+      if (items === null) throw new ApiError('alert.not-found');
+      return { body: { items } };
+    },
+  },
+  {
     method: 'post', path: '/api/v1/alerts/:id/acknowledge', permission: 'alerts:triage', tag: 'alerts',
-    summary: 'Acknowledges an alert (who and when are recorded; repeating keeps the first).',
-    responses: { 200: 'Alert after the change' }, errors: ['alert.not-found'],
+    summary: 'Acknowledges an open or reopened alert (who, when and the note go to its history; repeating changes nothing).',
+    body: NOTE_BODY, responses: { 200: 'Alert after the change' }, errors: ['alert.not-found', 'request.invalid'],
     handle: triage('acknowledge'),
   },
   {
     method: 'post', path: '/api/v1/alerts/:id/resolve', permission: 'alerts:triage', tag: 'alerts',
-    summary: 'Resolves an alert (and acknowledges it if it was not).',
-    responses: { 200: 'Alert after the change' }, errors: ['alert.not-found'],
+    summary: 'Resolves an alert (and acknowledges it if it was not). A new occurrence reopens it.',
+    body: NOTE_BODY, responses: { 200: 'Alert after the change' }, errors: ['alert.not-found', 'request.invalid'],
     handle: triage('resolve'),
+  },
+  {
+    method: 'post', path: '/api/v1/alerts/:id/reopen', permission: 'alerts:triage', tag: 'alerts',
+    summary: 'Reopens a resolved alert.',
+    body: NOTE_BODY, responses: { 200: 'Alert after the change' }, errors: ['alert.not-found', 'request.invalid'],
+    handle: triage('reopen'),
   },
 ];

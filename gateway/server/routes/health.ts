@@ -5,8 +5,8 @@ import type { Route } from '../route.js';
 export const healthRoutes: Route[] = [
   {
     method: 'get', path: '/api/v1/health', permission: null, tag: 'health',
-    summary: 'Liveness and the state of each part (capture with its kernel, interface and ring drops, sensor plug-ins, store, InfluxDB, syslog); "degraded" while a plug-in is off or capture loss is rising; no token needed, nothing secret.',
-    responses: { 200: '{ status: "ok" | "degraded", sensor, packets, devices, flows, alerts, syslog, influx, capture: { interface, received, kernelDropped, ifDropped, ringDropped, captured, lossPercent, lossRising } | null, ... }' },
+    summary: 'Liveness and the state of each part (capture with its kernel, interface and ring drops, sensor plug-ins, store, InfluxDB, syslog); "degraded" while a plug-in is off, capture loss is rising or the disk refuses writes; no token needed, nothing secret.',
+    responses: { 200: '{ status: "ok" | "degraded", sensor, packets, devices, flows, alerts, syslog, influx, capture: { interface, received, kernelDropped, ifDropped, ringDropped, captured, lossPercent, lossRising } | null, storage: { status: "ok" | "full" | "error", failedWrites, lastError, lastErrorCode, resumedAt }, ... }' },
     handle: (_req, ctx) => {
       const h = ctx.health();
       return { body: h };

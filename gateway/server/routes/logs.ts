@@ -11,7 +11,7 @@ const SEVERITY_NAMES = SYSLOG_SEVERITIES;
 export const logRoutes: Route[] = [
   {
     method: 'get', path: '/api/v1/logs', permission: 'logs:read', tag: 'logs',
-    summary: 'Edge error logs, newest first, normalized (time, device, host, app, severity, message, structured data, raw line).',
+    summary: 'Edge error logs, newest received first, normalized (receive time `ts`, the device\'s own time `deviceTs` and `clockSkewed`, device, host, app, severity, message, structured data, raw line).',
     query: [
       { name: 'device', type: 'string', description: 'MAC of the device.' },
       { name: 'severity', type: 'string', enum: SEVERITY_NAMES, description: 'This severity and worse.' },

@@ -58,7 +58,7 @@ export const profileRoutes: Route[] = [
   },
   {
     method: 'post', path: '/api/v1/profiles', permission: 'profiles:write', tag: 'profiles',
-    summary: 'Uploads (or replaces) a MUD profile. 201 when new, 200 when it replaced one.',
+    summary: 'Uploads (or replaces) a MUD profile. 201 for a new upload (also one over a bundled profile, which deleting the upload brings back), 200 when it replaced an earlier upload. A signature must chain to a trust anchor or to a certificate trusted for the MUD URL\'s domain (edgeward trust add); a refusal names why (`details[0].code`: signature.untrusted-chain, signature.wrong-domain, signature.expired, …).',
     query: [{ name: 'allowUnsigned', type: 'boolean', description: 'Admins only: take the file without a signature.' }],
     body: { types: ['application/json', 'application/mud+json'], description: '{ "mud": "<file text>" | {…}, "signature": "<base64 DER or PEM>" } or the raw MUD file (unsigned).' },
     responses: { 200: 'Profile (replaced)', 201: 'Profile (created)' },

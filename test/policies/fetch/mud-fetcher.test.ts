@@ -18,6 +18,7 @@ import {
   type MudFetcherOptions,
 } from '../../../policies/fetch/mud-fetcher.js';
 import { TEST_NOW, issueServerCert, makeTestPki, signDetached, type Issued, type TestPki } from '../../helpers/pki.js';
+import { MudTrust } from '../../../gateway/policy/mud-trust.js';
 
 const HOUR = 3_600_000;
 
@@ -391,5 +392,20 @@ describe('fetch error registry', () => {
     const used = new Set([...source.matchAll(/'(fetch\.[a-z-]+)'/g)].map((m) => m[1]));
     expect(used.size).toBeGreaterThan(8);
     for (const code of used) expect(FETCH_ERROR_CODES).toContain(code);
+  });
+});
+
+describe('MudFetcher: the gateway\'s trust (verify hook, issue 17)', () => {
+  it('checks fetched signatures through the hook: anchors for any URL, a domain-bound signer only for its domain', async () => {
+    const content = profile({ validity: 2 });
+    await publish('/lightbulb.json', content);
+    // Trusted through the config anchors, with no trustAnchors of the fetcher's own.
+    const anchors = new MudTrust([pki.ca.pem], null);
+    expectOk(await fetcher({ trustAnchors: [], verify: (c, s, url, at) => anchors.verify(c, s, url, at) }).get(server.url('/lightbulb.json')));
+    // The same CA trusted for example.com only: this URL's host is 127.0.0.1, not under it.
+    const scoped = new MudTrust([], null, [{ id: 'ts-test', vendor: 'example.com', certificate: pki.ca.pem }]);
+    await rm(cacheDir, { recursive: true, force: true });
+    const r = await fetcher({ trustAnchors: [], verify: (c, s, url, at) => scoped.verify(c, s, url, at) }).get(server.url('/lightbulb.json'));
+    expect(r).toMatchObject({ ok: false, code: 'fetch.bad-signature', cause: 'signature.wrong-domain' });
   });
 });

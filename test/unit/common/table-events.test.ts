@@ -35,6 +35,10 @@ import { scanIcmp, SCAN_ICMP_DEFAULTS } from '../../../gateway/detect/detectors/
 import { scanPort, SCAN_PORT_DEFAULTS } from '../../../gateway/detect/detectors/scan-port.js';
 import { stormReconnect, STORM_RECONNECT_DEFAULTS } from '../../../gateway/detect/detectors/storm-reconnect.js';
 import { LogLimiter } from '../../../gateway/edge-logs/log-limiter.js';
+import { IncidentCorrelator } from '../../../gateway/incidents/incident-correlator.js';
+import { IncidentStore } from '../../../gateway/incidents/incident-store.js';
+import { INCIDENTS_DEFAULTS } from '../../../gateway/incidents/incidents-config.js';
+import { openDatabase } from '../../../gateway/store/database.js';
 import { DenialRecorder } from '../../../gateway/explain/denial-recorder.js';
 import { TrafficMeter } from '../../../gateway/metrics/traffic-meter.js';
 import type { MudPolicy } from '../../../gateway/policy/mud-policy.js';
@@ -160,10 +164,24 @@ const DRIVERS: Record<TableEventName, () => DecodeCounters> = {
     }
     return c;
   },
+  'incident.open_table_full': () => {
+    const c = new DecodeCounters();
+    const db = openDatabase(':memory:');
+    const m = new AlertManager(ALERTS_DEFAULTS, null, false);
+    const inc = new IncidentCorrelator({ ...INCIDENTS_DEFAULTS, maxOpen: CAP }, { store: new IncidentStore(db), resolveDevice: () => null, nameOf: () => null, counters: c });
+    m.addListener((a, isNew) => inc.onAlert(a, isNew));
+    // Each alert about another external peer: a subject, and an open incident, each.
+    for (let i = 0; i < N; i++) {
+      m.raise({ rule: 'scan.port', ts: T + i, device: null, src: `203.0.113.${i + 1}`, dst: `192.0.2.${i + 1}`, proto: 'tcp', sport: null, dport: null, message: 'm', evidence: {} });
+    }
+    db.close();
+    return c;
+  },
   'auth.limiter_table_full': () => {
     const c = new DecodeCounters();
     const l = new AuthLimiter({ maxClients: CAP, now: () => 0 }, c);
-    for (let i = 0; i < N; i++) l.fail(`10.0.0.${i + 1}`);
+    // One source, a new credential prefix each time: only the (source, prefix) table passes its cap.
+    for (let i = 0; i < N; i++) l.fail('10.0.0.1', `ew_${String(i).padStart(8, 'A')}`);
     return c;
   },
   'edge_log.limiter_table_full': () => {
