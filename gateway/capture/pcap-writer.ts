@@ -14,27 +14,14 @@ export class PcapWriter {
   constructor(path: string, linkType = LINKTYPE_ETHERNET, snaplen = 262144, bufferBytes = 4 * 1024 * 1024) {
     this.fd = openSync(path, 'w');
     this.buf = Buffer.allocUnsafe(bufferBytes);
-    this.buf.writeUInt32LE(0xa1b2c3d4, 0);
-    this.buf.writeUInt16LE(2, 4);
-    this.buf.writeUInt16LE(4, 6);
-    this.buf.writeInt32LE(0, 8);
-    this.buf.writeUInt32LE(0, 12);
-    this.buf.writeUInt32LE(snaplen, 16);
-    this.buf.writeUInt32LE(linkType, 20);
-    this.pos = 24;
+    this.pos = writeFileHeader(this.buf, linkType, snaplen);
   }
 
   /** Appends one record; `frame` is copied. `tsMicros` is microseconds since the epoch. */
   write(frame: Buffer, tsMicros: number, origLen = frame.length): void {
     if (this.pos + 16 + frame.length > this.buf.length) this.flush();
     if (16 + frame.length > this.buf.length) throw new RangeError('frame larger than the writer buffer');
-    const b = this.buf;
-    b.writeUInt32LE(Math.floor(tsMicros / 1e6), this.pos);
-    b.writeUInt32LE(tsMicros % 1e6, this.pos + 4);
-    b.writeUInt32LE(frame.length, this.pos + 8);
-    b.writeUInt32LE(origLen, this.pos + 12);
-    frame.copy(b, this.pos + 16);
-    this.pos += 16 + frame.length;
+    this.pos = writeRecord(this.buf, this.pos, frame, tsMicros, origLen);
     this.count++;
   }
 
@@ -47,4 +34,33 @@ export class PcapWriter {
     this.flush();
     closeSync(this.fd);
   }
+}
+
+/** The 24-byte pcap file header at the start of `b`; returns where the first record goes. */
+function writeFileHeader(b: Buffer, linkType: number, snaplen: number): number {
+  b.writeUInt32LE(0xa1b2c3d4, 0);
+  b.writeUInt16LE(2, 4);
+  b.writeUInt16LE(4, 6);
+  b.writeInt32LE(0, 8);
+  b.writeUInt32LE(0, 12);
+  b.writeUInt32LE(snaplen, 16);
+  b.writeUInt32LE(linkType, 20);
+  return 24;
+}
+
+/** One record (16-byte header and the frame) at `pos` of `b`; returns the end. */
+function writeRecord(b: Buffer, pos: number, frame: Buffer, tsMicros: number, origLen: number): number {
+  b.writeUInt32LE(Math.floor(tsMicros / 1e6), pos);
+  b.writeUInt32LE(tsMicros % 1e6, pos + 4);
+  b.writeUInt32LE(frame.length, pos + 8);
+  b.writeUInt32LE(origLen, pos + 12);
+  frame.copy(b, pos + 16);
+  return pos + 16 + frame.length;
+}
+
+/** A whole pcap file of one frame (a capture on alert), as bytes. */
+export function onePacketPcap(frame: Buffer, tsMicros: number, origLen: number, linkType = LINKTYPE_ETHERNET): Buffer {
+  const b = Buffer.allocUnsafe(24 + 16 + frame.length);
+  writeRecord(b, writeFileHeader(b, linkType, Math.max(frame.length, 65535)), frame, tsMicros, origLen);
+  return b;
 }

@@ -1,6 +1,7 @@
 // The daemon seen through the API's one interface (ApiContext): reads from the stores and the live
 // tables, writes through the parts that own the state (triage to the alert store and the stream,
 // uploads to the policy layer, logs to the edge-log service, tokens to the token store).
+import { readFileSync } from 'node:fs';
 import { SEVERITIES } from '../alerts/rules.js';
 import type { TokenInfo } from '../auth/token-store.js';
 import { SYSLOG_SEVERITIES } from '../edge-logs/log-record.js';
@@ -127,6 +128,15 @@ export function daemonApi(g: DaemonParts): ApiContext {
       // Only a change is streamed (a repeated action changes nothing).
       if (a !== null && before !== null && a.rev !== before.rev) g.stream.publish('alert', { change: a.status, alert: a });
       return a;
+    },
+    alertCapture(id) {
+      const path = g.alertCapture?.pathOf(id) ?? null;
+      if (path === null) return null;
+      try {
+        return readFileSync(path);
+      } catch {
+        return null;
+      }
     },
     alertHistory: (id) => (g.alertStore.get(id) === null ? null : g.alertStore.history(id)),
 

@@ -1,6 +1,7 @@
 // The parts of the running gateway that the API adapter and the device views read. The daemon
 // implements it; the views take this instead of the daemon class, so they do not import it back.
 import type { AlertStore } from '../alerts/alert-store.js';
+import type { AlertCapture } from './alert-capture.js';
 import type { Suppressions } from '../alerts/suppressions.js';
 import type { AuditStore } from '../audit/audit-store.js';
 import type { AuthLimiter } from '../auth/auth-limiter.js';
@@ -35,6 +36,8 @@ export interface DaemonParts {
   readonly learner: ProfileLearner | null;
   readonly db: Db;
   readonly alertStore: AlertStore;
+  /** Capture on alert (privacy.captureOnAlert), or null when it is off. */
+  readonly alertCapture: AlertCapture | null;
   /** Suppression rules with their counts and silenced inputs. */
   readonly suppressions: Suppressions;
   readonly flowStore: FlowStore;

@@ -66,6 +66,7 @@ import { IncidentStore } from '../incidents/incident-store.js';
 import { packageRoot, packageVersion } from '../common/package-root.js';
 import { startSource, type RunningSource, type SourceKind } from './frame-sources.js';
 import { CaptureLossWatch, type CaptureSample } from './capture-loss.js';
+import { AlertCapture } from './alert-capture.js';
 import { hostAddresses } from '../response/protected-addresses.js';
 import { ResponseActions } from '../response/response-actions.js';
 
@@ -123,6 +124,8 @@ export class GatewayDaemon implements DaemonParts {
   readonly root = packageRoot();
   readonly version = packageVersion();
   readonly sourceKind: SourceKind;
+  /** Capture on alert (privacy.captureOnAlert), or null when it is off. */
+  readonly alertCapture: AlertCapture | null;
   /** Watches the live capture's drop counters (made at its first sample); null without a live capture. */
   captureLoss: CaptureLossWatch | null = null;
   private readonly eve: EveWriter | null;
@@ -174,8 +177,11 @@ export class GatewayDaemon implements DaemonParts {
       tokenActive: (id) => this.tokens.get(id)?.revokedAt === null,
       heartbeatMs: cfg.server.heartbeatSeconds * 1000, maxBufferedBytes: cfg.server.streamMaxBufferedBytes,
     });
+    this.alertCapture = cfg.pipeline.privacy.captureOnAlert
+      ? new AlertCapture(join(dataDir, 'alert-captures'), cfg.pipeline.privacy.captureOnAlertFiles, log, () => this.pipeline.pv) : null;
     this.alerts.addListener((a, isNew, reopened) => {
       if (isNew) {
+        this.alertCapture?.onNewAlert(a);
         if (this.eve !== null) this.storage.write('eve', () => this.eve!.write(a));
         this.counters.countAlert(a.rule, a.severity);
         log('alert', { alert: a });
@@ -479,13 +485,13 @@ export class GatewayDaemon implements DaemonParts {
       this.reporter.start();
     }
     this.timer = setInterval(() => this.housekeeping(), 1000);
-    let sink = this.sensor.sink;
+    let sink = this.frameSink;
     if (this.sourceKind === 'live' && c.capture.workers > 0) {
       const pool = new SensorWorkerPool({
         workers: c.capture.workers, ringBytes: c.capture.ringSize, config: c.pipeline, detect: c.detect, alertsConfig: c.alerts, alerts: this.alerts, log: this.log,
       });
       this.workerPool = pool;
-      const main = this.sensor.sink;
+      const main = this.frameSink;
       sink = (buf, off, capLen, origLen, ts, linkType, ifIndex) => {
         main(buf, off, capLen, origLen, ts, linkType, ifIndex);
         pool.sink(buf, off, capLen, origLen, ts, linkType, ifIndex);
@@ -527,9 +533,14 @@ export class GatewayDaemon implements DaemonParts {
    * `demoSyslog`: the file is the demo capture, and its camera's syslog lines come with it as they
    * do in the running demo.
    */
+  /** The sensor's sink, with the frame at hand for captureOnAlert when that is on. */
+  private get frameSink(): FrameSink {
+    return this.alertCapture?.wrap(this.sensor.sink) ?? this.sensor.sink;
+  }
+
   async ingestCapture(path: string, opts: { demoSyslog?: boolean } = {}): Promise<void> {
     const src = openCapture(path);
-    await src.run(opts.demoSyslog === true ? this.demoSyslog(this.sensor.sink) : this.sensor.sink);
+    await src.run(opts.demoSyslog === true ? this.demoSyslog(this.frameSink) : this.frameSink);
     this.alerts.flush();
     this.incidents.flush();
     this.flowStore.flush();

@@ -149,6 +149,8 @@ export interface ApiContext {
   alert(id: string): StoredAlert | null;
   /** Acknowledges or resolves; the change is streamed. Null when there is no such alert. */
   triage(id: string, action: TriageAction, by: AuthInfo, note?: string | null): StoredAlert | null;
+  /** The one-packet pcap of the alert's frame (privacy.captureOnAlert), or null when there is none. */
+  alertCapture(id: string): Buffer | null;
   /** The alert's status changes, oldest first; null when there is no such alert. */
   alertHistory(id: string): StatusChange[] | null;
 

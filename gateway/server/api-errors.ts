@@ -10,6 +10,7 @@ const SERVER_ERRORS = {
   'request.unsupported-type': [415, 'The body must be application/json (or application/mud+json for a raw MUD file).'],
   'route.not-found': [404, 'No such route.'],
   'alert.not-found': [404, 'No alert with this id.'],
+  'alert.no-capture': [404, 'No capture of this alert: privacy.captureOnAlert is off, the alert was raised with no frame at hand (a timer, a worker thread), or its file was pruned.'],
   'incident.not-found': [404, 'No incident with this id.'],
   'device.not-found': [404, 'No device with this MAC address.'],
   'profile.not-found': [404, 'No profile with this MUD URL.'],
@@ -24,6 +25,7 @@ const SERVER_ERRORS = {
   'action.not-found': [404, 'No response action with this id.'],
   'suppression.not-found': [404, 'No suppression with this id.'],
   'suppression.limit': [409, 'suppressions.maxActive suppressions are active already; remove one or let one expire first.'],
+  'storage.full': [507, 'The gateway could not store the change: its disk is full or failing (GET /api/v1/health, `storage`). Nothing was changed; capture, detection and the live stream go on.'],
   'internal': [500, 'An unexpected error; the daemon log has the detail.'],
 } as const satisfies Record<string, readonly [number, string]>;
 

@@ -16,6 +16,7 @@ import { auditWrite, type AuditLocals } from './audit-hook.js';
 import { openApiDocument } from './openapi.js';
 import { isWrite, type ApiRequest, type Route } from './route.js';
 import { ROUTES } from './route-table.js';
+import { storageFault } from '../store/storage-guard.js';
 
 declare module 'express-serve-static-core' {
   interface Request {
@@ -125,6 +126,8 @@ function toApiError(err: unknown): ApiError {
   if (t === 'entity.too.large') return new ApiError('request.too-large');
   if (t === 'entity.parse.failed') return new ApiError('request.bad-json', `the body is not valid JSON: ${(err as Error).message}`);
   if (t === 'encoding.unsupported' || t === 'charset.unsupported') return new ApiError('request.unsupported-type', (err as Error).message);
+  // A write the disk had no room for (triage, a token, an upload): said as such, not as a bug.
+  if (storageFault(err) !== null) return new ApiError('storage.full');
   return new ApiError('internal');
 }
 

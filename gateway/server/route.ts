@@ -27,8 +27,8 @@ export interface ApiResponse {
   status?: number;
   body?: unknown;
   headers?: Record<string, string>;
-  /** A non-JSON body (Prometheus text). */
-  text?: string;
+  /** A non-JSON body (Prometheus text; a pcap file's bytes). */
+  text?: string | Buffer;
   contentType?: string;
   /**
    * For the audit row of a write (app.ts writes one for every write route by itself): what was acted

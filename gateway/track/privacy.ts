@@ -2,7 +2,8 @@
 // which devices it does not inspect at all. Detection still reads every field in memory; what is
 // switched off here is blanked where a record leaves the sensor — alert inputs before they are
 // deduplicated, stored, streamed or exported, and flow records before they are stored or served —
-// so it never reaches SQLite, the stream, EVE or the API. Payload bytes are never kept at all.
+// so it never reaches SQLite, the stream, EVE or the API. Payload bytes are never kept, unless an
+// operator turns captureOnAlert on (gateway/daemon/alert-capture.ts).
 import { parseMac } from '../common/address-text.js';
 import type { FlowRecord } from './flow-record.js';
 
@@ -23,10 +24,19 @@ export interface PrivacyConfig {
    * for the other side either. Default none.
    */
   excludeDevices: string[];
+  /**
+   * Capture on alert: the frame during which each new alert was raised is kept as a one-packet pcap
+   * file (`<storage.dataDir>/alert-captures/<alert id>.pcap`, GET /api/v1/alerts/:id/capture). The
+   * only payload bytes the gateway ever stores. Default false.
+   */
+  captureOnAlert: boolean;
+  /** Capture files kept; the oldest is deleted beyond it. Default 1000. */
+  captureOnAlertFiles: number;
 }
 
 export const PRIVACY_DEFAULTS: Readonly<PrivacyConfig> = Object.freeze({
   httpUris: true, userAgents: true, dnsNames: true, tlsSni: true, excludeDevices: Object.freeze([]) as unknown as string[],
+  captureOnAlert: false, captureOnAlertFiles: 1000,
 });
 
 /** What a withheld text value becomes. */

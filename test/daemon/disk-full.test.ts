@@ -124,6 +124,13 @@ describe.skipIf(!mount.ok)('a full disk under the data directory', () => {
     // What was not stored is not in the table: none of the five is readable yet.
     const during = await deviceAlerts();
     for (const i of [4, 5, 6, 7, 8]) expect(during.has(deviceMac(i))).toBe(false);
+    // An analyst's write the disk has no room for is refused as such (507 storage.full), not as a bug,
+    // and changes nothing.
+    const [firstId] = [...before.keys()];
+    const ack = await t.api(`/api/v1/alerts/${firstId}/acknowledge`, { method: 'POST', token: t.tokens.analyst });
+    expect(ack.status).toBe(507);
+    expect(((await ack.json()) as { code: string }).code).toBe('storage.full');
+    expect((await alertById(firstId!))).toEqual(before.get(firstId!));
 
     // Space returns: the next writes succeed, with no restart.
     unlinkSync(filler);

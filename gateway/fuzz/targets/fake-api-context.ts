@@ -45,6 +45,7 @@ export function fakeApiContext(): { ctx: ApiContext; db: Db } {
     alerts: (f) => alerts.query(f),
     alert: (id) => alerts.get(id),
     triage: (id, action, by, note) => alerts.triage(id, action, by.tokenId, new Date(), note ?? null),
+    alertCapture: () => null,
     alertHistory: (id) => (alerts.get(id) === null ? null : alerts.history(id)),
     incidents: (f) => incidents.list(f),
     incident: (id) => incidents.get(id),

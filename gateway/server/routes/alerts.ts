@@ -66,6 +66,18 @@ export const alertRoutes: Route[] = [
     },
   },
   {
+    method: 'get', path: '/api/v1/alerts/:id/capture', permission: 'alerts:triage', tag: 'alerts',
+    summary: 'The frame the alert was raised on, as a one-packet pcap file (privacy.captureOnAlert; payload bytes, so analysts and admins only).',
+    responses: { 200: 'application/vnd.tcpdump.pcap' }, errors: ['alert.not-found', 'alert.no-capture'],
+    handle(req, ctx) {
+      const id = req.params.id ?? '';
+      if (ctx.alert(id) === null) throw new ApiError('alert.not-found');
+      const bytes = ctx.alertCapture(id);
+      if (bytes === null) throw new ApiError('alert.no-capture');
+      return { text: bytes, contentType: 'application/vnd.tcpdump.pcap', headers: { 'content-disposition': `attachment; filename="${id}.pcap"` } };
+    },
+  },
+  {
     method: 'get', path: '/api/v1/alerts/:id/history', permission: 'alerts:read', tag: 'alerts',
     summary: 'Every status change of an alert (acknowledged, resolved, reopened), oldest first, with who, when and the note.',
     responses: { 200: '{ items: { status, by, at, note }[] }' }, errors: ['alert.not-found'],
