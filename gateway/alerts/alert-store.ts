@@ -51,6 +51,7 @@ CREATE INDEX IF NOT EXISTS alert_history_alert ON alert_history(alert_id);
 /** Indexes over columns added by ADDED_COLUMNS (created after the migration adds them). */
 const ADDED_INDEXES = `
 CREATE INDEX IF NOT EXISTS alerts_activity ON alerts(activity);
+CREATE INDEX IF NOT EXISTS alerts_last ON alerts(last_ts, activity);
 CREATE INDEX IF NOT EXISTS alerts_key ON alerts(rule, device, peer);
 `;
 
@@ -150,9 +151,12 @@ export interface AlertFilter {
   until?: string;
   /** Case-insensitive text in message, src, dst or rule, or exactly the Community ID (an analyst pasting one from Zeek or Suricata). */
   q?: string;
-  /** Page: alerts with activity below this (most recent activity first). */
+  /**
+   * Page: the alerts after this one in the feed's order (last occurrence, newest first; then
+   * activity); the value is an alert's activity number, the `next` of the previous page.
+   */
   before?: number;
-  /** Or: alerts with activity above this, oldest first (catching up). */
+  /** Or: the alerts with a new occurrence since this activity number, in the order they had it (catching up). */
   after?: number;
   limit?: number;
 }
@@ -260,7 +264,10 @@ export class AlertStore {
     return r === undefined ? null : fromRow(r);
   }
 
-  /** One page of the alerts matching `f`: most recent activity first, or oldest activity first after `f.after`. */
+  /**
+   * One page of the alerts matching `f`: by last occurrence, newest first (equal times: the later
+   * activity first), or after `f.after` in the order their activity came.
+   */
   query(f: AlertFilter): AlertPage {
     const where: string[] = [];
     const args: unknown[] = [];
@@ -287,9 +294,14 @@ export class AlertStore {
     const forward = f.after !== undefined;
     const page = [...where];
     const pageArgs = [...args];
-    if (f.before !== undefined) { page.push('activity < ?'); pageArgs.push(f.before); }
+    if (f.before !== undefined) {
+      // The cursor is the last alert of the previous page: everything after it in the feed's order.
+      const at = this.db.prepare('SELECT last_ts FROM alerts WHERE activity = ?').get(f.before) as { last_ts: string } | undefined;
+      if (at === undefined) { page.push('activity < ?'); pageArgs.push(f.before); } // pruned meanwhile: the activity alone
+      else { page.push('(last_ts < ? OR (last_ts = ? AND activity < ?))'); pageArgs.push(at.last_ts, at.last_ts, f.before); }
+    }
     if (forward) { page.push('activity > ?'); pageArgs.push(f.after); }
-    const sql = `SELECT * FROM alerts ${page.length > 0 ? `WHERE ${page.join(' AND ')}` : ''} ORDER BY activity ${forward ? 'ASC' : 'DESC'} LIMIT ?`;
+    const sql = `SELECT * FROM alerts ${page.length > 0 ? `WHERE ${page.join(' AND ')}` : ''} ORDER BY ${forward ? 'activity ASC' : 'last_ts DESC, activity DESC'} LIMIT ?`;
     const rows = this.db.prepare(sql).all(...pageArgs, limit + 1) as Row[];
     const more = rows.length > limit;
     const items = rows.slice(0, limit).map(fromRow);

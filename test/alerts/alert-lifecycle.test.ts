@@ -114,6 +114,22 @@ describe('alert lifecycle in the store', () => {
     expect(store.query({ after: seen[2]!.activity }).items.map((a) => a.id)).toEqual([ids[4], ids[1]]);
     store.db.close();
   });
+
+  it('orders by the last occurrence, not by when the gateway wrote it: an alert raised late about an earlier time sits below', () => {
+    const { store, alerts } = run(tempDb());
+    const later = alerts.raise(input({ dst: '203.0.113.1', ts: T + 10 * S }))!;
+    // Raised after, about an earlier time (a detector that holds its finding, as device.new does).
+    const earlier = alerts.raise(input({ dst: '203.0.113.2', ts: T + 5 * S }))!;
+    const same = alerts.raise(input({ dst: '203.0.113.3', ts: T + 10 * S }))!;
+    alerts.flush();
+    expect(store.query({}).items.map((a) => a.id)).toEqual([same.id, later.id, earlier.id]);
+    const first = store.query({ limit: 1 });
+    const second = store.query({ limit: 1, before: first.next! });
+    const third = store.query({ limit: 1, before: second.next! });
+    expect([first, second, third].map((p) => p.items[0]!.id)).toEqual([same.id, later.id, earlier.id]);
+    expect(third.next).toBeNull();
+    store.db.close();
+  });
 });
 
 describe('alert lifecycle through daemon restarts', () => {

@@ -1,7 +1,7 @@
 // The alerts the dashboard holds: a Map by id (a duplicate from the stream or a REST page updates its
-// entry) and one array in order of last activity (the server's activity number: a new occurrence
-// moves an alert to the top), capped to the N most recently active so a long session at 1,000
-// alerts/s keeps bounded memory.
+// entry) and one array in order of last activity — the alert's last occurrence, then the server's
+// activity number, as the API orders its pages (a new occurrence moves an alert up) — capped to the
+// N most recently active so a long session at 1,000 alerts/s keeps bounded memory.
 import type { Alert, AlertStatus } from '../api/api-types';
 
 /** How many alerts are held by default: the newest 50,000. */
@@ -9,7 +9,7 @@ export const DEFAULT_ALERT_CAP = 50_000;
 
 export interface AlertEntry {
   alert: Alert;
-  /** Sort key: the server's activity (else seq); ascending = least recently active first. */
+  /** Sort key: the last occurrence in µs since the epoch (ties: the server's activity); ascending = least recently active first. */
   order: number;
   /** lastTs in ms, for the time filter. */
   lastMs: number;
@@ -35,9 +35,22 @@ export interface StoreChange {
 
 const STATUS_RANK: Record<AlertStatus, number> = { open: 0, acknowledged: 1, resolved: 2, reopened: 3 };
 
-/** The sort key of an alert: its activity, else its seq (an older server). */
+/** µs since the epoch of an ISO-8601 time with up to six fraction digits (Date keeps only ms). */
+function isoMicros(t: string): number {
+  const ms = Date.parse(t);
+  const frac = /\.(\d{4,6})/.exec(t)?.[1];
+  return ms * 1000 + (frac === undefined ? 0 : Number(frac.padEnd(6, '0').slice(3)));
+}
+
+/** The sort key of an alert: its last occurrence (µs); an alert without times (never from the API) goes last. */
 function orderOf(a: Alert, fallback: number): number {
-  return typeof a.activity === 'number' ? a.activity : typeof a.seq === 'number' ? a.seq : fallback;
+  const t = a.lastTs || a.ts;
+  return t ? isoMicros(t) : fallback;
+}
+
+/** Feed order: last occurrence, then the server's activity (seq on an older server). */
+function byActivity(x: AlertEntry, y: AlertEntry): number {
+  return x.order - y.order || (x.alert.activity ?? x.alert.seq ?? 0) - (y.alert.activity ?? y.alert.seq ?? 0);
 }
 
 /**
@@ -101,18 +114,17 @@ export class AlertStore {
         }
         continue;
       }
-      // The server's activity orders alerts; one without (an older server) goes after the newest.
-      const order = orderOf(a, this.newestOrder + 1e-3);
+      const order = orderOf(a, this.newestOrder + 1);
       const e: AlertEntry = { alert: a, order, lastMs: Date.parse(a.lastTs || a.ts), text: null, version: 0 };
       this.byId.set(a.id, e);
       this.rules.add(a.rule);
       change.added.push(e);
-      if (order > this.newestOrder) this.list.push(e);
+      if (order > this.newestOrder || (order === this.newestOrder && this.list.length > 0 && byActivity(e, this.list[this.list.length - 1]!) > 0)) this.list.push(e);
       else (late ??= []).push(e);
     }
     if (late !== null) {
       for (const e of late) this.list.push(e);
-      this.list.sort((x, y) => x.order - y.order);
+      this.list.sort(byActivity);
       change.reordered = true;
     }
     const over = this.list.length - this.cap;

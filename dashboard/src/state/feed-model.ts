@@ -1,4 +1,4 @@
-// The alerts the feed shows: the held alerts that pass the filters, kept in creation order and
+// The alerts the feed shows: the held alerts that pass the filters, kept in feed order and
 // updated incrementally per batch (appends at the newest end, trims at the oldest), rebuilt only
 // when the filters change or an older page arrives.
 import type { AlertEntry, AlertStore, StoreChange } from './alert-store';

@@ -30,7 +30,7 @@ const NOTE_BODY = { types: ['application/json'], description: '{ note?: text } (
 export const alertRoutes: Route[] = [
   {
     method: 'get', path: '/api/v1/alerts', permission: 'alerts:read', tag: 'alerts',
-    summary: 'Alerts, most recent activity (new occurrence or reopen) first, or oldest activity first after `after`, with filters and cursor pages.',
+    summary: 'Alerts by last occurrence, newest first (cursor `before`: the previous page\'s `next`), or those with an occurrence since activity `after` in the order they had it; with filters.',
     query: [
       { name: 'rule', type: 'string', list: true, enum: RULE_IDS, description: 'Rule ids.' },
       { name: 'severity', type: 'string', list: true, enum: SEVERITIES, description: 'Exact severities.' },
@@ -40,8 +40,8 @@ export const alertRoutes: Route[] = [
       { name: 'since', type: 'string', description: 'ISO-8601: first occurrence at or after.' },
       { name: 'until', type: 'string', description: 'ISO-8601: first occurrence before.' },
       { name: 'q', type: 'string', description: 'Text in the message, addresses or rule.' },
-      { name: 'before', type: 'integer', description: 'Cursor: alerts with a lower activity (the `next` of the previous page).' },
-      { name: 'after', type: 'integer', description: 'Alerts with a higher activity, oldest first (catching up).' },
+      { name: 'before', type: 'integer', description: 'Cursor: the alerts after this one in the feed (the `next` of the previous page, an activity number).' },
+      { name: 'after', type: 'integer', description: 'Alerts with an occurrence since this activity number, in the order they had it (catching up).' },
       { name: 'limit', type: 'integer', description: '1 to 1000, default 100.' },
     ],
     responses: { 200: '{ items: Alert[], total, next }' },
