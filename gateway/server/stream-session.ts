@@ -139,6 +139,14 @@ export class StreamSession {
   }
 
   /**
+   * Events sent live that the journal could not store (a full disk) between the cursor and `upto`:
+   * each range is reported as a `gap` (it may hold other topics' events too), as pruned ones are.
+   */
+  private reportUnstored(upto: number): void {
+    for (const r of this.ctx.journal.unstored(this.cursor, upto)) this.sendJson({ type: 'gap', from: r.from, to: r.to } satisfies GapMessage);
+  }
+
+  /**
    * Sends one page of the replay, then reads the next once the socket has written the page (the
    * send callbacks of its frames), so a replay never holds more than a page, or half the buffer
    * ceiling, unread. The journal is synchronous: reading a short last page and going live happen in
@@ -152,6 +160,7 @@ export class StreamSession {
     const rows = journal.since(this.cursor, this.topics, replayBatch);
     let sent = 0;
     for (const ev of rows) {
+      this.reportUnstored(ev.id - 1);
       this.inFlight++;
       if (!this.send(eventFrame(ev), true, this.frameWritten)) {
         this.inFlight--;
@@ -163,6 +172,7 @@ export class StreamSession {
     }
     if (sent === rows.length && rows.length < replayBatch) {
       // Caught up: every event of these topics up to the journal's end has been sent.
+      this.reportUnstored(journal.lastId());
       this.cursor = Math.max(this.cursor, journal.lastId());
       this.goLive();
       return;

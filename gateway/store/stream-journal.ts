@@ -46,6 +46,9 @@ CREATE TABLE IF NOT EXISTS stream_events (
 );
 `;
 
+/** Ranges of unstored ids remembered (StreamJournal.unstored). */
+const MAX_UNSTORED_RANGES = 1000;
+
 /** The `stream_events` table of the gateway's database. */
 export class StreamJournal {
   private readonly opts: StreamJournalOptions;
@@ -61,6 +64,12 @@ export class StreamJournal {
    * back. One writer per file (the daemon) is assumed, as everywhere in the journal.
    */
   private lastGiven = 0;
+  /**
+   * Ids handed out whose row could not be stored (a full disk), as ranges, oldest first; at most
+   * MAX_UNSTORED_RANGES (the oldest merge into the next). A replay reports them as gaps. Memory only:
+   * after a restart the ids are simply absent, which a replay cannot tell from another topic's.
+   */
+  private readonly unstoredRanges: { from: number; to: number }[] = [];
   private readonly insertIdStmt: Statement;
 
   constructor(private readonly db: Db, options: Partial<StreamJournalOptions> = {}) {
@@ -84,9 +93,33 @@ export class StreamJournal {
     const id = ++this.lastGiven;
     // With the daemon's storage guard a full disk does not throw: the event still goes out live,
     // under its id, but cannot be replayed.
-    if (!storeWrite(this.db, 'stream_events', () => { this.insertIdStmt.run(id, topic, at, json); })) return { id, topic, at, data: json };
+    if (!storeWrite(this.db, 'stream_events', () => { this.insertIdStmt.run(id, topic, at, json); })) {
+      this.noteUnstored(id);
+      return { id, topic, at, data: json };
+    }
     if (this.opts.retain > 0 && ++this.appendsSincePrune >= this.opts.pruneEvery) storeWrite(this.db, 'stream_events', () => this.prune(this.opts.retain), 0);
     return { id, topic, at, data: json };
+  }
+
+  /** The ranges of ids in (afterId, uptoId] whose events were sent live but never stored, oldest first. */
+  unstored(afterId: number, uptoId: number): { from: number; to: number }[] {
+    const out: { from: number; to: number }[] = [];
+    for (const r of this.unstoredRanges) {
+      if (r.to <= afterId || r.from > uptoId) continue;
+      out.push({ from: Math.max(r.from, afterId + 1), to: Math.min(r.to, uptoId) });
+    }
+    return out;
+  }
+
+  private noteUnstored(id: number): void {
+    const last = this.unstoredRanges[this.unstoredRanges.length - 1];
+    if (last !== undefined && last.to === id - 1) { last.to = id; return; }
+    this.unstoredRanges.push({ from: id, to: id });
+    if (this.unstoredRanges.length > MAX_UNSTORED_RANGES) {
+      // Bounded: the two oldest become one range (it may then cover ids that were stored; a gap too wide, never one missed).
+      const [a, b] = this.unstoredRanges.splice(0, 2) as [{ from: number; to: number }, { from: number; to: number }];
+      this.unstoredRanges.unshift({ from: a.from, to: b.to });
+    }
   }
 
   /** Up to `limit` events after `afterId` whose topic is in `topics`, in id order. */

@@ -226,7 +226,7 @@ class ScriptBuilder {
       `ip6 daddr ${gw6} tcp dport ${P.dns} return ${c('DNS over TCP to a gateway service address')}`,
       // RFC 4861: without neighbour discovery an IPv6 host cannot reach the gateway at all.
       `icmpv6 type { nd-router-solicit, nd-neighbor-solicit, nd-neighbor-advert } return ${c('IPv6 neighbour discovery')}`,
-      `${this.guardExpr()}counter drop comment ${nftString('edgeward: quarantined, no MUD profile')}`,
+      `${this.guardExpr()}counter drop comment ${nftString('edgeward: quarantined (no MUD profile, or held by an operator)')}`,
     ];
     const to = [
       'ip saddr @emergency_v4 accept',
@@ -237,7 +237,7 @@ class ScriptBuilder {
       `ip saddr ${gw4} tcp sport ${P.dns} return ${c('DNS over TCP answers')}`,
       `ip6 saddr ${gw6} udp sport { ${P.dns}, ${P.ntp} } return ${c('DNS, NTP answers')}`,
       `ip6 saddr ${gw6} tcp sport ${P.dns} return ${c('DNS over TCP answers')}`,
-      `${this.guardExpr()}counter drop comment ${nftString('edgeward: quarantined, no MUD profile')}`,
+      `${this.guardExpr()}counter drop comment ${nftString('edgeward: quarantined (no MUD profile, or held by an operator)')}`,
     ];
     this.chains.push(`  chain ${n.from} {\n${from.map((l) => `    ${l}`).join('\n')}\n  }`);
     this.chains.push(`  chain ${n.to} {\n${to.map((l) => `    ${l}`).join('\n')}\n  }`);

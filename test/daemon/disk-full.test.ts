@@ -156,6 +156,18 @@ describe.skipIf(!mount.ok)('a full disk under the data directory', () => {
     expect(lines.length - parsed.length).toBeLessThanOrEqual(1); // at most the one line the disk cut short
     const eveDevices = new Set(parsed.map((r) => r.edgeward.device));
     for (const i of [1, 2, 3, 9, 10, 11]) expect(eveDevices.has(deviceMac(i))).toBe(true);
+    // A client that resumes from before the fault is replayed what was stored and told of the rest:
+    // every event sent live during the fault is in its replay or inside a gap it was sent.
+    const faultIds = ids;
+    const resumed = await StreamRecorder.open(`${t.url.replace('http', 'ws')}/api/v1/stream`, t.tokens.analyst, ['alert'], faultIds[0]! - 1);
+    await until(() => resumed.first('live') !== undefined, () => 'the resumed stream to go live', 10_000);
+    const gaps = resumed.messages.filter((m) => m.type === 'gap') as unknown as { from: number; to: number }[];
+    expect(gaps.length).toBeGreaterThan(0);
+    for (const id of faultIds) {
+      const told = resumed.events.some((e) => e.id === id) || gaps.some((g) => g.from <= id && id <= g.to);
+      expect(told, `event ${id}: replayed or reported as a gap`).toBe(true);
+    }
+    await resumed.close();
     await client.close();
 
     // And the file itself, closed and opened afresh.

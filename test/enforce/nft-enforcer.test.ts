@@ -232,7 +232,7 @@ describe.skipIf(skipWhy !== '')(`nftables enforcer in network namespaces${skipWh
     await e.flush();
     const t = nft('list', 'table', 'inet', 'edgeward');
     expect(t).toMatch(/chain input \{\s+type filter hook input priority filter; policy accept;\s+ether saddr 02:00:00:00:00:0a jump dev_02000000000a_from/);
-    expect(t).toMatch(/meta mark & 0x00000000 == @alive counter packets \d+ bytes \d+ drop comment "edgeward: quarantined, no MUD profile"/);
+    expect(t).toMatch(/meta mark & 0x00000000 == @alive counter packets \d+ bytes \d+ drop comment "edgeward: quarantined \(no MUD profile, or held by an operator\)"/);
     const got = await Promise.all([
       connect(dev, '10.88.1.1', 53), // DNS on the gateway itself (input hook, fib daddr type local)
       connect(dev, '10.88.1.1', 2222), // another service on the gateway

@@ -99,7 +99,7 @@ describe('renderNft', () => {
     expect(from).toMatch(/ip daddr @gateway_v4 tcp dport 53 return/);
     expect(from).toMatch(/ip6 daddr @gateway_v6 udp dport \{ 53, 123 \} return/);
     expect(from).toMatch(/icmpv6 type \{ nd-router-solicit, nd-neighbor-solicit, nd-neighbor-advert \} return/);
-    expect(from.trim().split('\n').at(-2)!.trim()).toBe('meta mark & 0x00000000 @alive counter drop comment "edgeward: quarantined, no MUD profile"');
+    expect(from.trim().split('\n').at(-2)!.trim()).toBe('meta mark & 0x00000000 @alive counter drop comment "edgeward: quarantined (no MUD profile, or held by an operator)"');
     expect(q).toMatch(/set gateway_v4 \{[^}]*elements = \{ 192\.168\.1\.1 \}/);
     expect(q).toMatch(/chain input \{\n\s+type filter hook input priority filter; policy accept;\n\s+ether saddr 02:00:00:00:00:c0 jump dev_0200000000c0_from\n\s+\}/);
     expect(q).toContain('ip daddr @dev_0200000000c0_v4 jump dev_0200000000c0_to');
