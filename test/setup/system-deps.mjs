@@ -30,6 +30,7 @@ const REQUIREMENTS = [
   { what: 'openssl', command: 'openssl', pkg: 'openssl' }, // MUD signatures checked against `openssl cms -verify`, test certificates (issue 17)
   { what: 'influxd', command: 'influxd', pkg: 'influxdb' }, // InfluxDB 1.x for the metrics tests (issue 7)
   { what: 'chromium', command: 'chromium', pkg: 'chromium' }, // the dashboard's browser tests (test/browser/, issue 8)
+  { what: 'nats-server', command: 'nats-server', pkg: 'nats-server' }, // NATS with JetStream for the fleet tests (issue 18)
 ];
 
 /** Answers tshark's install-time question (let non-root users capture?) with no. */
