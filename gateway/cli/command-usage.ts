@@ -9,6 +9,9 @@ export const REPLAY_USAGE = `edgeward replay FILE [--config FILE] [--profiles DI
 /** Synopsis of `edgeward start`. */
 export const START_USAGE = 'edgeward start [--config FILE]                       daemon: API, WebSocket, dashboard (demo without capture.interface)';
 
+/** Synopsis of `edgeward hub`. */
+export const HUB_USAGE = 'edgeward hub [--config FILE]                         the SOC side: every site\'s records from NATS JetStream, one API';
+
 /** Synopsis of `edgeward check`. */
 export const CHECK_USAGE = 'edgeward check [--wan IFACE] [--lan IFACE] [--netns NAME] [--config FILE] [--intel LISTFILE]... [--pid PID] [--json]';
 
@@ -50,6 +53,19 @@ options:
   lines on stdout; the first start prints an admin token once on stderr (the demo also a vendor token).
 options:
 ${CONFIG_DAEMON}
+`,
+  hub: `usage: ${HUB_USAGE.split('  ')[0]}
+  The SOC side of a fleet: reads every site's records (alerts, incidents, devices, logs, traffic)
+  from the EDGEWARD_FLEET JetStream stream with the durable consumer edgeward-hub into its own SQLite
+  file, each record once, and serves them on its API (api.host:api.port, 127.0.0.1:8090):
+  GET /api/v1/sites, /api/v1/alerts?site=&rule=&severity=&limit=&before=, /api/v1/health. Its log is
+  JSON lines on stdout; the first start prints an admin token once on stderr.
+options:
+  --config FILE           the hub's config (YAML or JSON; default $EDGEWARD_HUB_CONFIG, else the
+                          defaults): sections nats (servers, user, password, tlsCaFile, tlsCertFile,
+                          tlsKeyFile), api (host, port), storage (dataDir, database), consumer (batch,
+                          flushMs, ackWaitMs, maxAckPending, dedupRecords); EDGEWARD_HUB_NATS_PASSWORD
+                          overrides nats.password
 `,
   check: `usage: ${CHECK_USAGE}
   The home-router checklist on this box or in a network namespace: firewall, NAT, DNS filtering,

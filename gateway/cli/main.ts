@@ -15,6 +15,7 @@ import { runReplay } from './replay-command.js';
 const USAGE = `usage:
   ${REPLAY_USAGE}
   edgeward start [--config FILE]                       daemon: API, WebSocket, dashboard (demo without capture.interface)
+  edgeward hub [--config FILE]                         the SOC side: every site's records from NATS JetStream, one API
   edgeward token create --role ROLE [--vendor DOMAIN] [--device MAC] [--name TEXT]   an API token (shown once)
   edgeward token list | revoke ID
   edgeward mud validate FILE...                        exit 0 accepted (warnings on stderr), 1 refused
@@ -64,6 +65,10 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
       case 'start': {
         const { runStart } = await import('./start-command.js');
         return await runStart(rest, io);
+      }
+      case 'hub': {
+        const { runHub } = await import('./hub-command.js');
+        return await runHub(rest, io);
       }
       case 'check': {
         const { runCheck } = await import('./check-command.js');

@@ -126,6 +126,8 @@ export const DECODE_EVENT_LIST = [
   ['decoder.stratum.line_too_long', 'a JSON-RPC line longer than the Stratum module cap (4 KiB)'],
   // alert suppression (gateway/alerts/suppressions.ts): facts about the alert path, not the traffic
   ['alert.suppressed', 'an alert input silenced by an active suppression (counted per input; each suppression counts its occurrences and keeps them listable)'],
+  // fleet (gateway/fleet/): the outbox of records for the SOC
+  ['fleet.outbox_dropped', 'a record for the SOC dropped unsent at fleet.outboxMaxRecords (the oldest waiting goes first)'],
 ] as const;
 
 /** Dotted name of a decode event, e.g. `decoder.ipv4.trunc_pkt`. */

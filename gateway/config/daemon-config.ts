@@ -7,6 +7,7 @@ import { METRICS_DEFAULTS } from '../metrics/metrics-config.js';
 import { RETENTION_DEFAULTS, type RetentionConfig } from '../store/retention.js';
 import { SUPPRESSIONS_DEFAULTS } from '../alerts/suppression-config.js';
 import { INCIDENTS_DEFAULTS } from '../incidents/incidents-config.js';
+import { FLEET_DEFAULTS } from '../fleet/fleet-config.js';
 
 /** Live capture (config `capture`). */
 export interface CaptureConfig {
@@ -152,4 +153,5 @@ export const DAEMON_SECTIONS = {
   edgeLogs: EDGE_LOGS_DEFAULTS, metrics: METRICS_DEFAULTS,
   suppressions: SUPPRESSIONS_DEFAULTS,
   incidents: INCIDENTS_DEFAULTS,
+  fleet: FLEET_DEFAULTS,
 } as const;

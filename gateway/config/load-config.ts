@@ -14,6 +14,7 @@ import { resolveEdgeSeverityMap } from '../edge-logs/log-severity-map.js';
 import type { MetricsConfig } from '../metrics/metrics-config.js';
 import type { SuppressionsConfig } from '../alerts/suppression-config.js';
 import type { IncidentsConfig } from '../incidents/incidents-config.js';
+import { resolveFleet, type FleetConfig } from '../fleet/fleet-config.js';
 import { POLICY_DEFAULTS, type PolicyConfig } from '../policy/policy-config.js';
 import { DAEMON_SECTIONS, type CaptureConfig, type DemoConfig, type EnforceConfig, type FetchConfig, type ServerConfig, type StorageConfig } from './daemon-config.js';
 import { resolveRetention } from './retention-config.js';
@@ -45,6 +46,8 @@ export interface GatewayConfig {
   /** Alert suppression (gateway/alerts/suppression-config.ts). */
   suppressions: Readonly<SuppressionsConfig>;
   incidents: Readonly<IncidentsConfig>;
+  /** The fleet link (gateway/fleet/fleet-config.ts); off by default. */
+  fleet: Readonly<FleetConfig>;
 }
 
 /** Defaults of everything. */
@@ -104,6 +107,8 @@ export function validateConfigWith(specs: DetectSpecs, raw: unknown, source = 'c
   // edgeLogs.severityMap is an object: its keys and grades are checked, and the defaults fill what it leaves out.
   const rawEdgeLogs = raw.edgeLogs;
   daemon.edgeLogs = Object.freeze({ ...daemon.edgeLogs, severityMap: resolveEdgeSeverityMap(isObj(rawEdgeLogs) ? rawEdgeLogs.severityMap : undefined, problems) });
+  // fleet.tls is nested, and an enabled fleet needs a valid site id, servers and consistent credentials.
+  if (isObj(raw.fleet)) daemon.fleet = resolveFleet(raw.fleet, problems);
   for (const [section, value] of Object.entries(raw)) {
     if (own.has(section)) continue;
     const d = defaults[section];
@@ -194,6 +199,7 @@ export function validateConfigWith(specs: DetectSpecs, raw: unknown, source = 'c
     edgeLogs: daemon.edgeLogs as unknown as EdgeLogsConfig, metrics: daemon.metrics as unknown as MetricsConfig,
     suppressions: daemon.suppressions as unknown as SuppressionsConfig,
     incidents: daemon.incidents as unknown as IncidentsConfig,
+    fleet: daemon.fleet as unknown as FleetConfig,
   });
 }
 

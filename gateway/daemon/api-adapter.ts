@@ -185,7 +185,7 @@ export function daemonApi(g: DaemonParts): ApiContext {
         status: sensor.status === 'degraded' || capture?.lossRising === true || storage.status !== 'ok' ? 'degraded' : 'ok', sensor, version: g.version, source: g.sourceKind,
         packets: g.pipeline.packets, devices: g.pipeline.devices.size,
         flows: g.pipeline.flows.size, alerts: g.alertStore.count(), streamClients: g.stream.stats().clients,
-        syslog: g.edgeLogs.ports(), influx, capture, storage,
+        syslog: g.edgeLogs.ports(), influx, capture, storage, fleet: g.fleet?.status() ?? null,
       };
     },
     async metrics() {

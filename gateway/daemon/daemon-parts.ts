@@ -22,6 +22,7 @@ import type { StreamServer } from '../server/stream-server.js';
 import type { Db } from '../store/database.js';
 import type { FlowStore } from '../store/flow-store.js';
 import type { StorageGuard } from '../store/storage-guard.js';
+import type { FleetLink } from '../fleet/fleet-link.js';
 import type { SourceKind } from './frame-sources.js';
 import type { CaptureLossWatch, CaptureSample } from './capture-loss.js';
 import type { ResponseActions } from '../response/response-actions.js';
@@ -43,6 +44,8 @@ export interface DaemonParts {
   readonly flowStore: FlowStore;
   /** What a full disk kept out of storage (health, metrics). */
   readonly storage: StorageGuard;
+  /** The fleet link (health), or null when fleet is off. */
+  readonly fleet: FleetLink | null;
   readonly tokens: TokenStore;
   readonly limiter: AuthLimiter;
   /** The audit log (table audit_log): API writes are recorded by the app, CLI writes by the CLI. */

@@ -4,7 +4,7 @@
 // one HTTP server; the syslog receiver; Prometheus and InfluxDB metrics; in enforce mode the
 // policies applied to nftables. start() and stop().
 import { DecodeCounters } from '../common/events.js';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { isAbsolute, join } from 'node:path';
@@ -52,7 +52,6 @@ import { DeviceStore } from '../store/device-store.js';
 import { StreamJournal } from '../store/stream-journal.js';
 import { guardStorage, StorageGuard } from '../store/storage-guard.js';
 import { RetentionPruner } from '../store/retention.js';
-import type { Device, MudUrlSource } from '../track/device.js';
 import { daemonApi } from './api-adapter.js';
 import type { DaemonParts } from './daemon-parts.js';
 import { deviceView } from './device-views.js';
@@ -67,6 +66,10 @@ import { packageRoot, packageVersion } from '../common/package-root.js';
 import { startSource, type RunningSource, type SourceKind } from './frame-sources.js';
 import { CaptureLossWatch, type CaptureSample } from './capture-loss.js';
 import { AlertCapture } from './alert-capture.js';
+import { DevicePersistence } from './device-persistence.js';
+import { Outbox } from '../fleet/outbox.js';
+import { FleetLink } from '../fleet/fleet-link.js';
+import { streamRecord } from '../fleet/stream-records.js';
 import { hostAddresses } from '../response/protected-addresses.js';
 import { ResponseActions } from '../response/response-actions.js';
 
@@ -114,6 +117,10 @@ export class GatewayDaemon implements DaemonParts {
   readonly edgeLogs: EdgeLogService;
   /** Groups the alerts of one episode into incidents (gateway/incidents/), kept in SQLite. */
   readonly incidents: IncidentCorrelator;
+  /** Records for the SOC waiting for their PubAck (table fleet_outbox), or null when fleet is off. */
+  readonly outbox: Outbox | null;
+  /** The link that drains the outbox into NATS JetStream, or null when fleet is off. */
+  readonly fleet: FleetLink | null;
   readonly meter: TrafficMeter;
   readonly counters = new EventCounters();
   /** Every named event of this gateway (decode, stream, table caps, plug-in faults), one counter array. */
@@ -140,11 +147,8 @@ export class GatewayDaemon implements DaemonParts {
   private readonly enforcement: Enforcement;
   private started = false;
   private lastTrafficSample = 0;
-  /** Devices new or changed since the last save (saved by the next housekeeping tick). */
-  private unsavedDevices = new Set<Device>();
-  /** When each device's lastSeen was last written (only moved ones are written again). */
-  private readonly savedSeen = new WeakMap<Device, number>();
-  private lastDeviceSweep = 0;
+  /** The inventory in SQLite across restarts. */
+  private readonly devicesKept: DevicePersistence;
   /** The API's base URL once listening. */
   url = '';
 
@@ -171,7 +175,13 @@ export class GatewayDaemon implements DaemonParts {
       onWriteError: (e) => log(e === null ? 'suppressions.write-resumed' : 'suppressions.write-failed', e === null ? {} : { error: e.message }),
     });
     this.alerts.setSuppressor(this.suppressions.suppressor);
+    // fleet: every stream event (alert, incident, device, log) is also a record for the SOC, put in
+    // the outbox in the same synchronous call; the link sends it when NATS is there.
+    this.outbox = cfg.fleet.enabled ? new Outbox(this.db, { site: cfg.fleet.site, maxRecords: cfg.fleet.outboxMaxRecords, counters: this.events }) : null;
+    this.fleet = this.outbox === null ? null : new FleetLink({ config: cfg.fleet, outbox: this.outbox, log });
+    const outbox = this.outbox;
     this.stream = new StreamServer({
+      onPublish: outbox === null ? undefined : (topic, data) => { const r = streamRecord(topic, data); if (r !== null) outbox.addText(r.kind, r.id, r.body); },
       journal: this.journal, authenticate: (t) => this.tokens.verify(t), limiter: this.limiter, log,
       // A token revoked from the CLI (another process) ends its open stream at the next check.
       tokenActive: (id) => this.tokens.get(id)?.revokedAt === null,
@@ -245,6 +255,7 @@ export class GatewayDaemon implements DaemonParts {
       }),
     });
     this.pipeline = this.sensor.pipeline;
+    this.devicesKept = new DevicePersistence(this.deviceStore, this.pipeline.devices, this.storage, dataDir, log);
     // config privacy: a withheld field (SNI, HTTP URL, user agent) is blanked before the flow is stored.
     this.pipeline.flows.addListener({ onFlowEnd: (f) => this.flowStore.add(redactFlowRecord(flowRecord(f), cfg.pipeline.privacy)) });
     this.policy = this.sensor.plugin<MudPolicy>('mudPolicy')!;
@@ -270,15 +281,12 @@ export class GatewayDaemon implements DaemonParts {
       onDeviceNew: (d) => {
         if (this.pipeline.devices.restoring) return;
         log('device.new', { mac: d.mac, vendor: d.vendor });
-        this.unsavedDevices.add(d);
+        this.devicesKept.added(d);
         this.publishDevice('new', d.macNum);
       },
       onDeviceChange: (d, field) => {
-        if (field === 'mudUrl') {
-          log('device.mud-url', { mac: d.mac, mudUrl: d.mudUrl, source: d.mudUrlSource });
-          // At once, not at the next tick: a crash right after must not lose the binding.
-          this.deviceStore.save([d]);
-        } else if (field !== 'profile') this.unsavedDevices.add(d);
+        if (field === 'mudUrl') log('device.mud-url', { mac: d.mac, mudUrl: d.mudUrl, source: d.mudUrlSource });
+        this.devicesKept.changed(d, field);
         this.publishDevice(field, d.macNum);
       },
     });
@@ -306,6 +314,7 @@ export class GatewayDaemon implements DaemonParts {
       capture: () => { const s = this.captureStats(); return s === null ? null : { interface: cfg.capture.interface, stats: s }; },
       storageFailures: () => this.storage.failures(),
       suppressed: () => this.suppressions.counts(),
+      fleet: () => this.fleet?.status() ?? null,
     });
   }
 
@@ -344,73 +353,6 @@ export class GatewayDaemon implements DaemonParts {
     this.stream.publish('device', { change, device: deviceView(this, d, null) });
   }
 
-  /**
-   * Writes the devices that are new or changed since the last call, and every minute those whose
-   * lastSeen moved, so a restart knows them all (DeviceStore).
-   */
-  private saveDevices(all = false): void {
-    const ms = Date.now();
-    const sweep = all || ms - this.lastDeviceSweep >= DEVICE_SWEEP_MS;
-    if (!sweep && this.unsavedDevices.size === 0) return;
-    const list = [...this.unsavedDevices];
-    this.unsavedDevices = new Set();
-    if (sweep) {
-      this.lastDeviceSweep = ms;
-      for (const d of this.pipeline.devices.all()) if (this.savedSeen.get(d) !== d.lastSeen) list.push(d);
-    }
-    if (list.length === 0) return;
-    if (!this.storage.write('devices', () => this.deviceStore.save(list), 0)) {
-      // The disk is full: kept for the next call.
-      for (const d of list) this.unsavedDevices.add(d);
-      return;
-    }
-    for (const d of list) this.savedSeen.set(d, d.lastSeen);
-  }
-
-  /**
-   * A restart brings back the inventory: every device a previous run knew, with its names,
-   * addresses and announced MUD URL, so profiles bind at once (from the cache, without waiting for
-   * the next DHCP request) and no device.new is raised for a known device.
-   */
-  private restoreDevices(): number {
-    let n = 0;
-    for (const r of this.deviceStore.load(this.cfg.pipeline.devices.maxDevices)) {
-      const { mac, ...fields } = r;
-      const d = this.pipeline.devices.restore(parseMac(mac), fields);
-      if (d === null) continue;
-      this.savedSeen.set(d, d.lastSeen);
-      n++;
-    }
-    return n + this.importMudUrls();
-  }
-
-  /** The file where gateways before the devices table kept announced MUD URLs (read once, then removed). */
-  private get legacyStateFile(): string {
-    return join(this.cfg.storage.dataDir, 'mud-urls.json');
-  }
-
-  /** Imports the MAC → MUD URL file of an older data directory into the inventory (and so the table). */
-  private importMudUrls(): number {
-    if (!existsSync(this.legacyStateFile)) return 0;
-    let urls: Record<string, { url?: unknown; source?: MudUrlSource | null }>;
-    try {
-      urls = JSON.parse(readFileSync(this.legacyStateFile, 'utf8')) as typeof urls;
-    } catch (e) {
-      this.log('state.unreadable', { file: this.legacyStateFile, error: (e as Error).message });
-      return 0;
-    }
-    let n = 0;
-    const now = Date.now() * 1000;
-    for (const [mac, e] of Object.entries(urls)) {
-      const d = this.pipeline.devices.ensure(parseMac(mac), now);
-      if (d === null || typeof e?.url !== 'string') continue;
-      this.pipeline.devices.set(d, 'mudUrlSource', e.source ?? null);
-      this.pipeline.devices.set(d, 'mudUrl', e.url);
-      n++;
-    }
-    rmSync(this.legacyStateFile, { force: true });
-    return n;
-  }
 
   /** The MUD fetcher of the config, or null when fetching is off. */
   private fetcher(): ProfileFetcher | null {
@@ -460,7 +402,7 @@ export class GatewayDaemon implements DaemonParts {
       await this.enforcement.apply(held.policies, held.quarantined);
       this.enforcer.start();
     }
-    const restored = this.restoreDevices();
+    const restored = this.devicesKept.restore(this.cfg.pipeline.devices.maxDevices);
     if (restored > 0) this.log('state.restored', { devices: restored });
     const uploads = this.uploads.restore();
     if (uploads > 0) this.log('profiles.restored', { uploads });
@@ -479,6 +421,7 @@ export class GatewayDaemon implements DaemonParts {
     this.url = `http://${addr.family === 'IPv6' ? `[${addr.address}]` : addr.address}:${addr.port}`;
 
     await this.edgeLogs.start();
+    this.fleet?.start();
     if (c.metrics.influxUrl) {
       this.influx = new InfluxWriter(c.metrics, { log: this.log, schema: METRIC_SCHEMAS });
       this.reporter = new MetricsReporter(this.meter, this.counters, this.influx, c.metrics.reportIntervalSeconds);
@@ -518,7 +461,7 @@ export class GatewayDaemon implements DaemonParts {
     this.incidents.flush();
     this.suppressions.flush();
     this.flowStore.flush();
-    this.saveDevices();
+    this.devicesKept.save();
     this.retention.tick();
     const ms = Date.now();
     if (ms - this.lastTrafficSample >= this.trafficHistory.intervalSeconds * 1000) {
@@ -573,7 +516,7 @@ export class GatewayDaemon implements DaemonParts {
     this.incidents.flush();
     this.suppressions.flush();
     this.flowStore.flush();
-    this.saveDevices(true);
+    this.devicesKept.save(true);
     await this.policy.settled();
     if (this.enforcer) {
       try {
@@ -591,6 +534,8 @@ export class GatewayDaemon implements DaemonParts {
       this.http.closeAllConnections();
       await new Promise<void>((resolve) => this.http!.close(() => resolve()));
     }
+    // After the last flush: what it made is in the outbox; the link stops before the database closes.
+    await this.fleet?.stop();
     this.eve?.close();
     const alerts = this.alertStore.count();
     await this.retention.stop();
@@ -598,9 +543,6 @@ export class GatewayDaemon implements DaemonParts {
     this.log('stopped', { packets: this.pipeline.packets, alerts });
   }
 }
-
-/** How often devices whose lastSeen moved are written, ms. */
-const DEVICE_SWEEP_MS = 60_000;
 
 /**
  * The demo's network: its router is the gateway (a device on the LAN like any other, but not one

@@ -45,6 +45,15 @@ function checkSite(site: string): void {
   if (!isSiteId(site)) throw new RangeError(`not a site id: ${JSON.stringify(site)}`);
 }
 
+/**
+ * The Nats-Msg-Id of a site's record: JetStream drops a repeated id across the whole stream, not per
+ * subject, and alert ids are content hashes (two gateways that see the same traffic make the same
+ * one), so the id is scoped by the site.
+ */
+export function fleetMsgId(site: string, recordId: string): string {
+  return `${site}:${recordId}`;
+}
+
 /** `edgeward.<site>.<kind>`: where a site publishes records of one kind. Throws RangeError on a bad site id. */
 export function fleetSubject(site: string, kind: FleetKind): string {
   checkSite(site);

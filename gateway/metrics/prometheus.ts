@@ -46,6 +46,16 @@ export interface MetricsSource {
   storageFailures?(): Record<string, number>;
   /** Occurrences silenced over their life, per suppression active now (absent: no such series). */
   suppressed?(): readonly { suppression: string; count: number }[];
+  /** The fleet link's counters, or null when fleet is off (absent or null: no fleet series). */
+  fleet?(): FleetCounters | null;
+}
+
+/** What the fleet series read (the fleet link's status has these and more). */
+export interface FleetCounters {
+  site: string;
+  outboxDepth: number;
+  published: number;
+  dropped: number;
 }
 
 /** The exporter: its registry, the Content-Type of its text, and the text. */
@@ -188,6 +198,26 @@ export function createPrometheus(source: MetricsSource, opts: PrometheusOptions 
       this.reset();
       for (const [table, n] of Object.entries(source.storageFailures?.() ?? {})) this.inc({ table }, n);
     },
+  });
+  // The fleet link (gateway/fleet/), labelled with the site: no series when fleet is off.
+  const fleetSeries = (m: Gauge<'site'> | Counter<'site'>, read: (f: FleetCounters) => number): void => {
+    m.reset();
+    const f = source.fleet?.() ?? null;
+    if (f === null) return;
+    if (m instanceof Gauge) m.set({ site: f.site }, read(f));
+    else m.inc({ site: f.site }, read(f));
+  };
+  new Gauge({
+    name: 'edgeward_fleet_outbox_depth', help: 'Records for the SOC waiting in the outbox for their JetStream acknowledgement.', labelNames: ['site'] as const, registers,
+    collect() { fleetSeries(this, (f) => f.outboxDepth); },
+  });
+  new Counter({
+    name: 'edgeward_fleet_published_total', help: 'Records for the SOC acknowledged by JetStream since start.', labelNames: ['site'] as const, registers,
+    collect() { fleetSeries(this, (f) => f.published); },
+  });
+  new Counter({
+    name: 'edgeward_fleet_dropped_total', help: 'Records for the SOC dropped unsent at fleet.outboxMaxRecords since start (the oldest first).', labelNames: ['site'] as const, registers,
+    collect() { fleetSeries(this, (f) => f.dropped); },
   });
   if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: registry });
 

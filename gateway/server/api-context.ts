@@ -12,6 +12,7 @@ import type { ProfileInfo, UploadInput, UploadResult } from '../policy/profile-u
 import type { FlowFilter, StoredFlow } from '../store/flow-store.js';
 import type { TrafficSample } from '../metrics/traffic-history.js';
 import type { StorageHealth } from '../store/storage-guard.js';
+import type { FleetStatus } from '../fleet/fleet-link.js';
 import type { SensorHealth } from '../sensor/sensor.js';
 import type { ErrorDetail } from './api-errors.js';
 import type { ActionFilter, ResponseAction } from '../response/action-store.js';
@@ -127,6 +128,8 @@ export type HealthView = {
   capture: CaptureHealth | null;
   /** Writes to SQLite and the EVE file: "full" while the disk refuses them (the status is then "degraded"), what was not stored per table. */
   storage: StorageHealth;
+  /** The fleet link (connected, outbox depth, dropped, published, last ack, last error), or null when fleet is off. */
+  fleet: FleetStatus | null;
 };
 
 export interface ApiContext {

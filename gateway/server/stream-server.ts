@@ -43,6 +43,11 @@ export interface StreamServerOptions {
   log: EventLog;
   /** The client address the limiter counts under. Default: the socket's peer address. */
   clientIp: (req: IncomingMessage) => string;
+  /**
+   * Told of every published event after it is journaled, synchronously (the daemon's fleet outbox
+   * takes each one: every stream event is also a record for the SOC). Default: none.
+   */
+  onPublish?: (topic: Topic, data: unknown) => void;
 }
 
 /** Defaults of {@link StreamServerOptions} (the dependencies aside). */
@@ -122,6 +127,7 @@ export class StreamServer {
    */
   publish(topic: Topic, data: unknown): number {
     const ev = this.opts.journal.append(topic, data);
+    this.opts.onPublish?.(topic, data);
     if (this.sessions.size > 0) {
       const frame = Buffer.from(eventFrame(ev), 'utf8');
       for (const s of this.sessions) s.deliver(ev, frame);

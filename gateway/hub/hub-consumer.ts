@@ -1,0 +1,168 @@
+// The hub's reader of the fleet stream: one durable JetStream pull consumer (`edgeward-hub`) on
+// EDGEWARD_FLEET. Messages are taken in batches, each batch stored in one SQLite transaction, and
+// acknowledged only after the commit: a hub killed between the two gets the batch again (after
+// ackWaitMs) and the store's idempotent upserts absorb it. Within a batch, stream order is kept,
+// which is each site's order.
+import { AckPolicy, DeliverPolicy, nanos, type ConsumerConfig, type ConsumerMessages, type JetStreamManager, type JsMsg, type NatsConnection } from 'nats';
+import type { EventLog } from '../common/event-log.js';
+import { ensureFleetStream, FLEET_STREAM } from '../fleet/fleet-stream.js';
+import type { HubConsumerConfig } from './hub-config.js';
+import { parseHubRecord, type HubRecord, type HubRecordFault } from './hub-record.js';
+import type { BatchResult, HubStore } from './hub-store.js';
+
+/** Name of the hub's durable consumer. Several hub processes on this name share the work. */
+export const HUB_CONSUMER = 'edgeward-hub';
+
+/** Counters of the consumer since it started. */
+export interface HubConsumerStats {
+  /** Messages received (redeliveries included). */
+  delivered: number;
+  /** Of them, messages the server delivered again (not acknowledged in time before). */
+  redelivered: number;
+  /** Records stored for the first time. */
+  stored: number;
+  /** Records seen before (repeats absorbed). */
+  repeats: number;
+  /** Batches committed. */
+  batches: number;
+  /** Messages refused, by fault (terminated: never delivered again). */
+  invalid: Partial<Record<HubRecordFault, number>>;
+  /** Batches the store could not commit (disk full, …): not acknowledged, delivered again later. */
+  storeFaults: number;
+}
+
+/** The consumer configuration the hub asks JetStream for. */
+export function hubConsumerConfig(cfg: Readonly<HubConsumerConfig>): Partial<ConsumerConfig> {
+  return {
+    durable_name: HUB_CONSUMER,
+    ack_policy: AckPolicy.Explicit,
+    deliver_policy: DeliverPolicy.All,
+    ack_wait: nanos(cfg.ackWaitMs),
+    max_ack_pending: cfg.maxAckPending,
+  };
+}
+
+/** Reads EDGEWARD_FLEET into a HubStore. */
+export class HubConsumer {
+  readonly stats: HubConsumerStats = { delivered: 0, redelivered: 0, stored: 0, repeats: 0, batches: 0, invalid: {}, storeFaults: 0 };
+  /**
+   * Called after a batch is committed and before it is acknowledged (tests put a fault here; see
+   * {@link abort}). Not for production work: it runs inside the consumer's loop.
+   */
+  onCommitted: ((result: BatchResult, records: readonly HubRecord[]) => void) | null = null;
+  private pending: JsMsg[] = [];
+  private timer: NodeJS.Timeout | null = null;
+  private iter: ConsumerMessages | null = null;
+  private loop: Promise<void> | null = null;
+  private aborted = false;
+
+  private constructor(
+    private readonly nc: NatsConnection,
+    readonly jsm: JetStreamManager,
+    private readonly store: HubStore,
+    private readonly cfg: Readonly<HubConsumerConfig>,
+    private readonly log: EventLog,
+  ) {}
+
+  /**
+   * Makes sure the stream and the durable consumer exist (the consumer brought to `cfg`), and
+   * starts reading. Rejects when NATS refuses (no JetStream rights, no JetStream).
+   */
+  static async start(nc: NatsConnection, store: HubStore, cfg: Readonly<HubConsumerConfig>, log: EventLog,
+    onCommitted: HubConsumer['onCommitted'] = null): Promise<HubConsumer> {
+    const jsm = await nc.jetstreamManager();
+    const stream = await ensureFleetStream(jsm);
+    const want = hubConsumerConfig(cfg);
+    let existed = true;
+    try {
+      await jsm.consumers.info(FLEET_STREAM, HUB_CONSUMER);
+    } catch {
+      existed = false;
+    }
+    if (existed) {
+      const { durable_name: _d, deliver_policy: _p, ack_policy: _a, ...changes } = want;
+      await jsm.consumers.update(FLEET_STREAM, HUB_CONSUMER, changes);
+    } else {
+      await jsm.consumers.add(FLEET_STREAM, want);
+    }
+    log('hub.consumer', { stream: FLEET_STREAM, streamAction: stream, consumer: HUB_CONSUMER, created: !existed });
+    const c = new HubConsumer(nc, jsm, store, cfg, log);
+    c.onCommitted = onCommitted;
+    const consumer = await nc.jetstream().consumers.get(FLEET_STREAM, HUB_CONSUMER);
+    c.iter = await consumer.consume({ max_messages: cfg.batch });
+    c.loop = c.run(c.iter);
+    return c;
+  }
+
+  private async run(iter: ConsumerMessages): Promise<void> {
+    for await (const m of iter) {
+      if (this.aborted) break;
+      this.stats.delivered++;
+      if (m.redelivered) this.stats.redelivered++;
+      this.pending.push(m);
+      if (this.pending.length >= this.cfg.batch) this.flush();
+      else if (this.timer === null) this.timer = setTimeout(() => this.flush(), this.cfg.flushMs);
+    }
+  }
+
+  /** Stores what is pending in one transaction, then acknowledges it (synchronous: no message arrives meanwhile). */
+  private flush(): void {
+    if (this.timer !== null) { clearTimeout(this.timer); this.timer = null; }
+    const msgs = this.pending;
+    this.pending = [];
+    if (msgs.length === 0 || this.aborted) return;
+    const good: HubRecord[] = [];
+    const bad: JsMsg[] = [];
+    for (const m of msgs) {
+      const r = parseHubRecord(m.subject, m.data, m.seq);
+      if (typeof r === 'string') {
+        this.stats.invalid[r] = (this.stats.invalid[r] ?? 0) + 1;
+        this.log('hub.record-refused', { fault: r, subject: m.subject, streamSeq: m.seq });
+        bad.push(m);
+      } else {
+        good.push(r);
+      }
+    }
+    let result: BatchResult;
+    try {
+      result = this.store.storeBatch(good);
+    } catch (e) {
+      // Nothing of the batch is stored: let the server deliver it again, a little later.
+      this.stats.storeFaults++;
+      this.log('hub.store-fault', { records: good.length, error: (e as Error).message });
+      for (const m of msgs) m.nak(1000);
+      return;
+    }
+    this.stats.batches++;
+    this.stats.stored += result.stored;
+    this.stats.repeats += result.repeats;
+    this.onCommitted?.(result, good);
+    if (this.aborted) return;
+    for (const m of bad) m.term();
+    for (const m of msgs) if (!bad.includes(m)) m.ack();
+  }
+
+  /** Messages delivered and not yet acknowledged, as the server counts them (consumer info). */
+  async numAckPending(): Promise<number> {
+    return (await this.jsm.consumers.info(FLEET_STREAM, HUB_CONSUMER)).num_ack_pending;
+  }
+
+  /** Stops reading: stores and acknowledges what is pending, makes sure the acks went out. */
+  async stop(): Promise<void> {
+    this.flush();
+    this.iter?.stop();
+    await this.loop;
+    if (!this.nc.isClosed()) await this.nc.flush();
+  }
+
+  /**
+   * Stops at once without acknowledging anything more — what a killed process does. A batch
+   * committed but not acknowledged is delivered again to the next reader after ackWaitMs.
+   */
+  abort(): void {
+    this.aborted = true;
+    if (this.timer !== null) { clearTimeout(this.timer); this.timer = null; }
+    this.pending = [];
+    this.iter?.stop();
+  }
+}

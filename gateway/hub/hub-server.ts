@@ -1,0 +1,121 @@
+// The hub's REST API (express, as the gateway's): the sites it hears from and their alerts, with the
+// gateway's bearer tokens, roles and failed-auth limiter, and errors as `{code, message}` from the
+// gateway's registry. Read-only so far; the dashboard and the response commands come later.
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import helmet from 'helmet';
+import { AuthError } from '../auth/auth-errors.js';
+import type { AuthLimiter } from '../auth/auth-limiter.js';
+import { authenticateRequest } from '../auth/request-auth.js';
+import type { Permission } from '../auth/roles.js';
+import type { TokenStore } from '../auth/token-store.js';
+import type { EventLog } from '../common/event-log.js';
+import { isSiteId } from '../fleet/fleet-stream.js';
+import { ApiError } from '../server/api-errors.js';
+import type { HubStore } from './hub-store.js';
+
+/** What GET /api/v1/health says (no token needed, nothing secret). */
+export interface HubHealth {
+  status: 'ok' | 'degraded';
+  nats: { connected: boolean; server: string | null };
+  consumer: Record<string, unknown>;
+  sites: number;
+}
+
+/** What the API reads. */
+export interface HubApiDeps {
+  store: HubStore;
+  tokens: TokenStore;
+  limiter: AuthLimiter;
+  health: () => HubHealth;
+  /**
+   * Records of `site` in the stream the hub has not stored yet: the outbox sequence of the site's
+   * last record in the stream minus the hub's; null when it cannot be told (NATS down).
+   */
+  lag: (site: string, hubLastSeq: number) => Promise<number | null>;
+  log: EventLog;
+}
+
+const clientIp = (req: Request) => req.socket.remoteAddress ?? '';
+
+/** Bearer token and permission, as the gateway's API checks them (gateway/auth/request-auth.ts). */
+function authorize(deps: HubApiDeps, permission: Permission) {
+  return (req: Request, _res: Response, next: NextFunction) => {
+    const out = authenticateRequest({ ip: clientIp(req), authorization: req.headers.authorization, url: req.originalUrl },
+      { authenticate: (t) => deps.tokens.verify(t), limiter: deps.limiter }, permission);
+    if (!out.ok) {
+      const headers: Record<string, string> = {};
+      if (out.retryAfterS !== undefined) headers['Retry-After'] = String(out.retryAfterS);
+      if (out.status === 401) headers['WWW-Authenticate'] = 'Bearer realm="edgeward-hub"';
+      throw new ApiError(out.code, undefined, undefined, headers);
+    }
+    next();
+  };
+}
+
+/** One query parameter as a single string, or undefined; a repeated one is refused. */
+function param(q: Record<string, unknown>, name: string): string | undefined {
+  const v = q[name];
+  if (v === undefined) return undefined;
+  if (typeof v !== 'string') throw new ApiError('request.invalid', `${name}: give it once`, [{ path: `/${name}`, message: 'give it once' }]);
+  return v;
+}
+
+const bad = (name: string, message: string) => new ApiError('request.invalid', `${name}: ${message}`, [{ path: `/${name}`, message }]);
+
+/** Builds the hub's express app. */
+export function createHubApp(deps: HubApiDeps): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.set('query parser', 'simple');
+  app.use(helmet());
+  app.get('/api/v1/health', (_req, res) => { res.json(deps.health()); });
+  app.get('/api/v1/sites', authorize(deps, 'alerts:read'), async (_req, res) => {
+    const counts = deps.store.alertCounts();
+    const sites = deps.store.sites();
+    const lags = await Promise.all(sites.map((s) => deps.lag(s.site, s.lastSeq).catch(() => null)));
+    res.json({
+      items: sites.map((s, i) => ({
+        site: s.site, firstHeard: s.firstHeard, lastHeard: s.lastHeard, lastSeq: s.lastSeq, lastAt: s.lastAt,
+        records: s.records, version: s.version, lag: lags[i], alerts: counts.get(s.site) ?? {},
+      })),
+    });
+  });
+  app.get('/api/v1/alerts', authorize(deps, 'alerts:read'), (req, res) => {
+    const q = req.query as Record<string, unknown>;
+    const site = param(q, 'site');
+    if (site !== undefined && !isSiteId(site)) throw bad('site', 'not a site id');
+    const limitText = param(q, 'limit');
+    const limit = limitText === undefined ? undefined : Number(limitText);
+    if (limit !== undefined && !(Number.isInteger(limit) && limit >= 1 && limit <= 1000)) throw bad('limit', 'a whole number 1-1000');
+    try {
+      res.json(deps.store.alerts({ site, rule: param(q, 'rule'), severity: param(q, 'severity'), limit, before: param(q, 'before') }));
+    } catch (e) {
+      if (e instanceof RangeError) throw bad('before', 'not a cursor of this API (give the `next` of a page)');
+      throw e;
+    }
+  });
+  app.use('/api', (_req, _res, next) => next(new ApiError('route.not-found')));
+  app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
+    const e = err instanceof ApiError ? err : err instanceof AuthError ? new ApiError(err.code, err.message) : new ApiError('internal');
+    if (e.code === 'internal') deps.log('api.error', { method: req.method, path: req.path, error: (err as Error)?.message ?? String(err) });
+    for (const [k, v] of Object.entries(e.headers ?? {})) res.setHeader(k, v);
+    res.status(e.status).json(e.body());
+  });
+  return app;
+}
+
+/** Starts listening; resolves with the server and its base URL. */
+export function listenHub(app: express.Express, host: string, port: number): Promise<{ server: Server; url: string }> {
+  return new Promise((resolve, reject) => {
+    const server = app.listen(port, host);
+    server.once('error', reject);
+    server.once('listening', () => {
+      const a = server.address() as AddressInfo;
+      const h = a.family === 'IPv6' ? `[${a.address}]` : a.address;
+      resolve({ server, url: `http://${h}:${a.port}` });
+    });
+  });
+}

@@ -1,0 +1,203 @@
+// The hub's SQLite store: the sites it has heard from, every site's alerts (the latest copy of each,
+// by rev) and the ids of records seen (to count and drop repeats). A batch from the stream is
+// stored in one transaction; storing the same batch again changes nothing, which is what lets the
+// consumer acknowledge only after the commit: a batch delivered twice is absorbed here.
+import type { Statement } from 'better-sqlite3';
+import type { Db } from '../store/database.js';
+import { alertFields, type HubRecord } from './hub-record.js';
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS sites (
+  site        TEXT PRIMARY KEY,
+  first_heard TEXT NOT NULL,           -- when the hub stored the site's first record, ISO-8601
+  last_heard  TEXT NOT NULL,           -- when it stored its latest, ISO-8601
+  last_seq    INTEGER NOT NULL,        -- highest outbox sequence of the site's records stored
+  last_at     TEXT,                    -- the 'at' of that record (the gateway's clock)
+  stream_seq  INTEGER NOT NULL,        -- highest stream sequence of the site's records stored
+  records     INTEGER NOT NULL,        -- distinct records stored (repeats not counted)
+  version     TEXT                     -- the gateway's version, when a record carried one
+);
+CREATE TABLE IF NOT EXISTS hub_alerts (
+  site     TEXT NOT NULL,
+  id       TEXT NOT NULL,              -- the alert's id at its site
+  rule     TEXT NOT NULL,
+  severity TEXT NOT NULL,
+  device   TEXT,
+  last_ts  TEXT NOT NULL,
+  status   TEXT NOT NULL,
+  rev      INTEGER NOT NULL,           -- the site's rev: a copy with a higher rev replaces this one
+  seq      INTEGER NOT NULL,           -- outbox sequence of the record that wrote this copy
+  data     TEXT NOT NULL,              -- the StoredAlert JSON as the site sent it
+  PRIMARY KEY (site, id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS hub_alerts_last_ts ON hub_alerts (last_ts, site, id);
+CREATE INDEX IF NOT EXISTS hub_alerts_rule ON hub_alerts (rule, last_ts);
+CREATE TABLE IF NOT EXISTS hub_records (
+  n    INTEGER PRIMARY KEY AUTOINCREMENT, -- arrival order: the oldest are forgotten first
+  site TEXT NOT NULL,
+  id   TEXT NOT NULL,                  -- the record id (Nats-Msg-Id)
+  kind TEXT NOT NULL,
+  seq  INTEGER NOT NULL,
+  UNIQUE (site, id)
+);
+`;
+
+/** What one stored batch did. */
+export interface BatchResult {
+  /** Records not seen before (counted in their site's `records`). */
+  stored: number;
+  /** Records seen before (by site and record id): nothing changed. */
+  repeats: number;
+  /** Alert rows inserted or replaced by a higher rev. */
+  alertsChanged: number;
+}
+
+/** A site as GET /api/v1/sites lists it (lag and alert counts are added by the caller). */
+export interface SiteRow {
+  site: string;
+  firstHeard: string;
+  lastHeard: string;
+  lastSeq: number;
+  lastAt: string | null;
+  streamSeq: number;
+  records: number;
+  version: string | null;
+}
+
+/** Filters of a hub alert listing. */
+export interface HubAlertFilter {
+  site?: string;
+  rule?: string;
+  severity?: string;
+  /** At most this many (1–1000, default 100). */
+  limit?: number;
+  /** Cursor: the `next` of the previous page. */
+  before?: string;
+}
+
+/** An alert as the hub lists it: the site's StoredAlert JSON with `site` beside it. */
+export type HubAlert = Record<string, unknown> & { site: string };
+
+/** A page of alerts, newest last_ts first, and the cursor of the next page (null: the last page). */
+export interface HubAlertPage {
+  items: HubAlert[];
+  next: string | null;
+}
+
+/** Store settings. */
+export interface HubStoreOptions {
+  /** Record ids remembered for dedup; the oldest go first. Default 200000. */
+  dedupRecords: number;
+  /** Clock, ms. Default Date.now. */
+  now: () => number;
+}
+
+/** The hub's tables in its SQLite file. */
+export class HubStore {
+  private readonly opts: HubStoreOptions;
+  private readonly seenStmt: Statement;
+  private readonly siteStmt: Statement;
+  private readonly alertStmt: Statement;
+  private readonly pruneStmt: Statement;
+  private readonly storeTx: (records: readonly HubRecord[]) => BatchResult;
+
+  constructor(readonly db: Db, options: Partial<HubStoreOptions> = {}) {
+    this.opts = { dedupRecords: 200_000, now: Date.now, ...options };
+    db.exec(SCHEMA);
+    this.seenStmt = db.prepare('INSERT INTO hub_records (site, id, kind, seq) VALUES (?, ?, ?, ?) ON CONFLICT (site, id) DO NOTHING');
+    this.siteStmt = db.prepare(`INSERT INTO sites (site, first_heard, last_heard, last_seq, last_at, stream_seq, records, version)
+      VALUES (@site, @now, @now, @seq, @at, @streamSeq, 1, @version)
+      ON CONFLICT (site) DO UPDATE SET last_heard = @now, records = records + 1,
+        last_at = CASE WHEN @seq > last_seq THEN @at ELSE last_at END,
+        last_seq = max(last_seq, @seq), stream_seq = max(stream_seq, @streamSeq),
+        version = coalesce(@version, version)`);
+    // The row with the higher rev wins; an equal rev is the same copy (nothing changes).
+    this.alertStmt = db.prepare(`INSERT INTO hub_alerts (site, id, rule, severity, device, last_ts, status, rev, seq, data)
+      VALUES (@site, @id, @rule, @severity, @device, @lastTs, @status, @rev, @seq, @data)
+      ON CONFLICT (site, id) DO UPDATE SET rule = excluded.rule, severity = excluded.severity, device = excluded.device,
+        last_ts = excluded.last_ts, status = excluded.status, rev = excluded.rev, seq = excluded.seq, data = excluded.data
+      WHERE excluded.rev > hub_alerts.rev`);
+    this.pruneStmt = db.prepare('DELETE FROM hub_records WHERE n <= (SELECT max(n) FROM hub_records) - ?');
+    this.storeTx = db.transaction((records: readonly HubRecord[]) => this.storeAll(records));
+  }
+
+  /**
+   * Stores a batch in one transaction, in the order given (stream order). A record whose (site, id)
+   * was seen is skipped; an alert record upserts its alert (higher rev wins), so even a repeat the
+   * dedup table forgot changes nothing. Throws only on a storage fault (nothing is then stored).
+   */
+  storeBatch(records: readonly HubRecord[]): BatchResult {
+    return this.storeTx(records);
+  }
+
+  private storeAll(records: readonly HubRecord[]): BatchResult {
+    const now = new Date(this.opts.now()).toISOString();
+    const out: BatchResult = { stored: 0, repeats: 0, alertsChanged: 0 };
+    for (const r of records) {
+      if (this.seenStmt.run(r.site, r.id, r.kind, r.seq).changes === 0) { out.repeats++; continue; }
+      out.stored++;
+      this.siteStmt.run({ site: r.site, now, seq: r.seq, at: r.at, streamSeq: r.streamSeq, version: r.version });
+      if (r.kind === 'alert') {
+        const a = alertFields(r.data)!;
+        out.alertsChanged += this.alertStmt.run({ site: r.site, ...a, seq: r.seq, data: JSON.stringify(r.data) }).changes;
+      }
+    }
+    if (out.stored > 0) this.pruneStmt.run(this.opts.dedupRecords);
+    return out;
+  }
+
+  /** Every site, by name. */
+  sites(): SiteRow[] {
+    return (this.db.prepare('SELECT * FROM sites ORDER BY site').all() as {
+      site: string; first_heard: string; last_heard: string; last_seq: number; last_at: string | null; stream_seq: number; records: number; version: string | null;
+    }[]).map((r) => ({ site: r.site, firstHeard: r.first_heard, lastHeard: r.last_heard, lastSeq: r.last_seq, lastAt: r.last_at, streamSeq: r.stream_seq, records: r.records, version: r.version }));
+  }
+
+  /** Alerts per site and severity: site → severity → count. */
+  alertCounts(): Map<string, Record<string, number>> {
+    const m = new Map<string, Record<string, number>>();
+    for (const r of this.db.prepare('SELECT site, severity, count(*) AS n FROM hub_alerts GROUP BY site, severity').all() as { site: string; severity: string; n: number }[]) {
+      const s = m.get(r.site) ?? {};
+      s[r.severity] = r.n;
+      m.set(r.site, s);
+    }
+    return m;
+  }
+
+  /** A page of alerts, newest last_ts first (then site, id, descending), each with its site. */
+  alerts(f: HubAlertFilter = {}): HubAlertPage {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    if (f.site !== undefined) { where.push('site = ?'); args.push(f.site); }
+    if (f.rule !== undefined) { where.push('rule = ?'); args.push(f.rule); }
+    if (f.severity !== undefined) { where.push('severity = ?'); args.push(f.severity); }
+    if (f.before !== undefined) {
+      const c = decodeCursor(f.before);
+      if (c === null) throw new RangeError('before: not a cursor of this API');
+      where.push('(last_ts, site, id) < (?, ?, ?)');
+      args.push(...c);
+    }
+    const limit = Math.min(Math.max(f.limit ?? 100, 1), 1000);
+    const rows = this.db.prepare(`SELECT site, id, last_ts, data FROM hub_alerts ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
+      ORDER BY last_ts DESC, site DESC, id DESC LIMIT ?`).all(...args, limit + 1) as { site: string; id: string; last_ts: string; data: string }[];
+    const page = rows.slice(0, limit);
+    const last = page[page.length - 1];
+    return {
+      items: page.map((r) => ({ ...(JSON.parse(r.data) as Record<string, unknown>), site: r.site })),
+      next: rows.length > limit && last !== undefined ? encodeCursor([last.last_ts, last.site, last.id]) : null,
+    };
+  }
+}
+
+function encodeCursor(c: [string, string, string]): string {
+  return Buffer.from(JSON.stringify(c)).toString('base64url');
+}
+
+function decodeCursor(s: string): [string, string, string] | null {
+  try {
+    const v = JSON.parse(Buffer.from(s, 'base64url').toString('utf8')) as unknown;
+    return Array.isArray(v) && v.length === 3 && v.every((x) => typeof x === 'string') ? v as [string, string, string] : null;
+  } catch {
+    return null;
+  }
+}

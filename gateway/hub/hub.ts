@@ -1,0 +1,120 @@
+// `edgeward hub` put together: its SQLite file (sites, alerts, tokens), the NATS connection, the
+// durable consumer that fills the store, and the REST API. Start and stop in one place, so the CLI
+// and the tests run the same hub.
+import type { Server } from 'node:http';
+import { connect, Events, type ConnectionOptions, type NatsConnection } from 'nats';
+import { AuthLimiter } from '../auth/auth-limiter.js';
+import { TokenStore } from '../auth/token-store.js';
+import type { EventLog } from '../common/event-log.js';
+import { FLEET_STREAM, FLEET_SUBJECT_ROOT } from '../fleet/fleet-stream.js';
+import { openDatabase, type Db } from '../store/database.js';
+import { hubDatabasePath, type HubConfig } from './hub-config.js';
+import { HubConsumer } from './hub-consumer.js';
+import { createHubApp, listenHub, type HubHealth } from './hub-server.js';
+import { HubStore } from './hub-store.js';
+
+/** The NATS client options of the hub's config (the password is passed, never logged). */
+export function hubConnectionOptions(cfg: Readonly<HubConfig>): ConnectionOptions {
+  const n = cfg.nats;
+  const o: ConnectionOptions = {
+    servers: [...n.servers], name: 'edgeward-hub', user: n.user,
+    // Keep trying while the server is down: the consumer resumes where its acks stopped.
+    maxReconnectAttempts: -1, reconnectTimeWait: 1000,
+  };
+  if (n.password !== '') o.pass = n.password;
+  if (n.tlsCaFile !== '' || n.tlsCertFile !== '') {
+    o.tls = {};
+    if (n.tlsCaFile !== '') o.tls.caFile = n.tlsCaFile;
+    if (n.tlsCertFile !== '') { o.tls.certFile = n.tlsCertFile; o.tls.keyFile = n.tlsKeyFile; }
+  }
+  return o;
+}
+
+/** A running hub. */
+export class Hub {
+  readonly db: Db;
+  readonly store: HubStore;
+  readonly tokens: TokenStore;
+  readonly limiter = new AuthLimiter();
+  private nc: NatsConnection | null = null;
+  /** False between a 'disconnect' and a 'reconnect' status of the connection. */
+  private connected = false;
+  consumer: HubConsumer | null = null;
+  private server: Server | null = null;
+  /** Handed to the consumer at start (tests put a fault here: see HubConsumer.onCommitted). */
+  onCommitted: HubConsumer['onCommitted'] = null;
+  /** The API's base URL once started (`http://127.0.0.1:8090`). */
+  url = '';
+
+  constructor(readonly cfg: Readonly<HubConfig>, private readonly log: EventLog) {
+    this.db = openDatabase(hubDatabasePath(cfg));
+    this.store = new HubStore(this.db, { dedupRecords: cfg.consumer.dedupRecords });
+    this.tokens = new TokenStore(this.db);
+  }
+
+  /** Connects to NATS, makes the stream and the consumer, starts reading and serving. */
+  async start(): Promise<void> {
+    const nc = await connect(hubConnectionOptions(this.cfg));
+    this.nc = nc;
+    this.connected = true;
+    void (async () => {
+      for await (const s of nc.status()) {
+        if (s.type === Events.Disconnect) { this.connected = false; this.log('hub.nats', { status: 'disconnected' }); }
+        if (s.type === Events.Reconnect) { this.connected = true; this.log('hub.nats', { status: 'reconnected', server: nc.getServer() }); }
+      }
+    })();
+    this.consumer = await HubConsumer.start(this.nc, this.store, this.cfg.consumer, this.log, this.onCommitted);
+    const app = createHubApp({
+      store: this.store, tokens: this.tokens, limiter: this.limiter, log: this.log,
+      health: () => this.health(), lag: (site, seq) => this.lag(site, seq),
+    });
+    const { server, url } = await listenHub(app, this.cfg.api.host, this.cfg.api.port);
+    this.server = server;
+    this.url = url;
+    this.log('started', { url, nats: this.nc.getServer() });
+  }
+
+  /** What GET /api/v1/health answers. */
+  health(): HubHealth {
+    const connected = this.nc !== null && !this.nc.isClosed() && this.connected;
+    return {
+      status: connected ? 'ok' : 'degraded',
+      nats: { connected, server: this.nc?.getServer() ?? null },
+      consumer: { ...(this.consumer?.stats ?? {}) },
+      sites: this.store.sites().length,
+    };
+  }
+
+  /** The site's records in the stream not yet stored: the outbox seq of its last stream record minus the hub's. */
+  private async lag(site: string, hubLastSeq: number): Promise<number | null> {
+    if (this.consumer === null) return null;
+    try {
+      const m = await this.consumer.jsm.streams.getMessage(FLEET_STREAM, { last_by_subj: `${FLEET_SUBJECT_ROOT}.${site}.*` });
+      const seq = m.json<{ seq?: unknown }>().seq;
+      return typeof seq === 'number' ? Math.max(0, seq - hubLastSeq) : null;
+    } catch {
+      return null;
+    }
+  }
+
+  /** Stops serving and reading (what is stored is acknowledged first) and closes the database. */
+  async stop(): Promise<void> {
+    if (this.server !== null) {
+      const s = this.server;
+      this.server = null;
+      s.closeAllConnections();
+      await new Promise<void>((r) => s.close(() => r()));
+    }
+    if (this.consumer !== null) await this.consumer.stop();
+    if (this.nc !== null && !this.nc.isClosed()) await this.nc.close();
+    if (this.db.open) this.db.close();
+  }
+
+  /** What a killed process does (tests): drops the connection without acknowledging what is pending. */
+  async kill(): Promise<void> {
+    this.consumer?.abort();
+    if (this.server !== null) { this.server.closeAllConnections(); this.server.close(); this.server = null; }
+    if (this.nc !== null && !this.nc.isClosed()) await this.nc.close();
+    if (this.db.open) this.db.close();
+  }
+}
