@@ -1,20 +1,15 @@
 // A throw-away InfluxDB 1.x server for tests: Debian's `influxd` on free loopback ports with a
 // temporary data directory, stopped and started again on the same port and data at will.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { accessSync, constants, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePorts, ServerProcess } from './server-process.js';
 
 /** Where Debian's `influxdb` package puts the server. */
 export const INFLUXD = '/usr/bin/influxd';
 /** How long a start may take before it counts as failed, ms. */
 const START_TIMEOUT_MS = 20_000;
-/** Grace between SIGTERM and SIGKILL on stop, ms. */
-const STOP_GRACE_MS = 10_000;
-/** Bytes of the server's output kept for an error message. */
-const OUTPUT_KEPT = 8192;
 
 /** Why influxd cannot run here, or null when it can (for describe.skipIf). */
 export function influxdUnavailable(): string | null {
@@ -24,18 +19,6 @@ export function influxdUnavailable(): string | null {
   } catch {
     return `${INFLUXD} is missing (apt-get install influxdb)`;
   }
-}
-
-/** Free TCP ports on 127.0.0.1, held all at once while chosen so they differ. */
-async function freePorts(n: number): Promise<number[]> {
-  const servers = await Promise.all(Array.from({ length: n }, () => new Promise<ReturnType<typeof createServer>>((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => resolve(s));
-  })));
-  const ports = servers.map((s) => (s.address() as { port: number }).port);
-  await Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
-  return ports;
 }
 
 /** GET /ping's status, or 0 when nothing answers. */
@@ -51,16 +34,15 @@ function ping(port: number): Promise<number> {
   });
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
 /** One influxd with its own directory and ports. */
 export class Influxd {
-  private proc: ChildProcess | null = null;
-  private output = '';
+  private readonly server: ServerProcess;
   /** Milliseconds the last start() took until /ping answered 204. */
   lastStartMs = 0;
 
-  private constructor(readonly dir: string, readonly port: number, readonly rpcPort: number) {}
+  private constructor(readonly dir: string, readonly port: number, readonly rpcPort: number) {
+    this.server = new ServerProcess('influxd', INFLUXD, ['-config', join(dir, 'influxdb.conf')], async () => (await ping(port)) === 204, START_TIMEOUT_MS);
+  }
 
   /** Base URL of the HTTP API. */
   get url(): string {
@@ -126,47 +108,13 @@ bind-address = "127.0.0.1:${this.rpcPort}"
 
   /** Starts influxd and waits until GET /ping answers 204; returns how long that took, ms. */
   async start(): Promise<number> {
-    if (this.proc !== null) throw new Error('influxd: already running');
-    const t0 = performance.now();
-    this.output = '';
-    const p = spawn(INFLUXD, ['-config', join(this.dir, 'influxdb.conf')], { stdio: ['ignore', 'pipe', 'pipe'] });
-    this.proc = p;
-    // A test process that dies without its afterAll must not leave the server behind.
-    const reap = (): void => { p.kill('SIGKILL'); };
-    process.once('exit', reap);
-    p.once('exit', () => process.removeListener('exit', reap));
-    const keep = (b: Buffer): void => { this.output = (this.output + b.toString()).slice(-OUTPUT_KEPT); };
-    p.stdout.on('data', keep);
-    p.stderr.on('data', keep);
-    let exited = false;
-    p.once('exit', () => { exited = true; });
-    p.once('error', (e) => { exited = true; keep(Buffer.from(String(e))); });
-    while (performance.now() - t0 < START_TIMEOUT_MS) {
-      if (exited) {
-        this.proc = null;
-        throw new Error(`influxd exited at start:\n${this.output}`);
-      }
-      if ((await ping(this.port)) === 204) {
-        this.lastStartMs = performance.now() - t0;
-        return this.lastStartMs;
-      }
-      await sleep(25);
-    }
-    await this.stop();
-    throw new Error(`influxd did not answer /ping within ${START_TIMEOUT_MS} ms:\n${this.output}`);
+    this.lastStartMs = await this.server.start();
+    return this.lastStartMs;
   }
 
   /** SIGTERM, then SIGKILL after a grace; resolves when the process is gone. */
-  async stop(): Promise<void> {
-    const p = this.proc;
-    if (p === null) return;
-    this.proc = null;
-    if (p.exitCode !== null || p.signalCode !== null) return;
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(() => p.kill('SIGKILL'), STOP_GRACE_MS);
-      p.once('exit', () => { clearTimeout(timer); resolve(); });
-      p.kill('SIGTERM');
-    });
+  stop(): Promise<void> {
+    return this.server.stop();
   }
 
   /** Stops the server and removes its directory. */

@@ -1,23 +1,18 @@
 // A throw-away nats-server with JetStream for the fleet tests: Debian's `nats-server` on a free
 // loopback port with a temporary store, configured by gateway/fleet/nats-server-config.ts (so the
 // tests run the permissions operators run), stopped and started again on the same port and store.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { accessSync, constants, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from 'nats';
 import { HUB_USER, renderNatsServerConfig, siteUser } from '../../gateway/fleet/nats-server-config.js';
+import { freePorts, ServerProcess } from './server-process.js';
 
 /** Where Debian's `nats-server` package puts the server. */
 export const NATS_SERVER = '/usr/sbin/nats-server';
 /** How long a start may take before it counts as failed, ms. */
 const START_TIMEOUT_MS = 20_000;
-/** Grace between SIGTERM and SIGKILL on stop, ms. */
-const STOP_GRACE_MS = 10_000;
-/** Bytes of the server's output kept for an error message. */
-const OUTPUT_KEPT = 8192;
 
 /** A user name and its password. */
 export interface NatsCredentials {
@@ -54,20 +49,6 @@ export function natsServerUnavailable(): string | null {
   }
 }
 
-/** A free TCP port on 127.0.0.1. */
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((resolve, reject) => {
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => resolve());
-  });
-  const port = (s.address() as { port: number }).port;
-  await new Promise<void>((resolve) => s.close(() => resolve()));
-  return port;
-}
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
 /** Whether `hub` can connect and JetStream answers an account-info request. */
 async function jetStreamAnswers(port: number, hub: NatsCredentials): Promise<boolean> {
   try {
@@ -100,7 +81,7 @@ export async function startNatsServer(opts: { sites: string[]; passwords?: Recor
   const sites = new Map(opts.sites.map((s) => [s, { user: siteUser(s), pass: pass(siteUser(s)) }]));
   let port: number;
   try {
-    port = await freePort();
+    [port] = (await freePorts(1)) as [number];
     writeFileSync(confFile, renderNatsServerConfig({
       host: '127.0.0.1', port, serverName: 'edgeward-test', storeDir,
       maxMemoryStore: 16 * 1024 * 1024, maxFileStore: 256 * 1024 * 1024,
@@ -111,48 +92,9 @@ export async function startNatsServer(opts: { sites: string[]; passwords?: Recor
     throw e;
   }
 
-  let proc: ChildProcess | null = null;
-  let output = '';
-
-  const start = async (): Promise<void> => {
-    if (proc !== null) throw new Error('nats-server: already running');
-    const t0 = performance.now();
-    output = '';
-    const p = spawn(NATS_SERVER, ['-c', confFile], { stdio: ['ignore', 'pipe', 'pipe'] });
-    proc = p;
-    // A test process that dies without its afterAll must not leave the server behind.
-    const reap = (): void => { p.kill('SIGKILL'); };
-    process.once('exit', reap);
-    p.once('exit', () => process.removeListener('exit', reap));
-    const keep = (b: Buffer): void => { output = (output + b.toString()).slice(-OUTPUT_KEPT); };
-    p.stdout.on('data', keep);
-    p.stderr.on('data', keep);
-    let exited = false;
-    p.once('exit', () => { exited = true; });
-    p.once('error', (e) => { exited = true; keep(Buffer.from(String(e))); });
-    while (performance.now() - t0 < START_TIMEOUT_MS) {
-      if (exited) {
-        proc = null;
-        throw new Error(`nats-server exited at start:\n${output}`);
-      }
-      if (await jetStreamAnswers(port, hub)) return;
-      await sleep(25);
-    }
-    await stop();
-    throw new Error(`nats-server's JetStream did not answer within ${START_TIMEOUT_MS} ms:\n${output}`);
-  };
-
-  const stop = async (): Promise<void> => {
-    const p = proc;
-    if (p === null) return;
-    proc = null;
-    if (p.exitCode !== null || p.signalCode !== null) return;
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(() => p.kill('SIGKILL'), STOP_GRACE_MS);
-      p.once('exit', () => { clearTimeout(timer); resolve(); });
-      p.kill('SIGTERM');
-    });
-  };
+  const server = new ServerProcess('nats-server', NATS_SERVER, ['-c', confFile], () => jetStreamAnswers(port, hub), START_TIMEOUT_MS);
+  const start = async (): Promise<void> => { await server.start(); };
+  const stop = (): Promise<void> => server.stop();
 
   try {
     await start();
