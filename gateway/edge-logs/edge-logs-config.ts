@@ -58,6 +58,12 @@ export interface EdgeLogsConfig {
    * the receive time. Default 60: a device that keeps its clock by NTP is within a second.
    */
   skewThresholdSeconds: number;
+  /**
+   * Deprecated and ignored (records and alerts are dated by the receive time since issue 17, so a
+   * device's clock no longer dates anything); still accepted so a config written for an older
+   * gateway loads. Default 86400.
+   */
+  maxClockSkewSeconds: number;
 }
 
 /** Defaults of `edgeLogs`. */
@@ -84,4 +90,5 @@ export const EDGE_LOGS_DEFAULTS: Readonly<EdgeLogsConfig> = Object.freeze({
   alerts: true,
   severityMap: EDGE_SEVERITY_MAP_DEFAULTS,
   skewThresholdSeconds: 60,
+  maxClockSkewSeconds: 86400,
 });

@@ -75,6 +75,12 @@ describe('config', () => {
     ]);
   });
 
+  it('still loads a config written for an older gateway: edgeLogs.maxClockSkewSeconds is accepted and ignored', () => {
+    const c = validateConfig({ edgeLogs: { maxClockSkewSeconds: 600 } });
+    expect(c.edgeLogs.skewThresholdSeconds).toBe(60);
+    expect(() => validateConfig({ edgeLogs: { maxClockSkewSeconds: 'a day' } })).toThrow(/edgeLogs\.maxClockSkewSeconds/);
+  });
+
   it('refuses a flow cap below one and a non-object file', () => {
     expect(problems({ flows: { maxFlows: 0 } })).toEqual(['c.json: flows.maxFlows: must be at least 1']);
     expect(problems([])).toEqual(['c.json: must be a JSON object']);
