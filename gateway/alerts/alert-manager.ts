@@ -7,7 +7,7 @@ import type { DecodeCounters } from '../common/events.js';
 import type { Alert, AlertInput } from './alert.js';
 import type { AlertStore } from './alert-store.js';
 import { RULES, type RuleId, type Severity } from './rules.js';
-import { iso } from '../common/packet-time.js';
+import { iso, isoMicros } from '../common/packet-time.js';
 
 /** Alert settings (config `alerts.*`). */
 export interface AlertsConfig {
@@ -49,6 +49,9 @@ interface Storm {
 const MAX_FOLDED_LIST = 100;
 /** Packet time between two sweeps of stale deduplication entries, µs. */
 const EXPIRE_EVERY_US = 60e6;
+
+/** The deduplication key: alerts of one rule, device and peer fold into one. */
+const dedupKey = (input: AlertInput, peer: string): string => `${input.rule}|${input.device ?? ''}|${peer}`;
 
 export class AlertManager {
   /**
@@ -143,7 +146,7 @@ export class AlertManager {
       return storm.open.alert;
     }
     const peer = input.peer ?? input.dst;
-    const key = `${input.rule}|${input.device ?? ''}|${peer}`;
+    const key = dedupKey(input, peer);
     const o = this.open.peek(key) ?? (this.resume ? this.resumed(key, input, peer) : undefined);
     if (o !== undefined && input.ts - o.lastTs <= this.cfg.dedupWindowSeconds * 1e6) {
       Object.assign(o.alert.evidence, structuredClone(input.evidence));
@@ -164,7 +167,7 @@ export class AlertManager {
   openStorm(input: AlertInput, rules: readonly RuleId[], untilTs: number): Alert {
     this.inputTap?.(input, { rules, untilTs });
     const peer = input.peer ?? input.dst;
-    const o = this.create(`${input.rule}|${input.device ?? ''}|${peer}`, input, input.count ?? 1, peer);
+    const o = this.create(dedupKey(input, peer), input, input.count ?? 1, peer);
     this.storm = { rules: new Set(rules), untilTs, open: o };
     return o.alert;
   }
@@ -206,13 +209,14 @@ export class AlertManager {
 
   /**
    * The latest stored alert of `key` as an open entry, when its last occurrence is within the window
-   * of this input (a restart in between); else undefined. One indexed lookup per new key.
+   * of this input (a restart in between); else undefined (checked here, so a stale one never takes a
+   * place in the table). One indexed lookup per key not open.
    */
   private resumed(key: string, input: AlertInput, peer: string): Open | undefined {
     // Its peer is stored with it (AlertStore.insert), so the key finds it again.
     const s = this.store?.latest(input.rule, input.device, peer) ?? null;
     if (s === null) return undefined;
-    const lastTs = Date.parse(s.lastTs) * 1000;
+    const lastTs = isoMicros(s.lastTs);
     if (input.ts - lastTs > this.cfg.dedupWindowSeconds * 1e6) return undefined;
     const alert: Alert = {
       id: s.id, ts: s.ts, rule: s.rule, severity: s.severity, device: s.device, src: s.src, dst: s.dst, proto: s.proto, sport: s.sport, dport: s.dport,

@@ -191,6 +191,7 @@ export class AlertStore {
   private readonly getStmt;
   private readonly latestStmt;
   private readonly historyStmt;
+  private readonly updateTx: (a: Alert) => 'updated' | 'reopened';
   /** Alerts a full disk kept out, by id, with their peer: stored at their next occurrence (oldest forgotten past MAX_UNSTORED). */
   private readonly unstored = new Map<string, string>();
   /** The activity number the next occurrence takes (one writer per file: the daemon, or one replay). */
@@ -210,6 +211,14 @@ export class AlertStore {
     this.getStmt = this.db.prepare('SELECT * FROM alerts WHERE id = ?');
     this.latestStmt = this.db.prepare('SELECT * FROM alerts WHERE rule = ? AND device IS ? AND peer = ? ORDER BY activity DESC LIMIT 1');
     this.historyStmt = this.db.prepare('INSERT INTO alert_history (alert_id, status, by_who, at, note) VALUES (?, ?, ?, ?, ?)');
+    const reopenStmt = this.db.prepare("UPDATE alerts SET status = 'reopened', reopened_at = @at WHERE id = @id AND status = 'resolved'");
+    // Prepared once: update() runs for every alert with new occurrences, about once a second each.
+    this.updateTx = this.db.transaction((a: Alert): 'updated' | 'reopened' => {
+      this.updateStmt.run({ id: a.id, count: a.count, evidence: JSON.stringify(a.evidence), lastTs: a.lastTs, activity: this.nextActivity++ });
+      if (reopenStmt.run({ id: a.id, at: a.lastTs }).changes === 0) return 'updated';
+      this.historyStmt.run(a.id, 'reopened', SYSTEM_ACTOR, a.lastTs, `recurred (${a.count} occurrences)`);
+      return 'reopened';
+    });
     this.nextActivity = (this.db.prepare('SELECT coalesce(max(activity), 0) AS n FROM alerts').get() as { n: number }).n + 1;
   }
 
@@ -235,15 +244,8 @@ export class AlertStore {
       this.insert(a, peer);
       return 'updated';
     }
-    const tx = this.db.transaction((): 'updated' | 'reopened' => {
-      this.updateStmt.run({ id: a.id, count: a.count, evidence: JSON.stringify(a.evidence), lastTs: a.lastTs, activity: this.nextActivity++ });
-      const r = this.db.prepare("UPDATE alerts SET status = 'reopened', reopened_at = @at WHERE id = @id AND status = 'resolved'").run({ id: a.id, at: a.lastTs });
-      if (r.changes === 0) return 'updated';
-      this.historyStmt.run(a.id, 'reopened', SYSTEM_ACTOR, a.lastTs, `recurred (${a.count} occurrences)`);
-      return 'reopened';
-    });
     let out: 'updated' | 'reopened' = 'updated';
-    storeWrite(this.db, 'alerts', () => { out = tx(); });
+    storeWrite(this.db, 'alerts', () => { out = this.updateTx(a); });
     return out;
   }
 

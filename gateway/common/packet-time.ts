@@ -11,3 +11,14 @@ export function iso(tsMicros: number): string {
 export function isoTime(tsMicros: number): string {
   return new Date(Math.floor(tsMicros / 1000)).toISOString();
 }
+
+/**
+ * The packet time in µs of an ISO-8601 UTC time with up to six fraction digits (the inverse of
+ * iso(); Date.parse alone keeps milliseconds); NaN when the text is not a time.
+ */
+export function isoMicros(text: string): number {
+  const ms = Date.parse(text);
+  if (!Number.isFinite(ms)) return NaN;
+  const m = /\.\d{3}(\d{1,3})/.exec(text);
+  return ms * 1000 + (m ? Number(m[1]!.padEnd(3, '0')) : 0);
+}

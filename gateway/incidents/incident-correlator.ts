@@ -13,7 +13,7 @@ import { BoundedTable } from '../common/bounded-table.js';
 import { storageGuardOf } from '../store/storage-guard.js';
 import type { EventLog } from '../common/event-log.js';
 import type { DecodeCounters } from '../common/events.js';
-import { iso } from '../common/packet-time.js';
+import { iso, isoMicros } from '../common/packet-time.js';
 import type { EdgeLogRecord } from '../edge-logs/log-record.js';
 import type {
   Incident, IncidentAction, IncidentChange, IncidentFilter, IncidentPage, IncidentState, IncidentSubject, IncidentSummary, SuggestedSuppression,
@@ -21,7 +21,6 @@ import type {
 import { describe, ruleLabel, type KindMember } from './incident-kind.js';
 import type { IncidentRow, IncidentStore, MemberRow } from './incident-store.js';
 import { isInbound, NOT_EPISODE_RULES, peerOf, subjectOf, type AlertSubject } from './incident-subject.js';
-import { isoMicros } from './incident-time.js';
 import { buildTimeline } from './incident-timeline.js';
 import type { IncidentsConfig } from './incidents-config.js';
 import { suggestSuppressions } from './suggested-suppressions.js';
@@ -73,8 +72,6 @@ export class IncidentCorrelator {
   private readonly gapUs: number;
   private readonly openAt: number;
   private readonly now: () => number;
-  /** Listener faults (counted and logged; alerts go on). */
-  faults = 0;
   /**
    * Incidents changed since the last flush(): each is streamed once a flush however many alerts
    * moved it (bounded by the open incidents, at most one entry each).
@@ -106,9 +103,8 @@ export class IncidentCorrelator {
     try {
       this.deps.store.db.transaction(() => this.take(a, isNew))();
     } catch (e) {
-      // A full disk is the storage guard's to count and report (health, metrics); anything else is a fault here.
+      // A full disk is the storage guard's to count and report (health, metrics); anything else is logged here.
       if (storageGuardOf(this.deps.store.db)?.failure('incidents', e, 1) === true) return;
-      this.faults++;
       this.deps.log?.('incident.error', { alert: a.id, rule: a.rule, error: (e as Error).message });
     }
   }
@@ -128,7 +124,6 @@ export class IncidentCorrelator {
         this.changed.add(row.id);
       }
     } catch (e) {
-      this.faults++;
       this.deps.log?.('incident.error', { log: r.seq, error: (e as Error).message });
     }
   }
@@ -146,7 +141,6 @@ export class IncidentCorrelator {
         const row = this.deps.store.get(id);
         if (row !== null) this.deps.publish?.('updated', this.deps.store.summary(row));
       } catch (e) {
-        this.faults++;
         this.deps.log?.('incident.error', { incident: id, error: (e as Error).message });
       }
     }

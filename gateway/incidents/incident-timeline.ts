@@ -1,10 +1,10 @@
 // An incident's timeline, oldest first, from what the store keeps: each alert's first occurrence
 // and one line summing up its recurrences (never a line per occurrence), the subject's edge-log
 // records, the state changes, and the response actions taken for it. Pure.
+import { isoMicros } from '../common/packet-time.js';
 import type { IncidentAction, IncidentHistoryEntry, IncidentSubject, TimelineEntry } from './incident.js';
 import { ruleLabel } from './incident-kind.js';
 import type { LogRow, MemberRow } from './incident-store.js';
-import { isoMicros } from './incident-time.js';
 
 /** Lines of the same time in this order: what happened, then what the gateway logged, then what people did. */
 const KIND_ORDER: Record<TimelineEntry['kind'], number> = { alert: 0, log: 1, action: 2, state: 3 };
@@ -20,7 +20,7 @@ function stateText(h: IncidentHistoryEntry, first: boolean): string {
 /** What an action did, in words, naming the subject device by name when it is the one acted on. */
 function actionText(a: IncidentAction, subject: IncidentSubject, released: boolean): string {
   const device = a.device !== null && a.device === subject.device && subject.name ? `${subject.name} (${a.device})` : a.device ?? '';
-  const what = a.kind === 'quarantine' ? `quarantine of ${device}` : a.kind === 'block' ? `block of ${a.peer ?? ''}` : `${a.kind} ${device || a.peer || ''}`.trim();
+  const what = a.kind === 'quarantine' ? `quarantine of ${device}` : `block of ${a.peer ?? ''}`;
   if (released) return `Released ${what} by ${a.releasedBy ?? 'unknown'}`;
   return `${what[0]!.toUpperCase()}${what.slice(1)} by ${a.by}${a.note ? `: ${a.note}` : ''}`;
 }

@@ -2,6 +2,7 @@
 // names, fingerprints, announced MUD URL), their addresses and when they were first and last seen.
 // Restored at start, they raise no `device.new` again. Written in batches from the housekeeping
 // tick (only devices that changed), never from the packet path.
+import { iso, isoMicros } from '../common/packet-time.js';
 import type { Device, MudUrlSource } from '../track/device.js';
 import type { Db } from './database.js';
 
@@ -50,9 +51,6 @@ interface Row {
   lldp_system_name: string | null; ips: string; first_seen: string; last_seen: string; packets: number; bytes: number;
 }
 
-/** µs ↔ ISO-8601 with microseconds kept (Date keeps ms; the rest rides in the fraction). */
-const toIso = (us: number): string => new Date(Math.floor(us / 1000)).toISOString();
-const fromIso = (s: string): number => Date.parse(s) * 1000;
 
 /** The devices table of one SQLite database. */
 export class DeviceStore {
@@ -79,7 +77,7 @@ export class DeviceStore {
           mac: d.mac, vendor: d.vendor, hostname: d.hostname, hostnameSource: d.hostnameSource, dhcpFingerprint: d.dhcpFingerprint,
           dhcpVendorClass: d.dhcpVendorClass, mudUrl: cfgUrl ? null : d.mudUrl, mudUrlSource: cfgUrl ? null : d.mudUrlSource,
           ssdpServer: d.ssdpServer, lldpSystemName: d.lldpSystemName, ips: JSON.stringify(d.ips),
-          firstSeen: toIso(d.firstSeen), lastSeen: toIso(d.lastSeen), packets: d.packets, bytes: d.bytes,
+          firstSeen: iso(d.firstSeen), lastSeen: iso(d.lastSeen), packets: d.packets, bytes: d.bytes,
         });
         n++;
       }
@@ -94,7 +92,7 @@ export class DeviceStore {
       mac: r.mac, vendor: r.vendor, hostname: r.hostname, hostnameSource: r.hostname_source as Device['hostnameSource'],
       dhcpFingerprint: r.dhcp_fingerprint, dhcpVendorClass: r.dhcp_vendor_class, mudUrl: r.mud_url, mudUrlSource: r.mud_url_source as MudUrlSource | null,
       ssdpServer: r.ssdp_server, lldpSystemName: r.lldp_system_name, ips: JSON.parse(r.ips) as string[],
-      firstSeen: fromIso(r.first_seen), lastSeen: fromIso(r.last_seen), packets: r.packets, bytes: r.bytes,
+      firstSeen: isoMicros(r.first_seen), lastSeen: isoMicros(r.last_seen), packets: r.packets, bytes: r.bytes,
     }));
   }
 

@@ -12,7 +12,7 @@ import type { StoredAlert } from '../../gateway/alerts/alert-store.js';
 import { CAMERA_SYSLOG } from '../../gateway/demo/demo-syslog.js';
 import { ATTACKERS, DEMO_HOSTS } from '../../gateway/demo/demo-devices.js';
 import type { Incident, IncidentPage } from '../../gateway/incidents/incident.js';
-import { isoMicros } from '../../gateway/incidents/incident-time.js';
+import { isoMicros } from '../../gateway/common/packet-time.js';
 import type { TestDaemon } from '../helpers/daemon.js';
 import { messageText } from '../helpers/ws-text.js';
 import { ingestDemo, startDemoDaemon } from '../browser/demo-daemon.js';
