@@ -1,12 +1,10 @@
 // The response-action part of the daemon's ApiContext: the response layer's calls, with its
 // ResponseError codes answered as API registry errors (action.invalid becomes request.invalid).
-import type { ApiContext, AuthInfo } from '../server/api-context.js';
+import type { ApiContext } from '../server/api-context.js';
+import { actorName } from '../server/actor-name.js';
 import { ApiError } from '../server/api-errors.js';
 import { ResponseError } from '../response/response-errors.js';
 import type { ResponseActions } from '../response/response-actions.js';
-
-/** Who did it, as stored: the token's name and public id (never the token). */
-const who = (by: AuthInfo): string => (by.name ? `${by.name} (${by.tokenId})` : by.tokenId);
 
 /** A ResponseError as the API's error; anything else unchanged. */
 function apiError(e: unknown): unknown {
@@ -22,14 +20,14 @@ export function actionApi(responses: ResponseActions): Pick<ApiContext, 'actions
     action: (id) => responses.get(id),
     async takeAction(req, meta, by) {
       try {
-        return await responses.take(req, { ...meta, by: who(by) });
+        return await responses.take(req, { ...meta, by: actorName(by) });
       } catch (e) {
         throw apiError(e);
       }
     },
     async releaseAction(id, by) {
       try {
-        return await responses.release(id, who(by));
+        return await responses.release(id, actorName(by));
       } catch (e) {
         throw apiError(e);
       }

@@ -19,6 +19,7 @@ import type { Device } from '../track/device.js';
 import type { DaemonParts } from './daemon-parts.js';
 import { lossPercent } from './capture-loss.js';
 import { actionApi } from './action-api.js';
+import { actorName } from '../server/actor-name.js';
 
 // Field by field: whatever else a stored row may carry at run time never reaches a response.
 const tokenView = (t: TokenInfo): TokenView => ({
@@ -124,7 +125,7 @@ export function daemonApi(g: DaemonParts): ApiContext {
     alert: (id) => g.alertStore.get(id),
     triage(id, action, by, note = null) {
       const before = g.alertStore.get(id);
-      const a = g.alertStore.triage(id, action, by.name ? `${by.name} (${by.tokenId})` : by.tokenId, new Date(), note);
+      const a = g.alertStore.triage(id, action, actorName(by), new Date(), note);
       // Only a change is streamed (a repeated action changes nothing).
       if (a !== null && before !== null && a.rev !== before.rev) g.stream.publish('alert', { change: a.status, alert: a });
       return a;
@@ -142,8 +143,8 @@ export function daemonApi(g: DaemonParts): ApiContext {
 
     incidents: (f) => g.incidents.list(f),
     incident: (id) => g.incidents.get(id),
-    setIncidentState: (id, state, note, by) => g.incidents.setState(id, state, by.name ? `${by.name} (${by.tokenId})` : by.tokenId, note),
-    incidentFalsePositive: (id, note, by) => g.incidents.falsePositive(id, by.name ? `${by.name} (${by.tokenId})` : by.tokenId, note),
+    setIncidentState: (id, state, note, by) => g.incidents.setState(id, state, actorName(by), note),
+    incidentFalsePositive: (id, note, by) => g.incidents.falsePositive(id, actorName(by), note),
 
     liveFlows: (f) => liveFlows(g, f),
     endedFlows: (f) => g.flowStore.query(f),
@@ -195,8 +196,8 @@ export function daemonApi(g: DaemonParts): ApiContext {
 
     suppressions: (state, limit) => g.suppressions.list(state, limit),
     suppression: (id) => g.suppressions.get(id),
-    createSuppression: (body, by) => g.suppressions.create(body, by.name ? `${by.name} (${by.tokenId})` : by.tokenId),
-    removeSuppression: (id, by) => g.suppressions.remove(id, by.name ? `${by.name} (${by.tokenId})` : by.tokenId),
+    createSuppression: (body, by) => g.suppressions.create(body, actorName(by)),
+    removeSuppression: (id, by) => g.suppressions.remove(id, actorName(by)),
     suppressedAlerts: (id, limit, before) => g.suppressions.hits(id, limit, before),
   };
 }

@@ -31,6 +31,7 @@ CREATE TABLE IF NOT EXISTS incidents (
   activity     INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS incidents_activity ON incidents(activity);
+CREATE INDEX IF NOT EXISTS incidents_last ON incidents(last_ts);
 CREATE INDEX IF NOT EXISTS incidents_device ON incidents(device);
 CREATE INDEX IF NOT EXISTS incidents_state ON incidents(state, activity);
 CREATE TABLE IF NOT EXISTS incident_alerts (
@@ -97,22 +98,15 @@ export interface LogRow {
   text: string;
 }
 
-/** The fields of an incident row that change. */
-export interface IncidentRow {
-  id: string;
+/**
+ * An incident row: the summary's own fields (its alerts and history are rows of their own tables),
+ * its key in the open-incident table, and its counts as columns.
+ */
+export interface IncidentRow extends Omit<IncidentSummary, 'alertIds' | 'counts' | 'history'> {
   subjectKey: string;
-  subject: IncidentSubject;
-  title: string;
-  kind: IncidentKind;
-  severity: Severity;
-  state: IncidentState;
-  resolution: IncidentResolution | null;
-  firstTs: string;
-  lastTs: string;
   alerts: number;
   occurrences: number;
   logs: number;
-  activity: number;
 }
 
 interface Row {

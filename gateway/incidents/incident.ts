@@ -2,6 +2,7 @@
 // records, state changes and response actions of one episode about one subject (a LAN device, or
 // an external peer when no device is involved), with a timeline and a state of its own.
 import type { RuleId, Severity } from '../alerts/rules.js';
+import type { ResponseAction } from '../response/action-store.js';
 
 /** Where an incident is: being worked on, contained (a response is in place), or closed. */
 export type IncidentState = 'open' | 'contained' | 'closed';
@@ -113,19 +114,8 @@ export interface SuggestedSuppression {
   port: number | null;
 }
 
-/** A response action as the timeline reads it (the response helper's Action, by incident id). */
-export interface IncidentAction {
-  id: string;
-  kind: string;
-  device: string | null;
-  peer: string | null;
-  note: string | null;
-  state: string;
-  by: string;
-  at: string;
-  releasedBy: string | null;
-  releasedAt: string | null;
-}
+/** What an incident's timeline reads of a response action taken for it (gateway/response/action-store.ts). */
+export type IncidentAction = Pick<ResponseAction, 'id' | 'kind' | 'device' | 'peer' | 'note' | 'by' | 'at' | 'releasedBy' | 'releasedAt'>;
 
 /** Stream topic `incident`: `{change, incident}` with the incident's summary. */
 export type IncidentChange = 'new' | 'updated' | 'contained' | 'closed' | 'reopened';

@@ -203,9 +203,12 @@ export class MudPolicy implements Plugin {
    * only) or when the rule set was refused (logged as enforce.apply-failed).
    */
   hold(mac: number, on: boolean): Promise<boolean> {
-    if (on) this.held.add(mac);
-    else this.held.delete(mac);
-    if (on) this.feedAddresses(mac);
+    if (on) {
+      this.held.add(mac);
+      this.feedAddresses(mac);
+    } else {
+      this.held.delete(mac);
+    }
     return this.reapply();
   }
 

@@ -59,7 +59,7 @@ const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 
 /** Takes, releases, lists and restores response actions. */
 export class ResponseActions {
-  readonly store: ActionStore;
+  private readonly store: ActionStore;
   private readonly protectedAddresses: ProtectedAddresses;
   private readonly now: () => Date;
   private readonly log: EventLog;
@@ -129,14 +129,10 @@ export class ResponseActions {
     const a = this.store.get(id);
     if (a === null) throw new ResponseError('action.not-found');
     if (!this.store.release(id, by, this.now().toISOString())) return a;
-    let enforced: boolean;
-    if (a.kind === 'quarantine') {
-      // Another active quarantine of the device cannot exist (take answers the first), but stay safe.
-      const still = this.store.active().some((x) => x.device === a.device);
-      enforced = still ? false : await this.opts.enforcement.holdDevice(parseMac(a.device!), false);
-    } else {
-      enforced = await this.opts.enforcement.blockPeers(this.activePeers());
-    }
+    // One active quarantine per device (take answers the active one): its release lets the device go.
+    const enforced = a.kind === 'quarantine'
+      ? await this.opts.enforcement.holdDevice(parseMac(a.device!), false)
+      : await this.opts.enforcement.blockPeers(this.activePeers());
     this.log('response.action', { id, kind: a.kind, device: a.device, peer: a.peer, incident: a.incident, state: 'released', enforced, by });
     return this.store.get(id)!;
   }

@@ -49,7 +49,7 @@ export interface TimelineEntry {
 /** GET /api/v1/incidents/:id. `peers`: the external addresses its alerts involve (what "Block peer" offers). */
 export interface Incident extends IncidentSummary {
   timeline: TimelineEntry[];
-  peers?: string[];
+  peers: string[];
 }
 
 export interface IncidentPage {

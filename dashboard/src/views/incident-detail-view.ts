@@ -22,8 +22,6 @@ const REFRESH_MS = 10_000;
 /** Longest note, as the server takes it. */
 const MAX_NOTE = 1000;
 
-const KIND_LABEL: Record<Incident['timeline'][number]['kind'], string> = { alert: 'alert', log: 'log', action: 'action', state: 'state' };
-
 /** The server's words for a refused request. */
 function failure(e: unknown): string {
   if (e instanceof ApiError) return e.details.length > 0 ? `${e.message}: ${e.details.map((d) => d.message).join('; ')}` : e.message;
@@ -134,13 +132,13 @@ export class IncidentDetailView implements View {
     const i = this.incident!;
     const may = canRespond(this.ctx.session.role);
     const device = i.subject.device;
-    const peers = i.peers ?? [];
+    const peers = i.peers;
     const peer = peers.length > 0 ? select({ class: 'input', 'data-testid': 'response-peer', 'aria-label': 'Peer to block' }, peers.map((p) => [p, p] as const), peers[0]!) : null;
     const rows = this.actions.map((a) => h('tr', { 'data-testid': 'action-row', 'data-id': a.id, 'data-kind': a.kind, 'data-state': a.state },
       h('td', null, a.kind === 'quarantine' ? 'Quarantine' : 'Block'),
       h('td', { class: 'mono' }, a.kind === 'quarantine' ? a.device ?? '' : a.peer ?? ''),
       h('td', null, a.state, a.state === 'active' && !a.enforced ? h('div', { class: 'muted small', title: 'policy.mode is monitor: recorded, not applied to nftables' }, 'recorded only') : null),
-      h('td', { class: 'small' }, `${a.by}`, h('div', { class: 'muted' }, shortTime(a.at))),
+      h('td', { class: 'small' }, a.by, h('div', { class: 'muted' }, shortTime(a.at))),
       h('td', null, may && a.state === 'active'
         ? h('button', { type: 'button', class: 'btn btn-xs', 'data-testid': 'action-release', disabled: this.busy, onclick: () => void this.release(a) }, 'Release') : null)));
     replaceChildren(this.response,
@@ -162,7 +160,7 @@ export class IncidentDetailView implements View {
         class: `k-${e.kind}`, 'data-testid': 'timeline-entry', 'data-kind': e.kind, 'data-ref': e.ref, 'data-rule': e.rule ?? '',
       },
       h('span', { class: 't-time', title: e.ts }, shortTime(e.ts)),
-      h('span', { class: 't-kind' }, e.severity !== undefined && e.kind === 'alert' ? severityBadge(e.severity) : KIND_LABEL[e.kind]),
+      h('span', { class: 't-kind' }, e.severity !== undefined && e.kind === 'alert' ? severityBadge(e.severity) : e.kind),
       h('span', { class: 't-text' }, e.rule !== undefined ? h('span', { class: 't-rule' }, e.rule) : null, e.text)))));
   }
 

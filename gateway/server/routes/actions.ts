@@ -1,7 +1,8 @@
 // /api/v1/actions: response actions taken from an incident — quarantine a LAN device, block an
 // external peer (address or CIDR network) — listed, taken and released, each with who and when.
 import { ACTION_KINDS, ACTION_STATES } from '../../response/action-store.js';
-import { ApiError, type ErrorDetail } from '../api-errors.js';
+import { ApiError } from '../api-errors.js';
+import { bodyOf } from './body-members.js';
 import { QueryReader, type Route } from '../route.js';
 
 const LIST_PARAMS = ['incident', 'state', 'kind', 'device', 'limit'];
@@ -42,9 +43,7 @@ export const actionRoutes: Route[] = [
     responses: { 201: '{ action }: taken', 200: '{ action }: the same action was already active' },
     errors: ['request.invalid', 'action.emergency'],
     async handle(req, ctx) {
-      const b = req.body as Record<string, unknown> | null;
-      if (b === null || typeof b !== 'object' || Array.isArray(b)) throw new ApiError('request.invalid', undefined, [{ path: '', message: 'must be an object' }]);
-      const problems: ErrorDetail[] = Object.keys(b).filter((k) => !BODY_MEMBERS.includes(k)).map((k) => ({ path: `/${k}`, code: 'unknown', message: 'unknown member' }));
+      const { b, problems } = bodyOf(req.body, BODY_MEMBERS);
       const str = (k: string): void => {
         if (b[k] !== undefined && b[k] !== null && typeof b[k] !== 'string') problems.push({ path: `/${k}`, code: 'type', message: 'must be a string' });
       };
