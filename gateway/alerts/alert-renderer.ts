@@ -40,7 +40,8 @@ export function renderAlertMessage(input: Readonly<AlertInput>, lookup: DeviceLo
   }
   // Quoted text (a URI, a log line) is left as it came: only the ends are trimmed.
   text = text.trim();
-  if (text === '' || BROKEN.test(text)) return null;
+  // The device's own name is not the template's fault (a camera may call itself "NaN-cam").
+  if (text === '' || BROKEN.test(name !== null ? text.split(name).join('') : text)) return null;
   // Every message names its device: a template that told only addresses the inventory could not tie to it gets the name added.
   if (name !== null && !text.includes(name)) text += ` [${name}]`;
   return text;

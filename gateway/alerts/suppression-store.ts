@@ -49,11 +49,8 @@ interface HitRow {
   sport: number | null; dport: number | null; count: number; ts: string; message: string;
 }
 
-/** A silenced input waiting to be written (the service's reused slots have this shape). */
-export interface HitRecord {
-  suppression: string; rule: RuleId; device: string | null; src: string; dst: string; proto: string;
-  sport: number | null; dport: number | null; count: number; ts: string; message: string;
-}
+/** A silenced input waiting to be written: a row before SQLite numbers it. */
+export type HitRecord = Omit<SuppressedAlert, 'seq'>;
 
 /** A suppression's counts to add at a flush. */
 export interface CountDelta {

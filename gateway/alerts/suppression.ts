@@ -3,6 +3,7 @@
 // to make one, which reports every fault at once with its JSON Pointer path.
 import { formatPrefix, parsePrefix } from '../../policies/net/ip-address.js';
 import { macToString, parseMac } from '../common/address-text.js';
+import type { AlertInput } from './alert.js';
 import { isRuleId, type RuleId } from './rules.js';
 
 /** Where a suppression is: silencing, past its expiry, or removed by someone before it. */
@@ -48,24 +49,18 @@ export interface Suppression extends SuppressionScope {
   state: SuppressionState;
 }
 
-/** One silenced alert input as kept in `suppressed_alerts` (bounded, oldest pruned). */
-export interface SuppressedAlert {
+/**
+ * One silenced alert input as kept in `suppressed_alerts` (bounded, oldest pruned): the input's
+ * rule, device, addresses, protocol, ports and (the detector's) message, and these.
+ */
+export interface SuppressedAlert extends Pick<AlertInput, 'rule' | 'device' | 'src' | 'dst' | 'proto' | 'sport' | 'dport' | 'message'> {
   seq: number;
   /** The suppression that silenced it. */
   suppression: string;
-  rule: RuleId;
-  device: string | null;
-  src: string;
-  dst: string;
-  proto: string;
-  sport: number | null;
-  dport: number | null;
   /** Occurrences the input stood for. */
   count: number;
   /** Packet time of the input, ISO-8601 (as an alert's first occurrence would be). */
   ts: string;
-  /** The detector's message. */
-  message: string;
 }
 
 /** A checked request: the scope, the end (ms since the epoch) and the reason. */

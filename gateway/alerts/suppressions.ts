@@ -42,11 +42,8 @@ export interface SuppressedPage {
   next: number | null;
 }
 
-/** A silenced input waiting for the next flush: a slot reused from flush to flush. */
-interface HitSlot {
-  suppression: string; rule: AlertInput['rule']; device: string | null; src: string; dst: string; proto: string;
-  sport: number | null; dport: number | null; count: number; tsUs: number; message: string;
-}
+/** A silenced input waiting for the next flush: a slot reused from flush to flush (packet time kept in µs until written). */
+type HitSlot = Omit<HitRecord, 'ts'> & { tsUs: number };
 
 const EVENT_SUPPRESSED = ev('alert.suppressed');
 
@@ -161,6 +158,8 @@ export class Suppressions {
       for (const s of this.dirty) if (s.pending > 0) deltas.push({ id: s.id, add: s.pending, last: iso(s.pendingLastUs) });
       try {
         this.store.write(deltas, this.pendingHits(), this.opts.config.hitsKept);
+        // Rows stored: health stops saying the disk is full, as it does after any store's write.
+        if (this.ringLen > 0) storageGuardOf(this.store.db)?.success();
         if (this.failing) { this.failing = false; this.opts.onWriteError?.(null); }
       } catch (e) {
         // Counted by the storage guard (health, metrics) when it is a full disk; kept pending either way.

@@ -128,6 +128,8 @@ export const DECODE_EVENT_LIST = [
   ['alert.suppressed', 'an alert input silenced by an active suppression (counted per input; each suppression counts its occurrences and keeps them listable)'],
   // fleet (gateway/fleet/): the outbox of records for the SOC
   ['fleet.outbox_dropped', 'a record for the SOC dropped unsent at fleet.outboxMaxRecords (the oldest waiting goes first)'],
+  // privacy (gateway/sensor/packet-pipeline.ts): traffic the owner did not consent to have inspected
+  ['privacy.excluded_frame', 'a frame to or from a device in privacy.excludeDevices: counted in its traffic meter, not inspected'],
 ] as const;
 
 /** Dotted name of a decode event, e.g. `decoder.ipv4.trunc_pkt`. */

@@ -122,7 +122,7 @@ export function parseRfc3164(line: string, receivedAt: Date): SyslogParseResult 
     }
   }
 
-  const ts = isoOrNull(time === null ? receivedAt.getTime() : time.ms);
+  const ts = isoOrNull(time === null ? receivedAt.getTime() : time.ms) ?? new Date(0).toISOString();
   let sd: StructuredData | null = null;
   if (sequenceId !== null) {
     // RFC 5424 §7.3.1: the `meta` SD-ID's sequenceId is what this number is.
@@ -132,7 +132,7 @@ export function parseRfc3164(line: string, receivedAt: Date): SyslogParseResult 
   return {
     ok: true,
     record: {
-      ts: ts ?? new Date(0).toISOString(), deviceTs: time === null ? null : ts ?? new Date(0).toISOString(), host, app, procId, msgId: null,
+      ts, deviceTs: time === null ? null : ts, host, app, procId, msgId: null,
       facility: pri >> 3, severityCode: pri & 7, message: line.slice(i), structuredData: sd, format: 'rfc3164',
     },
   };

@@ -7,14 +7,13 @@
 import { Worker } from 'node:worker_threads';
 import type { Alert } from '../alerts/alert.js';
 import { builtWorkerScript } from '../common/package-root.js';
-import { deviceNewMessage } from '../detect/detectors/device-new.js';
 import { WORKER_HEAP } from '../workers/worker-messages.js';
 import { alertRenderer } from '../alerts/alert-renderer.js';
 import { MergedDevices } from './merged-devices.js';
 import { ReplayAlerts } from './replay-alerts.js';
 import { mergeSummaries } from './summary-merge.js';
 import type { ReplaySummary } from './summary.js';
-import type { ReplayShare, ShareResult, SharedInput } from './worker-share.js';
+import type { ReplayShare, ShareResult, SharedInput, SharedLearn } from './worker-share.js';
 
 /** Options of a replay over workers: those of one sensor, as plain data (they cross to each worker). */
 export interface WorkerReplayOptions extends Omit<ReplayShare, 'file' | 'index'> {
@@ -72,10 +71,11 @@ const ONCE_PER_DEVICE: ReadonlySet<string> = new Set(['device.new', 'mud.no-prof
  * A device can be seen by several workers (the router answers every device; a LAN device answers
  * flows its peers began), and each worker raises its once-per-device alerts once. One sensor
  * raises them once, at the first sighting, with the addresses and name it had learned by then:
- * so the earliest stands, rewritten with what any worker had learned by the frame it was raised
- * at, and the others are left out. `all` is in capture order.
+ * so the earliest stands, its evidence rewritten with what any worker had learned by the frame it
+ * was raised at (its message is worded from that by the renderer), and the others are left out.
+ * `all` and `learned` (every worker's learning) are in capture order.
  */
-function oncePerDevice(all: readonly SharedInput[], shares: readonly ShareResult[]): SharedInput[] {
+function oncePerDevice(all: readonly SharedInput[], learned: readonly SharedLearn[]): SharedInput[] {
   const first = new Map<string, SharedInput>();
   for (const s of all) {
     const i = s.input;
@@ -87,7 +87,6 @@ function oncePerDevice(all: readonly SharedInput[], shares: readonly ShareResult
   const kept = new Set(first.values());
   const out = all.filter((s) => !ONCE_PER_DEVICE.has(s.input.rule) || s.input.device === null || kept.has(s));
   if (out.length === all.length) return out;
-  const learned = shares.flatMap((s) => s.learned).sort((a, b) => a.frame - b.frame);
   for (const s of kept) {
     const mac = s.input.device!;
     const ips: string[] = [];
@@ -98,12 +97,11 @@ function oncePerDevice(all: readonly SharedInput[], shares: readonly ShareResult
       if (l.field === 'hostname') hostname = l.value;
       else if (l.field === 'ips' && !ips.includes(l.value)) ips.push(l.value);
     }
-    const ev = s.input.evidence as { vendor?: string | null; hostname?: string | null; ips?: string[] };
+    const ev = s.input.evidence as { hostname?: string | null; ips?: string[] };
     if ('hostname' in ev) ev.hostname = hostname;
     if (s.input.rule !== 'device.new') continue;
     s.input.src = ips[0] ?? '';
     ev.ips = ips.slice(0, 4);
-    s.input.message = deviceNewMessage(mac, ev.vendor ?? null, hostname);
   }
   return out;
 }
@@ -117,12 +115,13 @@ function oncePerDevice(all: readonly SharedInput[], shares: readonly ShareResult
  */
 function raiseMerged(shares: readonly ShareResult[], opts: WorkerReplayOptions): Alert[] {
   const out = new ReplayAlerts(opts.alerts, opts.dbPath, opts.evePath);
-  const devices = new MergedDevices(shares.flatMap((s) => s.learned).sort((a, b) => a.frame - b.frame), opts.config.devices.maxAddressesPerDevice);
+  const learned = shares.flatMap((s) => s.learned).sort((a, b) => a.frame - b.frame);
+  const devices = new MergedDevices(learned, opts.config.devices.maxAddressesPerDevice);
   out.manager.setRenderer(alertRenderer(devices.lookup));
   try {
     // Stable sort: within a worker and a frame, the worker's own order stands.
     const all = shares.flatMap((s) => s.inputs).sort((a, b) => a.frame - b.frame);
-    for (const { input, storm, frame } of oncePerDevice(all, shares)) {
+    for (const { input, storm, frame } of oncePerDevice(all, learned)) {
       devices.advance(frame);
       if (storm !== null) out.manager.openStorm(input, storm.rules, storm.untilTs);
       else out.manager.raise(input);

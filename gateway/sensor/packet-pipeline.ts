@@ -18,6 +18,8 @@ import { excludedMacs } from '../track/privacy.js';
 import type { PluginBus } from './plugin-bus.js';
 
 const E_IPPROTO_UNKNOWN = -ev('decoder.ipproto.unknown');
+/** A frame of a device in privacy.excludeDevices (named event: in health and /metrics). */
+const E_PRIVACY_EXCLUDED = ev('privacy.excluded_frame');
 
 export class Pipeline {
   readonly pv = new PacketView();
@@ -31,8 +33,6 @@ export class Pipeline {
   /** First and last packet time, µs (-1 before the first packet). */
   firstTs = -1;
   lastTs = -1;
-  /** Frames to or from a device excluded from inspection (privacy.excludeDevices): counted, not inspected. */
-  excludedFrames = 0;
   private readonly limits: DecodeLimits;
   /** The MACs of privacy.excludeDevices, or null (none: the packet path's only cost is this null test). */
   private readonly excluded: ReadonlySet<number> | null;
@@ -82,7 +82,7 @@ export class Pipeline {
       // A device whose owner did not consent: its traffic is counted per device (the traffic meter)
       // and nothing more — no inventory, no flow, no app parsing, no detector sees it. The flow
       // clock moves as for a frame another sensor handles (Sensor.pass).
-      this.excludedFrames++;
+      this.decodeCounters.add(E_PRIVACY_EXCLUDED);
       if (pv.family !== Family.None) this.flows.advance(ts);
       if (this.bus !== null) this.bus.excludedPacket(pv);
       return;

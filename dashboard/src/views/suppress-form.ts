@@ -8,6 +8,9 @@ import { toast } from '../ui/toast';
 import type { ViewContext } from './view';
 import '../styles/suppressions.css';
 
+/** A part of a suppression's scope, one row of the form. */
+type Part = 'rule' | 'device' | 'peer' | 'port';
+
 /** What the form starts with; null or absent parts start empty and unticked. */
 export interface SuppressPrefill {
   rule?: string | null;
@@ -15,7 +18,7 @@ export interface SuppressPrefill {
   peer?: string | null;
   port?: number | null;
   /** Which parts start ticked (default: rule and device when given; peer when there is no device). */
-  ticked?: readonly ('rule' | 'device' | 'peer' | 'port')[];
+  ticked?: readonly Part[];
   reason?: string;
 }
 
@@ -40,8 +43,6 @@ export interface SuppressFormOptions {
   onDone?: (s: Suppression) => void;
   onCancel?: () => void;
 }
-
-type Part = 'rule' | 'device' | 'peer' | 'port';
 
 export class SuppressForm {
   readonly el: HTMLFormElement;
