@@ -49,7 +49,7 @@ export interface AuditEntry extends NewAuditEntry {
 }
 
 /** Bounds of the texts of a row, characters. */
-export const AUDIT_TEXT_LIMITS = Object.freeze({ client: 64, method: 16, path: 512, target: 256, detail: 300, name: 100, tokenId: 64 });
+export const AUDIT_TEXT_LIMITS = Object.freeze({ client: 64, method: 16, path: 512, target: 256, code: 64, detail: 300, name: 100, tokenId: 64 });
 
 /**
  * Anything shaped like an API token (gateway/auth/token-secret.ts: `ew_` + base64url), including a

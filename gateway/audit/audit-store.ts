@@ -1,6 +1,6 @@
 // The audit log in the gateway's SQLite file (table `audit_log`): one row per write request to the
 // API, refused ones included, and per write of the command line (tokens, trust). Rows are only
-// appended; reading is by filter and cursor, newest first; prune() is how retention bounds it.
+// appended; reading is by filter and cursor, newest first; the retention pruner (gateway/store/retention.ts) bounds it.
 // The daemon and the CLI open the same file (WAL), so both write here.
 import type { Statement } from 'better-sqlite3';
 import type { Role } from '../auth/roles.js';
@@ -84,10 +84,9 @@ export const AUDIT_PAGE = Object.freeze({ default: 100, max: 1000 });
 export class AuditStore implements AuditLog {
   private readonly opts: AuditStoreOptions;
   private readonly insertStmt: Statement;
-  /** Rows written, rows storage refused, rows pruned, since this store was made. */
+  /** Rows written, rows storage refused, since this store was made. */
   written = 0;
   failed = 0;
-  pruned = 0;
 
   constructor(private readonly db: Db, options: Partial<AuditStoreOptions> = {}) {
     this.opts = { now: Date.now, ...options };
@@ -109,7 +108,7 @@ export class AuditStore implements AuditLog {
       path: auditText(e.path, L.path),
       target: auditTextOrNull(e.target, L.target),
       status: Math.trunc(e.outcome.status),
-      code: auditTextOrNull(e.outcome.code, L.detail),
+      code: auditTextOrNull(e.outcome.code, L.code),
       detail: auditTextOrNull(e.detail, L.detail),
     };
     const ok = storeWrite(this.db, 'audit_log', () => { this.insertStmt.run(row); });
@@ -138,25 +137,5 @@ export class AuditStore implements AuditLog {
   /** Rows in the table now. */
   count(): number {
     return (this.db.prepare('SELECT count(*) AS n FROM audit_log').get() as { n: number }).n;
-  }
-
-  /**
-   * Retention: deletes rows older than `maxAgeMs` (by `at`, against the store's clock), then the
-   * oldest beyond `maxRows`. 0 or a non-finite value leaves that bound off (an audit log is never
-   * emptied by a zero in a config). Returns the rows deleted; 0 when storage refused (counted by
-   * the storage guard).
-   */
-  prune(maxAgeMs: number, maxRows: number): number {
-    let n = 0;
-    storeWrite(this.db, 'audit_log', () => {
-      if (Number.isFinite(maxAgeMs) && maxAgeMs > 0) {
-        n += this.db.prepare('DELETE FROM audit_log WHERE at < ?').run(new Date(this.opts.now() - maxAgeMs).toISOString()).changes;
-      }
-      if (Number.isFinite(maxRows) && maxRows > 0) {
-        n += this.db.prepare('DELETE FROM audit_log WHERE seq <= (SELECT seq FROM audit_log ORDER BY seq DESC LIMIT 1 OFFSET ?)').run(Math.trunc(maxRows)).changes;
-      }
-    }, 0);
-    this.pruned += n;
-    return n;
   }
 }

@@ -6,10 +6,8 @@
 // tenth of that rate (record made at a gateway → committed in the hub, the moment the hub's API
 // shows it), and memory. Options: --gateways N (10), --records R per gateway (2000), --seconds S of
 // the latency run (10).
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { accessSync, constants, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -21,17 +19,10 @@ import { Outbox } from '../fleet/outbox.js';
 import { validateHubConfig } from '../hub/hub-config.js';
 import { Hub } from '../hub/hub.js';
 import { openDatabase, type Db } from '../store/database.js';
+import { freePorts, ServerProcess } from '../common/server-process.js';
 
 const NATS_SERVER = '/usr/sbin/nats-server';
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((resolve, reject) => { s.once('error', reject); s.listen(0, '127.0.0.1', () => resolve()); });
-  const port = (s.address() as { port: number }).port;
-  await new Promise<void>((resolve) => s.close(() => resolve()));
-  return port;
-}
 
 /** An alert as a gateway's API has it (the record's data), about 700 bytes of JSON. */
 function alertData(id: string, i: number): Record<string, unknown> {
@@ -61,24 +52,21 @@ async function main(): Promise<number> {
   const pass = (): string => randomBytes(18).toString('base64url');
   const hubPass = pass();
   const sitePass = new Map(sites.map((s) => [s, pass()]));
-  const port = await freePort();
+  const [port] = (await freePorts(1)) as [number];
   const conf = join(dir, 'nats-server.conf');
   writeFileSync(conf, renderNatsServerConfig({
     host: '127.0.0.1', port, serverName: 'edgeward-bench', storeDir: join(dir, 'store'),
     hubPassword: hubPass, sites: sites.map((site) => ({ site, password: sitePass.get(site)! })),
   }), { mode: 0o600 });
-  const server = spawn(NATS_SERVER, ['-c', conf], { stdio: 'ignore' });
   const url = `nats://127.0.0.1:${port}`;
+  const server = new ServerProcess('nats-server', NATS_SERVER, ['-c', conf], async () => {
+    try { await (await connect({ servers: url, user: HUB_USER, pass: hubPass, reconnect: false, timeout: 500 })).close(); return true; } catch { return false; }
+  });
   const links: FleetLink[] = [];
   const dbs: Db[] = [];
   let hub: Hub | null = null;
   try {
-    for (let tries = 0; ; tries++) {
-      try { await (await connect({ servers: url, user: HUB_USER, pass: hubPass, reconnect: false, timeout: 500 })).close(); break; } catch (e) {
-        if (tries > 200) throw e;
-        await sleep(25);
-      }
-    }
+    await server.start();
     // The hub: its own process in production; here in this one, and the figures say so.
     let committed = 0;
     let latencies: number[] | null = null;
@@ -96,7 +84,7 @@ async function main(): Promise<number> {
     const outboxes = sites.map((site) => {
       const db = openDatabase(join(dir, `${site}.sqlite`));
       dbs.push(db);
-      const o = new Outbox(db, { site, maxRecords: 10_000_000 });
+      const o = new Outbox(db, { maxRecords: 10_000_000 });
       for (let i = 0; i < perGateway; i++) o.add('alert', `a${i}:1`, alertData(`a${i}`, i));
       return o;
     });
@@ -141,11 +129,7 @@ async function main(): Promise<number> {
     for (const l of links) await l.stop();
     await hub?.stop();
     for (const db of dbs) db.close();
-    if (server.exitCode === null && server.signalCode === null) {
-      const gone = new Promise((r) => server.once('exit', r));
-      server.kill('SIGTERM');
-      await gone;
-    }
+    await server.stop();
     rmSync(dir, { recursive: true, force: true });
   }
 }

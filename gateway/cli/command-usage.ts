@@ -13,17 +13,17 @@ export const START_USAGE = 'edgeward start [--config FILE]                      
 export const HUB_USAGE = 'edgeward hub [--config FILE]                         the SOC side: every site\'s records from NATS JetStream, one API';
 
 /** Synopsis of `edgeward check`. */
-export const CHECK_USAGE = 'edgeward check [--wan IFACE] [--lan IFACE] [--netns NAME] [--config FILE] [--intel LISTFILE]... [--pid PID] [--json]';
+const CHECK_USAGE = 'edgeward check [--wan IFACE] [--lan IFACE] [--netns NAME] [--config FILE] [--intel LISTFILE]... [--pid PID] [--json]';
 
 /** Synopsis and summary of `edgeward mud learn`. */
-export const MUD_LEARN_USAGE = `edgeward mud learn CAPTURE --device MAC [--window DURATION] [--mud-url URL] [--include-rare]
+const MUD_LEARN_USAGE = `edgeward mud learn CAPTURE --device MAC [--window DURATION] [--mud-url URL] [--include-rare]
                    [--min-flows N] [--tail-after N] [--config FILE] [--out FILE] [--report FILE] [--json]
                    [--config-out FILE]
       the device's traffic as an RFC 8520 MUD file (stdout, or --out), the report on stderr (or
       --report; JSON with --json); --config-out writes the policy config its DNS/NTP URN rules need`;
 
 /** Synopsis of `edgeward mud explain`. */
-export const MUD_EXPLAIN_USAGE = `edgeward mud explain CAPTURE --bind MAC=MUDFILE [--bind …] [--profiles DIR] [--config FILE]
+const MUD_EXPLAIN_USAGE = `edgeward mud explain CAPTURE --bind MAC=MUDFILE [--bind …] [--profiles DIR] [--config FILE]
                           [--window DURATION] [--max-denied N] [--json]`;
 
 const CONFIG_DAEMON = `  --config FILE           the daemon's config (YAML or JSON; default $EDGEWARD_CONFIG, else the

@@ -9,13 +9,13 @@ import { CaptureError } from '../capture/frame-source.js';
 import { ConfigError } from '../config/load-config.js';
 import { argsErrorMessage, isArgsError, wantsHelp } from '../../policies/cli/cli-args.js';
 import { processIo, UsageError, type CliIo } from './cli-io.js';
-import { COMMAND_HELP, commandKey, REPLAY_USAGE, SUBCOMMANDS } from './command-usage.js';
+import { COMMAND_HELP, commandKey, HUB_USAGE, REPLAY_USAGE, START_USAGE, SUBCOMMANDS } from './command-usage.js';
 import { runReplay } from './replay-command.js';
 
 const USAGE = `usage:
   ${REPLAY_USAGE}
-  edgeward start [--config FILE]                       daemon: API, WebSocket, dashboard (demo without capture.interface)
-  edgeward hub [--config FILE]                         the SOC side: every site's records from NATS JetStream, one API
+  ${START_USAGE}
+  ${HUB_USAGE}
   edgeward token create --role ROLE [--vendor DOMAIN] [--device MAC] [--name TEXT]   an API token (shown once)
   edgeward token list | revoke ID
   edgeward mud validate FILE...                        exit 0 accepted (warnings on stderr), 1 refused
@@ -39,8 +39,9 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
   const [cmd, ...rest] = argv;
   // The command (and subcommand) whose usage a fault or --help prints; null for an unknown command.
   const key = commandKey(argv);
-  if (cmd === 'help' && commandKey(rest) !== null) {
-    io.stdout(COMMAND_HELP[commandKey(rest)!]!);
+  const helpKey = cmd === 'help' ? commandKey(rest) : null;
+  if (helpKey !== null) {
+    io.stdout(COMMAND_HELP[helpKey]!);
     return 0;
   }
   if (key !== null && wantsHelp(rest)) {

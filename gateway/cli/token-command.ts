@@ -1,7 +1,7 @@
 // `edgeward token create|list|revoke`: API tokens, written to the daemon's SQLite file directly
 // (WAL lets this run next to a running daemon, which sees a new token at its next request). Each
 // create and revoke, refused ones too, is a row of the audit log (actor `cli`, the OS user).
-import { join, isAbsolute } from 'node:path';
+import { databasePath } from '../config/daemon-config.js';
 import { parseArgs } from 'node:util';
 import { auditCliWrite } from '../audit/cli-audit.js';
 import { AuthError } from '../auth/auth-errors.js';
@@ -23,7 +23,7 @@ export async function runToken(argv: string[], io: CliIo): Promise<number> {
     options: { role: { type: 'string' }, vendor: { type: 'string' }, device: { type: 'string' }, name: { type: 'string' }, config: { type: 'string' }, json: { type: 'boolean' } },
   });
   const cfg = loadConfig(values.config ?? process.env.EDGEWARD_CONFIG);
-  const dbPath = isAbsolute(cfg.storage.database) ? cfg.storage.database : join(cfg.storage.dataDir, cfg.storage.database);
+  const dbPath = databasePath(cfg.storage);
   const db = openDatabase(dbPath);
   /** The write under way, for its audit row if it is refused. */
   let audit: { command: string; target: string | null; detail: string | null } | null = null;

@@ -1,8 +1,8 @@
 // `edgeward trust add|list|remove`: which certificates may sign MUD files for which vendor domain,
 // written to the daemon's SQLite file directly (WAL: a running daemon sees a change at its next
 // signature check). Each add and remove is a row of the audit log.
+import { databasePath } from '../config/daemon-config.js';
 import { readFileSync } from 'node:fs';
-import { isAbsolute, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { auditCliWrite, osUser } from '../audit/cli-audit.js';
 import { loadConfig } from '../plugins/gateway-config.js';
@@ -45,7 +45,7 @@ export async function runTrust(argv: string[], io: CliIo): Promise<number> {
   }
 
   const cfg = loadConfig(values.config ?? process.env.EDGEWARD_CONFIG);
-  const db = openDatabase(isAbsolute(cfg.storage.database) ? cfg.storage.database : join(cfg.storage.dataDir, cfg.storage.database));
+  const db = openDatabase(databasePath(cfg.storage));
   const audit = (status: number, target: string | null, code: string | null, detail: string | null) => {
     if (!auditCliWrite(db, { command: `trust ${sub}`, target, status, code, detail })) io.stderr('edgeward: warning: the audit log did not take this change (storage refused it)\n');
   };

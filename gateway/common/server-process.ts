@@ -1,6 +1,6 @@
-// A real server a test runs (influxd, nats-server): free loopback ports, the process started and
-// waited for until it answers, its output kept for an error message, reaped if the test process
-// dies first, and stopped with SIGTERM then SIGKILL after a grace.
+// A server run as a child process (the tests' influxd and nats-server, bench:fleet's nats-server):
+// free loopback ports, the process started and waited for until it answers, its output kept for an
+// error message, reaped if this process dies first, stopped with SIGTERM then SIGKILL after a grace.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 

@@ -1,6 +1,7 @@
 // Settings of the running gateway beyond the pipeline (config sections `capture`, `fetch`,
 // `enforce`, `storage`, `server`, `demo`; `edgeLogs` and `metrics` live with their parts), with
 // units and defaults. All fixed at start.
+import { isAbsolute, join } from 'node:path';
 import { LIVE_SOURCE_DEFAULTS } from '../capture/live-source.js';
 import { EDGE_LOGS_DEFAULTS } from '../edge-logs/edge-logs-config.js';
 import { METRICS_DEFAULTS } from '../metrics/metrics-config.js';
@@ -87,6 +88,11 @@ export interface StorageConfig {
    * `maxRows` (rows), 0 for no limit. Checked by config/retention-config.ts.
    */
   retention: RetentionConfig;
+}
+
+/** The SQLite file of `storage`: `database` as given when absolute, else inside `dataDir` (the daemon and the CLI open the same one). */
+export function databasePath(storage: Readonly<Pick<StorageConfig, 'dataDir' | 'database'>>): string {
+  return isAbsolute(storage.database) ? storage.database : join(storage.dataDir, storage.database);
 }
 
 /** The REST API, the WebSocket stream and the dashboard (config `server`). */

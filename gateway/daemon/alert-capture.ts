@@ -2,7 +2,7 @@
 // alert was raised is written to `<dataDir>/alert-captures/<alert id>.pcap`, so an analyst can open
 // the packet behind the alert in Wireshark. This is the one place payload bytes are kept, and only
 // when an operator turns it on (README "Privacy"). Bounded: at `captureOnAlertFiles` the oldest
-// file goes. The packet path pays two assignments per frame while it is on, nothing while it is off.
+// file goes. The packet path pays a few field assignments per frame while it is on, nothing while it is off.
 import { mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { onePacketPcap } from '../capture/pcap-writer.js';
@@ -26,11 +26,6 @@ export class AlertCapture {
   private linkType = 1;
   /** Files kept, oldest first (file names). */
   private readonly files: string[] = [];
-  /** Files written since start, and alerts raised with no frame at hand (a tick, a worker, the API). */
-  written = 0;
-  withoutFrame = 0;
-  /** Files not written for want of space (counted, not retried). */
-  failed = 0;
 
   /** `view`: the sensor's decoded view of the frame being processed (the pipeline's PacketView). */
   constructor(readonly dir: string, private readonly maxFiles: number, private readonly log: EventLog, private readonly view: () => PacketView) {
@@ -61,21 +56,21 @@ export class AlertCapture {
    * frame passed (a finding closed on a quiet link) has no frame of its own.
    */
   onNewAlert(a: Alert): void {
-    if (this.buf === null || !this.isEvidence(a)) { this.withoutFrame++; return; }
+    // No frame at hand (a tick, a worker, the API) or not this alert's: nothing to keep.
+    if (this.buf === null || !this.isEvidence(a)) return;
     const id = a.id;
     const name = `${id}.pcap`;
     if (!FILE_NAME.test(name)) return;
     try {
       writeFileSync(join(this.dir, name), onePacketPcap(this.buf.subarray(this.off, this.off + this.capLen), this.ts, this.origLen, this.linkType));
     } catch (e) {
+      // No room: logged, not retried.
       if (storageFault(e) === null) throw e;
-      this.failed++;
       rmSync(join(this.dir, name), { force: true });
       this.log('alert-capture.write-failed', { alert: id, code: (e as { code?: string }).code ?? null });
       return;
     }
     this.files.push(name);
-    this.written++;
     this.trim();
   }
 

@@ -3,11 +3,12 @@
 // uploaded profiles in one SQLite file; the REST API, the WebSocket stream and the dashboard on
 // one HTTP server; the syslog receiver; Prometheus and InfluxDB metrics; in enforce mode the
 // policies applied to nftables. start() and stop().
+import { databasePath } from '../config/daemon-config.js';
 import { DecodeCounters } from '../common/events.js';
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { isAbsolute, join } from 'node:path';
+import { join } from 'node:path';
 import { MudFetcher, parseMud } from '../../policies/index.js';
 import { AlertManager } from '../alerts/alert-manager.js';
 import { AlertStore } from '../alerts/alert-store.js';
@@ -155,7 +156,7 @@ export class GatewayDaemon implements DaemonParts {
   constructor(readonly cfg: Readonly<GatewayConfig>, private readonly log: EventLog, opts: DaemonOptions = {}) {
     this.sourceKind = opts.source ?? (cfg.capture.interface ? 'live' : cfg.demo.enabled ? 'demo' : 'none');
     const dataDir = cfg.storage.dataDir;
-    this.db = openDatabase(isAbsolute(cfg.storage.database) ? cfg.storage.database : join(dataDir, cfg.storage.database));
+    this.db = openDatabase(databasePath(cfg.storage));
     // A full disk must not stop capture, detection or the live stream: writes fail counted, not thrown.
     this.storage = guardStorage(this.db, new StorageGuard({ log }));
     this.retention = new RetentionPruner(this.db, cfg.storage.retention, { activeWindowSeconds: cfg.alerts.dedupWindowSeconds, log });
@@ -177,7 +178,7 @@ export class GatewayDaemon implements DaemonParts {
     this.alerts.setSuppressor(this.suppressions.suppressor);
     // fleet: every stream event (alert, incident, device, log) is also a record for the SOC, put in
     // the outbox in the same synchronous call; the link sends it when NATS is there.
-    this.outbox = cfg.fleet.enabled ? new Outbox(this.db, { site: cfg.fleet.site, maxRecords: cfg.fleet.outboxMaxRecords, counters: this.events }) : null;
+    this.outbox = cfg.fleet.enabled ? new Outbox(this.db, { maxRecords: cfg.fleet.outboxMaxRecords, counters: this.events }) : null;
     this.fleet = this.outbox === null ? null : new FleetLink({ config: cfg.fleet, outbox: this.outbox, log });
     const outbox = this.outbox;
     this.stream = new StreamServer({
@@ -318,7 +319,6 @@ export class GatewayDaemon implements DaemonParts {
     });
   }
 
-  /** The live capture's counters now, or null (demo, no source, not started). */
   /** The plug-ins' health: this thread's sensor and, with capture.workers, the workers' plug-ins. */
   sensorHealth(): SensorHealth {
     const own = this.sensor.health();
@@ -328,6 +328,7 @@ export class GatewayDaemon implements DaemonParts {
     return { status: disabled.length > 0 ? 'degraded' : 'ok', disabled, faults: own.faults + w.faults };
   }
 
+  /** The live capture's counters now (with the workers' ring drops), or null (demo, no source, not started). */
   captureStats(): CaptureSample | null {
     const s = this.source?.captureStats() ?? null;
     return s === null || this.workerPool === null ? s : { ...s, workerDropped: this.workerPool.dropped };

@@ -1,7 +1,7 @@
 // Config section `fleet`: whether and how this gateway sends its records to a SOC over NATS
 // JetStream (README "Fleet"). Off by default; all keys fixed at start. Secrets (password, key) are
 // read here and by the link only, and never logged or stored.
-import { isSiteId } from './fleet-record.js';
+import { isSiteId } from './fleet-stream.js';
 
 /** TLS to the NATS servers (config `fleet.tls`): PEM file paths; all empty: no TLS unless a server URL asks for it. */
 export interface FleetTlsConfig {

@@ -7,8 +7,8 @@ import { connect, Events, type ConnectionOptions, type JetStreamClient, type Nat
 import type { EventLog } from '../common/event-log.js';
 import type { FleetConfig } from './fleet-config.js';
 import { redactUrl } from './fleet-config.js';
-import { fleetSubject } from './fleet-record.js';
-import { fleetMsgId } from './fleet-stream.js';
+import { fleetMsgId, fleetSubject } from './fleet-stream.js';
+import { siteInboxPrefix } from './nats-server-config.js';
 import type { Outbox, OutboxRecord } from './outbox.js';
 
 /** The fleet part of GET /api/v1/health (null there when fleet is off). No secret is ever in it. */
@@ -137,7 +137,7 @@ export class FleetLink {
   private connectOptions(): ConnectionOptions {
     const c = this.opts.config;
     const o: ConnectionOptions = {
-      servers: [...c.servers], name: `edgeward-${c.site}`, inboxPrefix: `_INBOX.${c.site}`,
+      servers: [...c.servers], name: `edgeward-${c.site}`, inboxPrefix: siteInboxPrefix(c.site),
       maxReconnectAttempts: -1, reconnectTimeWait: RECONNECT_WAIT_MS, reconnectJitter: RECONNECT_JITTER_MS,
       reconnectJitterTLS: RECONNECT_JITTER_MS, timeout: 5000, pingInterval: 10_000, maxPingOut: 3,
     };

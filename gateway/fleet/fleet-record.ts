@@ -1,10 +1,7 @@
 // The envelope of every record a gateway sends to the fleet (the body of one JetStream message on
-// `edgeward.<site>.<kind>`), and the names and checks both ends share. Hub and gateway read this file.
-
-// The kinds, the site id check and the subject names live with the stream (fleet-stream.ts), re-exported here
-// so that a reader of records needs one import.
+// `edgeward.<site>.<kind>`). Hub and gateway read this file; the kinds, the site id check and the
+// subject names they share live with the stream, in fleet-stream.ts (import them from there).
 import type { FleetKind } from './fleet-stream.js';
-export { FLEET_KINDS, fleetSubject, isFleetKind, isSiteId, type FleetKind } from './fleet-stream.js';
 
 /**
  * One record as published (JSON, the message body). The same `id` travels as header `Nats-Msg-Id`,

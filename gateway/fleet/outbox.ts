@@ -5,7 +5,7 @@ import type { Statement } from 'better-sqlite3';
 import { ev, type DecodeCounters } from '../common/events.js';
 import type { Db } from '../store/database.js';
 import { storeWrite } from '../store/storage-guard.js';
-import { fleetSubject, type FleetKind } from './fleet-record.js';
+import type { FleetKind } from './fleet-stream.js';
 
 /** The table's name (also the storage guard's counter name). */
 export const OUTBOX_TABLE = 'fleet_outbox';
@@ -15,7 +15,6 @@ CREATE TABLE IF NOT EXISTS ${OUTBOX_TABLE} (
   seq        INTEGER PRIMARY KEY AUTOINCREMENT,
   id         TEXT NOT NULL UNIQUE,
   kind       TEXT NOT NULL,
-  subject    TEXT NOT NULL,
   body       TEXT NOT NULL,
   created_at TEXT NOT NULL
 );
@@ -27,9 +26,8 @@ export interface OutboxRecord {
   seq: number;
   /** The record id (`Nats-Msg-Id`). */
   id: string;
+  /** Its kind: the link publishes it on `edgeward.<site>.<kind>` of the site configured then. */
   kind: FleetKind;
-  /** The subject it was made for, `edgeward.<site>.<kind>`. */
-  subject: string;
   /** The record's `data` as JSON text (the envelope is put round it when it is sent). */
   body: string;
   /** When it was made, ISO-8601 (the envelope's `at`). */
@@ -38,8 +36,6 @@ export interface OutboxRecord {
 
 /** Outbox settings. */
 export interface OutboxOptions {
-  /** The site the subjects are made for. */
-  site: string;
   /** Rows kept at most; past it the oldest are deleted and counted as dropped. At least 1. */
   maxRecords: number;
   /** The gateway's named counters: each dropped record counts `fleet.outbox_dropped`. Default none. */
@@ -63,8 +59,8 @@ export class Outbox {
 
   constructor(private readonly db: Db, private readonly opts: OutboxOptions) {
     db.exec(SCHEMA);
-    this.insertStmt = db.prepare(`INSERT OR IGNORE INTO ${OUTBOX_TABLE} (id, kind, subject, body, created_at) VALUES (?, ?, ?, ?, ?)`);
-    this.batchStmt = db.prepare(`SELECT seq, id, kind, subject, body, created_at AS createdAt FROM ${OUTBOX_TABLE} WHERE seq > ? ORDER BY seq LIMIT ?`);
+    this.insertStmt = db.prepare(`INSERT OR IGNORE INTO ${OUTBOX_TABLE} (id, kind, body, created_at) VALUES (?, ?, ?, ?)`);
+    this.batchStmt = db.prepare(`SELECT seq, id, kind, body, created_at AS createdAt FROM ${OUTBOX_TABLE} WHERE seq > ? ORDER BY seq LIMIT ?`);
     this.deleteStmt = db.prepare(`DELETE FROM ${OUTBOX_TABLE} WHERE seq = ?`);
     // The n oldest; returns the highest seq it removed.
     this.dropStmt = db.prepare(`DELETE FROM ${OUTBOX_TABLE} WHERE seq IN (SELECT seq FROM ${OUTBOX_TABLE} ORDER BY seq LIMIT ?) RETURNING seq`);
@@ -87,7 +83,7 @@ export class Outbox {
     storeWrite(this.db, OUTBOX_TABLE, () => {
       const over = this.depthNow + 1 - this.opts.maxRecords;
       if (over > 0) this.drop(over);
-      added = this.insertStmt.run(id, kind, fleetSubject(this.opts.site, kind), body, new Date(this.now()).toISOString()).changes > 0;
+      added = this.insertStmt.run(id, kind, body, new Date(this.now()).toISOString()).changes > 0;
     });
     if (!added) return false;
     this.depthNow++;

@@ -1,7 +1,7 @@
 // Turns the daemon's stream events (alert, incident, device, log) into fleet records: the record
 // kind, a stable id (sent as Nats-Msg-Id) and the data as the gateway's API has it.
 import { createHash } from 'node:crypto';
-import type { FleetKind } from './fleet-record.js';
+import type { FleetKind } from './fleet-stream.js';
 
 /** A record to add to the outbox. */
 export interface StreamRecord {

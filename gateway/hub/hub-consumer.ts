@@ -46,8 +46,11 @@ export function hubConsumerConfig(cfg: Readonly<HubConsumerConfig>): Partial<Con
 export class HubConsumer {
   readonly stats: HubConsumerStats = { delivered: 0, redelivered: 0, stored: 0, repeats: 0, batches: 0, invalid: {}, storeFaults: 0 };
   /**
-   * Called after a batch is committed and before it is acknowledged (tests put a fault here; see
-   * {@link abort}). Not for production work: it runs inside the consumer's loop.
+   * Observer of each batch, called after its commit and before its acks, with the records stored or
+   * repeated (stream order). The one seam to watch the hub commit: the tests kill the hub here
+   * (with {@link abort}: committed, never acknowledged), and `npm run bench:fleet` times each
+   * record from its `at` to its commit. It runs synchronously inside the consumer's loop: keep it
+   * short, and never throw from it. Set it before start (Hub.onCommitted) to see every batch.
    */
   onCommitted: ((result: BatchResult, records: readonly HubRecord[]) => void) | null = null;
   private pending: JsMsg[] = [];

@@ -13,6 +13,7 @@ import type { TokenStore } from '../auth/token-store.js';
 import type { EventLog } from '../common/event-log.js';
 import { isSiteId } from '../fleet/fleet-stream.js';
 import { ApiError } from '../server/api-errors.js';
+import { QueryReader } from '../server/route.js';
 import type { HubStore } from './hub-store.js';
 
 /** What GET /api/v1/health says (no token needed, nothing secret). */
@@ -54,15 +55,7 @@ function authorize(deps: HubApiDeps, permission: Permission) {
   };
 }
 
-/** One query parameter as a single string, or undefined; a repeated one is refused. */
-function param(q: Record<string, unknown>, name: string): string | undefined {
-  const v = q[name];
-  if (v === undefined) return undefined;
-  if (typeof v !== 'string') throw new ApiError('request.invalid', `${name}: give it once`, [{ path: `/${name}`, message: 'give it once' }]);
-  return v;
-}
-
-const bad = (name: string, message: string) => new ApiError('request.invalid', `${name}: ${message}`, [{ path: `/${name}`, message }]);
+const bad = (name: string, message: string) => new ApiError('request.invalid', `${name}: ${message}`, [{ path: `/query/${name}`, message }]);
 
 /** Builds the hub's express app. */
 export function createHubApp(deps: HubApiDeps): express.Express {
@@ -84,14 +77,12 @@ export function createHubApp(deps: HubApiDeps): express.Express {
     });
   });
   app.get('/api/v1/alerts', authorize(deps, 'alerts:read'), (req, res) => {
-    const q = req.query as Record<string, unknown>;
-    const site = param(q, 'site');
-    if (site !== undefined && !isSiteId(site)) throw bad('site', 'not a site id');
-    const limitText = param(q, 'limit');
-    const limit = limitText === undefined ? undefined : Number(limitText);
-    if (limit !== undefined && !(Number.isInteger(limit) && limit >= 1 && limit <= 1000)) throw bad('limit', 'a whole number 1-1000');
+    const q = new QueryReader(req.query, ['site', 'rule', 'severity', 'limit', 'before']);
+    const filter = { site: q.string('site'), rule: q.string('rule'), severity: q.string('severity'), limit: q.int('limit', 1, 1000), before: q.string('before') };
+    q.done();
+    if (filter.site !== undefined && !isSiteId(filter.site)) throw bad('site', 'not a site id');
     try {
-      res.json(deps.store.alerts({ site, rule: param(q, 'rule'), severity: param(q, 'severity'), limit, before: param(q, 'before') }));
+      res.json(deps.store.alerts(filter));
     } catch (e) {
       if (e instanceof RangeError) throw bad('before', 'not a cursor of this API (give the `next` of a page)');
       throw e;

@@ -7,6 +7,7 @@ import { AuthLimiter } from '../auth/auth-limiter.js';
 import { TokenStore } from '../auth/token-store.js';
 import type { EventLog } from '../common/event-log.js';
 import { FLEET_STREAM, FLEET_SUBJECT_ROOT } from '../fleet/fleet-stream.js';
+import { HUB_INBOX_PREFIX } from '../fleet/nats-server-config.js';
 import { openDatabase, type Db } from '../store/database.js';
 import { hubDatabasePath, type HubConfig } from './hub-config.js';
 import { HubConsumer } from './hub-consumer.js';
@@ -17,7 +18,8 @@ import { HubStore } from './hub-store.js';
 export function hubConnectionOptions(cfg: Readonly<HubConfig>): ConnectionOptions {
   const n = cfg.nats;
   const o: ConnectionOptions = {
-    servers: [...n.servers], name: 'edgeward-hub', user: n.user,
+    // The hub's own inbox prefix: no site's `_INBOX.<site>.>` subscribe right can reach its replies.
+    servers: [...n.servers], name: 'edgeward-hub', user: n.user, inboxPrefix: HUB_INBOX_PREFIX,
     // Keep trying while the server is down: the consumer resumes where its acks stopped.
     maxReconnectAttempts: -1, reconnectTimeWait: 1000,
   };
@@ -41,7 +43,7 @@ export class Hub {
   private connected = false;
   consumer: HubConsumer | null = null;
   private server: Server | null = null;
-  /** Handed to the consumer at start (tests put a fault here: see HubConsumer.onCommitted). */
+  /** Handed to the consumer at start: the observer of each committed batch (see HubConsumer.onCommitted). */
   onCommitted: HubConsumer['onCommitted'] = null;
   /** The API's base URL once started (`http://127.0.0.1:8090`). */
   url = '';

@@ -69,7 +69,7 @@ export function signerInfo(s: TrustedSigner): TrustedSignerInfo {
 }
 
 /** A fingerprint as people paste it (`AB:CD:…` from openssl, or hex) in the stored form, or null. */
-export function normalizeFingerprint(text: string): string | null {
+function normalizeFingerprint(text: string): string | null {
   const hex = text.trim().replace(/^sha256\s*fingerprint\s*=\s*/i, '').replace(/[:\s]/g, '').toLowerCase();
   return /^[0-9a-f]{64}$/.test(hex) ? hex : null;
 }
@@ -87,7 +87,7 @@ function pem(der: Uint8Array): string {
 }
 
 /** A certificate parsed for {@link TrustedSigners.add}; throws a {@link TrustError} naming the fault. */
-export function parseSignerCertificate(input: string | Buffer, at: Date = new Date()): { cert: pkijs.Certificate; der: Uint8Array; kind: 'ca' | 'signer' } {
+function parseSignerCertificate(input: string | Buffer, at: Date = new Date()): { cert: pkijs.Certificate; der: Uint8Array; kind: 'ca' | 'signer' } {
   const ders = certificateDers(input);
   if (ders.length !== 1) {
     throw new TrustError('trust.certificate', ders.length === 0

@@ -65,10 +65,10 @@ export const RETENTION_TABLES: readonly RetentionTable[] = Object.freeze(['alert
  */
 interface TableSpec {
   key: RetentionTable;
-  /** The table's name(s): the first that exists is pruned. */
-  tables: readonly string[];
-  /** Its time column(s), ISO-8601 text: the first that exists is used. */
-  timeColumns: readonly string[];
+  /** The table; a file without it (one whose store this build or a test did not open) is skipped. */
+  table: string;
+  /** Its time column, ISO-8601 text. */
+  time: string;
   order: 'arrival' | 'activity';
   /**
    * `packet`: the column holds packet time, and age is measured back from the newest row (or now,
@@ -77,37 +77,29 @@ interface TableSpec {
    */
   clock: 'packet' | 'wall';
   /** Over the row cap these go first (SQL over the table's columns), e.g. resolved alerts. */
-  settled?: (cols: ReadonlySet<string>) => string | null;
-  /** Rows of other tables that belong to a deleted row: [table, column] holding the row's `id`. */
+  settled?: string;
+  /**
+   * Rows of other tables that belong to a deleted row: [table, column] holding the row's `id`
+   * (the same store creates them with the table).
+   */
   children?: readonly (readonly [table: string, column: string])[];
 }
 
 const SPECS: readonly TableSpec[] = [
   {
-    key: 'alerts', tables: ['alerts'], timeColumns: ['last_ts'], order: 'activity', clock: 'packet',
-    settled: (c) => (c.has('status') ? "status = 'resolved'" : c.has('resolved_at') ? 'resolved_at IS NOT NULL' : null),
-    children: [['alert_history', 'alert_id']],
+    key: 'alerts', table: 'alerts', time: 'last_ts', order: 'activity', clock: 'packet',
+    settled: "status = 'resolved'", children: [['alert_history', 'alert_id']],
   },
   {
-    key: 'incidents', tables: ['incidents'], timeColumns: ['last_ts'], order: 'activity', clock: 'packet',
-    settled: (c) => (c.has('state') ? "state = 'closed'" : null),
-    children: [['incident_alerts', 'incident_id'], ['incident_logs', 'incident_id'], ['incident_history', 'incident_id']],
+    key: 'incidents', table: 'incidents', time: 'last_ts', order: 'activity', clock: 'packet',
+    settled: "state = 'closed'", children: [['incident_alerts', 'incident_id'], ['incident_logs', 'incident_id'], ['incident_history', 'incident_id']],
   },
-  { key: 'edgeLogs', tables: ['edge_logs'], timeColumns: ['received_at', 'ts'], order: 'arrival', clock: 'wall' },
-  { key: 'flows', tables: ['flows'], timeColumns: ['last_ts'], order: 'arrival', clock: 'packet' },
-  { key: 'streamEvents', tables: ['stream_events'], timeColumns: ['at'], order: 'arrival', clock: 'wall' },
-  { key: 'audit', tables: ['audit_log', 'audit'], timeColumns: ['at', 'ts'], order: 'arrival', clock: 'wall' },
-  { key: 'suppressedAlerts', tables: ['suppressed_alerts'], timeColumns: ['ts'], order: 'arrival', clock: 'packet' },
+  { key: 'edgeLogs', table: 'edge_logs', time: 'received_at', order: 'arrival', clock: 'wall' },
+  { key: 'flows', table: 'flows', time: 'last_ts', order: 'arrival', clock: 'packet' },
+  { key: 'streamEvents', table: 'stream_events', time: 'at', order: 'arrival', clock: 'wall' },
+  { key: 'audit', table: 'audit_log', time: 'at', order: 'arrival', clock: 'wall' },
+  { key: 'suppressedAlerts', table: 'suppressed_alerts', time: 'ts', order: 'arrival', clock: 'packet' },
 ];
-
-/** A table found in the file, with what pruning it needs. */
-interface Resolved {
-  spec: TableSpec;
-  table: string;
-  time: string;
-  cols: ReadonlySet<string>;
-  children: readonly (readonly [string, string])[];
-}
 
 /** Settings of a pruner beyond the config. */
 export interface RetentionOptions {
@@ -133,7 +125,8 @@ const q = (name: string): string => `"${name.replace(/"/g, '""')}"`;
 
 /** The pruner of one database. */
 export class RetentionPruner {
-  private readonly resolved = new Map<string, Resolved>();
+  /** Keys whose table this file was found to have. */
+  private readonly found = new Set<RetentionTable>();
   private readonly log: EventLog;
   private readonly now: () => number;
   private readonly activeMs: number;
@@ -200,31 +193,19 @@ export class RetentionPruner {
     return report;
   }
 
-  /** The table of `spec` as this file has it (cached once found), or null: skipped. */
-  private resolve(spec: TableSpec): Resolved | null {
-    const cached = this.resolved.get(spec.key);
-    if (cached !== undefined) return cached;
-    const have = (name: string) => this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(name) !== undefined;
-    const table = spec.tables.find(have);
-    if (table === undefined) return null;
-    const cols = new Set((this.db.prepare(`PRAGMA table_info(${q(table)})`).all() as { name: string }[]).map((c) => c.name));
-    const time = spec.timeColumns.find((c) => cols.has(c));
-    if (time === undefined) return null;
-    const children = (spec.children ?? []).filter(([t, c]) => have(t) && (this.db.prepare(`PRAGMA table_info(${q(t)})`).all() as { name: string }[]).some((x) => x.name === c));
-    if (spec.order === 'activity') {
-      // Pruning by time walks this index; a table made without it gets it once.
-      storeWrite(this.db, table, () => this.db.exec(`CREATE INDEX IF NOT EXISTS ${q(`${table}_retention_${time}`)} ON ${q(table)}(${q(time)})`), 0);
-    }
-    const r: Resolved = { spec, table, time, cols, children };
-    this.resolved.set(spec.key, r);
-    return r;
+  /** `spec` when this file has its table (remembered once found), or null: skipped. */
+  private resolve(spec: TableSpec): TableSpec | null {
+    if (this.found.has(spec.key)) return spec;
+    if (this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(spec.table) === undefined) return null;
+    this.found.add(spec.key);
+    return spec;
   }
 
   /** The ISO time before which rows are too old, or null without an age bound. */
-  private ageCut(r: Resolved, maxAgeDays: number, newest: string | null): string | null {
+  private ageCut(r: TableSpec, maxAgeDays: number, newest: string | null): string | null {
     if (maxAgeDays <= 0) return null;
     let ref = this.now();
-    if (r.spec.clock === 'packet') {
+    if (r.clock === 'packet') {
       const t = newest === null ? NaN : Date.parse(newest);
       if (Number.isNaN(t)) return null; // empty table
       ref = Math.min(ref, t);
@@ -237,7 +218,7 @@ export class RetentionPruner {
    * search over rowids, as time follows them) or beyond the newest maxRows. Deleted below the cut,
    * lowest first, a batch at a time. Returns rows deleted, or -1 when the disk refused.
    */
-  private async pruneArrival(r: Resolved, b: TableRetention): Promise<number> {
+  private async pruneArrival(r: TableSpec, b: TableRetention): Promise<number> {
     const t = q(r.table);
     const ends = this.db.prepare(`SELECT min(rowid) AS lo, max(rowid) AS hi FROM ${t}`).get() as { lo: number | null; hi: number | null };
     if (ends.lo === null || ends.hi === null) return 0;
@@ -260,7 +241,7 @@ export class RetentionPruner {
   }
 
   /** The lowest rowid whose time is not before `cut` (hi + 1 when every row is older), by binary search. */
-  private firstNotOlder(r: Resolved, lo: number, hi: number, cut: string): number {
+  private firstNotOlder(r: TableSpec, lo: number, hi: number, cut: string): number {
     const at = this.db.prepare(`SELECT rowid AS id, ${q(r.time)} AS v FROM ${q(r.table)} WHERE rowid >= ? ORDER BY rowid LIMIT 1`);
     let a = lo;
     let z = hi + 1;
@@ -278,14 +259,15 @@ export class RetentionPruner {
    * settled rows (resolved alerts, closed incidents) oldest first, then the others oldest first —
    * never one active within activeWindowSeconds of the newest. Children go with their row.
    */
-  private async pruneActivity(r: Resolved, b: TableRetention): Promise<number> {
+  private async pruneActivity(r: TableSpec, b: TableRetention): Promise<number> {
     const t = q(r.table);
     const time = q(r.time);
     const newest = (this.db.prepare(`SELECT max(${time}) AS v FROM ${t}`).get() as { v: string | null }).v;
     if (newest === null) return 0;
-    const hasId = r.cols.has('id') && r.children.length > 0;
+    const children = r.children ?? [];
+    const hasId = children.length > 0;
     const returning = hasId ? ' RETURNING id' : '';
-    const delChildren = r.children.map(([ct, cc]) => this.db.prepare(`DELETE FROM ${q(ct)} WHERE ${q(cc)} = ?`));
+    const delChildren = children.map(([ct, cc]) => this.db.prepare(`DELETE FROM ${q(ct)} WHERE ${q(cc)} = ?`));
     let total = 0;
     let batches = 0;
     /** Deletes up to `limit` rows matching `where`, oldest first; false when the disk refused. */
@@ -315,7 +297,7 @@ export class RetentionPruner {
     }
     if (b.maxRows <= 0) return total;
     const active = new Date(Date.parse(newest) - this.activeMs).toISOString();
-    const settled = r.spec.settled?.(r.cols) ?? null;
+    const settled = r.settled ?? null;
     // Counted once: these tables are small (a row cap of 100,000), and only this pruner deletes.
     let excess = (this.db.prepare(`SELECT count(*) AS n FROM ${t}`).get() as { n: number }).n - b.maxRows;
     for (const where of settled !== null ? [`(${settled}) AND ${time} < ?`, `${time} < ?`] : [`${time} < ?`]) {

@@ -21,8 +21,6 @@ export interface MudCommandIo {
   stdoutBytes?: (b: Buffer) => void;
 }
 
-export { MUD_COMPILE_USAGE, MUD_SIGN_USAGE, MUD_VALIDATE_USAGE } from './mud-usage.js';
-
 /** Usage text of `edgeward mud` (the subcommands this package runs). */
 export const MUD_USAGE = [MUD_VALIDATE_USAGE, MUD_COMPILE_USAGE, MUD_SIGN_USAGE].join('\n');
 

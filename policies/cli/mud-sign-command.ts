@@ -15,7 +15,7 @@ export interface MudSignIo {
 }
 
 /** The default output: the file with .json replaced by .p7s (or .p7s appended), RFC 8520 §13.2. */
-export function signatureFileFor(file: string): string {
+function signatureFileFor(file: string): string {
   return file.toLowerCase().endsWith('.json') ? `${file.slice(0, -'.json'.length)}.p7s` : `${file}.p7s`;
 }
 

@@ -5,7 +5,7 @@ import { createHash, createPrivateKey, createPublicKey, webcrypto, type KeyObjec
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import { hasDigitalSignatureUsage, summarize, validityAt, type SignerSummary } from './certificate-info.js';
-import { certificateDers } from './pem.js';
+import { certificateDers, looksLikePem, toArrayBufferView } from './pem.js';
 
 // pkijs runs on Node's WebCrypto; an explicit engine keeps us off its process-wide one (as the verifier does).
 const engine = new pkijs.CryptoEngine({ name: 'edgeward-node-webcrypto-sign', crypto: webcrypto });
@@ -70,16 +70,12 @@ function parseCertificates(input: string | Buffer, what: string): pkijs.Certific
 
 function loadKey(input: string | Buffer): KeyObject {
   try {
-    return createPrivateKey(typeof input === 'string' ? input : { key: input, format: looksPem(input) ? 'pem' : 'der', type: 'pkcs8' });
+    return createPrivateKey(typeof input === 'string' ? input : { key: input, format: looksLikePem(input) ? 'pem' : 'der', type: 'pkcs8' });
   } catch (e) {
     const msg = (e as Error).message;
     const hint = /passphrase|encrypted/i.test(msg) ? ' (the key is encrypted: write a decrypted copy with `openssl pkey -in KEY -out PLAIN.key`)' : '';
     throw new MudSignError('sign.key', `the private key cannot be read: ${msg}${hint}`);
   }
-}
-
-function looksPem(b: Buffer): boolean {
-  return b.subarray(0, 64).toString('latin1').trimStart().startsWith('-----BEGIN ');
 }
 
 /** The WebCrypto algorithm of a Node private key, or a refusal naming what is not supported. */
@@ -128,7 +124,7 @@ export async function signMud(content: Uint8Array, input: MudSigningInput): Prom
           attributes: [
             new pkijs.Attribute({ type: OID_CONTENT_TYPE, values: [new asn1js.ObjectIdentifier({ value: OID_DATA })] }),
             new pkijs.Attribute({ type: OID_SIGNING_TIME, values: [new asn1js.UTCTime({ valueDate: at })] }),
-            new pkijs.Attribute({ type: OID_MESSAGE_DIGEST, values: [new asn1js.OctetString({ valueHex: toArrayBuffer(digest) })] }),
+            new pkijs.Attribute({ type: OID_MESSAGE_DIGEST, values: [new asn1js.OctetString({ valueHex: toArrayBufferView(digest).buffer })] }),
           ],
         }),
       }),
@@ -144,10 +140,4 @@ export async function signMud(content: Uint8Array, input: MudSigningInput): Prom
     chainCertificates: chain.length,
     validity: validityAt(cert!, at),
   };
-}
-
-function toArrayBuffer(b: Buffer): ArrayBuffer {
-  const copy = new Uint8Array(b.byteLength);
-  copy.set(b);
-  return copy.buffer;
 }

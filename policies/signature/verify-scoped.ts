@@ -32,8 +32,8 @@ export type ScopedSignatureResult =
   | { ok: true; signer: Extract<SignatureResult, { ok: true }>['signer']; trustedSigner: { id: string; vendor: string } | null }
   | Extract<SignatureResult, { ok: false }>;
 
-/** Codes that mean "not trusted by this set", where another set may still trust the signer. */
-const TRY_NEXT = new Set(['signature.untrusted-chain']);
+/** The code that means "not trusted by this set", where another set may still trust the signer. */
+const TRY_NEXT = 'signature.untrusted-chain';
 
 /**
  * Verifies `signature` over `content`: first against the unrestricted trust anchors, then against
@@ -52,14 +52,14 @@ export async function verifyMudSignatureScoped(content: Buffer, signature: Buffe
   if (anchors.length > 0 || own.length === 0) {
     const r = await verifyMudSignature(content, signature, { trustAnchors: anchors, at });
     if (r.ok) return { ...r, trustedSigner: null };
-    if (!TRY_NEXT.has(r.code)) return r;
+    if (r.code !== TRY_NEXT) return r;
     first = r;
   }
   // Each trusted signer on its own: the one that vouches for the signature is the one reported.
   for (const s of own) {
     const r = await verifyMudSignature(content, signature, { trustAnchors: [s.certificate], pinnedSigners: [s.certificate], at });
     if (r.ok) return { ...r, trustedSigner: { id: s.id, vendor: s.vendor } };
-    if (!TRY_NEXT.has(r.code)) return r;
+    if (r.code !== TRY_NEXT) return r;
     first ??= r;
   }
   for (const s of others) {

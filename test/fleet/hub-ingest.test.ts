@@ -11,6 +11,7 @@ import { connect, type NatsConnection } from 'nats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FleetRecord } from '../../gateway/fleet/fleet-record.js';
 import { FLEET_STREAM } from '../../gateway/fleet/fleet-stream.js';
+import { siteInboxPrefix } from '../../gateway/fleet/nats-server-config.js';
 import { hubDatabasePath, validateHubConfig, type HubConfig } from '../../gateway/hub/hub-config.js';
 import { Hub } from '../../gateway/hub/hub.js';
 import { openDatabase, type Db } from '../../gateway/store/database.js';
@@ -37,7 +38,7 @@ class Site {
   private constructor(readonly site: string, readonly nc: NatsConnection) {}
   static async open(nats: TestNats, site: string): Promise<Site> {
     const c = nats.site(site);
-    return new Site(site, await connect({ servers: nats.url, user: c.user, pass: c.pass, inboxPrefix: `_INBOX.${site}`, reconnect: false }));
+    return new Site(site, await connect({ servers: nats.url, user: c.user, pass: c.pass, inboxPrefix: siteInboxPrefix(site), reconnect: false }));
   }
 
   /**

@@ -4,7 +4,7 @@ import { accessSync, constants, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePorts, ServerProcess } from './server-process.js';
+import { freePorts, ServerProcess } from '../../gateway/common/server-process.js';
 
 /** Where Debian's `influxdb` package puts the server. */
 export const INFLUXD = '/usr/bin/influxd';

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from 'nats';
 import { HUB_USER, renderNatsServerConfig, siteUser } from '../../gateway/fleet/nats-server-config.js';
-import { freePorts, ServerProcess } from './server-process.js';
+import { freePorts, ServerProcess } from '../../gateway/common/server-process.js';
 
 /** Where Debian's `nats-server` package puts the server. */
 export const NATS_SERVER = '/usr/sbin/nats-server';
