@@ -12,6 +12,10 @@ export const START_USAGE = 'edgeward start [--config FILE]                      
 /** Synopsis of `edgeward hub`. */
 export const HUB_USAGE = 'edgeward hub [--config FILE]                         the SOC side: every site\'s records from NATS JetStream, one API';
 
+/** Synopsis of `edgeward fleet nats-config`. */
+export const FLEET_NATS_CONFIG_USAGE = `edgeward fleet nats-config --site ID [--site ID]... --store-dir DIR --secrets DIR [--out FILE]
+                           [--host ADDR] [--port N] [--server-name NAME]`;
+
 /** Synopsis of `edgeward check`. */
 const CHECK_USAGE = 'edgeward check [--wan IFACE] [--lan IFACE] [--netns NAME] [--config FILE] [--intel LISTFILE]... [--pid PID] [--json]';
 
@@ -28,6 +32,9 @@ const MUD_EXPLAIN_USAGE = `edgeward mud explain CAPTURE --bind MAC=MUDFILE [--bi
 
 const CONFIG_DAEMON = `  --config FILE           the daemon's config (YAML or JSON; default $EDGEWARD_CONFIG, else the
                           defaults): its storage section says which SQLite file to use`;
+
+const CONFIG_HUB = `  --hub-config FILE       the tokens of a hub (edgeward hub) instead: its config's storage section
+                          names the hub's SQLite file`;
 
 /** The help text of every command and subcommand, keyed by its words after `edgeward`. */
 export const COMMAND_HELP: Readonly<Record<string, string>> = Object.freeze({
@@ -95,14 +102,15 @@ options:
   --json                  the result as JSON
 `,
   token: `usage: edgeward token create|list|revoke …
-  API tokens in the daemon's SQLite file (the secret is printed once; only its SHA-256 is kept).
+  API tokens in the daemon's SQLite file, or a hub's with --hub-config (the secret is printed once;
+  only its SHA-256 is kept).
   edgeward token create --role admin|analyst|vendor|device [--vendor DOMAIN] [--device MAC] [--name TEXT] [--config FILE] [--json]
   edgeward token list [--config FILE]
   edgeward token revoke ID [--config FILE]
   (edgeward token SUBCOMMAND --help for each)
 `,
   'token create': `usage: edgeward token create --role admin|analyst|vendor|device [--vendor DOMAIN] [--device MAC] [--name TEXT]
-                             [--config FILE] [--json]
+                             [--config FILE | --hub-config FILE] [--json]
   Creates an API token and prints its secret once on stdout (its id and scope on stderr).
 options:
   --role ROLE             admin, analyst, vendor or device
@@ -111,17 +119,20 @@ options:
   --device MAC            a device token's MAC (optional; device tokens post edge logs)
   --name TEXT             a note for people
 ${CONFIG_DAEMON}
+${CONFIG_HUB}
   --json                  token, id and scope as one JSON object
 `,
-  'token list': `usage: edgeward token list [--config FILE]
+  'token list': `usage: edgeward token list [--config FILE | --hub-config FILE]
   Every token (never a secret) as JSON lines: id, role, scope, created, last used, revoked.
 options:
 ${CONFIG_DAEMON}
+${CONFIG_HUB}
 `,
-  'token revoke': `usage: edgeward token revoke ID [--config FILE]
+  'token revoke': `usage: edgeward token revoke ID [--config FILE | --hub-config FILE]
   Revokes the token of this id at once (a running daemon ends its open streams).
 options:
 ${CONFIG_DAEMON}
+${CONFIG_HUB}
 `,
   mud: `usage: edgeward mud validate|compile|sign|learn|explain …
   MUD files (RFC 8520): check, compile to nftables, sign, learn from a capture, explain verdicts.
@@ -181,6 +192,24 @@ options:
 ${CONFIG_DAEMON}
   --json                  one JSON object a line
 `,
+  fleet: `usage: edgeward fleet nats-config …
+  The NATS side of a fleet (edgeward fleet SUBCOMMAND --help for each).
+`,
+  'fleet nats-config': `usage: ${FLEET_NATS_CONFIG_USAGE}
+  Writes the nats-server configuration of a fleet: JetStream on, one account, the hub's user (every
+  right) and a user site-<ID> per site that may publish only edgeward.<ID>.* (not its control subject)
+  and read only edgeward.<ID>.control and its own inbox. Each user's password is in its own file in
+  the secrets folder (mode 0600); passwords already there are kept, so running it again with one more
+  --site changes nothing for the others. Start the server with nats-server -c FILE.
+options:
+  --site ID               a site id (repeatable; at least one)
+  --store-dir DIR         JetStream's store directory, an absolute path
+  --secrets DIR           where hub.password and site-<ID>.password live (made 0700 if missing)
+  --out FILE              write the configuration here (mode 0600; default stdout)
+  --host ADDR             the client listener's address (default 0.0.0.0)
+  --port N                the client port (default 4222)
+  --server-name NAME      the server's name, stable across restarts (default edgeward-hub)
+`,
   'trust remove': `usage: edgeward trust remove ID|FINGERPRINT [--config FILE]
   Stops trusting the entry of this id, or every entry of this certificate (its SHA-256 fingerprint,
   hex with or without colons, as \`openssl x509 -noout -fingerprint -sha256\` prints it).
@@ -191,6 +220,7 @@ ${CONFIG_DAEMON}
 
 /** Commands that take a subcommand, and theirs. */
 export const SUBCOMMANDS: Readonly<Record<string, readonly string[]>> = Object.freeze({
+  fleet: ['nats-config'],
   token: ['create', 'list', 'revoke'],
   mud: ['validate', 'compile', 'sign', 'learn', 'explain'],
   trust: ['add', 'list', 'remove'],

@@ -30,6 +30,8 @@ const USAGE = `usage:
                                                        home-router checklist: firewall, NAT, DNS filtering, UPnP, remote admin, not root
   edgeward trust add CERT --vendor DOMAIN | list | remove ID|FINGERPRINT
                                                        which certificates may sign MUD files for which domain
+  edgeward fleet nats-config --site ID... --store-dir DIR --secrets DIR [--out FILE]
+                                                       the nats-server config of a fleet: one user per site, its own subjects only
   edgeward bench [FILE]                                packets/s of the full pipeline
   edgeward COMMAND [SUBCOMMAND] --help                 one command's usage and options
 `;
@@ -70,6 +72,10 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
       case 'hub': {
         const { runHub } = await import('./hub-command.js');
         return await runHub(rest, io);
+      }
+      case 'fleet': {
+        const { runFleet } = await import('./fleet-command.js');
+        return await runFleet(rest, io);
       }
       case 'check': {
         const { runCheck } = await import('./check-command.js');

@@ -6,13 +6,14 @@ import { parseArgs } from 'node:util';
 import { auditCliWrite } from '../audit/cli-audit.js';
 import { AuthError } from '../auth/auth-errors.js';
 import { TokenStore } from '../auth/token-store.js';
+import { hubDatabasePath, loadHubConfig } from '../hub/hub-config.js';
 import { loadConfig } from '../plugins/gateway-config.js';
 import { openDatabase } from '../store/database.js';
 import { UsageError, type CliIo } from './cli-io.js';
 
-export const TOKEN_USAGE = `edgeward token create --role admin|analyst|vendor|device [--vendor DOMAIN] [--device MAC] [--name TEXT] [--config FILE]
-  edgeward token list [--config FILE]
-  edgeward token revoke ID [--config FILE]`;
+export const TOKEN_USAGE = `edgeward token create --role admin|analyst|vendor|device [--vendor DOMAIN] [--device MAC] [--name TEXT] [--config FILE | --hub-config FILE]
+  edgeward token list [--config FILE | --hub-config FILE]
+  edgeward token revoke ID [--config FILE | --hub-config FILE]`;
 
 // Async like the other subcommands (main awaits each), though nothing here waits.
 // eslint-disable-next-line @typescript-eslint/require-await -- the subcommands' common signature
@@ -20,10 +21,12 @@ export async function runToken(argv: string[], io: CliIo): Promise<number> {
   const [sub, ...rest] = argv;
   const { values, positionals } = parseArgs({
     args: rest, allowPositionals: true, strict: true,
-    options: { role: { type: 'string' }, vendor: { type: 'string' }, device: { type: 'string' }, name: { type: 'string' }, config: { type: 'string' }, json: { type: 'boolean' } },
+    options: { role: { type: 'string' }, vendor: { type: 'string' }, device: { type: 'string' }, name: { type: 'string' }, config: { type: 'string' }, 'hub-config': { type: 'string' }, json: { type: 'boolean' } },
   });
-  const cfg = loadConfig(values.config ?? process.env.EDGEWARD_CONFIG);
-  const dbPath = databasePath(cfg.storage);
+  if (values.config !== undefined && values['hub-config'] !== undefined) throw new UsageError('give --config (a gateway) or --hub-config (a hub), not both');
+  // The hub keeps its tokens in its own SQLite file, with the same roles as a gateway's.
+  const dbPath = values['hub-config'] !== undefined ? hubDatabasePath(loadHubConfig(values['hub-config']))
+    : databasePath(loadConfig(values.config ?? process.env.EDGEWARD_CONFIG).storage);
   const db = openDatabase(dbPath);
   /** The write under way, for its audit row if it is refused. */
   let audit: { command: string; target: string | null; detail: string | null } | null = null;
