@@ -3,6 +3,7 @@ import './styles/base.css';
 import './styles/shell.css';
 import './styles/feed.css';
 import './styles/pages.css';
+import './styles/hub.css';
 import { App } from './app';
 
 new App(document.getElementById('app')!).start();

@@ -1,5 +1,6 @@
 // Hash routes: #/feed, #/devices, #/devices/<mac>, #/incidents, #/incidents/<id>, #/profiles, #/logs, #/charts. The hash keeps the
-// daemon's job to serving one page, and a reload or a shared link lands on the same view.
+// daemon's job to serving one page, and a reload or a shared link lands on the same view. A hub
+// adds #/sites, #/search and #/commands.
 import type { Page } from './api/role-access';
 
 export type Route =
@@ -8,7 +9,7 @@ export type Route =
   | { page: 'devices'; mac: string }
   | { page: 'incidents'; id: string | null };
 
-const PAGE_NAMES: readonly string[] = ['feed', 'devices', 'profiles', 'logs', 'charts', 'suppressions', 'incidents'];
+const PAGE_NAMES: readonly string[] = ['feed', 'devices', 'profiles', 'logs', 'charts', 'suppressions', 'incidents', 'sites', 'search', 'commands'];
 
 /** The route of a hash, or null when it names no page. */
 export function parseHash(hash: string): Route | null {

@@ -14,6 +14,10 @@ import { LazyView } from './views/lazy-view';
 import { LogsView } from './views/logs-view';
 import { ProfilesView } from './views/profiles-view';
 import { SuppressionsView } from './views/suppressions-view';
+import { HubCommandsView } from './views/hub-commands-view';
+import { HubDevicesView } from './views/hub-devices-view';
+import { HubSearchView } from './views/hub-search-view';
+import { SitesView } from './views/sites-view';
 import { IncidentDetailView } from './views/incident-detail-view';
 import { IncidentsView } from './views/incidents-view';
 import type { View, ViewContext } from './views/view';
@@ -60,11 +64,17 @@ export class Workspace {
 
   private readonly route = (): void => {
     if (this.ended) return;
-    const role = this.ctx.session.role;
+    const { role, hub } = this.ctx.session;
     const r = parseHash(location.hash);
-    if (r === null || !pagesFor(role).includes(r.page)) {
+    // A hub has no device page of its own (a device's detail stays at its site): the inventory.
+    if (hub && r?.page === 'devices' && r.mac !== null) {
+      history.replaceState(null, '', hashOf({ page: 'devices', mac: null }));
+      this.route();
+      return;
+    }
+    if (r === null || !pagesFor(role, hub).includes(r.page)) {
       // Unknown or not for this role: the role's first page, without a history entry.
-      history.replaceState(null, '', hashOf({ page: homePage(role) } as Route));
+      history.replaceState(null, '', hashOf({ page: homePage(role, hub) } as Route));
       this.route();
       return;
     }
@@ -80,7 +90,17 @@ export class Workspace {
         view = this.feed ??= new FeedView(this.ctx);
         break;
       case 'devices':
-        view = r.mac === null ? new DevicesView(this.ctx) : new DeviceDetailView(this.ctx, r.mac);
+        if (this.ctx.session.hub) view = new HubDevicesView(this.ctx);
+        else view = r.mac === null ? new DevicesView(this.ctx) : new DeviceDetailView(this.ctx, r.mac);
+        break;
+      case 'sites':
+        view = new SitesView(this.ctx);
+        break;
+      case 'search':
+        view = new HubSearchView(this.ctx);
+        break;
+      case 'commands':
+        view = new HubCommandsView(this.ctx);
         break;
       case 'profiles':
         view = new ProfilesView(this.ctx);

@@ -107,6 +107,7 @@ export const DECODE_EVENT_LIST = [
   ['detect.exploitHttp.table_full', 'a reported (source, target, signature) forgotten at detect.exploitHttp.maxTracked (it may be reported again)'],
   ['detect.c2Http.table_full', 'a (device, server) pair evicted at detect.c2Http.maxTracked (its marks are forgotten)'],
   ['detect.baseline.table_full', 'a device\'s baseline dropped at detect.baseline.maxDevices (it learns afresh if it returns)'],
+  ['fleet.traffic_table_full', 'a peer, device or TLS pair not tracked in a per-minute traffic summary: the minute already holds fleet/traffic-summary.ts MAX_KEYS_PER_MINUTE of that kind (its traffic still counts in the totals)'],
   // sensor (gateway/sensor/): the plug-in fault boundary
   ['sensor.plugin_fault', 'a plug-in hook threw; contained and counted, capture goes on'],
   ['sensor.plugin_disabled', 'a plug-in passed sensor.faultLimit faults within sensor.faultWindowSeconds and was switched off'],
@@ -128,6 +129,7 @@ export const DECODE_EVENT_LIST = [
   ['alert.suppressed', 'an alert input silenced by an active suppression (counted per input; each suppression counts its occurrences and keeps them listable)'],
   // fleet (gateway/fleet/): the outbox of records for the SOC
   ['fleet.outbox_dropped', 'a record for the SOC dropped unsent at fleet.outboxMaxRecords (the oldest waiting goes first)'],
+  ['fleet.command_refused', 'a control command from the fleet refused (malformed, no key, bad signature, wrong site, expired, or refused by the response layer); acked with its code'],
   // privacy (gateway/sensor/packet-pipeline.ts): traffic the owner did not consent to have inspected
   ['privacy.excluded_frame', 'a frame to or from a device in privacy.excludeDevices: counted in its traffic meter, not inspected'],
 ] as const;

@@ -137,6 +137,12 @@ export interface DemoConfig {
   enabled: boolean;
   /** Pace: 1 is real time, 10 is ten times faster. Default 1. */
   speed: number;
+  /**
+   * A pcap or pcapng file to replay in a loop instead of the generated home network (read whole
+   * into memory at start: meant for small captures; a relative path is from the working directory).
+   * Default '' (the generated demo, with its camera's syslog lines).
+   */
+  capture: string;
 }
 
 // The capture's own defaults are the live source's (one place for them).
@@ -151,7 +157,7 @@ export const SERVER_DEFAULTS: Readonly<ServerConfig> = Object.freeze({
   host: '127.0.0.1', port: 8080, maxBodyBytes: 1024 * 1024, heartbeatSeconds: 30, streamMaxBufferedBytes: 4 * 1024 * 1024,
   authFailures: 10, authSourceFailures: 30, authWindowSeconds: 60, authBlockSeconds: 300, allowUnsignedUploads: false, metricsPublic: false, dashboardDir: '',
 });
-export const DEMO_DEFAULTS: Readonly<DemoConfig> = Object.freeze({ enabled: true, speed: 1 });
+export const DEMO_DEFAULTS: Readonly<DemoConfig> = Object.freeze({ enabled: true, speed: 1, capture: '' });
 
 /** The flat sections validated key by key against these defaults. */
 export const DAEMON_SECTIONS = {

@@ -186,7 +186,7 @@ export function daemonApi(g: DaemonParts): ApiContext {
         status: sensor.status === 'degraded' || capture?.lossRising === true || storage.status !== 'ok' ? 'degraded' : 'ok', sensor, version: g.version, source: g.sourceKind,
         packets: g.pipeline.packets, devices: g.pipeline.devices.size,
         flows: g.pipeline.flows.size, alerts: g.alertStore.count(), streamClients: g.stream.stats().clients,
-        syslog: g.edgeLogs.ports(), influx, capture, storage, fleet: g.fleet?.status() ?? null,
+        syslog: g.edgeLogs.ports(), influx, capture, storage, fleet: g.fleet === null ? null : { ...g.fleet.status(), commands: g.commands?.counts() ?? null },
       };
     },
     async metrics() {

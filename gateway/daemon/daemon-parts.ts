@@ -23,6 +23,7 @@ import type { Db } from '../store/database.js';
 import type { FlowStore } from '../store/flow-store.js';
 import type { StorageGuard } from '../store/storage-guard.js';
 import type { FleetLink } from '../fleet/fleet-link.js';
+import type { CommandListener } from '../fleet/command-listener.js';
 import type { SourceKind } from './frame-sources.js';
 import type { CaptureLossWatch, CaptureSample } from './capture-loss.js';
 import type { ResponseActions } from '../response/response-actions.js';
@@ -46,6 +47,8 @@ export interface DaemonParts {
   readonly storage: StorageGuard;
   /** The fleet link (health), or null when fleet is off. */
   readonly fleet: FleetLink | null;
+  /** The fleet command listener (health `fleet.commands`), or null when fleet is off. */
+  readonly commands: CommandListener | null;
   readonly tokens: TokenStore;
   readonly limiter: AuthLimiter;
   /** The audit log (table audit_log): API writes are recorded by the app, CLI writes by the CLI. */

@@ -1,7 +1,8 @@
 // Where the daemon's frames come from: the live interface (libpcap), the bundled
-// demo (a generated home-network capture replayed in a loop at real-time pace, its packet times
-// moved to the wall clock so the dashboard reads "now"), or nothing (frames arrive only through
+// demo (a generated home-network capture, or the file demo.capture names, replayed in a loop at
+// real-time pace, its packet times moved to the wall clock so the dashboard reads "now"), or nothing (frames arrive only through
 // ingestCapture, as in the API tests).
+import { accessSync, constants } from 'node:fs';
 import { join } from 'node:path';
 import type { FrameSink } from '../capture/frame-source.js';
 import { LiveSource } from '../capture/live-source.js';
@@ -37,12 +38,26 @@ export async function startSource(kind: SourceKind, cfg: Readonly<GatewayConfig>
     const running = src.run(sink).catch((e: unknown) => log('capture.failed', { error: (e as Error).message }));
     return { stop: async () => { src.stop(); await running; }, clockUs: () => Date.now() * 1000, captureStats: () => src.captureStats() };
   }
-  // The demo capture is written afresh at each start (it is small and deterministic), so a user can
-  // open the very file being replayed in Wireshark.
-  const file = join(cfg.storage.dataDir, 'demo.pcap');
-  const frames = writeDemoCapture(file);
+  const file = cfg.demo.capture !== '' ? ownCapture(cfg.demo.capture) : join(cfg.storage.dataDir, 'demo.pcap');
+  // The generated capture is written afresh at each start (it is small and deterministic), so a user
+  // can open the very file being replayed in Wireshark; an own capture is read as it is (its frame
+  // count is known once it is read: null in the log).
+  const frames = cfg.demo.capture !== '' ? null : writeDemoCapture(file);
   const replay = new PacedReplay({ file, speed: cfg.demo.speed, startTimeUs: Date.now() * 1000 });
   log('demo.started', { capture: file, frames, speed: cfg.demo.speed });
   const running = replay.run(sink).catch((e: unknown) => log('demo.failed', { error: (e as Error).message }));
   return { stop: async () => { replay.stop(); await running; }, clockUs: () => replay.packetClockUs(), captureStats: () => null };
+}
+
+/**
+ * demo.capture, checked readable now: a wrong path stops the start instead of leaving a daemon that
+ * never sees a frame (the replay itself reads the file only once it runs).
+ */
+function ownCapture(file: string): string {
+  try {
+    accessSync(file, constants.R_OK);
+  } catch (e) {
+    throw new Error(`demo.capture: cannot read ${file}: ${(e as Error).message}`, { cause: e });
+  }
+  return file;
 }

@@ -35,6 +35,7 @@ import type { TrafficMeter } from '../metrics/traffic-meter.js';
 import { flowRecord } from '../track/flow-record.js';
 import { redactFlowRecord } from '../track/privacy.js';
 import type { Pipeline } from '../sensor/packet-pipeline.js';
+import type { PluginFactory } from '../sensor/plugin.js';
 import { buildSensor, type Sensor, type SensorHealth } from '../sensor/sensor.js';
 import { standardPlugins } from '../plugins/standard-plugins.js';
 import { DETECTORS } from '../detect/registry.js';
@@ -65,12 +66,16 @@ import { eveIncidentRecord } from '../incidents/incident-eve.js';
 import { IncidentStore } from '../incidents/incident-store.js';
 import { packageRoot, packageVersion } from '../common/package-root.js';
 import { startSource, type RunningSource, type SourceKind } from './frame-sources.js';
-import { CaptureLossWatch, type CaptureSample } from './capture-loss.js';
+import { CaptureLossWatch, lossPercent, type CaptureSample } from './capture-loss.js';
 import { AlertCapture } from './alert-capture.js';
 import { DevicePersistence } from './device-persistence.js';
 import { Outbox } from '../fleet/outbox.js';
 import { FleetLink } from '../fleet/fleet-link.js';
+import { CommandListener } from '../fleet/command-listener.js';
+import { readCommandKeys } from '../fleet/command-signature.js';
+import { DomainBlocks } from '../fleet/command-domains.js';
 import { streamRecord } from '../fleet/stream-records.js';
+import { trafficRecordId, trafficSummaryPlugin } from '../fleet/traffic-summary.js';
 import { hostAddresses } from '../response/protected-addresses.js';
 import { ResponseActions } from '../response/response-actions.js';
 
@@ -122,6 +127,8 @@ export class GatewayDaemon implements DaemonParts {
   readonly outbox: Outbox | null;
   /** The link that drains the outbox into NATS JetStream, or null when fleet is off. */
   readonly fleet: FleetLink | null;
+  /** Checks, applies and acks the hub's commands on `edgeward.<site>.control`, or null when fleet is off. */
+  readonly commands: CommandListener | null;
   readonly meter: TrafficMeter;
   readonly counters = new EventCounters();
   /** Every named event of this gateway (decode, stream, table caps, plug-in faults), one counter array. */
@@ -179,7 +186,7 @@ export class GatewayDaemon implements DaemonParts {
     // fleet: every stream event (alert, incident, device, log) is also a record for the SOC, put in
     // the outbox in the same synchronous call; the link sends it when NATS is there.
     this.outbox = cfg.fleet.enabled ? new Outbox(this.db, { maxRecords: cfg.fleet.outboxMaxRecords, counters: this.events }) : null;
-    this.fleet = this.outbox === null ? null : new FleetLink({ config: cfg.fleet, outbox: this.outbox, log });
+    this.fleet = this.outbox === null ? null : new FleetLink({ config: cfg.fleet, outbox: this.outbox, log, onConnection: (nc) => this.commands?.attach(nc) });
     const outbox = this.outbox;
     this.stream = new StreamServer({
       onPublish: outbox === null ? undefined : (topic, data) => { const r = streamRecord(topic, data); if (r !== null) outbox.addText(r.kind, r.id, r.body); },
@@ -253,7 +260,7 @@ export class GatewayDaemon implements DaemonParts {
         detect: cfg.detect, maxMeteredDevices: cfg.metrics.maxMeteredDevices, log,
         policy: { config: policyCfg, store: this.profiles, enforcement: cfg.policy.mode === 'enforce' ? this.enforcement : null, fetcher: this.fetcher() },
         learn: { devices: cfg.policy.learn, policy: policyCfg },
-      }),
+      }).concat(this.outbox === null ? [] : [this.trafficSummary(this.outbox)]),
     });
     this.pipeline = this.sensor.pipeline;
     this.devicesKept = new DevicePersistence(this.deviceStore, this.pipeline.devices, this.storage, dataDir, log);
@@ -274,6 +281,14 @@ export class GatewayDaemon implements DaemonParts {
         }),
       },
       log,
+    });
+    // fleet commands go through the same response actions as the API's (emergency addresses refused there).
+    // A domain is blocked by blocking the addresses the DNS answers seen here give for it.
+    const domains = this.outbox === null ? null : new DomainBlocks({ db: this.db, responses: this.responses, log });
+    if (domains !== null) this.pipeline.dns.addListener((name, addr, family) => domains.onDnsAnswer(name, addr, family));
+    this.commands = this.outbox === null ? null : new CommandListener({
+      site: cfg.fleet.site, keys: readCommandKeys(cfg.fleet.commandKeys, []), db: this.db, outbox: this.outbox,
+      responses: this.responses, domains: domains ?? undefined, log, counters: this.events,
     });
     this.uploads = new ProfileUploads(this.db, this.profiles, this.policy, this.trust,
       (url) => [...this.pipeline.devices.all()].filter((d) => d.profile === url).map((d) => d.mac));
@@ -316,6 +331,21 @@ export class GatewayDaemon implements DaemonParts {
       storageFailures: () => this.storage.failures(),
       suppressed: () => this.suppressions.counts(),
       fleet: () => this.fleet?.status() ?? null,
+    });
+  }
+
+  /**
+   * fleet: the per-minute traffic summary (record kind `traffic`), put in the outbox at each
+   * minute's close (packet time). With capture.workers it sees this thread's flows only.
+   */
+  private trafficSummary(outbox: Outbox): PluginFactory {
+    return trafficSummaryPlugin({
+      privacy: this.cfg.pipeline.privacy,
+      onSummary: (s) => { outbox.add('traffic', trafficRecordId(s), s); },
+      gateway: () => {
+        const cs = this.captureStats();
+        return { version: this.version, outboxDepth: outbox.depth, health: this.sensorHealth().status === 'ok' ? 'ok' : 'degraded', captureLossPercent: cs === null ? null : lossPercent(cs) };
+      },
     });
   }
 
@@ -441,7 +471,8 @@ export class GatewayDaemon implements DaemonParts {
         pool.sink(buf, off, capLen, origLen, ts, linkType, ifIndex);
       };
     }
-    if (this.sourceKind === 'demo') sink = this.demoSyslog(sink);
+    // The camera's syslog lines belong to the generated demo network, not to a demo.capture of one's own.
+    if (this.sourceKind === 'demo' && c.demo.capture === '') sink = this.demoSyslog(sink);
     this.source = await startSource(this.sourceKind, c, sink, this.log);
     this.log('started', {
       url: this.url, source: this.sourceKind, interface: c.capture.interface || null, mode: c.policy.mode, failMode: c.enforce.failMode,
@@ -536,6 +567,7 @@ export class GatewayDaemon implements DaemonParts {
       await new Promise<void>((resolve) => this.http!.close(() => resolve()));
     }
     // After the last flush: what it made is in the outbox; the link stops before the database closes.
+    await this.commands?.stop();
     await this.fleet?.stop();
     this.eve?.close();
     const alerts = this.alertStore.count();

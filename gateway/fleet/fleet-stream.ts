@@ -5,9 +5,10 @@ import { DiscardPolicy, RetentionPolicy, StorageType, nanos, type JetStreamManag
 /**
  * The kinds of record a gateway sends to the SOC, one subject each (`edgeward.<site>.<kind>`):
  * `alert` new and changed alerts (status changes included), `incident`, `device` inventory
- * changes, `log` edge-log records, `traffic` per-minute traffic summaries.
+ * changes, `log` edge-log records, `traffic` per-minute traffic summaries, `ack` a gateway's answer to
+ * a hub command (gateway/fleet/command-types.ts CommandAck).
  */
-export const FLEET_KINDS = Object.freeze(['alert', 'incident', 'device', 'log', 'traffic'] as const);
+export const FLEET_KINDS = Object.freeze(['alert', 'incident', 'device', 'log', 'traffic', 'ack'] as const);
 
 /** One of {@link FLEET_KINDS}. */
 export type FleetKind = (typeof FLEET_KINDS)[number];

@@ -1,6 +1,8 @@
 // The nats-server configuration a fleet runs on: what an operator starts next to the hub
 // (`nats-server -c edgeward-nats.conf`), rendered from the list of sites so that each gateway's
 // NATS user can publish only under its own subjects and read only its own control subject.
+import { readFileSync } from 'node:fs';
+import { nkeys } from 'nats';
 import { FLEET_SUBJECT_ROOT, controlSubject, isSiteId } from './fleet-stream.js';
 
 /** The hub's NATS user: every right in the account (it makes the stream and its consumers). */
@@ -66,14 +68,23 @@ export interface NatsServerConfigInput {
   /**
    * Password of the `hub` user. As for every password here: 1–256 characters, no control characters;
    * one that begins with `$2` is read by nats-server as a bcrypt hash (`nats server passwd` makes one).
+   * Give it or `hubNkey`.
    */
-  hubPassword: string;
-  /** The sites, each with its user's password; ids match /^[a-z0-9][a-z0-9-]{0,62}$/ and are unique. */
-  sites: readonly { site: string; password: string }[];
+  hubPassword?: string;
+  /** The hub's NKey public key (`U…`) instead of a password: the hub signs in with its seed (hub config nats.nkeySeedFile). */
+  hubNkey?: string;
+  /**
+   * The sites, each with its user's password or its NKey public key (`U…`, the gateway keeps the
+   * seed: fleet.nkeySeedFile); ids match /^[a-z0-9][a-z0-9-]{0,62}$/ and are unique.
+   */
+  sites: readonly SiteCredential[];
 }
 
+/** How one site signs in: a password (user `site-<site>`), or an NKey (the server knows only its public key). */
+export type SiteCredential = { site: string; password: string; nkey?: undefined } | { site: string; nkey: string; password?: undefined };
+
 /** Why a configuration could not be rendered, by stable code. */
-export type NatsConfigErrorCode = 'bad_site_id' | 'duplicate_site' | 'bad_password' | 'bad_port' | 'bad_value';
+export type NatsConfigErrorCode = 'bad_site_id' | 'duplicate_site' | 'bad_password' | 'bad_nkey' | 'bad_port' | 'bad_value';
 
 /** A refused input; `code` says which rule, the message which value. */
 export class NatsConfigError extends Error {
@@ -109,6 +120,54 @@ function password(p: string, who: string): string {
   return quoteConfString(p, `password of ${who}`);
 }
 
+/** An NKey pair, as nkeys.js makes it (the seed and public key as text bytes / text). */
+export interface NkeyPair {
+  getPublicKey(): string;
+  getSeed(): Uint8Array;
+}
+
+/**
+ * The typed part of nkeys.js the fleet uses (the `nats` client re-exports the package untyped):
+ * make a user or account key pair, or read one from a seed or a public key (throws when invalid).
+ */
+export const NKEYS = nkeys as {
+  createUser(): NkeyPair;
+  createAccount(): NkeyPair;
+  fromSeed(seed: Uint8Array): NkeyPair;
+  fromPublic(key: string): { getPublicKey(): string };
+};
+
+/** Whether `key` is an NKey user public key (`U` + 55 base32 characters, checksum right). */
+export function isNkeyUserPublicKey(key: string): boolean {
+  if (typeof key !== 'string' || !/^U[A-Z2-7]{55}$/.test(key)) return false;
+  try {
+    NKEYS.fromPublic(key);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The user public key, quoted; throws bad_nkey (naming the user, not the key) when it is not one. */
+function nkey(key: string, who: string): string {
+  if (!isNkeyUserPublicKey(key)) throw new NatsConfigError('bad_nkey', `NKey of ${who}: a user public key (U followed by 55 base32 characters)`);
+  return quoteConfString(key, `NKey of ${who}`);
+}
+
+/**
+ * The NKey seed in `path` (`SU…`, surrounding blanks ignored) as the client's nkeyAuthenticator
+ * takes it. Throws when the file does not hold a user seed (the message never holds the seed).
+ */
+export function readNkeySeed(path: string): Uint8Array {
+  const seed = new TextEncoder().encode(readFileSync(path, 'utf8').trim());
+  try {
+    if (!NKEYS.fromSeed(seed).getPublicKey().startsWith('U')) throw new Error('not a user key');
+  } catch {
+    throw new NatsConfigError('bad_nkey', `${path}: not an NKey user seed (SU…)`);
+  }
+  return seed;
+}
+
 function byteCount(n: number | undefined, dflt: number, what: string): number {
   const v = n ?? dflt;
   if (!Number.isSafeInteger(v) || v <= 0) throw new NatsConfigError('bad_value', `${what}: a positive whole number of bytes`);
@@ -120,24 +179,34 @@ const list = (xs: readonly string[]): string => `[${xs.map((x) => quoteConfStrin
 /**
  * Renders the nats-server (2.9) configuration for a hub and its sites: the client listener,
  * JetStream with its store and limits, and one account (`EDGEWARD`) with JetStream, the `hub` user
- * (all rights) and a `site-<site>` user per site with {@link sitePermissions}. The text holds the
- * passwords: write it with mode 0600. Throws {@link NatsConfigError} on a bad site id, a repeated
- * site, a bad password, port or limit.
+ * (all rights) and a `site-<site>` user per site with {@link sitePermissions} — each by password,
+ * or by NKey public key (nats-server's `{ nkey: U…, permissions }`). The text holds the passwords:
+ * write it with mode 0600. Throws {@link NatsConfigError} on a bad site id, a repeated site, a bad
+ * password, NKey, port or limit.
  */
 export function renderNatsServerConfig(input: NatsServerConfigInput): string {
   const port = input.port ?? DEFAULT_PORT;
   if (!Number.isInteger(port) || port < 1 || port > 65535) throw new NatsConfigError('bad_port', `port ${String(port)}: 1–65535`);
   if (typeof input.storeDir !== 'string' || input.storeDir === '') throw new NatsConfigError('bad_value', 'storeDir: a directory path');
   const seen = new Set<string>();
-  const users = [`      { user: ${quoteConfString(HUB_USER, 'user')}, password: ${password(input.hubPassword, HUB_USER)} }`];
-  for (const { site, password: pass } of input.sites) {
+  // The hub: a password, or an NKey (then it has every right of the account just the same).
+  const hubAuth = input.hubNkey !== undefined
+    ? `nkey: ${nkey(input.hubNkey, HUB_USER)}`
+    : `user: ${quoteConfString(HUB_USER, 'user')}, password: ${password(input.hubPassword ?? '', HUB_USER)}`;
+  const users = [`      { ${hubAuth} }`];
+  for (const cred of input.sites) {
+    const site = cred.site;
     if (!isSiteId(site)) throw new NatsConfigError('bad_site_id', `site id ${JSON.stringify(site)}: /^[a-z0-9][a-z0-9-]{0,62}$/`);
     if (seen.has(site)) throw new NatsConfigError('duplicate_site', `site ${site} listed twice`);
     seen.add(site);
     const p = sitePermissions(site);
+    // An NKey user has no name: the key is the identity, and the permissions are the same.
+    const auth = cred.nkey !== undefined
+      ? `nkey: ${nkey(cred.nkey, siteUser(site))}`
+      : `user: ${quoteConfString(siteUser(site), 'user')}, password: ${password(cred.password, siteUser(site))}`;
     users.push([
       `      {`,
-      `        user: ${quoteConfString(siteUser(site), 'user')}, password: ${password(pass, siteUser(site))}`,
+      `        ${auth}`,
       `        permissions: {`,
       `          publish: { allow: ${list(p.publish.allow)}, deny: ${list(p.publish.deny)} }`,
       `          subscribe: { allow: ${list(p.subscribe.allow)} }`,

@@ -50,6 +50,7 @@ export class Outbox {
   private readonly batchStmt: Statement;
   private readonly deleteStmt: Statement;
   private readonly dropStmt: Statement;
+  private readonly removeTx: (seqs: readonly number[]) => number;
   private readonly now: () => number;
   private depthNow: number;
   private droppedCount = 0;
@@ -64,6 +65,11 @@ export class Outbox {
     this.deleteStmt = db.prepare(`DELETE FROM ${OUTBOX_TABLE} WHERE seq = ?`);
     // The n oldest; returns the highest seq it removed.
     this.dropStmt = db.prepare(`DELETE FROM ${OUTBOX_TABLE} WHERE seq IN (SELECT seq FROM ${OUTBOX_TABLE} ORDER BY seq LIMIT ?) RETURNING seq`);
+    this.removeTx = db.transaction((seqs: readonly number[]) => {
+      let n = 0;
+      for (const seq of seqs) n += this.deleteStmt.run(seq).changes;
+      return n;
+    });
     this.now = opts.now ?? Date.now;
     this.depthNow = (db.prepare(`SELECT count(*) AS n FROM ${OUTBOX_TABLE}`).get() as { n: number }).n;
   }
@@ -114,8 +120,17 @@ export class Outbox {
 
   /** Removes an acknowledged record. */
   remove(seq: number): void {
+    this.removeMany([seq]);
+  }
+
+  /**
+   * Removes acknowledged records in one transaction (the link removes a window's PubAcks together:
+   * one commit, one fsync, instead of one a record). A seq no longer there (dropped) is skipped.
+   */
+  removeMany(seqs: readonly number[]): void {
+    if (seqs.length === 0) return;
     let removed = 0;
-    storeWrite(this.db, OUTBOX_TABLE, () => { removed = this.deleteStmt.run(seq).changes; }, 0);
+    storeWrite(this.db, OUTBOX_TABLE, () => { removed = this.removeTx(seqs); }, 0);
     this.depthNow -= removed;
   }
 

@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { parse } from 'yaml';
 import { ConfigError } from '../config/load-config.js';
+import { readSigningKey } from '../fleet/command-signature.js';
 
 /** How the hub reaches NATS (config `nats`). */
 export interface HubNatsConfig {
@@ -19,6 +20,11 @@ export interface HubNatsConfig {
   /** PEM client certificate and key for mutual TLS; '' = none. Default ''. */
   tlsCertFile: string;
   tlsKeyFile: string;
+  /**
+   * File of the hub's NKey seed (`SU…`) to sign in with instead of user and password (the server
+   * config holds its public key: renderNatsServerConfig hubNkey). Never logged. Default '' (none).
+   */
+  nkeySeedFile: string;
 }
 
 /** The hub's REST API (config `api`). */
@@ -27,6 +33,8 @@ export interface HubApiConfig {
   host: string;
   /** TCP port; 0 = any free port (tests). Default 8090. */
   port: number;
+  /** Built dashboard served at `/` (index.html and assets); '' = the package's dashboard/dist. Default ''. */
+  dashboardDir: string;
 }
 
 /** The hub's SQLite file (config `storage`). */
@@ -35,11 +43,18 @@ export interface HubStorageConfig {
   dataDir: string;
   /** SQLite file name inside dataDir (or an absolute path). Default 'hub.sqlite'. */
   database: string;
+  /** Edge-log records kept, every site together; the oldest go first (with their search terms). Default 100000. */
+  logRows: number;
+  /** Per-minute traffic summaries kept, every site together; the oldest go first (with their search terms). Default 100000. */
+  trafficRows: number;
 }
 
 /** How the hub reads the fleet stream (config `consumer`). */
 export interface HubConsumerConfig {
-  /** Records stored in one SQLite transaction, then acknowledged. Default 256. */
+  /**
+   * Records stored in one SQLite transaction, then acknowledged. Default 1024 (bench:fleet: ~8 %
+   * more records/s than 256; a batch still commits within a few tens of ms).
+   */
   batch: number;
   /** A partial batch is stored after this long, ms. Default 50. */
   flushMs: number;
@@ -48,10 +63,27 @@ export interface HubConsumerConfig {
    * restarted hub waits for the batch a killed one held). Default 30000.
    */
   ackWaitMs: number;
-  /** Records delivered and not yet acknowledged, at most (JetStream max_ack_pending). Default 1024. */
+  /**
+   * Records delivered and not yet acknowledged, at most (JetStream max_ack_pending). Default 4096:
+   * several batches, so the server keeps delivering while one is being stored.
+   */
   maxAckPending: number;
   /** Record ids remembered to drop a record seen before (the oldest go first). Default 200000. */
   dedupRecords: number;
+}
+
+/** Fleet commands from the hub (config `commands`, README "Fleet commands"). */
+export interface HubCommandsConfig {
+  /**
+   * PEM Ed25519 private key the hub signs commands with (the gateways hold its public half in
+   * fleet.commandKeys). Default '': the hub sends no command (POST /api/v1/commands answers 503
+   * command.no-signing-key).
+   */
+  signingKeyFile: string;
+  /** A site that has not acked is sent the command again after this, ms. Default 5000. */
+  resendMs: number;
+  /** A command expires this long after it is issued (sites refuse it then; pending sites become expired), s. Default 3600. */
+  ttlSeconds: number;
 }
 
 /** The whole hub configuration. */
@@ -60,18 +92,20 @@ export interface HubConfig {
   api: Readonly<HubApiConfig>;
   storage: Readonly<HubStorageConfig>;
   consumer: Readonly<HubConsumerConfig>;
+  commands: Readonly<HubCommandsConfig>;
 }
 
 /** Defaults of every key (frozen). None of them changes while the hub runs: a change needs a restart. */
 export const HUB_DEFAULTS: Readonly<HubConfig> = Object.freeze({
-  nats: Object.freeze({ servers: ['nats://127.0.0.1:4222'], user: 'hub', password: '', tlsCaFile: '', tlsCertFile: '', tlsKeyFile: '' }),
-  api: Object.freeze({ host: '127.0.0.1', port: 8090 }),
-  storage: Object.freeze({ dataDir: './edgeward-hub-data', database: 'hub.sqlite' }),
-  consumer: Object.freeze({ batch: 256, flushMs: 50, ackWaitMs: 30_000, maxAckPending: 1024, dedupRecords: 200_000 }),
+  nats: Object.freeze({ servers: ['nats://127.0.0.1:4222'], user: 'hub', password: '', tlsCaFile: '', tlsCertFile: '', tlsKeyFile: '', nkeySeedFile: '' }),
+  api: Object.freeze({ host: '127.0.0.1', port: 8090, dashboardDir: '' }),
+  storage: Object.freeze({ dataDir: './edgeward-hub-data', database: 'hub.sqlite', logRows: 100_000, trafficRows: 100_000 }),
+  consumer: Object.freeze({ batch: 1024, flushMs: 50, ackWaitMs: 30_000, maxAckPending: 4096, dedupRecords: 200_000 }),
+  commands: Object.freeze({ signingKeyFile: '', resendMs: 5000, ttlSeconds: 3600 }),
 });
 
 /** Keys that must be whole numbers of at least 1 (the others of number type: at least 0). */
-const POSITIVE = new Set(['consumer.batch', 'consumer.ackWaitMs', 'consumer.maxAckPending', 'consumer.dedupRecords']);
+const POSITIVE = new Set(['consumer.batch', 'consumer.ackWaitMs', 'consumer.maxAckPending', 'consumer.dedupRecords', 'storage.logRows', 'storage.trafficRows', 'commands.resendMs', 'commands.ttlSeconds']);
 
 const isObj = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 
@@ -98,6 +132,11 @@ export function validateHubConfig(raw: unknown, source = 'hub config'): Readonly
   if (port > 65535) problems.push('api.port: must be at most 65535');
   if ((out.nats!.servers as string[]).length === 0) problems.push('nats.servers: must list at least one URL');
   if ((out.nats!.tlsCertFile === '') !== (out.nats!.tlsKeyFile === '')) problems.push('nats.tlsCertFile, nats.tlsKeyFile: give both or neither');
+  if (out.nats!.nkeySeedFile !== '' && out.nats!.password !== '') problems.push('nats.nkeySeedFile, nats.password: an NKey replaces the password: give one');
+  const signingKey = out.commands!.signingKeyFile as string;
+  if (signingKey !== '') {
+    try { readSigningKey(signingKey); } catch (e) { problems.push(`commands.signingKeyFile: ${(e as Error).message}`); }
+  }
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(Object.fromEntries(Object.entries(out).map(([k, v]) => [k, Object.freeze(v)]))) as unknown as Readonly<HubConfig>;
 }

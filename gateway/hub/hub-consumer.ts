@@ -3,12 +3,15 @@
 // acknowledged only after the commit: a hub killed between the two gets the batch again (after
 // ackWaitMs) and the store's idempotent upserts absorb it. Within a batch, stream order is kept,
 // which is each site's order.
-import { AckPolicy, DeliverPolicy, nanos, type ConsumerConfig, type ConsumerMessages, type JetStreamManager, type JsMsg, type NatsConnection } from 'nats';
+import { AckPolicy, DeliverPolicy, nanos, type ConsumerConfig, type ConsumerInfo, type ConsumerMessages, type JetStreamManager, type JsMsg, type NatsConnection } from 'nats';
 import type { EventLog } from '../common/event-log.js';
 import { ensureFleetStream, FLEET_STREAM } from '../fleet/fleet-stream.js';
 import type { HubConsumerConfig } from './hub-config.js';
 import { parseHubRecord, type HubRecord, type HubRecordFault } from './hub-record.js';
 import type { BatchResult, HubStore } from './hub-store.js';
+
+/** Wait before a batch the store could not commit is tried again, ms. */
+const STORE_RETRY_MS = 1000;
 
 /** Name of the hub's durable consumer. Several hub processes on this name share the work. */
 export const HUB_CONSUMER = 'edgeward-hub';
@@ -76,19 +79,30 @@ export class HubConsumer {
     const jsm = await nc.jetstreamManager();
     const stream = await ensureFleetStream(jsm);
     const want = hubConsumerConfig(cfg);
-    let existed = true;
+    let info: ConsumerInfo | null;
     try {
-      await jsm.consumers.info(FLEET_STREAM, HUB_CONSUMER);
+      info = await jsm.consumers.info(FLEET_STREAM, HUB_CONSUMER);
     } catch {
-      existed = false;
+      info = null;
     }
-    if (existed) {
+    const existed = info !== null;
+    let resumedAt: number | null = null;
+    if (info !== null && info.num_ack_pending > 0) {
+      // The last reader died holding records it never acknowledged. Left alone, the server would
+      // deliver the newer records now and those only after ack_wait — out of each site's order. So
+      // the consumer starts again just past its ack floor: everything after it comes again in stream
+      // order, and what the dead reader had committed is absorbed as repeats. This assumes one hub
+      // reads the durable (the scale plan in the README gives each partition one reader).
+      resumedAt = info.ack_floor.stream_seq + 1;
+      await jsm.consumers.delete(FLEET_STREAM, HUB_CONSUMER);
+      await jsm.consumers.add(FLEET_STREAM, { ...want, deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: resumedAt });
+    } else if (info !== null) {
       const { durable_name: _d, deliver_policy: _p, ack_policy: _a, ...changes } = want;
       await jsm.consumers.update(FLEET_STREAM, HUB_CONSUMER, changes);
     } else {
       await jsm.consumers.add(FLEET_STREAM, want);
     }
-    log('hub.consumer', { stream: FLEET_STREAM, streamAction: stream, consumer: HUB_CONSUMER, created: !existed });
+    log('hub.consumer', { stream: FLEET_STREAM, streamAction: stream, consumer: HUB_CONSUMER, created: !existed, resumedAt });
     const c = new HubConsumer(nc, jsm, store, cfg, log);
     c.onCommitted = onCommitted;
     const consumer = await nc.jetstream().consumers.get(FLEET_STREAM, HUB_CONSUMER);
@@ -130,10 +144,14 @@ export class HubConsumer {
     try {
       result = this.store.storeBatch(good);
     } catch (e) {
-      // Nothing of the batch is stored: let the server deliver it again, a little later.
+      // Nothing of the batch is stored. It goes back to the head of what is pending and is tried
+      // again in a second, still ahead of anything newer: a nak would have the server deliver newer
+      // records first, out of each site's order. `working` holds off the server's redelivery meanwhile.
       this.stats.storeFaults++;
       this.log('hub.store-fault', { records: good.length, error: (e as Error).message });
-      for (const m of msgs) m.nak(1000);
+      for (const m of msgs) m.working();
+      this.pending = msgs.concat(this.pending);
+      this.timer = setTimeout(() => this.flush(), STORE_RETRY_MS);
       return;
     }
     this.stats.batches++;
@@ -141,8 +159,8 @@ export class HubConsumer {
     this.stats.repeats += result.repeats;
     this.onCommitted?.(result, good);
     if (this.aborted) return;
-    for (const m of bad) m.term();
-    for (const m of msgs) if (!bad.includes(m)) m.ack();
+    const refused = new Set(bad);
+    for (const m of msgs) if (refused.has(m)) m.term(); else m.ack();
   }
 
   /** Messages delivered and not yet acknowledged, as the server counts them (consumer info). */
@@ -153,6 +171,9 @@ export class HubConsumer {
   /** Stops reading: stores and acknowledges what is pending, makes sure the acks went out. */
   async stop(): Promise<void> {
     this.flush();
+    // Nothing more is stored after this (a batch that failed just now is delivered again later).
+    this.aborted = true;
+    if (this.timer !== null) { clearTimeout(this.timer); this.timer = null; }
     this.iter?.stop();
     await this.loop;
     if (!this.nc.isClosed()) await this.nc.flush();

@@ -7,13 +7,16 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import helmet from 'helmet';
 import { AuthError } from '../auth/auth-errors.js';
 import type { AuthLimiter } from '../auth/auth-limiter.js';
-import { authenticateRequest } from '../auth/request-auth.js';
 import type { Permission } from '../auth/roles.js';
 import type { TokenStore } from '../auth/token-store.js';
 import type { EventLog } from '../common/event-log.js';
 import { isSiteId } from '../fleet/fleet-stream.js';
 import { ApiError } from '../server/api-errors.js';
 import { QueryReader } from '../server/route.js';
+import { hubAuthorize, requestToken } from './hub-auth.js';
+import { addHubDataRoutes } from './hub-routes-data.js';
+import { siteView } from './hub-sites.js';
+import { serveHubDashboard } from './hub-static.js';
 import type { HubStore } from './hub-store.js';
 
 /** What GET /api/v1/health says (no token needed, nothing secret). */
@@ -36,24 +39,14 @@ export interface HubApiDeps {
    */
   lag: (site: string, hubLastSeq: number) => Promise<number | null>;
   log: EventLog;
+  /** Built dashboard served at `/` (hub-static.ts); null or missing: a placeholder page. */
+  dashboardDir?: string | null;
+  /** More routes, added before the /api 404 (the fleet commands of hub-commands-routes.ts). Default none. */
+  routes?: (app: express.Express) => void;
 }
 
-const clientIp = (req: Request) => req.socket.remoteAddress ?? '';
-
-/** Bearer token and permission, as the gateway's API checks them (gateway/auth/request-auth.ts). */
-function authorize(deps: HubApiDeps, permission: Permission) {
-  return (req: Request, _res: Response, next: NextFunction) => {
-    const out = authenticateRequest({ ip: clientIp(req), authorization: req.headers.authorization, url: req.originalUrl },
-      { authenticate: (t) => deps.tokens.verify(t), limiter: deps.limiter }, permission);
-    if (!out.ok) {
-      const headers: Record<string, string> = {};
-      if (out.retryAfterS !== undefined) headers['Retry-After'] = String(out.retryAfterS);
-      if (out.status === 401) headers['WWW-Authenticate'] = 'Bearer realm="edgeward-hub"';
-      throw new ApiError(out.code, undefined, undefined, headers);
-    }
-    next();
-  };
-}
+/** Bearer token and permission, as the gateway's API checks them. */
+const authorize = (deps: HubApiDeps, permission: Permission | undefined) => hubAuthorize(deps, permission);
 
 const bad = (name: string, message: string) => new ApiError('request.invalid', `${name}: ${message}`, [{ path: `/query/${name}`, message }]);
 
@@ -64,21 +57,27 @@ export function createHubApp(deps: HubApiDeps): express.Express {
   app.set('etag', false);
   app.set('query parser', 'simple');
   app.use(helmet());
-  app.get('/api/v1/health', (_req, res) => { res.json(deps.health()); });
+  // `role: 'hub'` tells the dashboard it talks to a hub (sites, search) rather than a gateway.
+  app.get('/api/v1/health', (_req, res) => { res.json({ ...deps.health(), role: 'hub' }); });
+  // Any valid token: its public id, role and name (the dashboard picks its views by role), as on a gateway.
+  app.get('/api/v1/whoami', authorize(deps, undefined), (_req, res) => {
+    const t = requestToken(res);
+    res.json({ tokenId: t.id, role: t.role, vendor: t.vendor, device: t.device, name: t.name });
+  });
   app.get('/api/v1/sites', authorize(deps, 'alerts:read'), async (_req, res) => {
-    const counts = deps.store.alertCounts();
     const sites = deps.store.sites();
     const lags = await Promise.all(sites.map((s) => deps.lag(s.site, s.lastSeq).catch(() => null)));
-    res.json({
-      items: sites.map((s, i) => ({
-        site: s.site, firstHeard: s.firstHeard, lastHeard: s.lastHeard, lastSeq: s.lastSeq, lastAt: s.lastAt,
-        records: s.records, version: s.version, lag: lags[i], alerts: counts.get(s.site) ?? {},
-      })),
-    });
+    const counts = deps.store.alertCounts();
+    const states = deps.store.siteStates();
+    const now = Date.now();
+    res.json({ items: sites.map((s, i) => siteView(s, counts.get(s.site), states.get(s.site), lags[i] ?? null, now)) });
   });
   app.get('/api/v1/alerts', authorize(deps, 'alerts:read'), (req, res) => {
-    const q = new QueryReader(req.query, ['site', 'rule', 'severity', 'limit', 'before']);
-    const filter = { site: q.string('site'), rule: q.string('rule'), severity: q.string('severity'), limit: q.int('limit', 1, 1000), before: q.string('before') };
+    const q = new QueryReader(req.query, ['site', 'rule', 'severity', 'status', 'limit', 'before']);
+    const filter = {
+      site: q.string('site'), rule: q.string('rule'), severity: q.string('severity'), status: q.string('status'),
+      limit: q.int('limit', 1, 1000), before: q.string('before'),
+    };
     q.done();
     if (filter.site !== undefined && !isSiteId(filter.site)) throw bad('site', 'not a site id');
     try {
@@ -88,7 +87,10 @@ export function createHubApp(deps: HubApiDeps): express.Express {
       throw e;
     }
   });
+  addHubDataRoutes(app, deps.store, (p) => authorize(deps, p));
+  deps.routes?.(app);
   app.use('/api', (_req, _res, next) => next(new ApiError('route.not-found')));
+  serveHubDashboard(app, deps.dashboardDir ?? null);
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
     const e = err instanceof ApiError ? err : err instanceof AuthError ? new ApiError(err.code, err.message) : new ApiError('internal');
     if (e.code === 'internal') deps.log('api.error', { method: req.method, path: req.path, error: (err as Error)?.message ?? String(err) });

@@ -4,7 +4,10 @@
 // consumer acknowledge only after the commit: a batch delivered twice is absorbed here.
 import type { Statement } from 'better-sqlite3';
 import type { Db } from '../store/database.js';
+import { HubEntities, alertTerms, type HubItem, type HubListFilter } from './hub-entities.js';
 import { alertFields, type HubRecord } from './hub-record.js';
+import { HubTerms } from './hub-terms.js';
+import { HubTraffic, type SiteState } from './hub-traffic.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS sites (
@@ -50,7 +53,26 @@ export interface BatchResult {
   repeats: number;
   /** Alert rows inserted or replaced by a higher rev. */
   alertsChanged: number;
+  /** Rows of alerts, devices, incidents and logs this batch inserted or replaced, in stream order (the hub's stream sends them). */
+  changed: HubChange[];
+  /** Sites whose row (on the sites page) this batch changed. */
+  sites: string[];
 }
+
+/** One row a batch inserted (`new`) or replaced with a newer copy (`updated`). */
+export interface HubChange {
+  kind: 'alert' | 'device' | 'incident' | 'log';
+  site: string;
+  change: 'new' | 'updated';
+  /** The record's data as the site sent it (a StoredAlert, a device view, an incident, a log record). */
+  data: unknown;
+}
+
+/**
+ * Stores one record of a kind this file does not know (the `ack` of a command), inside the batch's
+ * transaction; a throw rolls the whole batch back. Registered with HubStore.registerKind.
+ */
+export type KindStorer = (record: HubRecord) => void;
 
 /** A site as GET /api/v1/sites lists it (lag and alert counts are added by the caller). */
 export interface SiteRow {
@@ -69,6 +91,8 @@ export interface HubAlertFilter {
   site?: string;
   rule?: string;
   severity?: string;
+  /** Triage status (open, acknowledged, resolved). */
+  status?: string;
   /** At most this many (1–1000, default 100). */
   limit?: number;
   /** Cursor: the `next` of the previous page. */
@@ -88,6 +112,10 @@ export interface HubAlertPage {
 export interface HubStoreOptions {
   /** Record ids remembered for dedup; the oldest go first. Default 200000. */
   dedupRecords: number;
+  /** Edge-log records kept (every site together); the oldest go first. Default 100000. */
+  logRows: number;
+  /** Per-minute traffic summaries kept (every site together); the oldest go first. Default 100000. */
+  trafficRows: number;
   /** Clock, ms. Default Date.now. */
   now: () => number;
 }
@@ -100,10 +128,23 @@ export class HubStore {
   private readonly alertStmt: Statement;
   private readonly pruneStmt: Statement;
   private readonly storeTx: (records: readonly HubRecord[]) => BatchResult;
+  private readonly alertRevStmt: Statement;
+  /** The search index (hub-terms.ts). */
+  readonly terms: HubTerms;
+  /** Devices, incidents, logs (hub-entities.ts). */
+  readonly entities: HubEntities;
+  /** Traffic summaries and each site's gateway state (hub-traffic.ts). */
+  readonly traffic: HubTraffic;
+  private readonly kinds = new Map<string, KindStorer>();
+  private readonly observers = new Set<(result: BatchResult) => void>();
 
   constructor(readonly db: Db, options: Partial<HubStoreOptions> = {}) {
-    this.opts = { dedupRecords: 200_000, now: Date.now, ...options };
+    this.opts = { dedupRecords: 200_000, logRows: 100_000, trafficRows: 100_000, now: Date.now, ...options };
     db.exec(SCHEMA);
+    this.terms = new HubTerms(db);
+    this.entities = new HubEntities(db, this.terms);
+    this.traffic = new HubTraffic(db, this.terms);
+    this.alertRevStmt = db.prepare('SELECT rev FROM hub_alerts WHERE site = ? AND id = ?');
     this.seenStmt = db.prepare('INSERT INTO hub_records (site, id, kind, seq) VALUES (?, ?, ?, ?) ON CONFLICT (site, id) DO NOTHING');
     this.siteStmt = db.prepare(`INSERT INTO sites (site, first_heard, last_heard, last_seq, last_at, stream_seq, records, version)
       VALUES (@site, @now, @now, @seq, @at, @streamSeq, 1, @version)
@@ -127,23 +168,104 @@ export class HubStore {
    * dedup table forgot changes nothing. Throws only on a storage fault (nothing is then stored).
    */
   storeBatch(records: readonly HubRecord[]): BatchResult {
-    return this.storeTx(records);
+    let result: BatchResult;
+    try {
+      result = this.storeTx(records);
+    } catch (e) {
+      // Rolled back: the search index's memory of its writes no longer holds.
+      this.terms.forgetWrites();
+      throw e;
+    }
+    // Committed: tell the observers (the hub's stream). One that throws must not undo the batch.
+    for (const o of this.observers) {
+      try { o(result); } catch { /* an observer's fault is its own */ }
+    }
+    return result;
+  }
+
+  /** Calls `fn` after each committed batch (synchronously, before the consumer acknowledges it). Returns the way to stop. */
+  observe(fn: (result: BatchResult) => void): () => void {
+    this.observers.add(fn);
+    return () => { this.observers.delete(fn); };
+  }
+
+  /** Stores records of `kind` (one this store does not know, e.g. `ack`) with `storer`, inside each batch's transaction. */
+  registerKind(kind: string, storer: KindStorer): void {
+    this.kinds.set(kind, storer);
   }
 
   private storeAll(records: readonly HubRecord[]): BatchResult {
     const now = new Date(this.opts.now()).toISOString();
-    const out: BatchResult = { stored: 0, repeats: 0, alertsChanged: 0 };
+    const out: BatchResult = { stored: 0, repeats: 0, alertsChanged: 0, changed: [], sites: [] };
+    const sites = new Set<string>();
+    let logs = false;
+    let traffic = false;
     for (const r of records) {
       if (this.seenStmt.run(r.site, r.id, r.kind, r.seq).changes === 0) { out.repeats++; continue; }
       out.stored++;
       this.siteStmt.run({ site: r.site, now, seq: r.seq, at: r.at, streamSeq: r.streamSeq, version: r.version });
-      if (r.kind === 'alert') {
-        const a = alertFields(r.data)!;
-        out.alertsChanged += this.alertStmt.run({ site: r.site, ...a, seq: r.seq, data: JSON.stringify(r.data) }).changes;
+      sites.add(r.site);
+      const kind: string = r.kind;
+      switch (kind) {
+        case 'alert': {
+          const a = alertFields(r.data)!;
+          const existed = this.alertRevStmt.get(r.site, a.id) !== undefined;
+          if (this.alertStmt.run({ site: r.site, ...a, seq: r.seq, data: JSON.stringify(r.data) }).changes > 0) {
+            out.alertsChanged++;
+            this.terms.put(alertTerms(r.site, r.data));
+            out.changed.push({ kind: 'alert', site: r.site, change: existed ? 'updated' : 'new', data: r.data });
+          }
+          break;
+        }
+        case 'device': {
+          const c = this.entities.storeDevice(r);
+          if (c !== null) out.changed.push({ kind: 'device', site: r.site, change: c, data: r.data });
+          break;
+        }
+        case 'incident': {
+          const c = this.entities.storeIncident(r);
+          if (c !== null) out.changed.push({ kind: 'incident', site: r.site, change: c, data: r.data });
+          break;
+        }
+        case 'log': {
+          const c = this.entities.storeLog(r);
+          logs = true;
+          if (c !== null) out.changed.push({ kind: 'log', site: r.site, change: c, data: r.data });
+          break;
+        }
+        case 'traffic':
+          this.traffic.store(r);
+          traffic = true;
+          break;
+        default:
+          this.kinds.get(kind)?.(r);
       }
     }
     if (out.stored > 0) this.pruneStmt.run(this.opts.dedupRecords);
+    if (logs) this.entities.pruneLogs(this.opts.logRows);
+    if (traffic) this.traffic.prune(this.opts.trafficRows);
+    out.sites = [...sites];
     return out;
+  }
+
+  /** Devices (latest view per site and MAC), by site then MAC. */
+  devices(f: HubListFilter = {}): HubItem[] {
+    return this.entities.devices(f);
+  }
+
+  /** Incidents (latest copy per site and id), most recent activity first. */
+  incidents(f: HubListFilter = {}): HubItem[] {
+    return this.entities.incidents(f);
+  }
+
+  /** Edge-log records, newest first. */
+  logs(f: HubListFilter = {}): HubItem[] {
+    return this.entities.logs(f);
+  }
+
+  /** Each site's gateway state (outbox depth, health) from its latest traffic record. */
+  siteStates(): Map<string, SiteState> {
+    return this.traffic.states();
   }
 
   /** Every site, by name. */
@@ -164,6 +286,13 @@ export class HubStore {
     return m;
   }
 
+  /** One site's alerts by severity (a range of the primary key, not the whole table). */
+  alertCountsOf(site: string): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const r of this.db.prepare('SELECT severity, count(*) AS n FROM hub_alerts WHERE site = ? GROUP BY severity').all(site) as { severity: string; n: number }[]) out[r.severity] = r.n;
+    return out;
+  }
+
   /** A page of alerts, newest last_ts first (then site, id, descending), each with its site. */
   alerts(f: HubAlertFilter = {}): HubAlertPage {
     const where: string[] = [];
@@ -171,6 +300,7 @@ export class HubStore {
     if (f.site !== undefined) { where.push('site = ?'); args.push(f.site); }
     if (f.rule !== undefined) { where.push('rule = ?'); args.push(f.rule); }
     if (f.severity !== undefined) { where.push('severity = ?'); args.push(f.severity); }
+    if (f.status !== undefined) { where.push('status = ?'); args.push(f.status); }
     if (f.before !== undefined) {
       const c = decodeCursor(f.before);
       if (c === null) throw new RangeError('before: not a cursor of this API');

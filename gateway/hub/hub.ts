@@ -2,17 +2,23 @@
 // durable consumer that fills the store, and the REST API. Start and stop in one place, so the CLI
 // and the tests run the same hub.
 import type { Server } from 'node:http';
-import { connect, Events, type ConnectionOptions, type NatsConnection } from 'nats';
+import { join } from 'node:path';
+import { connect, Events, nkeyAuthenticator, type ConnectionOptions, type NatsConnection } from 'nats';
 import { AuthLimiter } from '../auth/auth-limiter.js';
 import { TokenStore } from '../auth/token-store.js';
 import type { EventLog } from '../common/event-log.js';
+import { packageRoot } from '../common/package-root.js';
 import { FLEET_STREAM, FLEET_SUBJECT_ROOT } from '../fleet/fleet-stream.js';
-import { HUB_INBOX_PREFIX } from '../fleet/nats-server-config.js';
+import { HUB_INBOX_PREFIX, readNkeySeed } from '../fleet/nats-server-config.js';
 import { openDatabase, type Db } from '../store/database.js';
 import { hubDatabasePath, type HubConfig } from './hub-config.js';
 import { HubConsumer } from './hub-consumer.js';
+import { HubCommands } from './hub-commands.js';
+import { registerCommandRoutes } from './hub-commands-routes.js';
 import { createHubApp, listenHub, type HubHealth } from './hub-server.js';
+import { siteViewsOf } from './hub-sites.js';
 import { HubStore } from './hub-store.js';
+import { HubStream } from './hub-stream.js';
 
 /** The NATS client options of the hub's config (the password is passed, never logged). */
 export function hubConnectionOptions(cfg: Readonly<HubConfig>): ConnectionOptions {
@@ -24,6 +30,8 @@ export function hubConnectionOptions(cfg: Readonly<HubConfig>): ConnectionOption
     maxReconnectAttempts: -1, reconnectTimeWait: 1000,
   };
   if (n.password !== '') o.pass = n.password;
+  // NKey: the seed signs the server's nonce; no user name or password is sent.
+  if (n.nkeySeedFile !== '') { delete o.user; o.authenticator = nkeyAuthenticator(readNkeySeed(n.nkeySeedFile)); }
   if (n.tlsCaFile !== '' || n.tlsCertFile !== '') {
     o.tls = {};
     if (n.tlsCaFile !== '') o.tls.caFile = n.tlsCaFile;
@@ -38,6 +46,8 @@ export class Hub {
   readonly store: HubStore;
   readonly tokens: TokenStore;
   readonly limiter = new AuthLimiter();
+  /** Fleet commands: signed, sent on each site's control subject, acked through the stream. */
+  readonly commands: HubCommands;
   private nc: NatsConnection | null = null;
   /** False between a 'disconnect' and a 'reconnect' status of the connection. */
   private connected = false;
@@ -47,11 +57,23 @@ export class Hub {
   onCommitted: HubConsumer['onCommitted'] = null;
   /** The API's base URL once started (`http://127.0.0.1:8090`). */
   url = '';
+  /** The WebSocket stream at /api/v1/stream: every committed change, with its site (hub-stream.ts). */
+  readonly stream: HubStream;
 
   constructor(readonly cfg: Readonly<HubConfig>, private readonly log: EventLog) {
     this.db = openDatabase(hubDatabasePath(cfg));
-    this.store = new HubStore(this.db, { dedupRecords: cfg.consumer.dedupRecords });
+    this.store = new HubStore(this.db, { dedupRecords: cfg.consumer.dedupRecords, logRows: cfg.storage.logRows, trafficRows: cfg.storage.trafficRows });
     this.tokens = new TokenStore(this.db);
+    this.stream = new HubStream({
+      authenticate: (t) => this.tokens.verify(t), limiter: this.limiter, log,
+      tokenActive: (id) => this.tokens.get(id)?.revokedAt === null,
+    });
+    this.stream.siteViews = (sites) => siteViewsOf(this.store, sites, Date.now());
+    // Events leave only after the batch that made them is committed.
+    this.store.observe(this.stream.onBatch);
+    this.commands = new HubCommands({ db: this.db, config: cfg.commands, knownSites: () => this.store.sites().map((s) => s.site), log });
+    // A site's ack is stored in the consumer's batch transaction, like every record.
+    this.store.registerKind('ack', (r) => this.commands.onRecord(r));
   }
 
   /** Connects to NATS, makes the stream and the consumer, starts reading and serving. */
@@ -69,9 +91,13 @@ export class Hub {
     const app = createHubApp({
       store: this.store, tokens: this.tokens, limiter: this.limiter, log: this.log,
       health: () => this.health(), lag: (site, seq) => this.lag(site, seq),
+      dashboardDir: this.cfg.api.dashboardDir || join(packageRoot(), 'dashboard', 'dist'),
+      routes: (a) => registerCommandRoutes(a, { commands: this.commands, tokens: this.tokens, limiter: this.limiter }),
     });
+    this.commands.start(nc);
     const { server, url } = await listenHub(app, this.cfg.api.host, this.cfg.api.port);
     this.server = server;
+    this.stream.attach(server);
     this.url = url;
     this.log('started', { url, nats: this.nc.getServer() });
   }
@@ -101,6 +127,8 @@ export class Hub {
 
   /** Stops serving and reading (what is stored is acknowledged first) and closes the database. */
   async stop(): Promise<void> {
+    this.commands.stop();
+    await this.stream.close();
     if (this.server !== null) {
       const s = this.server;
       this.server = null;
@@ -114,6 +142,8 @@ export class Hub {
 
   /** What a killed process does (tests): drops the connection without acknowledging what is pending. */
   async kill(): Promise<void> {
+    this.commands.stop();
+    void this.stream.close(0);
     this.consumer?.abort();
     if (this.server !== null) { this.server.closeAllConnections(); this.server.close(); this.server = null; }
     if (this.nc !== null && !this.nc.isClosed()) await this.nc.close();

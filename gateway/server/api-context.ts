@@ -13,6 +13,7 @@ import type { FlowFilter, StoredFlow } from '../store/flow-store.js';
 import type { TrafficSample } from '../metrics/traffic-history.js';
 import type { StorageHealth } from '../store/storage-guard.js';
 import type { FleetStatus } from '../fleet/fleet-link.js';
+import type { CommandCounts } from '../fleet/command-listener.js';
 import type { SensorHealth } from '../sensor/sensor.js';
 import type { ErrorDetail } from './api-errors.js';
 import type { ActionFilter, ResponseAction } from '../response/action-store.js';
@@ -129,7 +130,7 @@ export type HealthView = {
   /** Writes to SQLite and the EVE file: "full" while the disk refuses them (the status is then "degraded"), what was not stored per table. */
   storage: StorageHealth;
   /** The fleet link (connected, outbox depth, dropped, published, last ack, last error), or null when fleet is off. */
-  fleet: FleetStatus | null;
+  fleet: (FleetStatus & { /** Hub commands answered since start, by status (README "Fleet commands"). */ commands: CommandCounts | null }) | null;
 };
 
 export interface ApiContext {

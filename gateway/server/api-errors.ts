@@ -26,6 +26,9 @@ const SERVER_ERRORS = {
   'suppression.not-found': [404, 'No suppression with this id.'],
   'suppression.limit': [409, 'suppressions.maxActive suppressions are active already; remove one or let one expire first.'],
   'storage.full': [507, 'The gateway could not store the change: its disk is full or failing (GET /api/v1/health, `storage`). Nothing was changed; capture, detection and the live stream go on.'],
+  'command.not-found': [404, 'The hub has no fleet command with this id.'],
+  'command.no-sites': [422, 'The command names no site: `sites` is an empty list, or \'all\' while the hub has heard from no site yet.'],
+  'command.no-signing-key': [503, 'The hub cannot send commands: its config commands.signingKeyFile is empty (README "Fleet commands").'],
   'internal': [500, 'An unexpected error; the daemon log has the detail.'],
 } as const satisfies Record<string, readonly [number, string]>;
 

@@ -215,6 +215,22 @@ describe.skipIf(natsServerUnavailable() !== null)('edgeward hub ingest (real nat
     expect(hub.health().status).toBe('ok');
   });
 
+  it('a batch the store cannot commit is stored later, still ahead of the records after it', async () => {
+    // A real fault of the hub's SQLite file: a trigger aborts the transaction holding record sf-3.
+    db.exec("CREATE TRIGGER store_fault BEFORE INSERT ON hub_records WHEN NEW.id = 'sf-3:1' BEGIN SELECT RAISE(ABORT, 'store fault'); END");
+    const faults = hub.consumer!.stats.storeFaults;
+    const north = sites.get('north')!;
+    const seqs: number[] = [];
+    for (let i = 1; i <= 3; i++) seqs.push((await north.alert(alert(`sf-${i}`, 1))).seq);
+    await until(() => hub.consumer!.stats.storeFaults > faults, () => 'a store fault', 10_000);
+    for (let i = 4; i <= 6; i++) seqs.push((await north.alert(alert(`sf-${i}`, 1))).seq);
+    expect(count("SELECT count(*) AS n FROM hub_records WHERE id LIKE 'sf-%'")).toBe(0);
+    db.exec('DROP TRIGGER store_fault');
+    await until(() => count("SELECT count(*) AS n FROM hub_records WHERE id LIKE 'sf-%'") === 6, () => 'the six records stored', 10_000);
+    const arrived = (db.prepare("SELECT seq FROM hub_records WHERE site = 'north' AND id LIKE 'sf-%' ORDER BY n").all() as { seq: number }[]).map((r) => r.seq);
+    expect(arrived).toEqual(seqs);
+  });
+
   it('GET /api/v1/sites lists both sites with their records, lag and alert counts', async () => {
     expect((await api('/api/v1/sites', false)).status).toBe(401);
     const { status, body } = await api('/api/v1/sites');

@@ -5,8 +5,8 @@ import { randomBytes } from 'node:crypto';
 import { accessSync, constants, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { connect } from 'nats';
-import { HUB_USER, renderNatsServerConfig, siteUser } from '../../gateway/fleet/nats-server-config.js';
+import { connect, nkeyAuthenticator } from 'nats';
+import { HUB_USER, NKEYS, renderNatsServerConfig, siteUser } from '../../gateway/fleet/nats-server-config.js';
 import { freePorts, ServerProcess } from '../../gateway/common/server-process.js';
 
 /** Where Debian's `nats-server` package puts the server. */
@@ -50,9 +50,10 @@ export function natsServerUnavailable(): string | null {
 }
 
 /** Whether `hub` can connect and JetStream answers an account-info request. */
-async function jetStreamAnswers(port: number, hub: NatsCredentials): Promise<boolean> {
+async function jetStreamAnswers(port: number, hub: NatsCredentials, hubSeed?: string): Promise<boolean> {
   try {
-    const nc = await connect({ servers: `127.0.0.1:${port}`, user: hub.user, pass: hub.pass, reconnect: false, timeout: 1000 });
+    const auth = hubSeed !== undefined ? { authenticator: nkeyAuthenticator(new TextEncoder().encode(hubSeed)) } : { user: hub.user, pass: hub.pass };
+    const nc = await connect({ servers: `127.0.0.1:${port}`, ...auth, reconnect: false, timeout: 1000 });
     try {
       await (await nc.jetstreamManager({ timeout: 1000 })).getAccountInfo();
       return true;
@@ -64,18 +65,24 @@ async function jetStreamAnswers(port: number, hub: NatsCredentials): Promise<boo
   }
 }
 
+/** The public key (`U…`) of an NKey user seed. */
+const publicOf = (seed: string): string => NKEYS.fromSeed(new TextEncoder().encode(seed)).getPublicKey();
+
 /** A random password: 18 random bytes, base64url (no character the config format must escape). */
 const randomPassword = (): string => randomBytes(18).toString('base64url');
 
 /**
  * Starts nats-server with JetStream on a free loopback port, a temporary store and the fleet
  * configuration for `sites` (users `hub` and `site-<site>`, random passwords unless `passwords`
- * names one by user). Resolves once JetStream answers the hub.
+ * names one by user). `nkeySeeds` (by `hub` or site id: an NKey user seed, `SU…`) signs those in
+ * by NKey instead (the config holds the public key; their `pass` is then ''). Resolves once
+ * JetStream answers the hub.
  */
-export async function startNatsServer(opts: { sites: string[]; passwords?: Record<string, string> }): Promise<TestNats> {
+export async function startNatsServer(opts: { sites: string[]; passwords?: Record<string, string>; nkeySeeds?: Record<string, string> }): Promise<TestNats> {
   const dir = mkdtempSync(join(tmpdir(), 'edgeward-nats-'));
   const storeDir = join(dir, 'store');
   const confFile = join(dir, 'nats-server.conf');
+  const seeds = opts.nkeySeeds ?? {};
   const pass = (user: string): string => opts.passwords?.[user] ?? randomPassword();
   const hub = { user: HUB_USER, pass: pass(HUB_USER) };
   const sites = new Map(opts.sites.map((s) => [s, { user: siteUser(s), pass: pass(siteUser(s)) }]));
@@ -85,14 +92,15 @@ export async function startNatsServer(opts: { sites: string[]; passwords?: Recor
     writeFileSync(confFile, renderNatsServerConfig({
       host: '127.0.0.1', port, serverName: 'edgeward-test', storeDir,
       maxMemoryStore: 16 * 1024 * 1024, maxFileStore: 256 * 1024 * 1024,
-      hubPassword: hub.pass, sites: [...sites].map(([site, c]) => ({ site, password: c.pass })),
+      ...(seeds[HUB_USER] !== undefined ? { hubNkey: publicOf(seeds[HUB_USER]) } : { hubPassword: hub.pass }),
+      sites: [...sites].map(([site, c]) => (seeds[site] !== undefined ? { site, nkey: publicOf(seeds[site]) } : { site, password: c.pass })),
     }), { mode: 0o600 });
   } catch (e) {
     rmSync(dir, { recursive: true, force: true });
     throw e;
   }
 
-  const server = new ServerProcess('nats-server', NATS_SERVER, ['-c', confFile], () => jetStreamAnswers(port, hub), START_TIMEOUT_MS);
+  const server = new ServerProcess('nats-server', NATS_SERVER, ['-c', confFile], () => jetStreamAnswers(port, hub, seeds[HUB_USER]), START_TIMEOUT_MS);
   const start = async (): Promise<void> => { await server.start(); };
   const stop = (): Promise<void> => server.stop();
 

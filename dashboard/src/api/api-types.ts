@@ -48,6 +48,10 @@ export interface Alert {
   acknowledgedAt?: string | null;
   resolvedBy?: string | null;
   resolvedAt?: string | null;
+  /** On a fleet hub: the site that raised it; `id` is then `<site>/<siteAlertId>`, unique across sites. */
+  site?: string;
+  /** On a fleet hub: the alert's id at its site. */
+  siteAlertId?: string;
 }
 
 /** One status change of an alert (GET /api/v1/alerts/:id/history). */

@@ -2,7 +2,7 @@
 // (gateway/auth/roles.ts): the server enforces them; this only hides what would be refused.
 import type { Role } from './api-types';
 
-export type Page = 'feed' | 'devices' | 'profiles' | 'logs' | 'charts' | 'suppressions' | 'incidents';
+export type Page = 'feed' | 'devices' | 'profiles' | 'logs' | 'charts' | 'suppressions' | 'incidents' | 'sites' | 'search' | 'commands';
 
 /** Pages in nav order, with their labels. */
 export const PAGES: readonly { page: Page; label: string }[] = [
@@ -15,10 +15,23 @@ export const PAGES: readonly { page: Page; label: string }[] = [
   { page: 'suppressions', label: 'Suppressions' },
 ];
 
+/** A hub's pages in nav order (the sites first: the landing view), with their labels. */
+export const HUB_PAGES: readonly { page: Page; label: string }[] = [
+  { page: 'sites', label: 'Sites' },
+  { page: 'feed', label: 'Alerts' },
+  { page: 'devices', label: 'Devices' },
+  { page: 'search', label: 'Search' },
+  { page: 'commands', label: 'Commands' },
+];
+
 const READER_PAGES: readonly Page[] = ['feed', 'devices', 'profiles', 'logs', 'charts', 'suppressions', 'incidents'];
 
-/** An analyst triages, a vendor manages its profiles, an admin sees all. */
-export function pagesFor(role: Role): readonly Page[] {
+/**
+ * An analyst triages, a vendor manages its profiles, an admin sees all. On a hub (`hub`) an admin
+ * or analyst sees the site pages; a vendor has nothing there (the hub holds no profiles).
+ */
+export function pagesFor(role: Role, hub = false): readonly Page[] {
+  if (hub) return role === 'admin' || role === 'analyst' ? HUB_PAGES.map((p) => p.page) : [];
   switch (role) {
     case 'admin':
     case 'analyst':
@@ -31,8 +44,8 @@ export function pagesFor(role: Role): readonly Page[] {
 }
 
 /** The page after sign-in. */
-export function homePage(role: Role): Page {
-  return pagesFor(role)[0] ?? 'profiles';
+export function homePage(role: Role, hub = false): Page {
+  return pagesFor(role, hub)[0] ?? (hub ? 'sites' : 'profiles');
 }
 
 /** alerts:triage — acknowledge and resolve. */

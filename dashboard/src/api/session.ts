@@ -11,6 +11,8 @@ export interface Session {
   /** Vendor tokens: the manufacturer domain. */
   vendor: string | null;
   name: string | null;
+  /** The server is a fleet hub (GET /api/v1/health says `role: 'hub'`): the site pages are shown. */
+  hub: boolean;
 }
 
 const STORAGE_KEY = 'edgeward.token';
@@ -65,10 +67,22 @@ async function probeRole(token: string): Promise<Role> {
       await request(token, 'GET', path);
       return role;
     } catch (e) {
-      if (!(e instanceof ApiError) || e.status !== 403) throw e;
+      // 404: the route is not on this server (a hub has no tokens API): not this role either.
+      if (!(e instanceof ApiError) || (e.status !== 403 && e.status !== 404)) throw e;
     }
   }
   return 'device';
+}
+
+/** Whether the server is a fleet hub: its health (no token needed) says `role: 'hub'`. */
+async function isHub(): Promise<boolean> {
+  try {
+    const r = await fetch('/api/v1/health', { cache: 'no-store' });
+    return ((await r.json()) as { role?: unknown }).role === 'hub';
+  } catch {
+    // Unreachable or not JSON: the sign-in itself says what is wrong; a gateway is the default.
+    return false;
+  }
 }
 
 /** Checks `token` with the gateway. Throws SignInError. */
@@ -76,17 +90,20 @@ export async function signIn(token: string): Promise<Session> {
   token = token.trim();
   if (token === '') throw new SignInError('Paste an API token.', false);
   let session: Session;
+  const hub = await isHub();
   try {
     const me = await request<WhoAmI>(token, 'GET', '/api/v1/whoami');
-    session = { token, role: me.role, tokenId: me.tokenId, vendor: me.vendor, name: me.name };
+    session = { token, role: me.role, tokenId: me.tokenId, vendor: me.vendor, name: me.name, hub };
   } catch (e) {
     if (!(e instanceof ApiError) || e.status !== 404) throw refusal(e);
     try {
-      session = { token, role: await probeRole(token), tokenId: null, vendor: null, name: null };
+      session = { token, role: await probeRole(token), tokenId: null, vendor: null, name: null, hub };
     } catch (e2) {
       throw refusal(e2);
     }
   }
   if (session.role === 'device') throw new SignInError('This is a device token: it can only post logs, not open the dashboard.', false);
+  // The hub's pages are the SOC's (sites, alerts, devices, search, commands): nothing for a vendor.
+  if (hub && session.role !== 'admin' && session.role !== 'analyst') throw new SignInError(`A fleet hub's dashboard is for admin and analyst tokens; this is a ${session.role} token.`, false);
   return session;
 }

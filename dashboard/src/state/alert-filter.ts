@@ -18,15 +18,17 @@ export interface AlertFilter {
   status: StatusFilter;
   /** Every whitespace-separated word must occur (rule, message, addresses, evidence…). */
   q: string;
+  /** On a fleet hub: the site that raised it, or 'all' (a gateway's alerts carry no site). */
+  site: string;
 }
 
-export const NO_FILTER: Readonly<AlertFilter> = Object.freeze({ minSeverity: 'all', rule: 'all', device: '', since: 'all', status: 'all', q: '' });
+export const NO_FILTER: Readonly<AlertFilter> = Object.freeze({ minSeverity: 'all', rule: 'all', device: '', since: 'all', status: 'all', q: '', site: 'all' });
 
 /** Window lengths in ms. */
 export const SINCE_MS: Record<Exclude<SinceWindow, 'all'>, number> = { '15m': 15 * 60_000, '1h': 3600_000, '24h': 86_400_000 };
 
 export function isFiltered(f: AlertFilter): boolean {
-  return f.minSeverity !== 'all' || f.rule !== 'all' || f.device.trim() !== '' || f.since !== 'all' || f.status !== 'all' || f.q.trim() !== '';
+  return f.minSeverity !== 'all' || f.rule !== 'all' || f.device.trim() !== '' || f.since !== 'all' || f.status !== 'all' || f.q.trim() !== '' || f.site !== 'all';
 }
 
 /** The filter as one predicate; `hostname` resolves a MAC to its hostname for the device filter. */
@@ -37,8 +39,10 @@ export function compileFilter(f: AlertFilter, now: number, hostname: (mac: strin
   const from = f.since === 'all' ? null : now - SINCE_MS[f.since];
   const status = f.status;
   const words = f.q.toLowerCase().split(/\s+/).filter((w) => w !== '');
+  const site = f.site === 'all' ? null : f.site;
   return (e) => {
     const a = e.alert;
+    if (site !== null && a.site !== site) return false;
     if (minRank >= 0 && severityRank(a.severity) < minRank) return false;
     if (rule !== null && a.rule !== rule) return false;
     if (from !== null && !(e.lastMs >= from)) return false;

@@ -82,6 +82,8 @@ export class AlertStore {
   list: AlertEntry[] = [];
   /** Every rule id seen, for the rule filter. */
   readonly rules = new Set<string>();
+  /** Every site seen (a fleet hub's alerts), for the site filter. */
+  readonly sites = new Set<string>();
   private readonly listeners = new Set<(c: StoreChange) => void>();
 
   constructor(readonly cap: number = DEFAULT_ALERT_CAP) {}
@@ -118,6 +120,7 @@ export class AlertStore {
       const e: AlertEntry = { alert: a, order, lastMs: Date.parse(a.lastTs || a.ts), text: null, version: 0 };
       this.byId.set(a.id, e);
       this.rules.add(a.rule);
+      if (a.site !== undefined) this.sites.add(a.site);
       change.added.push(e);
       if (order > this.newestOrder || (order === this.newestOrder && this.list.length > 0 && byActivity(e, this.list[this.list.length - 1]!) > 0)) this.list.push(e);
       else (late ??= []).push(e);

@@ -11,6 +11,7 @@ import { AlertStore } from './alert-store';
 import { DeviceDirectory } from './device-directory';
 import { FeedModel } from './feed-model';
 import { FrameBatcher } from './frame-batcher';
+import { siteKeyed, type HubAlertPage } from './hub-alerts';
 
 /** Alerts per REST page (the API's maximum). */
 export const ALERT_PAGE = 1000;
@@ -18,6 +19,8 @@ export const ALERT_PAGE = 1000;
 const HEALTH_POLL_MS = 10_000;
 /** While the stream is down, how often the token is checked over REST (ms). */
 const TOKEN_CHECK_MS = 10_000;
+/** On a fleet hub, how often the pages that list sites, devices or commands fetch them again (ms). */
+export const HUB_REFRESH_MS = 5_000;
 
 export interface ConnInfo {
   state: ConnState;
@@ -31,7 +34,8 @@ export class LiveData {
   conn: ConnInfo = { state: 'connecting', detail: 'connecting…' };
   /** Alerts the server holds in all (from the last snapshot), and the cursor of the next older page. */
   serverTotal: number | null = null;
-  olderCursor: number | null = null;
+  /** A gateway's cursor is an activity number, a hub's an opaque string. */
+  olderCursor: number | string | null = null;
   loadingOlder = false;
 
   private readonly stream: StreamClient | null;
@@ -50,8 +54,9 @@ export class LiveData {
     onRevoked: () => void,
   ) {
     this.feed = new FeedModel(this.alerts, (mac) => this.devices.hostname(mac));
+    // A hub streams the same protocol; the feed and the device names need its alerts and devices.
     this.stream = canStream(session.role)
-      ? new StreamClient(session.token, ['alert', 'log', 'device', 'incident'], {
+      ? new StreamClient(session.token, session.hub ? ['alert', 'device'] : ['alert', 'log', 'device', 'incident'], {
           onEvent: (ev) => this.batcher.push(ev),
           onResync: (reason) => void this.resync(reason),
           onState: (state, detail) => {
@@ -121,9 +126,9 @@ export class LiveData {
     if (this.olderCursor === null || this.loadingOlder) return;
     this.loadingOlder = true;
     try {
-      const page = await this.http.get<AlertPage>('/api/v1/alerts', { limit: ALERT_PAGE, before: this.olderCursor });
+      const page = await this.http.get<AlertPage | HubAlertPage>('/api/v1/alerts', { limit: ALERT_PAGE, before: this.olderCursor });
       this.olderCursor = page.next;
-      this.alerts.apply(page.items, false);
+      this.alerts.apply(this.held(page), false);
     } finally {
       this.loadingOlder = false;
     }
@@ -157,11 +162,11 @@ export class LiveData {
     }
     for (const fn of this.resyncListeners) fn();
     const jobs: Promise<unknown>[] = [
-      this.http.get<AlertPage>('/api/v1/alerts', { limit: ALERT_PAGE }).then((page) => {
-        this.serverTotal = page.total;
+      this.http.get<AlertPage | HubAlertPage>('/api/v1/alerts', { limit: ALERT_PAGE }).then((page) => {
+        this.serverTotal = 'total' in page ? page.total : null;
         // Keep the oldest cursor we reached: a resync only refreshes the newest page.
         if (this.olderCursor === null || this.alerts.list.length === 0) this.olderCursor = page.next;
-        this.alerts.apply(page.items, false);
+        this.alerts.apply(this.held(page), false);
       }),
     ];
     if (canReadDevices(this.session.role)) {
@@ -174,13 +179,19 @@ export class LiveData {
     await Promise.allSettled(jobs);
   }
 
+  /** A page's alerts as the store holds them: on a hub keyed by site (hub-alerts.ts). */
+  private held(page: AlertPage | HubAlertPage): Alert[] {
+    return this.session.hub ? (page as HubAlertPage).items.map(siteKeyed) : page.items;
+  }
+
   private applyEvents(evs: StreamEvent[]): void {
     const alerts: Alert[] = [];
     const devices: DeviceView[] = [];
     const logs: LogRecord[] = [];
     const incidents: IncidentChange[] = [];
     for (const ev of evs) {
-      if (ev.topic === 'alert') alerts.push((ev.data as AlertChange).alert);
+      // A hub's alert carries its site: keyed by site as the REST pages are (hub-alerts.ts).
+      if (ev.topic === 'alert') alerts.push(this.session.hub ? siteKeyed((ev.data as AlertChange).alert as Alert & { site: string }) : (ev.data as AlertChange).alert);
       else if (ev.topic === 'device') devices.push((ev.data as DeviceChange).device);
       else if (ev.topic === 'log') logs.push(ev.data as LogRecord);
       else if (ev.topic === 'incident') incidents.push(ev.data as IncidentChange);

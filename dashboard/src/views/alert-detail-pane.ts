@@ -63,11 +63,12 @@ export class AlertDetailPane {
             triageApplies(a, 'resolve') && h('button', { type: 'button', class: 'btn btn-primary', 'data-testid': 'detail-resolve', onclick: () => this.act(a.id, 'resolve') }, 'Resolve'),
             triageApplies(a, 'reopen') && h('button', { type: 'button', class: 'btn', 'data-testid': 'detail-reopen', onclick: () => this.act(a.id, 'reopen') }, 'Reopen'))
         : null,
-      canSuppress(this.ctx.session.role) && this.suppressFor === null
+      canSuppress(this.ctx.session.role) && !this.ctx.session.hub && this.suppressFor === null
         ? h('div', { class: 'pane-actions' }, h('button', { type: 'button', class: 'btn', 'data-testid': 'detail-suppress', onclick: () => this.openSuppress(a) }, 'Suppress…'))
         : null,
       this.suppressHost,
       h('dl', { class: 'fields' },
+        a.site !== undefined ? field('site', a.site) : null,
         h('dt', null, 'device'), h('dd', null, device),
         field('flow', flowText(a)),
         field('count', count(a.count)),
@@ -77,10 +78,10 @@ export class AlertDetailPane {
         a.acknowledgedAt ? field('acknowledged', `${a.acknowledgedAt} by ${a.acknowledgedBy ?? '?'}`) : null,
         a.resolvedAt ? field('resolved', `${a.resolvedAt} by ${a.resolvedBy ?? '?'}`) : null,
         a.reopenedAt ? field('reopened', a.reopenedAt) : null,
-        field('id', a.id),
+        field('id', a.siteAlertId ?? a.id),
       ),
-      h('h4', null, 'History'),
-      alertHistory(this.ctx, a.id),
+      // A hub keeps the latest copy of each alert, not its status history (that stays at the site).
+      this.ctx.session.hub ? null : [h('h4', null, 'History'), alertHistory(this.ctx, a.id)],
       h('h4', null, 'Evidence'),
       h('pre', { class: 'evidence' }, JSON.stringify(a.evidence ?? {}, null, 2)),
     );

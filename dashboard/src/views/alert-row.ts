@@ -23,10 +23,13 @@ interface AlertRowEl extends HTMLDivElement {
     actions: HTMLElement;
     ack: HTMLButtonElement;
     resolve: HTMLButtonElement;
+    /** A hub's rows only: the site that raised the alert. */
+    site?: HTMLElement;
   };
 }
 
-export function createAlertRow(): HTMLElement {
+/** A row; on a fleet hub (`hub`) with the site as its first cell. */
+export function createAlertRow(hub = false): HTMLElement {
   const cells = {
     time: h('span', { class: 'c-time' }),
     sev: h('span', { class: 'c-sev' }, h('span', { class: 'badge' })),
@@ -40,9 +43,10 @@ export function createAlertRow(): HTMLElement {
     ack: h('button', { type: 'button', class: 'btn btn-xs', 'data-testid': 'ack', title: 'Acknowledge: someone is on it' }, 'Ack'),
     resolve: h('button', { type: 'button', class: 'btn btn-xs', 'data-testid': 'resolve', title: 'Resolve: handled' }, 'Resolve'),
   };
+  const site = hub ? h('span', { class: 'c-site', 'data-testid': 'alert-site' }) : undefined;
   const row = h('div', { class: 'arow', 'data-testid': 'alert-row', role: 'row' },
-    cells.time, cells.sev, cells.rule, cells.device, cells.flow, cells.count, cells.message, cells.status, cells.actions) as AlertRowEl;
-  row.cells = cells;
+    site, cells.time, cells.sev, cells.rule, cells.device, cells.flow, cells.count, cells.message, cells.status, cells.actions) as AlertRowEl;
+  row.cells = site === undefined ? cells : { ...cells, site };
   return row;
 }
 
@@ -69,6 +73,10 @@ export function paintAlertRow(el: HTMLElement, e: AlertEntry, o: AlertRowOptions
   row.dataset.severity = a.severity;
   row.dataset.status = status;
   row.dataset.device = a.device ?? '';
+  if (c.site !== undefined) {
+    row.dataset.site = a.site ?? '';
+    c.site.textContent = a.site ?? '';
+  }
   row.className = `arow sev-row-${a.severity} st-${status}${o.selectedId === a.id ? ' selected' : ''}`;
   c.time.textContent = shortTime(a.lastTs || a.ts);
   c.time.title = `first ${a.firstTs}\nlast ${a.lastTs}`;

@@ -1,6 +1,6 @@
 // The frame around every page: the dark header with the pages this role may open, the stream state,
 // who is signed in, sign-out, and a banner while the gateway is out of reach.
-import { PAGES, pagesFor, type Page } from '../api/role-access';
+import { HUB_PAGES, PAGES, pagesFor, type Page } from '../api/role-access';
 import type { Session } from '../api/session';
 import type { ConnInfo } from '../state/live-data';
 import { h } from '../ui/element';
@@ -14,10 +14,14 @@ export class AppShell {
   private readonly conn = h('span', { class: 'conn', 'data-testid': 'conn-state', 'data-state': 'connecting', role: 'status' });
   private readonly banner = h('div', { class: 'offline-banner', 'data-testid': 'offline-banner', hidden: true });
 
+  /** What is out of reach when the banner shows: the gateway, or the fleet hub. */
+  private readonly server: string;
+
   constructor(session: Session, onSignOut: () => void) {
-    const allowed = pagesFor(session.role);
+    const allowed = pagesFor(session.role, session.hub);
+    this.server = session.hub ? 'hub' : 'gateway';
     const nav = h('nav', { class: 'nav' });
-    for (const { page, label } of PAGES) {
+    for (const { page, label } of session.hub ? HUB_PAGES : PAGES) {
       if (!allowed.includes(page)) continue;
       const a = h('a', { href: `#/${page}`, 'data-testid': `nav-${page}` }, label);
       this.links.set(page, a);
@@ -26,7 +30,8 @@ export class AppShell {
     const who = session.role === 'vendor' ? session.vendor : session.name;
     this.el = h('div', { class: 'shell' },
       h('header', { class: 'topbar' },
-        h('a', { class: 'brand', href: allowed.length > 0 ? `#/${allowed[0]}` : '#/' }, h('span', { class: 'brand-mark' }, '◆'), ' edgeward'),
+        h('a', { class: 'brand', href: allowed.length > 0 ? `#/${allowed[0]}` : '#/' }, h('span', { class: 'brand-mark' }, '◆'), ' edgeward',
+          session.hub ? h('span', { class: 'brand-hub', 'data-testid': 'hub-mode' }, ' hub') : null),
         nav,
         h('div', { class: 'topbar-right' },
           this.conn,
@@ -50,6 +55,6 @@ export class AppShell {
     this.conn.textContent = STATE_LABEL[c.state];
     this.conn.title = c.detail;
     this.banner.hidden = c.state !== 'offline';
-    this.banner.textContent = `The gateway is out of reach (${c.detail}). What you see may be out of date; the dashboard reconnects by itself and catches up.`;
+    this.banner.textContent = `The ${this.server} is out of reach (${c.detail}). What you see may be out of date; the dashboard reconnects by itself and catches up.`;
   }
 }

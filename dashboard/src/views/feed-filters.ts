@@ -1,4 +1,5 @@
-// The feed's filter bar: text search, severity (and higher), rule, device, time window, status.
+// The feed's filter bar: text search, severity (and higher), rule, device, time window, status; on
+// a fleet hub also the site.
 // Selects apply at once; typing applies after a short pause so each keystroke does not refilter.
 import { NO_FILTER, type AlertFilter, type SinceWindow, type StatusFilter } from '../state/alert-filter';
 import type { DeviceDirectory } from '../state/device-directory';
@@ -19,9 +20,12 @@ export class FeedFilters {
   private readonly status: HTMLSelectElement;
   private readonly deviceList: HTMLDataListElement;
   private readonly knownRules = new Set<string>(RULE_IDS);
+  /** The site filter (a hub only; null on a gateway) and the sites it offers. */
+  private readonly site: HTMLSelectElement | null;
+  private readonly knownSites = new Set<string>();
   private timer: number | undefined;
 
-  constructor(initial: AlertFilter, private readonly onChange: (f: AlertFilter) => void) {
+  constructor(initial: AlertFilter, private readonly onChange: (f: AlertFilter) => void, hub = false) {
     const typed = (): void => {
       clearTimeout(this.timer);
       this.timer = window.setTimeout(() => this.emit(), TYPING_PAUSE_MS);
@@ -38,7 +42,10 @@ export class FeedFilters {
     this.status = select({ 'data-testid': 'filter-status', class: 'input', onchange: () => this.emit(), 'aria-label': 'Status' },
       [['all', 'Any status'], ['open', 'Open'], ['unresolved', 'Not resolved'], ['acknowledged', 'Acknowledged'], ['reopened', 'Reopened'], ['resolved', 'Resolved']], initial.status);
     const clear = h('button', { type: 'button', class: 'btn btn-ghost', 'data-testid': 'filter-clear', onclick: () => this.reset() }, 'Clear');
-    this.el = h('div', { class: 'filters' }, this.search, this.severity, this.rule, this.device, this.deviceList, this.since, this.status, clear);
+    this.site = hub ? select({ 'data-testid': 'filter-site', class: 'input', onchange: () => this.emit(), 'aria-label': 'Site' }, [['all', 'Any site']], 'all') : null;
+    if (this.site !== null && initial.site !== 'all') this.learnSites([initial.site]);
+    if (this.site !== null) this.site.value = initial.site;
+    this.el = h('div', { class: 'filters' }, this.site, this.search, this.severity, this.rule, this.device, this.deviceList, this.since, this.status, clear);
   }
 
   value(): AlertFilter {
@@ -49,7 +56,26 @@ export class FeedFilters {
       device: this.device.value,
       since: this.since.value as SinceWindow,
       status: this.status.value as StatusFilter,
+      site: this.site?.value ?? 'all',
     };
+  }
+
+  /** Shows `site` as chosen (the sites page opened the feed on one site); no change is emitted. */
+  showSite(site: string): void {
+    if (this.site === null) return;
+    if (site !== 'all') this.learnSites([site]);
+    this.site.value = site;
+  }
+
+  /** Adds sites to the site filter (a hub: the sites it has heard from), in name order. */
+  learnSites(sites: Iterable<string>): void {
+    if (this.site === null) return;
+    let added = false;
+    for (const s of sites) if (!this.knownSites.has(s)) { this.knownSites.add(s); added = true; }
+    if (!added) return;
+    const value = this.site.value;
+    this.site.replaceChildren(h('option', { value: 'all' }, 'Any site'), ...[...this.knownSites].sort().map((s) => h('option', { value: s }, s)));
+    this.site.value = value;
   }
 
   /** Adds rule ids the server used that the built-in list lacks. */
@@ -74,6 +100,7 @@ export class FeedFilters {
     this.device.value = NO_FILTER.device;
     this.since.value = NO_FILTER.since;
     this.status.value = NO_FILTER.status;
+    if (this.site !== null) this.site.value = NO_FILTER.site;
     this.emit();
   }
 

@@ -40,12 +40,14 @@ export class FeedView implements View {
 
   constructor(private readonly ctx: ViewContext) {
     const feed = ctx.live.feed;
-    this.mayTriage = canTriage(ctx.session.role);
+    // A hub shows every site's alerts with their site; triage stays at the site that raised them.
+    const hub = ctx.session.hub;
+    this.mayTriage = canTriage(ctx.session.role) && !hub;
     this.pane = new AlertDetailPane(ctx, this.mayTriage, () => this.select(null));
     this.list = new VirtualList<AlertEntry>({
       rowHeight: ALERT_ROW_HEIGHT,
       className: 'alert-feed',
-      createRow: createAlertRow,
+      createRow: () => createAlertRow(hub),
       paintRow: (row, e) => paintAlertRow(row, e, {
         selectedId: this.pane.shownId,
         mayTriage: this.mayTriage,
@@ -62,16 +64,17 @@ export class FeedView implements View {
       this.setUnseen(0);
       feed.setFilter(f);
       this.scheduleWindowRecheck();
-    });
+    }, hub);
     this.newCount.addEventListener('click', () => {
       this.list.scrollTop = 0;
       this.setUnseen(0);
     });
     this.older.addEventListener('click', () => void this.loadOlder());
     const head = h('div', { class: 'arow arow-head', role: 'row' },
+      hub ? h('span', { class: 'c-site' }, 'Site') : null,
       ([['time', 'Time'], ['sev', 'Severity'], ['rule', 'Rule'], ['device', 'Device'], ['flow', 'Flow'], ['count', '#'], ['msg', 'Message'], ['status', 'Status'], ['actions', '']] as const)
         .map(([c, t]) => h('span', { class: `c-${c}` }, t)));
-    this.el = h('section', { class: 'page page-feed' },
+    this.el = h('section', { class: hub ? 'page page-feed hub-feed' : 'page page-feed' },
       h('div', { class: 'toolbar' }, this.filters.el,
         h('div', { class: 'feed-count' }, this.total, ' alerts', this.held)),
       this.body = h('div', { class: 'feed-body' },
@@ -90,6 +93,8 @@ export class FeedView implements View {
 
   shown(): void {
     this.isHidden = false;
+    // The sites page may have chosen a site for the feed meanwhile.
+    this.filters.showSite(this.ctx.live.feed.current.site);
     this.list.scrollTop = this.savedScroll;
     this.rememberAnchor();
   }
@@ -148,6 +153,7 @@ export class FeedView implements View {
       ? 'No alerts yet. New ones appear here as the gateway raises them.'
       : 'No alert matches these filters.';
     this.filters.learnRules(this.ctx.live.alerts.rules);
+    this.filters.learnSites(this.ctx.live.alerts.sites);
     const sel = this.pane.shownId;
     if (sel !== null) {
       const e = this.ctx.live.alerts.byId.get(sel);

@@ -35,6 +35,8 @@ import { scanIcmp, SCAN_ICMP_DEFAULTS } from '../../../gateway/detect/detectors/
 import { scanPort, SCAN_PORT_DEFAULTS } from '../../../gateway/detect/detectors/scan-port.js';
 import { stormReconnect, STORM_RECONNECT_DEFAULTS } from '../../../gateway/detect/detectors/storm-reconnect.js';
 import { LogLimiter } from '../../../gateway/edge-logs/log-limiter.js';
+import { TrafficSummarizer } from '../../../gateway/fleet/traffic-summary.js';
+import { PRIVACY_DEFAULTS } from '../../../gateway/track/privacy.js';
 import { IncidentCorrelator } from '../../../gateway/incidents/incident-correlator.js';
 import { IncidentStore } from '../../../gateway/incidents/incident-store.js';
 import { INCIDENTS_DEFAULTS } from '../../../gateway/incidents/incidents-config.js';
@@ -380,6 +382,18 @@ const DRIVERS: Record<TableEventName, () => DecodeCounters> = {
       d.onApp!(rec, packet({ proto: TCP, dst: `203.0.113.${40 + i}`, dport: 80 }), flow({ dst: `203.0.113.${40 + i}`, dport: 80 }), 0);
     }
     return events;
+  },
+  'fleet.traffic_table_full': () => {
+    const fh = fakeHost();
+    const gateway = { version: '0', outboxDepth: 0, health: 'ok' as const, captureLossPercent: null };
+    const s = new TrafficSummarizer(fh.host, { privacy: PRIVACY_DEFAULTS, onSummary: () => undefined, gateway: () => gateway, maxKeys: CAP });
+    // A flow to another internet peer each: the minute's peer table fills.
+    for (let i = 0; i < N; i++) {
+      const f = flow({ dst: `203.0.113.${i + 1}` });
+      s.onFlowStart(f);
+      s.onFlowEnd(f);
+    }
+    return fh.events;
   },
   'detect.baseline.table_full': () => {
     const { d, events, devices } = detector(baseline, BASELINE_DEFAULTS, { maxDevices: CAP });
