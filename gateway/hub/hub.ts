@@ -65,13 +65,26 @@ export class Hub {
     this.store = new HubStore(this.db, { dedupRecords: cfg.consumer.dedupRecords, logRows: cfg.storage.logRows, trafficRows: cfg.storage.trafficRows });
     this.tokens = new TokenStore(this.db);
     this.stream = new HubStream({
-      authenticate: (t) => this.tokens.verify(t), limiter: this.limiter, log,
+      db: this.db, authenticate: (t) => this.tokens.verify(t), limiter: this.limiter, log,
       tokenActive: (id) => this.tokens.get(id)?.revokedAt === null,
     });
     this.stream.siteViews = (sites) => siteViewsOf(this.store, sites, Date.now());
     // Events leave only after the batch that made them is committed.
     this.store.observe(this.stream.onBatch);
-    this.commands = new HubCommands({ db: this.db, config: cfg.commands, knownSites: () => this.store.sites().map((s) => s.site), log });
+    // Acks change commands inside the batch transaction; the stream tells of them after its commit,
+    // as the stored state then (a batch rolled back leaves the command as it was).
+    const changedCommands = new Set<string>();
+    this.commands = new HubCommands({
+      db: this.db, config: cfg.commands, knownSites: () => this.store.sites().map((s) => s.site), log,
+      onChange: (c) => changedCommands.add(c.id),
+    });
+    this.store.observe(() => {
+      for (const id of changedCommands) {
+        const c = this.commands.store.get(id);
+        if (c !== null) this.stream.publish('command', c);
+      }
+      changedCommands.clear();
+    });
     // A site's ack is stored in the consumer's batch transaction, like every record.
     this.store.registerKind('ack', (r) => this.commands.onRecord(r));
   }

@@ -1,6 +1,6 @@
 // The WebSocket stream's wire protocol (JSON text frames): the path, the subprotocol, the messages
 // each side sends, the error codes a bad client message gets, and the named close codes.
-import { isTopic, TOPICS, type StreamEvent, type Topic } from '../store/stream-journal.js';
+import { TOPICS, type StreamEvent } from '../store/stream-journal.js';
 
 /** Where the stream is served. */
 export const STREAM_PATH = '/api/v1/stream';
@@ -48,7 +48,7 @@ export type CloseReason = keyof typeof CLOSE_CODES;
 export interface SubscribeMessage {
   type: 'subscribe';
   /** Default: every topic. */
-  topics: Topic[];
+  topics: string[];
   /** Last id the client has; null for live only. */
   since: number | null;
 }
@@ -80,7 +80,7 @@ export interface GapMessage {
 /** server → client: replay done, events from here on are live. */
 export interface LiveMessage {
   type: 'live';
-  topics: Topic[];
+  topics: string[];
   /** Everything up to this id (in the subscribed topics) has been sent. */
   lastId: number;
 }
@@ -96,7 +96,7 @@ export interface ErrorMessage {
 export interface EventMessage {
   type: 'event';
   id: number;
-  topic: Topic;
+  topic: string;
   at: string;
   data: unknown;
 }
@@ -117,8 +117,8 @@ export function errorFrame(code: StreamErrorCode, message: string = STREAM_ERROR
 /** A parsed client message, or the code to answer with. */
 export type ParsedClientMessage = { ok: true; message: ClientMessage } | { ok: false; code: StreamErrorCode };
 
-/** Parses one text frame from a client. Never throws. */
-export function parseClientMessage(text: string): ParsedClientMessage {
+/** Parses one text frame from a client, its topics among `known` (default: a gateway's). Never throws. */
+export function parseClientMessage(text: string, known: readonly string[] = TOPICS): ParsedClientMessage {
   let raw: unknown;
   try {
     raw = JSON.parse(text);
@@ -133,9 +133,9 @@ export function parseClientMessage(text: string): ParsedClientMessage {
     case 'ping':
       return { ok: true, message: { type: 'ping' } };
     case 'subscribe': {
-      let topics: Topic[] = [...TOPICS];
+      let topics: string[] = [...known];
       if (m.topics !== undefined) {
-        if (!Array.isArray(m.topics) || m.topics.length === 0 || !m.topics.every(isTopic)) return { ok: false, code: 'stream.unknown-topic' };
+        if (!Array.isArray(m.topics) || m.topics.length === 0 || !m.topics.every((t) => typeof t === 'string' && known.includes(t))) return { ok: false, code: 'stream.unknown-topic' };
         topics = [...new Set(m.topics)];
       }
       let since: number | null = null;

@@ -14,8 +14,8 @@ import type { StreamJournal, Topic } from '../store/stream-journal.js';
 import { CLOSE_CODES, eventFrame, STREAM_ERRORS, STREAM_PATH, type StreamErrorCode } from './stream-protocol.js';
 import { StreamSession } from './stream-session.js';
 
-/** Stream server settings. */
-export interface StreamServerOptions {
+/** Stream server settings; `T` its topics (a gateway's by default; the hub's stream has more). */
+export interface StreamServerOptions<T extends string = Topic> {
   journal: StreamJournal;
   /** The token's info, or null when unknown or revoked (TokenStore.verify). */
   authenticate: (token: string) => TokenInfo | null;
@@ -47,7 +47,9 @@ export interface StreamServerOptions {
    * Told of every published event after it is journaled, synchronously (the daemon's fleet outbox
    * takes each one: every stream event is also a record for the SOC). Default: none.
    */
-  onPublish?: (topic: Topic, data: unknown) => void;
+  onPublish?: (topic: T, data: unknown) => void;
+  /** Realm of the WWW-Authenticate header of a 401. Default 'edgeward'. */
+  realm: string;
 }
 
 /** Defaults of {@link StreamServerOptions} (the dependencies aside). */
@@ -80,9 +82,9 @@ export interface StreamStats {
 
 const STATUS_TEXT: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 429: 'Too Many Requests', 503: 'Service Unavailable' };
 
-/** The WebSocket stream of alerts, logs and device changes. */
-export class StreamServer {
-  private readonly opts: StreamServerOptions;
+/** The WebSocket stream of alerts, logs and device changes (a gateway's), or of the hub's topics. */
+export class StreamServer<T extends string = Topic> {
+  private readonly opts: StreamServerOptions<T>;
   private readonly wss: WebSocketServer;
   private readonly sessions = new Set<StreamSession>();
   private readonly attached = new Set<Server>();
@@ -90,9 +92,10 @@ export class StreamServer {
   private serial = 0;
   private readonly counters = { sent: 0, replayed: 0, slowClosed: 0, heartbeatClosed: 0, refused: 0, peakBufferedBytes: 0 };
 
-  constructor(options: Partial<StreamServerOptions> & Pick<StreamServerOptions, 'journal' | 'authenticate' | 'limiter'>) {
+  constructor(options: Partial<StreamServerOptions<T>> & Pick<StreamServerOptions<T>, 'journal' | 'authenticate' | 'limiter'>) {
     this.opts = {
       ...STREAM_SERVER_DEFAULTS,
+      realm: 'edgeward',
       log: () => undefined,
       tokenActive: () => true,
       clientIp: (req) => req.socket.remoteAddress ?? '',
@@ -125,7 +128,7 @@ export class StreamServer {
    * Journals an event and sends it to the clients subscribed to its topic. Returns its id. The
    * frame is encoded once for all clients.
    */
-  publish(topic: Topic, data: unknown): number {
+  publish(topic: T, data: unknown): number {
     const ev = this.opts.journal.append(topic, data);
     this.opts.onPublish?.(topic, data);
     if (this.sessions.size > 0) {
@@ -257,7 +260,7 @@ export class StreamServer {
       'Content-Type: application/json',
       `Content-Length: ${Buffer.byteLength(body)}`,
     ];
-    if (status === 401) headers.push('WWW-Authenticate: Bearer realm="edgeward"');
+    if (status === 401) headers.push(`WWW-Authenticate: Bearer realm="${this.opts.realm}"`);
     if (retryAfterS !== undefined) headers.push(`Retry-After: ${retryAfterS}`);
     if (!socket.writable) {
       socket.destroy();

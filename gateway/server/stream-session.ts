@@ -3,7 +3,7 @@
 // client with 4008 once it leaves more than the buffer ceiling unread.
 import type { WebSocket } from 'ws';
 import type { TokenInfo } from '../auth/token-store.js';
-import type { StreamEvent, StreamJournal, Topic } from '../store/stream-journal.js';
+import type { StreamEvent, StreamJournal } from '../store/stream-journal.js';
 import {
   CLOSE_CODES, errorFrame, eventFrame, parseClientMessage,
   type GapMessage, type HelloMessage, type LiveMessage, type SubscribeMessage,
@@ -31,7 +31,7 @@ type Mode = 'idle' | 'replay' | 'live';
 export class StreamSession {
   /** Answered the last ping (the heartbeat reads and clears it). */
   alive = true;
-  private topics: ReadonlySet<Topic> = new Set();
+  private topics: ReadonlySet<string> = new Set();
   private mode: Mode = 'idle';
   /** Every event of the subscribed topics with id ≤ cursor has been sent (or reported as a gap). */
   private cursor = 0;
@@ -65,9 +65,11 @@ export class StreamSession {
       return;
     }
     const text = Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data as ArrayBuffer).toString('utf8');
-    const parsed = parseClientMessage(text);
+    const topics = this.ctx.journal.topics;
+    const parsed = parseClientMessage(text, topics);
     if (!parsed.ok) {
-      this.sendText(errorFrame(parsed.code));
+      // The topics a client may name are the journal's (the hub's stream has more than a gateway's).
+      this.sendText(parsed.code === 'stream.unknown-topic' ? errorFrame(parsed.code, `topics must be a non-empty list of ${topics.join(', ')}`) : errorFrame(parsed.code));
       return;
     }
     const m = parsed.message;

@@ -20,7 +20,8 @@ export function isTopic(value: unknown): value is Topic {
 export interface StreamEvent {
   /** Journal id: unique, increasing, never reused (AUTOINCREMENT), even after pruning. */
   id: number;
-  topic: Topic;
+  /** One of the journal's topics. */
+  topic: string;
   /** When it was journaled, ISO-8601. */
   at: string;
   /** The event's payload as JSON text, exactly as stored (and sent). */
@@ -35,6 +36,8 @@ export interface StreamJournalOptions {
   pruneEvery: number;
   /** Clock, milliseconds. Default Date.now. */
   now: () => number;
+  /** The topics it carries. Default {@link TOPICS} (a gateway's); the hub's stream has more. */
+  topics: readonly string[];
 }
 
 const SCHEMA = `
@@ -49,9 +52,11 @@ CREATE TABLE IF NOT EXISTS stream_events (
 /** Ranges of unstored ids remembered (StreamJournal.unstored). */
 const MAX_UNSTORED_RANGES = 1000;
 
-/** The `stream_events` table of the gateway's database. */
+/** The `stream_events` table of the gateway's (or the hub's) database. */
 export class StreamJournal {
   private readonly opts: StreamJournalOptions;
+  /** The topics it carries (options.topics). */
+  readonly topics: readonly string[];
   private readonly sinceStmts = new Map<string, Statement>();
   private readonly minStmt: Statement;
   private readonly seqStmt: Statement;
@@ -73,7 +78,8 @@ export class StreamJournal {
   private readonly insertIdStmt: Statement;
 
   constructor(private readonly db: Db, options: Partial<StreamJournalOptions> = {}) {
-    this.opts = { retain: 1_000_000, pruneEvery: 1000, now: Date.now, ...options };
+    this.opts = { retain: 1_000_000, pruneEvery: 1000, now: Date.now, topics: TOPICS, ...options };
+    this.topics = this.opts.topics;
     db.exec(SCHEMA);
     this.insertIdStmt = db.prepare('INSERT INTO stream_events (id, topic, at, data) VALUES (?, ?, ?, ?)');
     this.minStmt = db.prepare('SELECT min(id) AS id FROM stream_events');
@@ -87,7 +93,7 @@ export class StreamJournal {
    * Appends one event; `data` is stored as JSON (undefined as null). Returns the stored event, so
    * the live send is byte for byte what a replay will send.
    */
-  append(topic: Topic, data: unknown): StreamEvent {
+  append(topic: string, data: unknown): StreamEvent {
     const json = JSON.stringify(data) ?? 'null';
     const at = new Date(this.opts.now()).toISOString();
     const id = ++this.lastGiven;
@@ -123,17 +129,17 @@ export class StreamJournal {
   }
 
   /** Up to `limit` events after `afterId` whose topic is in `topics`, in id order. */
-  since(afterId: number, topics: Iterable<Topic>, limit = 500): StreamEvent[] {
-    const list = [...new Set(topics)].filter(isTopic).sort();
+  since(afterId: number, topics: Iterable<string>, limit = 500): StreamEvent[] {
+    const list = [...new Set(topics)].filter((t) => this.topics.includes(t)).sort();
     if (list.length === 0 || limit <= 0) return [];
     const key = list.join(',');
     let stmt = this.sinceStmts.get(key);
     if (stmt === undefined) {
-      const filter = list.length === TOPICS.length ? '' : ` AND topic IN (${list.map(() => '?').join(', ')})`;
+      const filter = list.length === this.topics.length ? '' : ` AND topic IN (${list.map(() => '?').join(', ')})`;
       stmt = this.db.prepare(`SELECT id, topic, at, data FROM stream_events WHERE id > ?${filter} ORDER BY id LIMIT ?`);
       this.sinceStmts.set(key, stmt);
     }
-    const params = list.length === TOPICS.length ? [afterId, limit] : [afterId, ...list, limit];
+    const params = list.length === this.topics.length ? [afterId, limit] : [afterId, ...list, limit];
     return stmt.all(...params) as StreamEvent[];
   }
 

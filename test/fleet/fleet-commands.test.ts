@@ -25,6 +25,8 @@ import { T0 } from '../helpers/replay-frames.js';
 import { PcapWriter } from '../../gateway/capture/pcap-writer.js';
 import { natsServerUnavailable, startNatsServer, type TestNats } from '../helpers/nats-server.js';
 import { until } from '../helpers/wait-until.js';
+import { messageText } from '../helpers/ws-text.js';
+import WebSocket from 'ws';
 
 const SITES = ['home', 'shop', 'office'] as const;
 const EMERGENCY = '192.0.2.53';
@@ -109,12 +111,24 @@ describe.skipIf(natsServerUnavailable() !== null)('fleet commands: hub to three 
     expect((await hubApi('/api/v1/commands', { method: 'POST', token: viewer, body: { action: 'block', target: { peer: '203.0.113.7' }, sites: 'all' } })).status).toBe(403);
     expect((await hubApi('/api/v1/commands', { method: 'POST', body: { action: 'block', target: { peer: '203.0.113.300' }, sites: 'all' } })).body.code).toBe('request.invalid');
 
+    // The hub's stream tells a dashboard of each site's answer (topic `command`).
+    const frames: { type: string; topic?: string; data?: HubCommand }[] = [];
+    const ws = new WebSocket(`${hub.url.replace('http', 'ws')}/api/v1/stream`, ['edgeward.v1', `bearer.${hub.tokens.create({ role: 'analyst', name: 'screen' }).token}`]);
+    ws.on('message', (d) => {
+      const m = JSON.parse(messageText(d)) as { type: string; lastId?: number };
+      frames.push(m);
+      if (m.type === 'hello') ws.send(JSON.stringify({ type: 'subscribe', topics: ['command'], since: m.lastId }));
+    });
+    await until(() => frames.some((f) => f.type === 'live'), () => 'the stream live', 10_000);
     const posted = await hubApi('/api/v1/commands', { method: 'POST', body: { action: 'block', target: { peer: '203.0.113.7' }, sites: 'all', note: 'C2 server' } });
     expect(posted.status).toBe(202);
     const id = posted.body.id as string;
     expect(posted.body).toMatchObject({ action: 'block', target: { peer: '203.0.113.7' }, note: 'C2 server', issuedBy: expect.stringMatching(/^soc analyst/) as string });
     const done = await settled(id);
     expect(done.sites.map((s) => [s.site, s.status, s.code])).toEqual([['home', 'applied', null], ['office', 'applied', null], ['shop', 'applied', null]]);
+    await until(() => frames.some((f) => f.topic === 'command' && f.data!.id === id && f.data!.sites.every((s) => s.status === 'applied')),
+      () => `a command event with every site applied, got ${JSON.stringify(frames)}`, 10_000);
+    ws.close();
     for (const s of done.sites) {
       const active = await actionsAt(gateways.get(s.site)!);
       expect(active.map((a) => [a.id, a.kind, a.peer]), s.site).toEqual([[s.actionId, 'block', '203.0.113.7']]);
