@@ -2,7 +2,7 @@
 // when) and `hub_command_sites` (per site: pending until the site's ack arrives, then applied,
 // refused or failed with the site's code, or expired when no ack came in time; how often it was sent).
 import type { Statement } from 'better-sqlite3';
-import type { CommandAck, CommandAction, CommandTarget } from '../fleet/command-types.js';
+import type { CommandAck, CommandAction, CommandTarget, FleetCommand } from '../fleet/command-types.js';
 import { UNVERIFIED_CODES } from '../fleet/command-types.js';
 import type { Db } from '../store/database.js';
 
@@ -48,15 +48,8 @@ export interface HubCommandSite {
   attempts: number;
 }
 
-/** A command as the API shows it (contract §2 HubCommand). */
-export interface HubCommand {
-  id: string;
-  action: CommandAction;
-  target: CommandTarget;
-  note: string | null;
-  issuedBy: string;
-  issuedAt: string;
-  expiresAt: string;
+/** A command as the API shows it: the signed command of every site (each site's own copy names it) and each site's answer. */
+export interface HubCommand extends Omit<FleetCommand, 'site'> {
   sites: HubCommandSite[];
 }
 
