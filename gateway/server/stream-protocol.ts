@@ -135,8 +135,9 @@ export function parseClientMessage(text: string, known: readonly string[] = TOPI
     case 'subscribe': {
       let topics: string[] = [...known];
       if (m.topics !== undefined) {
-        if (!Array.isArray(m.topics) || m.topics.length === 0 || !m.topics.every((t) => typeof t === 'string' && known.includes(t))) return { ok: false, code: 'stream.unknown-topic' };
-        topics = [...new Set(m.topics)];
+        const asked: unknown[] = Array.isArray(m.topics) ? m.topics : [];
+        if (asked.length === 0 || !asked.every((t): t is string => typeof t === 'string' && known.includes(t))) return { ok: false, code: 'stream.unknown-topic' };
+        topics = [...new Set(asked)];
       }
       let since: number | null = null;
       if (m.since !== undefined && m.since !== null) {
