@@ -16,6 +16,8 @@ export type GatewaysCommand =
   | { op: 'go' }
   /** Add `total` alerts at `perSecond`, round robin over the gateways; answer `made`. */
   | { op: 'pace'; perSecond: number; total: number }
+  /** Add `total` alerts at once, round robin over the gateways; answer `drained` when every outbox is empty. */
+  | { op: 'burst'; total: number }
   /** Stop the links, close the databases; answer `stopped`, then exit. */
   | { op: 'stop' };
 
@@ -77,6 +79,11 @@ async function handle(cmd: GatewaysCommand): Promise<void> {
       reply({ op: 'made' });
       return;
     }
+    case 'burst':
+      for (let i = 0; i < cmd.total; i++) outboxes[i % outboxes.length]!.add('alert', `b${i}:1`, alertData(`b${i}`, i));
+      while (outboxes.some((o) => o.depth > 0)) await sleep(5);
+      reply({ op: 'drained' });
+      return;
     case 'stop':
       for (const l of links) await l.stop();
       for (const db of dbs) db.close();

@@ -5,7 +5,8 @@
 // reads into its SQLite. Prints the ingest rate (every outbox filled, then the time until the hub
 // has committed the last record), the end-to-end latency p50/p99 at a tenth of that rate (record
 // made at a gateway → committed in the hub, the moment the hub's API shows it), and the hub's
-// memory. Options: --gateways N (10), --records R per gateway (5000), --seconds S of the latency
+// memory, then the hub alone: a stream already holding N×R more records, read by a hub started on it
+// (the rate the hub keeps when the gateways are not on its machine). Options: --gateways N (10), --records R per gateway (5000), --seconds S of the latency
 // run (10).
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -78,14 +79,19 @@ async function main(): Promise<number> {
     // The hub, in this process: the figures of memory are its own.
     let committed = 0;
     let latencies: number[] | null = null;
-    hub = new Hub(validateHubConfig({
+    const hubConfig = validateHubConfig({
       nats: { servers: [url], user: HUB_USER, password: hubPass }, api: { port: 0 }, storage: { dataDir: join(dir, 'hub') },
-    }), () => undefined);
-    hub.onCommitted = (_result, records) => {
-      committed += records.length;
-      if (latencies !== null) { const now = Date.now(); for (const r of records) latencies.push(now - Date.parse(r.at)); }
+    });
+    const startHub = async (): Promise<Hub> => {
+      const h = new Hub(hubConfig, () => undefined);
+      h.onCommitted = (_result, records) => {
+        committed += records.length;
+        if (latencies !== null) { const now = Date.now(); for (const r of records) latencies.push(now - Date.parse(r.at)); }
+      };
+      await h.start();
+      return h;
     };
-    await hub.start();
+    hub = await startHub();
 
     gateways = new Gateways(fork(join(dirname(fileURLToPath(import.meta.url)), 'bench-fleet-gateways.js'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
     // Ingest: every outbox full, then the links start; the clock runs until the hub committed the last.
@@ -111,11 +117,28 @@ async function main(): Promise<number> {
     await gateways.ask({ op: 'pace', perSecond: paced, total: made }, 'made');
     while (committed < before + made) await sleep(5);
     const sorted = latencies.sort((a, b) => a - b);
+    latencies = null;
+
+    // The hub alone: with the hub stopped the gateways put `total` more records in the stream, then
+    // a hub starts on the same file and durable consumer. Its rate is the hub's own, on a machine
+    // it does not share with the gateways (in a fleet they are elsewhere).
+    await hub.stop();
+    hub = null;
+    await gateways.ask({ op: 'burst', total }, 'drained');
+    const beforeAlone = committed;
+    const t1 = performance.now();
+    hub = await startHub();
+    while (committed < beforeAlone + total) {
+      if (performance.now() - t1 > 600_000) throw new Error(`bench:fleet: the hub alone stored only ${committed - beforeAlone} of ${total} after 600 s`);
+      await sleep(5);
+    }
+    const aloneS = (performance.now() - t1) / 1000;
     const mb = (b: number) => (b / 1048576).toFixed(0);
     process.stdout.write(
       `bench:fleet: ${n} gateways × ${perGateway} alert records (one process, up to 256 publishes in flight a gateway), one hub, nats-server ${url}\n` +
       `  ingest: ${total} records in ${ingestS.toFixed(2)} s = ${Math.round(rate)} records/s into the hub (every PubAck back at the gateways after ${drainedS.toFixed(2)} s)\n` +
       `  latency at ${paced} records/s (a tenth), ${made} records over ${seconds} s: p50 ${quantile(sorted, 0.5)} ms, p99 ${quantile(sorted, 0.99)} ms, max ${sorted.at(-1)} ms (made at a gateway → committed in the hub)\n` +
+      `  hub alone: ${total} records already in the stream stored in ${aloneS.toFixed(2)} s = ${Math.round(total / aloneS)} records/s (the gateways idle; start-up included)\n` +
       `  hub memory: RSS ${mb(rssAfterIngest)} MiB after ingest, ${mb(process.memoryUsage().rss)} MiB at the end (the hub's process; the gateways run in another)\n`,
     );
     return 0;

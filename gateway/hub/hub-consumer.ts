@@ -38,7 +38,7 @@ export interface HubConsumerStats {
 export function hubConsumerConfig(cfg: Readonly<HubConsumerConfig>): Partial<ConsumerConfig> {
   return {
     durable_name: HUB_CONSUMER,
-    ack_policy: AckPolicy.Explicit,
+    ack_policy: AckPolicy.All,
     deliver_policy: DeliverPolicy.All,
     ack_wait: nanos(cfg.ackWaitMs),
     max_ack_pending: cfg.maxAckPending,
@@ -87,7 +87,7 @@ export class HubConsumer {
     }
     const existed = info !== null;
     let resumedAt: number | null = null;
-    if (info !== null && info.num_ack_pending > 0) {
+    if (info !== null && (info.num_ack_pending > 0 || info.config.ack_policy !== want.ack_policy)) {
       // The last reader died holding records it never acknowledged. Left alone, the server would
       // deliver the newer records now and those only after ack_wait — out of each site's order. So
       // the consumer starts again just past its ack floor: everything after it comes again in stream
@@ -159,8 +159,8 @@ export class HubConsumer {
     this.stats.repeats += result.repeats;
     this.onCommitted?.(result, good);
     if (this.aborted) return;
-    const refused = new Set(bad);
-    for (const m of msgs) if (refused.has(m)) m.term(); else m.ack();
+    for (const m of bad) m.term();
+    msgs[msgs.length - 1]!.ack();
   }
 
   /** Messages delivered and not yet acknowledged, as the server counts them (consumer info). */

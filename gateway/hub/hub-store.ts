@@ -137,6 +137,7 @@ export class HubStore {
   readonly traffic: HubTraffic;
   private readonly kinds = new Map<string, KindStorer>();
   private readonly observers = new Set<(result: BatchResult) => void>();
+  private readonly inTransaction = new Set<(result: BatchResult) => void>();
 
   constructor(readonly db: Db, options: Partial<HubStoreOptions> = {}) {
     this.opts = { dedupRecords: 200_000, logRows: 100_000, trafficRows: 100_000, now: Date.now, ...options };
@@ -147,8 +148,8 @@ export class HubStore {
     this.alertRevStmt = db.prepare('SELECT rev FROM hub_alerts WHERE site = ? AND id = ?');
     this.seenStmt = db.prepare('INSERT INTO hub_records (site, id, kind, seq) VALUES (?, ?, ?, ?) ON CONFLICT (site, id) DO NOTHING');
     this.siteStmt = db.prepare(`INSERT INTO sites (site, first_heard, last_heard, last_seq, last_at, stream_seq, records, version)
-      VALUES (@site, @now, @now, @seq, @at, @streamSeq, 1, @version)
-      ON CONFLICT (site) DO UPDATE SET last_heard = @now, records = records + 1,
+      VALUES (@site, @now, @now, @seq, @at, @streamSeq, @records, @version)
+      ON CONFLICT (site) DO UPDATE SET last_heard = @now, records = records + @records,
         last_at = CASE WHEN @seq > last_seq THEN @at ELSE last_at END,
         last_seq = max(last_seq, @seq), stream_seq = max(stream_seq, @streamSeq),
         version = coalesce(@version, version)`);
@@ -184,6 +185,14 @@ export class HubStore {
   }
 
   /** Calls `fn` after each committed batch (synchronously, before the consumer acknowledges it). Returns the way to stop. */
+  /**
+   * Adds a writer called at the end of each batch, inside its transaction (the stream's journal: its
+   * rows commit with the batch). A throw there undoes the batch.
+   */
+  observeInTransaction(fn: (result: BatchResult) => void): void {
+    this.inTransaction.add(fn);
+  }
+
   observe(fn: (result: BatchResult) => void): () => void {
     this.observers.add(fn);
     return () => { this.observers.delete(fn); };
@@ -197,14 +206,22 @@ export class HubStore {
   private storeAll(records: readonly HubRecord[]): BatchResult {
     const now = new Date(this.opts.now()).toISOString();
     const out: BatchResult = { stored: 0, repeats: 0, alertsChanged: 0, changed: [], sites: [] };
-    const sites = new Set<string>();
+    // One sites row update per site and batch: its highest seq (with that record's time), highest
+    // stream position, the records it added, the last version given.
+    const sites = new Map<string, { seq: number; at: string; streamSeq: number; records: number; version: string | null }>();
     let logs = false;
     let traffic = false;
     for (const r of records) {
       if (this.seenStmt.run(r.site, r.id, r.kind, r.seq).changes === 0) { out.repeats++; continue; }
       out.stored++;
-      this.siteStmt.run({ site: r.site, now, seq: r.seq, at: r.at, streamSeq: r.streamSeq, version: r.version });
-      sites.add(r.site);
+      const st = sites.get(r.site);
+      if (st === undefined) sites.set(r.site, { seq: r.seq, at: r.at, streamSeq: r.streamSeq, records: 1, version: r.version });
+      else {
+        st.records++;
+        if (r.seq > st.seq) { st.seq = r.seq; st.at = r.at; }
+        if (r.streamSeq > st.streamSeq) st.streamSeq = r.streamSeq;
+        if (r.version !== null) st.version = r.version;
+      }
       const kind: string = r.kind;
       switch (kind) {
         case 'alert': {
@@ -241,10 +258,13 @@ export class HubStore {
           this.kinds.get(kind)?.(r);
       }
     }
+    this.terms.flush();
+    for (const [site, st] of sites) this.siteStmt.run({ site, now, ...st });
     if (out.stored > 0) this.pruneStmt.run(this.opts.dedupRecords);
     if (logs) this.entities.pruneLogs(this.opts.logRows);
     if (traffic) this.traffic.prune(this.opts.trafficRows);
-    out.sites = [...sites];
+    out.sites = [...sites.keys()];
+    for (const w of this.inTransaction) w(out);
     return out;
   }
 

@@ -10,7 +10,7 @@ import type { TokenInfo } from '../auth/token-store.js';
 import type { EventLog } from '../common/event-log.js';
 import { StreamServer, type StreamStats } from '../server/stream-server.js';
 import type { Db } from '../store/database.js';
-import { StreamJournal } from '../store/stream-journal.js';
+import { StreamJournal, type StreamEvent } from '../store/stream-journal.js';
 import type { BatchResult, HubChange } from './hub-store.js';
 
 /** What the hub's stream carries. */
@@ -57,6 +57,9 @@ export class HubStream {
   /** Builds the `site` events of the sites changed since the last ones (the hub's site views). */
   siteViews: ((sites: ReadonlySet<string>) => { site: string }[]) | null = null;
 
+  /** Events of the batch under way, journaled and not yet sent. */
+  private pending: StreamEvent[] = [];
+
   constructor(opts: HubStreamOptions) {
     this.siteEventMs = opts.siteEventMs ?? 1000;
     const journal = new StreamJournal(opts.db, { topics: HUB_TOPICS, retain: opts.retain ?? 200_000 });
@@ -76,12 +79,22 @@ export class HubStream {
     return this.server.publish(topic, data);
   }
 
-  /** The store's observer: one event per changed row, in stream order; the sites changed get a `site` event within siteEventMs. */
-  readonly onBatch = (result: BatchResult): void => {
-    for (const c of result.changed) {
+  /**
+   * The store's writer inside each batch's transaction: one event per changed row, in stream order,
+   * journaled with the batch (one commit for both), sent by {@link onBatch} after the commit.
+   */
+  readonly journalBatch = (result: BatchResult): void => {
+    // A batch that rolled back never reached onBatch: its events go (their ids stay unused).
+    this.pending = result.changed.map((c) => {
       const e = changeEvent(c);
-      this.publish(e.topic, e.data);
-    }
+      return this.server.record(e.topic, e.data);
+    });
+  };
+
+  /** The store's observer after each commit: sends the batch's events; the sites changed get a `site` event within siteEventMs. */
+  readonly onBatch = (result: BatchResult): void => {
+    for (const ev of this.pending) this.server.deliver(ev);
+    this.pending = [];
     for (const s of result.sites) this.dirtySites.add(s);
     if (this.dirtySites.size > 0 && this.siteTimer === null) {
       this.siteTimer = setTimeout(() => this.flushSites(), this.siteEventMs);

@@ -159,6 +159,8 @@ export class HubTerms {
   private readonly ageStmts: Record<'traffic' | 'log', Statement>;
   /** Row → the last_seen last written to it (never above the stored one): a write at or below it changes nothing. */
   private readonly written = new Map<string, string>();
+  /** Row → the newest term staged by the batch under way (written by flush). */
+  private readonly staged = new Map<string, Term>();
 
   constructor(db: Db) {
     db.exec(SCHEMA);
@@ -177,26 +179,41 @@ export class HubTerms {
   }
 
   /**
-   * Indexes terms (ignoring those with an empty or over-long key): a row moves to a sighting only
-   * when it is newer than the stored one. Returns rows changed.
+   * Stages terms for the batch under way (ignoring those with an empty or over-long key), keeping per
+   * row only the newest sighting: a batch of a thousand alerts from one address writes its row once,
+   * at {@link flush}.
    */
-  put(terms: readonly Term[]): number {
-    let n = 0;
+  put(terms: readonly Term[]): void {
     for (const t of terms) {
       if (t.key === '' || t.key.length > MAX_TERM_KEY) continue;
       const row = `${t.kind}\u0000${t.key}\u0000${t.site}\u0000${t.source}\u0000${t.ref}`;
+      const staged = this.staged.get(row);
+      // The first of equal sightings stays, as the upsert keeps the stored one on a tie.
+      if (staged === undefined || t.lastSeen > staged.lastSeen) this.staged.set(row, t);
+    }
+  }
+
+  /**
+   * Writes the staged rows, each moved to its sighting only when it is newer than the stored one, and
+   * empties the stage. Called once at the end of each batch, inside its transaction. Returns rows changed.
+   */
+  flush(): number {
+    let n = 0;
+    for (const [row, t] of this.staged) {
       const seen = this.written.get(row);
       if (seen !== undefined && seen >= t.lastSeen) continue;
       n += this.upsertStmt.run({ ...t, summary: t.summary.slice(0, 300) }).changes;
       if (this.written.size >= WRITTEN_CACHE) this.written.clear();
       this.written.set(row, t.lastSeen);
     }
+    this.staged.clear();
     return n;
   }
 
   /** Forgets what was written (the batch transaction rolled back: those writes are gone). */
   forgetWrites(): void {
     this.written.clear();
+    this.staged.clear();
   }
 
   /** Rows of one key range, most recently seen first, at most `limit`. */

@@ -70,6 +70,7 @@ export class Hub {
     });
     this.stream.siteViews = (sites) => siteViewsOf(this.store, sites, Date.now());
     // Events leave only after the batch that made them is committed.
+    this.store.observeInTransaction(this.stream.journalBatch);
     this.store.observe(this.stream.onBatch);
     // Acks change commands inside the batch transaction; the stream tells of them after its commit,
     // as the stored state then (a batch rolled back leaves the command as it was).

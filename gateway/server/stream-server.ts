@@ -10,7 +10,7 @@ import { parseSubprotocols, STREAM_SUBPROTOCOL } from '../auth/bearer.js';
 import { authenticateRequest } from '../auth/request-auth.js';
 import type { TokenInfo } from '../auth/token-store.js';
 import type { EventLog } from '../common/event-log.js';
-import type { StreamJournal, Topic } from '../store/stream-journal.js';
+import type { StreamEvent, StreamJournal, Topic } from '../store/stream-journal.js';
 import { CLOSE_CODES, eventFrame, STREAM_ERRORS, STREAM_PATH, type StreamErrorCode } from './stream-protocol.js';
 import { StreamSession } from './stream-session.js';
 
@@ -129,13 +129,26 @@ export class StreamServer<T extends string = Topic> {
    * frame is encoded once for all clients.
    */
   publish(topic: T, data: unknown): number {
+    const ev = this.record(topic, data);
+    this.deliver(ev);
+    return ev.id;
+  }
+
+  /**
+   * Journals an event without sending it: a caller that journals inside its own transaction (the
+   * hub, one commit a batch) sends the events with {@link deliver} once that transaction committed.
+   */
+  record(topic: T, data: unknown): StreamEvent {
     const ev = this.opts.journal.append(topic, data);
     this.opts.onPublish?.(topic, data);
-    if (this.sessions.size > 0) {
-      const frame = Buffer.from(eventFrame(ev), 'utf8');
-      for (const s of this.sessions) s.deliver(ev, frame);
-    }
-    return ev.id;
+    return ev;
+  }
+
+  /** Sends a journaled event to the live clients subscribed to its topic (the frame encoded once for all). */
+  deliver(ev: StreamEvent): void {
+    if (this.sessions.size === 0) return;
+    const frame = Buffer.from(eventFrame(ev), 'utf8');
+    for (const s of this.sessions) s.deliver(ev, frame);
   }
 
   /**
