@@ -128,7 +128,7 @@ export class HubStore {
   private readonly alertStmt: Statement;
   private readonly pruneStmt: Statement;
   private readonly storeTx: (records: readonly HubRecord[]) => BatchResult;
-  private readonly alertRevStmt: Statement;
+  private readonly alertUpdateStmt: Statement;
   /** The search index (hub-terms.ts). */
   readonly terms: HubTerms;
   /** Devices, incidents, logs (hub-entities.ts). */
@@ -145,7 +145,6 @@ export class HubStore {
     this.terms = new HubTerms(db);
     this.entities = new HubEntities(db, this.terms);
     this.traffic = new HubTraffic(db, this.terms);
-    this.alertRevStmt = db.prepare('SELECT rev FROM hub_alerts WHERE site = ? AND id = ?');
     this.seenStmt = db.prepare('INSERT INTO hub_records (site, id, kind, seq) VALUES (?, ?, ?, ?) ON CONFLICT (site, id) DO NOTHING');
     this.siteStmt = db.prepare(`INSERT INTO sites (site, first_heard, last_heard, last_seq, last_at, stream_seq, records, version)
       VALUES (@site, @now, @now, @seq, @at, @streamSeq, @records, @version)
@@ -153,12 +152,13 @@ export class HubStore {
         last_at = CASE WHEN @seq > last_seq THEN @at ELSE last_at END,
         last_seq = max(last_seq, @seq), stream_seq = max(stream_seq, @streamSeq),
         version = coalesce(@version, version)`);
-    // The row with the higher rev wins; an equal rev is the same copy (nothing changes).
+    // A new alert is one insert; a known one is updated only by a higher rev (an equal rev is the
+    // same copy: nothing changes). Two statements, not an upsert, so that new and updated are told
+    // apart without reading the row first.
     this.alertStmt = db.prepare(`INSERT INTO hub_alerts (site, id, rule, severity, device, last_ts, status, rev, seq, data)
-      VALUES (@site, @id, @rule, @severity, @device, @lastTs, @status, @rev, @seq, @data)
-      ON CONFLICT (site, id) DO UPDATE SET rule = excluded.rule, severity = excluded.severity, device = excluded.device,
-        last_ts = excluded.last_ts, status = excluded.status, rev = excluded.rev, seq = excluded.seq, data = excluded.data
-      WHERE excluded.rev > hub_alerts.rev`);
+      VALUES (@site, @id, @rule, @severity, @device, @lastTs, @status, @rev, @seq, @data) ON CONFLICT (site, id) DO NOTHING`);
+    this.alertUpdateStmt = db.prepare(`UPDATE hub_alerts SET rule = @rule, severity = @severity, device = @device, last_ts = @lastTs,
+      status = @status, rev = @rev, seq = @seq, data = @data WHERE site = @site AND id = @id AND rev < @rev`);
     this.pruneStmt = db.prepare('DELETE FROM hub_records WHERE n <= (SELECT max(n) FROM hub_records) - ?');
     this.storeTx = db.transaction((records: readonly HubRecord[]) => this.storeAll(records));
   }
@@ -226,11 +226,12 @@ export class HubStore {
       switch (kind) {
         case 'alert': {
           const a = alertFields(r.data)!;
-          const existed = this.alertRevStmt.get(r.site, a.id) !== undefined;
-          if (this.alertStmt.run({ site: r.site, ...a, seq: r.seq, data: JSON.stringify(r.data) }).changes > 0) {
+          const row = { site: r.site, ...a, seq: r.seq, data: JSON.stringify(r.data) };
+          const change = this.alertStmt.run(row).changes > 0 ? 'new' : this.alertUpdateStmt.run(row).changes > 0 ? 'updated' : null;
+          if (change !== null) {
             out.alertsChanged++;
             this.terms.put(alertTerms(r.site, r.data));
-            out.changed.push({ kind: 'alert', site: r.site, change: existed ? 'updated' : 'new', data: r.data });
+            out.changed.push({ kind: 'alert', site: r.site, change, data: r.data });
           }
           break;
         }
