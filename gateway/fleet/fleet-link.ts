@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { connect, createInbox, Events, headers, nkeyAuthenticator, type ConnectionOptions, type Msg, type NatsConnection } from 'nats';
 import type { EventLog } from '../common/event-log.js';
+import { packageVersion } from '../common/package-root.js';
 import type { FleetConfig } from './fleet-config.js';
 import { redactUrl } from './fleet-config.js';
 import { fleetMsgId, fleetSubject } from './fleet-stream.js';
@@ -391,5 +392,8 @@ function pubAck(m: Msg): { duplicate: boolean } | Error {
 
 /** The message body: the FleetRecord envelope round the stored data text (not parsed again). */
 function envelope(site: string, r: OutboxRecord): string {
-  return `{"id":${JSON.stringify(r.id)},"site":${JSON.stringify(site)},"kind":"${r.kind}","seq":${r.seq},"at":"${r.createdAt}","data":${r.body}}`;
+  return `{"id":${JSON.stringify(r.id)},"site":${JSON.stringify(site)},"kind":"${r.kind}","seq":${r.seq},"at":"${r.createdAt}","version":${VERSION},"data":${r.body}}`;
 }
+
+/** The gateway's version, as JSON text, in every envelope (the hub's sites page shows it). */
+const VERSION = JSON.stringify(packageVersion());

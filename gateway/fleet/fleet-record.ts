@@ -21,6 +21,8 @@ export interface FleetRecord {
   seq: number;
   /** When the gateway made the record, ISO-8601 UTC (ms). */
   at: string;
+  /** The gateway's version (package.json), on every record a gateway sends; optional for other senders. */
+  version?: string;
   /**
    * The record as the gateway's own API has it: an alert is the StoredAlert, an incident the
    * Incident, a device the device view, a log the EdgeLogRecord.

@@ -106,20 +106,20 @@ export class HubConsumer {
     const c = new HubConsumer(nc, jsm, store, cfg, log);
     c.onCommitted = onCommitted;
     const consumer = await nc.jetstream().consumers.get(FLEET_STREAM, HUB_CONSUMER);
-    c.iter = await consumer.consume({ max_messages: cfg.batch });
-    c.loop = c.run(c.iter);
+    // A callback, not the async iterator: one function call a message instead of a promise each.
+    c.iter = await consumer.consume({ max_messages: cfg.batch, callback: (m) => c.take(m) });
+    c.loop = c.iter.closed().then(() => undefined);
     return c;
   }
 
-  private async run(iter: ConsumerMessages): Promise<void> {
-    for await (const m of iter) {
-      if (this.aborted) break;
-      this.stats.delivered++;
-      if (m.redelivered) this.stats.redelivered++;
-      this.pending.push(m);
-      if (this.pending.length >= this.cfg.batch) this.flush();
-      else if (this.timer === null) this.timer = setTimeout(() => this.flush(), this.cfg.flushMs);
-    }
+  /** One delivered message: pending until its batch is full or flushMs passed. */
+  private take(m: JsMsg): void {
+    if (this.aborted) return;
+    this.stats.delivered++;
+    if (m.redelivered) this.stats.redelivered++;
+    this.pending.push(m);
+    if (this.pending.length >= this.cfg.batch) this.flush();
+    else if (this.timer === null) this.timer = setTimeout(() => this.flush(), this.cfg.flushMs);
   }
 
   /** Stores what is pending in one transaction, then acknowledges it (synchronous: no message arrives meanwhile). */

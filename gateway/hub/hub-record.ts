@@ -5,7 +5,7 @@ import type { FleetRecord } from '../fleet/fleet-record.js';
 import { FLEET_SUBJECT_ROOT, isFleetKind, isSiteId } from '../fleet/fleet-stream.js';
 
 /** A record as the hub stores it: the envelope (FleetRecord, checked; its site the subject's) and where it sat in the stream. */
-export interface HubRecord extends FleetRecord {
+export interface HubRecord extends Omit<FleetRecord, 'version'> {
   /** The gateway's version, when the envelope carries one (`version`, a string). */
   version: string | null;
   /** The stream sequence of the message. */

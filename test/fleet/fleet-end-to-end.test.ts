@@ -2,7 +2,7 @@
 // ingests a different capture, and the hub has every alert of every gateway exactly once, with its
 // site, as each gateway's own SQLite has it now (same count, status and rev). The same capture at
 // two sites makes the same alert ids: the hub keeps them apart by site.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,7 +13,7 @@ import { Hub } from '../../gateway/hub/hub.js';
 import { openDatabase, type Db } from '../../gateway/store/database.js';
 import { ingestDemo } from '../browser/demo-daemon.js';
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
-import { fixture } from '../helpers/fixtures.js';
+import { fixture, ROOT } from '../helpers/fixtures.js';
 import { natsServerUnavailable, startNatsServer, type TestNats } from '../helpers/nats-server.js';
 import { until } from '../helpers/wait-until.js';
 
@@ -87,6 +87,9 @@ describe.skipIf(natsServerUnavailable() !== null)('fleet end to end: three gatew
     const homeIds = expected.get('home')!.map((a) => a.id).sort();
     expect(expected.get('shop')!.map((a) => a.id).sort()).toEqual(homeIds);
     expect(hubDb.prepare("SELECT status FROM hub_alerts WHERE site = 'home' AND id = ?").get(first.id)).toEqual({ status: 'resolved' });
+    // Every envelope names the gateway's version; the sites page shows it.
+    const version = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+    expect(hubDb.prepare('SELECT site, version FROM sites ORDER BY site').all()).toEqual([...SITES].sort().map((site) => ({ site, version })));
     expect(hubDb.prepare("SELECT status FROM hub_alerts WHERE site = 'shop' AND id = ?").get(first.id)).toEqual({ status: 'open' });
   }, 60_000);
 });
