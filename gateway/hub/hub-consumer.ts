@@ -163,6 +163,12 @@ export class HubConsumer {
     msgs[msgs.length - 1]!.ack();
   }
 
+  /** Whether the server has nothing left for the hub: no record undelivered, none unacknowledged (consumer info). */
+  async caughtUp(): Promise<boolean> {
+    const i = await this.jsm.consumers.info(FLEET_STREAM, HUB_CONSUMER);
+    return i.num_pending === 0 && i.num_ack_pending === 0;
+  }
+
   /** Messages delivered and not yet acknowledged, as the server counts them (consumer info). */
   async numAckPending(): Promise<number> {
     return (await this.jsm.consumers.info(FLEET_STREAM, HUB_CONSUMER)).num_ack_pending;

@@ -13,7 +13,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StoredAlert } from '../../gateway/alerts/alert-store.js';
-import { FLEET_STREAM } from '../../gateway/fleet/fleet-stream.js';
 import { validateHubConfig } from '../../gateway/hub/hub-config.js';
 import { Hub } from '../../gateway/hub/hub.js';
 import { browserSuiteTitle, browserTestsSkipReason, byTestId, isPng, launchBrowser, screenshot, signIn, type PageElement, type TestBrowser } from '../helpers/browser.js';
@@ -73,8 +72,7 @@ describe.skipIf(skip !== null)(browserSuiteTitle('hub dashboard: three sites (re
     }
     await until(async () => {
       for (const g of gateways.values()) if (g.daemon.fleet?.status().outboxDepth !== 0) return false;
-      const i = await hub.consumer!.jsm.consumers.info(FLEET_STREAM, 'edgeward-hub');
-      return i.num_pending === 0 && i.num_ack_pending === 0;
+      return hub.consumer!.caughtUp();
     }, () => 'outboxes drained and the hub caught up', 30_000);
     for (const [site, g] of gateways) {
       expected.set(site, ((await (await g.api('/api/v1/alerts?limit=1000', { token: g.tokens.analyst })).json()) as { items: StoredAlert[] }).items);

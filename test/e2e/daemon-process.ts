@@ -47,7 +47,7 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** A running `edgeward start`. */
+/** A running `edgeward start` (or another command of the CLI: `args`, named `name` in errors). */
 export class DaemonProcess {
   readonly proc: ChildProcess;
   /** Every JSON line of stdout, in order (a line that is not JSON is kept as event `(text)`). */
@@ -58,8 +58,8 @@ export class DaemonProcess {
   private exit: Exit | null = null;
   private partial = '';
 
-  constructor(env: NodeJS.ProcessEnv) {
-    this.proc = spawn(process.execPath, [DAEMON_MAIN, 'start'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  constructor(env: NodeJS.ProcessEnv, args: readonly string[] = ['start'], readonly name = 'the daemon') {
+    this.proc = spawn(process.execPath, [DAEMON_MAIN, ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     this.proc.stdout!.setEncoding('utf8').on('data', (chunk: string) => this.onStdout(chunk));
     this.proc.stderr!.setEncoding('utf8').on('data', (chunk: string) => { this.stderr += chunk; });
     this.exited = new Promise((resolve) => {
@@ -90,9 +90,9 @@ export class DaemonProcess {
     return this.log.find((l) => l.event === event);
   }
 
-  /** Throws with the daemon's stderr when it has exited: for wait conditions. */
+  /** Throws with the process's stderr when it has exited: for wait conditions. */
   assertRunning(): void {
-    if (!this.running) throw new Error(`the daemon exited (${JSON.stringify(this.exit ?? { code: this.proc.exitCode, signal: this.proc.signalCode })}): ${this.stderr}`);
+    if (!this.running) throw new Error(`${this.name} exited (${JSON.stringify(this.exit ?? { code: this.proc.exitCode, signal: this.proc.signalCode })}): ${this.stderr}`);
   }
 
   /** Sends `signal` to the daemon's process, unless it has exited already (`exited` says how). */

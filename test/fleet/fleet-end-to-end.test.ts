@@ -7,7 +7,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StoredAlert } from '../../gateway/alerts/alert-store.js';
-import { FLEET_STREAM } from '../../gateway/fleet/fleet-stream.js';
 import { hubDatabasePath, validateHubConfig } from '../../gateway/hub/hub-config.js';
 import { Hub } from '../../gateway/hub/hub.js';
 import { openDatabase, type Db } from '../../gateway/store/database.js';
@@ -74,8 +73,7 @@ describe.skipIf(natsServerUnavailable() !== null)('fleet end to end: three gatew
     // Every gateway's outbox drained and the hub caught up with the stream.
     await until(async () => {
       for (const g of gateways.values()) if (g.daemon.fleet?.status().outboxDepth !== 0) return false;
-      const i = await hub.consumer!.jsm.consumers.info(FLEET_STREAM, 'edgeward-hub');
-      return i.num_pending === 0 && i.num_ack_pending === 0;
+      return hub.consumer!.caughtUp();
     }, () => 'outboxes drained and the hub caught up', 20_000);
 
     for (const site of SITES) {

@@ -47,8 +47,8 @@ describe.skipIf(natsServerUnavailable() !== null || !existsSync(DAEMON_MAIN))('f
 
   /** Throws when a process that should run has died. */
   const assertAllRunning = (): void => {
-    for (const g of gateways) if (g.proc !== null) g.proc.assertRunning(`gateway ${g.site}`);
-    if (hub.proc !== null) hub.proc.assertRunning('the hub');
+    for (const g of gateways) if (g.proc !== null) g.proc.assertRunning();
+    if (hub.proc !== null) hub.proc.assertRunning();
   };
 
   /** Waits until the hub has, for each of `sites`, a record of a seq above `after` (site → seq; default 0). */

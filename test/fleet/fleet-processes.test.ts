@@ -37,8 +37,8 @@ describe.skipIf(natsServerUnavailable() !== null || !existsSync(DAEMON_MAIN))('f
     // Each replay runs a few loops and the hub hears them while they run.
     const alertRecords = (site: string) => readHubDb(hub.dbFile).records.filter((r) => r.site === site && r.kind === 'alert').length;
     await until(() => {
-      for (const g of gateways) g.proc!.assertRunning(`gateway ${g.site}`);
-      hub.proc!.assertRunning('the hub');
+      for (const g of gateways) g.proc!.assertRunning();
+      hub.proc!.assertRunning();
       return gateways.every((g) => alertRecords(g.site) >= ALERT_RECORDS);
     }, () => `${ALERT_RECORDS} alert records of each site at the hub (${gateways.map((g) => `${g.site} ${alertRecords(g.site)}`).join(', ')})`, 90_000, 250);
 

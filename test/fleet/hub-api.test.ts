@@ -12,7 +12,7 @@ import { connect, type NatsConnection } from 'nats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { FleetRecord } from '../../gateway/fleet/fleet-record.js';
-import { FLEET_STREAM, type FleetKind } from '../../gateway/fleet/fleet-stream.js';
+import type { FleetKind } from '../../gateway/fleet/fleet-stream.js';
 import { siteInboxPrefix } from '../../gateway/fleet/nats-server-config.js';
 import { validateHubConfig } from '../../gateway/hub/hub-config.js';
 import type { HubRecord } from '../../gateway/hub/hub-record.js';
@@ -114,13 +114,7 @@ describe.skipIf(natsServerUnavailable() !== null)('hub data API, search and stre
     expect(r.status, JSON.stringify(r.body)).toBe(200);
     return r.body as unknown as SearchBody;
   };
-  const caughtUp = async () => {
-    const jsm = hub.consumer!.jsm;
-    await until(async () => {
-      const i = await jsm.consumers.info(FLEET_STREAM, 'edgeward-hub');
-      return i.num_pending === 0 && i.num_ack_pending === 0;
-    }, () => 'the hub to acknowledge every message', 20_000);
-  };
+  const caughtUp = () => until(() => hub.consumer!.caughtUp(), () => 'the hub to acknowledge every message', 20_000);
 
   beforeAll(async () => {
     nats = await startNatsServer({ sites: SITES });

@@ -75,13 +75,7 @@ describe.skipIf(natsServerUnavailable() !== null)('edgeward hub ingest (real nat
     return { status: res.status, body: (await res.json()) as Record<string, unknown> };
   };
   /** Waits until the hub has stored (or absorbed) every message of the stream. */
-  const caughtUp = async (h: Hub = hub) => {
-    const jsm = h.consumer!.jsm;
-    await until(async () => {
-      const i = await jsm.consumers.info(FLEET_STREAM, 'edgeward-hub');
-      return i.num_pending === 0 && i.num_ack_pending === 0;
-    }, () => 'the hub to acknowledge every message', 20_000);
-  };
+  const caughtUp = (h: Hub = hub) => until(() => h.consumer!.caughtUp(), () => 'the hub to acknowledge every message', 20_000);
 
   beforeAll(async () => {
     nats = await startNatsServer({ sites: SITES });

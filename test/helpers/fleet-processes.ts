@@ -3,7 +3,6 @@
 // signed in as its site) and a hub (`edgeward hub`), all on one test nats-server; plus read-only
 // readers of each process's SQLite file, taken after the writer stopped or died, and of the stream.
 import Database from 'better-sqlite3';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,8 +10,8 @@ import { AckPolicy, connect, DeliverPolicy } from 'nats';
 import { stringify } from 'yaml';
 import { FLEET_STREAM } from '../../gateway/fleet/fleet-stream.js';
 import { HUB_CONSUMER } from '../../gateway/hub/hub-consumer.js';
-import { DAEMON_MAIN, daemonEnv, type Exit, type LogLine } from '../e2e/daemon-process.js';
-import { fixture, ROOT } from './fixtures.js';
+import { DaemonProcess, daemonEnv, type Exit } from '../e2e/daemon-process.js';
+import { fixture } from './fixtures.js';
 import type { TestNats } from './nats-server.js';
 import { until } from './wait-until.js';
 
@@ -22,65 +21,20 @@ const START_MS = 30_000;
 const EMPTY_PCAP = Buffer.from('d4c3b2a1020004000000000000000000ffff000001000000', 'hex');
 
 /** `node dist/gateway/cli/main.js <args>` as a child the test owns: JSON log lines of stdout, stderr, signals. */
-export class CliProcess {
-  readonly proc: ChildProcess;
-  /** Every JSON line of stdout, in order (a line that is not JSON is kept as event `(text)`). */
-  readonly log: LogLine[] = [];
-  stderr = '';
-  /** Settles when the process has exited and its pipes are drained. */
-  readonly exited: Promise<Exit>;
-  private done = false;
-  private partial = '';
-
-  constructor(args: string[], env: NodeJS.ProcessEnv) {
-    this.proc = spawn(process.execPath, [DAEMON_MAIN, ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    this.proc.stdout!.setEncoding('utf8').on('data', (chunk: string) => this.onStdout(chunk));
-    this.proc.stderr!.setEncoding('utf8').on('data', (chunk: string) => { this.stderr += chunk; });
-    this.exited = new Promise((resolve) => {
-      this.proc.once('close', (code, signal) => { this.done = true; resolve({ code, signal }); });
-    });
-  }
-
-  get running(): boolean {
-    return !this.done && this.proc.exitCode === null && this.proc.signalCode === null;
-  }
-
-  /** The first log line of `event`, or undefined. */
-  logged(event: string): LogLine | undefined {
-    return this.log.find((l) => l.event === event);
-  }
-
-  /** Throws with stderr when the process has exited: for wait conditions. */
-  assertRunning(what: string): void {
-    if (!this.running) throw new Error(`${what} exited (code ${this.proc.exitCode}, signal ${this.proc.signalCode}): ${this.stderr}`);
-  }
-
+export class CliProcess extends DaemonProcess {
   /**
    * Resolves once stderr has `line`, which the CLI prints right before it installs its SIGTERM
    * handler in the same turn (a SIGTERM before that would end it as a killed process, not a clean
    * stop); rejects if the process exits first.
    */
-  async ready(what: string, line: string): Promise<void> {
-    await until(() => { this.assertRunning(what); return this.stderr.includes(line); }, () => `${what} to print "${line}" (stderr: ${this.stderr})`, START_MS);
+  async ready(line: string): Promise<void> {
+    await until(() => { this.assertRunning(); return this.stderr.includes(line); }, () => `${this.name} to print "${line}" (stderr: ${this.stderr})`, START_MS);
   }
 
   /** `signal`, then resolves with how it ended (at once if it had ended already). */
   async signal(signal: NodeJS.Signals): Promise<Exit> {
     if (this.running) this.proc.kill(signal);
     return this.exited;
-  }
-
-  private onStdout(chunk: string): void {
-    const lines = (this.partial + chunk).split('\n');
-    this.partial = lines.pop()!;
-    for (const line of lines) {
-      if (line.trim() === '') continue;
-      try {
-        this.log.push(JSON.parse(line) as LogLine);
-      } catch {
-        this.log.push({ ts: '', event: '(text)', text: line });
-      }
-    }
   }
 }
 
@@ -154,8 +108,8 @@ export class FleetGateway {
 
   private async spawn(configFile: string): Promise<void> {
     if (this.proc?.running === true) throw new Error(`gateway ${this.site} is running already`);
-    this.proc = new CliProcess(['start'], daemonEnv({ EDGEWARD_CONFIG: configFile }));
-    await this.proc.ready(`gateway ${this.site}`, 'dashboard and API on');
+    this.proc = new CliProcess(daemonEnv({ EDGEWARD_CONFIG: configFile }), ['start'], `gateway ${this.site}`);
+    await this.proc.ready('dashboard and API on');
   }
 
   /** SIGKILL (a crash) or SIGTERM (a clean stop); resolves when the process is gone. */
@@ -178,7 +132,7 @@ export class FleetGateway {
     let db = readGatewayDb(this.dbFile);
     for (let round = 0; round < rounds && (round === 0 || db.outbox > 0); round++) {
       await this.startIdle();
-      await until(() => { this.proc!.assertRunning(`gateway ${this.site} (idle)`); return readGatewayDb(this.dbFile).outbox === 0; },
+      await until(() => { this.proc!.assertRunning(); return readGatewayDb(this.dbFile).outbox === 0; },
         () => `gateway ${this.site}: its outbox drained (${readGatewayDb(this.dbFile).outbox} left)`, 60_000, 100);
       const exit = await this.halt('SIGTERM');
       if (exit?.code !== 0) throw new Error(`gateway ${this.site}: idle run ended ${JSON.stringify(exit)}`);
@@ -241,8 +195,8 @@ export class FleetHub {
   /** Starts `edgeward hub`; resolves once it is up (stream, consumer, API) and handles SIGTERM. */
   async start(): Promise<void> {
     if (this.proc?.running === true) throw new Error('the hub is running already');
-    this.proc = new CliProcess(['hub', '--config', this.configFile], daemonEnv({ EDGEWARD_HUB_NATS_PASSWORD: this.nats.hub.pass }));
-    await this.proc.ready('the hub', 'hub reading the fleet stream');
+    this.proc = new CliProcess(daemonEnv({ EDGEWARD_HUB_NATS_PASSWORD: this.nats.hub.pass }), ['hub', '--config', this.configFile], 'the hub');
+    await this.proc.ready('hub reading the fleet stream');
   }
 
   async halt(signal: 'SIGKILL' | 'SIGTERM'): Promise<Exit | null> {
