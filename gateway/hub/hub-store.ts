@@ -31,8 +31,10 @@ CREATE TABLE IF NOT EXISTS hub_alerts (
   rev      INTEGER NOT NULL,           -- the site's rev: a copy with a higher rev replaces this one
   seq      INTEGER NOT NULL,           -- outbox sequence of the record that wrote this copy
   data     TEXT NOT NULL,              -- the StoredAlert JSON as the site sent it
-  PRIMARY KEY (site, id)
-) WITHOUT ROWID;
+  UNIQUE (site, id)
+);
+-- A rowid table, not WITHOUT ROWID keyed by (site, id): its rows hold the alert's JSON (~700 bytes),
+-- too wide for a clustered key (SQLite's guidance: under a twentieth of a page); inserts were slower.
 CREATE INDEX IF NOT EXISTS hub_alerts_last_ts ON hub_alerts (last_ts, site, id);
 CREATE INDEX IF NOT EXISTS hub_alerts_rule ON hub_alerts (rule, last_ts);
 CREATE TABLE IF NOT EXISTS hub_records (
