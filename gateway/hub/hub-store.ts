@@ -68,6 +68,8 @@ export interface HubChange {
   change: 'new' | 'updated';
   /** The record's data as the site sent it (a StoredAlert, a device view, an incident, a log record). */
   data: unknown;
+  /** `data` as JSON text when the store made it already (alerts), so the stream does not encode it again. */
+  json?: string;
 }
 
 /**
@@ -233,7 +235,7 @@ export class HubStore {
           if (change !== null) {
             out.alertsChanged++;
             this.terms.put(alertTerms(r.site, r.data));
-            out.changed.push({ kind: 'alert', site: r.site, change, data: r.data });
+            out.changed.push({ kind: 'alert', site: r.site, change, data: r.data, json: row.data });
           }
           break;
         }

@@ -37,6 +37,17 @@ export interface HubStreamOptions {
   log?: EventLog;
 }
 
+/**
+ * The JSON text of an alert's event, `{change, alert: {…, site}, site}`, made from the alert's JSON
+ * text the store encoded already (the same as JSON.stringify of changeEvent's data: `site` is the
+ * last key of the alert, as the spread there puts it).
+ */
+export function alertEventJson(c: HubChange, json: string): string {
+  const site = JSON.stringify(c.site);
+  const alert = json.length > 2 ? `${json.slice(0, -1)},"site":${site}}` : `{"site":${site}}`;
+  return `{"change":"${c.change}","alert":${alert},"site":${site}}`;
+}
+
 /** The stream event of one committed change: its topic and data (with `site`, the entity's too). */
 export function changeEvent(c: HubChange): { topic: HubTopic; data: unknown } {
   const data = { ...(c.data !== null && typeof c.data === 'object' ? c.data as Record<string, unknown> : {}), site: c.site };
@@ -86,6 +97,7 @@ export class HubStream {
   readonly journalBatch = (result: BatchResult): void => {
     // A batch that rolled back never reached onBatch: its events go (their ids stay unused).
     this.pending = result.changed.map((c) => {
+      if (c.kind === 'alert' && c.json !== undefined && c.json.startsWith('{')) return this.server.recordJson('alert', alertEventJson(c, c.json));
       const e = changeEvent(c);
       return this.server.record(e.topic, e.data);
     });

@@ -94,7 +94,11 @@ export class StreamJournal {
    * the live send is byte for byte what a replay will send.
    */
   append(topic: string, data: unknown): StreamEvent {
-    const json = JSON.stringify(data) ?? 'null';
+    return this.appendJson(topic, JSON.stringify(data) ?? 'null');
+  }
+
+  /** {@link append} of data given as its JSON text (stored and sent as is: the caller vouches it is JSON). */
+  appendJson(topic: string, json: string): StreamEvent {
     const at = new Date(this.opts.now()).toISOString();
     const id = ++this.lastGiven;
     // With the daemon's storage guard a full disk does not throw: the event still goes out live,

@@ -19,6 +19,7 @@ import type { HubRecord } from '../../gateway/hub/hub-record.js';
 import { search } from '../../gateway/hub/hub-search.js';
 import { SILENT_AFTER_MS, siteView } from '../../gateway/hub/hub-sites.js';
 import { HubStore } from '../../gateway/hub/hub-store.js';
+import { alertEventJson, changeEvent } from '../../gateway/hub/hub-stream.js';
 import { Hub } from '../../gateway/hub/hub.js';
 import { openDatabase } from '../../gateway/store/database.js';
 import { natsServerUnavailable, startNatsServer, type TestNats } from '../helpers/nats-server.js';
@@ -309,6 +310,15 @@ describe('hub store: every kind stored twice changes nothing', () => {
   const rec = (site: string, kind: FleetKind, id: string, seq: number, data: unknown, at = '2026-01-01T00:10:00.000Z'): HubRecord =>
     ({ id, site, kind, seq, at, data, version: null, streamSeq: ++n });
   const TABLES = ['hub_alerts', 'hub_devices', 'hub_incidents', 'hub_logs', 'hub_traffic', 'hub_site_state', 'hub_terms'];
+
+  it('encodes an alert event from the stored JSON exactly as from the object', () => {
+    for (const data of [alert('x1', { dst: '192.0.2.9', evidence: { note: 'a "quoted" \\ text' } }), {}]) {
+      for (const change of ['new', 'updated'] as const) {
+        const c = { kind: 'alert' as const, site: 'north', change, data };
+        expect(alertEventJson(c, JSON.stringify(data))).toBe(JSON.stringify(changeEvent(c).data));
+      }
+    }
+  });
 
   it('absorbs a repeated batch whether the dedup table remembers it or not', () => {
     const db = openDatabase(join(dir, 'twice.sqlite'));
