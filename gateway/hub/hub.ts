@@ -62,6 +62,10 @@ export class Hub {
 
   constructor(readonly cfg: Readonly<HubConfig>, private readonly log: EventLog) {
     this.db = openDatabase(hubDatabasePath(cfg));
+    // The hub acknowledges a batch once it is committed: the commit must survive a power cut too
+    // (WAL with NORMAL may lose the last commits then), or an acknowledged record could be lost.
+    // One fsync a batch of up to consumer.batch records.
+    this.db.pragma('synchronous = FULL');
     this.store = new HubStore(this.db, { dedupRecords: cfg.consumer.dedupRecords, logRows: cfg.storage.logRows, trafficRows: cfg.storage.trafficRows });
     this.tokens = new TokenStore(this.db);
     this.stream = new HubStream({
