@@ -64,11 +64,19 @@ const WRITTEN_CACHE = 100_000;
 
 const hex = (n: number, width: number) => n.toString(16).padStart(width, '0');
 
+/** Addresses' keys made lately: a fleet's alerts name the same few addresses again and again. Emptied when full. */
+const addressKeys = new Map<string, string | null>();
+const ADDRESS_KEYS = 10_000;
+
 /** An IP address's key: '4' + 8 hex digits, or '6' + 32; null when `text` is not an address. */
 export function addressKey(text: string): string | null {
+  let key = addressKeys.get(text);
+  if (key !== undefined) return key;
   const a = parseIpAddress(text.trim());
-  if (a === null) return null;
-  return a.family === 4 ? `4${hex(a.words[0], 8)}` : `6${a.words.map((w) => hex(w, 8)).join('')}`;
+  key = a === null ? null : a.family === 4 ? `4${hex(a.words[0], 8)}` : `6${a.words.map((w) => hex(w, 8)).join('')}`;
+  if (addressKeys.size >= ADDRESS_KEYS) addressKeys.clear();
+  addressKeys.set(text, key);
+  return key;
 }
 
 /** The key range of a CIDR network (`10.0.0.0/8`, `2001:db8::/32`), or null. */
