@@ -301,8 +301,9 @@ export class FleetLink {
         wakeSoon();
       },
     });
+    // One header set for every publish: the client encodes it into the message at publish().
+    const h = headers();
     const publish = (r: OutboxRecord): void => {
-      const h = headers();
       h.set('Nats-Msg-Id', fleetMsgId(site, r.id));
       // Written to the connection in call order: the server stores in this order.
       nc.publish(fleetSubject(site, r.kind), envelope(site, r), { reply: `${inbox}.${r.seq}`, headers: h });

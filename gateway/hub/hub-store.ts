@@ -38,7 +38,9 @@ CREATE TABLE IF NOT EXISTS hub_alerts (
 CREATE INDEX IF NOT EXISTS hub_alerts_last_ts ON hub_alerts (last_ts, site, id);
 CREATE INDEX IF NOT EXISTS hub_alerts_rule ON hub_alerts (rule, last_ts);
 CREATE TABLE IF NOT EXISTS hub_records (
-  n    INTEGER PRIMARY KEY AUTOINCREMENT, -- arrival order: the oldest are forgotten first
+  -- Arrival order: the oldest are forgotten first. A plain rowid, not AUTOINCREMENT (one write less
+  -- a record): pruning never removes the newest row, so the next n is still above every other.
+  n    INTEGER PRIMARY KEY,
   site TEXT NOT NULL,
   id   TEXT NOT NULL,                  -- the record id (Nats-Msg-Id)
   kind TEXT NOT NULL,
