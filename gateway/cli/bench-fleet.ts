@@ -143,7 +143,12 @@ async function main(): Promise<number> {
     );
     return 0;
   } finally {
-    if (gateways !== null && gateways.child.connected) await gateways.ask({ op: 'stop' }, 'stopped').catch(() => undefined);
+    if (gateways !== null && gateways.child.connected) {
+      await gateways.ask({ op: 'stop' }, 'stopped').catch(() => undefined);
+      // Let it end by itself (it disconnects after stopping), so `node --cpu-prof` there writes its profile.
+      const child = gateways.child;
+      await Promise.race([new Promise((r) => child.once('exit', r)), sleep(2000)]);
+    }
     gateways?.child.kill();
     await hub?.stop();
     await server.stop();
