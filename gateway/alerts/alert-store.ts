@@ -261,6 +261,11 @@ export class AlertStore {
     return rows.map(fromRow);
   }
 
+  /** The `limit` alerts changed last (by activity, newest first). */
+  recentlyChanged(limit: number): StoredAlert[] {
+    return (this.db.prepare('SELECT * FROM alerts ORDER BY activity DESC LIMIT ?').all(limit) as Row[]).map(fromRow);
+  }
+
   get(id: string): StoredAlert | null {
     const r = this.getStmt.get(id) as Row | undefined;
     return r === undefined ? null : fromRow(r);

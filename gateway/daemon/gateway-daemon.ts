@@ -79,6 +79,8 @@ import { trafficRecordId, trafficSummaryPlugin } from '../fleet/traffic-summary.
 import { hostAddresses } from '../response/protected-addresses.js';
 import { ResponseActions } from '../response/response-actions.js';
 
+/** Alerts sent to the fleet again at each start (the last changed; see the constructor). */
+const RESEND_ALERTS_AT_START = 100;
 /** Options beyond the config. */
 export interface DaemonOptions {
   /** Where frames come from; default: the live interface if configured, else the demo if enabled, else none. */
@@ -188,6 +190,15 @@ export class GatewayDaemon implements DaemonParts {
     this.outbox = cfg.fleet.enabled ? new Outbox(this.db, { maxRecords: cfg.fleet.outboxMaxRecords, counters: this.events }) : null;
     this.fleet = this.outbox === null ? null : new FleetLink({ config: cfg.fleet, outbox: this.outbox, log, onConnection: (nc) => this.commands?.attach(nc) });
     const outbox = this.outbox;
+    // An alert is written, then its outbox row: a kill -9 between the two would lose that record. So
+    // at start the alerts changed last go to the outbox again; those sent before are duplicates that
+    // JetStream (by Nats-Msg-Id) and the hub (by record id) drop.
+    if (outbox !== null) {
+      for (const a of this.alertStore.recentlyChanged(RESEND_ALERTS_AT_START)) {
+        const r = streamRecord('alert', { alert: a });
+        if (r !== null) outbox.addText(r.kind, r.id, r.body);
+      }
+    }
     this.stream = new StreamServer({
       onPublish: outbox === null ? undefined : (topic, data) => { const r = streamRecord(topic, data); if (r !== null) outbox.addText(r.kind, r.id, r.body); },
       journal: this.journal, authenticate: (t) => this.tokens.verify(t), limiter: this.limiter, log,

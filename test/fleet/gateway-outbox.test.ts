@@ -25,7 +25,7 @@ describe.skipIf(natsServerUnavailable() !== null)('gateway fleet outbox (real na
   const daemons: TestDaemon[] = [];
 
   beforeAll(async () => {
-    nats = await startNatsServer({ sites: ['north', 'south', 'east'] });
+    nats = await startNatsServer({ sites: ['north', 'south', 'east', 'west'] });
     // The hub reader follows the server through its stops.
     hub = await connect({ servers: nats.url, user: nats.hub.user, pass: nats.hub.pass, maxReconnectAttempts: -1, reconnectTimeWait: 200 });
     await ensureFleetStream(await hub.jetstreamManager());
@@ -195,6 +195,26 @@ describe.skipIf(natsServerUnavailable() !== null)('gateway fleet outbox (real na
     expectOrderedOnce('south', reads);
     // The three newest went out: the last seqs made.
     expect(reads.map((r) => r.rec.seq)).toEqual([made - 2, made - 1, made]);
+  });
+
+  it('sends at start an alert change whose outbox row a kill between the two writes lost', async () => {
+    const t = await gateway('west');
+    await ingest(t, 40, 43);
+    await until(async () => (await health(t)).outboxDepth === 0, () => 'the outbox to drain', 30_000);
+    await t.stop();
+    // What a kill -9 right after an alert's write leaves: the alert at a new rev, no outbox row for it.
+    const db = new Database(join(t.dir, 'edgeward.sqlite'));
+    const last = db.prepare('SELECT id, rev FROM alerts ORDER BY activity DESC LIMIT 1').get() as { id: string; rev: number };
+    db.prepare('UPDATE alerts SET count = count + 1, rev = rev + 1, activity = (SELECT max(activity) + 1 FROM alerts) WHERE id = ?').run(last.id);
+    expect((db.prepare('SELECT count(*) AS n FROM fleet_outbox').get() as { n: number }).n).toBe(1); // the stop's traffic summary
+    db.close();
+    await t.start();
+    await until(async () => (await health(t)).outboxDepth === 0, () => 'the restarted gateway to drain its outbox', 30_000);
+    const reads = await streamOfSettled('west');
+    expect(reads.map((r) => r.rec.id)).toContain(`${last.id}:${last.rev + 1}`);
+    // The alerts sent again that the stream had are duplicates: each record is there once.
+    expectOrderedOnce('west', reads);
+    expectEveryAlert(await alertsOf(t), reads);
   });
 
   it('publishes after a restart what the previous run left in the outbox', async () => {
