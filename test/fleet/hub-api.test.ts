@@ -8,12 +8,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { connect, type NatsConnection } from 'nats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import type { FleetRecord } from '../../gateway/fleet/fleet-record.js';
 import type { FleetKind } from '../../gateway/fleet/fleet-stream.js';
-import { siteInboxPrefix } from '../../gateway/fleet/nats-server-config.js';
 import { validateHubConfig } from '../../gateway/hub/hub-config.js';
 import type { HubRecord } from '../../gateway/hub/hub-record.js';
 import { search } from '../../gateway/hub/hub-search.js';
@@ -22,6 +19,7 @@ import { HubStore } from '../../gateway/hub/hub-store.js';
 import { alertEventJson, changeEvent } from '../../gateway/hub/hub-stream.js';
 import { Hub } from '../../gateway/hub/hub.js';
 import { openDatabase } from '../../gateway/store/database.js';
+import { SitePublisher } from '../helpers/fleet-site.js';
 import { natsServerUnavailable, startNatsServer, type TestNats } from '../helpers/nats-server.js';
 import { until } from '../helpers/wait-until.js';
 import { messageText } from '../helpers/ws-text.js';
@@ -75,21 +73,6 @@ function traffic(minute: string, peers: { address: string; domain: string | null
   };
 }
 
-/** One site's publisher, as a gateway's fleet link publishes: its own NATS user, `<site>:<id>` as Nats-Msg-Id. */
-class Site {
-  private seq = 0;
-  private constructor(readonly site: string, readonly nc: NatsConnection) {}
-  static async open(nats: TestNats, site: string): Promise<Site> {
-    const c = nats.site(site);
-    return new Site(site, await connect({ servers: nats.url, user: c.user, pass: c.pass, inboxPrefix: siteInboxPrefix(site), reconnect: false }));
-  }
-
-  async publish(kind: FleetKind, id: string, data: unknown, msgId = `${this.site}:${id}`): Promise<void> {
-    const rec: FleetRecord = { id, site: this.site, kind, seq: ++this.seq, at: new Date().toISOString(), data };
-    await this.nc.jetstream().publish(`edgeward.${this.site}.${kind}`, JSON.stringify(rec), { msgID: msgId });
-  }
-}
-
 type Json = Record<string, unknown>;
 interface SearchBody { q: string; kind: string; sites: { site: string; matches: { kind: string; id: string; summary: string; lastSeen: string }[] }[] }
 
@@ -99,7 +82,7 @@ describe.skipIf(natsServerUnavailable() !== null)('hub data API, search and stre
   let hub: Hub;
   let analyst: string;
   let vendor: string;
-  const sites = new Map<string, Site>();
+  const sites = new Map<string, SitePublisher>();
 
   const api = async (path: string, token: string | null = analyst): Promise<{ status: number; body: Json }> => {
     const res = await fetch(`${hub.url}${path}`, { headers: token === null ? {} : { authorization: `Bearer ${token}` } });
@@ -127,7 +110,7 @@ describe.skipIf(natsServerUnavailable() !== null)('hub data API, search and stre
     analyst = hub.tokens.create({ role: 'analyst', name: 'soc' }).token;
     vendor = hub.tokens.create({ role: 'vendor', name: 'acme', vendor: 'acme.example' }).token;
     await hub.start();
-    for (const s of SITES) sites.set(s, await Site.open(nats, s));
+    for (const s of SITES) sites.set(s, await SitePublisher.open(nats, s));
     const north = sites.get('north')!;
     const south = sites.get('south')!;
     const east = sites.get('east')!;
@@ -292,8 +275,8 @@ describe.skipIf(natsServerUnavailable() !== null)('hub data API, search and stre
     const stop = hub.store.observe((r) => { for (const c of r.changed) events.push(c as unknown as Json); });
     const north = sites.get('north')!;
     const dev = device('aa:bb:cc:00:00:01', 'Espressif Inc.', '192.168.1.10', 'plug-1');
-    await north.publish('device', 'aa:bb:cc:00:00:01:x', dev, 'again-1');
-    await north.publish('log', 'log:1:x', log(1, '192.168.1.10', 'aa:bb:cc:00:00:01'), 'again-2');
+    await north.publish('device', 'aa:bb:cc:00:00:01:x', dev, { msgId: 'again-1' });
+    await north.publish('log', 'log:1:x', log(1, '192.168.1.10', 'aa:bb:cc:00:00:01'), { msgId: 'again-2' });
     await caughtUp();
     stop();
     expect(events).toEqual([]);

@@ -7,15 +7,14 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { connect, type NatsConnection } from 'nats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FleetRecord } from '../../gateway/fleet/fleet-record.js';
 import { FLEET_STREAM } from '../../gateway/fleet/fleet-stream.js';
-import { siteInboxPrefix } from '../../gateway/fleet/nats-server-config.js';
 import { hubDatabasePath, validateHubConfig, type HubConfig } from '../../gateway/hub/hub-config.js';
 import { Hub } from '../../gateway/hub/hub.js';
 import { openDatabase, type Db } from '../../gateway/store/database.js';
 import { ROOT } from '../helpers/fixtures.js';
+import { SitePublisher } from '../helpers/fleet-site.js';
 import { natsServerUnavailable, startNatsServer, type TestNats } from '../helpers/nats-server.js';
 import { until } from '../helpers/wait-until.js';
 
@@ -32,30 +31,23 @@ function alert(id: string, rev: number, over: Record<string, unknown> = {}): Rec
   };
 }
 
-/** One site's publisher: its own NATS user and inbox prefix, its own outbox sequence. */
+/** One site's publisher (fleet-site.ts) with the two kinds of record this file publishes. */
 class Site {
-  private seq = 0;
-  private constructor(readonly site: string, readonly nc: NatsConnection) {}
+  private constructor(readonly pub: SitePublisher) {}
+  get nc(): SitePublisher['nc'] { return this.pub.nc; }
+  get site(): string { return this.pub.site; }
   static async open(nats: TestNats, site: string): Promise<Site> {
-    const c = nats.site(site);
-    return new Site(site, await connect({ servers: nats.url, user: c.user, pass: c.pass, inboxPrefix: siteInboxPrefix(site), reconnect: false }));
+    return new Site(await SitePublisher.open(nats, site));
   }
 
-  /**
-   * Publishes an alert change as record `${id}:${rev}` and waits for the PubAck. The message id is
-   * `<site>:<record id>` unless given: JetStream deduplicates Nats-Msg-Id across the whole stream,
-   * and alert ids are content hashes, so two sites replaying the same traffic make the same ids.
-   */
-  async alert(a: Record<string, unknown>, msgId?: string, bodySite = this.site): Promise<FleetRecord> {
-    const rec: FleetRecord = { id: `${String(a.id)}:${String(a.rev)}`, site: bodySite, kind: 'alert', seq: ++this.seq, at: '2026-01-01T00:00:00.000Z', data: a };
-    await this.nc.jetstream().publish(`edgeward.${this.site}.alert`, JSON.stringify(rec), { msgID: msgId ?? `${this.site}:${rec.id}` });
-    return rec;
+  /** An alert change as record `${id}:${rev}` (message id `<site>:<record id>` unless given). */
+  alert(a: Record<string, unknown>, msgId?: string, bodySite?: string): Promise<FleetRecord> {
+    return this.pub.publish('alert', `${String(a.id)}:${String(a.rev)}`, a, { msgId, bodySite, at: '2026-01-01T00:00:00.000Z' });
   }
 
   /** A record of another kind (deduplicated by id, counted, not indexed). */
   async record(kind: 'device' | 'log', id: string): Promise<void> {
-    const rec: FleetRecord = { id, site: this.site, kind, seq: ++this.seq, at: '2026-01-01T00:00:00.000Z', data: { id } };
-    await this.nc.jetstream().publish(`edgeward.${this.site}.${kind}`, JSON.stringify(rec), { msgID: `${this.site}:${id}` });
+    await this.pub.publish(kind, id, { id }, { at: '2026-01-01T00:00:00.000Z' });
   }
 }
 
