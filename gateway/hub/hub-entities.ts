@@ -6,6 +6,7 @@ import type { Statement } from 'better-sqlite3';
 import type { Db } from '../store/database.js';
 import type { HubRecord } from './hub-record.js';
 import { addressKey, domainKey, fingerprintKey, macKey, nameKey, type HubTerms, type Term, type TermKind, type TermSource } from './hub-terms.js';
+import { latestCopy, type RowChange } from './latest-copy.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS hub_devices (
@@ -46,8 +47,7 @@ CREATE TABLE IF NOT EXISTS hub_logs (
 CREATE INDEX IF NOT EXISTS hub_logs_site ON hub_logs (site, n);
 `;
 
-/** What storing one record did to its row: inserted, replaced by a newer copy, or nothing. */
-export type RowChange = 'new' | 'updated' | null;
+export type { RowChange } from './latest-copy.js';
 
 /** A device, incident or log as the hub lists it: the site's JSON with `site` beside it. */
 export type HubItem = Record<string, unknown> & { site: string };
@@ -127,30 +127,16 @@ export interface HubListFilter {
 
 /** Devices, incidents and logs of every site. */
 export class HubEntities {
-  private readonly deviceExists: Statement;
-  private readonly deviceUpsert: Statement;
-  private readonly incidentExists: Statement;
-  private readonly incidentUpsert: Statement;
+  private readonly storeDeviceRow: (row: Record<string, unknown>) => RowChange;
+  private readonly storeIncidentRow: (row: Record<string, unknown>) => RowChange;
   private readonly logInsert: Statement;
   private readonly logOldest: Statement;
   private readonly logPrune: Statement;
 
   constructor(private readonly db: Db, private readonly terms: HubTerms) {
     db.exec(SCHEMA);
-    // A copy replaces the stored one only when the site made it later (its clock, then its outbox
-    // sequence): a batch stored twice, or an older copy delivered late, changes nothing.
-    this.deviceExists = db.prepare('SELECT 1 FROM hub_devices WHERE site = ? AND mac = ?');
-    this.deviceUpsert = db.prepare(`INSERT INTO hub_devices (site, mac, vendor, hostname, ips, last_seen, at, seq, data)
-      VALUES (@site, @mac, @vendor, @hostname, @ips, @lastSeen, @at, @seq, @data)
-      ON CONFLICT (site, mac) DO UPDATE SET vendor = excluded.vendor, hostname = excluded.hostname, ips = excluded.ips,
-        last_seen = excluded.last_seen, at = excluded.at, seq = excluded.seq, data = excluded.data
-      WHERE (excluded.at, excluded.seq) > (hub_devices.at, hub_devices.seq)`);
-    this.incidentExists = db.prepare('SELECT 1 FROM hub_incidents WHERE site = ? AND id = ?');
-    this.incidentUpsert = db.prepare(`INSERT INTO hub_incidents (site, id, severity, state, last_ts, at, seq, data)
-      VALUES (@site, @id, @severity, @state, @lastTs, @at, @seq, @data)
-      ON CONFLICT (site, id) DO UPDATE SET severity = excluded.severity, state = excluded.state, last_ts = excluded.last_ts,
-        at = excluded.at, seq = excluded.seq, data = excluded.data
-      WHERE (excluded.at, excluded.seq) > (hub_incidents.at, hub_incidents.seq)`);
+        this.storeDeviceRow = latestCopy(db, 'hub_devices', ['site', 'mac'], ['vendor', 'hostname', 'ips', 'last_seen', 'at', 'seq', 'data']);
+    this.storeIncidentRow = latestCopy(db, 'hub_incidents', ['site', 'id'], ['severity', 'state', 'last_ts', 'at', 'seq', 'data']);
     this.logInsert = db.prepare(`INSERT INTO hub_logs (site, id, ts, device, source_ip, host, data)
       VALUES (@site, @id, @ts, @device, @sourceIp, @host, @data) ON CONFLICT (site, id) DO NOTHING`);
     this.logPrune = db.prepare('DELETE FROM hub_logs WHERE n <= (SELECT max(n) FROM hub_logs) - ? RETURNING site');
@@ -162,15 +148,13 @@ export class HubEntities {
     const d = obj(r.data);
     const mac = str(d?.mac, 17)?.toLowerCase() ?? null;
     if (d === null || mac === null || macKey(mac) === null) return null;
-    const existed = this.deviceExists.get(r.site, mac) !== undefined;
     const lastSeen = str(d.lastSeen) ?? r.at;
-    const changed = this.deviceUpsert.run({
+    const change = this.storeDeviceRow({
       site: r.site, mac, vendor: str(d.vendor), hostname: str(d.hostname), ips: strings(d.ips, 32).join(' '),
       lastSeen, at: r.at, seq: r.seq, data: JSON.stringify(r.data),
-    }).changes > 0;
-    if (!changed) return null;
-    this.terms.put(deviceTerms(r.site, d, mac, lastSeen));
-    return existed ? 'updated' : 'new';
+    });
+    if (change !== null) this.terms.put(deviceTerms(r.site, d, mac, lastSeen));
+    return change;
   }
 
   /** Stores an incident record (data: the incident); null when nothing changed or the data has no id. */
@@ -178,12 +162,9 @@ export class HubEntities {
     const i = obj(r.data);
     const id = typeof i?.id === 'number' ? String(i.id) : str(i?.id, 200);
     if (i === null || id === null) return null;
-    const existed = this.incidentExists.get(r.site, id) !== undefined;
-    const changed = this.incidentUpsert.run({
+    return this.storeIncidentRow({
       site: r.site, id, severity: str(i.severity), state: str(i.state), lastTs: str(i.lastTs) ?? r.at, at: r.at, seq: r.seq, data: JSON.stringify(r.data),
-    }).changes > 0;
-    if (!changed) return null;
-    return existed ? 'updated' : 'new';
+    });
   }
 
   /** Stores an edge-log record once by its record id; null when it was there already. */

@@ -6,6 +6,7 @@ import type { Statement } from 'better-sqlite3';
 import type { Db } from '../store/database.js';
 import { HubEntities, alertTerms, type HubItem, type HubListFilter } from './hub-entities.js';
 import { alertFields, type HubRecord } from './hub-record.js';
+import { latestCopy, type RowChange } from './latest-copy.js';
 import { HubTerms } from './hub-terms.js';
 import { HubTraffic, type SiteState } from './hub-traffic.js';
 
@@ -131,10 +132,9 @@ export class HubStore {
   private readonly opts: HubStoreOptions;
   private readonly seenStmt: Statement;
   private readonly siteStmt: Statement;
-  private readonly alertStmt: Statement;
+  private readonly storeAlertRow: (row: Record<string, unknown>) => RowChange;
   private readonly pruneStmt: Statement;
   private readonly storeTx: (records: readonly HubRecord[]) => BatchResult;
-  private readonly alertUpdateStmt: Statement;
   /** The search index (hub-terms.ts). */
   readonly terms: HubTerms;
   /** Devices, incidents, logs (hub-entities.ts). */
@@ -158,13 +158,8 @@ export class HubStore {
         last_at = CASE WHEN @seq > last_seq THEN @at ELSE last_at END,
         last_seq = max(last_seq, @seq), stream_seq = max(stream_seq, @streamSeq),
         version = coalesce(@version, version)`);
-    // A new alert is one insert; a known one is updated only by a higher rev (an equal rev is the
-    // same copy: nothing changes). Two statements, not an upsert, so that new and updated are told
-    // apart without reading the row first.
-    this.alertStmt = db.prepare(`INSERT INTO hub_alerts (site, id, rule, severity, device, last_ts, status, rev, seq, data)
-      VALUES (@site, @id, @rule, @severity, @device, @lastTs, @status, @rev, @seq, @data) ON CONFLICT (site, id) DO NOTHING`);
-    this.alertUpdateStmt = db.prepare(`UPDATE hub_alerts SET rule = @rule, severity = @severity, device = @device, last_ts = @lastTs,
-      status = @status, rev = @rev, seq = @seq, data = @data WHERE site = @site AND id = @id AND rev < @rev`);
+    // The copy with the higher rev wins (an equal rev is the same copy: nothing changes).
+    this.storeAlertRow = latestCopy(db, 'hub_alerts', ['site', 'id'], ['rule', 'severity', 'device', 'last_ts', 'status', 'rev', 'seq', 'data'], 'rev < @rev');
     this.pruneStmt = db.prepare('DELETE FROM hub_records WHERE n <= (SELECT max(n) FROM hub_records) - ?');
     this.storeTx = db.transaction((records: readonly HubRecord[]) => this.storeAll(records));
   }
@@ -233,7 +228,7 @@ export class HubStore {
         case 'alert': {
           const a = alertFields(r.data)!;
           const row = { site: r.site, ...a, seq: r.seq, data: JSON.stringify(r.data) };
-          const change = this.alertStmt.run(row).changes > 0 ? 'new' : this.alertUpdateStmt.run(row).changes > 0 ? 'updated' : null;
+          const change = this.storeAlertRow(row);
           if (change !== null) {
             out.alertsChanged++;
             this.terms.put(alertTerms(r.site, r.data));

@@ -7,6 +7,7 @@ import type { Statement } from 'better-sqlite3';
 import type { Db } from '../store/database.js';
 import type { HubRecord } from './hub-record.js';
 import { addressKey, domainKey, fingerprintKey, macKey, type HubTerms, type Term, type TermKind } from './hub-terms.js';
+import { latestCopy, type RowChange } from './latest-copy.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS hub_traffic (
@@ -82,24 +83,18 @@ function trafficTerms(site: string, item: string, minute: string, s: Obj): Term[
 
 /** Traffic summaries and each site's gateway state. */
 export class HubTraffic {
-  private readonly upsert: Statement;
-  private readonly stateUpsert: Statement;
+  private readonly storeRow: (row: Record<string, unknown>) => RowChange;
+  private readonly storeState: (row: Record<string, unknown>) => RowChange;
   private readonly stateStmt: Statement;
   private readonly pruneStmt: Statement;
   private readonly oldestStmt: Statement;
 
   constructor(db: Db, private readonly terms: HubTerms) {
     db.exec(SCHEMA);
-    this.upsert = db.prepare(`INSERT INTO hub_traffic (site, minute, at, seq, packets, bytes, flows, data)
-      VALUES (@site, @minute, @at, @seq, @packets, @bytes, @flows, @data)
-      ON CONFLICT (site, minute) DO UPDATE SET at = excluded.at, seq = excluded.seq, packets = excluded.packets,
-        bytes = excluded.bytes, flows = excluded.flows, data = excluded.data
-      WHERE (excluded.at, excluded.seq) > (hub_traffic.at, hub_traffic.seq)`);
-    this.stateUpsert = db.prepare(`INSERT INTO hub_site_state (site, at, seq, outbox_depth, health, capture_loss, version)
-      VALUES (@site, @at, @seq, @outboxDepth, @health, @captureLoss, @version)
-      ON CONFLICT (site) DO UPDATE SET at = excluded.at, seq = excluded.seq, outbox_depth = excluded.outbox_depth,
-        health = excluded.health, capture_loss = excluded.capture_loss, version = coalesce(excluded.version, hub_site_state.version)
-      WHERE (excluded.at, excluded.seq) > (hub_site_state.at, hub_site_state.seq)`);
+    this.storeRow = latestCopy(db, 'hub_traffic', ['site', 'minute'], ['at', 'seq', 'packets', 'bytes', 'flows', 'data']);
+    // A state without a version keeps the one known.
+    this.storeState = latestCopy(db, 'hub_site_state', ['site'], ['at', 'seq', 'outbox_depth', 'health', 'capture_loss', 'version'],
+      undefined, { version: 'coalesce(@version, version)' });
     this.stateStmt = db.prepare('SELECT site, at, outbox_depth, health, capture_loss, version FROM hub_site_state');
     this.pruneStmt = db.prepare('DELETE FROM hub_traffic WHERE n <= (SELECT max(n) FROM hub_traffic) - ? RETURNING site');
     this.oldestStmt = db.prepare('SELECT min(minute) AS minute FROM hub_traffic WHERE site = ?');
@@ -114,18 +109,18 @@ export class HubTraffic {
     const s = obj(r.data);
     const minute = str(s?.minute, 40);
     if (s === null || minute === null) return null;
-    const changed = this.upsert.run({
+    const changed = this.storeRow({
       site: r.site, minute, at: r.at, seq: r.seq, packets: num(s.packets) ?? 0, bytes: num(s.bytes) ?? 0, flows: num(s.flows) ?? 0,
       data: JSON.stringify(r.data),
-    }).changes > 0;
+    }) !== null;
     if (!changed) return null;
     this.terms.put(trafficTerms(r.site, r.id, minute, s));
     const g = obj(s.gateway);
     if (g === null) return { stateChanged: false };
     const health = g.health === 'ok' || g.health === 'degraded' ? g.health : null;
-    const stateChanged = this.stateUpsert.run({
+    const stateChanged = this.storeState({
       site: r.site, at: r.at, seq: r.seq, outboxDepth: num(g.outboxDepth), health, captureLoss: num(g.captureLossPercent), version: str(g.version, 64),
-    }).changes > 0;
+    }) !== null;
     return { stateChanged };
   }
 
