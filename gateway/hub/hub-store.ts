@@ -134,6 +134,7 @@ export class HubStore {
   private readonly siteStmt: Statement;
   private readonly storeAlertRow: (row: Record<string, unknown>) => RowChange;
   private readonly pruneStmt: Statement;
+  private readonly alertJsonStmt: Statement;
   private readonly storeTx: (records: readonly HubRecord[]) => BatchResult;
   /** The search index (hub-terms.ts). */
   readonly terms: HubTerms;
@@ -160,6 +161,7 @@ export class HubStore {
         version = coalesce(@version, version)`);
     // The copy with the higher rev wins (an equal rev is the same copy: nothing changes).
     this.storeAlertRow = latestCopy(db, 'hub_alerts', ['site', 'id'], ['rule', 'severity', 'device', 'last_ts', 'status', 'rev', 'seq', 'data'], 'rev < @rev');
+    this.alertJsonStmt = db.prepare('SELECT data FROM hub_alerts WHERE site = ? AND id = ?');
     this.pruneStmt = db.prepare('DELETE FROM hub_records WHERE n <= (SELECT max(n) FROM hub_records) - ?');
     this.storeTx = db.transaction((records: readonly HubRecord[]) => this.storeAll(records));
   }
@@ -313,6 +315,12 @@ export class HubStore {
     const out: Record<string, number> = {};
     for (const r of this.db.prepare('SELECT severity, count(*) AS n FROM hub_alerts WHERE site = ? GROUP BY severity').all(site) as { severity: string; n: number }[]) out[r.severity] = r.n;
     return out;
+  }
+
+  /** The JSON of the alert `id` of `site` as stored (its latest copy), or null when the hub has none. */
+  alertJson(site: string, id: string): string | null {
+    const row = this.alertJsonStmt.get(site, id) as { data: string } | undefined;
+    return row === undefined ? null : row.data;
   }
 
   /** A page of alerts, newest last_ts first (then site, id, descending), each with its site. */

@@ -35,6 +35,8 @@ export interface HubStreamOptions {
   siteEventMs?: number;
   /** Log; token ids, never tokens. Default: silent. */
   log?: EventLog;
+  /** The latest copy of an alert as the store holds it (HubStore.alertJson): the journal keeps references to alerts, not copies. */
+  alertJson?: (site: string, id: string) => string | null;
 }
 
 /**
@@ -42,7 +44,7 @@ export interface HubStreamOptions {
  * text the store encoded already (the same as JSON.stringify of changeEvent's data: `site` is the
  * last key of the alert, as the spread there puts it).
  */
-export function alertEventJson(c: HubChange, json: string): string {
+export function alertEventJson(c: Pick<HubChange, 'change' | 'site'>, json: string): string {
   const site = JSON.stringify(c.site);
   const alert = json.length > 2 ? `${json.slice(0, -1)},"site":${site}}` : `{"site":${site}}`;
   return `{"change":"${c.change}","alert":${alert},"site":${site}}`;
@@ -62,6 +64,9 @@ export function changeEvent(c: HubChange): { topic: HubTopic; data: unknown } {
 /** The hub's WebSocket stream: the committed changes of the hub's store, as events. */
 export class HubStream {
   private readonly server: StreamServer<HubTopic>;
+  private readonly journal: StreamJournal;
+  /** Whether alerts are journaled as references (options.alertJson given). */
+  private readonly expands: boolean;
   private readonly siteEventMs: number;
   private readonly dirtySites = new Set<string>();
   private siteTimer: NodeJS.Timeout | null = null;
@@ -73,9 +78,20 @@ export class HubStream {
 
   constructor(opts: HubStreamOptions) {
     this.siteEventMs = opts.siteEventMs ?? 1000;
-    const journal = new StreamJournal(opts.db, { topics: HUB_TOPICS, retain: opts.retain ?? 200_000 });
+    const alertJson = opts.alertJson;
+    // An alert's event is journaled as a reference to its row (change, site, id), the JSON being in
+    // the store already: a replay sends the alert's latest copy (a client gets the newer copy early,
+    // then the events of its updates). A second ~700-byte copy a record was 18 % of the hub's ingest.
+    const expand = alertJson === undefined ? null : (topic: string, stored: string): string | null => {
+      if (topic !== 'alert') return null;
+      const [change, site, id] = JSON.parse(stored) as [HubChange['change'], string, string];
+      const json = alertJson(site, id);
+      return json === null ? null : alertEventJson({ change, site }, json);
+    };
+    this.expands = expand !== null;
+    this.journal = new StreamJournal(opts.db, { topics: HUB_TOPICS, retain: opts.retain ?? 200_000, expand });
     this.server = new StreamServer<HubTopic>({
-      journal, authenticate: opts.authenticate, limiter: opts.limiter, realm: 'edgeward-hub',
+      journal: this.journal, authenticate: opts.authenticate, limiter: opts.limiter, realm: 'edgeward-hub',
       ...(opts.tokenActive !== undefined ? { tokenActive: opts.tokenActive } : {}), ...(opts.log !== undefined ? { log: opts.log } : {}),
     });
   }
@@ -97,7 +113,9 @@ export class HubStream {
   readonly journalBatch = (result: BatchResult): void => {
     // A batch that rolled back never reached onBatch: its events go (their ids stay unused).
     this.pending = result.changed.map((c) => {
-      if (c.kind === 'alert' && c.json !== undefined && c.json.startsWith('{')) return this.server.recordJson('alert', alertEventJson(c, c.json));
+      if (c.kind === 'alert' && c.json !== undefined && c.json.startsWith('{') && this.expands) {
+        return this.journal.appendRef('alert', JSON.stringify([c.change, c.site, (c.data as { id: string }).id]), alertEventJson(c, c.json));
+      }
       const e = changeEvent(c);
       return this.server.record(e.topic, e.data);
     });

@@ -71,6 +71,7 @@ export class Hub {
     this.stream = new HubStream({
       db: this.db, authenticate: (t) => this.tokens.verify(t), limiter: this.limiter, log,
       tokenActive: (id) => this.tokens.get(id)?.revokedAt === null,
+      alertJson: (site, id) => this.store.alertJson(site, id),
     });
     this.stream.siteViews = (sites) => siteViewsOf(this.store, sites, Date.now());
     // Events leave only after the batch that made them is committed.

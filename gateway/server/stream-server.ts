@@ -144,14 +144,6 @@ export class StreamServer<T extends string = Topic> {
     return ev;
   }
 
-  /**
-   * {@link record} for data the caller has as JSON text already (the hub's alerts): journaled as
-   * given, never parsed; the onPublish hook (the gateway's fleet outbox) is not told.
-   */
-  recordJson(topic: T, json: string): StreamEvent {
-    return this.opts.journal.appendJson(topic, json);
-  }
-
   /** Sends a journaled event to the live clients subscribed to its topic (the frame encoded once for all). */
   deliver(ev: StreamEvent): void {
     if (this.sessions.size === 0) return;

@@ -24,7 +24,7 @@ export interface StreamEvent {
   topic: string;
   /** When it was journaled, ISO-8601. */
   at: string;
-  /** The event's payload as JSON text, exactly as stored (and sent). */
+  /** The event's payload as JSON text, exactly as sent (and stored, but for a reference: options.expand). */
   data: string;
 }
 
@@ -38,7 +38,15 @@ export interface StreamJournalOptions {
   now: () => number;
   /** The topics it carries. Default {@link TOPICS} (a gateway's); the hub's stream has more. */
   topics: readonly string[];
+  /**
+   * Reads back a row stored by {@link StreamJournal.appendRef}: its data as sent, or null when what it
+   * refers to is gone (the event is then skipped). Rows appended otherwise are never passed. Default: none.
+   */
+  expand: ((topic: string, stored: string) => string | null) | null;
 }
+
+/** The first character of a stored reference: never that of JSON text. */
+const REF = '@';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS stream_events (
@@ -78,7 +86,7 @@ export class StreamJournal {
   private readonly insertIdStmt: Statement;
 
   constructor(private readonly db: Db, options: Partial<StreamJournalOptions> = {}) {
-    this.opts = { retain: 1_000_000, pruneEvery: 1000, now: Date.now, topics: TOPICS, ...options };
+    this.opts = { retain: 1_000_000, pruneEvery: 1000, now: Date.now, topics: TOPICS, expand: null, ...options };
     this.topics = this.opts.topics;
     db.exec(SCHEMA);
     this.insertIdStmt = db.prepare('INSERT INTO stream_events (id, topic, at, data) VALUES (?, ?, ?, ?)');
@@ -99,11 +107,24 @@ export class StreamJournal {
 
   /** {@link append} of data given as its JSON text (stored and sent as is: the caller vouches it is JSON). */
   appendJson(topic: string, json: string): StreamEvent {
+    return this.insert(topic, json, json);
+  }
+
+  /**
+   * Appends an event sent as `json` but stored as the reference `ref`, which options.expand turns back
+   * into JSON on a replay: for data its database holds already (the hub's alerts), so the journal does
+   * not write a second copy of it. A replay sends what the reference reads then (an alert's latest copy).
+   */
+  appendRef(topic: string, ref: string, json: string): StreamEvent {
+    return this.insert(topic, REF + ref, json);
+  }
+
+  private insert(topic: string, stored: string, json: string): StreamEvent {
     const at = new Date(this.opts.now()).toISOString();
     const id = ++this.lastGiven;
     // With the daemon's storage guard a full disk does not throw: the event still goes out live,
     // under its id, but cannot be replayed.
-    if (!storeWrite(this.db, 'stream_events', () => { this.insertIdStmt.run(id, topic, at, json); })) {
+    if (!storeWrite(this.db, 'stream_events', () => { this.insertIdStmt.run(id, topic, at, stored); })) {
       this.noteUnstored(id);
       return { id, topic, at, data: json };
     }
@@ -143,8 +164,25 @@ export class StreamJournal {
       stmt = this.db.prepare(`SELECT id, topic, at, data FROM stream_events WHERE id > ?${filter} ORDER BY id LIMIT ?`);
       this.sinceStmts.set(key, stmt);
     }
-    const params = list.length === this.topics.length ? [afterId, limit] : [afterId, ...list, limit];
-    return stmt.all(...params) as StreamEvent[];
+    const all = list.length === this.topics.length;
+    const read = (after: number, n: number) => stmt.all(...(all ? [after, n] : [after, ...list, n])) as StreamEvent[];
+    const expand = this.opts.expand;
+    if (expand === null) return read(afterId, limit);
+    // A reference whose data is gone is skipped; the page is filled from further on, so a short page
+    // still means the journal's end (the replay goes live on it).
+    const out: StreamEvent[] = [];
+    let after = afterId;
+    for (;;) {
+      const want = limit - out.length;
+      const rows = read(after, want);
+      for (const r of rows) {
+        after = r.id;
+        if (!r.data.startsWith(REF)) { out.push(r); continue; }
+        const data = expand(r.topic, r.data.slice(REF.length));
+        if (data !== null) out.push({ ...r, data });
+      }
+      if (rows.length < want || out.length >= limit) return out;
+    }
   }
 
   /** The highest id ever given (0 when nothing was ever appended); pruning does not lower it. */

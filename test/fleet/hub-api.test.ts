@@ -260,6 +260,8 @@ describe.skipIf(natsServerUnavailable() !== null)('hub data API, search and stre
     // A client resuming from just before the alert gets it again, then goes live.
     const b = await open((ev.id as number) - 1);
     expect(b.frames.filter(isE2)).toHaveLength(1);
+    // Replayed from the journal's reference to the alert's row: the same event as sent live.
+    expect(b.frames.find(isE2)).toEqual(ev);
     expect(b.frames.some((f) => f.type === 'gap')).toBe(false);
     b.ws.close();
     // The journal is the hub's SQLite table (kept across restarts): a client from the first event on

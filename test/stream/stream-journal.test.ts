@@ -27,6 +27,24 @@ describe('StreamJournal', () => {
     expect(j.lastId()).toBe(7);
   });
 
+  it('stores a reference for appendRef, sends the live JSON, and reads the reference back through expand (skipping those gone, pages still full)', () => {
+    const held = new Map([['a', '{"v":"a2"}'], ['c', '{"v":"c1"}']]);
+    const db = openDatabase(':memory:');
+    const j = new StreamJournal(db, { now: () => at, expand: (topic, ref) => (topic === 'alert' ? held.get(ref) ?? null : null) });
+    expect(j.appendRef('alert', 'a', '{"v":"a1"}')).toEqual({ id: 1, topic: 'alert', at: '2026-01-01T00:00:00.000Z', data: '{"v":"a1"}' });
+    j.appendRef('alert', 'b', '{"v":"b1"}'); // b is gone by the replay
+    j.append('log', { l: 1 });
+    j.appendRef('alert', 'c', '{"v":"c1"}');
+    // The row holds the reference, not the copy.
+    expect((db.prepare('SELECT data FROM stream_events WHERE id = 1').get() as { data: string }).data).toBe('@a');
+    // A replay reads what the reference reads now (a's latest copy); b is skipped.
+    expect(j.since(0, ['alert', 'log']).map((e) => [e.id, e.data])).toEqual([[1, '{"v":"a2"}'], [3, '{"l":1}'], [4, '{"v":"c1"}']]);
+    // A page of 2 skips b and is filled from further on: a short page means the end.
+    expect(j.since(0, ['alert', 'log'], 2).map((e) => e.id)).toEqual([1, 3]);
+    expect(j.since(1, ['alert'], 1).map((e) => e.id)).toEqual([4]);
+    expect(j.since(4, ['alert'], 1)).toEqual([]);
+  });
+
   it('prunes to the newest rows, never reuses ids, and reopens where it was', () => {
     const dir = mkdtempSync(join(tmpdir(), 'edgeward-journal-'));
     try {
