@@ -81,6 +81,8 @@ export const DECODE_EVENT_LIST = [
   ['incident.open_table_full', 'an open incident no longer joined at incidents.maxOpen (it stays open; its subject\'s next alert opens a new one)'],
   ['auth.limiter_table_full', 'a source address, or a (source, token prefix) pair, forgotten by the failed-authentication limiter at its maxClients (its failures restart)'],
   ['edge_log.limiter_table_full', 'a device forgotten by the edge-log rate limiter at edgeLogs.maxDevices (its bucket restarts full)'],
+  ['exposure.service_table_full', 'a device\'s service forgotten by the exposure inventory at its maxServices (default 16,384; the least recently seen)'],
+  ['exposure.mapping_table_full', 'a port mapping forgotten by the exposure inventory at its maxMappings (default 4,096; the least recently asked)'],
   ['meter.table_full', 'a device evicted from the traffic meter at metrics.maxMeteredDevices (its counters restart)'],
   ['explain.denial_table_full', 'a denied flow\'s decision-time explanation forgotten at the denial recorder\'s maxEntries (default 20,000)'],
   ['detect.scanPort.table_full', 'a (source, destination) pair evicted at detect.scanPort.maxTracked (its probes are forgotten)'],

@@ -27,6 +27,8 @@ import type { CommandListener } from '../fleet/command-listener.js';
 import type { SourceKind } from './frame-sources.js';
 import type { CaptureLossWatch, CaptureSample } from './capture-loss.js';
 import type { ResponseActions } from '../response/response-actions.js';
+import type { ExposureTracker } from '../exposure/exposure-tracker.js';
+import type { ExposureStore } from '../exposure/exposure-store.js';
 
 /** What the views may read of the daemon. */
 export interface DaemonParts {
@@ -36,6 +38,9 @@ export interface DaemonParts {
   readonly policy: MudPolicy;
   readonly denials: DenialRecorder;
   readonly learner: ProfileLearner | null;
+  /** The exposure inventory's passive half (services, port mappings) and its tables (with the audits). */
+  readonly exposure: ExposureTracker;
+  readonly exposureStore: ExposureStore;
   readonly db: Db;
   readonly alertStore: AlertStore;
   /** Capture on alert (privacy.captureOnAlert), or null when it is off. */

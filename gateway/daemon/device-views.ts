@@ -1,5 +1,7 @@
 // The inventory as the API shows it: each device with its profile and compliance state, and the
 // detail of one device (the profile's ACEs in words, flows, alerts, edge logs).
+import { exposureSummary, type ExposureSummary } from '../exposure/exposure-view.js';
+import { exposureOf, exposureSummaries } from './exposure-views.js';
 import { describeAce } from '../../policies/index.js';
 import { macToString } from '../common/address-text.js';
 import { flowRecord, type FlowRecord } from '../track/flow-record.js';
@@ -13,11 +15,12 @@ import type { DaemonParts } from './daemon-parts.js';
 export interface DeviceCounts {
   openViolations: Map<string, number>;
   alerts: Map<string, number>;
+  exposure: Map<string, ExposureSummary>;
 }
 
 /** Reads the per-device alert counts from the store. */
 export function deviceCounts(g: DaemonParts): DeviceCounts {
-  return { openViolations: g.alertStore.unresolvedByDevice(['mud.violation']), alerts: g.alertStore.countByDevice() };
+  return { openViolations: g.alertStore.unresolvedByDevice(['mud.violation']), alerts: g.alertStore.countByDevice(), exposure: exposureSummaries(g, g.pipeline.devices.all()) };
 }
 
 /**
@@ -30,6 +33,9 @@ function compliance(g: DaemonParts, d: Device, openViolations: number): Complian
   return openViolations > 0 ? 'violating' : 'compliant';
 }
 
+/** The exposure column of a device nothing is known of. */
+const NO_EXPOSURE: ExposureSummary = Object.freeze({ level: 'none', services: 0, maintenance: [], internet: false, defaultCredential: false }) as ExposureSummary;
+
 export function deviceView(g: DaemonParts, d: Device, counts: DeviceCounts | null): DeviceView {
   const c = counts ?? deviceCounts(g);
   const openViolations = c.openViolations.get(d.mac) ?? 0;
@@ -37,6 +43,7 @@ export function deviceView(g: DaemonParts, d: Device, counts: DeviceCounts | nul
     mac: d.mac, ips: [...d.ips], vendor: d.vendor, hostname: d.hostname, mudUrl: d.mudUrl, mudUrlSource: d.mudUrlSource,
     profile: d.profile, compliance: compliance(g, d, openViolations), openViolations, alerts: c.alerts.get(d.mac) ?? 0,
     firstSeen: isoTime(d.firstSeen), lastSeen: isoTime(d.lastSeen), txPackets: d.packets, txBytes: d.bytes,
+    exposure: c.exposure.get(d.mac) ?? NO_EXPOSURE,
   };
 }
 
@@ -65,12 +72,13 @@ export function deviceDetail(g: DaemonParts, mac: string, logs: (mac: string) =>
   let d: Device | undefined;
   for (const x of g.pipeline.devices.all()) if (x.mac === mac) d = x;
   if (d === undefined) return null;
-  const view = deviceView(g, d, null);
+  const exposure = exposureOf(g, d);
+  const view = { ...deviceView(g, d, null), exposure: exposureSummary(exposure) };
   const profileInfo = d.profile !== null ? g.uploads.get(d.profile)?.info ?? null : null;
   return {
     ...view,
     dhcpFingerprint: d.dhcpFingerprint, dhcpVendorClass: d.dhcpVendorClass, ssdpServer: d.ssdpServer,
-    profileInfo, aces: aces(g, d),
+    profileInfo, aces: aces(g, d), exposureDetail: exposure,
     flows: { live: liveFlowsOf(g, mac, 50), ended: g.flowStore.query({ device: mac, limit: 50 }).items },
     recentAlerts: g.alertStore.query({ device: mac, limit: 50 }).items,
     logs: logs(mac),

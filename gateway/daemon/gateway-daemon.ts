@@ -3,6 +3,9 @@
 // uploaded profiles in one SQLite file; the REST API, the WebSocket stream and the dashboard on
 // one HTTP server; the syslog receiver; Prometheus and InfluxDB metrics; in enforce mode the
 // policies applied to nftables. start() and stop().
+import { storeWrite } from '../store/storage-guard.js';
+import { ExposureStore } from '../exposure/exposure-store.js';
+import type { ExposureTracker } from '../exposure/exposure-tracker.js';
 import { databasePath } from '../config/daemon-config.js';
 import { DecodeCounters } from '../common/events.js';
 import { readFileSync } from 'node:fs';
@@ -132,6 +135,8 @@ export class GatewayDaemon implements DaemonParts {
   /** Checks, applies and acks the hub's commands on `edgeward.<site>.control`, or null when fleet is off. */
   readonly commands: CommandListener | null;
   readonly meter: TrafficMeter;
+  readonly exposure: ExposureTracker;
+  readonly exposureStore: ExposureStore;
   readonly counters = new EventCounters();
   /** Every named event of this gateway (decode, stream, table caps, plug-in faults), one counter array. */
   readonly events = new DecodeCounters();
@@ -172,6 +177,7 @@ export class GatewayDaemon implements DaemonParts {
     this.alertStore = new AlertStore(this.db);
     this.flowStore = new FlowStore(this.db, cfg.storage.flowsKept);
     this.deviceStore = new DeviceStore(this.db);
+    this.exposureStore = new ExposureStore(this.db);
     this.journal = new StreamJournal(this.db, { retain: cfg.storage.streamKept });
     this.tokens = new TokenStore(this.db);
     this.audit = new AuditStore(this.db);
@@ -281,6 +287,7 @@ export class GatewayDaemon implements DaemonParts {
     this.denials = this.sensor.plugin<DenialRecorder>('denialRecorder')!;
     this.learner = this.sensor.plugin<ProfileLearner>('profileLearner') ?? null;
     this.meter = this.sensor.plugin<TrafficMeter>('trafficMeter')!;
+    this.exposure = this.sensor.plugin<ExposureTracker>('exposureTracker')!;
     this.responses = new ResponseActions(this.db, {
       emergency: cfg.policy.emergency, gatewayAddresses: [...policyCfg.gatewayAddresses, ...hostAddresses()],
       deviceAddresses: (mac) => this.pipeline.devices.get(parseMac(mac))?.ips ?? [],
@@ -446,6 +453,7 @@ export class GatewayDaemon implements DaemonParts {
     }
     const restored = this.devicesKept.restore(this.cfg.pipeline.devices.maxDevices);
     if (restored > 0) this.log('state.restored', { devices: restored });
+    this.exposure.restore(this.exposureStore.services(), this.exposureStore.mappings());
     const uploads = this.uploads.restore();
     if (uploads > 0) this.log('profiles.restored', { uploads });
     this.started = true;
@@ -491,6 +499,17 @@ export class GatewayDaemon implements DaemonParts {
     });
   }
 
+  /** Saves what the exposure tracker changed (a full disk drops it with a count, as for every table). */
+  private saveExposure(): void {
+    const d = this.exposure.drain();
+    if (d.services.length === 0 && d.mappings.length === 0 && d.removed.length === 0) return;
+    storeWrite(this.db, 'exposure', () => {
+      this.exposureStore.putServices(d.services);
+      for (const m of d.mappings) this.exposureStore.putMapping(m);
+      for (const k of d.removed) this.exposureStore.removeMapping(k);
+    }, d.services.length + d.mappings.length + d.removed.length);
+  }
+
   /** Once a second: time-outs on the source's packet clock (so a quiet link still closes flows and windows), pending writes. */
   private housekeeping(): void {
     if (this.source !== null) {
@@ -505,6 +524,7 @@ export class GatewayDaemon implements DaemonParts {
     this.suppressions.flush();
     this.flowStore.flush();
     this.devicesKept.save();
+    this.saveExposure();
     this.retention.tick();
     const ms = Date.now();
     if (ms - this.lastTrafficSample >= this.trafficHistory.intervalSeconds * 1000) {
@@ -560,6 +580,7 @@ export class GatewayDaemon implements DaemonParts {
     this.suppressions.flush();
     this.flowStore.flush();
     this.devicesKept.save(true);
+    this.saveExposure();
     await this.policy.settled();
     if (this.enforcer) {
       try {

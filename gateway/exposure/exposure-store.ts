@@ -19,6 +19,7 @@ CREATE TABLE IF NOT EXISTS exposure_services (
   PRIMARY KEY (mac, proto, port)
 );
 CREATE TABLE IF NOT EXISTS exposure_mappings (
+  key           TEXT PRIMARY KEY,        -- what names the mapping at the router (MappingRow.key)
   mac           TEXT NOT NULL,           -- the device the mapping leads to
   via           TEXT NOT NULL,           -- upnp, natpmp, pcp, nft
   proto         TEXT NOT NULL,           -- tcp, udp
@@ -26,8 +27,7 @@ CREATE TABLE IF NOT EXISTS exposure_mappings (
   internal_port INTEGER NOT NULL,
   internal_ip   TEXT NOT NULL,
   asked_at      TEXT NOT NULL,           -- when it was asked for (or seen in the ruleset)
-  expires_at    TEXT,                    -- lease end; null: until removed
-  PRIMARY KEY (via, proto, external_port, internal_ip, internal_port)
+  expires_at    TEXT                     -- lease end; null: until removed
 );
 CREATE INDEX IF NOT EXISTS exposure_mappings_mac ON exposure_mappings (mac);
 CREATE TABLE IF NOT EXISTS exposure_audits (
@@ -58,6 +58,12 @@ export type MappingVia = 'upnp' | 'natpmp' | 'pcp' | 'nft';
 
 /** A port mapping from the internet side to a device. */
 export interface MappingRow {
+  /**
+   * What names it at the router, so a renewal replaces it and a removal finds it: UPnP IGD keys a
+   * mapping by protocol and external port (DeletePortMapping names no more), NAT-PMP and PCP by the
+   * internal address, protocol and internal port (RFC 6886 §3.3, RFC 6887 §11), nft by its rule.
+   */
+  key: string;
   mac: string;
   via: MappingVia;
   proto: ServiceProto;
@@ -109,7 +115,7 @@ export interface StoredAuditRun extends AuditRun {
 }
 
 interface ServiceDbRow { mac: string; proto: ServiceProto; port: number; first_seen: string; last_seen: string; lan_peers: number; wan_peers: number; last_wan: string | null }
-interface MappingDbRow { mac: string; via: MappingVia; proto: ServiceProto; external_port: number; internal_port: number; internal_ip: string; asked_at: string; expires_at: string | null }
+interface MappingDbRow { key: string; mac: string; via: MappingVia; proto: ServiceProto; external_port: number; internal_port: number; internal_ip: string; asked_at: string; expires_at: string | null }
 interface AuditDbRow { id: number; mac: string; ip: string; started_at: string; ended_at: string; results: string }
 
 /** The exposure tables of the gateway's database. */
@@ -126,10 +132,11 @@ export class ExposureStore {
       VALUES (@mac, @proto, @port, @firstSeen, @lastSeen, @lanPeers, @wanPeers, @lastWan)
       ON CONFLICT (mac, proto, port) DO UPDATE SET first_seen = min(first_seen, @firstSeen), last_seen = max(last_seen, @lastSeen),
         lan_peers = max(lan_peers, @lanPeers), wan_peers = max(wan_peers, @wanPeers), last_wan = coalesce(@lastWan, last_wan)`);
-    this.upsertMapping = db.prepare(`INSERT INTO exposure_mappings (mac, via, proto, external_port, internal_port, internal_ip, asked_at, expires_at)
-      VALUES (@mac, @via, @proto, @externalPort, @internalPort, @internalIp, @askedAt, @expiresAt)
-      ON CONFLICT (via, proto, external_port, internal_ip, internal_port) DO UPDATE SET mac = @mac, asked_at = @askedAt, expires_at = @expiresAt`);
-    this.deleteMapping = db.prepare('DELETE FROM exposure_mappings WHERE via = ? AND proto = ? AND external_port = ? AND internal_ip = ? AND internal_port = ?');
+    this.upsertMapping = db.prepare(`INSERT INTO exposure_mappings (key, mac, via, proto, external_port, internal_port, internal_ip, asked_at, expires_at)
+      VALUES (@key, @mac, @via, @proto, @externalPort, @internalPort, @internalIp, @askedAt, @expiresAt)
+      ON CONFLICT (key) DO UPDATE SET mac = @mac, via = @via, proto = @proto, external_port = @externalPort, internal_port = @internalPort,
+        internal_ip = @internalIp, asked_at = @askedAt, expires_at = @expiresAt`);
+    this.deleteMapping = db.prepare('DELETE FROM exposure_mappings WHERE key = ?');
     this.insertAudit = db.prepare('INSERT INTO exposure_audits (mac, ip, started_at, ended_at, results) VALUES (?, ?, ?, ?, ?)');
   }
 
@@ -152,9 +159,9 @@ export class ExposureStore {
     this.upsertMapping.run(m);
   }
 
-  /** Removes a mapping; true when there was one. */
-  removeMapping(m: Pick<MappingRow, 'via' | 'proto' | 'externalPort' | 'internalIp' | 'internalPort'>): boolean {
-    return this.deleteMapping.run(m.via, m.proto, m.externalPort, m.internalIp, m.internalPort).changes > 0;
+  /** Removes the mapping `key`; true when there was one. */
+  removeMapping(key: string): boolean {
+    return this.deleteMapping.run(key).changes > 0;
   }
 
   /** Replaces every mapping made `via` (the nft forwards, read whole from the ruleset each time). */
@@ -170,7 +177,7 @@ export class ExposureStore {
     const rows = (mac === undefined
       ? this.db.prepare('SELECT * FROM exposure_mappings ORDER BY mac, proto, external_port').all()
       : this.db.prepare('SELECT * FROM exposure_mappings WHERE mac = ? ORDER BY proto, external_port').all(mac)) as MappingDbRow[];
-    return rows.map((r) => ({ mac: r.mac, via: r.via, proto: r.proto, externalPort: r.external_port, internalPort: r.internal_port, internalIp: r.internal_ip, askedAt: r.asked_at, expiresAt: r.expires_at }));
+    return rows.map((r) => ({ key: r.key, mac: r.mac, via: r.via, proto: r.proto, externalPort: r.external_port, internalPort: r.internal_port, internalIp: r.internal_ip, askedAt: r.asked_at, expiresAt: r.expires_at }));
   }
 
   /** Keeps one device's audit; returns its id. */

@@ -1,5 +1,6 @@
 // What the REST routes need from the running gateway, as one interface: the daemon implements it,
 // and the routes never reach into the pipeline, the policy layer or the stores beyond it.
+import type { DeviceExposure, ExposureSummary } from '../exposure/exposure-view.js';
 import type { AlertStatus, AlertFilter, AlertPage, StatusChange, StoredAlert, TriageAction } from '../alerts/alert-store.js';
 import type { AuditLog } from '../audit/audit-store.js';
 import type { AuthDeps } from '../auth/request-auth.js';
@@ -53,6 +54,8 @@ export interface DeviceView {
   lastSeen: string;
   txPackets: number;
   txBytes: number;
+  /** Services it answers on, the maintenance ones, internet reachability, default credentials (gateway/exposure/). */
+  exposure: ExposureSummary;
 }
 
 /** One ACE of the device's profile, for the detail view. */
@@ -76,6 +79,8 @@ export interface DeviceDetail extends DeviceView {
   ssdpServer: string | null;
   profileInfo: ProfileInfo | null;
   aces: AceView[];
+  /** Its exposure: each service, how the internet reaches it, default credentials, the latest audit, findings in words. */
+  exposureDetail: DeviceExposure;
   flows: { live: FlowRecord[]; ended: StoredFlow[] };
   recentAlerts: StoredAlert[];
   logs: unknown[];

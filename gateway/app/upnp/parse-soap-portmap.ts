@@ -1,5 +1,5 @@
 // UPnP IGD port-mapping SOAP parser: which AddPortMapping / AddAnyPortMapping a request asks the
-// router for (UPnP Device Architecture 1.1 §3.2.1; WANIPConnection:1/:2, WANPPPConnection:1).
+// router for, or which mapping a DeletePortMapping removes (by protocol and external port) (UPnP Device Architecture 1.1 §3.2.1; WANIPConnection:1/:2, WANPPPConnection:1).
 import type { PortMapping } from '../app-record.js';
 import { fieldValue, headerField, headerNameIs, parseHttpRequest } from '../http/parse-http-request.js';
 
@@ -9,9 +9,9 @@ import { fieldValue, headerField, headerNameIs, parseHttpRequest } from '../http
  * The SOAPACTION header names "urn:schemas-upnp-org:service:<service>:<v>#<action>" (UPnP Device
  * Architecture 1.1 §3.2.1).
  */
-const SOAP_ACTION = /^"?urn:schemas-upnp-org:service:(WANIPConnection|WANPPPConnection):(\d+)#(AddPortMapping|AddAnyPortMapping)"?$/;
+const SOAP_ACTION = /^"?urn:schemas-upnp-org:service:(WANIPConnection|WANPPPConnection):(\d+)#(AddPortMapping|AddAnyPortMapping|DeletePortMapping)"?$/;
 /** The same action named only in the SOAP body: <u:AddPortMapping xmlns:u="urn:…:WANIPConnection:1">. */
-const BODY_ACTION = /<(?:[\w.-]+:)?(AddPortMapping|AddAnyPortMapping)\b[^>]*urn:schemas-upnp-org:service:(WANIPConnection|WANPPPConnection):(\d+)/;
+const BODY_ACTION = /<(?:[\w.-]+:)?(AddPortMapping|AddAnyPortMapping|DeletePortMapping)\b[^>]*urn:schemas-upnp-org:service:(WANIPConnection|WANPPPConnection):(\d+)/;
 
 /** A port-mapping action and its service, e.g. AddPortMapping of "WANIPConnection:1". */
 export interface SoapPortMapAction {

@@ -33,6 +33,8 @@ export class UpnpPortmapDetector implements Plugin {
   onApp(rec: AppRecord, pv: PacketView, flow: Flow | null): void {
     if (rec.kind !== 'portmap') return;
     if (rec.protocol === 'upnp') {
+      // A removal closes a door; the exposure inventory follows it, nothing to report.
+      if (rec.extra.action === 'DeletePortMapping') return;
       // A SOAP call over TCP: the caller is the connection's initiator, which must be on the LAN.
       if (flow === null || !(flow.family === 4 ? this.host.local.hasV4(flow.a0) : this.host.local.hasV6(flow.a0, flow.a1, flow.a2, flow.a3))) return;
       this.raise(rec, rec.ts, flowFields(this.host, flow));

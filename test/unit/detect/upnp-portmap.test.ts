@@ -144,8 +144,12 @@ describe('parseSoapPortMapping', () => {
     expect(m).toMatchObject({ protocol: 'upnp', externalPort: 2323, extra: { action: 'AddPortMapping', service: 'WANIPConnection:1' } });
   });
 
+  it('reads DeletePortMapping (the mapping it removes: protocol and external port) for the exposure inventory', () => {
+    const m = parseSoapPortMapping(whole(soapRequest('DeletePortMapping', { body: soapBody('DeletePortMapping', 'WANIPConnection:1', '<NewRemoteHost></NewRemoteHost><NewExternalPort>2323</NewExternalPort><NewProtocol>TCP</NewProtocol>') })));
+    expect(m).toMatchObject({ protocol: 'upnp', externalPort: 2323, internalPort: null, proto: 'tcp', extra: { action: 'DeletePortMapping' } });
+  });
+
   it('ignores other actions, other services and other requests', () => {
-    expect(parseSoapPortMapping(whole(soapRequest('DeletePortMapping')))).toBeNull();
     expect(parseSoapPortMapping(whole(soapRequest('GetExternalIPAddress')))).toBeNull();
     expect(parseSoapPortMapping(whole(soapRequest('AddPortMapping', { service: 'Layer3Forwarding:1' })))).toBeNull();
     expect(parseSoapPortMapping(Buffer.from('GET /ctl/IPConn HTTP/1.1\r\n\r\n'))).toBeNull();
