@@ -9,6 +9,7 @@ import { RETENTION_DEFAULTS, type RetentionConfig } from '../store/retention.js'
 import { SUPPRESSIONS_DEFAULTS } from '../alerts/suppression-config.js';
 import { INCIDENTS_DEFAULTS } from '../incidents/incidents-config.js';
 import { FLEET_DEFAULTS } from '../fleet/fleet-config.js';
+import { EXPOSURE_DEFAULTS } from '../exposure/exposure-config.js';
 
 /** Live capture (config `capture`). */
 export interface CaptureConfig {
@@ -166,4 +167,5 @@ export const DAEMON_SECTIONS = {
   suppressions: SUPPRESSIONS_DEFAULTS,
   incidents: INCIDENTS_DEFAULTS,
   fleet: FLEET_DEFAULTS,
+  exposure: EXPOSURE_DEFAULTS,
 } as const;

@@ -14,6 +14,7 @@ import { resolveEdgeSeverityMap } from '../edge-logs/log-severity-map.js';
 import type { MetricsConfig } from '../metrics/metrics-config.js';
 import type { SuppressionsConfig } from '../alerts/suppression-config.js';
 import type { IncidentsConfig } from '../incidents/incidents-config.js';
+import type { ExposureConfig } from '../exposure/exposure-config.js';
 import { resolveFleet, type FleetConfig } from '../fleet/fleet-config.js';
 import { POLICY_DEFAULTS, type PolicyConfig } from '../policy/policy-config.js';
 import { DAEMON_SECTIONS, type CaptureConfig, type DemoConfig, type EnforceConfig, type FetchConfig, type ServerConfig, type StorageConfig } from './daemon-config.js';
@@ -48,6 +49,8 @@ export interface GatewayConfig {
   incidents: Readonly<IncidentsConfig>;
   /** The fleet link (gateway/fleet/fleet-config.ts); off by default. */
   fleet: Readonly<FleetConfig>;
+  /** The exposure inventory (gateway/exposure/exposure-config.ts). */
+  exposure: Readonly<ExposureConfig>;
 }
 
 /** Defaults of everything. */
@@ -200,6 +203,7 @@ export function validateConfigWith(specs: DetectSpecs, raw: unknown, source = 'c
     suppressions: daemon.suppressions as unknown as SuppressionsConfig,
     incidents: daemon.incidents as unknown as IncidentsConfig,
     fleet: daemon.fleet as unknown as FleetConfig,
+    exposure: daemon.exposure as unknown as ExposureConfig,
   });
 }
 

@@ -3,6 +3,7 @@
 // uploaded profiles in one SQLite file; the REST API, the WebSocket stream and the dashboard on
 // one HTTP server; the syslog receiver; Prometheus and InfluxDB metrics; in enforce mode the
 // policies applied to nftables. start() and stop().
+import { NftForwardWatch } from '../exposure/nft-forward-watch.js';
 import { storeWrite } from '../store/storage-guard.js';
 import { ExposureStore } from '../exposure/exposure-store.js';
 import type { ExposureTracker } from '../exposure/exposure-tracker.js';
@@ -137,6 +138,8 @@ export class GatewayDaemon implements DaemonParts {
   readonly meter: TrafficMeter;
   readonly exposure: ExposureTracker;
   readonly exposureStore: ExposureStore;
+  /** Reads the gateway's port forwards into the exposure inventory (live capture only), or null. */
+  private nftForwards: NftForwardWatch | null = null;
   readonly counters = new EventCounters();
   /** Every named event of this gateway (decode, stream, table caps, plug-in faults), one counter array. */
   readonly events = new DecodeCounters();
@@ -275,6 +278,7 @@ export class GatewayDaemon implements DaemonParts {
       plugins: standardPlugins({
         detectors: pooled ? DETECTORS.filter((d) => MAIN_THREAD_DETECTORS.includes(d.name)) : undefined,
         detect: cfg.detect, maxMeteredDevices: cfg.metrics.maxMeteredDevices, log,
+        exposure: { maxServices: cfg.exposure.maxServices, maxMappings: cfg.exposure.maxMappings },
         policy: { config: policyCfg, store: this.profiles, enforcement: cfg.policy.mode === 'enforce' ? this.enforcement : null, fetcher: this.fetcher() },
         learn: { devices: cfg.policy.learn, policy: policyCfg },
       }).concat(this.outbox === null ? [] : [this.trafficSummary(this.outbox)]),
@@ -454,6 +458,14 @@ export class GatewayDaemon implements DaemonParts {
     const restored = this.devicesKept.restore(this.cfg.pipeline.devices.maxDevices);
     if (restored > 0) this.log('state.restored', { devices: restored });
     this.exposure.restore(this.exposureStore.services(), this.exposureStore.mappings());
+    // The gateway's own port forwards: only where it is the router (a live capture), not for a demo or a file.
+    if (this.sourceKind === 'live' && this.cfg.exposure.nftForwards) {
+      this.nftForwards = new NftForwardWatch({
+        store: this.exposureStore, log: this.log, intervalMs: this.cfg.exposure.nftRefreshSeconds * 1000,
+        macOf: (ip) => { for (const d of this.pipeline.devices.all()) if (d.ips.includes(ip)) return d.mac; return null; },
+      });
+      this.nftForwards.start();
+    }
     const uploads = this.uploads.restore();
     if (uploads > 0) this.log('profiles.restored', { uploads });
     this.started = true;
@@ -581,6 +593,7 @@ export class GatewayDaemon implements DaemonParts {
     this.flowStore.flush();
     this.devicesKept.save(true);
     this.saveExposure();
+    this.nftForwards?.stop();
     await this.policy.settled();
     if (this.enforcer) {
       try {

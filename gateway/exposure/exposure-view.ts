@@ -5,7 +5,7 @@
 // (passively, by `device.default-credential`, or by an audit), the latest audit, and the findings
 // in words. Built from rows, so the daemon (its tracker's live rows) and the CLI (the saved rows)
 // build it alike.
-import type { AuditResult, AuditRun, MappingRow, MappingVia, ServiceRow } from './exposure-store.js';
+import type { AuditResult, AuditRun, ExposureStore, MappingRow, MappingVia, ServiceRow } from './exposure-store.js';
 import { findingsOf, type Finding, type FindingSeverity } from './exposure-words.js';
 import { serviceOf, type ServiceProto } from './maintenance-services.js';
 
@@ -140,4 +140,16 @@ export function exposureSummary(e: DeviceExposure): ExposureSummary {
     internet: e.services.some((s) => s.internet.reachable),
     defaultCredential: e.services.some((s) => s.credentials.length > 0),
   };
+}
+
+/**
+ * A device's exposure from the saved rows alone (`edgeward audit`, which runs beside the daemon or
+ * without it): services and mappings as the daemon last saved them, the latest audit, leases judged
+ * on the wall clock. `passive`: the device's default-credential sightings, when the caller read them.
+ */
+export function exposureFromStore(store: ExposureStore, mac: string, o: { name: string; now?: number; passive?: ExposureInput['passive'] }): DeviceExposure {
+  return deviceExposure({
+    mac, name: o.name, services: store.services(mac), mappings: store.mappings(mac), passive: o.passive ?? [],
+    audit: store.audits(mac, 1)[0] ?? null, now: o.now ?? Date.now(),
+  });
 }

@@ -3,7 +3,7 @@
 // the profile learner (when devices are being learned) and the traffic meter. Every entry point
 // hands this list to buildSensor, so what runs is decided by the config alone, never by which
 // command runs it.
-import { exposureTrackerFactory } from '../exposure/exposure-tracker.js';
+import { exposureTrackerFactory, type ExposureTrackerOptions } from '../exposure/exposure-tracker.js';
 import type { EventLog } from '../common/event-log.js';
 import { DETECTORS } from '../detect/registry.js';
 import { DenialRecorder } from '../explain/denial-recorder.js';
@@ -37,6 +37,8 @@ export interface StandardPluginOptions {
   policy?: PolicyPluginOptions | null;
   /** Devices to learn (`policy.learn`, `mud learn --device`); null, absent or no devices: no learner. */
   learn?: Partial<LearnerOptions> | null;
+  /** Caps of the exposure inventory's tables (config `exposure`). */
+  exposure?: Partial<ExposureTrackerOptions>;
   /** Rows of the traffic meter (`metrics.maxMeteredDevices`). Default 8192. */
   maxMeteredDevices?: number;
   log?: EventLog;
@@ -59,7 +61,7 @@ export function standardPlugins(o: StandardPluginOptions = {}): PluginFactory[] 
   if (learn !== null && (learn.devices?.length ?? 0) > 0) {
     list.push({ name: 'profileLearner', rules: [], create: (host) => new ProfileLearner(host, learn) });
   }
-  list.push(exposureTrackerFactory());
+  list.push(exposureTrackerFactory(o.exposure));
   list.push({ name: 'trafficMeter', rules: [], create: (host) => new TrafficMeter(o.maxMeteredDevices ?? 8192, o.log, host.events) });
   return list;
 }
