@@ -15,12 +15,16 @@ import type { DaemonParts } from './daemon-parts.js';
 export interface DeviceCounts {
   openViolations: Map<string, number>;
   alerts: Map<string, number>;
-  exposure: Map<string, ExposureSummary>;
+  /** Every device's exposure column, or null: each view works out its own device's (one device's view, a stream event). */
+  exposure: Map<string, ExposureSummary> | null;
 }
 
-/** Reads the per-device alert counts from the store. */
-export function deviceCounts(g: DaemonParts): DeviceCounts {
-  return { openViolations: g.alertStore.unresolvedByDevice(['mud.violation']), alerts: g.alertStore.countByDevice(), exposure: exposureSummaries(g, g.pipeline.devices.all()) };
+/** Reads the per-device alert counts from the store, and every device's exposure when `exposure` (a whole listing). */
+export function deviceCounts(g: DaemonParts, exposure = true): DeviceCounts {
+  return {
+    openViolations: g.alertStore.unresolvedByDevice(['mud.violation']), alerts: g.alertStore.countByDevice(),
+    exposure: exposure ? exposureSummaries(g, g.pipeline.devices.all()) : null,
+  };
 }
 
 /**
@@ -37,13 +41,13 @@ function compliance(g: DaemonParts, d: Device, openViolations: number): Complian
 const NO_EXPOSURE: ExposureSummary = Object.freeze({ level: 'none', services: 0, maintenance: [], internet: false, defaultCredential: false }) as ExposureSummary;
 
 export function deviceView(g: DaemonParts, d: Device, counts: DeviceCounts | null): DeviceView {
-  const c = counts ?? deviceCounts(g);
+  const c = counts ?? deviceCounts(g, false);
   const openViolations = c.openViolations.get(d.mac) ?? 0;
   return {
     mac: d.mac, ips: [...d.ips], vendor: d.vendor, hostname: d.hostname, mudUrl: d.mudUrl, mudUrlSource: d.mudUrlSource,
     profile: d.profile, compliance: compliance(g, d, openViolations), openViolations, alerts: c.alerts.get(d.mac) ?? 0,
     firstSeen: isoTime(d.firstSeen), lastSeen: isoTime(d.lastSeen), txPackets: d.packets, txBytes: d.bytes,
-    exposure: c.exposure.get(d.mac) ?? NO_EXPOSURE,
+    exposure: c.exposure === null ? exposureSummary(exposureOf(g, d)) : c.exposure.get(d.mac) ?? NO_EXPOSURE,
   };
 }
 
@@ -73,7 +77,7 @@ export function deviceDetail(g: DaemonParts, mac: string, logs: (mac: string) =>
   for (const x of g.pipeline.devices.all()) if (x.mac === mac) d = x;
   if (d === undefined) return null;
   const exposure = exposureOf(g, d);
-  const view = { ...deviceView(g, d, null), exposure: exposureSummary(exposure) };
+  const view = deviceView(g, d, { ...deviceCounts(g, false), exposure: new Map([[d.mac, exposureSummary(exposure)]]) });
   const profileInfo = d.profile !== null ? g.uploads.get(d.profile)?.info ?? null : null;
   return {
     ...view,

@@ -2,7 +2,7 @@
 // flows' services not ended yet, the `device.default-credential` alerts, and the latest audit of
 // each device, through the one view builder (gateway/exposure/exposure-view.ts) the CLI uses too.
 import { deviceName } from '../alerts/device-name.js';
-import { macToString } from '../common/address-text.js';
+import { parseMac } from '../common/address-text.js';
 import type { StoredAlert } from '../alerts/alert-store.js';
 import { deviceExposure, exposureSummary, type DeviceExposure, type ExposureSummary } from '../exposure/exposure-view.js';
 import type { MappingRow, ServiceRow } from '../exposure/exposure-store.js';
@@ -29,8 +29,9 @@ function gather(g: DaemonParts, mac?: string): { services: Map<string, ServiceRo
   const rows = new Map<string, ServiceRow>();
   const rowKey = (r: ServiceRow) => `${r.mac}/${r.proto}/${r.port}`;
   for (const r of g.exposure.serviceRows(mac)) rows.set(rowKey(r), { ...r });
+  const macNum = mac === undefined ? -1 : parseMac(mac);
   for (const f of g.pipeline.flows.liveFlows()) {
-    if (f.bMac < 0 || (mac !== undefined && macToString(f.bMac) !== mac)) continue;
+    if (f.bMac < 0 || (mac !== undefined && f.bMac !== macNum)) continue;
     const l = g.exposure.liveRow(f);
     if (l === null) continue;
     const held = rows.get(rowKey(l));

@@ -37,8 +37,19 @@ function pathWords(p: InternetPath): string {
   return `${VIA_WORDS[p.kind]}${p.externalPort > 0 ? ` (outside port ${p.externalPort})` : ''}`;
 }
 
+/** A service as a person says it. */
+const SAY: Readonly<Record<string, string>> = {
+  telnet: 'telnet', ssh: 'SSH', ftp: 'FTP', 'http-admin': 'its web admin page', 'https-admin': 'its web admin page (HTTPS)', 'tr-069': 'TR-069',
+  adb: 'ADB', rtsp: 'RTSP', upnp: 'UPnP', mqtt: 'MQTT', mdns: 'mDNS', dns: 'DNS',
+};
+
+/** What to call the service in a sentence: `telnet`, `its web admin page`…, or `tcp port 8000`. */
+function say(s: ExposedService): string {
+  return s.service === null ? `${s.proto} port ${s.port}` : SAY[s.service] ?? s.service;
+}
+
 function serviceLabel(s: ExposedService): string {
-  return s.service === null ? `${s.proto} port ${s.port}` : `${s.service.replace('-admin', ' admin page')} (${s.proto} ${s.port})`;
+  return s.service === null ? say(s) : `${say(s)} (${s.proto} ${s.port})`;
 }
 
 function removeWays(s: ExposedService): string[] {
@@ -64,9 +75,9 @@ export function findingsOf(name: string, services: readonly ExposedService[], au
         text: `${name} accepts a factory default password on ${label}: ${how} a pair from the ${list} list, the passwords Mirai-style worms try first. `
           + (reach !== null ? `And ${reach}: it can be taken over from anywhere.` : 'Only devices on your network can reach it today; one infected device is enough.'),
         todo: [
-          `Change the password of ${s.service ?? 'the service'} on ${name} now (the device's app or admin page; a factory reset brings the default back).`,
+          `Change the password of ${say(s)} on ${name} now (the device's app or admin page; a factory reset brings the default back).`,
           ...removeWays(s),
-          s.maintenance ? `Turn ${s.service} off if you do not use it.` : 'Turn the service off if you do not use it.',
+          `Turn ${say(s)} off if you do not use it.`,
           'Update the device\'s firmware; if the maker gives no way to change the password, replace the device or keep it quarantined.',
         ],
       });
@@ -78,7 +89,7 @@ export function findingsOf(name: string, services: readonly ExposedService[], au
         text: `${name} answers on ${label}, and ${reach}.${s.maintenance ? ' Maintenance logins are what worms and attackers scan the internet for.' : ''}`,
         todo: [
           ...removeWays(s),
-          s.maintenance ? `Turn ${s.service} off if you do not use it; if you do, give it a strong, unique password.` : 'Check the device needs to be reachable from the internet at all.',
+          s.maintenance ? `Turn ${say(s)} off if you do not use it; if you do, give it a strong, unique password.` : 'Check the device needs to be reachable from the internet at all.',
           'Update the device\'s firmware.',
           ...(s.audit === null && (s.service === 'telnet' || s.service === 'ssh' || s.service === 'http-admin') ? ['Run `edgeward audit` (with the owner\'s consent) to check for a default password.'] : []),
         ],
@@ -92,7 +103,7 @@ export function findingsOf(name: string, services: readonly ExposedService[], au
         text: `${name} answers on ${label} on your network${clear ? ', unencrypted: a password typed there can be read by any device on the way' : ''}.`
           + (s.audit?.outcome === 'not-accepted' ? ` The audit of ${s.audit.at.slice(0, 10)} found no default password on it.` : ''),
         todo: [
-          `Turn ${s.service} off if you do not use it.`,
+          `Turn ${say(s)} off if you do not use it.`,
           'Keep a strong, unique password on it and the firmware up to date.',
           ...(s.audit === null && (s.service === 'telnet' || s.service === 'ssh' || s.service === 'http-admin') ? ['Run `edgeward audit` (with the owner\'s consent) to check for a default password.'] : []),
         ],

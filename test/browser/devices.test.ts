@@ -41,6 +41,31 @@ describe.skipIf(skip !== null)(browserSuiteTitle('dashboard: devices'), () => {
     expect(isPng(await screenshot(page, 'devices'))).toBe(true);
   });
 
+  it('shows each device\'s exposure as the API gives it, and the camera\'s telnet with the finding in words', async () => {
+    const page = b.page;
+    await page.evaluate(() => { (globalThis as unknown as { location: { hash: string } }).location.hash = '#/devices'; });
+    const api = (await (await t.api('/api/v1/devices', { token: t.tokens.analyst })).json()) as { items: { mac: string; exposure: { level: string; maintenance: string[] } }[] };
+    const cam = api.items.find((d) => d.mac === DEMO_HOSTS.camera.mac)!;
+    // The demo's bot logs in to the camera over telnet: a maintenance service it answers on.
+    expect(cam.exposure.maintenance).toContain('telnet');
+    const cells = byTestId(page, 'exposure-cell');
+    await expect.poll(() => cells.count()).toBe(api.items.length);
+    for (const d of api.items) {
+      await expect.poll(() => page.locator(`[data-testid="device-row"][data-mac="${d.mac}"] [data-testid="exposure-cell"]`).getAttribute('data-level')).toBe(d.exposure.level);
+    }
+    expect(await page.locator(`[data-testid="device-row"][data-mac="${cam.mac}"] [data-testid="exposure-cell"]`).textContent()).toContain('telnet');
+    // The camera's detail: its services and the findings, worst first, each with what to do.
+    const detail = (await (await t.api(`/api/v1/devices/${encodeURIComponent(cam.mac)}`, { token: t.tokens.analyst })).json()) as { exposureDetail: { services: { port: number }[]; findings: { text: string }[] } };
+    await page.evaluate((h) => { (globalThis as unknown as { location: { hash: string } }).location.hash = h; }, `#/devices/${cam.mac}`);
+    const services = byTestId(page, 'exposure-service');
+    await expect.poll(() => services.count(), { timeout: 10_000 }).toBe(detail.exposureDetail.services.length);
+    expect(await services.evaluateAll((els: PageElement[]) => els.map((e) => Number(e.getAttribute('data-port'))))).toEqual(detail.exposureDetail.services.map((s) => s.port));
+    const findings = byTestId(page, 'exposure-finding');
+    await expect.poll(() => findings.count()).toBe(detail.exposureDetail.findings.length);
+    expect(await findings.first().textContent()).toContain(detail.exposureDetail.findings[0]!.text);
+    expect(isPng(await screenshot(page, 'device-exposure'))).toBe(true);
+  });
+
   it('shows a violating device\'s denied flow and the ACL that denied it', async () => {
     const page = b.page;
     const mac = DEMO_HOSTS.camera.mac;

@@ -84,6 +84,68 @@ export interface DeviceView {
   lastSeen: string;
   txPackets: number;
   txBytes: number;
+  /** The exposure column (absent from a hub's device views). */
+  exposure?: ExposureSummary;
+}
+
+/** How exposed a device is: its worst finding. */
+export type ExposureLevel = 'critical' | 'high' | 'medium' | 'low' | 'info' | 'none';
+
+/** GET /api/v1/devices: a device's exposure column. */
+export interface ExposureSummary {
+  level: ExposureLevel;
+  services: number;
+  maintenance: string[];
+  internet: boolean;
+  defaultCredential: boolean;
+}
+
+/** One way the internet reaches a service. */
+export type InternetPath = { kind: 'wan-peer'; at: string } | { kind: 'upnp' | 'natpmp' | 'pcp' | 'nft'; externalPort: number; expiresAt: string | null };
+
+/** One audited service's result (never a credential). */
+export interface AuditResultView {
+  service: string;
+  port: number;
+  outcome: 'default-accepted' | 'not-accepted' | 'closed' | 'not-offered' | 'error';
+  list: string | null;
+  tried: number;
+  detail: string | null;
+}
+
+/** One service a device answers on. */
+export interface ExposedService {
+  proto: string;
+  port: number;
+  service: string | null;
+  words: string;
+  maintenance: boolean;
+  firstSeen: string | null;
+  lastSeen: string | null;
+  lanPeers: number;
+  wanPeers: number;
+  internet: { reachable: boolean; paths: InternetPath[] };
+  credentials: { source: 'passive' | 'audit'; list: string; at: string }[];
+  audit: (AuditResultView & { at: string }) | null;
+}
+
+/** A finding in words, with what to do. */
+export interface ExposureFinding {
+  severity: Exclude<ExposureLevel, 'none'>;
+  service: string | null;
+  port: number | null;
+  text: string;
+  todo: string[];
+}
+
+/** GET /api/v1/devices/:mac exposureDetail. */
+export interface DeviceExposure {
+  mac: string;
+  name: string;
+  level: ExposureLevel;
+  services: ExposedService[];
+  audit: { id: number; at: string; results: AuditResultView[] } | null;
+  findings: ExposureFinding[];
 }
 
 /** One ACE of a device's profile; `ace` is null for the ACL's implicit deny. */
@@ -184,6 +246,8 @@ export interface DeviceDetail extends DeviceView {
   flows: { live: FlowRecord[]; ended: FlowRecord[] };
   recentAlerts: Alert[];
   logs: LogRecord[];
+  /** Its exposure (absent from a hub's device views). */
+  exposureDetail?: DeviceExposure;
 }
 
 /** GET /api/v1/stats/alerts and /stats/logs: counts per bucket start `t` (ISO-8601) and severity name. */

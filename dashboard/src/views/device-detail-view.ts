@@ -7,6 +7,7 @@ import { h, replaceChildren } from '../ui/element';
 import { ago, bytes, count, endpoint, shortTime } from '../ui/format';
 import { aceDecided, allowedAttr, verdictCell, verdictFor } from './flow-verdict';
 import { complianceBadge, severityBadge, syslogBadge } from './severity-badge';
+import { exposureCard } from './exposure-card';
 import type { View, ViewContext } from './view';
 
 /** Refresh while the page is open (ms): flows and counts move. */
@@ -87,6 +88,7 @@ export class DeviceDetailView implements View {
           meta('first seen', shortTime(d.firstSeen)), meta('last seen', `${shortTime(d.lastSeen)} (${ago(d.lastSeen)})`),
           meta('DHCP', [d.dhcpVendorClass, d.dhcpFingerprint ? `fingerprint ${d.dhcpFingerprint}` : null].filter(Boolean).join(' · ') || null),
           d.ssdpServer ? meta('SSDP', d.ssdpServer) : null)),
+      d.exposureDetail === undefined ? null : exposureCard(d.exposureDetail),
       this.acesBox,
       this.flowsBox,
       h('div', { class: 'two-col' }, this.alertsBox, this.logsCard(d.logs)));

@@ -6,6 +6,7 @@ import { deviceHash } from '../router';
 import { h, replaceChildren } from '../ui/element';
 import { ago, bytes, count } from '../ui/format';
 import { complianceBadge } from './severity-badge';
+import { exposureCell, EXPOSURE_ORDER } from './exposure-card';
 import type { View, ViewContext } from './view';
 
 /** Refresh of the counts while the page is open (ms). */
@@ -14,7 +15,7 @@ const REFRESH_MS = 10_000;
 /** Worst first: what needs attention sits at the top. */
 const COMPLIANCE_ORDER: Compliance[] = ['quarantined', 'violating', 'no-profile', 'compliant'];
 
-type SortKey = 'attention' | 'name' | 'lastSeen' | 'alerts' | 'traffic';
+type SortKey = 'attention' | 'exposure' | 'name' | 'lastSeen' | 'alerts' | 'traffic';
 
 export class DevicesView implements View {
   readonly el: HTMLElement;
@@ -22,7 +23,7 @@ export class DevicesView implements View {
   private readonly summary = h('div', { class: 'summary' });
   private readonly search = h('input', { type: 'search', class: 'input', placeholder: 'Filter by name, MAC, address, vendor, profile…', 'data-testid': 'device-search' });
   private readonly sort = h('select', { class: 'input', 'aria-label': 'Sort' },
-    h('option', { value: 'attention' }, 'Needs attention first'), h('option', { value: 'name' }, 'Name'),
+    h('option', { value: 'attention' }, 'Needs attention first'), h('option', { value: 'exposure' }, 'Most exposed'), h('option', { value: 'name' }, 'Name'),
     h('option', { value: 'lastSeen' }, 'Last seen'), h('option', { value: 'alerts' }, 'Most alerts'), h('option', { value: 'traffic' }, 'Most traffic'));
   private compliance: Compliance | null = null;
   private readonly timer: number;
@@ -37,7 +38,7 @@ export class DevicesView implements View {
       this.error,
       h('div', { class: 'table-wrap' },
         h('table', { class: 'grid', 'data-testid': 'device-table' },
-          h('thead', null, h('tr', null, ['Device', 'Vendor', 'Addresses', 'MUD profile', 'Compliance', 'Open violations', 'Alerts', 'Sent', 'Last seen'].map((t) => h('th', null, t)))),
+          h('thead', null, h('tr', null, ['Device', 'Vendor', 'Addresses', 'MUD profile', 'Compliance', 'Exposure', 'Open violations', 'Alerts', 'Sent', 'Last seen'].map((t) => h('th', null, t)))),
           this.body)));
     this.body.addEventListener('click', (ev) => {
       const tr = (ev.target as HTMLElement).closest<HTMLElement>('tr[data-mac]');
@@ -80,7 +81,7 @@ export class DevicesView implements View {
       && (q === '' || [d.mac, d.hostname, d.vendor, d.mudUrl, d.profile, ...d.ips].some((v) => v?.toLowerCase().includes(q))));
     shown.sort(comparator(this.sort.value as SortKey));
     if (shown.length === 0) {
-      replaceChildren(this.body, h('tr', null, h('td', { colspan: '9', class: 'empty-cell' }, all.length === 0 ? 'No device seen yet.' : 'No device matches.')));
+      replaceChildren(this.body, h('tr', null, h('td', { colspan: '10', class: 'empty-cell' }, all.length === 0 ? 'No device seen yet.' : 'No device matches.')));
       return;
     }
     replaceChildren(this.body, shown.map((d) => this.row(d)));
@@ -98,6 +99,7 @@ export class DevicesView implements View {
       h('td', { class: 'mono' }, d.ips.length === 0 ? '—' : d.ips.join(', ')),
       h('td', { class: 'url' }, d.profile ?? d.mudUrl ?? '—', d.mudUrl !== null && d.profile === null ? h('div', { class: 'muted' }, 'announced, not held') : null),
       h('td', null, complianceBadge(d.compliance)),
+      exposureCell(d.exposure),
       h('td', { class: `num${d.openViolations > 0 ? ' warn' : ''}` }, count(d.openViolations)),
       h('td', { class: 'num' }, count(d.alerts)),
       h('td', { class: 'num', title: `${count(d.txPackets)} packets` }, bytes(d.txBytes)),
@@ -110,6 +112,8 @@ function comparator(key: SortKey): (a: DeviceView, b: DeviceView) => number {
   switch (key) {
     case 'attention':
       return (a, b) => COMPLIANCE_ORDER.indexOf(a.compliance) - COMPLIANCE_ORDER.indexOf(b.compliance) || b.openViolations - a.openViolations || name(a).localeCompare(name(b));
+    case 'exposure':
+      return (a, b) => EXPOSURE_ORDER.indexOf(a.exposure?.level ?? 'none') - EXPOSURE_ORDER.indexOf(b.exposure?.level ?? 'none') || (b.exposure?.services ?? 0) - (a.exposure?.services ?? 0) || name(a).localeCompare(name(b));
     case 'name':
       return (a, b) => name(a).localeCompare(name(b));
     case 'lastSeen':
