@@ -429,6 +429,19 @@ export const RULE_GUIDANCE: Readonly<Record<RuleId, RuleGuidance>> = {
     whatToDo: 'ICMP echo carrying packets or a tunnel header is a covert channel (ptunnel, icmptunnel, hans). Block ICMP echo to that peer at the WAN, '
       + 'quarantine the device and find the tunnel program on it.',
   },
+  'device.default-credential': {
+    message: (a, c) => {
+      const e = a.evidence;
+      const login = LOGIN_WORDS[str(e.service) ?? ''] ?? 'a login';
+      const port = num(e.port) ?? num(a.dport);
+      const list = str(e.list);
+      return `${c.at(a.dst, 'a LAN device')} accepted ${login}${port !== null ? ` on port ${port}` : ''} from ${c.at(a.src, 'an unknown client')} `
+        + `with a factory password${list !== null ? ` (on the ${list} list)` : ''}`;
+    },
+    whatToDo: 'Anyone who tries the factory passwords — every Mirai-style bot does — can take this device over. Change its password now (or turn the '
+      + 'service off if nobody needs it), update its firmware, and keep the service unreachable from the internet (port forwards, UPnP mappings). '
+      + 'If the login was not the owner\'s, treat the device as compromised: quarantine it and reset it.',
+  },
   'sensor.capture-loss': {
     // The capture-loss watch words its own message (no device: the interface, the counts, the fix).
     message: (a) => a.message,
@@ -436,6 +449,9 @@ export const RULE_GUIDANCE: Readonly<Record<RuleId, RuleGuidance>> = {
       + 'ring drops, check the CPU load of the box, and treat the time of the loss as unmonitored.',
   },
 };
+
+/** A device.default-credential login by its service. */
+const LOGIN_WORDS: Readonly<Record<string, string>> = Object.freeze({ telnet: 'a telnet login', http: 'an HTTP Basic login', ftp: 'an FTP login' });
 
 function bruteforceMessage(a: Input, c: MessageContext, service: string): string {
   const e = a.evidence;

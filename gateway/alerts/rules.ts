@@ -37,6 +37,8 @@ export const RULES = {
   'icmp.tunnel': ['high', 'Potential Corporate Privacy Violation', 'ICMP echo traffic carrying a tunnel (inner IP packets, or sustained large varying payloads)'],
   // Added with issue 19.
   'sensor.capture-loss': ['high', 'Not Suspicious Traffic', 'the capture lost packets (kernel, interface or capture ring drops rose): detection is blind to what was lost'],
+  // Added with issue 20.
+  'device.default-credential': ['critical', 'Successful Administrator Privilege Gain', 'a LAN device accepted a cleartext login (telnet, HTTP Basic, FTP) with a pair from a bundled default-credential list'],
 } as const satisfies Record<string, readonly [Severity, string, string]>;
 
 export type RuleId = keyof typeof RULES;

@@ -4,17 +4,19 @@
 import type { DecodeCounters } from '../common/events.js';
 import { Probe, type RecordSink, type TcpAppModule, type UdpAppModule } from './app-module.js';
 import { STREAM_HEAD_BYTES } from './app-record.js';
+import type { CredentialCheck } from './credential-check.js';
 import { dhcpModule } from './dhcp/dhcp-module.js';
 import { dhcpv6Module } from './dhcpv6/dhcpv6-module.js';
 import { dnsTcpModule, dnsUdpModule, probeDnsTcpOnPort } from './dns/dns-module.js';
 import { DEFAULT_MAX_DNS_RECORDS } from './dns/parse-dns.js';
-import { httpModule } from './http/http-module.js';
+import { ftpModuleWith, probeFtpOnPort } from './ftp/ftp-module.js';
+import { httpModuleWith } from './http/http-module.js';
 import { natpmpModule } from './natpmp/natpmp-module.js';
 import { sshModule } from './ssh/ssh-module.js';
 import { ssdpModule } from './ssdp/ssdp-module.js';
 import type { StreamState } from './stream-state.js';
 import { stratumModule } from './stratum/stratum-module.js';
-import { probeTelnetOnPort, telnetModule } from './telnet/telnet-module.js';
+import { probeTelnetOnPort, telnetModuleWith } from './telnet/telnet-module.js';
 import { tlsModule } from './tls/tls-module.js';
 
 /** A probe over the first bytes of one direction. */
@@ -40,25 +42,33 @@ export interface AppDispatchOptions {
   probeBytes: number;
   /** Questions + records read per DNS message (decode.maxDnsRecords). Default 256. */
   maxDnsRecords: number;
+  /**
+   * The default-credential check of the telnet, HTTP and FTP modules (the sensor hands in the one
+   * a plug-in asked for, unless privacy.defaultCredentials is off), or null: no login is looked up
+   * and no client bytes of telnet or FTP are read. Default null.
+   */
+  credentials: CredentialCheck | null;
 }
 
 export const APP_DISPATCH_DEFAULTS: Readonly<AppDispatchOptions> = Object.freeze({
   probeBytes: 512,
   maxDnsRecords: DEFAULT_MAX_DNS_RECORDS,
+  credentials: null,
 });
 
 /**
  * The TCP protocols, in probe order (on a port no module claims; a module whose ports include the
  * server port is probed first there). Ports are each module's `ports`, IANA unless noted there.
  */
-export function tcpAppTable(maxDnsRecords = DEFAULT_MAX_DNS_RECORDS): readonly TcpEntry[] {
+export function tcpAppTable(maxDnsRecords = DEFAULT_MAX_DNS_RECORDS, credentials: CredentialCheck | null = null): readonly TcpEntry[] {
   return [
     { mod: tlsModule }, // 443 https, 465, 636, 853, 993, 995, 5061, 8443, 8883 mqtt over TLS
-    { mod: httpModule }, // 80 http, 81, 591, 2869, 5000, 7547 cwmp, 8000, 8008, 8080, 8081, 8088, 8888, 49152
+    { mod: httpModuleWith(credentials) }, // 80 http, 81, 591, 2869, 5000, 7547 cwmp, 8000, 8008, 8080, 8081, 8088, 8888, 49152
     { mod: sshModule }, // 22 ssh, 2222, 22222
-    { mod: telnetModule, portProbe: probeTelnetOnPort }, // 23 telnet, 2323
+    { mod: telnetModuleWith(credentials), portProbe: probeTelnetOnPort }, // 23 telnet, 2323
     { mod: dnsTcpModule(maxDnsRecords), portProbe: probeDnsTcpOnPort }, // 53 domain
     { mod: stratumModule }, // no IANA port; 3333, 4444, 5555, 7777, 14444, 45700 by custom
+    { mod: ftpModuleWith(credentials), portProbe: probeFtpOnPort }, // 21 ftp (control), by its port only
   ];
 }
 
@@ -176,7 +186,7 @@ export class AppDispatch {
     const o = { ...APP_DISPATCH_DEFAULTS, ...opts };
     if (!Number.isInteger(o.probeBytes) || o.probeBytes < 16 || o.probeBytes > 65_536) throw new RangeError('app.probeBytes: a whole number from 16 to 65536');
     this.probeBytes = o.probeBytes;
-    this.tcp = tcpAppTable(o.maxDnsRecords);
+    this.tcp = tcpAppTable(o.maxDnsRecords, o.credentials);
     this.udpMods = udpAppTable(o.maxDnsRecords);
     this.udpMods.forEach((m, i) => {
       for (const p of m.ports) if (p >= 0 && p < 65536 && this.udpByPort[p] === 0) this.udpByPort[p] = i + 1;

@@ -33,8 +33,15 @@ export interface HttpRequestRecord {
   /** SOAPAction header (UPnP), quotes removed, or null. */
   soapAction: string | null;
   /**
+   * With HTTP Basic credentials (RFC 7617) and the default-credential check on: the name of the
+   * bundled list the pair is on, or null. Absent otherwise. The response's status says whether the
+   * login worked. The Authorization value itself is in no record (`headerText` has it withheld).
+   */
+  credentialList?: string | null;
+  /**
    * The header field lines as sent (latin1, CRLFs kept), at most HEADER_TEXT_BYTES: exploits ride in
-   * any field (Log4Shell scanners fill Referer, X-Api-Version, Cookie…). Absent from records not made by the HTTP module.
+   * any field (Log4Shell scanners fill Referer, X-Api-Version, Cookie…). The credentials of an
+   * Authorization or Proxy-Authorization field are withheld (its scheme stays). Absent from records not made by the HTTP module.
    */
   headerText?: string;
   /** The body's first REQUEST_BODY_TEXT_BYTES as latin1 text: injections sit past the 64-byte head (GPON dest_host, HG532 NewStatusURL). */
@@ -171,6 +178,24 @@ export interface TelnetRecord {
   kind: 'telnet';
   ts: number;
   event: 'login-prompt' | 'password-prompt' | 'login-failure' | 'login-success';
+  /**
+   * On a login-success with the default-credential check on (privacy.defaultCredentials): the name
+   * of the bundled list the user name and password typed are on (gateway/exposure/default-credentials.ts),
+   * or null. Absent when the check is off. The pair itself is never in a record.
+   */
+  credentialList?: string | null;
+}
+
+/**
+ * An FTP login (RFC 959 §4.1.1 USER, PASS; §4.2 replies): 230 after USER or PASS is a success, 530
+ * a failure.
+ */
+export interface FtpRecord {
+  kind: 'ftp';
+  ts: number;
+  event: 'login-success' | 'login-failure';
+  /** As TelnetRecord's: the list the pair that logged in is on, or null; absent when the check is off. */
+  credentialList?: string | null;
 }
 
 /** A Stratum JSON-RPC message from either side (the miner's calls and the pool's pushes). */
@@ -202,7 +227,7 @@ export type PortMapping = Omit<PortMapRecord, 'kind' | 'ts'>;
 /** Every record kind. */
 export type AppRecord =
   | HttpRequestRecord | HttpResponseRecord | HttpBodyHeadRecord | TcpStreamHeadRecord | TlsClientHelloRecord | TlsServerHelloRecord | DnsRecord | DhcpRecord | Dhcpv6Record
-  | SsdpRecord | LldpRecord | SshBannerRecord | TelnetRecord | StratumRecord | PortMapRecord;
+  | SsdpRecord | LldpRecord | SshBannerRecord | TelnetRecord | FtpRecord | StratumRecord | PortMapRecord;
 
 /** The `kind` strings. */
 export type AppRecordKind = AppRecord['kind'];

@@ -6,6 +6,7 @@ import { beacon } from './detectors/beacon.js';
 import { bruteforce } from './detectors/bruteforce.js';
 import { c2Http } from './detectors/c2-http.js';
 import { cleartextTelnet } from './detectors/cleartext-telnet.js';
+import { defaultCredential } from './detectors/default-credential.js';
 import { deviceNew } from './detectors/device-new.js';
 import { dnsExfiltration } from './detectors/dns-exfiltration.js';
 import { dnsTunnel } from './detectors/dns-tunnel.js';
@@ -26,6 +27,6 @@ import { upnpPortmap } from './detectors/upnp-portmap.js';
 
 /** The registry. The storm detector runs before deviceNew so a storm is open when held alerts go out. */
 export const DETECTORS: readonly PluginSpec<object>[] = [
-  scanPort, scanHost, scanIcmp, scanArp, bruteforce, cleartextTelnet, beacon, dnsTunnel, dnsExfiltration, icmpTunnel, floodSyn, floodUdp,
+  scanPort, scanHost, scanIcmp, scanArp, bruteforce, cleartextTelnet, defaultCredential, beacon, dnsTunnel, dnsExfiltration, icmpTunnel, floodSyn, floodUdp,
   floodAmplification, intel, exploitHttp, malwareDownload, malwareMining, c2Http, upnpPortmap, stormReconnect, deviceNew, baseline,
 ];

@@ -4,6 +4,9 @@
 // hands this list to buildSensor, so what runs is decided by the config alone, never by which
 // command runs it.
 import { exposureTrackerFactory, type ExposureTrackerOptions } from '../exposure/exposure-tracker.js';
+import { credentialListOf, MAX_CREDENTIAL_BYTES } from '../exposure/default-credentials.js';
+import type { CredentialCheck } from '../app/credential-check.js';
+import { defaultCredential } from '../detect/detectors/default-credential.js';
 import type { EventLog } from '../common/event-log.js';
 import { DETECTORS } from '../detect/registry.js';
 import { DenialRecorder } from '../explain/denial-recorder.js';
@@ -44,9 +47,20 @@ export interface StandardPluginOptions {
   log?: EventLog;
 }
 
+/** The bundled default-credential lists, as the telnet, HTTP and FTP modules ask them. */
+const DEFAULT_CREDENTIALS: CredentialCheck = Object.freeze({ maxBytes: MAX_CREDENTIAL_BYTES, listOf: credentialListOf });
+
+/**
+ * The defaultCredential detector reads the login modules' answers, so it brings them the lists
+ * (detect/ cannot import exposure/; privacy.defaultCredentials still decides whether they are used).
+ */
+function withCredentialCheck(f: PluginFactory): PluginFactory {
+  return f.name === defaultCredential.name ? { ...f, credentialCheck: DEFAULT_CREDENTIALS } : f;
+}
+
 /** The plug-in names a config yields, in bus order (for the entry-point test and the docs). */
 export function standardPlugins(o: StandardPluginOptions = {}): PluginFactory[] {
-  const list = specFactories(o.detectors ?? DETECTORS, o.detect ?? {});
+  const list = specFactories(o.detectors ?? DETECTORS, o.detect ?? {}).map(withCredentialCheck);
   const pol = o.policy ?? null;
   if (pol !== null) {
     // The recorder reads the verdict the policy just gave, so it runs right after it.

@@ -6,6 +6,7 @@
 // module is done stops costing anything: its stream is closed and its segments skipped.
 import { AppDispatch, AppFlow, St } from '../app/app-dispatch.js';
 import type { AppRecord } from '../app/app-record.js';
+import type { CredentialCheck } from '../app/credential-check.js';
 import type { DhcpMessage } from '../app/dhcp/dhcp-message.js';
 import type { DnsMessage } from '../app/dns/dns-message.js';
 import { parseLldp } from '../app/lldp/parse-lldp.js';
@@ -45,8 +46,10 @@ export class AppLayer {
     maxDnsRecords: number,
     stream: Readonly<StreamConfig>,
     private readonly bus: PluginBus | null,
+    /** The default-credential check the login modules use (privacy.defaultCredentials), or null. */
+    credentials: CredentialCheck | null = null,
   ) {
-    this.dispatch = new AppDispatch(counters, { maxDnsRecords });
+    this.dispatch = new AppDispatch(counters, { maxDnsRecords, credentials });
     this.reasm = new TcpReassembler<Flow>(stream, counters, {
       data: (f, dir, b, off, end, ts) => {
         this.dir = dir;

@@ -14,6 +14,7 @@ import { DnsCache } from '../track/dns-cache.js';
 import type { Flow } from '../track/flow.js';
 import { FlowTable } from '../track/flow-table.js';
 import { AppLayer } from './app-layer.js';
+import type { CredentialCheck } from '../app/credential-check.js';
 import { excludedMacs } from '../track/privacy.js';
 import type { PluginBus } from './plugin-bus.js';
 
@@ -39,15 +40,21 @@ export class Pipeline {
 
   /**
    * `bus` receives every packet, flow start and end, app record and new device; without one (the
-   * bare pipeline of `edgeward bench --no-detect`) the hooks go nowhere.
+   * bare pipeline of `edgeward bench --no-detect`) the hooks go nowhere. `credentials` is the
+   * default-credential check a plug-in asked for (PluginFactory.credentialCheck): the login modules
+   * use it unless privacy.defaultCredentials is off.
    */
-  constructor(readonly cfg: Readonly<PipelineConfig>, readonly bus: PluginBus | null = null, readonly decodeCounters = new DecodeCounters()) {
+  constructor(
+    readonly cfg: Readonly<PipelineConfig>, readonly bus: PluginBus | null = null, readonly decodeCounters = new DecodeCounters(),
+    credentials: CredentialCheck | null = null,
+  ) {
     this.limits = { maxVlanDepth: cfg.decode.maxVlanDepth, maxIpv6ExtHeaders: cfg.decode.maxIpv6ExtHeaders };
     this.excluded = excludedMacs(cfg.privacy);
     this.devices = new DeviceInventory(cfg.devices, this.decodeCounters);
     this.dns = new DnsCache(cfg.dns, this.decodeCounters);
     this.flows = new FlowTable(cfg.flows, this.decodeCounters);
-    this.app = new AppLayer(this.devices, this.dns, this.decodeCounters, cfg.decode.maxDnsRecords, cfg.stream, bus);
+    this.app = new AppLayer(this.devices, this.dns, this.decodeCounters, cfg.decode.maxDnsRecords, cfg.stream, bus,
+      cfg.privacy.defaultCredentials ? credentials : null);
     // One listener for both (this runs for every flow): what a flow's modules still held (a body cut
     // short) comes out before the plug-ins hear of its end.
     const app = this.app;

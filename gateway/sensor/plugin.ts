@@ -6,6 +6,7 @@
 import type { Alert, AlertInput } from '../alerts/alert.js';
 import type { RuleId } from '../alerts/rules.js';
 import type { AppRecord } from '../app/app-record.js';
+import type { CredentialCheck } from '../app/credential-check.js';
 import type { DecodeCounters } from '../common/events.js';
 import type { PacketView } from '../decode/packet-view.js';
 import type { Device } from '../track/device.js';
@@ -109,6 +110,12 @@ export function plugin<C extends object>(spec: PluginSpec<C>): PluginSpec<C> {
 export interface PluginFactory {
   readonly name: string;
   readonly rules: readonly RuleId[];
+  /**
+   * The default-credential check the telnet, HTTP and FTP modules are to run for this plug-in (it
+   * reads their `credentialList` answers): the sensor hands the first one given to the app layer,
+   * unless config privacy.defaultCredentials is off. Without any, no login is looked up.
+   */
+  readonly credentialCheck?: CredentialCheck;
   create(host: PluginHost): Plugin;
 }
 

@@ -57,7 +57,9 @@ export class Sensor {
     // One counter array for every named event: decode, stream, tables and plug-in faults.
     const counters = opts.counters ?? new DecodeCounters();
     this.bus = new PluginBus(cfg.sensor, counters, (e, hook, err, ts, disabled) => this.onFault(e, hook, err, ts, disabled));
-    this.pipeline = new Pipeline(cfg, this.bus, counters);
+    // The login modules look up default credentials for the plug-in that reads the answers, if one asks.
+    const credentials = opts.plugins.find((f) => f.credentialCheck !== undefined)?.credentialCheck ?? null;
+    this.pipeline = new Pipeline(cfg, this.bus, counters, credentials);
     const alerts = opts.alerts;
     const p = this.pipeline;
     // config privacy: what is withheld is blanked here, before the alert manager (and so the store,

@@ -32,11 +32,18 @@ export interface PrivacyConfig {
   captureOnAlert: boolean;
   /** Capture files kept; the oldest is deleted beyond it. Default 1000. */
   captureOnAlertFiles: number;
+  /**
+   * Look up cleartext logins (telnet, HTTP Basic, FTP) in the bundled default-credential lists
+   * (`device.default-credential`). The telnet and FTP modules then read the client's login lines,
+   * in memory, until the login is judged; only a list's name is ever kept, never the user name or
+   * password. When false, no client bytes of those logins are read or compared. Default true.
+   */
+  defaultCredentials: boolean;
 }
 
 export const PRIVACY_DEFAULTS: Readonly<PrivacyConfig> = Object.freeze({
   httpUris: true, userAgents: true, dnsNames: true, tlsSni: true, excludeDevices: Object.freeze([]) as unknown as string[],
-  captureOnAlert: false, captureOnAlertFiles: 1000,
+  captureOnAlert: false, captureOnAlertFiles: 1000, defaultCredentials: true,
 });
 
 /** What a withheld text value becomes. */

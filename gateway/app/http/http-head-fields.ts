@@ -1,5 +1,8 @@
 // The header fields the HTTP module frames messages by and records (RFC 9110 §8, RFC 9112 §6):
-// Content-Length, Transfer-Encoding, Connection, Content-Type, Server and UPnP's SOAPAction.
+// Content-Length, Transfer-Encoding, Connection, Content-Type, Server and UPnP's SOAPAction; and
+// whether credentials were sent (Authorization), with the default-credential check's answer.
+import type { CredentialCheck } from '../credential-check.js';
+import { basicCredentialList } from './authorization.js';
 import { fieldValue, headerNameIs, type HeaderFieldVisitor } from './parse-http-request.js';
 
 /** Content-Length absent. */
@@ -23,14 +26,25 @@ export interface HttpHeadFields {
   soapAction: string | null;
   /** Connection: close (RFC 9112 §9.6). */
   close: boolean;
+  /** An Authorization or Proxy-Authorization field was sent: its credentials are withheld from the header text. */
+  authorization: boolean;
+  /**
+   * With the default-credential check: the list the first Authorization field's HTTP Basic pair is
+   * on, or null; undefined without Basic credentials or without the check.
+   */
+  credentialList: string | null | undefined;
 }
 
-/** A fresh field set and the visitor that fills it (one allocation per connection direction). */
-export function headFieldsReader(): { fields: HttpHeadFields; visit: HeaderFieldVisitor } {
+/**
+ * A fresh field set and the visitor that fills it (one allocation per connection direction). With
+ * `check`, HTTP Basic credentials are looked up in the default-credential lists as they are read.
+ */
+export function headFieldsReader(check: CredentialCheck | null = null): { fields: HttpHeadFields; visit: HeaderFieldVisitor } {
   const fields: HttpHeadFields = {
     contentLength: CL_NONE, transferEncoding: false, chunked: false, contentType: null, server: null, soapAction: null, close: false,
+    authorization: false, credentialList: undefined,
   };
-  const visit: HeaderFieldVisitor = (buf, s, colon, e) => noteField(fields, buf, s, colon, e);
+  const visit: HeaderFieldVisitor = (buf, s, colon, e) => noteField(fields, buf, s, colon, e, check);
   return { fields, visit };
 }
 
@@ -43,10 +57,12 @@ export function resetHeadFields(f: HttpHeadFields): void {
   f.server = null;
   f.soapAction = null;
   f.close = false;
+  f.authorization = false;
+  f.credentialList = undefined;
 }
 
 /** Reads one header field line into `f`; the first instance of a text field counts. */
-function noteField(f: HttpHeadFields, buf: Buffer, s: number, colon: number, e: number): void {
+function noteField(f: HttpHeadFields, buf: Buffer, s: number, colon: number, e: number, check: CredentialCheck | null): void {
   const n = colon - s;
   // Dispatch on length first: most field names match none of these and cost one comparison.
   switch (n) {
@@ -69,6 +85,17 @@ function noteField(f: HttpHeadFields, buf: Buffer, s: number, colon: number, e: 
     case 10:
       if (f.soapAction === null && headerNameIs(buf, s, colon, 'soapaction')) f.soapAction = fieldValue(buf, colon + 1, e).replace(/"/g, '');
       else if (headerNameIs(buf, s, colon, 'connection') && /(?:^|[\s,])close(?:$|[\s,])/i.test(fieldValue(buf, colon + 1, e))) f.close = true;
+      break;
+    case 13:
+      if (headerNameIs(buf, s, colon, 'authorization')) {
+        // The first Basic credentials count (RFC 9110 §11.6.2 expects one Authorization field).
+        if (check !== null && f.credentialList === undefined) f.credentialList = basicCredentialList(buf, colon + 1, e, check);
+        f.authorization = true;
+      }
+      break;
+    case 19:
+      // Credentials for a proxy, not for the device: withheld, not looked up.
+      if (headerNameIs(buf, s, colon, 'proxy-authorization')) f.authorization = true;
       break;
     default:
       break;

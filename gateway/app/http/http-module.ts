@@ -4,8 +4,10 @@
 import { ev } from '../../common/events.js';
 import type { RecordSink, TcpAppModule } from '../app-module.js';
 import { BODY_HEAD_BYTES, HEADER_TEXT_BYTES, REQUEST_BODY_TEXT_BYTES, type HttpRequestRecord, type HttpResponseRecord } from '../app-record.js';
+import type { CredentialCheck } from '../credential-check.js';
 import type { StreamState } from '../stream-state.js';
 import { soapPortMapAction, soapPortMapping, type SoapPortMapAction } from '../upnp/parse-soap-portmap.js';
+import { withoutCredentials } from './authorization.js';
 import { bodyMagic, ELF_ARCH_BYTES, elfArch, MAX_PE_LFANEW, PE_HEADER_BYTES, peHeaderOffset, peKind } from './body-magic.js';
 import { CL_INVALID, headFieldsReader, resetHeadFields, type HttpHeadFields } from './http-head-fields.js';
 import { isTchar, parseHttpRequest, type HeaderFieldVisitor } from './parse-http-request.js';
@@ -113,8 +115,8 @@ export interface HttpState extends StreamState {
   respIndex: number;
 }
 
-function newSide(): Side {
-  const { fields, visit } = headFieldsReader();
+function newSide(check: CredentialCheck | null): Side {
+  const { fields, visit } = headFieldsReader(check);
   return {
     phase: Phase.Head, headBuf: null, headLen: 0, begun: false, atLineStart: false, startTs: 0, remaining: 0, chunkSize: 0,
     chunkDigits: 0, lineLen: 0, crSeen: false, msg: null, bodyHead: null, headNeed: BODY_HEAD_BYTES, headSent: false, peAt: -1, peBuf: null,
@@ -137,8 +139,19 @@ const E_RESPONSE = -ev('decoder.http.response_malformed');
  * when a response's body is complete, the connection ends or a gap cuts it (`truncated`), and a
  * `portmap` record after a UPnP AddPortMapping request. Interim 1xx
  * responses other than 101 emit nothing (RFC 9110 §15.2). After 101 Switching Protocols or a 2xx
- * answer to CONNECT the connection is no longer HTTP and the module is done.
+ * answer to CONNECT the connection is no longer HTTP and the module is done. With `check`, a
+ * request with HTTP Basic credentials carries `credentialList` (the list the pair is on, or null).
  */
+export function httpModuleWith(check: CredentialCheck | null): TcpAppModule<HttpState> {
+  return { ...httpModule, create: () => newState(check) };
+}
+
+function newState(check: CredentialCheck | null): HttpState {
+  // Responses carry no credentials: only the request side looks them up.
+  return { done: false, sides: [newSide(check), newSide(null)], pending: [], dropped: 0, reqIndex: 0, respIndex: 0 };
+}
+
+/** The HTTP module without the default-credential check. */
 export const httpModule: TcpAppModule<HttpState> = {
   name: 'http',
   // IANA 80 (http), 81, 591, 8008, 8080 (http-alt), 8000, 8081, 8088, 8888 (common alternates and
@@ -147,7 +160,7 @@ export const httpModule: TcpAppModule<HttpState> = {
   ports: [80, 81, 591, 2869, 5000, 7547, 8000, 8008, 8080, 8081, 8088, 8888, 49152],
   probe: probeHttp,
   create(): HttpState {
-    return { done: false, sides: [newSide(), newSide()], pending: [], dropped: 0, reqIndex: 0, respIndex: 0 };
+    return newState(null);
   },
   feed(st, dir, b, off, end, ts, out) {
     if (st.done) return 0;
@@ -295,11 +308,16 @@ function startRequest(st: HttpState, side: Side, hb: Buffer, hs: number, he: num
   // The header lines after the request line, for detectors that look at every field.
   const lf = hb.indexOf(LF, hs);
   const fs = lf < 0 || lf >= he ? he : lf + 1;
+  const headerText = hb.toString('latin1', fs, Math.min(he, fs + HEADER_TEXT_BYTES));
   const rec: HttpRequestRecord = {
     kind: 'http.request', ts, index: st.reqIndex++, method: v.method, uri: v.uri, host: v.host, userAgent: v.userAgent,
     contentType: f.contentType, contentLength: !f.transferEncoding && f.contentLength >= 0 ? f.contentLength : null, soapAction: f.soapAction,
-    headerText: hb.toString('latin1', fs, Math.min(he, fs + HEADER_TEXT_BYTES)), head: null, magic: null, elfArch: null, bodyLen: 0, truncated: false,
+    // Credentials are never kept: withheld from the header text, only the list's name is on the record.
+    headerText: f.authorization ? withoutCredentials(headerText) : headerText, head: null, magic: null, elfArch: null, bodyLen: 0, truncated: false,
   };
+  if (f.credentialList !== undefined) rec.credentialList = f.credentialList;
+  // A head that came in pieces was copied: its credentials are not left in the copy either.
+  if (f.authorization && hb === side.headBuf) hb.fill(0, hs, he);
   if (st.pending.length >= MAX_PENDING_REQUESTS) {
     st.pending.shift();
     st.dropped++;

@@ -1,7 +1,12 @@
 // Telnet as an app module: strips option negotiation (RFC 854, RFC 855) from the server's bytes and
 // reads its text for login and password prompts, failure messages and a shell prompt after a password.
+// With the default-credential check on (privacy.defaultCredentials), it also reads the client's
+// bytes, for that check only: the line typed after a login prompt and the one after a password
+// prompt, in two small buffers that are zeroed once the login is judged. Only the name of the list
+// a successful pair is on leaves the module; the typed bytes never do.
 import { Probe, type RecordSink, type TcpAppModule } from '../app-module.js';
 import type { TelnetRecord } from '../app-record.js';
+import { CredentialLine, judgePair, type CredentialCheck } from '../credential-check.js';
 import type { StreamState } from '../stream-state.js';
 
 /**
@@ -9,6 +14,11 @@ import type { StreamState } from '../stream-state.js';
  * banner fit many times over; past it the module is done (the session is what it is by then).
  */
 export const MAX_TELNET_SERVER_BYTES = 16_384;
+/**
+ * Client bytes read per connection (only with the credential check on). Default 16 KiB: option
+ * negotiation and many login tries; past it the client side is no longer read.
+ */
+export const MAX_TELNET_CLIENT_BYTES = 16_384;
 /** Characters of the current line kept for matching (the end of a longer line is what matters). */
 const LINE_CAP = 128;
 /** A shell prompt is a short line: "# ", "root@router:~$ ", "[admin@MikroTik] > ". */
@@ -19,9 +29,17 @@ const IAC = 255;
 const DONT = 254;
 const WILL = 251;
 const SB = 250;
+/** Erase Line and Erase Character (RFC 854): the client's line editing sent as commands. */
+const EL = 248;
+const EC = 247;
 const SE = 240;
 const CR = 0x0d;
 const LF = 0x0a;
+const NUL = 0;
+const BS = 0x08;
+const DEL = 0x7f;
+/** ^U: a tty's kill character, erases the line typed so far. */
+const NAK = 0x15;
 
 /** Where the negotiation parser is (RFC 854 "The Telnet Command Structure", RFC 855 subnegotiation). */
 const enum Iac {
@@ -48,8 +66,30 @@ const LOGIN = /^(?:[\w.@-]+ )?(?:login|username|user name|user)\s*:/;
 const PASSWORD = /(?:^|[\s'])pass(?:word|wd|code)\s*:/;
 const SHELL_END = /[#$>%]$/;
 
+/** Which login line the client is typing: none, the user name (after a login prompt), the password. */
+const enum Typing {
+  None,
+  User,
+  Password,
+}
+
+/** The client side, read only for the credential check. */
+interface ClientSide {
+  readonly check: CredentialCheck;
+  iac: Iac;
+  /** Client bytes read. */
+  seen: number;
+  typing: Typing;
+  /** The last data byte ended a line with CR: a following LF or NUL belongs to that line end (RFC 854). */
+  afterCr: boolean;
+  user: CredentialLine;
+  password: CredentialLine;
+}
+
 /** Per-connection state of the telnet module: the server side's parser and what the dialogue reached. */
 export interface TelnetState extends StreamState {
+  /** The client side, or null when the credential check is off (its bytes are then never read). */
+  client: ClientSide | null;
   iac: Iac;
   /** Server bytes read. */
   seen: number;
@@ -94,62 +134,176 @@ export function probeTelnetOnPort(b: Buffer, off: number, end: number): Probe {
  * The telnet module. Emits `telnet` records: login-prompt, password-prompt, login-failure (a failure
  * message, or a login prompt straight after a password), login-success (a short line ending in
  * #, $, > or % after a password, with the server then waiting). Done after a success or
- * MAX_TELNET_SERVER_BYTES. The client's bytes (user names, passwords) are never read.
+ * MAX_TELNET_SERVER_BYTES. With `check`, a login-success carries `credentialList`: the list the
+ * user name and password typed are on, or null; without it the client's bytes are never read.
  */
-export const telnetModule: TcpAppModule<TelnetState> = {
-  name: 'telnet',
-  // IANA 23 (telnet); 2323 is the alternate Mirai scans and many devices open.
-  ports: [23, 2323],
-  probe: probeTelnet,
-  create(): TelnetState {
-    return { done: false, iac: Iac.Data, seen: 0, line: Buffer.alloc(LINE_CAP), lineLen: 0, lineReported: false, awaiting: false };
-  },
-  feed(st, dir, b, off, end, ts, out) {
-    if (st.done || dir !== 1) return 0;
-    if (end > b.length) end = b.length;
-    const room = MAX_TELNET_SERVER_BYTES - st.seen;
-    if (end - off > room) end = off + room;
-    st.seen += end - off;
-    for (let p = off; p < end && !st.done; p++) {
-      const c = b[p]!;
-      switch (st.iac) {
-        case Iac.Data:
-          if (c === IAC) st.iac = Iac.Command;
-          else text(st, c, ts, out);
-          break;
-        case Iac.Command:
-          if (c === IAC) { st.iac = Iac.Data; text(st, c, ts, out); } // IAC IAC: a data byte 255
-          else if (c >= WILL && c <= DONT) st.iac = Iac.Option;
-          else if (c === SB) st.iac = Iac.Sub;
-          else st.iac = Iac.Data; // NOP, GA, AYT…: two bytes
-          break;
-        case Iac.Option:
-          st.iac = Iac.Data;
-          break;
-        case Iac.Sub:
-          if (c === IAC) st.iac = Iac.SubIac;
-          break;
-        case Iac.SubIac:
-          st.iac = c === SE ? Iac.Data : Iac.Sub;
-          break;
+export function telnetModuleWith(check: CredentialCheck | null): TcpAppModule<TelnetState> {
+  return {
+    name: 'telnet',
+    // IANA 23 (telnet); 2323 is the alternate Mirai scans and many devices open.
+    ports: [23, 2323],
+    probe: probeTelnet,
+    create(): TelnetState {
+      const client: ClientSide | null = check === null ? null : {
+        check, iac: Iac.Data, seen: 0, typing: Typing.None, afterCr: false,
+        user: new CredentialLine(check.maxBytes), password: new CredentialLine(check.maxBytes),
+      };
+      return { done: false, client, iac: Iac.Data, seen: 0, line: Buffer.alloc(LINE_CAP), lineLen: 0, lineReported: false, awaiting: false };
+    },
+    feed: feedTelnet,
+    gap(st, dir) {
+      if (dir !== 1) {
+        // Typed bytes lost: the line being typed cannot be judged.
+        if (st.client !== null) {
+          st.client.iac = Iac.Data;
+          st.client.afterCr = false;
+        }
+        forget(st);
+        return;
       }
-    }
-    // The server stopped here and waits: a prompt is the unfinished line it left.
-    if (!st.done && st.lineLen > 0 && !st.lineReported) judge(st, false, ts, out);
-    if (st.seen >= MAX_TELNET_SERVER_BYTES) st.done = true;
+      // Text lost in the middle of a line: start the next line clean; negotiation state is a guess.
+      st.iac = Iac.Data;
+      st.lineLen = 0;
+      st.lineReported = true;
+    },
+    end(st) {
+      finish(st);
+    },
+  };
+}
+
+/** The telnet module without the credential check (the client's bytes are never read). */
+export const telnetModule: TcpAppModule<TelnetState> = telnetModuleWith(null);
+
+/** Done: nothing typed is kept. */
+function finish(st: TelnetState): void {
+  st.done = true;
+  forget(st);
+}
+
+/** One segment of either side: the server's text is judged, the client's typing kept for the check. */
+function feedTelnet(st: TelnetState, dir: number, b: Buffer, off: number, end: number, ts: number, out: RecordSink): number {
+  if (st.done) return 0;
+  if (end > b.length) end = b.length;
+  if (dir !== 1) {
+    if (st.client !== null) typed(st.client, b, off, end);
     return 0;
-  },
-  gap(st, dir) {
-    // Text lost in the middle of a line: start the next line clean; negotiation state is a guess.
-    if (dir !== 1) return;
-    st.iac = Iac.Data;
-    st.lineLen = 0;
-    st.lineReported = true;
-  },
-  end(st) {
-    st.done = true;
-  },
-};
+  }
+  const room = MAX_TELNET_SERVER_BYTES - st.seen;
+  if (end - off > room) end = off + room;
+  st.seen += end - off;
+  for (let p = off; p < end && !st.done; p++) {
+    const c = b[p]!;
+    switch (st.iac) {
+      case Iac.Data:
+        if (c === IAC) st.iac = Iac.Command;
+        else text(st, c, ts, out);
+        break;
+      case Iac.Command:
+        if (c === IAC) { st.iac = Iac.Data; text(st, c, ts, out); } // IAC IAC: a data byte 255
+        else if (c >= WILL && c <= DONT) st.iac = Iac.Option;
+        else if (c === SB) st.iac = Iac.Sub;
+        else st.iac = Iac.Data; // NOP, GA, AYT…: two bytes
+        break;
+      case Iac.Option:
+        st.iac = Iac.Data;
+        break;
+      case Iac.Sub:
+        if (c === IAC) st.iac = Iac.SubIac;
+        break;
+      case Iac.SubIac:
+        st.iac = c === SE ? Iac.Data : Iac.Sub;
+        break;
+    }
+  }
+  // The server stopped here and waits: a prompt is the unfinished line it left.
+  if (!st.done && st.lineLen > 0 && !st.lineReported) judge(st, false, ts, out);
+  if (st.seen >= MAX_TELNET_SERVER_BYTES) finish(st);
+  return 0;
+}
+
+/**
+ * Client bytes `b[off, end)`: negotiation removed, the data bytes of the line being typed after a
+ * prompt go to its buffer, with the line editing a login sees (BS, DEL, ^U, telnet EC and EL). A
+ * line ends at CR (CR LF, CR NUL) or a bare LF; typing between lines, or before any prompt, is skipped.
+ */
+function typed(c: ClientSide, b: Buffer, off: number, end: number): void {
+  const room = MAX_TELNET_CLIENT_BYTES - c.seen;
+  if (room <= 0) return;
+  if (end - off > room) end = off + room;
+  c.seen += end - off;
+  for (let p = off; p < end; p++) {
+    const x = b[p]!;
+    switch (c.iac) {
+      case Iac.Data:
+        if (x === IAC) c.iac = Iac.Command;
+        else typedByte(c, x);
+        break;
+      case Iac.Command:
+        c.iac = Iac.Data;
+        if (x === IAC) typedByte(c, x); // IAC IAC: a data byte 255
+        else if (x >= WILL && x <= DONT) c.iac = Iac.Option;
+        else if (x === SB) c.iac = Iac.Sub;
+        else if (x === EC) typingLine(c)?.erase();
+        else if (x === EL) typingLine(c)?.clear();
+        break;
+      case Iac.Option:
+        c.iac = Iac.Data;
+        break;
+      case Iac.Sub:
+        if (x === IAC) c.iac = Iac.SubIac;
+        break;
+      case Iac.SubIac:
+        c.iac = x === SE ? Iac.Data : Iac.Sub;
+        break;
+    }
+  }
+  if (c.seen >= MAX_TELNET_CLIENT_BYTES) {
+    // Past the budget the rest is unread: a line in progress cannot be judged.
+    c.typing = Typing.None;
+    c.user.clear();
+    c.password.clear();
+  }
+}
+
+/** The line the client is typing, or null. */
+function typingLine(c: ClientSide): CredentialLine | null {
+  return c.typing === Typing.User ? c.user : c.typing === Typing.Password ? c.password : null;
+}
+
+/** One data byte the client sent. */
+function typedByte(c: ClientSide, x: number): void {
+  if (c.afterCr) {
+    c.afterCr = false;
+    if (x === LF || x === NUL) return;
+  }
+  const line = typingLine(c);
+  if (line === null) return;
+  if (x === CR || x === LF) {
+    line.complete = true;
+    c.typing = Typing.None;
+    c.afterCr = x === CR;
+  } else if (x === BS || x === DEL) line.erase();
+  else if (x === NAK) line.clear();
+  else if (x >= 0x20) line.push(x);
+}
+
+/** The server asked for a user name or a password: the client's next line is that one. */
+function prompted(st: TelnetState, what: Typing): void {
+  const c = st.client;
+  if (c === null) return;
+  if (what === Typing.User) {
+    // A new try: nothing of the last one is kept.
+    c.user.clear();
+    c.password.clear();
+  } else {
+    // The server took the user line as it stands (some clients end it in a later segment).
+    if (c.typing === Typing.User) c.user.complete = true;
+    c.password.clear();
+  }
+  c.typing = what;
+  c.afterCr = false;
+}
 
 /** One byte of server text (negotiation removed). */
 function text(st: TelnetState, c: number, ts: number, out: RecordSink): void {
@@ -177,12 +331,14 @@ function judge(st: TelnetState, complete: boolean, ts: number, out: RecordSink):
   if (FAILURE.test(t)) {
     st.lineReported = true;
     st.awaiting = false;
+    forget(st);
     emit('login-failure');
     return;
   }
   if (PASSWORD.test(t) && (complete || t.endsWith(':'))) {
     st.lineReported = true;
     st.awaiting = true;
+    prompted(st, Typing.Password);
     emit('password-prompt');
     return;
   }
@@ -191,13 +347,32 @@ function judge(st: TelnetState, complete: boolean, ts: number, out: RecordSink):
     // A login prompt right after a password is a silent failure (some daemons print nothing else).
     if (st.awaiting) emit('login-failure');
     st.awaiting = false;
+    prompted(st, Typing.User);
     emit('login-prompt');
     return;
   }
   if (!complete && st.awaiting && t.length <= MAX_SHELL_PROMPT && SHELL_END.test(t)) {
     st.lineReported = true;
     st.awaiting = false;
-    emit('login-success');
-    st.done = true;
+    const c = st.client;
+    if (c === null) out({ kind: 'telnet', ts, event: 'login-success' });
+    else out({ kind: 'telnet', ts, event: 'login-success', credentialList: judgePair(c.check, c.user, c.password) });
+    finish(st);
   }
 }
+
+/** A failed try, or the end: what was typed is forgotten (zeroed). */
+function forget(st: TelnetState): void {
+  const c = st.client;
+  if (c === null) return;
+  c.user.clear();
+  c.password.clear();
+  c.typing = Typing.None;
+}
+
+/**
+ * The dialogue patterns (lower-cased, trimmed lines), for the exposure audit's telnet client, which
+ * keeps its own copy (gateway/exposure/ may not import app/: app already imports it) — a test
+ * checks the two stay the same.
+ */
+export const TELNET_PATTERNS = Object.freeze({ failure: FAILURE, login: LOGIN, password: PASSWORD, shellEnd: SHELL_END, maxShellPrompt: MAX_SHELL_PROMPT });
