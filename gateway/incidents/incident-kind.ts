@@ -30,6 +30,7 @@ const LABELS: Partial<Record<RuleId, string>> = {
   'bruteforce.telnet': 'telnet brute force',
   'bruteforce.ssh': 'SSH brute force',
   'cleartext.telnet': 'cleartext telnet',
+  'device.default-credential': 'default password accepted',
   'beacon.c2': 'C&C beaconing',
   'c2.http': 'HTTP C&C',
   'dns.tunnel': 'DNS tunnel',
@@ -53,7 +54,8 @@ export function ruleLabel(rule: RuleId): string {
   return LABELS[rule] ?? rule;
 }
 
-const ACCESS: ReadonlySet<RuleId> = new Set<RuleId>(['bruteforce.telnet', 'bruteforce.ssh', 'cleartext.telnet']);
+// A login with a factory password is the break-in itself, as a brute force's success is.
+const ACCESS: ReadonlySet<RuleId> = new Set<RuleId>(['bruteforce.telnet', 'bruteforce.ssh', 'device.default-credential', 'cleartext.telnet']);
 const C2: ReadonlySet<RuleId> = new Set<RuleId>(['beacon.c2', 'c2.http']);
 
 /** The stages of the Mirai chain found, in order, or null when the chain is not complete up to the C&C. */
@@ -76,7 +78,8 @@ export function miraiStages(members: readonly KindMember[]): string[] | null {
     || (m.rule === 'mud.violation' && !m.inbound && m.peer !== null && m.peer === download.peer && m.dport !== download.dport)));
   if (c2 === null) return null;
   const stages = [
-    access.rule === 'bruteforce.ssh' ? 'SSH brute force' : access.rule === 'cleartext.telnet' ? 'telnet login' : 'telnet brute force',
+    access.rule === 'bruteforce.ssh' ? 'SSH brute force' : access.rule === 'cleartext.telnet' ? 'telnet login'
+      : access.rule === 'device.default-credential' ? 'default password login' : 'telnet brute force',
     'malware download', 'C&C check-ins',
   ];
   // The device's own logs complaining once the bot runs (it kills telnetd and takes its port).

@@ -8,7 +8,7 @@ import type { RuleId } from '../alerts/rules.js';
  * the scanner or the attacker (a laptop scanning the camera is an episode of the camera).
  */
 export const INBOUND_RULES: ReadonlySet<RuleId> = new Set<RuleId>([
-  'scan.port', 'scan.host', 'bruteforce.telnet', 'bruteforce.ssh', 'cleartext.telnet', 'exploit.http',
+  'scan.port', 'scan.host', 'bruteforce.telnet', 'bruteforce.ssh', 'cleartext.telnet', 'device.default-credential', 'exploit.http',
   'flood.syn', 'flood.udp', 'flood.amplification',
 ]);
 

@@ -4,5 +4,5 @@ export const RULE_IDS: readonly string[] = [
   'mud.violation', 'mud.no-profile', 'scan.port', 'scan.host', 'bruteforce.telnet', 'bruteforce.ssh',
   'cleartext.telnet', 'beacon.c2', 'dns.tunnel', 'dns.exfiltration', 'flood.syn', 'flood.udp',
   'flood.amplification', 'intel.blocklist', 'malware.download', 'malware.mining', 'upnp.portmap',
-  'baseline.new-destination', 'device.new', 'storm.reconnect', 'edge.error',
+  'baseline.new-destination', 'device.new', 'storm.reconnect', 'edge.error', 'device.default-credential',
 ];
