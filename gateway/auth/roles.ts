@@ -26,18 +26,20 @@ export type Permission =
   /** Suppressions: make and remove them (analyst, admin); reading them needs alerts:read. */
   | 'suppressions:write'
   /** Reading the audit log (admin only: it shows who did what, from where). */
-  | 'audit:read';
+  | 'audit:read'
+  /** Starting an exposure audit: logins with default passwords on consenting devices (admin only). */
+  | 'exposure:audit';
 
 /** Every permission. */
 export const PERMISSIONS: readonly Permission[] = Object.freeze([
   'alerts:read', 'alerts:triage', 'devices:read', 'flows:read', 'logs:read', 'logs:ingest',
   'profiles:read', 'profiles:write', 'tokens:admin', 'stream:read', 'metrics:read', 'posture:read',
-  'response:act', 'suppressions:write', 'audit:read',
+  'response:act', 'suppressions:write', 'audit:read', 'exposure:audit',
 ] as Permission[]);
 
 /**
  * What each role may do. admin: everything. analyst: every read, triage, the stream and metrics —
- * not profile uploads, tokens nor the audit log. vendor: its profiles only (the route checks the
+ * not profile uploads, tokens, the audit log nor an exposure audit. vendor: its profiles only (the route checks the
  * MUD URL's host with vendorOwns). device: posting its own logs, nothing else, so a stolen device
  * token cannot read the network's alerts.
  */

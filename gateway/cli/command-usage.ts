@@ -19,6 +19,9 @@ export const FLEET_NATS_CONFIG_USAGE = `edgeward fleet nats-config --site ID [--
 /** Synopsis of `edgeward check`. */
 const CHECK_USAGE = 'edgeward check [--wan IFACE] [--lan IFACE] [--netns NAME] [--config FILE] [--intel LISTFILE]... [--pid PID] [--json]';
 
+/** Synopsis of `edgeward audit`. */
+const AUDIT_USAGE = 'edgeward audit [--device MAC]... [--consent-file FILE] [--config FILE] [--json]';
+
 /** Synopsis and summary of `edgeward mud learn`. */
 const MUD_LEARN_USAGE = `edgeward mud learn CAPTURE --device MAC [--window DURATION] [--mud-url URL] [--include-rare]
                    [--min-flows N] [--tail-after N] [--config FILE] [--out FILE] [--report FILE] [--json]
@@ -86,6 +89,24 @@ options:
   --intel LISTFILE        a DNS blocklist to count as DNS filtering (repeatable)
   --pid PID               the edgeward process to check for root (default: a running edgeward start)
   --json                  the report as JSON
+`,
+  audit: `usage: ${AUDIT_USAGE}
+  The opt-in exposure audit: connects from this box to LAN devices whose owners consented, on their
+  maintenance ports only (telnet 23/2323, SSH 22, HTTP 80/8080), and tries the bundled
+  default-credential lists (audit.lists) at audit.attemptsPerSecond, stopping at the first pair that
+  logs in; nothing is ever sent after a login, no command is run. Every device is checked first
+  (consent, a LAN address that is not the gateway's own): a refusal sends nothing. Each device's
+  results go to the exposure inventory (no credential: only the list's name) and the audit log; the
+  report lists each service's outcome and the device's findings with what to do. Exit 0 when it
+  ran (whatever it found), 2 on a usage or consent error.
+options:
+  --device MAC            audit this device (repeatable; default every consenting device); one
+                          that has not consented is an error, and nothing is audited
+  --consent-file FILE     more consenting devices: one MAC a line, # comments (a bad line is an error)
+${CONFIG_DAEMON}; its audit section says who consents
+                          (consent), which lists (lists), how fast (attemptsPerSecond, maxAttempts,
+                          connectTimeoutMs, readTimeoutMs, concurrentDevices)
+  --json                  the report as one JSON object
 `,
   bench: `usage: edgeward bench [FILE] [--packets N] [--runs N] [--no-tools] [--no-detect] [--bind-busiest N] [--dispatch]
                       [--workers N,N...] [--json]

@@ -28,6 +28,8 @@ const USAGE = `usage:
                                                        per ACE flows and bytes, unused ACEs, why each denied flow was denied
   edgeward check [--wan IFACE] [--lan IFACE] [--netns NAME] [--config FILE] [--json]
                                                        home-router checklist: firewall, NAT, DNS filtering, UPnP, remote admin, not root
+  edgeward audit [--device MAC]... [--consent-file FILE] [--config FILE] [--json]
+                                                       default passwords on consenting LAN devices' telnet, SSH, HTTP Basic
   edgeward trust add CERT --vendor DOMAIN | list | remove ID|FINGERPRINT
                                                        which certificates may sign MUD files for which domain
   edgeward fleet nats-config --site ID... --store-dir DIR --secrets DIR [--out FILE]
@@ -80,6 +82,10 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
       case 'check': {
         const { runCheck } = await import('./check-command.js');
         return await runCheck(rest, io);
+      }
+      case 'audit': {
+        const { runAuditCommand } = await import('./audit-command.js');
+        return await runAuditCommand(rest, io);
       }
       case 'token': {
         const { runToken } = await import('./token-command.js');

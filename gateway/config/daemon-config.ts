@@ -10,6 +10,7 @@ import { SUPPRESSIONS_DEFAULTS } from '../alerts/suppression-config.js';
 import { INCIDENTS_DEFAULTS } from '../incidents/incidents-config.js';
 import { FLEET_DEFAULTS } from '../fleet/fleet-config.js';
 import { EXPOSURE_DEFAULTS } from '../exposure/exposure-config.js';
+import { AUDIT_DEFAULTS } from '../exposure/audit/audit-config.js';
 
 /** Live capture (config `capture`). */
 export interface CaptureConfig {
@@ -168,4 +169,6 @@ export const DAEMON_SECTIONS = {
   incidents: INCIDENTS_DEFAULTS,
   fleet: FLEET_DEFAULTS,
   exposure: EXPOSURE_DEFAULTS,
+  /** The opt-in exposure audit (gateway/exposure/audit/audit-config.ts): consenting devices, lists, pace. */
+  audit: AUDIT_DEFAULTS,
 } as const;

@@ -15,6 +15,7 @@ import type { MetricsConfig } from '../metrics/metrics-config.js';
 import type { SuppressionsConfig } from '../alerts/suppression-config.js';
 import type { IncidentsConfig } from '../incidents/incidents-config.js';
 import type { ExposureConfig } from '../exposure/exposure-config.js';
+import { resolveAudit, type AuditConfig } from '../exposure/audit/audit-config.js';
 import { resolveFleet, type FleetConfig } from '../fleet/fleet-config.js';
 import { POLICY_DEFAULTS, type PolicyConfig } from '../policy/policy-config.js';
 import { DAEMON_SECTIONS, type CaptureConfig, type DemoConfig, type EnforceConfig, type FetchConfig, type ServerConfig, type StorageConfig } from './daemon-config.js';
@@ -51,6 +52,8 @@ export interface GatewayConfig {
   fleet: Readonly<FleetConfig>;
   /** The exposure inventory (gateway/exposure/exposure-config.ts). */
   exposure: Readonly<ExposureConfig>;
+  /** The opt-in exposure audit (gateway/exposure/audit/audit-config.ts): nobody consents by default. */
+  audit: Readonly<AuditConfig>;
 }
 
 /** Defaults of everything. */
@@ -112,6 +115,8 @@ export function validateConfigWith(specs: DetectSpecs, raw: unknown, source = 'c
   daemon.edgeLogs = Object.freeze({ ...daemon.edgeLogs, severityMap: resolveEdgeSeverityMap(isObj(rawEdgeLogs) ? rawEdgeLogs.severityMap : undefined, problems) });
   // fleet.tls is nested, and an enabled fleet needs a valid site id, servers and consistent credentials.
   if (isObj(raw.fleet)) daemon.fleet = resolveFleet(raw.fleet, problems);
+  // audit.consent holds MACs (a bad one is named with its index), audit.lists known list names.
+  if (isObj(raw.audit)) daemon.audit = resolveAudit(raw.audit, problems);
   for (const [section, value] of Object.entries(raw)) {
     if (own.has(section)) continue;
     const d = defaults[section];
@@ -204,6 +209,7 @@ export function validateConfigWith(specs: DetectSpecs, raw: unknown, source = 'c
     incidents: daemon.incidents as unknown as IncidentsConfig,
     fleet: daemon.fleet as unknown as FleetConfig,
     exposure: daemon.exposure as unknown as ExposureConfig,
+    audit: daemon.audit as unknown as AuditConfig,
   });
 }
 

@@ -19,6 +19,7 @@ import type { Device } from '../track/device.js';
 import type { DaemonParts } from './daemon-parts.js';
 import { lossPercent } from './capture-loss.js';
 import { actionApi } from './action-api.js';
+import { exposureAuditApi } from './exposure-audit-api.js';
 import { actorName } from '../server/actor-name.js';
 
 // Field by field: whatever else a stored row may carry at run time never reaches a response.
@@ -193,6 +194,7 @@ export function daemonApi(g: DaemonParts): ApiContext {
       return { contentType: g.prometheus.contentType, text: await g.prometheus.metrics() };
     },
     ...actionApi(g.responses),
+    ...exposureAuditApi(g),
 
     suppressions: (state, limit) => g.suppressions.list(state, limit),
     suppression: (id) => g.suppressions.get(id),

@@ -29,6 +29,7 @@ import type { CaptureLossWatch, CaptureSample } from './capture-loss.js';
 import type { ResponseActions } from '../response/response-actions.js';
 import type { ExposureTracker } from '../exposure/exposure-tracker.js';
 import type { ExposureStore } from '../exposure/exposure-store.js';
+import type { AuditJobs } from '../exposure/audit/audit-jobs.js';
 
 /** What the views may read of the daemon. */
 export interface DaemonParts {
@@ -41,6 +42,8 @@ export interface DaemonParts {
   /** The exposure inventory's passive half (services, port mappings) and its tables (with the audits). */
   readonly exposure: ExposureTracker;
   readonly exposureStore: ExposureStore;
+  /** The opt-in exposure audits run from the API (one at a time, in the background). */
+  readonly exposureAudits: AuditJobs;
   readonly db: Db;
   readonly alertStore: AlertStore;
   /** Capture on alert (privacy.captureOnAlert), or null when it is off. */

@@ -38,7 +38,7 @@ function compliance(g: DaemonParts, d: Device, openViolations: number): Complian
 }
 
 /** The exposure column of a device nothing is known of. */
-const NO_EXPOSURE: ExposureSummary = Object.freeze({ level: 'none', services: 0, maintenance: [], internet: false, defaultCredential: false }) as ExposureSummary;
+const NO_EXPOSURE: ExposureSummary = Object.freeze({ level: 'none', services: 0, maintenance: [], internet: false, defaultCredential: false });
 
 export function deviceView(g: DaemonParts, d: Device, counts: DeviceCounts | null): DeviceView {
   const c = counts ?? deviceCounts(g, false);

@@ -3,8 +3,8 @@
 // each device, through the one view builder (gateway/exposure/exposure-view.ts) the CLI uses too.
 import { deviceName } from '../alerts/device-name.js';
 import { parseMac } from '../common/address-text.js';
-import type { StoredAlert } from '../alerts/alert-store.js';
-import { deviceExposure, exposureSummary, type DeviceExposure, type ExposureSummary } from '../exposure/exposure-view.js';
+import { deviceExposure, exposureSummary, passiveSighting, type DeviceExposure, type ExposureSummary } from '../exposure/exposure-view.js';
+import type { PassiveSighting } from '../exposure/exposure-types.js';
 import type { MappingRow, ServiceRow } from '../exposure/exposure-store.js';
 import type { Device } from '../track/device.js';
 import type { DaemonParts } from './daemon-parts.js';
@@ -12,17 +12,8 @@ import type { DaemonParts } from './daemon-parts.js';
 /** Default-credential alerts read for a listing. */
 const MAX_PASSIVE = 1000;
 
-type Passive = { service: string; port: number; list: string; at: string };
-
-/** The evidence of a `device.default-credential` alert, or null when it is not one (never the credential: there is none in it). */
-function passiveOf(a: StoredAlert): Passive | null {
-  const e = a.evidence as Record<string, unknown> | undefined;
-  if (e === undefined || typeof e.service !== 'string' || typeof e.port !== 'number' || typeof e.list !== 'string') return null;
-  return { service: e.service, port: e.port, list: e.list, at: a.lastTs };
-}
-
 /** Everything the views need, grouped by device MAC, read once. */
-function gather(g: DaemonParts, mac?: string): { services: Map<string, ServiceRow[]>; mappings: Map<string, MappingRow[]>; passive: Map<string, Passive[]> } {
+function gather(g: DaemonParts, mac?: string): { services: Map<string, ServiceRow[]>; mappings: Map<string, MappingRow[]>; passive: Map<string, PassiveSighting[]> } {
   const push = <T>(m: Map<string, T[]>, k: string, v: T) => { const l = m.get(k); if (l === undefined) m.set(k, [v]); else l.push(v); };
   // The tracker counts ended flows; sessions still open count too (a service is one from its first
   // accepted connection on), on copies of its rows.
@@ -45,9 +36,9 @@ function gather(g: DaemonParts, mac?: string): { services: Map<string, ServiceRo
   for (const r of rows.values()) push(services, r.mac, r);
   const mappings = new Map<string, MappingRow[]>();
   for (const m of [...g.exposure.mappingRows(mac), ...g.exposureStore.mappings(mac).filter((r) => r.via === 'nft')]) push(mappings, m.mac, m);
-  const passive = new Map<string, Passive[]>();
+  const passive = new Map<string, PassiveSighting[]>();
   for (const a of g.alertStore.query({ rule: ['device.default-credential'], ...(mac !== undefined ? { device: mac } : {}), limit: MAX_PASSIVE }).items) {
-    const p = passiveOf(a);
+    const p = passiveSighting(a);
     if (p !== null && a.device !== null) push(passive, a.device, p);
   }
   return { services, mappings, passive };

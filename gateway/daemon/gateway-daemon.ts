@@ -6,6 +6,8 @@
 import { NftForwardWatch } from '../exposure/nft-forward-watch.js';
 import { storeWrite } from '../store/storage-guard.js';
 import { ExposureStore } from '../exposure/exposure-store.js';
+import type { AuditJobs } from '../exposure/audit/audit-jobs.js';
+import { exposureAuditJobs } from './exposure-audit-api.js';
 import type { ExposureTracker } from '../exposure/exposure-tracker.js';
 import { databasePath } from '../config/daemon-config.js';
 import { DecodeCounters } from '../common/events.js';
@@ -138,6 +140,7 @@ export class GatewayDaemon implements DaemonParts {
   readonly meter: TrafficMeter;
   readonly exposure: ExposureTracker;
   readonly exposureStore: ExposureStore;
+  readonly exposureAudits: AuditJobs;
   /** Reads the gateway's port forwards into the exposure inventory (live capture only), or null. */
   private nftForwards: NftForwardWatch | null = null;
   readonly counters = new EventCounters();
@@ -181,6 +184,7 @@ export class GatewayDaemon implements DaemonParts {
     this.flowStore = new FlowStore(this.db, cfg.storage.flowsKept);
     this.deviceStore = new DeviceStore(this.db);
     this.exposureStore = new ExposureStore(this.db);
+    this.exposureAudits = exposureAuditJobs(this);
     this.journal = new StreamJournal(this.db, { retain: cfg.storage.streamKept });
     this.tokens = new TokenStore(this.db);
     this.audit = new AuditStore(this.db);
@@ -584,6 +588,7 @@ export class GatewayDaemon implements DaemonParts {
   /** Stops the source, ends the flows, writes what is pending, closes the servers, and leaves nftables as failMode says. */
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
+    this.exposureAudits.stop();
     await this.source?.stop();
     await this.workerPool?.stop();
     this.sensor.finish();
@@ -617,6 +622,8 @@ export class GatewayDaemon implements DaemonParts {
     this.eve?.close();
     const alerts = this.alertStore.count();
     await this.retention.stop();
+    // A stopped audit ends within its deadlines; its finished devices' runs are stored before the close.
+    await this.exposureAudits.settled();
     this.db.close();
     this.log('stopped', { packets: this.pipeline.packets, alerts });
   }

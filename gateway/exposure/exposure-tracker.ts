@@ -8,7 +8,7 @@ import { ipv4ToString, ipv6ToString, macToString, parseMac } from '../common/add
 import { BoundedTable } from '../common/bounded-table.js';
 import { iso, isoMicros } from '../common/packet-time.js';
 import type { AppRecord } from '../app/app-record.js';
-import type { PacketView } from '../decode/packet-view.js';
+import { Family, type PacketView } from '../decode/packet-view.js';
 import type { Plugin, PluginFactory, PluginHost } from '../sensor/plugin.js';
 import type { Flow } from '../track/flow.js';
 import type { MappingRow, ServiceRow } from './exposure-store.js';
@@ -144,8 +144,9 @@ export class ExposureTracker implements Plugin {
     }
     // NAT-PMP / PCP: one datagram from a LAN device to the router's port; the device is the sender.
     if (pv.srcMac < 0 || rec.internalPort === null) return;
-    if (!(pv.family === 4 ? this.host.local.hasV4(pv.src0) : this.host.local.hasV6(pv.src0, pv.src1, pv.src2, pv.src3))) return;
-    const ip = pv.family === 4 ? ipv4ToString(pv.src0) : ipv6ToString(pv.src0, pv.src1, pv.src2, pv.src3);
+    const v4 = pv.family === Family.V4;
+    if (!(v4 ? this.host.local.hasV4(pv.src0) : this.host.local.hasV6(pv.src0, pv.src1, pv.src2, pv.src3))) return;
+    const ip = v4 ? ipv4ToString(pv.src0) : ipv6ToString(pv.src0, pv.src1, pv.src2, pv.src3);
     const key = `${rec.protocol}/${proto}/${ip}/${rec.internalPort}`;
     // A lifetime of 0 deletes (RFC 6886 §3.4, RFC 6887 §15).
     if (rec.lifetime === 0) {

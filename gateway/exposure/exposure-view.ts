@@ -5,45 +5,13 @@
 // (passively, by `device.default-credential`, or by an audit), the latest audit, and the findings
 // in words. Built from rows, so the daemon (its tracker's live rows) and the CLI (the saved rows)
 // build it alike.
-import type { AuditResult, AuditRun, ExposureStore, MappingRow, MappingVia, ServiceRow } from './exposure-store.js';
-import { findingsOf, type Finding, type FindingSeverity } from './exposure-words.js';
+import type { AuditResult, AuditRun, ExposureStore, MappingRow, ServiceRow } from './exposure-store.js';
+import type { ExposedService, Finding, FindingSeverity, PassiveSighting } from './exposure-types.js';
+import { findingsOf } from './exposure-words.js';
 import { serviceOf, type ServiceProto } from './maintenance-services.js';
 
 /** How long a connection accepted from outside the LAN counts as proof the internet reaches a service. Default 7 days. */
 export const WAN_PEER_WINDOW_MS = 7 * 24 * 3600 * 1000;
-
-/** One way in from the internet. */
-export type InternetPath =
-  | { kind: 'wan-peer'; at: string }
-  | { kind: MappingVia; externalPort: number; expiresAt: string | null };
-
-/** A default credential found on a service (never the credential: its list). */
-export interface WeakCredential {
-  source: 'passive' | 'audit';
-  list: string;
-  at: string;
-}
-
-/** One service of a device. */
-export interface ExposedService {
-  proto: ServiceProto;
-  port: number;
-  /** `telnet`, `ssh`, `http-admin`…, or null for an unnamed port. */
-  service: string | null;
-  /** What it is, in words. */
-  words: string;
-  maintenance: boolean;
-  /** Null when only a mapping or an audit knows of it. */
-  firstSeen: string | null;
-  lastSeen: string | null;
-  lanPeers: number;
-  wanPeers: number;
-  /** Whether the internet can reach it now, and how. */
-  internet: { reachable: boolean; paths: InternetPath[] };
-  credentials: WeakCredential[];
-  /** The latest audit's result on this port, with the audit's time, or null. */
-  audit: (AuditResult & { at: string }) | null;
-}
 
 /** What the views need about one device. */
 export interface ExposureInput {
@@ -53,8 +21,8 @@ export interface ExposureInput {
   services: readonly ServiceRow[];
   /** The device's mappings (expired ones are left out here). */
   mappings: readonly MappingRow[];
-  /** `device.default-credential` alerts of the device: their evidence's service, port and list, and time. */
-  passive: readonly { service: string; port: number; list: string; at: string }[];
+  /** `device.default-credential` alerts of the device (passiveSighting). */
+  passive: readonly PassiveSighting[];
   /** Its latest audit, or null. */
   audit: (AuditRun & { id: number }) | null;
   /**
@@ -152,4 +120,14 @@ export function exposureFromStore(store: ExposureStore, mac: string, o: { name: 
     mac, name: o.name, services: store.services(mac), mappings: store.mappings(mac), passive: o.passive ?? [],
     audit: store.audits(mac, 1)[0] ?? null, now: o.now ?? Date.now(),
   });
+}
+
+/**
+ * A `device.default-credential` alert as a sighting: its evidence's service, port and list, and its
+ * last time (there is no credential in it); null for another alert's shape.
+ */
+export function passiveSighting(a: { evidence?: unknown; lastTs: string }): PassiveSighting | null {
+  const e = a.evidence as Record<string, unknown> | undefined;
+  if (e === undefined || e === null || typeof e.service !== 'string' || typeof e.port !== 'number' || typeof e.list !== 'string') return null;
+  return { service: e.service, port: e.port, list: e.list, at: a.lastTs };
 }

@@ -3,22 +3,7 @@
 // a word, worst first. Owners rarely act on a notice they do not understand, so each finding says
 // which device, which service, how the internet gets in, and the steps, in that order.
 import type { AuditResult } from './exposure-store.js';
-import type { ExposedService, InternetPath } from './exposure-view.js';
-
-/** How bad a finding is. */
-export type FindingSeverity = 'critical' | 'high' | 'medium' | 'low' | 'info';
-
-/** One finding. */
-export interface Finding {
-  severity: FindingSeverity;
-  /** The service it is about (`telnet`, `ssh`, `tcp port 8000`…), or null for the device as a whole. */
-  service: string | null;
-  port: number | null;
-  /** One or two sentences. */
-  text: string;
-  /** What to do, in order. */
-  todo: string[];
-}
+import type { ExposedService, Finding, FindingSeverity, InternetPath } from './exposure-types.js';
 
 const RANK: Readonly<Record<FindingSeverity, number>> = { critical: 0, high: 1, medium: 2, low: 3, info: 4 };
 

@@ -1,6 +1,8 @@
 // What the REST routes need from the running gateway, as one interface: the daemon implements it,
 // and the routes never reach into the pipeline, the policy layer or the stores beyond it.
 import type { DeviceExposure, ExposureSummary } from '../exposure/exposure-view.js';
+import type { AuditJob } from '../exposure/audit/audit-jobs.js';
+import type { StoredAuditRun } from '../exposure/exposure-store.js';
 import type { AlertStatus, AlertFilter, AlertPage, StatusChange, StoredAlert, TriageAction } from '../alerts/alert-store.js';
 import type { AuditLog } from '../audit/audit-store.js';
 import type { AuthDeps } from '../auth/request-auth.js';
@@ -220,6 +222,17 @@ export interface ApiContext {
   removeSuppression(id: string, by: AuthInfo): Suppression | null;
   /** The kept silenced inputs of a suppression, newest first; null when there is no such suppression. */
   suppressedAlerts(id: string, limit: number, before?: number): SuppressedPage | null;
+
+  /**
+   * Checks and starts an exposure audit of `devices` (canonical MACs; every consenting device when
+   * undefined), run in the background. Throws ApiError exposure.no-consent, exposure.not-lan,
+   * exposure.own-address, exposure.no-address (nothing sent) or exposure.audit-running.
+   */
+  startExposureAudit(devices: string[] | undefined, by: AuthInfo): Promise<AuditJob>;
+  /** One audit request held by the daemon, or null. */
+  exposureAudit(id: string): AuditJob | null;
+  /** Kept audit runs, newest first (of one device with `device`), and the requests the daemon holds. */
+  exposureAudits(filter: { device?: string; limit?: number }): { items: StoredAuditRun[]; requests: AuditJob[] };
 }
 
 export type { AlertStatus };

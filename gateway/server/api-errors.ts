@@ -29,6 +29,12 @@ const SERVER_ERRORS = {
   'command.not-found': [404, 'The hub has no fleet command with this id.'],
   'command.no-sites': [422, 'The command names no site: `sites` is an empty list, or \'all\' while the hub has heard from no site yet.'],
   'command.no-signing-key': [503, 'The hub cannot send commands: its config commands.signingKeyFile is empty (README "Fleet commands").'],
+  'exposure.no-consent': [422, 'A device named has not consented to the exposure audit (only MACs of audit.consent are audited), or none consents at all; `details` names each device. Nothing was sent.'],
+  'exposure.not-lan': [422, 'The address known for a device is not on the LAN (the private ranges and the configured local networks): the audit never probes outside it. Nothing was sent.'],
+  'exposure.own-address': [422, 'The address known for a device is one of the gateway\'s own. Nothing was sent.'],
+  'exposure.no-address': [422, 'No address is known for a device (neither the gateway\'s device table nor the kernel\'s neighbour table has one). Nothing was sent.'],
+  'exposure.audit-running': [409, 'An exposure audit is running already (one at a time, so audit.attemptsPerSecond holds); follow it at GET /api/v1/exposure/audits/{id}.'],
+  'exposure.audit-not-found': [404, 'No exposure audit request with this id (requests are held in memory, the last 50: a restart forgets them; their runs stay in GET /api/v1/exposure/audits).'],
   'internal': [500, 'An unexpected error; the daemon log has the detail.'],
 } as const satisfies Record<string, readonly [number, string]>;
 

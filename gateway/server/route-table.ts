@@ -14,6 +14,7 @@ import { suppressionRoutes } from './routes/suppressions.js';
 import { auditRoutes } from './routes/audit.js';
 import { ruleRoutes } from './routes/rules.js';
 import { incidentRoutes } from './routes/incidents.js';
+import { exposureAuditRoutes } from './routes/exposure-audits.js';
 
 export const ROUTES: readonly Route[] = Object.freeze([
   ...healthRoutes, ...deviceRoutes, ...flowRoutes, ...alertRoutes, ...profileRoutes, ...logRoutes, ...statsRoutes, ...tokenRoutes,
@@ -22,4 +23,5 @@ export const ROUTES: readonly Route[] = Object.freeze([
   ...auditRoutes,
   ...ruleRoutes,
   ...incidentRoutes,
+  ...exposureAuditRoutes,
 ]);

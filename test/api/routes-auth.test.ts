@@ -25,7 +25,7 @@ async function call(method: string, path: string, token: string | null) {
 describe('routes and roles', () => {
   const writes = ROUTES.filter(isWrite);
 
-  it('has write routes for triage, profiles, logs, tokens, response actions, suppressions and incidents', () => {
+  it('has write routes for triage, profiles, logs, tokens, response actions, suppressions, incidents and exposure audits', () => {
     expect(writes.map((r) => `${r.method} ${r.path}`).sort()).toEqual([
       'delete /api/v1/profiles/:url', 'delete /api/v1/tokens/:id',
       'post /api/v1/alerts/:id/acknowledge', 'post /api/v1/alerts/:id/resolve', 'post /api/v1/alerts/:id/reopen',
@@ -33,6 +33,7 @@ describe('routes and roles', () => {
       'post /api/v1/actions', 'post /api/v1/actions/:id/release',
       'post /api/v1/suppressions', 'delete /api/v1/suppressions/:id',
       'post /api/v1/incidents/:id/state', 'post /api/v1/incidents/:id/false-positive',
+      'post /api/v1/exposure/audits',
     ].sort());
   });
 

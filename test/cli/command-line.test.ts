@@ -101,6 +101,7 @@ describe('edgeward COMMAND --help', () => {
     ['mud explain', 'gateway/cli/mud-explain-command.ts'],
     ['mud sign', 'policies/cli/mud-sign-command.ts'],
     ['trust add', 'gateway/cli/trust-command.ts'],
+    ['audit', 'gateway/cli/audit-command.ts'],
   ])('edgeward %s --help lists every option it parses', (key, file) => {
     const options = parsedOptions(file);
     expect(options.length).toBeGreaterThan(0);

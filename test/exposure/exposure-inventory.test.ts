@@ -9,6 +9,8 @@ import { PcapWriter } from '../../gateway/capture/pcap-writer.js';
 import { ether, ETHER_IPV4, frame, ipv4, PROTO, udp } from '../helpers/frames.js';
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { T0, type TimedFrame } from '../helpers/replay-frames.js';
+import type { DeviceExposure } from '../../gateway/exposure/exposure-view.js';
+import type { ExposedService } from '../../gateway/exposure/exposure-types.js';
 import { tcpSession } from '../helpers/tcp-session.js';
 
 const CAM_MAC = '02:00:00:00:00:0c';
@@ -60,16 +62,16 @@ function write(file: string, frames: readonly TimedFrame[]): string {
   return file;
 }
 
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Json = Record<string, unknown>;
 
 describe('exposure inventory (real daemon, built captures)', () => {
   let t: TestDaemon;
-  const detail = async (mac: string): Promise<Json> => {
+  const detail = async (mac: string): Promise<DeviceExposure> => {
     const r = await t.api(`/api/v1/devices/${mac}`, { token: t.tokens.analyst });
     expect(r.status).toBe(200);
-    return ((await r.json()) as Json).exposureDetail as Json;
+    return ((await r.json()) as { exposureDetail: DeviceExposure }).exposureDetail;
   };
-  const service = (e: Json, port: number): Json | undefined => (e.services as Json[]).find((s) => s.port === port);
+  const service = (e: DeviceExposure, port: number): ExposedService | undefined => e.services.find((s) => s.port === port);
 
   beforeAll(async () => { t = await startTestDaemon(); });
   afterAll(async () => { await t.close(); });
@@ -91,7 +93,7 @@ describe('exposure inventory (real daemon, built captures)', () => {
     ];
     await t.daemon.ingestCapture(write(join(t.dir, 'one.pcap'), frames));
     const e = await detail(CAM_MAC);
-    expect((e.services as Json[]).map((s) => `${s.proto}/${s.port}`)).toEqual(['tcp/23', 'tcp/554']);
+    expect(e.services.map((s) => `${s.proto}/${s.port}`)).toEqual(['tcp/23', 'tcp/554']);
     const telnet = service(e, 23)!;
     expect(telnet).toMatchObject({ service: 'telnet', maintenance: true, lanPeers: 2, wanPeers: 0 });
     expect(telnet.internet).toEqual({ reachable: true, paths: [{ kind: 'upnp', externalPort: 2323, expiresAt: null }] });
@@ -125,7 +127,7 @@ describe('exposure inventory (real daemon, built captures)', () => {
     expect(telnet).toMatchObject({ lanPeers: 2, internet: { reachable: false, paths: [] } });
     expect(service(e, 554)!.wanPeers).toBe(1);
     // Telnet on the LAN only, unencrypted: a medium finding that points at the audit.
-    expect(e.findings.find((f: Json) => f.service === 'telnet')).toMatchObject({ severity: 'medium' });
+    expect(e.findings.find((f) => f.service === 'telnet')).toMatchObject({ severity: 'medium' });
   });
 
   it('holds a NAT-PMP mapping for its lease (packet time) and drops it on a lifetime-0 request', async () => {
@@ -148,6 +150,6 @@ describe('exposure inventory (real daemon, built captures)', () => {
     e = await detail(CAM_MAC);
     expect(service(e, 22)!.internet.reachable).toBe(false);
     // The other mapping stays (554 was reached from outside before, too).
-    expect(service(e, 554)!.internet.paths.map((p: Json) => p.kind)).toEqual(['wan-peer', 'natpmp']);
+    expect(service(e, 554)!.internet.paths.map((p) => p.kind)).toEqual(['wan-peer', 'natpmp']);
   });
 });

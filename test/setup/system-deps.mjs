@@ -31,6 +31,10 @@ const REQUIREMENTS = [
   { what: 'influxd', command: 'influxd', pkg: 'influxdb' }, // InfluxDB 1.x for the metrics tests (issue 7)
   { what: 'chromium', command: 'chromium', pkg: 'chromium' }, // the dashboard's browser tests (test/browser/, issue 8)
   { what: 'nats-server', command: 'nats-server', pkg: 'nats-server' }, // NATS with JetStream for the fleet tests (issue 18)
+  // Real telnet (telnetd + login) and HTTP Basic servers for the exposure audit test (issue 20):
+  // Debian's plain busybox has no telnetd, the static build has; the two packages replace each other.
+  { what: 'busybox telnetd', command: 'busybox', applet: 'telnetd', pkg: 'busybox-static' },
+  { what: 'dropbear', command: 'dropbear', pkg: 'dropbear-bin' }, // a real SSH server for the same test (issue 20)
 ];
 
 /** Answers tshark's install-time question (let non-root users capture?) with no. */
@@ -56,7 +60,9 @@ function onPath(cmd) {
   return false;
 }
 
-const present = (r) => (r.file ? existsSync(r.file) : onPath(r.command));
+/** Whether a multi-call binary (busybox) was built with `applet`. */
+const hasApplet = (cmd, applet) => run(cmd, ['--list']).output.split('\n').includes(applet);
+const present = (r) => (r.file ? existsSync(r.file) : onPath(r.command) && (r.applet === undefined || hasApplet(r.command, r.applet)));
 const missingNow = () => REQUIREMENTS.filter((r) => !present(r));
 const uniq = (xs) => [...new Set(xs)];
 

@@ -10,6 +10,7 @@ import { TokenStore } from '../../auth/token-store.js';
 import { SERVER_DEFAULTS } from '../../config/daemon-config.js';
 import { normalizeJsonLog } from '../../edge-logs/json-log.js';
 import type { ApiContext } from '../../server/api-context.js';
+import { ApiError } from '../../server/api-errors.js';
 import { openDatabase, type Db } from '../../store/database.js';
 import { FlowStore } from '../../store/flow-store.js';
 import { actionApi } from '../../daemon/action-api.js';
@@ -88,6 +89,10 @@ export function fakeApiContext(): { ctx: ApiContext; db: Db } {
     createSuppression: (body, by) => suppressions.create(body, by.tokenId),
     removeSuppression: (id, by) => suppressions.remove(id, by.tokenId),
     suppressedAlerts: (id, limit, before) => suppressions.hits(id, limit, before),
+    // A fuzzer must never log in anywhere: no device consents here, so every audit is refused.
+    startExposureAudit: () => Promise.reject(new ApiError('exposure.no-consent')),
+    exposureAudit: () => null,
+    exposureAudits: () => ({ items: [], requests: [] }),
     // The real response actions over this database, recorded only (monitor mode).
     ...actionApi(new ResponseActions(db, {
       emergency: ['192.0.2.9'], gatewayAddresses: ['192.0.2.1'],

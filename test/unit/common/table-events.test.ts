@@ -36,6 +36,7 @@ import { scanPort, SCAN_PORT_DEFAULTS } from '../../../gateway/detect/detectors/
 import { stormReconnect, STORM_RECONNECT_DEFAULTS } from '../../../gateway/detect/detectors/storm-reconnect.js';
 import { LogLimiter } from '../../../gateway/edge-logs/log-limiter.js';
 import { TrafficSummarizer } from '../../../gateway/fleet/traffic-summary.js';
+import { ExposureTracker } from '../../../gateway/exposure/exposure-tracker.js';
 import { PRIVACY_DEFAULTS } from '../../../gateway/track/privacy.js';
 import { IncidentCorrelator } from '../../../gateway/incidents/incident-correlator.js';
 import { IncidentStore } from '../../../gateway/incidents/incident-store.js';
@@ -191,6 +192,27 @@ const DRIVERS: Record<TableEventName, () => DecodeCounters> = {
     const l = new LogLimiter({ ratePerSecond: 1, burst: 1, maxKeys: CAP, reportIntervalMs: 1000 }, c);
     for (let i = 0; i < N; i++) l.take(mac(i + 1), i);
     return c;
+  },
+  'exposure.service_table_full': () => {
+    const fh = fakeHost();
+    const x = new ExposureTracker(fh.host, { maxServices: CAP });
+    // A LAN device accepting connections on N ports (its SYN-ACK): N services.
+    for (let i = 0; i < N; i++) {
+      const f = flow({ dst: '192.168.1.12', dport: 8000 + i });
+      f.bMac = parseMac(mac(2)); f.flagsBA = SYN | 0x10; f.pktsBA = 1;
+      x.onFlowEnd(f);
+    }
+    return fh.events;
+  },
+  'exposure.mapping_table_full': () => {
+    const fh = fakeHost();
+    const x = new ExposureTracker(fh.host, { maxMappings: CAP });
+    // NAT-PMP maps of N internal ports from one device.
+    for (let i = 0; i < N; i++) {
+      x.onApp({ kind: 'portmap', ts: T + i, protocol: 'natpmp', internalPort: 8000 + i, externalPort: 8000 + i, lifetime: 3600, proto: 'tcp', extra: {} },
+        packet({ ts: T + i, src: '192.168.1.12', dst: '192.168.1.1', dport: 5351 }), null);
+    }
+    return fh.events;
   },
   'meter.table_full': () => {
     const c = new DecodeCounters();

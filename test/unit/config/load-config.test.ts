@@ -40,7 +40,7 @@ describe('config', () => {
     })).toEqual([
       'c.json: flows.maxFlows: must be a non-negative number',
       'c.json: flows.idle: unknown key (known: maxFlows, tcpNewTimeout, tcpEstablishedTimeout, tcpClosedTimeout, udpTimeout, otherTimeout, activeTimeout)',
-      'c.json: nope: unknown key (known: decode, flows, devices, dns, stream, sensor, privacy, detect, alerts, policy, capture, fetch, enforce, storage, server, demo, edgeLogs, metrics, suppressions, incidents, fleet)',
+      'c.json: nope: unknown key (known: decode, flows, devices, dns, stream, sensor, privacy, detect, alerts, policy, capture, fetch, enforce, storage, server, demo, edgeLogs, metrics, suppressions, incidents, fleet, exposure, audit)',
       'c.json: dns: must be an object',
       `c.json: detect.noSuchDetector: unknown detector (known: ${DETECTORS.map((s) => s.name).join(', ')})`,
       'c.json: alerts.severity.scan.port: must be one of low, medium, high, critical',
