@@ -78,9 +78,9 @@ describe('runSoak', () => {
     expect(last.alertsOpen).toBeGreaterThan(0);
     expect(last.alertsOpen).toBeLessThanOrEqual(last.alertsTotal);
     expect(last.detectorState).toBeGreaterThan(0);
-    // Every registered detector plus the MUD policy, its denial recorder and the traffic meter.
-    expect(r.plugins).toEqual([...DETECTORS.map((d) => d.name), 'mudPolicy', 'denialRecorder', 'trafficMeter']);
-    expect(r.detectors).toBe(DETECTORS.length + 3);
+    // Every registered detector plus the MUD policy, its denial recorder, the exposure inventory and the traffic meter.
+    expect(r.plugins).toEqual([...DETECTORS.map((d) => d.name), 'mudPolicy', 'denialRecorder', 'exposureTracker', 'trafficMeter']);
+    expect(r.detectors).toBe(DETECTORS.length + 4);
     expect(Object.keys(r.detectorState)).toContain('baseline');
   });
 });

@@ -458,7 +458,7 @@ describe('beacon over built captures', () => {
   it('stays quiet for the same device connecting at random (exponential, mean 60 s) gaps', async () => {
     const { summary, sensor } = await replayFrames(poisson(60, 1800, 42).flatMap((t, i) => session(t, 40000 + i, 7080)), { detect: { detectors: [beacon] } });
     expect(summary.alerts).toEqual([]);
-    expect(sensor.stateSizes()).toEqual({ beacon: 1 });
+    expect(sensor.stateSizes()).toEqual({ beacon: 1, exposureTracker: 0 });
   });
 
   it('cuts one long UDP flow into check-ins at its idle gaps (Merlin over QUIC, no SNI)', async () => {
@@ -487,6 +487,6 @@ describe('beacon over built captures', () => {
     const { summary, sensor } = await replayFrames(udpBursts(periodic(2, 0, 180)), { detect: { detectors: [beacon] } });
     expect(summary.alerts).toEqual([]);
     // One check-in: it waits in the first-check-in table, no pair is made.
-    expect(sensor.stateSizes()).toEqual({ beacon: 0 });
+    expect(sensor.stateSizes()).toEqual({ beacon: 0, exposureTracker: 0 });
   });
 });

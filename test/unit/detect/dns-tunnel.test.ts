@@ -324,6 +324,7 @@ describe('dnsTunnel over captures', () => {
     const { summary, sensor: engine } = await replayFrames(frames, { detect: { detectors: [dnsTunnel, dnsExfiltration] } });
     expect(summary.alerts).toEqual([]);
     // The queries did reach the detectors: one pair per registrable domain is still held.
-    expect(engine.stateSizes()).toEqual({ dnsTunnel: new Set(BROWSING_NAMES.map(registrableDomain)).size, dnsExfiltration: expect.any(Number) as unknown });
+    // (The exposure inventory holds the LAN resolver's one service: DNS, udp/53, that answered.)
+    expect(engine.stateSizes()).toEqual({ dnsTunnel: new Set(BROWSING_NAMES.map(registrableDomain)).size, dnsExfiltration: expect.any(Number) as unknown, exposureTracker: 1 });
   });
 });
