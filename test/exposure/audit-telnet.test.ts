@@ -7,10 +7,9 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { TELNET_PATTERNS } from '../../gateway/app/telnet/telnet-module.js';
 import { auditCredentials, type AuditCredential } from '../../gateway/exposure/default-credentials.js';
 import { AttemptLimiter } from '../../gateway/exposure/audit/attempt-limiter.js';
-import { auditTelnet, TELNET_FAILURE, TELNET_LOGIN, TELNET_MAX_SHELL_PROMPT, TELNET_PASSWORD, TELNET_SHELL_END } from '../../gateway/exposure/audit/telnet-login.js';
+import { auditTelnet } from '../../gateway/exposure/audit/telnet-login.js';
 
 const IAC = 255;
 const WILL = 251;
@@ -70,12 +69,6 @@ const opts = () => ({ limiter: new AttemptLimiter(1000), connectTimeoutMs: 2000,
 const MIRAI = auditCredentials(['mirai']);
 
 describe('audit telnet client', () => {
-  it('uses the passive telnet module\'s patterns', () => {
-    expect([TELNET_FAILURE, TELNET_LOGIN, TELNET_PASSWORD, TELNET_SHELL_END].map((r) => r.source))
-      .toEqual([TELNET_PATTERNS.failure, TELNET_PATTERNS.login, TELNET_PATTERNS.password, TELNET_PATTERNS.shellEnd].map((r) => r.source));
-    expect(TELNET_MAX_SHELL_PROMPT).toBe(TELNET_PATTERNS.maxShellPrompt);
-  });
-
   it('refuses every option, logs in with the 5th pair over a second connection, and sends nothing after the shell prompt', async () => {
     const good = MIRAI[4]!;
     const s = await telnetServer(good);

@@ -370,9 +370,5 @@ function forget(st: TelnetState): void {
   c.typing = Typing.None;
 }
 
-/**
- * The dialogue patterns (lower-cased, trimmed lines), for the exposure audit's telnet client, which
- * keeps its own copy (gateway/exposure/ may not import app/: app already imports it) — a test
- * checks the two stay the same.
- */
+/** The dialogue patterns (lower-cased, trimmed lines), which the exposure audit's telnet client judges by too. */
 export const TELNET_PATTERNS = Object.freeze({ failure: FAILURE, login: LOGIN, password: PASSWORD, shellEnd: SHELL_END, maxShellPrompt: MAX_SHELL_PROMPT });

@@ -6,24 +6,14 @@
 // util-linux login give three), then on a new one. After a shell prompt it disconnects without
 // sending a byte more. It reads at most a few KiB a connection.
 //
-// The prompt and failure patterns are those of the passive telnet module
-// (gateway/app/telnet/telnet-module.ts, kept equal by test/unit/exposure/audit-telnet.test.ts):
-// that module already depends on gateway/exposure/, so importing them here would make a cycle.
+// The prompt and failure patterns are the passive telnet module's (one list of what daemons say).
 import type { Socket } from 'node:net';
+import { TELNET_PATTERNS } from '../../app/telnet/telnet-module.js';
 import type { AuditCredential } from '../default-credentials.js';
 import { outcomeOf, type ClientOptions, type ClientOutcome } from './audit-client.js';
 import { openTcp } from './tcp-open.js';
 
-/** Failure messages of common telnet daemons (util-linux, BusyBox, Cisco IOS, Huawei/ZTE CPEs). */
-export const TELNET_FAILURE = /login incorrect|incorrect (?:login|password|user)|access denied|permission denied|authentication fail|login fail|login invalid|bad password|wrong password|invalid (?:login|password|user|credential)|password invalid|(?:username|user|login) or password (?:is )?(?:incorrect|invalid|wrong)/;
-/** A login prompt: "login:", "Username:", "router login:". "Last login:" is a banner. */
-export const TELNET_LOGIN = /^(?:[\w.@-]+ )?(?:login|username|user name|user)\s*:/;
-/** A password prompt: "Password:", "admin's password:", "Passcode:". */
-export const TELNET_PASSWORD = /(?:^|[\s'])pass(?:word|wd|code)\s*:/;
-/** The end of a shell prompt. */
-export const TELNET_SHELL_END = /[#$>%]$/;
-/** A shell prompt is a short line: "# ", "root@router:~$ ", "[admin@MikroTik] > ". */
-export const TELNET_MAX_SHELL_PROMPT = 80;
+const { failure: TELNET_FAILURE, login: TELNET_LOGIN, password: TELNET_PASSWORD, shellEnd: TELNET_SHELL_END, maxShellPrompt: TELNET_MAX_SHELL_PROMPT } = TELNET_PATTERNS;
 
 /** Server bytes read per connection at most: a banner, a motd and three tries fit. */
 export const MAX_TELNET_AUDIT_BYTES = 8192;
