@@ -58,6 +58,8 @@ export const canAllowUnsigned = (role: Role): boolean => role === 'admin';
 export const canSuppress = (role: Role): boolean => role === 'admin' || role === 'analyst';
 /** response:act — quarantine a device, block a peer, release either (the incident view). */
 export const canRespond = (role: Role): boolean => role === 'admin' || role === 'analyst';
+/** exposure:audit — start an exposure audit (logins with the default-password lists, consenting devices only). */
+export const canAudit = (role: Role): boolean => role === 'admin';
 /** stream:read — the live WebSocket. */
 export const canStream = (role: Role): boolean => role === 'admin' || role === 'analyst';
 /** devices:read — inventory and detail (also links from profiles to devices). */

@@ -8,6 +8,7 @@ import { ago, bytes, count, endpoint, shortTime } from '../ui/format';
 import { aceDecided, allowedAttr, verdictCell, verdictFor } from './flow-verdict';
 import { complianceBadge, severityBadge, syslogBadge } from './severity-badge';
 import { exposureCard } from './exposure-card';
+import { canAudit } from '../api/role-access';
 import type { View, ViewContext } from './view';
 
 /** Refresh while the page is open (ms): flows and counts move. */
@@ -29,8 +30,13 @@ export class DeviceDetailView implements View {
   private readonly acesBox = h('div', { class: 'card' });
   private readonly flowsBox = h('div', { class: 'card' });
   private readonly alertsBox = h('div', { class: 'card' });
+  /** The audit button and what the last audit request said (kept across re-renders). */
+  private readonly auditStatus = h('span', { class: 'muted', 'data-testid': 'audit-status' });
+  private readonly auditButton = h('button', { type: 'button', class: 'btn btn-ghost', 'data-testid': 'audit-now', title: 'Try the default-password lists on its telnet, SSH and web logins (only with the owner\'s consent: audit.consent)' }, 'Audit now');
+  private readonly auditBox = h('span', { class: 'audit-action' }, this.auditStatus, ' ', this.auditButton);
 
   constructor(private readonly ctx: ViewContext, private readonly mac: string) {
+    this.auditButton.addEventListener('click', () => void this.audit());
     this.el = h('section', { class: 'page page-device', 'data-testid': 'device-detail', 'data-mac': mac }, h('p', { class: 'muted' }, 'Loading…'));
     void this.load();
     this.timer = window.setInterval(() => void this.load(), REFRESH_MS);
@@ -88,13 +94,41 @@ export class DeviceDetailView implements View {
           meta('first seen', shortTime(d.firstSeen)), meta('last seen', `${shortTime(d.lastSeen)} (${ago(d.lastSeen)})`),
           meta('DHCP', [d.dhcpVendorClass, d.dhcpFingerprint ? `fingerprint ${d.dhcpFingerprint}` : null].filter(Boolean).join(' · ') || null),
           d.ssdpServer ? meta('SSDP', d.ssdpServer) : null)),
-      d.exposureDetail === undefined ? null : exposureCard(d.exposureDetail),
+      d.exposureDetail === undefined ? null : exposureCard(d.exposureDetail, canAudit(this.ctx.session.role) ? this.auditBox : null),
       this.acesBox,
       this.flowsBox,
       h('div', { class: 'two-col' }, this.alertsBox, this.logsCard(d.logs)));
     this.renderAces();
     this.renderFlows();
     this.renderAlerts();
+  }
+
+  /**
+   * Starts an audit of this device (the server refuses one without consent, saying why) and follows
+   * it until it ends, then shows the device again with the audit's results in its exposure.
+   */
+  private async audit(): Promise<void> {
+    this.auditButton.disabled = true;
+    this.auditStatus.className = 'muted';
+    this.auditStatus.textContent = 'auditing…';
+    try {
+      const r = await this.ctx.http.post<{ audit: { id: string } }>('/api/v1/exposure/audits', { devices: [this.mac] });
+      for (;;) {
+        await new Promise((res) => setTimeout(res, 1000));
+        const a = await this.ctx.http.get<{ state: string; error: string | null }>(`/api/v1/exposure/audits/${encodeURIComponent(r.audit.id)}`);
+        if (a.state === 'running') continue;
+        this.auditStatus.textContent = a.state === 'done' ? 'audit done' : `audit failed: ${a.error ?? 'unknown error'}`;
+        break;
+      }
+      await this.load();
+    } catch (e) {
+      this.auditStatus.className = 'form-error';
+      // The details name each refused device; the message already does when there is one.
+      const more = e instanceof ApiError ? e.details.map((d) => d.message).filter((m) => !e.message.includes(m)) : [];
+      this.auditStatus.textContent = e instanceof ApiError ? `${e.message}${more.length > 0 ? `: ${more.join('; ')}` : ''}` : String(e);
+    } finally {
+      this.auditButton.disabled = false;
+    }
   }
 
   private renderAces(): void {

@@ -39,11 +39,12 @@ function auditText(s: ExposedService): string {
   }
 }
 
-/** The detail's exposure card. */
-export function exposureCard(e: DeviceExposure | undefined): HTMLElement {
+/** The detail's exposure card; `action`: the audit button and its status (admins), or null. */
+export function exposureCard(e: DeviceExposure | undefined, action: HTMLElement | null = null): HTMLElement {
   const head = h('div', { class: 'card-head' }, h('h2', null, 'Exposure'),
     e === undefined || e.level === 'none' ? null : severityBadge(e.level),
-    e?.audit ? h('span', { class: 'muted' }, `last audit ${shortTime(e.audit.at)}`) : h('span', { class: 'muted' }, 'never audited'));
+    e?.audit ? h('span', { class: 'muted' }, `last audit ${shortTime(e.audit.at)}`) : h('span', { class: 'muted' }, 'never audited'),
+    h('div', { class: 'spacer' }), action);
   if (e === undefined || e.services.length === 0) {
     return h('div', { class: 'card', 'data-testid': 'exposure-card' }, head, h('p', { class: 'muted pad' }, 'No service seen answering on this device.'));
   }
