@@ -466,6 +466,8 @@ export class GatewayDaemon implements DaemonParts {
     if (this.sourceKind === 'live' && this.cfg.exposure.nftForwards) {
       this.nftForwards = new NftForwardWatch({
         store: this.exposureStore, log: this.log, intervalMs: this.cfg.exposure.nftRefreshSeconds * 1000,
+        // The gateway captures on its LAN side: a dnat taking only that side's packets is a local redirect.
+        lanInterfaces: [this.cfg.capture.interface],
         macOf: (ip) => { for (const d of this.pipeline.devices.all()) if (d.ips.includes(ip)) return d.mac; return null; },
       });
       this.nftForwards.start();

@@ -15,6 +15,8 @@ export interface NftForwardWatchOptions {
   log: EventLog;
   /** The command that prints the ruleset as JSON. Default ['nft', '-j', 'list', 'ruleset'] (tests run it in a namespace). */
   command?: readonly string[];
+  /** The LAN-side interfaces: a forward taking only their packets is no way in from outside. Default none. */
+  lanInterfaces?: readonly string[];
   /** Between reads, ms. Default 60000. */
   intervalMs?: number;
   /** Clock, ms. Default Date.now. */
@@ -58,7 +60,7 @@ export class NftForwardWatch {
       });
       const at = new Date((this.o.now ?? Date.now)()).toISOString();
       const rows: MappingRow[] = [];
-      for (const f of nftForwards(parseNftRuleset(json))) {
+      for (const f of nftForwards(parseNftRuleset(json), this.o.lanInterfaces ?? [])) {
         const mac = this.o.macOf(f.internalIp);
         if (mac === null) continue;
         rows.push({ key: `nft/${f.proto}/${f.externalPort}/${f.internalIp}/${f.internalPort}/${f.rule}`, mac, via: 'nft', proto: f.proto,

@@ -43,18 +43,24 @@ function ports(right: unknown): number[] | null {
   return null;
 }
 
-/** The forwards of a ruleset, in listing order. */
-export function nftForwards(rs: NftRuleset): NftForward[] {
+/**
+ * The forwards of a ruleset, in listing order. A rule that only takes packets coming in on one of
+ * `lanInterfaces` (`iifname "lan0" … dnat`: a LAN-side redirect, such as DNS sent to a local
+ * resolver) opens nothing to the internet and is left out.
+ */
+export function nftForwards(rs: NftRuleset, lanInterfaces: readonly string[] = []): NftForward[] {
   const out: NftForward[] = [];
   for (const c of rs.chains) {
     for (const r of c.rules) {
       let proto: ServiceProto | null = null;
       let dports: number[] | null = null;
       let target: { addr: string; port: number | null } | null = null;
+      let lanOnly = false;
       for (const e of r.expr) {
         if (!isObj(e)) continue;
         if (isObj(e.match) && e.match.op !== '!=') {
           const left = e.match.left;
+          if (isObj(left) && isObj(left.meta) && (left.meta.key === 'iifname' || left.meta.key === 'iif') && typeof e.match.right === 'string' && lanInterfaces.includes(e.match.right)) lanOnly = true;
           if (isObj(left) && isObj(left.payload) && (left.payload.protocol === 'tcp' || left.payload.protocol === 'udp')) {
             proto = left.payload.protocol;
             if (left.payload.field === 'dport') dports = ports(e.match.right);
@@ -65,7 +71,7 @@ export function nftForwards(rs: NftRuleset): NftForward[] {
         const d = e.dnat;
         if (isObj(d) && typeof d.addr === 'string') target = { addr: d.addr, port: typeof d.port === 'number' ? d.port : null };
       }
-      if (target === null) continue;
+      if (target === null || lanOnly) continue;
       const rule = `${c.family} ${c.table} ${c.name} handle ${r.handle}`;
       // A dnat without a transport match forwards both: list TCP (maintenance logins are TCP).
       const p: ServiceProto = proto ?? 'tcp';

@@ -1,7 +1,7 @@
 // The gateway's own port forwards as exposure: a real nft ruleset, loaded in a network namespace the
 // test makes, read by the watch the daemon runs (`nft -j list ruleset` in that namespace): each dnat
 // forward to a device's address is a mapping via `nft` (sets and small ranges listed port by port,
-// forwards in jumped-to chains found, a target no device holds left out); a rule removed is gone at
+// forwards in jumped-to chains found, a target no device holds and a LAN-side redirect left out); a rule removed is gone at
 // the next read; an unreadable ruleset is logged once. The view then says the internet reaches the
 // device's telnet through the firewall's forward.
 import { randomBytes } from 'node:crypto';
@@ -23,6 +23,7 @@ table ip nat {
     type nat hook prerouting priority dstnat; policy accept;
     iifname "wan0" tcp dport 2323 dnat to 192.168.1.12:23
     iifname "wan0" tcp dport { 8080, 8443 } dnat to 192.168.1.13
+    iifname "lan0" udp dport 53 dnat to 192.168.1.13:53
     jump fw_dstnat
   }
   chain fw_dstnat {
@@ -54,7 +55,8 @@ describe.skipIf(skipReason !== null)(`nft forwards in the exposure inventory${sk
   it('lists each dnat forward to a device as an nft mapping, follows the ruleset, and logs an unreadable one once', async () => {
     const store = new ExposureStore(openDatabase(':memory:'));
     const logged: string[] = [];
-    const watch = (command: string[]) => new NftForwardWatch({ store, macOf: (ip) => MACS[ip] ?? null, log: (e) => { logged.push(e); }, command, now: () => Date.UTC(2026, 0, 1) });
+    // lan0 is the LAN side: its DNS redirect to a local resolver is no way in from outside.
+    const watch = (command: string[]) => new NftForwardWatch({ store, macOf: (ip) => MACS[ip] ?? null, log: (e) => { logged.push(e); }, command, lanInterfaces: ['lan0'], now: () => Date.UTC(2026, 0, 1) });
     const w = watch(['ip', 'netns', 'exec', ns, 'nft', '-j', 'list', 'ruleset']);
     expect(await w.refresh()).toBe(6);
     const rows = store.mappings().map((m) => `${m.mac} ${m.via} ${m.proto} ${m.externalPort}→${m.internalIp}:${m.internalPort}`).sort();
