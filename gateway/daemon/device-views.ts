@@ -47,7 +47,7 @@ export function deviceView(g: DaemonParts, d: Device, counts: DeviceCounts | nul
     mac: d.mac, ips: [...d.ips], vendor: d.vendor, hostname: d.hostname, mudUrl: d.mudUrl, mudUrlSource: d.mudUrlSource,
     profile: d.profile, compliance: compliance(g, d, openViolations), openViolations, alerts: c.alerts.get(d.mac) ?? 0,
     firstSeen: isoTime(d.firstSeen), lastSeen: isoTime(d.lastSeen), txPackets: d.packets, txBytes: d.bytes,
-    exposure: c.exposure === null ? exposureSummary(exposureOf(g, d)) : c.exposure.get(d.mac) ?? NO_EXPOSURE,
+    exposure: c.exposure === null ? exposureSummary(exposureOf(g, d, false)) : c.exposure.get(d.mac) ?? NO_EXPOSURE,
   };
 }
 

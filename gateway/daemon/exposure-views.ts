@@ -13,7 +13,7 @@ import type { DaemonParts } from './daemon-parts.js';
 const MAX_PASSIVE = 1000;
 
 /** Everything the views need, grouped by device MAC, read once. */
-function gather(g: DaemonParts, mac?: string): { services: Map<string, ServiceRow[]>; mappings: Map<string, MappingRow[]>; passive: Map<string, PassiveSighting[]> } {
+function gather(g: DaemonParts, mac?: string, live = true): { services: Map<string, ServiceRow[]>; mappings: Map<string, MappingRow[]>; passive: Map<string, PassiveSighting[]> } {
   const push = <T>(m: Map<string, T[]>, k: string, v: T) => { const l = m.get(k); if (l === undefined) m.set(k, [v]); else l.push(v); };
   // The tracker counts ended flows; sessions still open count too (a service is one from its first
   // accepted connection on), on copies of its rows.
@@ -21,7 +21,7 @@ function gather(g: DaemonParts, mac?: string): { services: Map<string, ServiceRo
   const rowKey = (r: ServiceRow) => `${r.mac}/${r.proto}/${r.port}`;
   for (const r of g.exposure.serviceRows(mac)) rows.set(rowKey(r), { ...r });
   const macNum = mac === undefined ? -1 : parseMac(mac);
-  for (const f of g.pipeline.flows.liveFlows()) {
+  for (const f of live ? g.pipeline.flows.liveFlows() : []) {
     if (f.bMac < 0 || (mac !== undefined && f.bMac !== macNum)) continue;
     const l = g.exposure.liveRow(f);
     if (l === null) continue;
@@ -50,9 +50,13 @@ function nowMs(g: DaemonParts): number {
   return us > 0 ? us / 1000 : Date.now();
 }
 
-/** One device's exposure. */
-export function exposureOf(g: DaemonParts, d: Device): DeviceExposure {
-  const x = gather(g, d.mac);
+/**
+ * One device's exposure. `live` false leaves the sessions still open out (their services count once
+ * they end): a device's stream event is made this way, so a replay that changes thousands of devices
+ * does not walk the flow table for each.
+ */
+export function exposureOf(g: DaemonParts, d: Device, live = true): DeviceExposure {
+  const x = gather(g, d.mac, live);
   const audit = g.exposureStore.audits(d.mac, 1)[0] ?? null;
   return deviceExposure({
     mac: d.mac, name: deviceName(d.mac, d), services: x.services.get(d.mac) ?? [], mappings: x.mappings.get(d.mac) ?? [],
