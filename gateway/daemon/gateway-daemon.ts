@@ -468,7 +468,7 @@ export class GatewayDaemon implements DaemonParts {
         store: this.exposureStore, log: this.log, intervalMs: this.cfg.exposure.nftRefreshSeconds * 1000,
         // The gateway captures on its LAN side: a dnat taking only that side's packets is a local redirect.
         lanInterfaces: [this.cfg.capture.interface],
-        macOf: (ip) => { for (const d of this.pipeline.devices.all()) if (d.ips.includes(ip)) return d.mac; return null; },
+        macOf: (ip) => this.pipeline.devices.withAddress(ip)?.mac ?? null,
       });
       this.nftForwards.start();
     }

@@ -48,7 +48,7 @@ export class ExposureTracker implements Plugin {
   private readonly dirtyServices = new Set<string>();
   /** Mapping keys changed (added, renewed or removed) since the last save. */
   private readonly dirtyMappings = new Set<string>();
-  /** Latest packet time seen, µs: what a mapping's lease is compared with. */
+  /** Packet time of the latest tick, µs (the sensor ticks each second of packet time and at the end): what leases are judged by. */
   private now = 0;
 
   constructor(private readonly host: PluginHost, opts: Partial<ExposureTrackerOptions> = {}) {
@@ -86,7 +86,6 @@ export class ExposureTracker implements Plugin {
       if (flow.firstTs > s.lastWan) s.lastWan = flow.firstTs;
     } else s.lanPeers++;
     this.dirtyServices.add(key);
-    if (flow.lastTs > this.now) this.now = flow.lastTs;
     return key;
   }
 
@@ -113,22 +112,20 @@ export class ExposureTracker implements Plugin {
       if (flow.pktsBA === 0 || serviceOf('udp', flow.bPort) === null) return null;
       proto = 'udp';
     } else return null;
-    const v4 = flow.family === 4;
     const local = this.host.local;
-    if (!(v4 ? local.hasV4(flow.b0) : local.hasV6(flow.b0, flow.b1, flow.b2, flow.b3))) return null;
-    const wan = !(v4 ? local.hasV4(flow.a0) : local.hasV6(flow.a0, flow.a1, flow.a2, flow.a3));
+    if (!local.has(flow.family, flow.b0, flow.b1, flow.b2, flow.b3)) return null;
+    const wan = !local.has(flow.family, flow.a0, flow.a1, flow.a2, flow.a3);
     return { key: `${flow.bMac}/${proto}/${flow.bPort}`, proto, wan };
   }
 
   onApp(rec: AppRecord, pv: PacketView, flow: Flow | null): void {
     if (rec.kind !== 'portmap') return;
-    if (rec.ts > this.now) this.now = rec.ts;
     const proto: ServiceProto = rec.proto === 'udp' ? 'udp' : 'tcp';
     if (rec.protocol === 'upnp') {
       // A SOAP call over TCP from a LAN device; it may name another LAN address as the internal client.
       if (flow === null || flow.aMac < 0) return;
       const requester = flow.family === 4 ? ipv4ToString(flow.a0) : ipv6ToString(flow.a0, flow.a1, flow.a2, flow.a3);
-      if (!(flow.family === 4 ? this.host.local.hasV4(flow.a0) : this.host.local.hasV6(flow.a0, flow.a1, flow.a2, flow.a3))) return;
+      if (!this.host.local.has(flow.family, flow.a0, flow.a1, flow.a2, flow.a3)) return;
       const key = `upnp/${proto}/${rec.externalPort ?? 0}`;
       if (rec.extra.action === 'DeletePortMapping') {
         this.remove(key);
@@ -136,7 +133,7 @@ export class ExposureTracker implements Plugin {
       }
       if (rec.internalPort === null) return;
       const client = typeof rec.extra.internalClient === 'string' && rec.extra.internalClient !== '' ? rec.extra.internalClient : requester;
-      const mac = this.macOf(client) ?? macToString(flow.aMac);
+      const mac = this.host.devices.withAddress(client)?.mac ?? macToString(flow.aMac);
       // UPnP: a lease of 0 lasts until removed (IGD WANIPConnection:1 §2.4.16).
       this.put({ key, mac, via: 'upnp', proto, externalPort: rec.externalPort ?? 0, internalPort: rec.internalPort, internalIp: client,
         askedAt: iso(rec.ts), expiresAt: rec.lifetime !== null && rec.lifetime > 0 ? iso(rec.ts + rec.lifetime * 1e6) : null });
@@ -145,7 +142,7 @@ export class ExposureTracker implements Plugin {
     // NAT-PMP / PCP: one datagram from a LAN device to the router's port; the device is the sender.
     if (pv.srcMac < 0 || rec.internalPort === null) return;
     const v4 = pv.family === Family.V4;
-    if (!(v4 ? this.host.local.hasV4(pv.src0) : this.host.local.hasV6(pv.src0, pv.src1, pv.src2, pv.src3))) return;
+    if (!this.host.local.has(v4 ? 4 : 6, pv.src0, pv.src1, pv.src2, pv.src3)) return;
     const ip = v4 ? ipv4ToString(pv.src0) : ipv6ToString(pv.src0, pv.src1, pv.src2, pv.src3);
     const key = `${rec.protocol}/${proto}/${ip}/${rec.internalPort}`;
     // A lifetime of 0 deletes (RFC 6886 §3.4, RFC 6887 §15).
@@ -165,12 +162,6 @@ export class ExposureTracker implements Plugin {
   private remove(key: string): void {
     this.mappings.delete(key);
     this.dirtyMappings.add(key);
-  }
-
-  /** The MAC of the LAN device holding `ip` (text), or null. Port mappings are rare: a walk is fine. */
-  private macOf(ip: string): string | null {
-    for (const d of this.host.devices.all()) if (d.ips.includes(ip)) return d.mac;
-    return null;
   }
 
   /** Latest packet time seen, µs. */

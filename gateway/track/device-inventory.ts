@@ -90,6 +90,12 @@ export class DeviceInventory {
     return this.byMac.peek(mac);
   }
 
+  /** The device holding address `ip` (text, as in Device.ips), or undefined. A walk: for rare questions (a port mapping, a forward), never per packet. */
+  withAddress(ip: string): Device | undefined {
+    for (const d of this.byMac.values()) if (d.ips.includes(ip)) return d;
+    return undefined;
+  }
+
   /**
    * Records a frame sent by `mac` at packet time `ts` (µs); creates the device on first sight.
    * Returns the device, or null for a MAC that cannot be a device's.

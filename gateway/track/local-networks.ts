@@ -34,6 +34,11 @@ export class LocalNetworks {
     return false;
   }
 
+  /** True for an address of `family` (4: `w0` is the IPv4 address; 6: its four words) on the LAN side. */
+  has(family: number, w0: number, w1: number, w2: number, w3: number): boolean {
+    return family === 4 ? this.hasV4(w0) : this.hasV6(w0, w1, w2, w3);
+  }
+
   /** True for an IPv6 address on the LAN side. */
   hasV6(w0: number, w1: number, w2: number, w3: number): boolean {
     const t = this.v6;

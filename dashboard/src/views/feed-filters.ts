@@ -1,6 +1,7 @@
 // The feed's filter bar: text search, severity (and higher), rule, device, time window, status; on
 // a fleet hub also the site.
 // Selects apply at once; typing applies after a short pause so each keystroke does not refilter.
+import { learnSiteOptions } from './site-options';
 import { NO_FILTER, type AlertFilter, type SinceWindow, type StatusFilter } from '../state/alert-filter';
 import type { DeviceDirectory } from '../state/device-directory';
 import { RULE_IDS } from '../state/rule-ids';
@@ -69,13 +70,7 @@ export class FeedFilters {
 
   /** Adds sites to the site filter (a hub: the sites it has heard from), in name order. */
   learnSites(sites: Iterable<string>): void {
-    if (this.site === null) return;
-    let added = false;
-    for (const s of sites) if (!this.knownSites.has(s)) { this.knownSites.add(s); added = true; }
-    if (!added) return;
-    const value = this.site.value;
-    this.site.replaceChildren(h('option', { value: 'all' }, 'Any site'), ...[...this.knownSites].sort().map((s) => h('option', { value: s }, s)));
-    this.site.value = value;
+    if (this.site !== null) learnSiteOptions(this.site, this.knownSites, sites);
   }
 
   /** Adds rule ids the server used that the built-in list lacks. */

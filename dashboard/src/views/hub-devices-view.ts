@@ -1,5 +1,6 @@
 // A fleet hub's device inventory: every site's devices with their site, filterable by site (the
 // hub's `?site=`) and by text; a device's page stays at its site's own dashboard.
+import { learnSiteOptions } from './site-options';
 import type { HubDevice, SiteSummary } from '../api/hub-types';
 import { HUB_REFRESH_MS } from '../state/live-data';
 import { h, replaceChildren, select } from '../ui/element';
@@ -51,12 +52,7 @@ export class HubDevicesView implements View {
   }
 
   private learnSites(sites: Iterable<string>): void {
-    let added = false;
-    for (const s of sites) if (!this.knownSites.has(s)) { this.knownSites.add(s); added = true; }
-    if (!added) return;
-    const value = this.site.value;
-    this.site.replaceChildren(h('option', { value: 'all' }, 'Any site'), ...[...this.knownSites].sort().map((s) => h('option', { value: s }, s)));
-    this.site.value = value;
+    learnSiteOptions(this.site, this.knownSites, sites);
   }
 
   private async refresh(): Promise<void> {

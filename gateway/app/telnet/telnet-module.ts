@@ -8,6 +8,7 @@ import { Probe, type RecordSink, type TcpAppModule } from '../app-module.js';
 import type { TelnetRecord } from '../app-record.js';
 import { CredentialLine, judgePair, type CredentialCheck } from '../credential-check.js';
 import type { StreamState } from '../stream-state.js';
+import { DONT, EC, EL, IAC, SB, SE, WILL } from './telnet-bytes.js';
 
 /**
  * Server bytes read per connection. Default 16 KiB: a login dialogue, several failed tries and a
@@ -24,15 +25,6 @@ const LINE_CAP = 128;
 /** A shell prompt is a short line: "# ", "root@router:~$ ", "[admin@MikroTik] > ". */
 const MAX_SHELL_PROMPT = 80;
 
-/** RFC 854 command bytes. */
-const IAC = 255;
-const DONT = 254;
-const WILL = 251;
-const SB = 250;
-/** Erase Line and Erase Character (RFC 854): the client's line editing sent as commands. */
-const EL = 248;
-const EC = 247;
-const SE = 240;
 const CR = 0x0d;
 const LF = 0x0a;
 const NUL = 0;

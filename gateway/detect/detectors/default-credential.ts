@@ -69,7 +69,7 @@ export class DefaultCredentialDetector implements Plugin {
   private raise(service: CredentialService, list: string, ts: number, flow: Flow): void {
     if (!this.services.has(service)) return;
     const h = this.host;
-    const serverLocal = flow.family === 4 ? h.local.hasV4(flow.b0) : h.local.hasV6(flow.b0, flow.b1, flow.b2, flow.b3);
+    const serverLocal = h.local.has(flow.family, flow.b0, flow.b1, flow.b2, flow.b3);
     if (!serverLocal) return;
     const where = flowFields(h, flow);
     const device = flow.bMac >= 0 && h.devices.get(flow.bMac) ? macToString(flow.bMac) : null;

@@ -8,6 +8,7 @@
 //
 // The prompt and failure patterns are the passive telnet module's (one list of what daemons say).
 import type { Socket } from 'node:net';
+import { DO, DONT, IAC, SB, SE, WILL, WONT } from '../../app/telnet/telnet-bytes.js';
 import { TELNET_PATTERNS } from '../../app/telnet/telnet-module.js';
 import type { AuditCredential } from '../default-credentials.js';
 import { outcomeOf, type ClientOptions, type ClientOutcome } from './audit-client.js';
@@ -25,14 +26,6 @@ const SHELL_QUIET_MS = 300;
 /** Characters of the current line kept for matching (its end is where prompts are). */
 const LINE_CAP = 128;
 
-/** RFC 854 command bytes. */
-const IAC = 255;
-const DONT = 254;
-const DO = 253;
-const WONT = 252;
-const WILL = 251;
-const SB = 250;
-const SE = 240;
 
 /** What the server's text says. */
 type TelnetEvent = 'login' | 'password' | 'failure' | 'shell' | 'closed' | 'timeout' | 'overflow';
