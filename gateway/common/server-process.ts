@@ -69,6 +69,15 @@ export class ServerProcess {
     throw new Error(`${this.name} did not answer within ${this.startTimeoutMs} ms:\n${this.kept}`);
   }
 
+  /**
+   * Freezes the server (SIGSTOP): from this call on it answers nothing, so a test can stop it at
+   * a chosen point of a client's work (a graceful stop goes on serving while it shuts down).
+   * {@link stop} ends a frozen server too.
+   */
+  freeze(): void {
+    this.proc?.kill('SIGSTOP');
+  }
+
   /** SIGTERM, then SIGKILL after a grace; resolves when the process is gone. */
   async stop(): Promise<void> {
     const p = this.proc;
@@ -79,6 +88,8 @@ export class ServerProcess {
       const timer = setTimeout(() => p.kill('SIGKILL'), STOP_GRACE_MS);
       p.once('exit', () => { clearTimeout(timer); resolve(); });
       p.kill('SIGTERM');
+      // A frozen server takes its SIGTERM once it runs again (a no-op for one that runs).
+      p.kill('SIGCONT');
     });
   }
 }

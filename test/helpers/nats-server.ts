@@ -33,6 +33,8 @@ export interface TestNats {
   site(site: string): NatsCredentials;
   /** SIGTERM, then SIGKILL after a grace; resolves when the process is gone. */
   stop(): Promise<void>;
+  /** SIGSTOP: the server answers nothing from this call until it is stopped (see ServerProcess.freeze). */
+  freeze(): void;
   /** Starts again on the same port, store and passwords; resolves once JetStream answers. */
   start(): Promise<void>;
   /** Stops the server and removes its directory. */
@@ -121,6 +123,7 @@ export async function startNatsServer(opts: { sites: string[]; passwords?: Recor
       return c;
     },
     stop,
+    freeze: () => { server.freeze(); },
     start,
     async close(): Promise<void> {
       await stop();
