@@ -362,7 +362,7 @@ export class GatewayDaemon implements DaemonParts {
 
   /**
    * fleet: the per-minute traffic summary (record kind `traffic`), put in the outbox at each
-   * minute's close (packet time). With capture.workers it sees this thread's flows only.
+   * minute's close (packet time). With capture.workers too this thread's sensor sees every frame.
    */
   private trafficSummary(outbox: Outbox): PluginFactory {
     return trafficSummaryPlugin({

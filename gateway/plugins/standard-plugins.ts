@@ -44,6 +44,13 @@ export interface StandardPluginOptions {
   exposure?: Partial<ExposureTrackerOptions>;
   /** Rows of the traffic meter (`metrics.maxMeteredDevices`). Default 8192. */
   maxMeteredDevices?: number;
+  /**
+   * A live sensor worker's list (workers/sensor-worker.ts): the detectors only (policy and learn
+   * are ignored). The exposure
+   * inventory and the traffic meter are read from the main thread's sensor, which sees every frame;
+   * a worker's copies would cost each packet and never be read.
+   */
+  detectorsOnly?: boolean;
   log?: EventLog;
 }
 
@@ -61,6 +68,7 @@ function withCredentialCheck(f: PluginFactory): PluginFactory {
 /** The plug-in names a config yields, in bus order (for the entry-point test and the docs). */
 export function standardPlugins(o: StandardPluginOptions = {}): PluginFactory[] {
   const list = specFactories(o.detectors ?? DETECTORS, o.detect ?? {}).map(withCredentialCheck);
+  if (o.detectorsOnly === true) return list;
   const pol = o.policy ?? null;
   if (pol !== null) {
     // The recorder reads the verdict the policy just gave, so it runs right after it.

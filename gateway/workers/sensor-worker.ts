@@ -17,7 +17,7 @@ let pending: WorkerPost['inputs'] = [];
 alerts.tapInputs((input, storm) => pending.push(postedInput(input, storm)));
 const sensor = buildSensor({
   config: setup.config, alerts,
-  plugins: standardPlugins({ detect: setup.detect, detectors: DETECTORS.filter((d) => setup.detectors.includes(d.name)) }),
+  plugins: standardPlugins({ detect: setup.detect, detectors: DETECTORS.filter((d) => setup.detectors.includes(d.name)), detectorsOnly: true }),
 });
 const sink = sensor.sink;
 /** Frames read per batch before the clocks and the post are looked at. */

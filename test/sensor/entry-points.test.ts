@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { validateConfig } from '../../gateway/plugins/gateway-config.js';
 import { GatewayDaemon } from '../../gateway/daemon/gateway-daemon.js';
+import { DETECTORS } from '../../gateway/detect/registry.js';
 import { standardPlugins } from '../../gateway/plugins/standard-plugins.js';
 import { POLICY_DEFAULTS } from '../../gateway/policy/policy-config.js';
 import { ProfileStore } from '../../gateway/policy/profile-store.js';
@@ -14,6 +15,7 @@ import { replayCapture } from '../../gateway/replay/replay.js';
 import { Sensor } from '../../gateway/sensor/sensor.js';
 import { PIPELINE_DEFAULTS } from '../../gateway/sensor/sensor-config.js';
 import { runSoak } from '../../gateway/soak/soak-run.js';
+import { MAIN_THREAD_DETECTORS } from '../../gateway/workers/worker-pool.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 
@@ -89,4 +91,13 @@ describe('every entry point builds the sensor through the one builder', () => {
     const soak = await runSoak({ seconds: 1, rate: 2000, devices: 50, intervalSeconds: 1 });
     expect(soak.plugins).toEqual(expected);
   }, 60_000);
+
+  it('a live sensor worker runs its detectors only: the inventory and the meter are the main thread\'s, which sees every frame', () => {
+    const detectors = DETECTORS.filter((d) => !MAIN_THREAD_DETECTORS.includes(d.name));
+    const names = standardPlugins({ detectors, detectorsOnly: true }).map((f) => f.name);
+    expect(names).toEqual(detectors.map((d) => d.name));
+    expect(names).not.toContain('exposureTracker');
+    expect(names).not.toContain('trafficMeter');
+    expect(standardPlugins({ detectors }).map((f) => f.name)).toEqual([...names, 'exposureTracker', 'trafficMeter']);
+  });
 });
