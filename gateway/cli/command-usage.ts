@@ -14,7 +14,8 @@ export const HUB_USAGE = 'edgeward hub [--config FILE]                         t
 
 /** Synopsis of `edgeward fleet nats-config`. */
 export const FLEET_NATS_CONFIG_USAGE = `edgeward fleet nats-config --site ID [--site ID]... --store-dir DIR --secrets DIR [--out FILE]
-                           [--host ADDR] [--port N] [--server-name NAME]`;
+                           [--host ADDR] [--port N] [--server-name NAME]
+                           [--tls-cert FILE --tls-key FILE [--tls-ca FILE] [--tls-verify]]`;
 
 /** Synopsis of `edgeward check`. */
 const CHECK_USAGE = 'edgeward check [--wan IFACE] [--lan IFACE] [--netns NAME] [--config FILE] [--intel LISTFILE]... [--pid PID] [--json]';
@@ -230,6 +231,10 @@ options:
   --host ADDR             the client listener's address (default 0.0.0.0)
   --port N                the client port (default 4222)
   --server-name NAME      the server's name, stable across restarts (default edgeward-hub)
+  --tls-cert FILE         the server's TLS certificate (PEM); with --tls-key every client speaks TLS
+  --tls-key FILE          its private key (PEM)
+  --tls-ca FILE           the CA bundle client certificates must chain to
+  --tls-verify            require a client certificate of --tls-ca from every client (mutual TLS)
 `,
   'trust remove': `usage: edgeward trust remove ID|FINGERPRINT [--config FILE]
   Stops trusting the entry of this id, or every entry of this certificate (its SHA-256 fingerprint,

@@ -1,6 +1,7 @@
 // Config section `fleet`: whether and how this gateway sends its records to a SOC over NATS
 // JetStream (README "Fleet"). Off by default; all keys fixed at start. Secrets (password, key) are
 // read here and by the link only, and never logged or stored.
+import { pemFileProblem } from '../common/pem-file.js';
 import { readCommandKeys } from './command-signature.js';
 import { isSiteId } from './fleet-stream.js';
 
@@ -88,6 +89,11 @@ export function resolveFleet(raw: unknown, problems: string[]): Readonly<FleetCo
   if (cfg.password !== '' && cfg.passwordFile !== '') problems.push('fleet.password and fleet.passwordFile: give one');
   if ((cfg.password !== '' || cfg.passwordFile !== '') && cfg.user === '') problems.push('fleet.user: required with a password');
   if (cfg.nkeySeedFile !== '' && (cfg.user !== '' || cfg.password !== '' || cfg.passwordFile !== '')) problems.push('fleet.nkeySeedFile: an NKey replaces user and password: give one way');
+  for (const k of ['ca', 'cert', 'key'] as const) {
+    const f = cfg.tls[k];
+    const p = typeof f === 'string' && f !== '' ? pemFileProblem(f, `fleet.tls.${k}`) : null;
+    if (p !== null) problems.push(p);
+  }
   return cfg;
 }
 

@@ -11,6 +11,7 @@ import { redactUrl } from './fleet-config.js';
 import { fleetMsgId, fleetSubject } from './fleet-stream.js';
 import { readNkeySeed, siteInboxPrefix } from './nats-server-config.js';
 import type { Outbox, OutboxRecord } from './outbox.js';
+import { timeoutTlsReason } from './tls-probe.js';
 
 /** The fleet part of GET /api/v1/health (null there when fleet is off). No secret is ever in it. */
 export interface FleetStatus {
@@ -142,8 +143,8 @@ export class FleetLink {
     });
   }
 
-  private fail(where: string, err: unknown): void {
-    const msg = `${where}: ${(err as Error)?.message ?? String(err)}`;
+  private fail(where: string, err: unknown, detail: string | null = null): void {
+    const msg = `${where}: ${(err as Error)?.message ?? String(err)}${detail !== null ? ` (${detail})` : ''}`;
     this.lastErrorMs = this.now();
     if (msg !== this.lastError) this.log('fleet.error', { error: msg });
     this.lastError = msg;
@@ -179,7 +180,8 @@ export class FleetLink {
       try {
         nc = await connect(this.connectOptions());
       } catch (e) {
-        this.fail('connect', e);
+        // A timeout may be a TLS refusal the client does not report (tls-probe.ts).
+        this.fail('connect', e, await timeoutTlsReason(e, this.opts.config.servers, this.opts.config.tls));
         await this.pause(backoff);
         backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
         continue;

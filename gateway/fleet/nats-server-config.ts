@@ -2,6 +2,7 @@
 // (`nats-server -c edgeward-nats.conf`), rendered from the list of sites so that each gateway's
 // NATS user can publish only under its own subjects and read only its own control subject.
 import { readFileSync } from 'node:fs';
+import { isAbsolute } from 'node:path';
 import { nkeys } from 'nats';
 import { FLEET_SUBJECT_ROOT, controlSubject, isSiteId } from './fleet-stream.js';
 
@@ -78,7 +79,29 @@ export interface NatsServerConfigInput {
    * seed: fleet.nkeySeedFile); ids match /^[a-z0-9][a-z0-9-]{0,62}$/ and are unique.
    */
   sites: readonly SiteCredential[];
+  /** TLS on the client port (every client then speaks TLS); absent: plain TCP, for loopback or a private link only. */
+  tls?: NatsServerTls;
 }
+
+/**
+ * The server's TLS: its certificate and key (PEM files, absolute paths, read by nats-server), and
+ * with `verify` the CA whose client certificates it requires (mutual TLS: a gateway then needs its
+ * certificate as well as its password or NKey).
+ */
+export interface NatsServerTls {
+  certFile: string;
+  keyFile: string;
+  /** CA bundle the clients' certificates must chain to; required with `verify`. */
+  caFile?: string;
+  /** Require and check a client certificate. Default false. */
+  verify?: boolean;
+}
+
+/**
+ * Seconds a client has to finish its TLS handshake. nats-server's default (0.5 s) is short for a
+ * gateway behind a slow uplink; a handshake that takes longer is closed and tried again.
+ */
+export const TLS_HANDSHAKE_SECONDS = 2;
 
 /** How one site signs in: a password (user `site-<site>`), or an NKey (the server knows only its public key). */
 export type SiteCredential = { site: string; password: string; nkey?: undefined } | { site: string; nkey: string; password?: undefined };
@@ -174,15 +197,33 @@ function byteCount(n: number | undefined, dflt: number, what: string): number {
   return v;
 }
 
+/** The `tls { … }` block of {@link NatsServerTls}; throws bad_value on a relative path or `verify` without a CA. */
+function tlsBlock(t: NatsServerTls): string[] {
+  const path = (p: string | undefined, what: string): string => {
+    if (typeof p !== 'string' || !isAbsolute(p)) throw new NatsConfigError('bad_value', `tls.${what}: an absolute path to a PEM file`);
+    return quoteConfString(p, `tls.${what}`);
+  };
+  if (t.verify === true && t.caFile === undefined) throw new NatsConfigError('bad_value', 'tls.verify: needs tls.caFile, the CA the client certificates chain to');
+  return [
+    'tls {',
+    `  cert_file: ${path(t.certFile, 'certFile')}`,
+    `  key_file: ${path(t.keyFile, 'keyFile')}`,
+    ...(t.caFile !== undefined ? [`  ca_file: ${path(t.caFile, 'caFile')}`] : []),
+    ...(t.verify === true ? ['  verify: true'] : []),
+    `  timeout: ${TLS_HANDSHAKE_SECONDS}`,
+    '}',
+  ];
+}
+
 const list = (xs: readonly string[]): string => `[${xs.map((x) => quoteConfString(x, 'subject')).join(', ')}]`;
 
 /**
- * Renders the nats-server (2.9) configuration for a hub and its sites: the client listener,
- * JetStream with its store and limits, and one account (`EDGEWARD`) with JetStream, the `hub` user
- * (all rights) and a `site-<site>` user per site with {@link sitePermissions} — each by password,
- * or by NKey public key (nats-server's `{ nkey: U…, permissions }`). The text holds the passwords:
- * write it with mode 0600. Throws {@link NatsConfigError} on a bad site id, a repeated site, a bad
- * password, NKey, port or limit.
+ * Renders the nats-server (2.9) configuration for a hub and its sites: the client listener (with
+ * TLS when given), JetStream with its store and limits, and one account (`EDGEWARD`) with
+ * JetStream, the `hub` user (all rights) and a `site-<site>` user per site with
+ * {@link sitePermissions} — each by password, or by NKey public key (nats-server's
+ * `{ nkey: U…, permissions }`). The text holds the passwords: write it with mode 0600. Throws
+ * {@link NatsConfigError} on a bad site id, a repeated site, a bad password, NKey, port, limit or TLS path.
  */
 export function renderNatsServerConfig(input: NatsServerConfigInput): string {
   const port = input.port ?? DEFAULT_PORT;
@@ -220,6 +261,7 @@ export function renderNatsServerConfig(input: NatsServerConfigInput): string {
     `server_name: ${quoteConfString(input.serverName ?? 'edgeward-hub', 'serverName')}`,
     `host: ${quoteConfString(input.host ?? '0.0.0.0', 'host')}`,
     `port: ${port}`,
+    ...(input.tls !== undefined ? tlsBlock(input.tls) : []),
     'jetstream {',
     `  store_dir: ${quoteConfString(input.storeDir, 'storeDir')}`,
     `  max_memory_store: ${byteCount(input.maxMemoryStore, DEFAULT_MAX_MEMORY_STORE, 'maxMemoryStore')}`,

@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { parse } from 'yaml';
+import { pemFileProblem } from '../common/pem-file.js';
 import { ConfigError } from '../config/load-config.js';
 import { readSigningKey } from '../fleet/command-signature.js';
 
@@ -132,6 +133,11 @@ export function validateHubConfig(raw: unknown, source = 'hub config'): Readonly
   if (port > 65535) problems.push('api.port: must be at most 65535');
   if ((out.nats!.servers as string[]).length === 0) problems.push('nats.servers: must list at least one URL');
   if ((out.nats!.tlsCertFile === '') !== (out.nats!.tlsKeyFile === '')) problems.push('nats.tlsCertFile, nats.tlsKeyFile: give both or neither');
+  for (const k of ['tlsCaFile', 'tlsCertFile', 'tlsKeyFile']) {
+    const f = out.nats![k] as string;
+    const p = f !== '' ? pemFileProblem(f, `nats.${k}`) : null;
+    if (p !== null) problems.push(p);
+  }
   if (out.nats!.nkeySeedFile !== '' && out.nats!.password !== '') problems.push('nats.nkeySeedFile, nats.password: an NKey replaces the password: give one');
   const signingKey = out.commands!.signingKeyFile as string;
   if (signingKey !== '') {

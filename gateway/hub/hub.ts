@@ -10,6 +10,7 @@ import type { EventLog } from '../common/event-log.js';
 import { packageRoot } from '../common/package-root.js';
 import { FLEET_STREAM, FLEET_SUBJECT_ROOT } from '../fleet/fleet-stream.js';
 import { HUB_INBOX_PREFIX, readNkeySeed } from '../fleet/nats-server-config.js';
+import { timeoutTlsReason } from '../fleet/tls-probe.js';
 import { openDatabase, type Db } from '../store/database.js';
 import { hubDatabasePath, type HubConfig } from './hub-config.js';
 import { HubConsumer } from './hub-consumer.js';
@@ -97,7 +98,16 @@ export class Hub {
 
   /** Connects to NATS, makes the stream and the consumer, starts reading and serving. */
   async start(): Promise<void> {
-    const nc = await connect(hubConnectionOptions(this.cfg));
+    let nc: NatsConnection;
+    try {
+      nc = await connect(hubConnectionOptions(this.cfg));
+    } catch (e) {
+      // A timeout may be a TLS refusal the client does not report (fleet/tls-probe.ts).
+      const n = this.cfg.nats;
+      const reason = await timeoutTlsReason(e, n.servers, { ca: n.tlsCaFile, cert: n.tlsCertFile, key: n.tlsKeyFile }, 'nats.tlsCertFile, nats.tlsKeyFile');
+      if (reason === null) throw e;
+      throw new Error(`${(e as Error).message} (${reason})`, { cause: e });
+    }
     this.nc = nc;
     this.connected = true;
     void (async () => {

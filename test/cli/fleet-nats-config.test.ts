@@ -1,7 +1,8 @@
 // `edgeward fleet nats-config` writes a configuration a real nats-server runs: each site's password
 // file signs in its own user, which may publish under its own subjects only; running the command again
 // with one more site keeps every password already issued.
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, type NatsConnection, type Status } from 'nats';
@@ -11,6 +12,7 @@ import { freePorts, ServerProcess } from '../../gateway/common/server-process.js
 import { fleetSubject } from '../../gateway/fleet/fleet-stream.js';
 import { siteInboxPrefix } from '../../gateway/fleet/nats-server-config.js';
 import { NATS_SERVER, natsServerUnavailable } from '../helpers/nats-server.js';
+import { issue, issueServerCert } from '../helpers/pki.js';
 import { until } from '../helpers/wait-until.js';
 
 async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
@@ -40,6 +42,37 @@ describe('edgeward fleet nats-config', () => {
     expect([relative.code, relative.err]).toEqual([2, expect.stringContaining('absolute') as unknown]);
     const noSecrets = await run(['fleet', 'nats-config', '--site', 'a', '--store-dir', join(dir, 'store')]);
     expect([noSecrets.code, noSecrets.err]).toEqual([2, expect.stringContaining('--secrets') as unknown]);
+  });
+
+  it('puts TLS on the client port from --tls-cert and --tls-key (mutual with --tls-ca --tls-verify); refuses half of it, naming the flag', async () => {
+    const ca = await issue({ cn: 'Fleet CA', role: 'ca' });
+    const server = await issueServerCert(ca);
+    const files = { ca: join(dir, 'tls-ca.pem'), cert: join(dir, 'tls-server.crt'), key: join(dir, 'tls-server.key') };
+    writeFileSync(files.ca, ca.pem);
+    writeFileSync(files.cert, server.pem);
+    writeFileSync(files.key, server.keyPem, { mode: 0o600 });
+    // Its own secrets folder: the test below counts the passwords it makes.
+    const base = ['fleet', 'nats-config', '--site', 'home', '--store-dir', join(dir, 'store'), '--secrets', join(dir, 'tls-secrets')];
+    const refused = async (extra: string[], flag: string): Promise<void> => {
+      const r = await run([...base, ...extra]);
+      expect([r.code, r.err], extra.join(' ')).toEqual([2, expect.stringContaining(flag) as unknown]);
+    };
+    await refused(['--tls-cert', files.cert], '--tls-cert and --tls-key go together');
+    await refused(['--tls-ca', files.ca], '--tls-ca and --tls-verify need --tls-cert');
+    await refused(['--tls-cert', files.cert, '--tls-key', files.key, '--tls-verify'], '--tls-verify needs --tls-ca');
+    await refused(['--tls-cert', join(dir, 'nope.crt'), '--tls-key', files.key], `--tls-cert ${join(dir, 'nope.crt')}: no such file`);
+
+    const out = join(dir, 'tls.conf');
+    const r = await run([...base, '--out', out, '--tls-cert', files.cert, '--tls-key', files.key, '--tls-ca', files.ca, '--tls-verify']);
+    expect(r.code, r.err).toBe(0);
+    expect(r.err).toContain('TLS on: gateways and hub connect to tls://HOST:PORT');
+    const text = readFileSync(out, 'utf8');
+    expect(text).toContain(`tls {\n  cert_file: "${files.cert}"\n  key_file: "${files.key}"\n  ca_file: "${files.ca}"\n  verify: true\n  timeout: 2\n}`);
+    // nats-server reads it (and the files it names) without complaint; fleet-tls.test.ts runs one.
+    if (natsServerUnavailable() === null) {
+      const t = spawnSync(NATS_SERVER, ['-c', out, '-t'], { encoding: 'utf8' });
+      expect(t.status, t.stderr + t.stdout).toBe(0);
+    }
   });
 
   it.skipIf(natsServerUnavailable() !== null)('writes files a real nats-server runs; a site publishes only as itself; passwords are kept on a re-run', async () => {

@@ -6,7 +6,7 @@ import { accessSync, constants, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, nkeyAuthenticator } from 'nats';
-import { HUB_USER, NKEYS, renderNatsServerConfig, siteUser } from '../../gateway/fleet/nats-server-config.js';
+import { HUB_USER, NKEYS, renderNatsServerConfig, siteUser, type NatsServerTls } from '../../gateway/fleet/nats-server-config.js';
 import { freePorts, ServerProcess } from '../../gateway/common/server-process.js';
 
 /** Where Debian's `nats-server` package puts the server. */
@@ -20,10 +20,19 @@ export interface NatsCredentials {
   pass: string;
 }
 
+/** PEM files a client speaks TLS with (the nats client's `tls` option). */
+export interface ClientTlsFiles {
+  caFile: string;
+  certFile?: string;
+  keyFile?: string;
+}
+
 /** A running (or stopped) test server; see {@link startNatsServer}. */
 export interface TestNats {
-  /** `nats://127.0.0.1:<port>`. */
+  /** `nats://127.0.0.1:<port>`, `tls://…` with TLS. */
   url: string;
+  /** With TLS: what the helper's own clients connect with (hand it to a test's client as `tls`). */
+  clientTls?: ClientTlsFiles;
   port: number;
   /** JetStream store directory (kept across stop/start, removed by close). */
   storeDir: string;
@@ -52,10 +61,10 @@ export function natsServerUnavailable(): string | null {
 }
 
 /** Whether `hub` can connect and JetStream answers an account-info request. */
-async function jetStreamAnswers(port: number, hub: NatsCredentials, hubSeed?: string): Promise<boolean> {
+async function jetStreamAnswers(port: number, hub: NatsCredentials, hubSeed?: string, tls?: ClientTlsFiles): Promise<boolean> {
   try {
     const auth = hubSeed !== undefined ? { authenticator: nkeyAuthenticator(new TextEncoder().encode(hubSeed)) } : { user: hub.user, pass: hub.pass };
-    const nc = await connect({ servers: `127.0.0.1:${port}`, ...auth, reconnect: false, timeout: 1000 });
+    const nc = await connect({ servers: `127.0.0.1:${port}`, ...auth, reconnect: false, timeout: 1000, ...(tls !== undefined ? { tls } : {}) });
     try {
       await (await nc.jetstreamManager({ timeout: 1000 })).getAccountInfo();
       return true;
@@ -77,10 +86,13 @@ const randomPassword = (): string => randomBytes(18).toString('base64url');
  * Starts nats-server with JetStream on a free loopback port, a temporary store and the fleet
  * configuration for `sites` (users `hub` and `site-<site>`, random passwords unless `passwords`
  * names one by user). `nkeySeeds` (by `hub` or site id: an NKey user seed, `SU…`) signs those in
- * by NKey instead (the config holds the public key; their `pass` is then ''). Resolves once
- * JetStream answers the hub.
+ * by NKey instead (the config holds the public key; their `pass` is then ''). `tls` puts TLS on the
+ * client port (`server`, as the fleet config renders it) and says what the helper's own readiness
+ * check connects with (`client`). Resolves once JetStream answers the hub.
  */
-export async function startNatsServer(opts: { sites: string[]; passwords?: Record<string, string>; nkeySeeds?: Record<string, string> }): Promise<TestNats> {
+export async function startNatsServer(opts: {
+  sites: string[]; passwords?: Record<string, string>; nkeySeeds?: Record<string, string>; tls?: { server: NatsServerTls; client: ClientTlsFiles };
+}): Promise<TestNats> {
   const dir = mkdtempSync(join(tmpdir(), 'edgeward-nats-'));
   const storeDir = join(dir, 'store');
   const confFile = join(dir, 'nats-server.conf');
@@ -96,13 +108,14 @@ export async function startNatsServer(opts: { sites: string[]; passwords?: Recor
       maxMemoryStore: 16 * 1024 * 1024, maxFileStore: 256 * 1024 * 1024,
       ...(seeds[HUB_USER] !== undefined ? { hubNkey: publicOf(seeds[HUB_USER]) } : { hubPassword: hub.pass }),
       sites: [...sites].map(([site, c]) => (seeds[site] !== undefined ? { site, nkey: publicOf(seeds[site]) } : { site, password: c.pass })),
+      ...(opts.tls !== undefined ? { tls: opts.tls.server } : {}),
     }), { mode: 0o600 });
   } catch (e) {
     rmSync(dir, { recursive: true, force: true });
     throw e;
   }
 
-  const server = new ServerProcess('nats-server', NATS_SERVER, ['-c', confFile], () => jetStreamAnswers(port, hub, seeds[HUB_USER]), START_TIMEOUT_MS);
+  const server = new ServerProcess('nats-server', NATS_SERVER, ['-c', confFile], () => jetStreamAnswers(port, hub, seeds[HUB_USER], opts.tls?.client), START_TIMEOUT_MS);
   const start = async (): Promise<void> => { await server.start(); };
   const stop = (): Promise<void> => server.stop();
 
@@ -113,7 +126,8 @@ export async function startNatsServer(opts: { sites: string[]; passwords?: Recor
     throw e;
   }
   return {
-    url: `nats://127.0.0.1:${port}`,
+    url: `${opts.tls !== undefined ? 'tls' : 'nats'}://127.0.0.1:${port}`,
+    ...(opts.tls !== undefined ? { clientTls: opts.tls.client } : {}),
     port,
     storeDir,
     hub,

@@ -36,8 +36,8 @@ export interface CertOptions {
   key?: KeyKind;
   notBefore?: Date;
   notAfter?: Date;
-  /** 'ca': basicConstraints CA + keyCertSign/cRLSign; 'signer': digitalSignature; 'server': TLS server. */
-  role: 'ca' | 'signer' | 'server';
+  /** 'ca': basicConstraints CA + keyCertSign/cRLSign; 'signer': digitalSignature; 'server' / 'client': TLS server / client. */
+  role: 'ca' | 'signer' | 'server' | 'client';
   dnsNames?: string[];
   ipAddresses?: string[];
   /** Leave out Key Usage entirely (to test RFC 8520 §13.2). */
@@ -106,6 +106,7 @@ export async function issue(opts: CertOptions, issuer?: Issued): Promise<Issued>
     const usage = opts.role === 'server' && opts.key === 'rsa' ? 0xa0 : 0x80; // digitalSignature (+keyEncipherment)
     if (!opts.omitKeyUsage) extensions.push(extension('2.5.29.15', true, keyUsage(usage)));
     if (opts.role === 'server') extensions.push(extension('2.5.29.37', false, new pkijs.ExtKeyUsage({ keyPurposes: ['1.3.6.1.5.5.7.3.1'] })));
+    if (opts.role === 'client') extensions.push(extension('2.5.29.37', false, new pkijs.ExtKeyUsage({ keyPurposes: ['1.3.6.1.5.5.7.3.2'] })));
   }
   const altNames = [
     ...(opts.dnsNames ?? []).map((value) => new pkijs.GeneralName({ type: 2, value })),
@@ -207,4 +208,9 @@ export async function makeTestPki(): Promise<TestPki> {
 /** A TLS server certificate for 127.0.0.1 (SAN IP and "localhost"), issued by `ca`. */
 export function issueServerCert(ca: Issued): Promise<Issued> {
   return issue({ cn: 'localhost', role: 'server', dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'] }, ca);
+}
+
+/** A TLS client certificate (extended key usage clientAuth) for `cn`, issued by `ca`. */
+export function issueClientCert(ca: Issued, cn: string): Promise<Issued> {
+  return issue({ cn, role: 'client' }, ca);
 }
