@@ -1,8 +1,8 @@
-// Why a NATS server refuses our TLS, when the client cannot say. Under TLS 1.3 a server that
-// requires a client certificate (nats-server `verify: true`) checks ours only after our side of the
-// handshake has finished, and its refusal is an alert the nats client never reports: the connect
+// Why a NATS server refuses our TLS, when the client cannot say. A server that requires a client
+// certificate (nats-server `verify: true`) refuses a missing or unknown one with a TLS alert sent
+// after our side of the handshake is done, which the nats client (2.x) does not report: its connect
 // just times out. This probe makes the same handshake by hand — the server's plain INFO line first,
-// then TLS on that socket with the same files — and returns the alert's text.
+// then TLS on that socket with the same files — and returns the alert in words.
 import { readFileSync } from 'node:fs';
 import { connect as tcpConnect, isIP } from 'node:net';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
@@ -57,7 +57,14 @@ export function tlsRefusal(url: string, files: TlsFiles, timeoutMs = 3000, certK
   return new Promise((resolve) => {
     let tls: TLSSocket | null = null;
     let done = false;
-    const { host, port } = serverAddress(url);
+    let address: { host: string; port: number };
+    try {
+      address = serverAddress(url);
+    } catch {
+      resolve(null);
+      return;
+    }
+    const { host, port } = address;
     const tcp = tcpConnect({ host, port });
     const finish = (r: string | null): void => {
       if (done) return;

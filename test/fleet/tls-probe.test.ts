@@ -36,7 +36,7 @@ describe('TLS probe', () => {
     expect(refusalText(new Error('unable to get local issuer certificate'), NO_FILES)).toBe('TLS: unable to get local issuer certificate');
   });
 
-  it('finds no refusal at a server without TLS, one that is not there, and one that never sends INFO', async () => {
+  it('finds no refusal at a server without TLS, one that is not there, one that never sends INFO, one that is not NATS, or a URL it cannot read', async () => {
     const plain = await listen((sock) => { sock.write('INFO {"server_id":"x","tls_required":false}\r\n'); });
     expect(await tlsRefusal(`nats://127.0.0.1:${plain}`, NO_FILES)).toBeNull();
     const [closed] = (await freePorts(1)) as [number];
@@ -45,6 +45,7 @@ describe('TLS probe', () => {
     const t0 = Date.now();
     expect(await tlsRefusal(`tls://127.0.0.1:${silent}`, NO_FILES, 300)).toBeNull();
     expect(Date.now() - t0).toBeGreaterThanOrEqual(250);
+    expect(await tlsRefusal('tls://not a host:4222', NO_FILES)).toBeNull();
     const garbage = await listen((sock) => { sock.write('HTTP/1.1 400 Bad Request\r\n'); });
     expect(await tlsRefusal(`tls://127.0.0.1:${garbage}`, NO_FILES)).toBeNull();
   });
