@@ -1,94 +1,79 @@
-// The hub's REST API (express, as the gateway's): the sites it hears from and their alerts, with the
-// gateway's bearer tokens, roles and failed-auth limiter, and errors as `{code, message}` from the
-// gateway's registry. Read-only so far; the dashboard and the response commands come later.
+// The hub's REST API (express, as the gateway's): the routes of hub-routes.ts behind the gateway's
+// bearer tokens, roles and failed-auth limiter, their OpenAPI document, errors as `{code, message}`
+// from the gateway's registry, and the hub's dashboard.
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import express, { type NextFunction, type Request, type Response } from 'express';
+import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import helmet from 'helmet';
 import { AuthError } from '../auth/auth-errors.js';
 import type { AuthLimiter } from '../auth/auth-limiter.js';
-import type { Permission } from '../auth/roles.js';
 import type { TokenStore } from '../auth/token-store.js';
 import type { EventLog } from '../common/event-log.js';
-import { isSiteId } from '../fleet/fleet-stream.js';
+import type { AuthInfo } from '../server/api-context.js';
 import { ApiError } from '../server/api-errors.js';
-import { QueryReader } from '../server/route.js';
+import { openApiDocument } from '../server/openapi.js';
+import { sendApiResponse } from '../server/send-response.js';
 import { hubAuthorize, requestToken } from './hub-auth.js';
-import { addHubDataRoutes } from './hub-routes-data.js';
-import { siteView } from './hub-sites.js';
+import type { HubContext, HubRoute } from './hub-route.js';
+import { HUB_API, HUB_ROUTES } from './hub-routes.js';
 import { serveHubDashboard } from './hub-static.js';
-import type { HubStore } from './hub-store.js';
-
-/** What GET /api/v1/health says (no token needed, nothing secret). */
-export interface HubHealth {
-  status: 'ok' | 'degraded';
-  nats: { connected: boolean; server: string | null };
-  consumer: Record<string, unknown>;
-  sites: number;
-}
 
 /** What the API reads. */
-export interface HubApiDeps {
-  store: HubStore;
+export interface HubApiDeps extends HubContext {
   tokens: TokenStore;
   limiter: AuthLimiter;
-  health: () => HubHealth;
-  /**
-   * Records of `site` in the stream the hub has not stored yet: the outbox sequence of the site's
-   * last record in the stream minus the hub's; null when it cannot be told (NATS down).
-   */
-  lag: (site: string, hubLastSeq: number) => Promise<number | null>;
   log: EventLog;
   /** Built dashboard served at `/` (hub-static.ts); null or missing: a placeholder page. */
   dashboardDir?: string | null;
-  /** More routes, added before the /api 404 (the fleet commands of hub-commands-routes.ts). Default none. */
-  routes?: (app: express.Express) => void;
+  /** The API's version (the package's) in its OpenAPI document. */
+  version: string;
 }
 
-/** Bearer token and permission, as the gateway's API checks them. */
-const authorize = (deps: HubApiDeps, permission: Permission | undefined) => hubAuthorize(deps, permission);
+/** Largest request body, bytes. */
+const MAX_BODY = 16 * 1024;
 
-const bad = (name: string, message: string) => new ApiError('request.invalid', `${name}: ${message}`, [{ path: `/query/${name}`, message }]);
+/** JSON body parsing whose faults are the registry's request.* errors (not the hub's 500). */
+const jsonBody = (() => {
+  const parse = express.json({ limit: MAX_BODY, type: () => true });
+  return (req: Request, res: Response, next: NextFunction) => {
+    const type = req.headers['content-type'] ?? '';
+    if (!/^application\/json\b/i.test(type)) { next(new ApiError('request.unsupported-type')); return; }
+    parse(req, res, (err?: unknown) => {
+      if (err === undefined || err === null) { next(); return; }
+      const t = (err as { type?: string }).type;
+      next(new ApiError(t === 'entity.too.large' ? 'request.too-large' : 'request.bad-json'));
+    });
+  };
+})();
 
-/** Builds the hub's express app. */
+/** The token a route's check let through, as a handler reads it; null on a public route. */
+function authOf(r: HubRoute, res: Response): AuthInfo | null {
+  if (r.permission === null) return null;
+  const t = requestToken(res);
+  return { tokenId: t.id, role: t.role, vendor: t.vendor, device: t.device, name: t.name };
+}
+
+/** Builds the hub's express app: every route of {@link HUB_ROUTES}, its OpenAPI document, the dashboard. */
 export function createHubApp(deps: HubApiDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
   app.set('query parser', 'simple');
   app.use(helmet());
-  // `role: 'hub'` tells the dashboard it talks to a hub (sites, search) rather than a gateway.
-  app.get('/api/v1/health', (_req, res) => { res.json({ ...deps.health(), role: 'hub' }); });
-  // Any valid token: its public id, role and name (the dashboard picks its views by role), as on a gateway.
-  app.get('/api/v1/whoami', authorize(deps, undefined), (_req, res) => {
-    const t = requestToken(res);
-    res.json({ tokenId: t.id, role: t.role, vendor: t.vendor, device: t.device, name: t.name });
-  });
-  app.get('/api/v1/sites', authorize(deps, 'alerts:read'), async (_req, res) => {
-    const sites = deps.store.sites();
-    const lags = await Promise.all(sites.map((s) => deps.lag(s.site, s.lastSeq).catch(() => null)));
-    const counts = deps.store.alertCounts();
-    const states = deps.store.siteStates();
-    const now = Date.now();
-    res.json({ items: sites.map((s, i) => siteView(s, counts.get(s.site), states.get(s.site), lags[i] ?? null, now)) });
-  });
-  app.get('/api/v1/alerts', authorize(deps, 'alerts:read'), (req, res) => {
-    const q = new QueryReader(req.query, ['site', 'rule', 'severity', 'status', 'limit', 'before']);
-    const filter = {
-      site: q.string('site'), rule: q.string('rule'), severity: q.string('severity'), status: q.string('status'),
-      limit: q.int('limit', 1, 1000), before: q.string('before'),
-    };
-    q.done();
-    if (filter.site !== undefined && !isSiteId(filter.site)) throw bad('site', 'not a site id');
-    try {
-      res.json(deps.store.alerts(filter));
-    } catch (e) {
-      if (e instanceof RangeError) throw bad('before', 'not a cursor of this API (give the `next` of a page)');
-      throw e;
-    }
-  });
-  addHubDataRoutes(app, deps.store, (p) => authorize(deps, p));
-  deps.routes?.(app);
+  for (const r of HUB_ROUTES) {
+    // Auth first: an unauthenticated client gets 401 whatever its body.
+    const handlers: RequestHandler[] = r.permission === null ? [] : [hubAuthorize(deps, r.permission === 'authenticated' ? undefined : r.permission)];
+    if (r.body) handlers.push(jsonBody);
+    app[r.method](r.path, ...handlers, async (req: Request, res: Response) => {
+      const out = await r.handle({
+        params: req.params as Record<string, string>, query: req.query ?? {}, body: req.body as unknown, raw: null,
+        contentType: req.headers['content-type'] ?? '', headers: req.headers, auth: authOf(r, res), ip: req.socket.remoteAddress ?? '',
+      }, deps);
+      sendApiResponse(res, out);
+    });
+  }
+  const doc = openApiDocument(HUB_ROUTES, deps.version, HUB_API);
+  app.get('/api/v1/openapi.json', (_req, res) => { res.json(doc); });
   app.use('/api', (_req, _res, next) => next(new ApiError('route.not-found')));
   serveHubDashboard(app, deps.dashboardDir ?? null);
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {

@@ -7,7 +7,7 @@ import { connect, Events, nkeyAuthenticator, type ConnectionOptions, type NatsCo
 import { AuthLimiter } from '../auth/auth-limiter.js';
 import { TokenStore } from '../auth/token-store.js';
 import type { EventLog } from '../common/event-log.js';
-import { packageRoot } from '../common/package-root.js';
+import { packageRoot, packageVersion } from '../common/package-root.js';
 import { FLEET_STREAM, FLEET_SUBJECT_ROOT } from '../fleet/fleet-stream.js';
 import { HUB_INBOX_PREFIX, readNkeySeed } from '../fleet/nats-server-config.js';
 import { timeoutTlsReason } from '../fleet/tls-probe.js';
@@ -15,8 +15,8 @@ import { openDatabase, type Db } from '../store/database.js';
 import { hubDatabasePath, type HubConfig } from './hub-config.js';
 import { HubConsumer } from './hub-consumer.js';
 import { HubCommands } from './hub-commands.js';
-import { registerCommandRoutes } from './hub-commands-routes.js';
-import { createHubApp, listenHub, type HubHealth } from './hub-server.js';
+import type { HubHealth } from './hub-route.js';
+import { createHubApp, listenHub } from './hub-server.js';
 import { siteViewsOf } from './hub-sites.js';
 import { HubStore } from './hub-store.js';
 import { HubStream } from './hub-stream.js';
@@ -121,7 +121,7 @@ export class Hub {
       store: this.store, tokens: this.tokens, limiter: this.limiter, log: this.log,
       health: () => this.health(), lag: (site, seq) => this.lag(site, seq),
       dashboardDir: this.cfg.api.dashboardDir || join(packageRoot(), 'dashboard', 'dist'),
-      routes: (a) => registerCommandRoutes(a, { commands: this.commands, tokens: this.tokens, limiter: this.limiter }),
+      commands: this.commands, version: packageVersion(),
     });
     this.commands.start(nc);
     const { server, url } = await listenHub(app, this.cfg.api.host, this.cfg.api.port);

@@ -14,6 +14,7 @@ import type { ApiContext, AuthInfo } from './api-context.js';
 import { ApiError } from './api-errors.js';
 import { auditWrite, type AuditLocals } from './audit-hook.js';
 import { openApiDocument } from './openapi.js';
+import { sendApiResponse } from './send-response.js';
 import { isWrite, type ApiRequest, type Route } from './route.js';
 import { ROUTES } from './route-table.js';
 import { storageFault } from '../store/storage-guard.js';
@@ -85,12 +86,9 @@ export function createApp(ctx: ApiContext, opts: AppOptions): express.Express {
       };
       const out = await r.handle(areq, ctx);
       const status = out.status ?? 200;
-      for (const [k, v] of Object.entries(out.headers ?? {})) res.setHeader(k, v);
       if (isWrite(r)) opts.log('api.write', { method: r.method.toUpperCase(), path: req.path, status, token: req.auth?.tokenId ?? null, role: req.auth?.role ?? null });
       if (isWrite(r)) auditWrite(ctx.audit, req, res.locals as AuditLocals, { status, code: null }, out, opts.log);
-      if (out.text !== undefined) res.status(status).type(out.contentType ?? 'text/plain').send(out.text);
-      else if (out.body === undefined) res.status(status).end();
-      else res.status(status).json(out.body);
+      sendApiResponse(res, out);
     });
   }
   const doc = openApiDocument(routes, opts.version);

@@ -8,7 +8,26 @@ const AUTH_ERRORS: ApiErrorCode[] = ['auth.missing', 'auth.invalid', 'auth.forbi
 /** Express `:param` → OpenAPI `{param}`. */
 const oaPath = (p: string) => p.replace(/:([A-Za-z]+)/g, '{$1}');
 
-export function openApiDocument(routes: readonly Route[], version: string): Record<string, unknown> {
+/** What a document says of its API beyond the routes: the gateway's and the hub's differ here only. */
+export interface ApiAbout {
+  title: string;
+  description: string;
+  /** The summary of GET /api/v1/stream (the WebSocket and its messages). */
+  stream: string;
+}
+
+/** The gateway's API. */
+export const GATEWAY_API: ApiAbout = Object.freeze({
+  title: 'edgeward gateway API',
+  description: 'Devices, flows, alerts, MUD profiles and edge logs of an edgeward IoT gateway. Errors are { code, message, details? } with codes from the registry below.',
+  stream: 'WebSocket upgrade. Token in Authorization: Bearer or as the subprotocol "bearer.<token>" next to "edgeward.v1"; never in the query string. Messages: subscribe {topics, since}; hello, event {id, topic, data}, gap, error.',
+});
+
+/**
+ * The document of `routes` (any context: only their data is read), the OpenAPI document route and
+ * the stream included.
+ */
+export function openApiDocument(routes: readonly Route<never>[], version: string, about: ApiAbout = GATEWAY_API): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const r of routes) {
     const params: unknown[] = [...r.path.matchAll(/:([A-Za-z]+)/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } }));
@@ -37,13 +56,13 @@ export function openApiDocument(routes: readonly Route[], version: string): Reco
   paths['/api/v1/stream'] = {
     get: {
       operationId: 'stream', tags: ['stream'], security: [{ bearer: [] }], 'x-permission': 'stream:read',
-      summary: 'WebSocket upgrade. Token in Authorization: Bearer or as the subprotocol "bearer.<token>" next to "edgeward.v1"; never in the query string. Messages: subscribe {topics, since}; hello, event {id, topic, data}, gap, error.',
+      summary: about.stream,
       responses: { 101: { description: 'Switching protocols' } },
     },
   };
   return {
     openapi: '3.1.0',
-    info: { title: 'edgeward gateway API', version, description: 'Devices, flows, alerts, MUD profiles and edge logs of an edgeward IoT gateway. Errors are { code, message, details? } with codes from the registry below.' },
+    info: { title: about.title, version, description: about.description },
     servers: [{ url: '/' }],
     paths,
     components: {

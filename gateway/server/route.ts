@@ -47,7 +47,8 @@ export interface ParamDoc {
   enum?: readonly string[];
 }
 
-export interface Route {
+/** `C`: what the handler is given — the gateway's ApiContext, or the hub's (hub/hub-routes.ts). */
+export interface Route<C = ApiContext> {
   method: Method;
   /** Express path, e.g. /api/v1/alerts/:id/acknowledge. */
   path: string;
@@ -62,11 +63,11 @@ export interface Route {
   responses: Record<number, string>;
   /** Error codes this route may answer with, besides the auth ones. */
   errors?: ApiErrorCode[];
-  handle(req: ApiRequest, ctx: ApiContext): ApiResponse | Promise<ApiResponse>;
+  handle(req: ApiRequest, ctx: C): ApiResponse | Promise<ApiResponse>;
 }
 
 /** Whether a route changes state (every such route needs a token and a role). */
-export function isWrite(r: Route): boolean {
+export function isWrite(r: Pick<Route, 'method'>): boolean {
   return r.method !== 'get';
 }
 
