@@ -8,7 +8,7 @@ import { Probe, type RecordSink, type TcpAppModule } from '../app-module.js';
 import type { TelnetRecord } from '../app-record.js';
 import { CredentialLine, judgePair, type CredentialCheck } from '../credential-check.js';
 import type { StreamState } from '../stream-state.js';
-import { DONT, EC, EL, IAC, SB, SE, WILL } from './telnet-bytes.js';
+import { DONT, EC, EL, IAC, TELNET_COMMAND, TELNET_DATA, TelnetCommandReader, WILL } from './telnet-bytes.js';
 
 /**
  * Server bytes read per connection. Default 16 KiB: a login dialogue, several failed tries and a
@@ -33,19 +33,6 @@ const DEL = 0x7f;
 /** ^U: a tty's kill character, erases the line typed so far. */
 const NAK = 0x15;
 
-/** Where the negotiation parser is (RFC 854 "The Telnet Command Structure", RFC 855 subnegotiation). */
-const enum Iac {
-  Data,
-  /** After IAC. */
-  Command,
-  /** After IAC WILL/WONT/DO/DONT: the option byte. */
-  Option,
-  /** Inside IAC SB … IAC SE. */
-  Sub,
-  /** IAC inside a subnegotiation. */
-  SubIac,
-}
-
 /**
  * Failure messages of common telnet daemons: util-linux and BusyBox login ("Login incorrect"),
  * Cisco IOS ("% Login invalid", "% Authentication failed", "% Bad passwords"), Huawei/ZTE CPEs
@@ -68,7 +55,7 @@ const enum Typing {
 /** The client side, read only for the credential check. */
 interface ClientSide {
   readonly check: CredentialCheck;
-  iac: Iac;
+  readonly cmd: TelnetCommandReader;
   /** Client bytes read. */
   seen: number;
   typing: Typing;
@@ -82,7 +69,7 @@ interface ClientSide {
 export interface TelnetState extends StreamState {
   /** The client side, or null when the credential check is off (its bytes are then never read). */
   client: ClientSide | null;
-  iac: Iac;
+  readonly cmd: TelnetCommandReader;
   /** Server bytes read. */
   seen: number;
   /** The current line of server text, lower-cased, and whether it was already reported. */
@@ -137,24 +124,24 @@ export function telnetModuleWith(check: CredentialCheck | null): TcpAppModule<Te
     probe: probeTelnet,
     create(): TelnetState {
       const client: ClientSide | null = check === null ? null : {
-        check, iac: Iac.Data, seen: 0, typing: Typing.None, afterCr: false,
+        check, cmd: new TelnetCommandReader(), seen: 0, typing: Typing.None, afterCr: false,
         user: new CredentialLine(check.maxBytes), password: new CredentialLine(check.maxBytes),
       };
-      return { done: false, client, iac: Iac.Data, seen: 0, line: Buffer.alloc(LINE_CAP), lineLen: 0, lineReported: false, awaiting: false };
+      return { done: false, client, cmd: new TelnetCommandReader(), seen: 0, line: Buffer.alloc(LINE_CAP), lineLen: 0, lineReported: false, awaiting: false };
     },
     feed: feedTelnet,
     gap(st, dir) {
       if (dir !== 1) {
         // Typed bytes lost: the line being typed cannot be judged.
         if (st.client !== null) {
-          st.client.iac = Iac.Data;
+          st.client.cmd.reset();
           st.client.afterCr = false;
         }
         forget(st);
         return;
       }
       // Text lost in the middle of a line: start the next line clean; negotiation state is a guess.
-      st.iac = Iac.Data;
+      st.cmd.reset();
       st.lineLen = 0;
       st.lineReported = true;
     },
@@ -186,27 +173,8 @@ function feedTelnet(st: TelnetState, dir: number, b: Buffer, off: number, end: n
   st.seen += end - off;
   for (let p = off; p < end && !st.done; p++) {
     const c = b[p]!;
-    switch (st.iac) {
-      case Iac.Data:
-        if (c === IAC) st.iac = Iac.Command;
-        else text(st, c, ts, out);
-        break;
-      case Iac.Command:
-        if (c === IAC) { st.iac = Iac.Data; text(st, c, ts, out); } // IAC IAC: a data byte 255
-        else if (c >= WILL && c <= DONT) st.iac = Iac.Option;
-        else if (c === SB) st.iac = Iac.Sub;
-        else st.iac = Iac.Data; // NOP, GA, AYT…: two bytes
-        break;
-      case Iac.Option:
-        st.iac = Iac.Data;
-        break;
-      case Iac.Sub:
-        if (c === IAC) st.iac = Iac.SubIac;
-        break;
-      case Iac.SubIac:
-        st.iac = c === SE ? Iac.Data : Iac.Sub;
-        break;
-    }
+    // Negotiation and commands (NOP, GA, AYT…) say nothing of the login.
+    if (st.cmd.step(c) === TELNET_DATA) text(st, c, ts, out);
   }
   // The server stopped here and waits: a prompt is the unfinished line it left.
   if (!st.done && st.lineLen > 0 && !st.lineReported) judge(st, false, ts, out);
@@ -226,28 +194,11 @@ function typed(c: ClientSide, b: Buffer, off: number, end: number): void {
   c.seen += end - off;
   for (let p = off; p < end; p++) {
     const x = b[p]!;
-    switch (c.iac) {
-      case Iac.Data:
-        if (x === IAC) c.iac = Iac.Command;
-        else typedByte(c, x);
-        break;
-      case Iac.Command:
-        c.iac = Iac.Data;
-        if (x === IAC) typedByte(c, x); // IAC IAC: a data byte 255
-        else if (x >= WILL && x <= DONT) c.iac = Iac.Option;
-        else if (x === SB) c.iac = Iac.Sub;
-        else if (x === EC) typingLine(c)?.erase();
-        else if (x === EL) typingLine(c)?.clear();
-        break;
-      case Iac.Option:
-        c.iac = Iac.Data;
-        break;
-      case Iac.Sub:
-        if (x === IAC) c.iac = Iac.SubIac;
-        break;
-      case Iac.SubIac:
-        c.iac = x === SE ? Iac.Data : Iac.Sub;
-        break;
+    const k = c.cmd.step(x);
+    if (k === TELNET_DATA) typedByte(c, x);
+    else if (k === TELNET_COMMAND) {
+      if (x === EC) typingLine(c)?.erase();
+      else if (x === EL) typingLine(c)?.clear();
     }
   }
   if (c.seen >= MAX_TELNET_CLIENT_BYTES) {

@@ -8,7 +8,7 @@
 //
 // The prompt and failure patterns are the passive telnet module's (one list of what daemons say).
 import type { Socket } from 'node:net';
-import { DO, DONT, IAC, SB, SE, WILL, WONT } from '../../app/telnet/telnet-bytes.js';
+import { DO, DONT, IAC, TELNET_DATA, TELNET_OPTION, TelnetCommandReader, WILL, WONT } from '../../app/telnet/telnet-bytes.js';
 import { TELNET_PATTERNS } from '../../app/telnet/telnet-module.js';
 import type { AuditCredential } from '../default-credentials.js';
 import { outcomeOf, type ClientOptions, type ClientOutcome } from './audit-client.js';
@@ -30,15 +30,11 @@ const LINE_CAP = 128;
 /** What the server's text says. */
 type TelnetEvent = 'login' | 'password' | 'failure' | 'shell' | 'closed' | 'timeout' | 'overflow';
 
-/** Where the negotiation parser is. */
-const enum Iac { Data, Command, Option, Sub, SubIac }
-
 /** One connection's dialogue: the server's bytes read into events, our lines written. */
 class TelnetDialogue {
   private readonly queue: TelnetEvent[] = [];
   private waiter: ((e: TelnetEvent) => void) | null = null;
-  private iac = Iac.Data;
-  private verb = 0;
+  private readonly cmd = new TelnetCommandReader();
   private line = '';
   private bytes = 0;
   /** Negotiation answers given, `verb/option`: each is answered once (RFC 854: no answer loops). */
@@ -112,30 +108,11 @@ class TelnetDialogue {
   }
 
   private byte(c: number): void {
-    switch (this.iac) {
-      case Iac.Data:
-        if (c === IAC) this.iac = Iac.Command;
-        else this.text(c);
-        return;
-      case Iac.Command:
-        if (c === WILL || c === WONT || c === DO || c === DONT) { this.verb = c; this.iac = Iac.Option; return; }
-        if (c === SB) { this.iac = Iac.Sub; return; }
-        if (c === IAC) this.text(c); // IAC IAC: a data byte 255
-        this.iac = Iac.Data;
-        return;
-      case Iac.Option:
-        this.iac = Iac.Data;
-        // Refuse everything: the server offers to do (WILL) → DONT; asks us to do (DO) → WONT.
-        // WONT and DONT need no answer: "off" is where every option starts.
-        if (this.verb === WILL || this.verb === DO) this.answer(this.verb === WILL ? DONT : WONT, c);
-        return;
-      case Iac.Sub:
-        if (c === IAC) this.iac = Iac.SubIac;
-        return;
-      case Iac.SubIac:
-        this.iac = c === SE ? Iac.Data : Iac.Sub;
-        return;
-    }
+    const k = this.cmd.step(c);
+    if (k === TELNET_DATA) this.text(c);
+    // Refuse everything: the server offers to do (WILL) → DONT; asks us to do (DO) → WONT.
+    // WONT and DONT need no answer: "off" is where every option starts.
+    else if (k === TELNET_OPTION && (this.cmd.verb === WILL || this.cmd.verb === DO)) this.answer(this.cmd.verb === WILL ? DONT : WONT, c);
   }
 
   private answer(verb: number, option: number): void {
