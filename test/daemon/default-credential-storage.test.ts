@@ -6,7 +6,7 @@
 // EVE — nor in the daemon's log events, nor in what `edgeward replay` prints. The same capture with
 // privacy.defaultCredentials off raises none.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -14,6 +14,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { ROOT } from '../helpers/fixtures.js';
 import { CAMERA, writeLoginCapture, type Login } from '../helpers/login-capture.js';
+import { storedBytes } from '../helpers/stored-bytes.js';
 
 const LOGINS: Login[] = [
   { service: 'telnet', user: 'root', password: 'xc3511', accepted: true },
@@ -35,17 +36,6 @@ afterEach(async () => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
-/** The bytes of every file under `dir` (latin1, so any byte sequence is found as written). */
-function bytesUnder(dir: string): string {
-  const out: string[] = [];
-  for (const name of readdirSync(dir)) {
-    const p = join(dir, name);
-    if (statSync(p).isDirectory()) out.push(bytesUnder(p));
-    else out.push(readFileSync(p).toString('latin1'));
-  }
-  return out.join('\n');
-}
-
 /** The secrets found in `text` (case-insensitive: a user name is a user name in any case). */
 const leaked = (text: string): string[] => SECRETS.filter((x) => text.toLowerCase().includes(x.toLowerCase()));
 
@@ -58,7 +48,7 @@ async function ingest(privacy: Record<string, unknown>): Promise<{ data: string;
   t = await startTestDaemon({ privacy, storage: { dataDir: data, eve: join(data, 'eve.jsonl') }, detect: { baseline: { enabled: false } } });
   await t.daemon.ingestCapture(capture);
   const alerts = (await (await t.api('/api/v1/alerts?limit=1000', { token: t.tokens.analyst })).json()) as { items: { rule: string }[] };
-  const whileRunning = bytesUnder(data);
+  const whileRunning = storedBytes(data);
   expect(existsSync(join(data, 'edgeward.sqlite-wal'))).toBe(true);
   await t.stop();
   return { data, capture, whileRunning, rules: alerts.items.map((a) => a.rule) };
@@ -82,7 +72,7 @@ describe('default credentials: nothing of them is stored or logged', () => {
     expect(leaked(readFileSync(capture).toString('latin1'))).toEqual(ON_THE_WIRE);
     // The data directory, while running (WAL) and after the stop (checkpointed), and the log.
     expect(leaked(whileRunning)).toEqual([]);
-    expect(leaked(bytesUnder(data))).toEqual([]);
+    expect(leaked(storedBytes(data))).toEqual([]);
     expect(t!.events.length).toBeGreaterThan(0);
     expect(leaked(JSON.stringify(t!.events))).toEqual([]);
 

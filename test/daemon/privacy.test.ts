@@ -3,7 +3,7 @@
 // the database file, its WAL or the EVE file, while the same capture with the defaults puts every
 // one there; and a device in privacy.excludeDevices yields its packet and byte counters but no
 // inventory entry, no flow, no DNS name and no alert, while the device beside it gets all of them.
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -14,6 +14,7 @@ import type { FlowRecord } from '../../gateway/track/flow-record.js';
 import { parseIpv4 } from '../../gateway/common/address-text.js';
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { markers, writePrivacyCapture, type PrivacyDevice } from '../helpers/privacy-capture.js';
+import { storedBytes } from '../helpers/stored-bytes.js';
 
 const KEPT: PrivacyDevice = { mac: '02:00:00:00:00:0a', ip: '192.168.1.10', tag: 'kept' };
 const EXCLUDED: PrivacyDevice = { mac: '02:00:00:00:00:0e', ip: '192.168.1.14', tag: 'excl' };
@@ -26,11 +27,6 @@ afterEach(async () => {
   t = null;
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
-
-/** The bytes the daemon left on disk: the SQLite file, its WAL if any, and the EVE file. */
-function storedBytes(dir: string): string {
-  return ['edgeward.sqlite', 'edgeward.sqlite-wal', 'eve.jsonl'].map((f) => join(dir, f)).filter(existsSync).map((f) => readFileSync(f).toString('latin1')).join('\n');
-}
 
 /** Ingests the capture of `devices` into a new daemon with `privacy`, stops it (flows end, WAL checkpointed) and returns the bytes it stored. */
 async function run(privacy: Record<string, unknown>, devices: readonly PrivacyDevice[], check?: (t: TestDaemon) => Promise<void>): Promise<string> {
