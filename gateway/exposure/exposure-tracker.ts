@@ -123,15 +123,14 @@ export class ExposureTracker implements Plugin {
     const proto: ServiceProto = rec.proto === 'udp' ? 'udp' : 'tcp';
     if (rec.protocol === 'upnp') {
       // A SOAP call over TCP from a LAN device; it may name another LAN address as the internal client.
-      if (flow === null || flow.aMac < 0) return;
-      const requester = flow.family === 4 ? ipv4ToString(flow.a0) : ipv6ToString(flow.a0, flow.a1, flow.a2, flow.a3);
-      if (!this.host.local.has(flow.family, flow.a0, flow.a1, flow.a2, flow.a3)) return;
+      if (flow === null || flow.aMac < 0 || !this.host.local.has(flow.family, flow.a0, flow.a1, flow.a2, flow.a3)) return;
       const key = `upnp/${proto}/${rec.externalPort ?? 0}`;
       if (rec.extra.action === 'DeletePortMapping') {
         this.remove(key);
         return;
       }
       if (rec.internalPort === null) return;
+      const requester = flow.family === 4 ? ipv4ToString(flow.a0) : ipv6ToString(flow.a0, flow.a1, flow.a2, flow.a3);
       const client = typeof rec.extra.internalClient === 'string' && rec.extra.internalClient !== '' ? rec.extra.internalClient : requester;
       const mac = this.host.devices.withAddress(client)?.mac ?? macToString(flow.aMac);
       // UPnP: a lease of 0 lasts until removed (IGD WANIPConnection:1 §2.4.16).

@@ -99,5 +99,7 @@ describe('every entry point builds the sensor through the one builder', () => {
     expect(names).not.toContain('exposureTracker');
     expect(names).not.toContain('trafficMeter');
     expect(standardPlugins({ detectors }).map((f) => f.name)).toEqual([...names, 'exposureTracker', 'trafficMeter']);
+    // The live worker is built with that list (the pool's workers post alert inputs only, so the list is read from the source).
+    expect(readFileSync('gateway/workers/sensor-worker.ts', 'utf8')).toMatch(/standardPlugins\(\{.*detectorsOnly: true.*\}\)/);
   });
 });
