@@ -5,14 +5,13 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import helmet from 'helmet';
-import { AuthError } from '../auth/auth-errors.js';
 import type { AuthLimiter } from '../auth/auth-limiter.js';
 import type { TokenStore } from '../auth/token-store.js';
 import type { EventLog } from '../common/event-log.js';
 import type { AuthInfo } from '../server/api-context.js';
 import { ApiError } from '../server/api-errors.js';
 import { openApiDocument } from '../server/openapi.js';
-import { sendApiResponse } from '../server/send-response.js';
+import { requireBody, sendApiResponse, toApiError } from '../server/route-http.js';
 import { hubAuthorize, requestToken } from './hub-auth.js';
 import type { HubContext, HubRoute } from './hub-route.js';
 import { HUB_API, HUB_ROUTES } from './hub-routes.js';
@@ -29,22 +28,11 @@ export interface HubApiDeps extends HubContext {
   version: string;
 }
 
-/** Largest request body, bytes. */
+/** Largest request body, bytes (a command is well under 1 KiB). */
 const MAX_BODY = 16 * 1024;
 
-/** JSON body parsing whose faults are the registry's request.* errors (not the hub's 500). */
-const jsonBody = (() => {
-  const parse = express.json({ limit: MAX_BODY, type: () => true });
-  return (req: Request, res: Response, next: NextFunction) => {
-    const type = req.headers['content-type'] ?? '';
-    if (!/^application\/json\b/i.test(type)) { next(new ApiError('request.unsupported-type')); return; }
-    parse(req, res, (err?: unknown) => {
-      if (err === undefined || err === null) { next(); return; }
-      const t = (err as { type?: string }).type;
-      next(new ApiError(t === 'entity.too.large' ? 'request.too-large' : 'request.bad-json'));
-    });
-  };
-})();
+/** JSON bodies; a wrong type, bad JSON or too large a body are the registry's request.* errors (route-http.ts). */
+const json = express.json({ limit: MAX_BODY, type: 'application/json', strict: false });
 
 /** The token a route's check let through, as a handler reads it; null on a public route. */
 function authOf(r: HubRoute, res: Response): AuthInfo | null {
@@ -63,7 +51,7 @@ export function createHubApp(deps: HubApiDeps): express.Express {
   for (const r of HUB_ROUTES) {
     // Auth first: an unauthenticated client gets 401 whatever its body.
     const handlers: RequestHandler[] = r.permission === null ? [] : [hubAuthorize(deps, r.permission === 'authenticated' ? undefined : r.permission)];
-    if (r.body) handlers.push(jsonBody);
+    if (r.body) handlers.push(json, requireBody(r.body));
     app[r.method](r.path, ...handlers, async (req: Request, res: Response) => {
       const out = await r.handle({
         params: req.params as Record<string, string>, query: req.query ?? {}, body: req.body as unknown, raw: null,
@@ -77,7 +65,7 @@ export function createHubApp(deps: HubApiDeps): express.Express {
   app.use('/api', (_req, _res, next) => next(new ApiError('route.not-found')));
   serveHubDashboard(app, deps.dashboardDir ?? null);
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
-    const e = err instanceof ApiError ? err : err instanceof AuthError ? new ApiError(err.code, err.message) : new ApiError('internal');
+    const e = toApiError(err);
     if (e.code === 'internal') deps.log('api.error', { method: req.method, path: req.path, error: (err as Error)?.message ?? String(err) });
     for (const [k, v] of Object.entries(e.headers ?? {})) res.setHeader(k, v);
     res.status(e.status).json(e.body());

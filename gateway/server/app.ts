@@ -7,17 +7,15 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import helmet from 'helmet';
-import { AuthError } from '../auth/auth-errors.js';
 import { authenticateRequest } from '../auth/request-auth.js';
 import type { EventLog } from '../common/event-log.js';
 import type { ApiContext, AuthInfo } from './api-context.js';
 import { ApiError } from './api-errors.js';
 import { auditWrite, type AuditLocals } from './audit-hook.js';
 import { openApiDocument } from './openapi.js';
-import { sendApiResponse } from './send-response.js';
+import { requireBody, sendApiResponse, toApiError } from './route-http.js';
 import { isWrite, type ApiRequest, type Route } from './route.js';
 import { ROUTES } from './route-table.js';
-import { storageFault } from '../store/storage-guard.js';
 
 declare module 'express-serve-static-core' {
   interface Request {
@@ -77,7 +75,7 @@ export function createApp(ctx: ApiContext, opts: AppOptions): express.Express {
     const handlers = [authorize(r, ctx)];
     // Every write route is audited here, refusals included (audit-hook.ts): routes do nothing for it.
     if (isWrite(r)) handlers.unshift((req: Request, res: Response, next: NextFunction) => { Object.assign(res.locals as AuditLocals, { auditRoute: r, auditParams: { ...req.params } }); next(); });
-    if (r.body) handlers.push(json, raw, requireBody(r));
+    if (r.body) handlers.push(json, raw, requireBody(r.body));
     app[r.method](r.path, ...handlers, async (req: Request, res: Response) => {
       const areq: ApiRequest = {
         params: req.params as Record<string, string>, query: req.query ?? {},
@@ -104,29 +102,6 @@ export function createApp(ctx: ApiContext, opts: AppOptions): express.Express {
     res.status(e.status).json(e.body());
   });
   return app;
-}
-
-/** A route with a body needs one of its content types. */
-function requireBody(r: Route) {
-  return (req: Request, _res: Response, next: NextFunction) => {
-    const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
-    if (r.body!.optional === true && type === '' && !(Number(req.headers['content-length'] ?? 0) > 0)) { next(); return; }
-    if (!r.body!.types.includes(type)) throw new ApiError('request.unsupported-type', `send ${r.body!.types.join(' or ')}`);
-    next();
-  };
-}
-
-/** Body-parser and unexpected errors as registry errors. */
-function toApiError(err: unknown): ApiError {
-  if (err instanceof ApiError) return err;
-  if (err instanceof AuthError) return new ApiError(err.code, err.message);
-  const t = (err as { type?: string; status?: number }).type;
-  if (t === 'entity.too.large') return new ApiError('request.too-large');
-  if (t === 'entity.parse.failed') return new ApiError('request.bad-json', `the body is not valid JSON: ${(err as Error).message}`);
-  if (t === 'encoding.unsupported' || t === 'charset.unsupported') return new ApiError('request.unsupported-type', (err as Error).message);
-  // A write the disk had no room for (triage, a token, an upload): said as such, not as a bug.
-  if (storageFault(err) !== null) return new ApiError('storage.full');
-  return new ApiError('internal');
 }
 
 const PLACEHOLDER = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>edgeward</title></head>

@@ -84,13 +84,21 @@ describe.skipIf(natsServerUnavailable() !== null)('hub routes and roles (real na
     expect(HUB_ROUTES.filter((r) => r.permission !== null && r.permission !== 'authenticated' && can('vendor', r.permission))).toEqual([]);
   }, 60_000);
 
-  it('answers a bad query and an unknown command with the registry\'s codes', async () => {
+  it('answers a bad query, an unknown command and a bad body with the registry\'s codes', async () => {
     expect(await call('get', '/api/v1/alerts?site=Not.A.Site', tokens.analyst)).toEqual({ status: 400, code: 'request.invalid' });
     expect(await call('get', '/api/v1/devices?colour=red', tokens.analyst)).toEqual({ status: 400, code: 'request.invalid' });
     expect(await call('get', `/api/v1/commands/${'0'.repeat(8)}-0000-4000-8000-${'0'.repeat(12)}`, tokens.analyst)).toEqual({ status: 404, code: 'command.not-found' });
     // No signing key in this hub's config: a command cannot be sent, and says why.
     expect(await call('post', '/api/v1/commands', tokens.analyst)).toEqual({ status: 503, code: 'command.no-signing-key' });
     expect(await call('get', '/api/v1/nothing-here', tokens.analyst)).toEqual({ status: 404, code: 'route.not-found' });
+    // A body of the wrong type, not JSON, or too large: refused before the command is looked at.
+    const post = async (contentType: string, body: string) => {
+      const res = await fetch(`${hub.url}/api/v1/commands`, { method: 'POST', body, headers: { authorization: `Bearer ${tokens.analyst}`, 'content-type': contentType } });
+      return { status: res.status, code: ((await res.json()) as { code: string }).code };
+    };
+    expect(await post('text/plain', 'block it')).toEqual({ status: 415, code: 'request.unsupported-type' });
+    expect(await post('application/json', '{"action":')).toEqual({ status: 400, code: 'request.bad-json' });
+    expect(await post('application/json', JSON.stringify({ note: 'x'.repeat(20_000) }))).toEqual({ status: 413, code: 'request.too-large' });
   });
 
   it('describes every route in its OpenAPI document, with its permission and error codes, and nothing else', async () => {
