@@ -117,7 +117,8 @@ export class NatsConfigError extends Error {
   }
 }
 
-const DEFAULT_PORT = 4222;
+/** NATS's registered client port (IANA 4222): a server's default, and a URL's without a port. */
+export const NATS_PORT = 4222;
 const DEFAULT_MAX_MEMORY_STORE = 64 * 1024 * 1024;
 const DEFAULT_MAX_FILE_STORE = 10 * 1024 * 1024 * 1024;
 const MAX_PASSWORD_CHARS = 256;
@@ -226,7 +227,7 @@ const list = (xs: readonly string[]): string => `[${xs.map((x) => quoteConfStrin
  * {@link NatsConfigError} on a bad site id, a repeated site, a bad password, NKey, port, limit or TLS path.
  */
 export function renderNatsServerConfig(input: NatsServerConfigInput): string {
-  const port = input.port ?? DEFAULT_PORT;
+  const port = input.port ?? NATS_PORT;
   if (!Number.isInteger(port) || port < 1 || port > 65535) throw new NatsConfigError('bad_port', `port ${String(port)}: 1–65535`);
   if (typeof input.storeDir !== 'string' || input.storeDir === '') throw new NatsConfigError('bad_value', 'storeDir: a directory path');
   const seen = new Set<string>();

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { connect as tcpConnect, isIP } from 'node:net';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import { redactUrl } from './fleet-config.js';
+import { NATS_PORT } from './nats-server-config.js';
 
 /** The PEM files a client speaks TLS with; '' for none (then the system's CAs, no client certificate). */
 export interface TlsFiles {
@@ -44,7 +45,7 @@ export function refusalText(e: Error, files: TlsFiles, certKeys = FLEET_CERT_KEY
 /** Host and port of a NATS server URL (`tls://h:4222`, `nats://h`, `h:4222`). */
 export function serverAddress(url: string): { host: string; port: number } {
   const u = new URL(/^[a-z]+:\/\//.test(url) ? url : `nats://${url}`);
-  return { host: u.hostname.replace(/^\[|\]$/g, ''), port: u.port === '' ? 4222 : Number(u.port) };
+  return { host: u.hostname.replace(/^\[|\]$/g, ''), port: u.port === '' ? NATS_PORT : Number(u.port) };
 }
 
 /**
